@@ -1,0 +1,128 @@
+//! The three documents a cross-account setup needs, generated from a [`RoleSpec`]:
+//! the role's trust policy and permission policy (in the trusting account) and the
+//! caller's identity policy (in the trusted account). Their shape follows the IAM
+//! user guide: one statement each, a single value written as a string.
+
+use crate::policy::{
+    ConditionOperator, Effect, OneOrMany, OperatorBase, PolicyDocument, Principal, PrincipalType,
+    Statement,
+};
+use crate::{Error, PrincipalKind, RoleSpec};
+
+impl RoleSpec {
+    /// The actions both the trust policy and the caller's policy must allow:
+    /// `sts:AssumeRole`, plus `sts:TagSession` with session tags and
+    /// `sts:SetSourceIdentity` with a source identity.
+    pub fn assume_actions(&self) -> Vec<&'static str> {
+        let mut actions = vec!["sts:AssumeRole"];
+        if !self.tags.is_empty() || !self.transitive_tag_keys.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if self.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        actions
+    }
+
+    /// The role's trust policy: the trusted principals may call the assume actions,
+    /// with `StringEquals sts:ExternalId` when an external id is declared and
+    /// `Bool aws:MultiFactorAuthPresent` when MFA is.
+    pub fn trust_policy(&self) -> Result<PolicyDocument, Error> {
+        if self.trusted.is_empty() {
+            return Err(Error::new(
+                "trust policy",
+                format!(
+                    "no trusted principal declared for {}: name who may assume it (an account root, user or role)",
+                    self.role
+                ),
+            ));
+        }
+        let mut aws = Vec::new();
+        let mut services = Vec::new();
+        for p in self.trusted.iter() {
+            match p.kind() {
+                PrincipalKind::Service => services.push(p.to_string()),
+                PrincipalKind::Federated => {
+                    return Err(Error::new(
+                        "trust policy",
+                        format!(
+                            "{p} is an identity provider: it assumes roles with AssumeRoleWithSAML or AssumeRoleWithWebIdentity, not AssumeRole"
+                        ),
+                    ));
+                }
+                _ => aws.push(p.to_string()),
+            }
+        }
+        let mut principal = Vec::new();
+        if !aws.is_empty() {
+            principal.push((PrincipalType::Aws, OneOrMany::from_vec(aws)));
+        }
+        if !services.is_empty() {
+            principal.push((PrincipalType::Service, OneOrMany::from_vec(services)));
+        }
+        let mut statement = Statement::new(Effect::Allow)
+            .principal(Principal::Typed(principal))
+            .actions(self.assume_actions());
+        if let Some(id) = &self.external_id {
+            statement = statement.condition(
+                ConditionOperator::new(OperatorBase::StringEquals),
+                "sts:ExternalId",
+                id.as_str(),
+            );
+        }
+        if self.mfa_serial.is_some() {
+            statement = statement.condition(
+                ConditionOperator::new(OperatorBase::Bool),
+                "aws:MultiFactorAuthPresent",
+                "true",
+            );
+        }
+        Ok(PolicyDocument::new(vec![statement]))
+    }
+
+    /// The role's permission policy: one `Allow` statement per declared permission,
+    /// nothing more (least privilege).
+    pub fn permission_policy(&self) -> Result<PolicyDocument, Error> {
+        if self.permissions.is_empty() {
+            return Err(Error::new(
+                "permission policy",
+                format!(
+                    "no permission declared for {}: name the actions and resources the code needs",
+                    self.role
+                ),
+            ));
+        }
+        let statements = self
+            .permissions
+            .iter()
+            .map(|p| {
+                let mut st = Statement::new(Effect::Allow)
+                    .actions(p.actions().map(str::to_owned))
+                    .resources(p.resources().map(str::to_owned));
+                for c in p.conditions() {
+                    st.condition
+                        .get_or_insert_with(Vec::new)
+                        .push(crate::policy::Condition {
+                            operator: c.operator,
+                            key: c.key.to_string(),
+                            values: OneOrMany::from_vec(
+                                c.values.iter().map(|v| (&**v).into()).collect(),
+                            ),
+                        });
+                }
+                st
+            })
+            .collect();
+        Ok(PolicyDocument::new(statements))
+    }
+
+    /// The caller's identity policy (in the trusted account): the assume actions on
+    /// exactly this role.
+    pub fn caller_policy(&self) -> PolicyDocument {
+        PolicyDocument::new(vec![
+            Statement::new(Effect::Allow)
+                .actions(self.assume_actions())
+                .resources([self.role.to_string()]),
+        ])
+    }
+}

@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+
+mod arn;
+mod console;
+mod error;
+mod generate;
+mod macros;
+pub mod policy;
+mod spec;
+mod sts;
+mod text;
+
+pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
+pub use console::{ConsoleColor, SwitchRoleLink};
+pub use error::Error;
+pub use policy::{PolicyDocument, PolicyError, PolicyKind};
+pub use spec::{Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StrList};
+pub use sts::{
+    ExternalId, MfaSerial, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,
+    SessionTag, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
+};
+
+/// The workspace README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadme;

@@ -1,0 +1,117 @@
+//! The trait impls every text-backed grammar type shares: `Display`, `FromStr`,
+//! `TryFrom<String>`, `TryFrom<&str>`, and serde as a string.
+
+/// Implements the string traits for `$ty`, which has `as_str`-like `Display` and a
+/// `fn parse(&str) -> Result<Self, Error>`.
+macro_rules! string_traits {
+    ($ty:ty) => {
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                <$ty>::parse(s)
+            }
+        }
+
+        impl ::std::convert::TryFrom<&str> for $ty {
+            type Error = $crate::Error;
+            fn try_from(s: &str) -> Result<Self, Self::Error> {
+                <$ty>::parse(s)
+            }
+        }
+
+        impl ::std::convert::TryFrom<String> for $ty {
+            type Error = $crate::Error;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                <$ty>::parse(&s)
+            }
+        }
+
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                <$ty>::parse(&text).map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// A validated text newtype over `Cow<'static, str>`: `parse` checks it with
+/// `text::check`, `from_static` does the same at compile time.
+macro_rules! text_type {
+    (
+        $(#[$meta:meta])*
+        $name:ident, subject = $subject:literal, min = $min:expr, max = $max:expr, charset = $charset:expr
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(::std::borrow::Cow<'static, str>);
+
+        impl $name {
+            /// The shortest value AWS accepts, in characters.
+            pub const MIN_LEN: usize = $min;
+            /// The longest value AWS accepts, in characters.
+            pub const MAX_LEN: usize = $max;
+
+            /// Validates `s` and returns an owned value.
+            pub fn parse(s: &str) -> Result<Self, $crate::Error> {
+                match $crate::text::check(s, $min, $max, $charset) {
+                    Ok(()) => Ok(Self(::std::borrow::Cow::Owned(s.to_owned()))),
+                    Err(v) => Err(v.into_error($subject, s)),
+                }
+            }
+
+            /// Builds a value from a literal, validated at compile time when used in a
+            /// `const`.
+            ///
+            /// # Panics
+            ///
+            /// If `s` is invalid: a compile error in a `const`, a panic at run time.
+            /// Use [`parse`](Self::parse) for values that are not literals.
+            #[allow(clippy::panic, reason = "the http::HeaderValue::from_static pattern: a compile error in const context")]
+            pub const fn from_static(s: &'static str) -> Self {
+                match $crate::text::check(s, $min, $max, $charset) {
+                    Ok(()) => Self(::std::borrow::Cow::Borrowed(s)),
+                    Err(_) => panic!(concat!("invalid ", $subject, " literal")),
+                }
+            }
+
+            /// The value as written.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&&*self.0).finish()
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        $crate::macros::string_traits!($name);
+    };
+}
+
+pub(crate) use string_traits;
+pub(crate) use text_type;

@@ -1,0 +1,882 @@
+//! The policy document model, its lossless parser and its canonical serializer.
+
+use std::fmt;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde_json::Value;
+
+use super::condition::ConditionOperator;
+use super::problem::{PolicyError, Problem};
+
+/// A single value or a list, kept as written: `"s3:GetObject"` and
+/// `["s3:GetObject"]` mean the same to AWS but stay distinct here.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OneOrMany<T> {
+    /// Written as a single value.
+    One(T),
+    /// Written as a list.
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The values, whichever way they were written.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(v) => std::slice::from_ref(v),
+            OneOrMany::Many(v) => v,
+        }
+    }
+
+    /// Iterates over the values.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.as_slice().iter()
+    }
+
+    /// How many values.
+    pub fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Whether there is no value (only an empty list).
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// A single value as `One`, several as `Many`: the form the IAM documentation
+    /// uses in its examples.
+    pub fn from_vec(mut values: Vec<T>) -> Self {
+        if values.len() == 1
+            && let Some(v) = values.pop()
+        {
+            return OneOrMany::One(v);
+        }
+        OneOrMany::Many(values)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a OneOrMany<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for OneOrMany<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OneOrMany::One(v) => v.serialize(s),
+            OneOrMany::Many(v) => {
+                let mut seq = s.serialize_seq(Some(v.len()))?;
+                for item in v {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// The policy language version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PolicyVersion {
+    /// `2012-10-17`: the current language, with policy variables.
+    V2012_10_17,
+    /// `2008-10-17`: the old language; `${...}` is literal text.
+    V2008_10_17,
+}
+
+impl PolicyVersion {
+    /// The version string.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PolicyVersion::V2012_10_17 => "2012-10-17",
+            PolicyVersion::V2008_10_17 => "2008-10-17",
+        }
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// `Allow`.
+    Allow,
+    /// `Deny`.
+    Deny,
+}
+
+impl Effect {
+    /// The effect as written.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// The key of a principal map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrincipalType {
+    /// `AWS`: accounts, users, roles, sessions.
+    Aws,
+    /// `Service`: AWS services.
+    Service,
+    /// `Federated`: identity providers.
+    Federated,
+    /// `CanonicalUser`: S3 canonical user ids.
+    CanonicalUser,
+}
+
+impl PrincipalType {
+    /// Every type, in canonical order.
+    pub const ALL: [PrincipalType; 4] = [
+        PrincipalType::Aws,
+        PrincipalType::Service,
+        PrincipalType::Federated,
+        PrincipalType::CanonicalUser,
+    ];
+
+    /// The key as written.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::Aws => "AWS",
+            PrincipalType::Service => "Service",
+            PrincipalType::Federated => "Federated",
+            PrincipalType::CanonicalUser => "CanonicalUser",
+        }
+    }
+}
+
+/// A `Principal` or `NotPrincipal` element.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// `"*"`: everyone, signed or anonymous.
+    Any,
+    /// A map from principal type to values, in the order written.
+    Typed(Vec<(PrincipalType, OneOrMany<String>)>),
+}
+
+impl Principal {
+    /// `{"AWS": value}` with one value.
+    pub fn aws(value: impl Into<String>) -> Self {
+        Principal::Typed(vec![(PrincipalType::Aws, OneOrMany::One(value.into()))])
+    }
+
+    /// Every `(type, value)` pair.
+    pub fn entries(&self) -> impl Iterator<Item = (PrincipalType, &str)> {
+        let typed: &[(PrincipalType, OneOrMany<String>)] = match self {
+            Principal::Any => &[],
+            Principal::Typed(v) => v,
+        };
+        typed
+            .iter()
+            .flat_map(|(t, vs)| vs.iter().map(move |v| (*t, v.as_str())))
+    }
+}
+
+/// A condition value: AWS takes strings, and also accepts JSON booleans and numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ConditionValue {
+    /// A string.
+    String(String),
+    /// A JSON boolean.
+    Bool(bool),
+    /// A JSON number, as written.
+    Number(serde_json::Number),
+}
+
+impl ConditionValue {
+    /// The value as text, as AWS compares it.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            ConditionValue::String(s) => s.as_str().into(),
+            ConditionValue::Bool(b) => b.to_string().into(),
+            ConditionValue::Number(n) => n.to_string().into(),
+        }
+    }
+}
+
+impl From<&str> for ConditionValue {
+    fn from(s: &str) -> Self {
+        ConditionValue::String(s.to_owned())
+    }
+}
+
+impl serde::Serialize for ConditionValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ConditionValue::String(v) => s.serialize_str(v),
+            ConditionValue::Bool(v) => s.serialize_bool(*v),
+            ConditionValue::Number(v) => v.serialize(s),
+        }
+    }
+}
+
+/// One condition: an operator, a key and its values
+/// (`"StringEquals": {"sts:ExternalId": "..."}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    /// The operator.
+    pub operator: ConditionOperator,
+    /// The context key as written (keys compare case-insensitively).
+    pub key: String,
+    /// The values; any one matching is enough.
+    pub values: OneOrMany<ConditionValue>,
+}
+
+/// A policy statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Statement {
+    /// `Sid`.
+    pub sid: Option<String>,
+    /// `Effect`.
+    pub effect: Effect,
+    /// `Principal`.
+    pub principal: Option<Principal>,
+    /// `NotPrincipal`.
+    pub not_principal: Option<Principal>,
+    /// `Action`.
+    pub action: Option<OneOrMany<String>>,
+    /// `NotAction`.
+    pub not_action: Option<OneOrMany<String>>,
+    /// `Resource`.
+    pub resource: Option<OneOrMany<String>>,
+    /// `NotResource`.
+    pub not_resource: Option<OneOrMany<String>>,
+    /// `Condition`, flattened to one entry per operator and key, in written order.
+    /// `Some(vec![])` is an empty `{}` block.
+    pub condition: Option<Vec<Condition>>,
+}
+
+impl Statement {
+    /// A statement with only an effect; add elements with the builder methods.
+    pub fn new(effect: Effect) -> Self {
+        Self {
+            sid: None,
+            effect,
+            principal: None,
+            not_principal: None,
+            action: None,
+            not_action: None,
+            resource: None,
+            not_resource: None,
+            condition: None,
+        }
+    }
+
+    /// Sets `Sid`.
+    pub fn sid(mut self, sid: impl Into<String>) -> Self {
+        self.sid = Some(sid.into());
+        self
+    }
+
+    /// Sets `Principal`.
+    pub fn principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    /// Sets `Action`: one action as a string, several as a list.
+    pub fn actions<S: Into<String>>(mut self, actions: impl IntoIterator<Item = S>) -> Self {
+        self.action = Some(OneOrMany::from_vec(
+            actions.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
+    /// Sets `Resource`: one resource as a string, several as a list.
+    pub fn resources<S: Into<String>>(mut self, resources: impl IntoIterator<Item = S>) -> Self {
+        self.resource = Some(OneOrMany::from_vec(
+            resources.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
+    /// Adds a condition with one value.
+    pub fn condition(
+        mut self,
+        operator: ConditionOperator,
+        key: impl Into<String>,
+        value: impl Into<ConditionValue>,
+    ) -> Self {
+        self.condition.get_or_insert_with(Vec::new).push(Condition {
+            operator,
+            key: key.into(),
+            values: OneOrMany::One(value.into()),
+        });
+        self
+    }
+}
+
+/// An IAM policy document: identity, trust (a role's resource policy), resource or
+/// session policy.
+///
+/// Parsing keeps everything as written (single value or list, the `Statement`
+/// object or array) and reports every problem with its path. `Serialize` writes the
+/// canonical form: keys in the fixed order `Version, Id, Statement` and `Sid, Effect,
+/// Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition`,
+/// values as written; [`to_canonical_json`](Self::to_canonical_json) pretty-prints
+/// it, and parsing that output gives it back unchanged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PolicyDocument {
+    /// `Version`; absent means the 2008-10-17 language.
+    pub version: Option<PolicyVersion>,
+    /// `Id`.
+    pub id: Option<String>,
+    /// `Statement`.
+    pub statement: OneOrMany<Statement>,
+}
+
+impl PolicyDocument {
+    /// A 2012-10-17 document with these statements (one is written as a list, as the
+    /// IAM documentation does).
+    pub fn new(statements: Vec<Statement>) -> Self {
+        Self {
+            version: Some(PolicyVersion::V2012_10_17),
+            id: None,
+            statement: OneOrMany::Many(statements),
+        }
+    }
+
+    /// Parses a JSON document, reporting every structural problem with its path.
+    pub fn from_json(json: &str) -> Result<Self, PolicyError> {
+        let value: Value = serde_json::from_str(json).map_err(|e| {
+            PolicyError::new(vec![Problem::new("", format!("not valid JSON: {e}"))])
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Converts a parsed JSON value, reporting every structural problem with its path.
+    pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
+        let mut problems = Vec::new();
+        let doc = parse_document(value, &mut problems);
+        match doc {
+            Some(doc) if problems.is_empty() => Ok(doc),
+            _ => Err(PolicyError::new(problems)),
+        }
+    }
+
+    /// The statements, whichever way they were written.
+    pub fn statements(&self) -> &[Statement] {
+        self.statement.as_slice()
+    }
+
+    /// The canonical pretty JSON (two-space indent).
+    pub fn to_canonical_json(&self) -> String {
+        // Serializing our own model into a String cannot fail: every map key is a string.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The canonical compact JSON, as AWS counts a policy's size.
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether two documents mean the same statements, ignoring how values were
+    /// written (single value or one-element list, `Statement` object or array).
+    pub fn equivalent(&self, other: &PolicyDocument) -> bool {
+        self.version.unwrap_or(PolicyVersion::V2008_10_17)
+            == other.version.unwrap_or(PolicyVersion::V2008_10_17)
+            && self.id == other.id
+            && self.statements().len() == other.statements().len()
+            && self
+                .statements()
+                .iter()
+                .zip(other.statements())
+                .all(|(a, b)| statements_equivalent(a, b))
+    }
+}
+
+fn statements_equivalent(a: &Statement, b: &Statement) -> bool {
+    fn list<T: PartialEq>(a: &Option<OneOrMany<T>>, b: &Option<OneOrMany<T>>) -> bool {
+        a.as_ref().map(OneOrMany::as_slice) == b.as_ref().map(OneOrMany::as_slice)
+    }
+    fn principal(a: &Option<Principal>, b: &Option<Principal>) -> bool {
+        match (a, b) {
+            (Some(Principal::Typed(x)), Some(Principal::Typed(y))) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|((t1, v1), (t2, v2))| t1 == t2 && v1.as_slice() == v2.as_slice())
+            }
+            _ => a == b,
+        }
+    }
+    fn conditions(a: &Option<Vec<Condition>>, b: &Option<Vec<Condition>>) -> bool {
+        let a = a.as_deref().unwrap_or_default();
+        let b = b.as_deref().unwrap_or_default();
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.operator == y.operator
+                    && x.key.eq_ignore_ascii_case(&y.key)
+                    && x.values
+                        .iter()
+                        .map(ConditionValue::as_text)
+                        .eq(y.values.iter().map(ConditionValue::as_text))
+            })
+    }
+    a.sid == b.sid
+        && a.effect == b.effect
+        && principal(&a.principal, &b.principal)
+        && principal(&a.not_principal, &b.not_principal)
+        && list(&a.action, &b.action)
+        && list(&a.not_action, &b.not_action)
+        && list(&a.resource, &b.resource)
+        && list(&a.not_resource, &b.not_resource)
+        && conditions(&a.condition, &b.condition)
+}
+
+impl std::str::FromStr for PolicyDocument {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, PolicyError> {
+        Self::from_json(s)
+    }
+}
+
+impl fmt::Display for PolicyDocument {
+    /// The canonical pretty JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_canonical_json())
+    }
+}
+
+impl serde::Serialize for PolicyDocument {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = self.version {
+            map.serialize_entry("Version", v.as_str())?;
+        }
+        if let Some(id) = &self.id {
+            map.serialize_entry("Id", id)?;
+        }
+        map.serialize_entry("Statement", &self.statement)?;
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PolicyDocument {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Self::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(sid) = &self.sid {
+            map.serialize_entry("Sid", sid)?;
+        }
+        map.serialize_entry("Effect", self.effect.as_str())?;
+        if let Some(p) = &self.principal {
+            map.serialize_entry("Principal", p)?;
+        }
+        if let Some(p) = &self.not_principal {
+            map.serialize_entry("NotPrincipal", p)?;
+        }
+        for (name, field) in [
+            ("Action", &self.action),
+            ("NotAction", &self.not_action),
+            ("Resource", &self.resource),
+            ("NotResource", &self.not_resource),
+        ] {
+            if let Some(v) = field {
+                map.serialize_entry(name, v)?;
+            }
+        }
+        if let Some(c) = &self.condition {
+            map.serialize_entry("Condition", &ConditionBlock(c))?;
+        }
+        map.end()
+    }
+}
+
+impl serde::Serialize for Principal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Principal::Any => s.serialize_str("*"),
+            Principal::Typed(entries) => {
+                let mut map = s.serialize_map(Some(entries.len()))?;
+                for (t, v) in entries {
+                    map.serialize_entry(t.as_str(), v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Serializes flattened conditions back into `{operator: {key: values}}`, grouping
+/// keys under the first appearance of their operator.
+struct ConditionBlock<'a>(&'a [Condition]);
+
+impl serde::Serialize for ConditionBlock<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut operators: Vec<ConditionOperator> = Vec::new();
+        for c in self.0 {
+            if !operators.contains(&c.operator) {
+                operators.push(c.operator);
+            }
+        }
+        let mut map = s.serialize_map(Some(operators.len()))?;
+        for op in operators {
+            let keys = KeyBlock(self.0, op);
+            map.serialize_entry(&op.to_string(), &keys)?;
+        }
+        map.end()
+    }
+}
+
+struct KeyBlock<'a>(&'a [Condition], ConditionOperator);
+
+impl serde::Serialize for KeyBlock<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for c in self.0.iter().filter(|c| c.operator == self.1) {
+            map.serialize_entry(&c.key, &c.values)?;
+        }
+        map.end()
+    }
+}
+
+// ---- parsing, with a path for every problem ----
+
+const DOCUMENT_KEYS: [&str; 3] = ["Version", "Id", "Statement"];
+const STATEMENT_KEYS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn unknown_key(key: &str, valid: &[&str]) -> String {
+    match valid.iter().find(|v| v.eq_ignore_ascii_case(key)) {
+        Some(v) => format!(
+            "unknown element {key:?} (element names are case-sensitive: did you mean {v:?}?)"
+        ),
+        None => format!(
+            "unknown element {key:?} (expected one of {})",
+            valid.join(", ")
+        ),
+    }
+}
+
+fn parse_document(value: &Value, problems: &mut Vec<Problem>) -> Option<PolicyDocument> {
+    let Value::Object(obj) = value else {
+        problems.push(Problem::new(
+            "",
+            format!("a policy must be a JSON object, found {}", json_type(value)),
+        ));
+        return None;
+    };
+    for key in obj.keys() {
+        if !DOCUMENT_KEYS.contains(&key.as_str()) {
+            problems.push(Problem::new(key.clone(), unknown_key(key, &DOCUMENT_KEYS)));
+        }
+    }
+    let version = match obj.get("Version") {
+        None => None,
+        Some(Value::String(s)) if s == "2012-10-17" => Some(PolicyVersion::V2012_10_17),
+        Some(Value::String(s)) if s == "2008-10-17" => Some(PolicyVersion::V2008_10_17),
+        Some(other) => {
+            problems.push(Problem::new(
+                "Version",
+                format!("must be \"2012-10-17\" or \"2008-10-17\", found {other}"),
+            ));
+            None
+        }
+    };
+    let id = match obj.get("Id") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(Problem::new(
+                "Id",
+                format!("must be a string, found {}", json_type(other)),
+            ));
+            None
+        }
+    };
+    let statement = match obj.get("Statement") {
+        None => {
+            problems.push(Problem::new("Statement", "is required"));
+            None
+        }
+        Some(v @ Value::Object(_)) => parse_statement(v, "Statement", problems).map(OneOrMany::One),
+        Some(Value::Array(items)) => {
+            let parsed: Vec<Option<Statement>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| parse_statement(v, &format!("Statement[{i}]"), problems))
+                .collect();
+            parsed
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(OneOrMany::Many)
+        }
+        Some(other) => {
+            problems.push(Problem::new(
+                "Statement",
+                format!(
+                    "must be an object or a list of objects, found {}",
+                    json_type(other)
+                ),
+            ));
+            None
+        }
+    };
+    Some(PolicyDocument {
+        version,
+        id,
+        statement: statement?,
+    })
+}
+
+fn parse_statement(value: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Statement> {
+    let Value::Object(obj) = value else {
+        problems.push(Problem::new(
+            path,
+            format!("a statement must be an object, found {}", json_type(value)),
+        ));
+        return None;
+    };
+    let before = problems.len();
+    for key in obj.keys() {
+        if !STATEMENT_KEYS.contains(&key.as_str()) {
+            problems.push(Problem::new(
+                format!("{path}.{key}"),
+                unknown_key(key, &STATEMENT_KEYS),
+            ));
+        }
+    }
+    let sid = match obj.get("Sid") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(other) => {
+            problems.push(Problem::new(
+                format!("{path}.Sid"),
+                format!("must be a string, found {}", json_type(other)),
+            ));
+            None
+        }
+    };
+    let effect = match obj.get("Effect") {
+        Some(Value::String(s)) if s == "Allow" => Some(Effect::Allow),
+        Some(Value::String(s)) if s == "Deny" => Some(Effect::Deny),
+        None => {
+            problems.push(Problem::new(
+                format!("{path}.Effect"),
+                "is required (\"Allow\" or \"Deny\")",
+            ));
+            None
+        }
+        Some(other) => {
+            problems.push(Problem::new(
+                format!("{path}.Effect"),
+                format!("must be \"Allow\" or \"Deny\", found {other}"),
+            ));
+            None
+        }
+    };
+    let principal = obj
+        .get("Principal")
+        .and_then(|v| parse_principal(v, &format!("{path}.Principal"), problems));
+    let not_principal = obj
+        .get("NotPrincipal")
+        .and_then(|v| parse_principal(v, &format!("{path}.NotPrincipal"), problems));
+    let mut strings = |name: &str| {
+        obj.get(name)
+            .and_then(|v| parse_strings(v, &format!("{path}.{name}"), problems))
+    };
+    let action = strings("Action");
+    let not_action = strings("NotAction");
+    let resource = strings("Resource");
+    let not_resource = strings("NotResource");
+    let condition = obj
+        .get("Condition")
+        .and_then(|v| parse_condition(v, &format!("{path}.Condition"), problems));
+    if problems.len() > before {
+        return None;
+    }
+    Some(Statement {
+        sid,
+        effect: effect?,
+        principal,
+        not_principal,
+        action,
+        not_action,
+        resource,
+        not_resource,
+        condition,
+    })
+}
+
+fn parse_strings(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<OneOrMany<String>> {
+    match value {
+        Value::String(s) => Some(OneOrMany::One(s.clone())),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) => out.push(s.clone()),
+                    other => problems.push(Problem::new(
+                        format!("{path}[{i}]"),
+                        format!("must be a string, found {}", json_type(other)),
+                    )),
+                }
+            }
+            Some(OneOrMany::Many(out))
+        }
+        other => {
+            problems.push(Problem::new(
+                path,
+                format!(
+                    "must be a string or a list of strings, found {}",
+                    json_type(other)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+fn parse_principal(value: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Principal> {
+    match value {
+        Value::String(s) if s == "*" => Some(Principal::Any),
+        Value::Object(obj) => {
+            let mut entries = Vec::with_capacity(obj.len());
+            for (key, v) in obj {
+                let Some(t) = PrincipalType::ALL.iter().find(|t| t.as_str() == key) else {
+                    let names: Vec<&str> = PrincipalType::ALL.iter().map(|t| t.as_str()).collect();
+                    problems.push(Problem::new(
+                        format!("{path}.{key}"),
+                        unknown_key(key, &names),
+                    ));
+                    continue;
+                };
+                if let Some(values) = parse_strings(v, &format!("{path}.{key}"), problems) {
+                    entries.push((*t, values));
+                }
+            }
+            Some(Principal::Typed(entries))
+        }
+        Value::String(s) => {
+            problems.push(Problem::new(
+                path,
+                format!("must be \"*\" or an object such as {{\"AWS\": \"{s}\"}}, found the string {s:?}"),
+            ));
+            None
+        }
+        other => {
+            problems.push(Problem::new(
+                path,
+                format!("must be \"*\" or an object keyed by AWS, Service, Federated or CanonicalUser, found {}", json_type(other)),
+            ));
+            None
+        }
+    }
+}
+
+fn parse_condition_value(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<ConditionValue> {
+    match value {
+        Value::String(s) => Some(ConditionValue::String(s.clone())),
+        Value::Bool(b) => Some(ConditionValue::Bool(*b)),
+        Value::Number(n) => Some(ConditionValue::Number(n.clone())),
+        other => {
+            problems.push(Problem::new(
+                path,
+                format!(
+                    "a condition value must be a string, boolean or number, found {}",
+                    json_type(other)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+fn parse_condition(
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Condition>> {
+    let Value::Object(block) = value else {
+        problems.push(Problem::new(
+            path,
+            format!("must be an object of operators, found {}", json_type(value)),
+        ));
+        return None;
+    };
+    let mut out = Vec::new();
+    for (op_name, keys) in block {
+        let op_path = format!("{path}.{op_name}");
+        let operator = match ConditionOperator::parse(op_name) {
+            Ok(op) => Some(op),
+            Err(e) => {
+                problems.push(Problem::new(op_path.clone(), e.message().to_owned()));
+                None
+            }
+        };
+        let Value::Object(keys) = keys else {
+            problems.push(Problem::new(
+                op_path,
+                format!(
+                    "must be an object of condition keys, found {}",
+                    json_type(keys)
+                ),
+            ));
+            continue;
+        };
+        if keys.is_empty() {
+            problems.push(Problem::new(op_path, "names no condition key"));
+            continue;
+        }
+        for (key, values) in keys {
+            let key_path = format!("{op_path}[{key:?}]");
+            let values = match values {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| parse_condition_value(v, &format!("{key_path}[{i}]"), problems))
+                    .collect::<Option<Vec<_>>>()
+                    .map(OneOrMany::Many),
+                v => parse_condition_value(v, &key_path, problems).map(OneOrMany::One),
+            };
+            if let (Some(operator), Some(values)) = (operator, values) {
+                out.push(Condition {
+                    operator,
+                    key: key.clone(),
+                    values,
+                });
+            }
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,16 @@
+//! IAM policy documents: the model, a lossless parser that reports problems with
+//! their paths, a canonical serializer, and validation for each kind of policy.
+
+mod condition;
+mod document;
+mod problem;
+mod validate;
+pub mod values;
+
+pub use condition::{ConditionOperator, OperatorBase, OperatorFamily, SetQualifier};
+pub use document::{
+    Condition, ConditionValue, Effect, OneOrMany, PolicyDocument, PolicyVersion, Principal,
+    PrincipalType, Statement,
+};
+pub use problem::{PolicyError, Problem};
+pub use validate::PolicyKind;
