@@ -388,7 +388,7 @@ fn check_tag_text(subject: &'static str, s: &str, min: usize, max: usize) -> Res
             format!("must be {min} to {max} characters long, found {n} ({s:?})"),
         ));
     }
-    if subject == "session tag key" && s.len() >= 4 && s[..4].eq_ignore_ascii_case("aws:") {
+    if subject == "session tag key" && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(Error::new(
             subject,
             format!("the prefix \"aws:\" is reserved for AWS ({s:?})"),

@@ -470,9 +470,11 @@ fn check_condition_key(key: &str) -> Result<(), String> {
     match key.split_once(':') {
         Some((prefix, name))
             if !prefix.is_empty()
+                // Web identity keys carry the provider's host as prefix:
+                // `token.actions.githubusercontent.com:sub`, `accounts.google.com:aud`.
                 && prefix
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
                 && !name.is_empty()
                 && name.bytes().all(|b| (0x21..0x7f).contains(&b)) =>
         {
