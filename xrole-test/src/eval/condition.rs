@@ -1,0 +1,199 @@
+//! Conditions, compiled once: operators, lower-cased keys, values parsed per family.
+
+use std::net::IpAddr;
+
+use xrole_core::policy::{
+    Condition, ConditionOperator, OperatorBase, OperatorFamily, SetQualifier, values,
+};
+
+use super::context::Context;
+use super::pattern::{Pattern, Syntax};
+
+/// A policy value, parsed for its family when it holds no variable.
+#[derive(Clone, Debug)]
+enum Typed {
+    /// Compare as text through the pattern.
+    Text,
+    Number(f64),
+    Date(i64),
+    Bool(bool),
+    Cidr(values::Cidr),
+    /// The six sections of an ARN pattern.
+    Arn(Vec<Pattern>),
+    /// Not readable for the family: matches nothing.
+    Invalid,
+}
+
+#[derive(Clone, Debug)]
+struct Value {
+    pattern: Pattern,
+    typed: Typed,
+}
+
+/// A compiled condition.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledCondition {
+    pub(crate) operator: ConditionOperator,
+    /// As written, for explanations.
+    pub(crate) key: String,
+    key_lower: String,
+    values: Vec<Value>,
+}
+
+fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
+    match family {
+        OperatorFamily::String | OperatorFamily::Binary => Typed::Text,
+        OperatorFamily::Numeric => values::parse_number(text).map_or(Typed::Invalid, Typed::Number),
+        OperatorFamily::Date => values::parse_date(text).map_or(Typed::Invalid, Typed::Date),
+        OperatorFamily::Bool | OperatorFamily::Null => values::parse_bool(text).map_or(Typed::Invalid, Typed::Bool),
+        OperatorFamily::Ip => values::Cidr::parse(text).map_or(Typed::Invalid, Typed::Cidr),
+        OperatorFamily::Arn => arn_sections(text).map_or(Typed::Invalid, |parts| {
+            Typed::Arn(
+                parts
+                    .iter()
+                    .map(|part| {
+                        Pattern::compile(part, Syntax { wildcards: true, variables, fold: false })
+                    })
+                    .collect(),
+            )
+        }),
+        // A family added to the policy language later: no value can match yet.
+        _ => Typed::Invalid,
+    }
+}
+
+/// `arn:partition:service:region:account:resource` split in six (the resource keeps
+/// its colons); a lone `*` stands for any ARN.
+fn arn_sections(text: &str) -> Option<Vec<&str>> {
+    if text == "*" {
+        return Some(vec!["*"; 6]);
+    }
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    (parts.len() == 6 && parts[0] == "arn").then_some(parts)
+}
+
+/// The positive form of a negated operator.
+fn positive(base: OperatorBase) -> OperatorBase {
+    use OperatorBase::*;
+    match base {
+        StringNotEquals => StringEquals,
+        StringNotEqualsIgnoreCase => StringEqualsIgnoreCase,
+        StringNotLike => StringLike,
+        NumericNotEquals => NumericEquals,
+        DateNotEquals => DateEquals,
+        NotIpAddress => IpAddress,
+        ArnNotEquals => ArnEquals,
+        ArnNotLike => ArnLike,
+        other => other,
+    }
+}
+
+impl CompiledCondition {
+    pub(crate) fn compile(c: &Condition, variables: bool) -> Self {
+        let base = positive(c.operator.base);
+        let family = base.family();
+        let syntax = Syntax {
+            wildcards: base == OperatorBase::StringLike,
+            variables,
+            fold: base == OperatorBase::StringEqualsIgnoreCase,
+        };
+        let values = c
+            .values
+            .iter()
+            .map(|v| {
+                let text = v.as_text();
+                let pattern = Pattern::compile(&text, syntax);
+                let typed = if pattern.has_variables() && family != OperatorFamily::String {
+                    // Parsed once the variables are known.
+                    Typed::Text
+                } else {
+                    typed(family, &text, variables)
+                };
+                Value { pattern, typed }
+            })
+            .collect();
+        Self {
+            operator: c.operator,
+            key: c.key.clone(),
+            key_lower: c.key.to_ascii_lowercase(),
+            values,
+        }
+    }
+
+    /// Whether the condition holds for the request.
+    pub(crate) fn holds(&self, ctx: &Context) -> bool {
+        let op = self.operator;
+        let present = ctx.get_lower(&self.key_lower).map(|v| v.as_slice()).filter(|v| !v.is_empty());
+        if op.base == OperatorBase::Null {
+            // "true": the key must be absent; "false": present.
+            return self.values.iter().any(|v| match v.typed {
+                Typed::Bool(absent) => absent == present.is_none(),
+                _ => false,
+            });
+        }
+        let negated = op.base.is_negated();
+        let Some(request_values) = present else {
+            if op.if_exists {
+                return true;
+            }
+            return match op.qualifier {
+                Some(SetQualifier::ForAllValues) => true,
+                Some(SetQualifier::ForAnyValue) => false,
+                None => negated,
+            };
+        };
+        let base = positive(op.base);
+        let matches_one = |rv: &str| self.values.iter().any(|pv| value_matches(base, rv, pv, ctx));
+        match (op.qualifier, negated) {
+            (None, false) => request_values.iter().any(|rv| matches_one(rv)),
+            (None, true) => !request_values.iter().any(|rv| matches_one(rv)),
+            (Some(SetQualifier::ForAnyValue), false) => request_values.iter().any(|rv| matches_one(rv)),
+            (Some(SetQualifier::ForAnyValue), true) => request_values.iter().any(|rv| !matches_one(rv)),
+            (Some(SetQualifier::ForAllValues), false) => request_values.iter().all(|rv| matches_one(rv)),
+            (Some(SetQualifier::ForAllValues), true) => request_values.iter().all(|rv| !matches_one(rv)),
+        }
+    }
+}
+
+/// Whether request value `rv` matches policy value `pv` under a positive operator.
+fn value_matches(base: OperatorBase, rv: &str, pv: &Value, ctx: &Context) -> bool {
+    let family = base.family();
+    if family == OperatorFamily::String || family == OperatorFamily::Binary {
+        return pv.pattern.matches(rv, ctx);
+    }
+    // Values with variables are read once resolved.
+    let resolved;
+    let typed = match &pv.typed {
+        Typed::Text => match pv.pattern.resolve(ctx) {
+            Some(text) => {
+                resolved = typed(family, &text, false);
+                &resolved
+            }
+            None => return false,
+        },
+        t => t,
+    };
+    use OperatorBase::*;
+    match (typed, base) {
+        (Typed::Number(p), _) => values::parse_number(rv).is_some_and(|r| compare(base, r, *p)),
+        (Typed::Date(p), _) => values::parse_date(rv).is_some_and(|r| compare(base, r as f64, *p as f64)),
+        (Typed::Bool(p), Bool) => values::parse_bool(rv) == Some(*p),
+        (Typed::Cidr(net), IpAddress) => rv.trim().parse::<IpAddr>().is_ok_and(|ip| net.contains(ip)),
+        (Typed::Arn(sections), ArnEquals | ArnLike) => arn_sections(rv).is_some_and(|parts| {
+            rv != "*" && parts.iter().zip(sections).all(|(part, pattern)| pattern.matches(part, ctx))
+        }),
+        _ => false,
+    }
+}
+
+fn compare(base: OperatorBase, request: f64, policy: f64) -> bool {
+    use OperatorBase::*;
+    match base {
+        NumericEquals | DateEquals => request == policy,
+        NumericLessThan | DateLessThan => request < policy,
+        NumericLessThanEquals | DateLessThanEquals => request <= policy,
+        NumericGreaterThan | DateGreaterThan => request > policy,
+        NumericGreaterThanEquals | DateGreaterThanEquals => request >= policy,
+        _ => false,
+    }
+}

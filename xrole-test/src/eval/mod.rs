@@ -1,0 +1,600 @@
+//! AWS's policy evaluation logic for the documents involved in `sts:AssumeRole` and
+//! in the calls the role then makes.
+//!
+//! Documents are compiled once ([`CompiledPolicy`]); a decision then costs no
+//! parsing and no regular expression. Every decision comes with its explanation:
+//! which statement of which document allowed or denied, and for an implicit deny,
+//! which side had no allow and which condition failed.
+
+mod condition;
+mod context;
+mod pattern;
+mod principal;
+
+use std::fmt;
+use std::sync::Arc;
+
+use xrole_core::policy::{Effect, OneOrMany, PolicyDocument, PolicyError, PolicyKind, PolicyVersion, Principal};
+use xrole_core::{AccountId, PrincipalArn, PrincipalKind};
+
+pub use context::{Context, ContextValue};
+pub use principal::Caller;
+
+use condition::CompiledCondition;
+use pattern::{Pattern, Syntax};
+use principal::{Match, PrincipalPattern};
+
+/// The outcome of an evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Decision {
+    /// Some statement allows and none denies, on every side that must allow.
+    Allowed,
+    /// No statement denies, but a side that must allow does not.
+    ImplicitlyDenied,
+    /// A statement denies.
+    ExplicitlyDenied,
+}
+
+/// Which document a compiled policy is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PolicyRole {
+    /// An identity policy of the caller (its user, groups or role).
+    Identity,
+    /// The resource's policy; a role's trust policy for AssumeRole.
+    Resource,
+    /// A session policy of the caller's session.
+    Session,
+    /// A permission boundary of the caller.
+    Boundary,
+}
+
+impl PolicyRole {
+    /// The side's name in the batch interface's JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PolicyRole::Identity => "identity",
+            PolicyRole::Resource => "resource",
+            PolicyRole::Session => "session",
+            PolicyRole::Boundary => "boundary",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Statement {
+    path: Arc<str>,
+    sid: Option<Arc<str>>,
+    effect: Effect,
+    /// `(is NotPrincipal, entries)`.
+    principal: Option<(bool, Vec<PrincipalPattern>)>,
+    /// `(is NotAction, patterns)`.
+    action: Option<(bool, Vec<Pattern>)>,
+    /// `(is NotResource, patterns)`; absent in trust policies (the role itself).
+    resource: Option<(bool, Vec<Pattern>)>,
+    conditions: Vec<CompiledCondition>,
+}
+
+/// A policy document compiled for evaluation.
+#[derive(Clone, Debug)]
+pub struct CompiledPolicy {
+    label: Arc<str>,
+    statements: Vec<Statement>,
+}
+
+fn statement_path(doc: &PolicyDocument, i: usize) -> Arc<str> {
+    match doc.statement {
+        OneOrMany::One(_) => "Statement".into(),
+        OneOrMany::Many(_) => format!("Statement[{i}]").into(),
+    }
+}
+
+impl CompiledPolicy {
+    /// Validates `doc` as a policy of `kind` and compiles it; `label` names it in
+    /// explanations (`"trust policy of arn:aws:iam::222222222222:role/R"`).
+    pub fn new(label: impl Into<String>, doc: &PolicyDocument, kind: PolicyKind) -> Result<Self, PolicyError> {
+        doc.validate(kind)?;
+        let variables = doc.version == Some(PolicyVersion::V2012_10_17);
+        let list = |values: &OneOrMany<String>, syntax: Syntax| {
+            values.iter().map(|v| Pattern::compile(v, syntax)).collect::<Vec<_>>()
+        };
+        let action_syntax = Syntax { wildcards: true, variables: false, fold: true };
+        let resource_syntax = Syntax { wildcards: true, variables, fold: false };
+        let principal = |p: &Principal| match p {
+            Principal::Any => vec![PrincipalPattern::Any],
+            Principal::Typed(_) => p.entries().map(|(_, v)| PrincipalPattern::compile(v)).collect(),
+        };
+        let statements = doc
+            .statements()
+            .iter()
+            .enumerate()
+            .map(|(i, st)| Statement {
+                path: statement_path(doc, i),
+                sid: st.sid.as_deref().map(Into::into),
+                effect: st.effect,
+                principal: st
+                    .principal
+                    .as_ref()
+                    .map(|p| (false, principal(p)))
+                    .or_else(|| st.not_principal.as_ref().map(|p| (true, principal(p)))),
+                action: st
+                    .action
+                    .as_ref()
+                    .map(|a| (false, list(a, action_syntax)))
+                    .or_else(|| st.not_action.as_ref().map(|a| (true, list(a, action_syntax)))),
+                resource: st
+                    .resource
+                    .as_ref()
+                    .map(|r| (false, list(r, resource_syntax)))
+                    .or_else(|| st.not_resource.as_ref().map(|r| (true, list(r, resource_syntax)))),
+                conditions: st
+                    .condition
+                    .iter()
+                    .flatten()
+                    .map(|c| CompiledCondition::compile(c, variables))
+                    .collect(),
+            })
+            .collect();
+        Ok(Self { label: label.into().into(), statements })
+    }
+
+    /// The label given at compilation.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// One request: who, which action, on what, with which context keys.
+#[derive(Clone, Debug)]
+pub struct Request {
+    caller: Caller,
+    action: String,
+    resource: String,
+    resource_account: Option<AccountId>,
+    context: Context,
+}
+
+impl Request {
+    /// A request by `caller` for `action` on `resource`. The context starts with the
+    /// keys AWS derives from the caller: `aws:PrincipalArn` (a session's role ARN),
+    /// `aws:PrincipalAccount`, `aws:PrincipalType`, and `aws:username` for users.
+    pub fn new(caller: Caller, action: &str, resource: &str) -> Self {
+        let mut context = Context::new();
+        let arn = caller.arn();
+        let principal_arn = match (arn.kind(), caller.role()) {
+            (PrincipalKind::AssumedRole, Some(role)) => role.to_string(),
+            _ => arn.to_string(),
+        };
+        context.insert("aws:PrincipalArn", principal_arn);
+        if let Some(account) = caller.account() {
+            context.insert("aws:PrincipalAccount", account.to_string());
+        }
+        let principal_type = match arn.kind() {
+            PrincipalKind::User => Some("User"),
+            PrincipalKind::AssumedRole => Some("AssumedRole"),
+            PrincipalKind::FederatedUser => Some("FederatedUser"),
+            PrincipalKind::AccountRoot | PrincipalKind::Account => Some("Account"),
+            PrincipalKind::Any => Some("Anonymous"),
+            _ => None,
+        };
+        if let Some(t) = principal_type {
+            context.insert("aws:PrincipalType", t);
+        }
+        if arn.kind() == PrincipalKind::User {
+            if let Some(name) = arn.name() {
+                context.insert("aws:username", name);
+            }
+        }
+        Self {
+            caller,
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            resource_account: None,
+            context,
+        }
+    }
+
+    /// Adds context keys (over the derived ones).
+    pub fn context(mut self, context: &Context) -> Self {
+        for (k, v) in context.iter() {
+            self.context.insert(k, v.clone());
+        }
+        self
+    }
+
+    /// Sets one context key.
+    pub fn with(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
+        self.context.insert(key, value);
+        self
+    }
+
+    /// The account that owns the resource, when its ARN does not say (S3 buckets).
+    pub fn resource_account(mut self, account: AccountId) -> Self {
+        self.resource_account = Some(account);
+        self
+    }
+
+    /// The caller.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+    /// The action.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+    /// The resource.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+    /// The context keys.
+    pub fn context_keys(&self) -> &Context {
+        &self.context
+    }
+
+    /// The resource's account: from its ARN, else as set, else the caller's (a
+    /// resource of one's own).
+    fn owning_account(&self) -> Option<AccountId> {
+        self.resource
+            .split(':')
+            .nth(4)
+            .and_then(|a| a.parse::<AccountId>().ok())
+            .or(self.resource_account)
+            .or_else(|| self.caller.account())
+    }
+
+    /// Whether the resource policy is a role trust policy: trust must always allow.
+    fn is_role_assumption(&self) -> bool {
+        let action = self.action.to_ascii_lowercase();
+        action.starts_with("sts:")
+            && ["sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"]
+                .iter()
+                .any(|a| action == *a || action.starts_with("sts:assumerolewith"))
+    }
+}
+
+/// The documents that apply to a request.
+#[derive(Clone, Debug, Default)]
+pub struct PolicySet {
+    /// The caller's identity policies (user, groups, or the session's role).
+    pub identity: Vec<CompiledPolicy>,
+    /// The resource's policy: a role's trust policy for AssumeRole.
+    pub resource: Option<CompiledPolicy>,
+    /// The caller's session policies (inline and managed); any one must allow.
+    pub session: Vec<CompiledPolicy>,
+    /// The caller's permission boundaries; each must allow.
+    pub boundaries: Vec<CompiledPolicy>,
+}
+
+/// What an explanation line says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Finding {
+    /// This statement denies the request.
+    Denies,
+    /// This statement allows the request.
+    Allows,
+    /// This statement allows through the caller's account, which delegates to its
+    /// identity policies: an identity allow is needed too.
+    AllowsThroughAccount,
+    /// This statement would allow, but its condition does not hold.
+    ConditionFailed {
+        /// The operator, as written.
+        operator: String,
+        /// The key, as written.
+        key: String,
+    },
+    /// No statement of this document (or of this side) allows the request.
+    NoAllow,
+    /// The caller is not governed by identity policies (account root, service), so
+    /// that side allows.
+    ImplicitIdentityAllow,
+}
+
+impl Finding {
+    /// A stable name for the finding, as the batch interface writes it.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Finding::Denies => "Denies",
+            Finding::Allows => "Allows",
+            Finding::AllowsThroughAccount => "AllowsThroughAccount",
+            Finding::ConditionFailed { .. } => "ConditionFailed",
+            Finding::NoAllow => "NoAllow",
+            Finding::ImplicitIdentityAllow => "ImplicitIdentityAllow",
+        }
+    }
+}
+
+/// One line of an explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// Which side: the caller's (identity), the resource's, a session or boundary.
+    pub side: PolicyRole,
+    /// The document's label; `None` when the side has no document at all.
+    pub policy: Option<Arc<str>>,
+    /// The statement's path (`Statement[1]`), if one statement is meant.
+    pub statement: Option<Arc<str>>,
+    /// The statement's `Sid`.
+    pub sid: Option<Arc<str>>,
+    /// What was found.
+    pub finding: Finding,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = match self.side {
+            PolicyRole::Identity => "identity policies",
+            PolicyRole::Resource => "resource policy",
+            PolicyRole::Session => "session policies",
+            PolicyRole::Boundary => "permission boundary",
+        };
+        let doc = self.policy.as_deref().unwrap_or(side);
+        let at = match (&self.statement, &self.sid) {
+            (Some(path), Some(sid)) => format!("{doc} {path} (Sid {sid:?})"),
+            (Some(path), None) => format!("{doc} {path}"),
+            _ => doc.to_owned(),
+        };
+        match &self.finding {
+            Finding::Denies => write!(f, "{at} explicitly denies"),
+            Finding::Allows => write!(f, "{at} allows"),
+            Finding::AllowsThroughAccount => write!(
+                f,
+                "{at} allows the caller's account, which must also allow it in an identity policy"
+            ),
+            Finding::ConditionFailed { operator, key } => {
+                write!(f, "{at} would allow, but its condition {operator} on {key} does not hold")
+            }
+            Finding::NoAllow if self.policy.is_none() => write!(f, "no {side} allow the request"),
+            Finding::NoAllow => write!(f, "{at} has no statement that allows the request"),
+            Finding::ImplicitIdentityAllow => {
+                write!(f, "the caller is not governed by identity policies")
+            }
+        }
+    }
+}
+
+/// A decision with its explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The decision.
+    pub decision: Decision,
+    /// Why, line by line.
+    pub explanation: Vec<Explanation>,
+}
+
+impl Evaluation {
+    /// Whether the request is allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.decision == Decision::Allowed
+    }
+}
+
+impl fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.decision)?;
+        for line in &self.explanation {
+            write!(f, "\n  - {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What one document says about a request.
+struct Verdict<'a> {
+    denies: Vec<&'a Statement>,
+    /// The first allowing statement and how its principal matched.
+    allow: Option<(&'a Statement, Match)>,
+    /// The first statement that would allow but for a condition.
+    near_miss: Option<(&'a Statement, &'a CompiledCondition)>,
+}
+
+impl CompiledPolicy {
+    fn verdict(&self, request: &Request, role: PolicyRole) -> Verdict<'_> {
+        let mut v = Verdict { denies: Vec::new(), allow: None, near_miss: None };
+        for st in &self.statements {
+            let how = match &st.principal {
+                // Identity-style documents apply to whoever they are attached to.
+                None => Match::Direct,
+                Some((false, entries)) => {
+                    match entries.iter().filter_map(|p| p.matches(&request.caller)).max() {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                }
+                Some((true, entries)) => {
+                    if request.caller.not_principal_exempts(entries) {
+                        continue;
+                    }
+                    Match::Direct
+                }
+            };
+            let action = match &st.action {
+                Some((not, patterns)) => {
+                    patterns.iter().any(|p| p.matches(&request.action, &request.context)) != *not
+                }
+                None => false,
+            };
+            if !action {
+                continue;
+            }
+            let resource = match &st.resource {
+                Some((not, patterns)) => {
+                    patterns.iter().any(|p| p.matches(&request.resource, &request.context)) != *not
+                }
+                // Only trust policies omit Resource: it is the role itself.
+                None => role == PolicyRole::Resource,
+            };
+            if !resource {
+                continue;
+            }
+            if let Some(failed) = st.conditions.iter().find(|c| !c.holds(&request.context)) {
+                if st.effect == Effect::Allow && v.near_miss.is_none() {
+                    v.near_miss = Some((st, failed));
+                }
+                continue;
+            }
+            match st.effect {
+                Effect::Deny => v.denies.push(st),
+                Effect::Allow => {
+                    if v.allow.is_none_or(|(_, m)| m < how) {
+                        v.allow = Some((st, how));
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+fn line(side: PolicyRole, policy: &CompiledPolicy, st: Option<&Statement>, finding: Finding) -> Explanation {
+    Explanation {
+        side,
+        policy: Some(policy.label.clone()),
+        statement: st.map(|s| s.path.clone()),
+        sid: st.and_then(|s| s.sid.clone()),
+        finding,
+    }
+}
+
+/// Evaluates `request` against `policies` with AWS's logic: an explicit deny in any
+/// document wins; otherwise every side that must allow has to. Across accounts both
+/// the resource policy and the caller's identity policies must allow. In the same
+/// account a resource policy that names the caller itself suffices (a role's trust
+/// policy is always required for AssumeRole), one that names the account needs an
+/// identity allow too. Session policies and permission boundaries limit what identity
+/// policies (and grants to a role rather than to the session) allow.
+pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
+    let mut explanation = Vec::new();
+    let groups: [(PolicyRole, &[CompiledPolicy]); 4] = [
+        (PolicyRole::Identity, &policies.identity),
+        (PolicyRole::Resource, policies.resource.as_slice()),
+        (PolicyRole::Session, &policies.session),
+        (PolicyRole::Boundary, &policies.boundaries),
+    ];
+    let verdicts: Vec<Vec<(&CompiledPolicy, Verdict<'_>)>> = groups
+        .iter()
+        .map(|(role, docs)| docs.iter().map(|d| (d, d.verdict(request, *role))).collect())
+        .collect();
+
+    // 1. An explicit deny anywhere wins.
+    for ((role, _), vs) in groups.iter().zip(&verdicts) {
+        for (doc, v) in vs {
+            for st in &v.denies {
+                explanation.push(line(*role, doc, Some(st), Finding::Denies));
+            }
+        }
+    }
+    if !explanation.is_empty() {
+        return Evaluation { decision: Decision::ExplicitlyDenied, explanation };
+    }
+
+    let [identity, resource, session, boundaries] = &verdicts[..] else {
+        return Evaluation { decision: Decision::ImplicitlyDenied, explanation };
+    };
+    let caller_governed = request.caller.has_identity_policies();
+    let identity_allow = identity.iter().find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
+    let identity_ok = !caller_governed || identity_allow.is_some();
+    let session_allow = session.iter().find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
+    let session_ok = session.is_empty() || session_allow.is_some();
+    let boundaries_ok = boundaries.iter().all(|(_, v)| v.allow.is_some());
+    let resource_allow = resource.first().and_then(|(d, v)| v.allow.map(|(st, m)| (*d, st, m)));
+
+    let same_account = request.owning_account().is_some() && request.owning_account() == request.caller.account();
+    let trust_required = request.is_role_assumption() && policies.resource.is_some();
+    // A grant to the caller itself, in its own account, needs no identity allow.
+    // Grants to a user ARN are not limited by boundaries; grants to a session's role
+    // are limited by its session policies.
+    let direct = same_account && matches!(resource_allow, Some((_, _, Match::Direct)));
+    let direct_limited_by_session =
+        request.caller.arn().kind() == PrincipalKind::AssumedRole && !session_ok;
+
+    let allowed = if direct {
+        !direct_limited_by_session
+    } else {
+        let resource_ok = if same_account && !trust_required {
+            true
+        } else {
+            resource_allow.is_some()
+        };
+        resource_ok && identity_ok && session_ok && boundaries_ok
+    };
+
+    // 2. The explanation: each allow that counted, and each side that did not allow.
+    match (resource.first(), resource_allow) {
+        (Some(_), Some((doc, st, m))) => {
+            let finding = if m == Match::Account && !direct {
+                Finding::AllowsThroughAccount
+            } else {
+                Finding::Allows
+            };
+            explanation.push(line(PolicyRole::Resource, doc, Some(st), finding));
+        }
+        (Some((doc, v)), None) if !same_account || trust_required => {
+            explain_missing(&mut explanation, PolicyRole::Resource, doc, v);
+        }
+        _ => {}
+    }
+    if !direct || !allowed {
+        if !caller_governed {
+            explanation.push(Explanation {
+                side: PolicyRole::Identity,
+                policy: None,
+                statement: None,
+                sid: None,
+                finding: Finding::ImplicitIdentityAllow,
+            });
+        } else if let Some((doc, st)) = identity_allow {
+            explanation.push(line(PolicyRole::Identity, doc, Some(st), Finding::Allows));
+        } else if !direct {
+            let near = identity.iter().find(|(_, v)| v.near_miss.is_some());
+            match near.or(identity.first()) {
+                Some((doc, v)) => explain_missing(&mut explanation, PolicyRole::Identity, doc, v),
+                None => explanation.push(Explanation {
+                    side: PolicyRole::Identity,
+                    policy: None,
+                    statement: None,
+                    sid: None,
+                    finding: Finding::NoAllow,
+                }),
+            }
+        }
+        if !session.is_empty() {
+            match session_allow {
+                Some((doc, st)) => explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows)),
+                None => {
+                    if let Some((doc, v)) = session.first() {
+                        explain_missing(&mut explanation, PolicyRole::Session, doc, v);
+                    }
+                }
+            }
+        }
+        for (doc, v) in boundaries.iter() {
+            match v.allow {
+                Some((st, _)) => explanation.push(line(PolicyRole::Boundary, doc, Some(st), Finding::Allows)),
+                None => explain_missing(&mut explanation, PolicyRole::Boundary, doc, v),
+            }
+        }
+    }
+    Evaluation {
+        decision: if allowed { Decision::Allowed } else { Decision::ImplicitlyDenied },
+        explanation,
+    }
+}
+
+fn explain_missing(out: &mut Vec<Explanation>, side: PolicyRole, doc: &CompiledPolicy, v: &Verdict<'_>) {
+    match v.near_miss {
+        Some((st, c)) => out.push(line(
+            side,
+            doc,
+            Some(st),
+            Finding::ConditionFailed { operator: c.operator.to_string(), key: c.key.clone() },
+        )),
+        None => out.push(line(side, doc, None, Finding::NoAllow)),
+    }
+}
+
+/// A caller from its ARN (`PrincipalArn`), for the common case.
+impl From<PrincipalArn> for Caller {
+    fn from(arn: PrincipalArn) -> Self {
+        Caller::new(arn)
+    }
+}
