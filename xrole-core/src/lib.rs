@@ -19,8 +19,3 @@ pub use sts::{
     ExternalId, MfaSerial, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,
     SessionTag, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
 };
-
-/// The workspace README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct WorkspaceReadme;

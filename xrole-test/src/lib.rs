@@ -1,5 +1,20 @@
-//! The xrole test harness: an evaluator of AWS policy logic, lints, and snapshots of
-//! the three documents of a declared role.
+//! The xrole test harness: an evaluator of AWS's policy logic (with explanations),
+//! a batch interface to it (`xrole-simulate`), lints for the documents of a
+//! cross-account setup, and insta snapshots of a declared role's three documents.
 
 pub mod eval;
+pub mod lint;
 pub mod simulate;
+pub mod snapshot;
+
+#[doc(hidden)]
+pub mod __private {
+    //! What the exported macros expand to; not a public API.
+    pub use insta;
+}
+
+/// The workspace README's examples, compiled and run as doc tests here, in the crate
+/// that depends on all the others.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadme;

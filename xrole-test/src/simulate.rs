@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PrincipalArn, RoleArn};
 
-use crate::eval::{Caller, CompiledPolicy, Context, ContextValue, Evaluation, PolicySet, Request, evaluate};
+use crate::eval::{
+    Caller, CompiledPolicy, Context, ContextValue, Evaluation, PolicySet, Request, evaluate,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -58,22 +60,29 @@ fn context_value(key: &str, v: &Value) -> Result<ContextValue, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(format!("context key {key:?}: values must be strings, booleans or numbers, found {other}")),
+        other => Err(format!(
+            "context key {key:?}: values must be strings, booleans or numbers, found {other}"
+        )),
     };
     match v {
-        Value::Array(items) => Ok(ContextValue::Multi(items.iter().map(scalar).collect::<Result<_, _>>()?)),
+        Value::Array(items) => Ok(ContextValue::Multi(
+            items.iter().map(scalar).collect::<Result<_, _>>()?,
+        )),
         v => Ok(ContextValue::Single(scalar(v)?)),
     }
 }
 
 /// Builds the request and the policy set of one line.
 fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
-    let line: Line = serde_json::from_str(text).map_err(|e| format!("invalid request line: {e}"))?;
+    let line: Line =
+        serde_json::from_str(text).map_err(|e| format!("invalid request line: {e}"))?;
     let r = line.request;
-    let principal = PrincipalArn::parse(&r.principal).map_err(|e| format!("request.principal: {e}"))?;
+    let principal =
+        PrincipalArn::parse(&r.principal).map_err(|e| format!("request.principal: {e}"))?;
     let mut caller = Caller::new(principal);
     if let Some(role) = &r.session_role {
-        caller = caller.with_role(RoleArn::parse(role).map_err(|e| format!("request.sessionRole: {e}"))?);
+        caller = caller
+            .with_role(RoleArn::parse(role).map_err(|e| format!("request.sessionRole: {e}"))?);
     }
     let mut context = Context::new();
     for (k, v) in &r.context {
@@ -85,7 +94,11 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             AccountId::parse(account).map_err(|e| format!("request.resourceAccount: {e}"))?,
         );
     }
-    let resource_kind = if is_assume_action(&r.action) { PolicyKind::Trust } else { PolicyKind::Resource };
+    let resource_kind = if is_assume_action(&r.action) {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Resource
+    };
     let policies = PolicySet {
         identity: line
             .identity_policies
@@ -109,7 +122,13 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             .permission_boundaries
             .iter()
             .enumerate()
-            .map(|(i, v)| compile(&format!("permissionBoundaries[{i}]"), v, PolicyKind::Identity))
+            .map(|(i, v)| {
+                compile(
+                    &format!("permissionBoundaries[{i}]"),
+                    v,
+                    PolicyKind::Identity,
+                )
+            })
             .collect::<Result<_, _>>()?,
     };
     Ok((request, policies))
@@ -117,7 +136,10 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
 
 fn is_assume_action(action: &str) -> bool {
     let a = action.to_ascii_lowercase();
-    a == "sts:assumerole" || a.starts_with("sts:assumerolewith") || a == "sts:tagsession" || a == "sts:setsourceidentity"
+    a == "sts:assumerole"
+        || a.starts_with("sts:assumerolewith")
+        || a == "sts:tagsession"
+        || a == "sts:setsourceidentity"
 }
 
 /// The JSON answer for an evaluation.

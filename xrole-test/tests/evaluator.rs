@@ -25,7 +25,11 @@ fn identity(json: &str) -> CompiledPolicy {
 }
 
 fn trust_of(principal: &str, condition: &str) -> CompiledPolicy {
-    let condition = if condition.is_empty() { String::new() } else { format!(r#","Condition":{condition}"#) };
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!(r#","Condition":{condition}"#)
+    };
     trust(&format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"{condition}}}]}}"#
     ))
@@ -38,11 +42,19 @@ fn allow_assume(resource: &str) -> CompiledPolicy {
 }
 
 fn assume(principal: &str, role: &str) -> Request {
-    Request::new(Caller::new(principal.parse().unwrap()), "sts:AssumeRole", role)
+    Request::new(
+        Caller::new(principal.parse().unwrap()),
+        "sts:AssumeRole",
+        role,
+    )
 }
 
 fn set(identity: Vec<CompiledPolicy>, resource: Option<CompiledPolicy>) -> PolicySet {
-    PolicySet { identity, resource, ..PolicySet::default() }
+    PolicySet {
+        identity,
+        resource,
+        ..PolicySet::default()
+    }
 }
 
 fn decide(request: &Request, policies: &PolicySet) -> Decision {
@@ -56,7 +68,10 @@ fn messages(e: &Evaluation) -> Vec<String> {
 #[test]
 fn cross_account_needs_both_sides() {
     let request = assume(ALICE, ROLE);
-    let both = set(vec![allow_assume(ROLE)], Some(trust_of("arn:aws:iam::111111111111:root", "")));
+    let both = set(
+        vec![allow_assume(ROLE)],
+        Some(trust_of("arn:aws:iam::111111111111:root", "")),
+    );
     let e = evaluate(&request, &both);
     assert_eq!(e.decision, Decision::Allowed, "{e}");
     assert_eq!(
@@ -70,33 +85,60 @@ fn cross_account_needs_both_sides() {
     let no_identity = set(vec![], Some(trust_of("arn:aws:iam::111111111111:root", "")));
     let e = evaluate(&request, &no_identity);
     assert_eq!(e.decision, Decision::ImplicitlyDenied);
-    assert_eq!(messages(&e).last().unwrap(), "no identity policies allow the request");
+    assert_eq!(
+        messages(&e).last().unwrap(),
+        "no identity policies allow the request"
+    );
 
-    let identity_elsewhere = set(vec![allow_assume("arn:aws:iam::222222222222:role/Other")], Some(trust_of("arn:aws:iam::111111111111:root", "")));
+    let identity_elsewhere = set(
+        vec![allow_assume("arn:aws:iam::222222222222:role/Other")],
+        Some(trust_of("arn:aws:iam::111111111111:root", "")),
+    );
     let e = evaluate(&request, &identity_elsewhere);
     assert_eq!(e.decision, Decision::ImplicitlyDenied);
-    assert_eq!(messages(&e).last().unwrap(), "identity policy has no statement that allows the request");
+    assert_eq!(
+        messages(&e).last().unwrap(),
+        "identity policy has no statement that allows the request"
+    );
 
-    let wrong_account = set(vec![allow_assume(ROLE)], Some(trust_of("arn:aws:iam::333333333333:root", "")));
+    let wrong_account = set(
+        vec![allow_assume(ROLE)],
+        Some(trust_of("arn:aws:iam::333333333333:root", "")),
+    );
     let e = evaluate(&request, &wrong_account);
     assert_eq!(e.decision, Decision::ImplicitlyDenied);
-    assert_eq!(messages(&e)[0], "trust policy has no statement that allows the request");
+    assert_eq!(
+        messages(&e)[0],
+        "trust policy has no statement that allows the request"
+    );
 
     // The bare account id means the same as :root.
     let bare = set(vec![allow_assume(ROLE)], Some(trust_of("111111111111", "")));
     assert_eq!(decide(&request, &bare), Decision::Allowed);
     // A role in another account is never assumable without its trust policy.
-    assert_eq!(decide(&request, &set(vec![allow_assume(ROLE)], None)), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&request, &set(vec![allow_assume(ROLE)], None)),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
 fn cross_account_named_user() {
     let policies = set(vec![allow_assume(ROLE)], Some(trust_of(ALICE, "")));
     assert_eq!(decide(&assume(ALICE, ROLE), &policies), Decision::Allowed);
-    assert_eq!(decide(&assume("arn:aws:iam::111111111111:user/mallory", ROLE), &policies), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(
+            &assume("arn:aws:iam::111111111111:user/mallory", ROLE),
+            &policies
+        ),
+        Decision::ImplicitlyDenied
+    );
     // Naming the user does not waive the identity side across accounts.
     let trust_only = set(vec![], Some(trust_of(ALICE, "")));
-    assert_eq!(decide(&assume(ALICE, ROLE), &trust_only), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&assume(ALICE, ROLE), &trust_only),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
@@ -112,24 +154,42 @@ fn same_account_direct_principal_suffices_account_principal_does_not() {
         let through_account = set(vec![], Some(trust_of(account, "")));
         let e = evaluate(&assume(user, role), &through_account);
         assert_eq!(e.decision, Decision::ImplicitlyDenied, "{account}");
-        assert!(messages(&e)[0].contains("allows the caller's account, which must also allow it"), "{e}");
+        assert!(
+            messages(&e)[0].contains("allows the caller's account, which must also allow it"),
+            "{e}"
+        );
         let with_identity = set(vec![allow_assume(role)], Some(trust_of(account, "")));
-        assert_eq!(decide(&assume(user, role), &with_identity), Decision::Allowed);
+        assert_eq!(
+            decide(&assume(user, role), &with_identity),
+            Decision::Allowed
+        );
     }
     // Even in the same account, a role's trust policy must allow.
-    let no_trust_statement = set(vec![allow_assume(role)], Some(trust_of("arn:aws:iam::123456789012:user/other", "")));
-    assert_eq!(decide(&assume(user, role), &no_trust_statement), Decision::ImplicitlyDenied);
+    let no_trust_statement = set(
+        vec![allow_assume(role)],
+        Some(trust_of("arn:aws:iam::123456789012:user/other", "")),
+    );
+    assert_eq!(
+        decide(&assume(user, role), &no_trust_statement),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
 fn external_id_confused_deputy() {
     let policies = set(
         vec![allow_assume(ROLE)],
-        Some(trust_of("arn:aws:iam::111111111111:root", r#"{"StringEquals":{"sts:ExternalId":"my-secret-external-id-1234"}}"#)),
+        Some(trust_of(
+            "arn:aws:iam::111111111111:root",
+            r#"{"StringEquals":{"sts:ExternalId":"my-secret-external-id-1234"}}"#,
+        )),
     );
     let right = assume(ALICE, ROLE).with("sts:ExternalId", "my-secret-external-id-1234");
     assert_eq!(decide(&right, &policies), Decision::Allowed);
-    for request in [assume(ALICE, ROLE).with("sts:ExternalId", "guess"), assume(ALICE, ROLE)] {
+    for request in [
+        assume(ALICE, ROLE).with("sts:ExternalId", "guess"),
+        assume(ALICE, ROLE),
+    ] {
         let e = evaluate(&request, &policies);
         assert_eq!(e.decision, Decision::ImplicitlyDenied);
         assert_eq!(
@@ -138,28 +198,85 @@ fn external_id_confused_deputy() {
         );
         assert_eq!(
             e.explanation[0].finding,
-            Finding::ConditionFailed { operator: "StringEquals".into(), key: "sts:ExternalId".into() }
+            Finding::ConditionFailed {
+                operator: "StringEquals".into(),
+                key: "sts:ExternalId".into()
+            }
         );
     }
     // Values of StringEquals are case-sensitive; keys are not.
-    assert_eq!(decide(&assume(ALICE, ROLE).with("STS:EXTERNALID", "MY-SECRET-EXTERNAL-ID-1234"), &policies), Decision::ImplicitlyDenied);
-    assert_eq!(decide(&assume(ALICE, ROLE).with("STS:EXTERNALID", "my-secret-external-id-1234"), &policies), Decision::Allowed);
+    assert_eq!(
+        decide(
+            &assume(ALICE, ROLE).with("STS:EXTERNALID", "MY-SECRET-EXTERNAL-ID-1234"),
+            &policies
+        ),
+        Decision::ImplicitlyDenied
+    );
+    assert_eq!(
+        decide(
+            &assume(ALICE, ROLE).with("STS:EXTERNALID", "my-secret-external-id-1234"),
+            &policies
+        ),
+        Decision::Allowed
+    );
 }
 
 #[test]
 fn mfa_present_and_age() {
     let user = "arn:aws:iam::123456789012:user/deepak.dev";
     let role = "arn:aws:iam::123456789012:role/AdminAccessRole";
-    let present = set(vec![], Some(trust_of(user, r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#)));
-    assert_eq!(decide(&assume(user, role).with("aws:MultiFactorAuthPresent", "true"), &present), Decision::Allowed);
-    assert_eq!(decide(&assume(user, role).with("aws:MultiFactorAuthPresent", "false"), &present), Decision::ImplicitlyDenied);
+    let present = set(
+        vec![],
+        Some(trust_of(
+            user,
+            r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        )),
+    );
+    assert_eq!(
+        decide(
+            &assume(user, role).with("aws:MultiFactorAuthPresent", "true"),
+            &present
+        ),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(
+            &assume(user, role).with("aws:MultiFactorAuthPresent", "false"),
+            &present
+        ),
+        Decision::ImplicitlyDenied
+    );
     // Long-term keys carry no MFA key at all.
-    assert_eq!(decide(&assume(user, role), &present), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&assume(user, role), &present),
+        Decision::ImplicitlyDenied
+    );
 
-    let fresh = set(vec![], Some(trust_of(user, r#"{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}"#)));
-    assert_eq!(decide(&assume(user, role).with("aws:MultiFactorAuthAge", "120"), &fresh), Decision::Allowed);
-    assert_eq!(decide(&assume(user, role).with("aws:MultiFactorAuthAge", "4000"), &fresh), Decision::ImplicitlyDenied);
-    assert_eq!(decide(&assume(user, role), &fresh), Decision::ImplicitlyDenied);
+    let fresh = set(
+        vec![],
+        Some(trust_of(
+            user,
+            r#"{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}"#,
+        )),
+    );
+    assert_eq!(
+        decide(
+            &assume(user, role).with("aws:MultiFactorAuthAge", "120"),
+            &fresh
+        ),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(
+            &assume(user, role).with("aws:MultiFactorAuthAge", "4000"),
+            &fresh
+        ),
+        Decision::ImplicitlyDenied
+    );
+    assert_eq!(
+        decide(&assume(user, role), &fresh),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
@@ -167,24 +284,53 @@ fn explicit_deny_wins_everywhere() {
     let deny_without_mfa = identity(
         r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyAllExceptListedIfNoMFA","Effect":"Deny","NotAction":["iam:ListMFADevices","sts:GetSessionToken"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
     );
-    let policies = set(vec![allow_assume(ROLE), deny_without_mfa], Some(trust_of(ALICE, "")));
+    let policies = set(
+        vec![allow_assume(ROLE), deny_without_mfa],
+        Some(trust_of(ALICE, "")),
+    );
     let e = evaluate(&assume(ALICE, ROLE), &policies);
     assert_eq!(e.decision, Decision::ExplicitlyDenied);
-    assert_eq!(messages(&e), [r#"identity policy Statement[0] (Sid "DenyAllExceptListedIfNoMFA") explicitly denies"#]);
-    assert_eq!(decide(&assume(ALICE, ROLE).with("aws:MultiFactorAuthPresent", "true"), &policies), Decision::Allowed);
+    assert_eq!(
+        messages(&e),
+        [r#"identity policy Statement[0] (Sid "DenyAllExceptListedIfNoMFA") explicitly denies"#]
+    );
+    assert_eq!(
+        decide(
+            &assume(ALICE, ROLE).with("aws:MultiFactorAuthPresent", "true"),
+            &policies
+        ),
+        Decision::Allowed
+    );
     // NotAction: listed actions are not denied.
-    let list = Request::new(Caller::new(ALICE.parse().unwrap()), "iam:ListMFADevices", "*");
-    let allow_all = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#);
-    let deny = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:ListMFADevices"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#);
-    assert_eq!(decide(&list, &set(vec![allow_all, deny], None)), Decision::Allowed);
+    let list = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "iam:ListMFADevices",
+        "*",
+    );
+    let allow_all = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    );
+    let deny = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:ListMFADevices"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+    );
+    assert_eq!(
+        decide(&list, &set(vec![allow_all, deny], None)),
+        Decision::Allowed
+    );
 
     let deny_in_trust = trust(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"},
             {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111111111111:user/crossAccountUser"},"Action":"sts:*"}]}"#,
     );
-    let e = evaluate(&assume(ALICE, ROLE), &set(vec![allow_assume(ROLE)], Some(deny_in_trust)));
+    let e = evaluate(
+        &assume(ALICE, ROLE),
+        &set(vec![allow_assume(ROLE)], Some(deny_in_trust)),
+    );
     assert_eq!(e.decision, Decision::ExplicitlyDenied);
-    assert_eq!(messages(&e), ["trust policy Statement[1] explicitly denies"]);
+    assert_eq!(
+        messages(&e),
+        ["trust policy Statement[1] explicitly denies"]
+    );
 }
 
 #[test]
@@ -192,27 +338,63 @@ fn assumed_role_sessions_match_their_role() {
     let session = "arn:aws:sts::111111111111:assumed-role/Deployer/ci-run-42";
     let deployer = Caller::new(session.parse().unwrap());
     let request = Request::new(deployer.clone(), "sts:AssumeRole", ROLE);
-    let by_role = set(vec![allow_assume(ROLE)], Some(trust_of("arn:aws:iam::111111111111:role/Deployer", "")));
+    let by_role = set(
+        vec![allow_assume(ROLE)],
+        Some(trust_of("arn:aws:iam::111111111111:role/Deployer", "")),
+    );
     assert_eq!(decide(&request, &by_role), Decision::Allowed);
     let by_session = set(vec![allow_assume(ROLE)], Some(trust_of(session, "")));
     assert_eq!(decide(&request, &by_session), Decision::Allowed);
-    let other_session = set(vec![allow_assume(ROLE)], Some(trust_of("arn:aws:sts::111111111111:assumed-role/Deployer/other", "")));
+    let other_session = set(
+        vec![allow_assume(ROLE)],
+        Some(trust_of(
+            "arn:aws:sts::111111111111:assumed-role/Deployer/other",
+            "",
+        )),
+    );
     assert_eq!(decide(&request, &other_session), Decision::ImplicitlyDenied);
     // With its real path known, a role with a path matches exactly.
-    let with_path = Caller::new(session.parse().unwrap()).with_role("arn:aws:iam::111111111111:role/ci/Deployer".parse().unwrap());
+    let with_path = Caller::new(session.parse().unwrap()).with_role(
+        "arn:aws:iam::111111111111:role/ci/Deployer"
+            .parse()
+            .unwrap(),
+    );
     let request = Request::new(with_path, "sts:AssumeRole", ROLE);
-    let path_trust = set(vec![allow_assume(ROLE)], Some(trust_of("arn:aws:iam::111111111111:role/ci/Deployer", "")));
+    let path_trust = set(
+        vec![allow_assume(ROLE)],
+        Some(trust_of("arn:aws:iam::111111111111:role/ci/Deployer", "")),
+    );
     assert_eq!(decide(&request, &path_trust), Decision::Allowed);
-    assert_eq!(request.context_keys().get("aws:principalarn").unwrap().single(), Some("arn:aws:iam::111111111111:role/ci/Deployer"));
+    assert_eq!(
+        request
+            .context_keys()
+            .get("aws:principalarn")
+            .unwrap()
+            .single(),
+        Some("arn:aws:iam::111111111111:role/ci/Deployer")
+    );
 }
 
 #[test]
 fn service_principals() {
-    let policies = set(vec![], Some(trust(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)));
-    let ec2 = Request::new(Caller::new("ec2.amazonaws.com".parse().unwrap()), "sts:AssumeRole", ROLE);
+    let policies = set(
+        vec![],
+        Some(trust(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )),
+    );
+    let ec2 = Request::new(
+        Caller::new("ec2.amazonaws.com".parse().unwrap()),
+        "sts:AssumeRole",
+        ROLE,
+    );
     let e = evaluate(&ec2, &policies);
     assert_eq!(e.decision, Decision::Allowed, "{e}");
-    let lambda = Request::new(Caller::new("lambda.amazonaws.com".parse().unwrap()), "sts:AssumeRole", ROLE);
+    let lambda = Request::new(
+        Caller::new("lambda.amazonaws.com".parse().unwrap()),
+        "sts:AssumeRole",
+        ROLE,
+    );
     assert_eq!(decide(&lambda, &policies), Decision::ImplicitlyDenied);
 }
 
@@ -228,43 +410,103 @@ fn not_principal_exempts_only_when_every_level_is_named() {
             PolicyKind::Resource,
         )
     };
-    let bob = Request::new(Caller::new("arn:aws:iam::444455556666:user/Bob".parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/k")
-        .resource_account("444455556666".parse().unwrap());
-    let exempt = set(vec![], Some(bucket(r#"["arn:aws:iam::444455556666:user/Bob","arn:aws:iam::444455556666:root"]"#)));
-    assert_eq!(decide(&bob, &exempt), Decision::Allowed);
-    let user_only = set(vec![], Some(bucket(r#""arn:aws:iam::444455556666:user/Bob""#)));
-    assert_eq!(decide(&bob, &user_only), Decision::ExplicitlyDenied);
-    let eve = Request::new(Caller::new("arn:aws:iam::444455556666:user/Eve".parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/k")
-        .resource_account("444455556666".parse().unwrap());
-    assert_eq!(decide(&eve, &exempt), Decision::ExplicitlyDenied);
-
-    // A session is exempt only if its account, role and session are all named.
-    let session = Request::new(
-        Caller::new("arn:aws:sts::444455556666:assumed-role/reader/s1".parse().unwrap()),
+    let bob = Request::new(
+        Caller::new("arn:aws:iam::444455556666:user/Bob".parse().unwrap()),
         "s3:GetObject",
         "arn:aws:s3:::b/k",
     )
     .resource_account("444455556666".parse().unwrap());
-    let all_levels = set(vec![], Some(bucket(
-        r#"["arn:aws:iam::444455556666:root","arn:aws:iam::444455556666:role/reader","arn:aws:sts::444455556666:assumed-role/reader/s1"]"#,
-    )));
+    let exempt = set(
+        vec![],
+        Some(bucket(
+            r#"["arn:aws:iam::444455556666:user/Bob","arn:aws:iam::444455556666:root"]"#,
+        )),
+    );
+    assert_eq!(decide(&bob, &exempt), Decision::Allowed);
+    let user_only = set(
+        vec![],
+        Some(bucket(r#""arn:aws:iam::444455556666:user/Bob""#)),
+    );
+    assert_eq!(decide(&bob, &user_only), Decision::ExplicitlyDenied);
+    let eve = Request::new(
+        Caller::new("arn:aws:iam::444455556666:user/Eve".parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    )
+    .resource_account("444455556666".parse().unwrap());
+    assert_eq!(decide(&eve, &exempt), Decision::ExplicitlyDenied);
+
+    // A session is exempt only if its account, role and session are all named.
+    let session = Request::new(
+        Caller::new(
+            "arn:aws:sts::444455556666:assumed-role/reader/s1"
+                .parse()
+                .unwrap(),
+        ),
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    )
+    .resource_account("444455556666".parse().unwrap());
+    let all_levels = set(
+        vec![],
+        Some(bucket(
+            r#"["arn:aws:iam::444455556666:root","arn:aws:iam::444455556666:role/reader","arn:aws:sts::444455556666:assumed-role/reader/s1"]"#,
+        )),
+    );
     assert_eq!(decide(&session, &all_levels), Decision::Allowed);
-    let no_role = set(vec![], Some(bucket(r#"["arn:aws:iam::444455556666:root","arn:aws:sts::444455556666:assumed-role/reader/s1"]"#)));
+    let no_role = set(
+        vec![],
+        Some(bucket(
+            r#"["arn:aws:iam::444455556666:root","arn:aws:sts::444455556666:assumed-role/reader/s1"]"#,
+        )),
+    );
     assert_eq!(decide(&session, &no_role), Decision::ExplicitlyDenied);
 }
 
 #[test]
 fn actions_are_case_insensitive_with_wildcards_resources_are_not() {
-    let policy = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"S3:get*","Resource":"arn:aws:s3:::Bucket/*"}]}"#);
-    let ok = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::Bucket/a/b");
-    assert_eq!(decide(&ok, &set(vec![policy.clone()], None)), Decision::Allowed);
-    let case = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::bucket/a");
-    assert_eq!(decide(&case, &set(vec![policy.clone()], None)), Decision::ImplicitlyDenied);
-    let not_resource = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}]}"#);
-    let open = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::public/x");
-    let secret = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::secret/x");
-    assert_eq!(decide(&open, &set(vec![not_resource.clone()], None)), Decision::Allowed);
-    assert_eq!(decide(&secret, &set(vec![not_resource], None)), Decision::ImplicitlyDenied);
+    let policy = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"S3:get*","Resource":"arn:aws:s3:::Bucket/*"}]}"#,
+    );
+    let ok = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::Bucket/a/b",
+    );
+    assert_eq!(
+        decide(&ok, &set(vec![policy.clone()], None)),
+        Decision::Allowed
+    );
+    let case = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::bucket/a",
+    );
+    assert_eq!(
+        decide(&case, &set(vec![policy.clone()], None)),
+        Decision::ImplicitlyDenied
+    );
+    let not_resource = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}]}"#,
+    );
+    let open = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::public/x",
+    );
+    let secret = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::secret/x",
+    );
+    assert_eq!(
+        decide(&open, &set(vec![not_resource.clone()], None)),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&secret, &set(vec![not_resource], None)),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
@@ -274,21 +516,62 @@ fn policy_variables_only_in_2012_documents() {
             r#"{{"Version":"{version}","Statement":[{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/home/${{aws:username}}/*"}}]}}"#
         ))
     };
-    let own = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/home/crossAccountUser/f");
-    let other = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/home/bob/f");
-    assert_eq!(decide(&own, &set(vec![home("2012-10-17")], None)), Decision::Allowed);
-    assert_eq!(decide(&other, &set(vec![home("2012-10-17")], None)), Decision::ImplicitlyDenied);
+    let own = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::b/home/crossAccountUser/f",
+    );
+    let other = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::b/home/bob/f",
+    );
+    assert_eq!(
+        decide(&own, &set(vec![home("2012-10-17")], None)),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&other, &set(vec![home("2012-10-17")], None)),
+        Decision::ImplicitlyDenied
+    );
     // 2008-10-17: ${...} is literal text.
-    assert_eq!(decide(&own, &set(vec![home("2008-10-17")], None)), Decision::ImplicitlyDenied);
-    let literal = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/home/${aws:username}/f");
-    assert_eq!(decide(&literal, &set(vec![home("2008-10-17")], None)), Decision::Allowed);
+    assert_eq!(
+        decide(&own, &set(vec![home("2008-10-17")], None)),
+        Decision::ImplicitlyDenied
+    );
+    let literal = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::b/home/${aws:username}/f",
+    );
+    assert_eq!(
+        decide(&literal, &set(vec![home("2008-10-17")], None)),
+        Decision::Allowed
+    );
 
     // Tags and defaults.
-    let tagged = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::${aws:PrincipalTag/team, 'shared'}/*"}]}"#);
-    let with_tag = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::ops/x").with("aws:PrincipalTag/team", "ops");
-    let without_tag = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::shared/x");
-    assert_eq!(decide(&with_tag, &set(vec![tagged.clone()], None)), Decision::Allowed);
-    assert_eq!(decide(&without_tag, &set(vec![tagged], None)), Decision::Allowed);
+    let tagged = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::${aws:PrincipalTag/team, 'shared'}/*"}]}"#,
+    );
+    let with_tag = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::ops/x",
+    )
+    .with("aws:PrincipalTag/team", "ops");
+    let without_tag = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::shared/x",
+    );
+    assert_eq!(
+        decide(&with_tag, &set(vec![tagged.clone()], None)),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&without_tag, &set(vec![tagged], None)),
+        Decision::Allowed
+    );
 }
 
 #[test]
@@ -309,28 +592,63 @@ fn session_tags_need_tag_session_on_both_sides() {
     };
     let both = set(vec![identity_tags], Some(trust_policy.clone()));
     assert_eq!(decide(&tag(vec!["Project"]), &both), Decision::Allowed);
-    assert_eq!(decide(&tag(vec!["Project", "CostCenter"]), &both), Decision::Allowed);
-    assert_eq!(decide(&tag(vec!["Project", "Owner"]), &both), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&tag(vec!["Project", "CostCenter"]), &both),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&tag(vec!["Project", "Owner"]), &both),
+        Decision::ImplicitlyDenied
+    );
     // AssumeRole alone in the identity policy: tagging is not allowed.
     let assume_only = set(vec![allow_assume(ROLE)], Some(trust_policy));
-    assert_eq!(decide(&tag(vec!["Project"]), &assume_only), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&tag(vec!["Project"]), &assume_only),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
 fn session_policies_and_permission_boundaries_limit_identity_allows() {
-    let admin = identity(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#);
-    let read = compile("session policy", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#, PolicyKind::Session);
-    let boundary = compile("boundary", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","ec2:Describe*"],"Resource":"*"}]}"#, PolicyKind::Identity);
-    let session = Caller::new("arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/s1".parse().unwrap());
+    let admin = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    );
+    let read = compile(
+        "session policy",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#,
+        PolicyKind::Session,
+    );
+    let boundary = compile(
+        "boundary",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","ec2:Describe*"],"Resource":"*"}]}"#,
+        PolicyKind::Identity,
+    );
+    let session = Caller::new(
+        "arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/s1"
+            .parse()
+            .unwrap(),
+    );
     let get = Request::new(session.clone(), "s3:GetObject", "arn:aws:s3:::b/k");
     let put = Request::new(session.clone(), "s3:PutObject", "arn:aws:s3:::b/k");
     let describe = Request::new(session, "ec2:DescribeInstances", "*");
-    let with_session = PolicySet { identity: vec![admin.clone()], session: vec![read], ..PolicySet::default() };
+    let with_session = PolicySet {
+        identity: vec![admin.clone()],
+        session: vec![read],
+        ..PolicySet::default()
+    };
     assert_eq!(decide(&get, &with_session), Decision::Allowed);
     let e = evaluate(&put, &with_session);
     assert_eq!(e.decision, Decision::ImplicitlyDenied);
-    assert!(messages(&e).contains(&"session policy has no statement that allows the request".to_owned()), "{e}");
-    let bounded = PolicySet { identity: vec![admin], boundaries: vec![boundary], ..PolicySet::default() };
+    assert!(
+        messages(&e)
+            .contains(&"session policy has no statement that allows the request".to_owned()),
+        "{e}"
+    );
+    let bounded = PolicySet {
+        identity: vec![admin],
+        boundaries: vec![boundary],
+        ..PolicySet::default()
+    };
     assert_eq!(decide(&describe, &bounded), Decision::Allowed);
     let iam = Request::new(Caller::new(ALICE.parse().unwrap()), "iam:CreateUser", "*");
     assert_eq!(decide(&iam, &bounded), Decision::ImplicitlyDenied);
@@ -341,7 +659,11 @@ fn holds(condition: &str, context: &[(&str, ContextValue)]) -> bool {
     let policy = identity(&format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{condition}}}]}}"#
     ));
-    let mut request = Request::new(Caller::new(ALICE.parse().unwrap()), "s3:GetObject", "arn:aws:s3:::b/k");
+    let mut request = Request::new(
+        Caller::new(ALICE.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+    );
     for (k, v) in context {
         request = request.with(k, v.clone());
     }
@@ -360,78 +682,307 @@ fn many(v: &[&str]) -> ContextValue {
 fn string_operators() {
     let k = "aws:PrincipalTag/team";
     let table: &[(&str, Option<&str>, bool)] = &[
-        (r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#, Some("ops"), true),
-        (r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#, Some("Ops"), false),
-        (r#"{"StringEquals":{"aws:PrincipalTag/team":["dev","ops"]}}"#, Some("ops"), true),
-        (r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#, None, false),
-        (r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#, Some("dev"), true),
-        (r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#, Some("ops"), false),
-        (r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#, None, true),
-        (r#"{"StringEqualsIgnoreCase":{"aws:PrincipalTag/team":"OPS"}}"#, Some("ops"), true),
-        (r#"{"StringNotEqualsIgnoreCase":{"aws:PrincipalTag/team":"OPS"}}"#, Some("ops"), false),
-        (r#"{"StringLike":{"aws:PrincipalTag/team":"o?s*"}}"#, Some("opsteam"), true),
-        (r#"{"StringLike":{"aws:PrincipalTag/team":"o?s*"}}"#, Some("os"), false),
-        (r#"{"StringNotLike":{"aws:PrincipalTag/team":"dev*"}}"#, Some("ops"), true),
-        (r#"{"StringEquals":{"aws:PrincipalTag/team":"o*"}}"#, Some("ops"), false),
-        (r#"{"StringEqualsIfExists":{"aws:PrincipalTag/team":"ops"}}"#, None, true),
-        (r#"{"StringEqualsIfExists":{"aws:PrincipalTag/team":"ops"}}"#, Some("dev"), false),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            Some("ops"),
+            true,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            Some("Ops"),
+            false,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/team":["dev","ops"]}}"#,
+            Some("ops"),
+            true,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            None,
+            false,
+        ),
+        (
+            r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            Some("dev"),
+            true,
+        ),
+        (
+            r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            Some("ops"),
+            false,
+        ),
+        (
+            r#"{"StringNotEquals":{"aws:PrincipalTag/team":"ops"}}"#,
+            None,
+            true,
+        ),
+        (
+            r#"{"StringEqualsIgnoreCase":{"aws:PrincipalTag/team":"OPS"}}"#,
+            Some("ops"),
+            true,
+        ),
+        (
+            r#"{"StringNotEqualsIgnoreCase":{"aws:PrincipalTag/team":"OPS"}}"#,
+            Some("ops"),
+            false,
+        ),
+        (
+            r#"{"StringLike":{"aws:PrincipalTag/team":"o?s*"}}"#,
+            Some("opsteam"),
+            true,
+        ),
+        (
+            r#"{"StringLike":{"aws:PrincipalTag/team":"o?s*"}}"#,
+            Some("os"),
+            false,
+        ),
+        (
+            r#"{"StringNotLike":{"aws:PrincipalTag/team":"dev*"}}"#,
+            Some("ops"),
+            true,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/team":"o*"}}"#,
+            Some("ops"),
+            false,
+        ),
+        (
+            r#"{"StringEqualsIfExists":{"aws:PrincipalTag/team":"ops"}}"#,
+            None,
+            true,
+        ),
+        (
+            r#"{"StringEqualsIfExists":{"aws:PrincipalTag/team":"ops"}}"#,
+            Some("dev"),
+            false,
+        ),
     ];
     for (condition, value, expected) in table {
         let ctx: Vec<(&str, ContextValue)> = value.iter().map(|v| (k, one(v))).collect();
-        assert_eq!(holds(condition, &ctx), *expected, "{condition} with {value:?}");
+        assert_eq!(
+            holds(condition, &ctx),
+            *expected,
+            "{condition} with {value:?}"
+        );
     }
 }
 
 #[test]
 fn numeric_date_bool_binary_ip_arn_null_operators() {
-    let table: &[(&str, &[(&str, &str)], bool)] = &[
-        (r#"{"NumericEquals":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "10.0")], true),
-        (r#"{"NumericNotEquals":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "11")], true),
-        (r#"{"NumericLessThan":{"s3:max-keys":10}}"#, &[("s3:max-keys", "9")], true),
-        (r#"{"NumericLessThanEquals":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "10")], true),
-        (r#"{"NumericGreaterThan":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "10")], false),
-        (r#"{"NumericGreaterThanEquals":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "10")], true),
-        (r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", "ten")], false),
-        (r#"{"DateLessThan":{"aws:CurrentTime":"2026-12-01T00:00:00Z"}}"#, &[("aws:CurrentTime", "2026-11-22T12:00:00Z")], true),
-        (r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-12-01"}}"#, &[("aws:CurrentTime", "2026-11-22T12:00:00Z")], false),
-        (r#"{"DateEquals":{"aws:EpochTime":"1767225600"}}"#, &[("aws:EpochTime", "2026-01-01T00:00:00Z")], true),
-        (r#"{"DateNotEquals":{"aws:CurrentTime":"2026-01-01"}}"#, &[("aws:CurrentTime", "2026-01-02")], true),
-        (r#"{"DateLessThanEquals":{"aws:CurrentTime":"2026-01-01T00:00:00+01:00"}}"#, &[("aws:CurrentTime", "2025-12-31T23:00:00Z")], true),
-        (r#"{"DateGreaterThanEquals":{"aws:TokenIssueTime":"2026-01-01"}}"#, &[], false),
-        (r#"{"Bool":{"aws:SecureTransport":"true"}}"#, &[("aws:SecureTransport", "TRUE")], true),
-        (r#"{"Bool":{"aws:SecureTransport":false}}"#, &[("aws:SecureTransport", "false")], true),
+    /// (condition, context keys, whether it holds)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], bool);
+    let table: &[Case] = &[
+        (
+            r#"{"NumericEquals":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "10.0")],
+            true,
+        ),
+        (
+            r#"{"NumericNotEquals":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "11")],
+            true,
+        ),
+        (
+            r#"{"NumericLessThan":{"s3:max-keys":10}}"#,
+            &[("s3:max-keys", "9")],
+            true,
+        ),
+        (
+            r#"{"NumericLessThanEquals":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "10")],
+            true,
+        ),
+        (
+            r#"{"NumericGreaterThan":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "10")],
+            false,
+        ),
+        (
+            r#"{"NumericGreaterThanEquals":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "10")],
+            true,
+        ),
+        (
+            r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", "ten")],
+            false,
+        ),
+        (
+            r#"{"DateLessThan":{"aws:CurrentTime":"2026-12-01T00:00:00Z"}}"#,
+            &[("aws:CurrentTime", "2026-11-22T12:00:00Z")],
+            true,
+        ),
+        (
+            r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-12-01"}}"#,
+            &[("aws:CurrentTime", "2026-11-22T12:00:00Z")],
+            false,
+        ),
+        (
+            r#"{"DateEquals":{"aws:EpochTime":"1767225600"}}"#,
+            &[("aws:EpochTime", "2026-01-01T00:00:00Z")],
+            true,
+        ),
+        (
+            r#"{"DateNotEquals":{"aws:CurrentTime":"2026-01-01"}}"#,
+            &[("aws:CurrentTime", "2026-01-02")],
+            true,
+        ),
+        (
+            r#"{"DateLessThanEquals":{"aws:CurrentTime":"2026-01-01T00:00:00+01:00"}}"#,
+            &[("aws:CurrentTime", "2025-12-31T23:00:00Z")],
+            true,
+        ),
+        (
+            r#"{"DateGreaterThanEquals":{"aws:TokenIssueTime":"2026-01-01"}}"#,
+            &[],
+            false,
+        ),
+        (
+            r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
+            &[("aws:SecureTransport", "TRUE")],
+            true,
+        ),
+        (
+            r#"{"Bool":{"aws:SecureTransport":false}}"#,
+            &[("aws:SecureTransport", "false")],
+            true,
+        ),
         (r#"{"Bool":{"aws:SecureTransport":"true"}}"#, &[], false),
-        (r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#, &[], true),
-        (r#"{"BinaryEquals":{"key:bin":"QmluYXJ5VmFsdWU="}}"#, &[("key:bin", "QmluYXJ5VmFsdWU=")], true),
-        (r#"{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]}}"#, &[("aws:SourceIp", "203.0.113.9")], true),
-        (r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, &[("aws:SourceIp", "198.51.100.1")], false),
-        (r#"{"IpAddress":{"aws:SourceIp":"2001:db8::/32"}}"#, &[("aws:SourceIp", "2001:db8:1::5")], true),
-        (r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, &[("aws:SourceIp", "198.51.100.1")], true),
-        (r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, &[], true),
-        (r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, &[("aws:SourceIp", "not-an-ip")], false),
-        (r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:topic"}}"#, &[("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:topic")], true),
-        (r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#, &[("aws:SourceArn", "arn:aws:sns:eu-west-1:123456789012:t:sub")], true),
-        (r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#, &[("aws:SourceArn", "arn:aws:sns:eu-west-1:999999999999:t")], false),
-        (r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#, &[("aws:PrincipalArn", "arn:aws:iam::111111111111:role/ci-deploy")], true),
-        (r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#, &[("aws:SourceArn", "arn:aws:sns:eu-west-1:999999999999:t")], true),
-        (r#"{"ArnNotEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:topic"}}"#, &[], true),
-        (r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#, &[("aws:SourceArn", "not an arn")], false),
+        (
+            r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}"#,
+            &[],
+            true,
+        ),
+        (
+            r#"{"BinaryEquals":{"key:bin":"QmluYXJ5VmFsdWU="}}"#,
+            &[("key:bin", "QmluYXJ5VmFsdWU=")],
+            true,
+        ),
+        (
+            r#"{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]}}"#,
+            &[("aws:SourceIp", "203.0.113.9")],
+            true,
+        ),
+        (
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            &[("aws:SourceIp", "198.51.100.1")],
+            false,
+        ),
+        (
+            r#"{"IpAddress":{"aws:SourceIp":"2001:db8::/32"}}"#,
+            &[("aws:SourceIp", "2001:db8:1::5")],
+            true,
+        ),
+        (
+            r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            &[("aws:SourceIp", "198.51.100.1")],
+            true,
+        ),
+        (
+            r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            &[],
+            true,
+        ),
+        (
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            &[("aws:SourceIp", "not-an-ip")],
+            false,
+        ),
+        (
+            r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:topic"}}"#,
+            &[("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:topic")],
+            true,
+        ),
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#,
+            &[("aws:SourceArn", "arn:aws:sns:eu-west-1:123456789012:t:sub")],
+            true,
+        ),
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#,
+            &[("aws:SourceArn", "arn:aws:sns:eu-west-1:999999999999:t")],
+            false,
+        ),
+        (
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
+            &[(
+                "aws:PrincipalArn",
+                "arn:aws:iam::111111111111:role/ci-deploy",
+            )],
+            true,
+        ),
+        (
+            r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#,
+            &[("aws:SourceArn", "arn:aws:sns:eu-west-1:999999999999:t")],
+            true,
+        ),
+        (
+            r#"{"ArnNotEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:topic"}}"#,
+            &[],
+            true,
+        ),
+        (
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:123456789012:*"}}"#,
+            &[("aws:SourceArn", "not an arn")],
+            false,
+        ),
         (r#"{"Null":{"aws:TokenIssueTime":"true"}}"#, &[], true),
-        (r#"{"Null":{"aws:TokenIssueTime":"true"}}"#, &[("aws:TokenIssueTime", "2026-01-01T00:00:00Z")], false),
-        (r#"{"Null":{"aws:TokenIssueTime":"false"}}"#, &[("aws:TokenIssueTime", "2026-01-01T00:00:00Z")], true),
+        (
+            r#"{"Null":{"aws:TokenIssueTime":"true"}}"#,
+            &[("aws:TokenIssueTime", "2026-01-01T00:00:00Z")],
+            false,
+        ),
+        (
+            r#"{"Null":{"aws:TokenIssueTime":"false"}}"#,
+            &[("aws:TokenIssueTime", "2026-01-01T00:00:00Z")],
+            true,
+        ),
         // AND across keys and operators, OR across values.
-        (r#"{"StringEquals":{"aws:PrincipalTag/a":"1","aws:PrincipalTag/b":"2"}}"#, &[("aws:PrincipalTag/a", "1"), ("aws:PrincipalTag/b", "2")], true),
-        (r#"{"StringEquals":{"aws:PrincipalTag/a":"1","aws:PrincipalTag/b":"2"}}"#, &[("aws:PrincipalTag/a", "1"), ("aws:PrincipalTag/b", "3")], false),
-        (r#"{"StringEquals":{"aws:PrincipalTag/a":"1"},"Bool":{"aws:SecureTransport":"true"}}"#, &[("aws:PrincipalTag/a", "1")], false),
-        (r#"{"StringEquals":{"aws:PrincipalTag/a":["1","2","3"]}}"#, &[("aws:PrincipalTag/a", "3")], true),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/a":"1","aws:PrincipalTag/b":"2"}}"#,
+            &[("aws:PrincipalTag/a", "1"), ("aws:PrincipalTag/b", "2")],
+            true,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/a":"1","aws:PrincipalTag/b":"2"}}"#,
+            &[("aws:PrincipalTag/a", "1"), ("aws:PrincipalTag/b", "3")],
+            false,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/a":"1"},"Bool":{"aws:SecureTransport":"true"}}"#,
+            &[("aws:PrincipalTag/a", "1")],
+            false,
+        ),
+        (
+            r#"{"StringEquals":{"aws:PrincipalTag/a":["1","2","3"]}}"#,
+            &[("aws:PrincipalTag/a", "3")],
+            true,
+        ),
         // Policy variables in condition values.
-        (r#"{"StringEquals":{"s3:prefix":"home/${aws:username}"}}"#, &[("s3:prefix", "home/crossAccountUser")], true),
-        (r#"{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}"#, &[("s3:prefix", "home/crossAccountUser/x")], true),
-        (r#"{"NumericLessThan":{"s3:max-keys":"${aws:PrincipalTag/limit}"}}"#, &[("s3:max-keys", "5"), ("aws:PrincipalTag/limit", "10")], true),
+        (
+            r#"{"StringEquals":{"s3:prefix":"home/${aws:username}"}}"#,
+            &[("s3:prefix", "home/crossAccountUser")],
+            true,
+        ),
+        (
+            r#"{"StringLike":{"s3:prefix":"home/${aws:username}/*"}}"#,
+            &[("s3:prefix", "home/crossAccountUser/x")],
+            true,
+        ),
+        (
+            r#"{"NumericLessThan":{"s3:max-keys":"${aws:PrincipalTag/limit}"}}"#,
+            &[("s3:max-keys", "5"), ("aws:PrincipalTag/limit", "10")],
+            true,
+        ),
     ];
     for (condition, ctx, expected) in table {
         let ctx: Vec<(&str, ContextValue)> = ctx.iter().map(|(k, v)| (*k, one(v))).collect();
-        assert_eq!(holds(condition, &ctx), *expected, "{condition} with {ctx:?}");
+        assert_eq!(
+            holds(condition, &ctx),
+            *expected,
+            "{condition} with {ctx:?}"
+        );
     }
 }
 
@@ -439,23 +990,75 @@ fn numeric_date_bool_binary_ip_arn_null_operators() {
 fn set_operators() {
     let k = "aws:TagKeys";
     let table: &[(&str, Option<&[&str]>, bool)] = &[
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project","CostCenter"]}}"#, Some(&["Project"]), true),
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project","CostCenter"]}}"#, Some(&["Project", "Owner"]), false),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project","CostCenter"]}}"#,
+            Some(&["Project"]),
+            true,
+        ),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project","CostCenter"]}}"#,
+            Some(&["Project", "Owner"]),
+            false,
+        ),
         // ForAllValues is true for a missing or empty set.
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project"]}}"#, None, true),
-        (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project"]}}"#, Some(&[]), true),
-        (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#, Some(&["Owner", "Project"]), true),
-        (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#, Some(&["Owner"]), false),
-        (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#, None, false),
-        (r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#, Some(&["Project", "Owner"]), true),
-        (r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#, Some(&["Project", "Secret"]), false),
-        (r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#, Some(&["Secret", "Project"]), true),
-        (r#"{"ForAllValues:StringLike":{"aws:TagKeys":["Proj*","Cost*"]}}"#, Some(&["Project", "CostCenter"]), true),
-        (r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["Project"]}}"#, None, true),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project"]}}"#,
+            None,
+            true,
+        ),
+        (
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["Project"]}}"#,
+            Some(&[]),
+            true,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#,
+            Some(&["Owner", "Project"]),
+            true,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#,
+            Some(&["Owner"]),
+            false,
+        ),
+        (
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["Project"]}}"#,
+            None,
+            false,
+        ),
+        (
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#,
+            Some(&["Project", "Owner"]),
+            true,
+        ),
+        (
+            r#"{"ForAllValues:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#,
+            Some(&["Project", "Secret"]),
+            false,
+        ),
+        (
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["Secret"]}}"#,
+            Some(&["Secret", "Project"]),
+            true,
+        ),
+        (
+            r#"{"ForAllValues:StringLike":{"aws:TagKeys":["Proj*","Cost*"]}}"#,
+            Some(&["Project", "CostCenter"]),
+            true,
+        ),
+        (
+            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["Project"]}}"#,
+            None,
+            true,
+        ),
     ];
     for (condition, values, expected) in table {
         let ctx: Vec<(&str, ContextValue)> = values.iter().map(|v| (k, many(v))).collect();
-        assert_eq!(holds(condition, &ctx), *expected, "{condition} with {values:?}");
+        assert_eq!(
+            holds(condition, &ctx),
+            *expected,
+            "{condition} with {values:?}"
+        );
     }
 }
 
@@ -477,9 +1080,18 @@ fn assume_role_context_keys() {
             .with("aws:CurrentTime", "2026-11-22T12:00:00Z")
             .with("aws:SourceIp", ip)
     };
-    assert_eq!(decide(&request("crossAccountUser-deploy", "10.1.2.3"), &policies), Decision::Allowed);
-    assert_eq!(decide(&request("someone-else", "10.1.2.3"), &policies), Decision::ImplicitlyDenied);
-    assert_eq!(decide(&request("crossAccountUser-deploy", "192.0.2.1"), &policies), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&request("crossAccountUser-deploy", "10.1.2.3"), &policies),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&request("someone-else", "10.1.2.3"), &policies),
+        Decision::ImplicitlyDenied
+    );
+    assert_eq!(
+        decide(&request("crossAccountUser-deploy", "192.0.2.1"), &policies),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
@@ -493,29 +1105,66 @@ fn source_identity_needs_set_source_identity() {
     ));
     let policies = set(vec![identity_policy], Some(trust_policy));
     let set_identity = |value: &str| {
-        Request::new(Caller::new(ALICE.parse().unwrap()), "sts:SetSourceIdentity", ROLE).with("sts:SourceIdentity", value)
+        Request::new(
+            Caller::new(ALICE.parse().unwrap()),
+            "sts:SetSourceIdentity",
+            ROLE,
+        )
+        .with("sts:SourceIdentity", value)
     };
-    assert_eq!(decide(&set_identity("crossAccountUser"), &policies), Decision::Allowed);
-    assert_eq!(decide(&set_identity("admin"), &policies), Decision::ImplicitlyDenied);
+    assert_eq!(
+        decide(&set_identity("crossAccountUser"), &policies),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&set_identity("admin"), &policies),
+        Decision::ImplicitlyDenied
+    );
 }
 
 #[test]
 fn root_and_anonymous_callers() {
     // The account root needs no identity policy, only the trust.
-    let root = Request::new(Caller::new("arn:aws:iam::111111111111:root".parse().unwrap()), "sts:AssumeRole", ROLE);
+    let root = Request::new(
+        Caller::new("arn:aws:iam::111111111111:root".parse().unwrap()),
+        "sts:AssumeRole",
+        ROLE,
+    );
     let e = evaluate(&root, &set(vec![], Some(trust_of("111111111111", ""))));
     assert_eq!(e.decision, Decision::Allowed, "{e}");
     assert!(messages(&e).contains(&"the caller is not governed by identity policies".to_owned()));
     // Principal "*" admits anyone, in any account; the identity side still applies.
-    let any = trust(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#);
-    assert_eq!(decide(&assume(ALICE, ROLE), &set(vec![allow_assume(ROLE)], Some(any.clone()))), Decision::Allowed);
-    assert_eq!(decide(&assume(ALICE, ROLE), &set(vec![], Some(any))), Decision::ImplicitlyDenied);
+    let any = trust(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+    );
+    assert_eq!(
+        decide(
+            &assume(ALICE, ROLE),
+            &set(vec![allow_assume(ROLE)], Some(any.clone()))
+        ),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decide(&assume(ALICE, ROLE), &set(vec![], Some(any))),
+        Decision::ImplicitlyDenied
+    );
 }
 
 fn arbitrary_statement() -> impl Strategy<Value = String> {
     let effect = prop::sample::select(vec!["Allow", "Deny"]);
-    let action = prop::sample::select(vec!["sts:AssumeRole", "sts:*", "*", "s3:GetObject", "sts:TagSession"]);
-    let resource = prop::sample::select(vec!["*", ROLE, "arn:aws:iam::222222222222:role/*", "arn:aws:s3:::b/*"]);
+    let action = prop::sample::select(vec![
+        "sts:AssumeRole",
+        "sts:*",
+        "*",
+        "s3:GetObject",
+        "sts:TagSession",
+    ]);
+    let resource = prop::sample::select(vec![
+        "*",
+        ROLE,
+        "arn:aws:iam::222222222222:role/*",
+        "arn:aws:s3:::b/*",
+    ]);
     let condition = prop::sample::select(vec![
         "",
         r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#,
@@ -539,13 +1188,19 @@ fn arbitrary_trust_statement() -> impl Strategy<Value = String> {
         r#"{"AWS":"arn:aws:iam::111111111111:role/Deployer"}"#,
     ]);
     let action = prop::sample::select(vec!["sts:AssumeRole", "sts:*", "sts:TagSession"]);
-    let condition = prop::sample::select(vec!["", r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#]);
+    let condition = prop::sample::select(vec![
+        "",
+        r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#,
+    ]);
     (effect, principal, action, condition)
         .prop_map(|(e, p, a, c)| format!(r#"{{"Effect":"{e}","Principal":{p},"Action":"{a}"{c}}}"#))
 }
 
 fn doc(statements: &[String]) -> String {
-    format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","))
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    )
 }
 
 fn arbitrary_request() -> impl Strategy<Value = Request> {
@@ -556,19 +1211,26 @@ fn arbitrary_request() -> impl Strategy<Value = Request> {
         "arn:aws:iam::111111111111:root",
     ]);
     let action = prop::sample::select(vec!["sts:AssumeRole", "sts:TagSession", "s3:GetObject"]);
-    (principal, action, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(p, a, ext, mfa, tags)| {
-        let mut r = Request::new(Caller::new(p.parse().unwrap()), a, ROLE);
-        if ext {
-            r = r.with("sts:ExternalId", "x");
-        }
-        if mfa {
-            r = r.with("aws:MultiFactorAuthPresent", "true");
-        }
-        if tags {
-            r = r.with("aws:TagKeys", vec!["Project"]);
-        }
-        r
-    })
+    (
+        principal,
+        action,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(p, a, ext, mfa, tags)| {
+            let mut r = Request::new(Caller::new(p.parse().unwrap()), a, ROLE);
+            if ext {
+                r = r.with("sts:ExternalId", "x");
+            }
+            if mfa {
+                r = r.with("aws:MultiFactorAuthPresent", "true");
+            }
+            if tags {
+                r = r.with("aws:TagKeys", vec!["Project"]);
+            }
+            r
+        })
 }
 
 proptest! {

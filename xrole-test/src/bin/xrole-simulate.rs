@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         [] => xrole_test::simulate::simulate(io::stdin().lock(), stdout),
         [flag] if flag == "-h" || flag == "--help" => {
-            println!("usage: xrole-simulate [FILE]\n\nReads JSON request lines (FILE or stdin) and writes one JSON decision per line.");
+            println!(
+                "usage: xrole-simulate [FILE]\n\nReads JSON request lines (FILE or stdin) and writes one JSON decision per line."
+            );
             return ExitCode::SUCCESS;
         }
         [path] => match std::fs::File::open(path) {
@@ -28,7 +30,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(summary) => {
-            eprintln!("xrole-simulate: {} evaluated, {} errors", summary.evaluated, summary.errors);
+            eprintln!(
+                "xrole-simulate: {} evaluated, {} errors",
+                summary.evaluated, summary.errors
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -45,14 +45,23 @@ fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
         OperatorFamily::String | OperatorFamily::Binary => Typed::Text,
         OperatorFamily::Numeric => values::parse_number(text).map_or(Typed::Invalid, Typed::Number),
         OperatorFamily::Date => values::parse_date(text).map_or(Typed::Invalid, Typed::Date),
-        OperatorFamily::Bool | OperatorFamily::Null => values::parse_bool(text).map_or(Typed::Invalid, Typed::Bool),
+        OperatorFamily::Bool | OperatorFamily::Null => {
+            values::parse_bool(text).map_or(Typed::Invalid, Typed::Bool)
+        }
         OperatorFamily::Ip => values::Cidr::parse(text).map_or(Typed::Invalid, Typed::Cidr),
         OperatorFamily::Arn => arn_sections(text).map_or(Typed::Invalid, |parts| {
             Typed::Arn(
                 parts
                     .iter()
                     .map(|part| {
-                        Pattern::compile(part, Syntax { wildcards: true, variables, fold: false })
+                        Pattern::compile(
+                            part,
+                            Syntax {
+                                wildcards: true,
+                                variables,
+                                fold: false,
+                            },
+                        )
                     })
                     .collect(),
             )
@@ -123,7 +132,10 @@ impl CompiledCondition {
     /// Whether the condition holds for the request.
     pub(crate) fn holds(&self, ctx: &Context) -> bool {
         let op = self.operator;
-        let present = ctx.get_lower(&self.key_lower).map(|v| v.as_slice()).filter(|v| !v.is_empty());
+        let present = ctx
+            .get_lower(&self.key_lower)
+            .map(|v| v.as_slice())
+            .filter(|v| !v.is_empty());
         if op.base == OperatorBase::Null {
             // "true": the key must be absent; "false": present.
             return self.values.iter().any(|v| match v.typed {
@@ -143,14 +155,26 @@ impl CompiledCondition {
             };
         };
         let base = positive(op.base);
-        let matches_one = |rv: &str| self.values.iter().any(|pv| value_matches(base, rv, pv, ctx));
+        let matches_one = |rv: &str| {
+            self.values
+                .iter()
+                .any(|pv| value_matches(base, rv, pv, ctx))
+        };
         match (op.qualifier, negated) {
             (None, false) => request_values.iter().any(|rv| matches_one(rv)),
             (None, true) => !request_values.iter().any(|rv| matches_one(rv)),
-            (Some(SetQualifier::ForAnyValue), false) => request_values.iter().any(|rv| matches_one(rv)),
-            (Some(SetQualifier::ForAnyValue), true) => request_values.iter().any(|rv| !matches_one(rv)),
-            (Some(SetQualifier::ForAllValues), false) => request_values.iter().all(|rv| matches_one(rv)),
-            (Some(SetQualifier::ForAllValues), true) => request_values.iter().all(|rv| !matches_one(rv)),
+            (Some(SetQualifier::ForAnyValue), false) => {
+                request_values.iter().any(|rv| matches_one(rv))
+            }
+            (Some(SetQualifier::ForAnyValue), true) => {
+                request_values.iter().any(|rv| !matches_one(rv))
+            }
+            (Some(SetQualifier::ForAllValues), false) => {
+                request_values.iter().all(|rv| matches_one(rv))
+            }
+            (Some(SetQualifier::ForAllValues), true) => {
+                request_values.iter().all(|rv| !matches_one(rv))
+            }
         }
     }
 }
@@ -176,11 +200,19 @@ fn value_matches(base: OperatorBase, rv: &str, pv: &Value, ctx: &Context) -> boo
     use OperatorBase::*;
     match (typed, base) {
         (Typed::Number(p), _) => values::parse_number(rv).is_some_and(|r| compare(base, r, *p)),
-        (Typed::Date(p), _) => values::parse_date(rv).is_some_and(|r| compare(base, r as f64, *p as f64)),
+        (Typed::Date(p), _) => {
+            values::parse_date(rv).is_some_and(|r| compare(base, r as f64, *p as f64))
+        }
         (Typed::Bool(p), Bool) => values::parse_bool(rv) == Some(*p),
-        (Typed::Cidr(net), IpAddress) => rv.trim().parse::<IpAddr>().is_ok_and(|ip| net.contains(ip)),
+        (Typed::Cidr(net), IpAddress) => {
+            rv.trim().parse::<IpAddr>().is_ok_and(|ip| net.contains(ip))
+        }
         (Typed::Arn(sections), ArnEquals | ArnLike) => arn_sections(rv).is_some_and(|parts| {
-            rv != "*" && parts.iter().zip(sections).all(|(part, pattern)| pattern.matches(part, ctx))
+            rv != "*"
+                && parts
+                    .iter()
+                    .zip(sections)
+                    .all(|(part, pattern)| pattern.matches(part, ctx))
         }),
         _ => false,
     }

@@ -1,7 +1,5 @@
 //! The request context: condition keys and their values.
 
-use std::collections::HashMap;
-
 /// A context value: one string, or a set (`aws:TagKeys`, `sts:TransitiveTagKeys`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContextValue {
@@ -54,9 +52,12 @@ impl<S: Into<String>> From<Vec<S>> for ContextValue {
 }
 
 /// Condition keys of a request. Keys compare case-insensitively, as AWS compares them.
+///
+/// A request carries a handful of keys, so they live in a small vector: a linear
+/// scan over short keys is faster than hashing them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
-    keys: HashMap<String, ContextValue>,
+    keys: Vec<(String, ContextValue)>,
 }
 
 impl Context {
@@ -67,12 +68,19 @@ impl Context {
 
     /// Sets `key` (replacing any value it had).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) {
-        self.keys.insert(key.to_ascii_lowercase(), value.into());
+        let key = key.to_ascii_lowercase();
+        let value = value.into();
+        match self.keys.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.keys.push((key, value)),
+        }
     }
 
     /// Sets `key` unless it is already set.
     pub fn insert_default(&mut self, key: &str, value: impl Into<ContextValue>) {
-        self.keys.entry(key.to_ascii_lowercase()).or_insert_with(|| value.into());
+        if self.get(key).is_none() {
+            self.insert(key, value);
+        }
     }
 
     /// Sets `key` and returns the context, for building one in an expression.
@@ -83,16 +91,15 @@ impl Context {
 
     /// The value of `key`, in any case.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.keys.get(&key.to_ascii_lowercase())
-        } else {
-            self.keys.get(key)
-        }
+        self.keys
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 
     /// The value of an already lower-cased key (the evaluator's hot path).
     pub(crate) fn get_lower(&self, key: &str) -> Option<&ContextValue> {
-        self.keys.get(key)
+        self.keys.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Every key (lower case) and value.

@@ -14,7 +14,9 @@ mod principal;
 use std::fmt;
 use std::sync::Arc;
 
-use xrole_core::policy::{Effect, OneOrMany, PolicyDocument, PolicyError, PolicyKind, PolicyVersion, Principal};
+use xrole_core::policy::{
+    Effect, OneOrMany, PolicyDocument, PolicyError, PolicyKind, PolicyVersion, Principal,
+};
 use xrole_core::{AccountId, PrincipalArn, PrincipalKind};
 
 pub use context::{Context, ContextValue};
@@ -92,17 +94,35 @@ fn statement_path(doc: &PolicyDocument, i: usize) -> Arc<str> {
 impl CompiledPolicy {
     /// Validates `doc` as a policy of `kind` and compiles it; `label` names it in
     /// explanations (`"trust policy of arn:aws:iam::222222222222:role/R"`).
-    pub fn new(label: impl Into<String>, doc: &PolicyDocument, kind: PolicyKind) -> Result<Self, PolicyError> {
+    pub fn new(
+        label: impl Into<String>,
+        doc: &PolicyDocument,
+        kind: PolicyKind,
+    ) -> Result<Self, PolicyError> {
         doc.validate(kind)?;
         let variables = doc.version == Some(PolicyVersion::V2012_10_17);
         let list = |values: &OneOrMany<String>, syntax: Syntax| {
-            values.iter().map(|v| Pattern::compile(v, syntax)).collect::<Vec<_>>()
+            values
+                .iter()
+                .map(|v| Pattern::compile(v, syntax))
+                .collect::<Vec<_>>()
         };
-        let action_syntax = Syntax { wildcards: true, variables: false, fold: true };
-        let resource_syntax = Syntax { wildcards: true, variables, fold: false };
+        let action_syntax = Syntax {
+            wildcards: true,
+            variables: false,
+            fold: true,
+        };
+        let resource_syntax = Syntax {
+            wildcards: true,
+            variables,
+            fold: false,
+        };
         let principal = |p: &Principal| match p {
             Principal::Any => vec![PrincipalPattern::Any],
-            Principal::Typed(_) => p.entries().map(|(_, v)| PrincipalPattern::compile(v)).collect(),
+            Principal::Typed(_) => p
+                .entries()
+                .map(|(_, v)| PrincipalPattern::compile(v))
+                .collect(),
         };
         let statements = doc
             .statements()
@@ -121,12 +141,20 @@ impl CompiledPolicy {
                     .action
                     .as_ref()
                     .map(|a| (false, list(a, action_syntax)))
-                    .or_else(|| st.not_action.as_ref().map(|a| (true, list(a, action_syntax)))),
+                    .or_else(|| {
+                        st.not_action
+                            .as_ref()
+                            .map(|a| (true, list(a, action_syntax)))
+                    }),
                 resource: st
                     .resource
                     .as_ref()
                     .map(|r| (false, list(r, resource_syntax)))
-                    .or_else(|| st.not_resource.as_ref().map(|r| (true, list(r, resource_syntax)))),
+                    .or_else(|| {
+                        st.not_resource
+                            .as_ref()
+                            .map(|r| (true, list(r, resource_syntax)))
+                    }),
                 conditions: st
                     .condition
                     .iter()
@@ -135,7 +163,10 @@ impl CompiledPolicy {
                     .collect(),
             })
             .collect();
-        Ok(Self { label: label.into().into(), statements })
+        Ok(Self {
+            label: label.into().into(),
+            statements,
+        })
     }
 
     /// The label given at compilation.
@@ -149,6 +180,8 @@ impl CompiledPolicy {
 pub struct Request {
     caller: Caller,
     action: String,
+    /// The action in lower case: actions compare case-insensitively.
+    action_folded: String,
     resource: String,
     resource_account: Option<AccountId>,
     context: Context,
@@ -180,14 +213,15 @@ impl Request {
         if let Some(t) = principal_type {
             context.insert("aws:PrincipalType", t);
         }
-        if arn.kind() == PrincipalKind::User {
-            if let Some(name) = arn.name() {
-                context.insert("aws:username", name);
-            }
+        if arn.kind() == PrincipalKind::User
+            && let Some(name) = arn.name()
+        {
+            context.insert("aws:username", name);
         }
         Self {
             caller,
             action: action.to_owned(),
+            action_folded: action.to_lowercase(),
             resource: resource.to_owned(),
             resource_account: None,
             context,
@@ -244,11 +278,16 @@ impl Request {
 
     /// Whether the resource policy is a role trust policy: trust must always allow.
     fn is_role_assumption(&self) -> bool {
-        let action = self.action.to_ascii_lowercase();
+        let action = &self.action_folded;
         action.starts_with("sts:")
-            && ["sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"]
-                .iter()
-                .any(|a| action == *a || action.starts_with("sts:assumerolewith"))
+            && [
+                "sts:assumerole",
+                "sts:tagsession",
+                "sts:setsourceidentity",
+                "sts:setcontext",
+            ]
+            .iter()
+            .any(|a| action == *a || action.starts_with("sts:assumerolewith"))
     }
 }
 
@@ -341,7 +380,10 @@ impl fmt::Display for Explanation {
                 "{at} allows the caller's account, which must also allow it in an identity policy"
             ),
             Finding::ConditionFailed { operator, key } => {
-                write!(f, "{at} would allow, but its condition {operator} on {key} does not hold")
+                write!(
+                    f,
+                    "{at} would allow, but its condition {operator} on {key} does not hold"
+                )
             }
             Finding::NoAllow if self.policy.is_none() => write!(f, "no {side} allow the request"),
             Finding::NoAllow => write!(f, "{at} has no statement that allows the request"),
@@ -389,13 +431,21 @@ struct Verdict<'a> {
 
 impl CompiledPolicy {
     fn verdict(&self, request: &Request, role: PolicyRole) -> Verdict<'_> {
-        let mut v = Verdict { denies: Vec::new(), allow: None, near_miss: None };
+        let mut v = Verdict {
+            denies: Vec::new(),
+            allow: None,
+            near_miss: None,
+        };
         for st in &self.statements {
             let how = match &st.principal {
                 // Identity-style documents apply to whoever they are attached to.
                 None => Match::Direct,
                 Some((false, entries)) => {
-                    match entries.iter().filter_map(|p| p.matches(&request.caller)).max() {
+                    match entries
+                        .iter()
+                        .filter_map(|p| p.matches(&request.caller))
+                        .max()
+                    {
                         Some(m) => m,
                         None => continue,
                     }
@@ -409,7 +459,10 @@ impl CompiledPolicy {
             };
             let action = match &st.action {
                 Some((not, patterns)) => {
-                    patterns.iter().any(|p| p.matches(&request.action, &request.context)) != *not
+                    patterns
+                        .iter()
+                        .any(|p| p.matches_folded(&request.action_folded, &request.context))
+                        != *not
                 }
                 None => false,
             };
@@ -418,7 +471,10 @@ impl CompiledPolicy {
             }
             let resource = match &st.resource {
                 Some((not, patterns)) => {
-                    patterns.iter().any(|p| p.matches(&request.resource, &request.context)) != *not
+                    patterns
+                        .iter()
+                        .any(|p| p.matches(&request.resource, &request.context))
+                        != *not
                 }
                 // Only trust policies omit Resource: it is the role itself.
                 None => role == PolicyRole::Resource,
@@ -445,7 +501,12 @@ impl CompiledPolicy {
     }
 }
 
-fn line(side: PolicyRole, policy: &CompiledPolicy, st: Option<&Statement>, finding: Finding) -> Explanation {
+fn line(
+    side: PolicyRole,
+    policy: &CompiledPolicy,
+    st: Option<&Statement>,
+    finding: Finding,
+) -> Explanation {
     Explanation {
         side,
         policy: Some(policy.label.clone()),
@@ -464,41 +525,47 @@ fn line(side: PolicyRole, policy: &CompiledPolicy, st: Option<&Statement>, findi
 /// policies (and grants to a role rather than to the session) allow.
 pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let mut explanation = Vec::new();
-    let groups: [(PolicyRole, &[CompiledPolicy]); 4] = [
-        (PolicyRole::Identity, &policies.identity),
-        (PolicyRole::Resource, policies.resource.as_slice()),
-        (PolicyRole::Session, &policies.session),
-        (PolicyRole::Boundary, &policies.boundaries),
-    ];
-    let verdicts: Vec<Vec<(&CompiledPolicy, Verdict<'_>)>> = groups
-        .iter()
-        .map(|(role, docs)| docs.iter().map(|d| (d, d.verdict(request, *role))).collect())
-        .collect();
+    let identity = judge(request, PolicyRole::Identity, &policies.identity);
+    let resource = judge(request, PolicyRole::Resource, policies.resource.as_slice());
+    let session = judge(request, PolicyRole::Session, &policies.session);
+    let boundaries = judge(request, PolicyRole::Boundary, &policies.boundaries);
 
     // 1. An explicit deny anywhere wins.
-    for ((role, _), vs) in groups.iter().zip(&verdicts) {
-        for (doc, v) in vs {
+    for (role, verdicts) in [
+        (PolicyRole::Identity, &identity),
+        (PolicyRole::Resource, &resource),
+        (PolicyRole::Session, &session),
+        (PolicyRole::Boundary, &boundaries),
+    ] {
+        for (doc, v) in verdicts {
             for st in &v.denies {
-                explanation.push(line(*role, doc, Some(st), Finding::Denies));
+                explanation.push(line(role, doc, Some(st), Finding::Denies));
             }
         }
     }
     if !explanation.is_empty() {
-        return Evaluation { decision: Decision::ExplicitlyDenied, explanation };
+        return Evaluation {
+            decision: Decision::ExplicitlyDenied,
+            explanation,
+        };
     }
 
-    let [identity, resource, session, boundaries] = &verdicts[..] else {
-        return Evaluation { decision: Decision::ImplicitlyDenied, explanation };
-    };
     let caller_governed = request.caller.has_identity_policies();
-    let identity_allow = identity.iter().find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
+    let identity_allow = identity
+        .iter()
+        .find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
     let identity_ok = !caller_governed || identity_allow.is_some();
-    let session_allow = session.iter().find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
+    let session_allow = session
+        .iter()
+        .find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
     let session_ok = session.is_empty() || session_allow.is_some();
     let boundaries_ok = boundaries.iter().all(|(_, v)| v.allow.is_some());
-    let resource_allow = resource.first().and_then(|(d, v)| v.allow.map(|(st, m)| (*d, st, m)));
+    let resource_allow = resource
+        .first()
+        .and_then(|(d, v)| v.allow.map(|(st, m)| (*d, st, m)));
 
-    let same_account = request.owning_account().is_some() && request.owning_account() == request.caller.account();
+    let same_account =
+        request.owning_account().is_some() && request.owning_account() == request.caller.account();
     let trust_required = request.is_role_assumption() && policies.resource.is_some();
     // A grant to the caller itself, in its own account, needs no identity allow.
     // Grants to a user ARN are not limited by boundaries; grants to a session's role
@@ -559,7 +626,9 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         }
         if !session.is_empty() {
             match session_allow {
-                Some((doc, st)) => explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows)),
+                Some((doc, st)) => {
+                    explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows))
+                }
                 None => {
                     if let Some((doc, v)) = session.first() {
                         explain_missing(&mut explanation, PolicyRole::Session, doc, v);
@@ -569,24 +638,47 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         }
         for (doc, v) in boundaries.iter() {
             match v.allow {
-                Some((st, _)) => explanation.push(line(PolicyRole::Boundary, doc, Some(st), Finding::Allows)),
+                Some((st, _)) => {
+                    explanation.push(line(PolicyRole::Boundary, doc, Some(st), Finding::Allows))
+                }
                 None => explain_missing(&mut explanation, PolicyRole::Boundary, doc, v),
             }
         }
     }
     Evaluation {
-        decision: if allowed { Decision::Allowed } else { Decision::ImplicitlyDenied },
+        decision: if allowed {
+            Decision::Allowed
+        } else {
+            Decision::ImplicitlyDenied
+        },
         explanation,
     }
 }
 
-fn explain_missing(out: &mut Vec<Explanation>, side: PolicyRole, doc: &CompiledPolicy, v: &Verdict<'_>) {
+/// What each document of one side says about the request.
+fn judge<'a>(
+    request: &Request,
+    role: PolicyRole,
+    docs: &'a [CompiledPolicy],
+) -> Vec<(&'a CompiledPolicy, Verdict<'a>)> {
+    docs.iter().map(|d| (d, d.verdict(request, role))).collect()
+}
+
+fn explain_missing(
+    out: &mut Vec<Explanation>,
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    v: &Verdict<'_>,
+) {
     match v.near_miss {
         Some((st, c)) => out.push(line(
             side,
             doc,
             Some(st),
-            Finding::ConditionFailed { operator: c.operator.to_string(), key: c.key.clone() },
+            Finding::ConditionFailed {
+                operator: c.operator.to_string(),
+                key: c.key.clone(),
+            },
         )),
         None => out.push(line(side, doc, None, Finding::NoAllow)),
     }

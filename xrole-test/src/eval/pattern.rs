@@ -13,7 +13,10 @@ enum Token {
     /// `?`: exactly one character.
     One,
     /// `${key}` or `${key, 'default'}`, resolved from the request context.
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
 }
 
 /// A compiled pattern.
@@ -98,17 +101,19 @@ impl Pattern {
         let bytes = text.as_bytes();
         while i < bytes.len() {
             let b = bytes[i];
-            if syntax.variables && b == b'$' && bytes.get(i + 1) == Some(&b'{') {
-                if let Some(end) = text[i + 2..].find('}') {
-                    push_lit(&mut tokens, &text[lit_start..i]);
-                    match variable(&text[i + 2..i + 2 + end]) {
-                        Token::Lit(l) => push_lit(&mut tokens, &l),
-                        var => tokens.push(var),
-                    }
-                    i += 2 + end + 1;
-                    lit_start = i;
-                    continue;
+            if syntax.variables
+                && b == b'$'
+                && bytes.get(i + 1) == Some(&b'{')
+                && let Some(end) = text[i + 2..].find('}')
+            {
+                push_lit(&mut tokens, &text[lit_start..i]);
+                match variable(&text[i + 2..i + 2 + end]) {
+                    Token::Lit(l) => push_lit(&mut tokens, &l),
+                    var => tokens.push(var),
                 }
+                i += 2 + end + 1;
+                lit_start = i;
+                continue;
             }
             if syntax.wildcards && (b == b'*' || b == b'?') {
                 push_lit(&mut tokens, &text[lit_start..i]);
@@ -159,13 +164,14 @@ impl Pattern {
 
     /// Whether `input` matches.
     pub(crate) fn matches(&self, input: &str, ctx: &Context) -> bool {
-        let lowered;
-        let input = if self.fold && input.bytes().any(|b| !b.is_ascii_lowercase()) {
-            lowered = input.to_lowercase();
-            lowered.as_str()
-        } else {
-            input
-        };
+        if self.fold && input.chars().any(char::is_uppercase) {
+            return self.matches_folded(&input.to_lowercase(), ctx);
+        }
+        self.matches_folded(input, ctx)
+    }
+
+    /// Whether `input`, already lower case if the pattern folds case, matches.
+    pub(crate) fn matches_folded(&self, input: &str, ctx: &Context) -> bool {
         match &self.shape {
             Shape::Any => true,
             Shape::Exact(s) => s == input,
@@ -182,7 +188,11 @@ impl Pattern {
                             let Some(v) = lookup(key, default, ctx) else {
                                 return false;
                             };
-                            let v = if self.fold { v.to_lowercase() } else { v.to_owned() };
+                            let v = if self.fold {
+                                v.to_lowercase()
+                            } else {
+                                v.to_owned()
+                            };
                             resolved.push(Token::Lit(v));
                         }
                         other => resolved.push(other.clone()),

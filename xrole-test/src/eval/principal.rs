@@ -36,11 +36,16 @@ impl PrincipalPattern {
             return PrincipalPattern::Nobody;
         };
         match (p.kind(), p.account()) {
-            (PrincipalKind::Account | PrincipalKind::AccountRoot, Some(id)) => PrincipalPattern::Account(id),
-            (PrincipalKind::Role, _) => p.to_role_arn().map_or(PrincipalPattern::Nobody, PrincipalPattern::Role),
-            (PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::FederatedUser, _) => {
-                PrincipalPattern::Exact(value.to_owned())
+            (PrincipalKind::Account | PrincipalKind::AccountRoot, Some(id)) => {
+                PrincipalPattern::Account(id)
             }
+            (PrincipalKind::Role, _) => p
+                .to_role_arn()
+                .map_or(PrincipalPattern::Nobody, PrincipalPattern::Role),
+            (
+                PrincipalKind::User | PrincipalKind::AssumedRole | PrincipalKind::FederatedUser,
+                _,
+            ) => PrincipalPattern::Exact(value.to_owned()),
             (PrincipalKind::Service, _) => PrincipalPattern::Service(value.to_owned()),
             (PrincipalKind::Federated, _) => PrincipalPattern::Federated(value.to_owned()),
             _ => PrincipalPattern::Nobody,
@@ -57,7 +62,9 @@ impl PrincipalPattern {
             .then_some(Match::Account),
             PrincipalPattern::Exact(arn) => (p.as_str() == arn).then_some(Match::Direct),
             PrincipalPattern::Role(role) => caller.is_session_of(role).then_some(Match::Direct),
-            PrincipalPattern::Service(s) | PrincipalPattern::Federated(s) => (p.as_str() == s).then_some(Match::Direct),
+            PrincipalPattern::Service(s) | PrincipalPattern::Federated(s) => {
+                (p.as_str() == s).then_some(Match::Direct)
+            }
             PrincipalPattern::Nobody => None,
         }
     }
@@ -76,7 +83,9 @@ impl Caller {
     /// (path `/`); give the real one with [`with_role`](Self::with_role).
     pub fn new(arn: PrincipalArn) -> Self {
         let role = match (arn.kind(), arn.partition(), arn.account(), arn.name()) {
-            (PrincipalKind::AssumedRole, Some(p), Some(a), Some(name)) => RoleArn::new(p, a, name).ok(),
+            (PrincipalKind::AssumedRole, Some(p), Some(a), Some(name)) => {
+                RoleArn::new(p, a, name).ok()
+            }
             (PrincipalKind::Role, ..) => arn.to_role_arn(),
             _ => None,
         };
@@ -109,7 +118,12 @@ impl Caller {
             PrincipalKind::Role => self.arn.as_str() == role.as_str(),
             PrincipalKind::AssumedRole => match &self.role {
                 // Known role: compare in full (path included).
-                Some(mine) => mine.partition() == role.partition() && mine.account() == role.account() && mine.name() == role.name() && (mine.path() == "/" || mine.path() == role.path()),
+                Some(mine) => {
+                    mine.partition() == role.partition()
+                        && mine.account() == role.account()
+                        && mine.name() == role.name()
+                        && (mine.path() == "/" || mine.path() == role.path())
+                }
                 None => false,
             },
             _ => false,
@@ -122,7 +136,10 @@ impl Caller {
     pub(crate) fn has_identity_policies(&self) -> bool {
         matches!(
             self.arn.kind(),
-            PrincipalKind::User | PrincipalKind::Role | PrincipalKind::AssumedRole | PrincipalKind::FederatedUser
+            PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::AssumedRole
+                | PrincipalKind::FederatedUser
         )
     }
 
@@ -133,16 +150,21 @@ impl Caller {
         let account = || {
             named(&|p| matches!(p, PrincipalPattern::Account(id) if Some(*id) == self.account()))
         };
-        let itself = || named(&|p| matches!(p, PrincipalPattern::Exact(a) if a == self.arn.as_str()));
+        let itself =
+            || named(&|p| matches!(p, PrincipalPattern::Exact(a) if a == self.arn.as_str()));
         match self.arn.kind() {
             PrincipalKind::AssumedRole => {
-                account() && named(&|p| matches!(p, PrincipalPattern::Role(_)) && p.matches(self).is_some()) && itself()
+                account()
+                    && named(&|p| {
+                        matches!(p, PrincipalPattern::Role(_)) && p.matches(self).is_some()
+                    })
+                    && itself()
             }
             PrincipalKind::User | PrincipalKind::FederatedUser => account() && itself(),
             PrincipalKind::AccountRoot | PrincipalKind::Account => account(),
-            PrincipalKind::Service | PrincipalKind::Federated => {
-                named(&|p| p.matches(self) == Some(Match::Direct) && !matches!(p, PrincipalPattern::Any))
-            }
+            PrincipalKind::Service | PrincipalKind::Federated => named(&|p| {
+                p.matches(self) == Some(Match::Direct) && !matches!(p, PrincipalPattern::Any)
+            }),
             _ => false,
         }
     }

@@ -1,0 +1,85 @@
+//! Evaluator figures: `cargo bench -p xrole-test --bench eval`.
+//! Prints one `name: value` line per figure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench may stop loudly
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use xrole_core::PolicyDocument;
+use xrole_core::policy::PolicyKind;
+use xrole_test::eval::{Caller, CompiledPolicy, PolicySet, Request, evaluate};
+
+fn compiled(json: &str, kind: PolicyKind) -> CompiledPolicy {
+    let doc: PolicyDocument = json.parse().unwrap_or_else(|e| panic!("bench policy: {e}"));
+    CompiledPolicy::new("bench", &doc, kind).unwrap_or_else(|e| panic!("bench policy: {e}"))
+}
+
+/// Median nanoseconds per call of `f`, over `rounds` rounds of `per_round` calls.
+fn median_ns(rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..per_round {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / per_round as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let trust = compiled(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},
+            "Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"my-secret-external-id-1234"}}}]}"#,
+        PolicyKind::Trust,
+    );
+    let identity = compiled(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/CrossAccountAccessRole"}]}"#,
+        PolicyKind::Identity,
+    );
+    let policies = PolicySet {
+        identity: vec![identity],
+        resource: Some(trust),
+        ..PolicySet::default()
+    };
+    let caller = Caller::new(
+        "arn:aws:iam::111111111111:user/crossAccountUser"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let allowed = Request::new(
+        caller.clone(),
+        "sts:AssumeRole",
+        "arn:aws:iam::222222222222:role/CrossAccountAccessRole",
+    )
+    .with("sts:ExternalId", "my-secret-external-id-1234");
+    let denied = Request::new(
+        caller,
+        "sts:AssumeRole",
+        "arn:aws:iam::222222222222:role/CrossAccountAccessRole",
+    )
+    .with("sts:ExternalId", "wrong");
+    assert!(
+        evaluate(&allowed, &policies).is_allowed(),
+        "bench setup must allow"
+    );
+    assert!(
+        !evaluate(&denied, &policies).is_allowed(),
+        "bench setup must deny"
+    );
+
+    // Warm up, then measure.
+    median_ns(5, 10_000, || {
+        black_box(evaluate(black_box(&allowed), black_box(&policies)));
+    });
+    let allowed_ns = median_ns(51, 20_000, || {
+        black_box(evaluate(black_box(&allowed), black_box(&policies)));
+    });
+    let denied_ns = median_ns(51, 20_000, || {
+        black_box(evaluate(black_box(&denied), black_box(&policies)));
+    });
+    println!("eval_ns_assume_role: {allowed_ns:.0}");
+    println!("eval_ns_assume_role_denied_explained: {denied_ns:.0}");
+}

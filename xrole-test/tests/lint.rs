@@ -1,0 +1,295 @@
+//! Every lint fires on the document it targets, with its code and path, and stays
+//! quiet on the documented good form; suppressions need a reason.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use xrole_core::policy::{ConditionOperator, OperatorBase};
+use xrole_core::*;
+use xrole_test::lint::*;
+
+fn trust_findings(json: &str, config: &LintConfig) -> Vec<String> {
+    let doc: PolicyDocument = json.parse().unwrap();
+    let mut report = LintReport::default();
+    lint_trust_policy(
+        &doc,
+        Some("222222222222".parse().unwrap()),
+        config,
+        &mut report,
+    );
+    report.findings.iter().map(ToString::to_string).collect()
+}
+
+fn permission_findings(json: &str) -> Vec<String> {
+    let doc: PolicyDocument = json.parse().unwrap();
+    let mut report = LintReport::default();
+    lint_permission_policy(&doc, Document::Permission, &LintConfig::new(), &mut report);
+    report.findings.iter().map(ToString::to_string).collect()
+}
+
+fn trust(statement: &str) -> String {
+    format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#)
+}
+
+#[test]
+fn any_principal_trust() {
+    let open = trust_findings(
+        &trust(r#"{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}"#),
+        &LintConfig::new(),
+    );
+    assert_eq!(open.len(), 1);
+    assert!(
+        open[0].starts_with(
+            "error[XR001] trust policy Statement[0].Principal: any principal in any account"
+        ),
+        "{}",
+        open[0]
+    );
+    let aws_star = trust_findings(
+        &trust(r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}"#),
+        &LintConfig::new(),
+    );
+    assert!(
+        aws_star[0].starts_with("error[XR001] trust policy Statement[0].Principal.AWS:"),
+        "{aws_star:?}"
+    );
+    let restricted = trust_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-123"}}}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert!(restricted.is_empty(), "{restricted:?}");
+}
+
+#[test]
+fn wildcard_account_and_not_principal() {
+    let wild = trust_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::222222222222:root","arn:aws:iam::*:root"]},"Action":"sts:AssumeRole"}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert_eq!(wild.len(), 1, "{wild:?}");
+    assert!(wild[0].starts_with("error[XR002] trust policy Statement[0].Principal.AWS[1]: \"arn:aws:iam::*:root\" uses a wildcard"), "{}", wild[0]);
+    let not = trust_findings(
+        &trust(
+            r#"{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert!(
+        not[0].starts_with("error[XR003] trust policy Statement[0].NotPrincipal:"),
+        "{not:?}"
+    );
+}
+
+#[test]
+fn third_party_without_external_id() {
+    let vendor = trust(
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#,
+    );
+    let found = trust_findings(&vendor, &LintConfig::new());
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("warning[XR004] trust policy Statement[0].Principal.AWS: account 444455556666 is not declared as one of your own"), "{}", found[0]);
+    // Declared own account: fine. The role's own account: always fine.
+    assert!(
+        trust_findings(
+            &vendor,
+            &LintConfig::new().own_account("444455556666".parse().unwrap())
+        )
+        .is_empty()
+    );
+    assert!(
+        trust_findings(
+            &trust(
+                r#"{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole"}"#
+            ),
+            &LintConfig::new()
+        )
+        .is_empty()
+    );
+    let with_id = trust(
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x1"}}}"#,
+    );
+    assert!(trust_findings(&with_id, &LintConfig::new()).is_empty());
+}
+
+#[test]
+fn service_without_source() {
+    let bare = trust_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert!(bare[0].starts_with("warning[XR005] trust policy Statement[0].Principal.Service: sns.amazonaws.com may assume this role on behalf of any account"), "{bare:?}");
+    let guarded = trust_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"222222222222"}}}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert!(guarded.is_empty());
+}
+
+#[test]
+fn admin_role_without_mfa() {
+    let admin = || {
+        RoleSpec::builder(RoleArn::from_static(
+            "arn:aws:iam::123456789012:role/AdminAccessRole",
+        ))
+        .trust(PrincipalArn::from_static(
+            "arn:aws:iam::123456789012:user/deepak.dev",
+        ))
+        .permission(Permission::new(["*"], ["*"]))
+    };
+    let report = lint_spec(&admin().build().unwrap(), &LintConfig::new());
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.lint.code).collect();
+    assert_eq!(codes, ["XR006", "XR007", "XR008"], "{report}");
+    assert!(report.findings[0].to_string().starts_with("error[XR006] trust policy Statement[0]: arn:aws:iam::123456789012:role/AdminAccessRole can administer its account"));
+    let with_mfa = admin()
+        .mfa_serial(MfaSerial::from_static(
+            "arn:aws:iam::123456789012:mfa/deepak.dev",
+        ))
+        .build()
+        .unwrap();
+    let codes: Vec<&str> = lint_spec(&with_mfa, &LintConfig::new())
+        .findings
+        .iter()
+        .map(|f| f.lint.code)
+        .collect();
+    assert_eq!(codes, ["XR007", "XR008"]);
+}
+
+#[test]
+fn wildcards_in_permissions() {
+    let found = permission_findings(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:*"],"Resource":["arn:aws:s3:::b/*","*"]}]}"#,
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("warning[XR007] permission policy Statement[0].Action[1]: \"s3:*\" grants every action of the service"), "{}", found[0]);
+    assert!(
+        found[1].starts_with("warning[XR008] permission policy Statement[0].Resource[1]:"),
+        "{}",
+        found[1]
+    );
+    // Actions that only take "*" are not flagged.
+    assert!(permission_findings(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}"#).is_empty());
+    assert!(permission_findings(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::my-shared-bucket/*"}]}"#).is_empty());
+    let not_action = permission_findings(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:aws:s3:::b"}]}"#,
+    );
+    assert!(
+        not_action[0].starts_with("warning[XR007] permission policy Statement[0].NotAction:"),
+        "{not_action:?}"
+    );
+}
+
+#[test]
+fn mfa_conditions_that_never_match() {
+    let deny = permission_findings(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+    );
+    assert_eq!(deny.len(), 1, "{deny:?}");
+    assert!(deny[0].starts_with(r#"error[XR009] permission policy Statement[0].Condition.Bool["aws:MultiFactorAuthPresent"]: long-term credentials carry no aws:MultiFactorAuthPresent key"#), "{}", deny[0]);
+    let fixed = permission_findings(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+    );
+    assert!(fixed.is_empty(), "{fixed:?}");
+    let age = permission_findings(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericGreaterThan":{"aws:MultiFactorAuthAge":"3600"}}}]}"#,
+    );
+    assert!(age[0].starts_with("error[XR009]"), "{age:?}");
+    let string_op = trust_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:MultiFactorAuthPresent":"True"}}}"#,
+        ),
+        &LintConfig::new(),
+    );
+    assert!(string_op[0].starts_with("error[XR009]"), "{string_op:?}");
+}
+
+#[test]
+fn chained_duration_over_an_hour() {
+    let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/R"))
+        .duration("2h".parse().unwrap())
+        .chained(true);
+    // The builder rejects it; a const spec can still declare it, and the lint says so.
+    assert!(spec.clone().build().is_err());
+    let RoleSpec { role, .. } =
+        RoleSpec::new(RoleArn::from_static("arn:aws:iam::222222222222:role/R"));
+    let declared = RoleSpec {
+        duration: Some(SessionDuration::from_static_secs(7200)),
+        chained: true,
+        ..RoleSpec::new(role)
+    };
+    let report = lint_spec(&declared, &LintConfig::new());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(
+        report.findings[0].to_string(),
+        "error[XR010] role spec duration: a chained session lasts at most 1h, but 2h is declared; STS rejects the call"
+    );
+}
+
+#[test]
+fn suppressions_need_a_reason_and_are_reported() {
+    assert_eq!(
+        Suppression::new("XR005", "  ").unwrap_err().to_string(),
+        "suppressing XR005 needs a reason: say why the finding does not apply"
+    );
+    assert!(matches!(
+        Suppression::new("XR999", "x"),
+        Err(SuppressionError::UnknownCode { .. })
+    ));
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/Ec2App",
+    ))
+    .trust(PrincipalArn::from_static("ec2.amazonaws.com"))
+    .permission(
+        Permission::new(["s3:GetObject"], ["arn:aws:s3:::b/*"]).condition(
+            ConditionOperator::new(OperatorBase::StringEquals),
+            "s3:ExistingObjectTag/public",
+            ["yes"],
+        ),
+    )
+    .build()
+    .unwrap();
+    let config = LintConfig::new().suppress(
+        Suppression::new("XR005", "EC2 instance roles cannot carry aws:SourceArn")
+            .unwrap()
+            .at("Statement[0].Principal.Service"),
+    );
+    let report = lint_spec(&spec, &config);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.suppressed.len(), 1);
+    assert_eq!(
+        report.suppressed[0].1,
+        "EC2 instance roles cannot carry aws:SourceArn"
+    );
+    assert!(
+        report
+            .to_string()
+            .starts_with("suppressed: warning[XR005] trust policy Statement[0].Principal.Service:")
+    );
+    // A suppression for another path does not cover it.
+    let elsewhere = LintConfig::new().suppress(
+        Suppression::new("XR005", "reason")
+            .unwrap()
+            .at("Statement[1]"),
+    );
+    assert!(!lint_spec(&spec, &elsewhere).is_clean());
+}
+
+#[test]
+fn every_lint_has_a_unique_code() {
+    let mut codes: Vec<&str> = ALL.iter().map(|l| l.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), ALL.len());
+    assert_eq!(
+        codes,
+        [
+            "XR001", "XR002", "XR003", "XR004", "XR005", "XR006", "XR007", "XR008", "XR009",
+            "XR010"
+        ]
+    );
+}

@@ -1,0 +1,178 @@
+//! The batch interface, as a library function and as the `xrole-simulate` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use xrole_test::simulate::{simulate, simulate_line};
+
+fn line(principal: &str, external_id: Option<&str>) -> String {
+    let mut context = serde_json::Map::new();
+    if let Some(id) = external_id {
+        context.insert("sts:ExternalId".into(), json!(id));
+    }
+    json!({
+        "request": {"principal": principal, "action": "sts:AssumeRole",
+                    "resource": "arn:aws:iam::222222222222:role/VendorRole", "context": context},
+        "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                              "Resource": "arn:aws:iam::222222222222:role/VendorRole"}]}],
+        "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "ext-1"}}}]}
+    })
+    .to_string()
+}
+
+#[test]
+fn decisions_with_explanations() {
+    let allowed = simulate_line(&line("arn:aws:iam::111111111111:user/alice", Some("ext-1")));
+    assert_eq!(allowed["decision"], "Allowed", "{allowed}");
+    assert_eq!(allowed["explanation"][0]["side"], "resource");
+    assert_eq!(allowed["explanation"][0]["finding"], "AllowsThroughAccount");
+    assert_eq!(allowed["explanation"][0]["statement"], "Statement[0]");
+    assert_eq!(allowed["explanation"][1]["policy"], "identityPolicies[0]");
+
+    let denied = simulate_line(&line("arn:aws:iam::111111111111:user/alice", None));
+    assert_eq!(denied["decision"], "ImplicitlyDenied");
+    assert_eq!(
+        denied["explanation"][0]["message"],
+        "resourcePolicy Statement[0] would allow, but its condition StringEquals on sts:ExternalId does not hold"
+    );
+}
+
+#[test]
+fn bad_lines_get_errors_and_the_batch_goes_on() {
+    let good = line("arn:aws:iam::111111111111:user/alice", Some("ext-1"));
+    let bad_policy = json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice", "action": "s3:GetObject", "resource": "*"},
+        "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}]}]})
+    .to_string();
+    let bad_principal =
+        json!({"request": {"principal": "alice", "action": "s3:GetObject", "resource": "*"}})
+            .to_string();
+    let input = format!(
+        "{good}\nnot json\n\n{bad_policy}\n{bad_principal}\n{{\"request\":{{\"principal\":\"*\",\"action\":\"s3:GetObject\",\"resource\":\"*\"}},\"extra\":1}}\n{good}\n"
+    );
+    let mut out = Vec::new();
+    let summary = simulate(input.as_bytes(), &mut out).unwrap();
+    assert_eq!((summary.evaluated, summary.errors), (2, 4));
+    let answers: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 6);
+    assert_eq!(answers[0]["decision"], "Allowed");
+    assert!(
+        answers[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid request line:")
+    );
+    assert_eq!(
+        answers[2]["error"],
+        r#"identityPolicies[0]: Statement[0].Effect: must be "Allow" or "Deny", found "allow""#
+    );
+    assert!(
+        answers[3]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("request.principal: principal: expected"),
+        "{}",
+        answers[3]
+    );
+    assert!(
+        answers[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `extra`"),
+        "{}",
+        answers[4]
+    );
+    assert_eq!(answers[5]["decision"], "Allowed");
+}
+
+#[test]
+fn context_values_sets_and_trust_validation() {
+    let tagging = json!({
+        "request": {"principal": "arn:aws:iam::111111111111:user/alice", "action": "sts:TagSession",
+                    "resource": "arn:aws:iam::222222222222:role/R",
+                    "context": {"aws:TagKeys": ["Project", "Owner"], "aws:RequestTag/Project": "x"}},
+        "identityPolicies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:*", "Resource": "*"}}],
+        "resourcePolicy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": "111111111111"},
+            "Action": "sts:TagSession", "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["Project"]}}}}
+    });
+    assert_eq!(
+        simulate_line(&tagging.to_string())["decision"],
+        "ImplicitlyDenied"
+    );
+    // The resource policy of a role assumption is checked as a trust policy.
+    let mut with_resource = tagging.clone();
+    with_resource["resourcePolicy"]["Statement"]["Resource"] = json!("*");
+    let answer = simulate_line(&with_resource.to_string());
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("Statement.Resource: is not allowed in a trust policy"),
+        "{answer}"
+    );
+    // Same account S3 read through a bucket policy naming the user.
+    let s3 = json!({
+        "request": {"principal": "arn:aws:iam::222222222222:user/bob", "action": "s3:GetObject",
+                    "resource": "arn:aws:s3:::b/k", "resourceAccount": "222222222222"},
+        "resourcePolicy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:user/bob"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}
+    });
+    assert_eq!(simulate_line(&s3.to_string())["decision"], "Allowed");
+}
+
+#[test]
+fn the_binary_reads_stdin_and_files() {
+    let exe = env!("CARGO_BIN_EXE_xrole-simulate");
+    let input = format!(
+        "{}\nbroken\n{}\n",
+        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
+        line("arn:aws:iam::111111111111:user/alice", Some("nope"))
+    );
+    let mut child = Command::new(exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let decisions: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(decisions.len(), 3);
+    assert_eq!(decisions[0]["decision"], "Allowed");
+    assert!(decisions[1].get("error").is_some());
+    assert_eq!(decisions[2]["decision"], "ImplicitlyDenied");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap().trim(),
+        "xrole-simulate: 2 evaluated, 1 errors"
+    );
+
+    let dir = std::env::temp_dir().join(format!("xrole-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("requests.jsonl");
+    std::fs::write(&file, &input).unwrap();
+    let from_file = Command::new(exe).arg(&file).output().unwrap();
+    assert_eq!(String::from_utf8(from_file.stdout).unwrap(), stdout);
+    let missing = Command::new(exe)
+        .arg(dir.join("missing.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

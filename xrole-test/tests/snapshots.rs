@@ -1,0 +1,159 @@
+//! Policy snapshots of the setups the tutorials describe (shared/seeds), and the
+//! lint-clean assertion over them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use xrole_core::*;
+use xrole_test::lint::{LintConfig, Suppression};
+use xrole_test::{assert_lint_clean, assert_role_policies};
+
+fn own_accounts() -> LintConfig {
+    LintConfig::new()
+        .own_account(AccountId::from_static("111111111111"))
+        .own_account(AccountId::from_static("222222222222"))
+}
+
+#[test]
+fn quickstart_cross_account_user() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/CrossAccountAccessRole",
+    ))
+    .trust(PrincipalArn::from_static(
+        "arn:aws:iam::111111111111:user/crossAccountUser",
+    ))
+    .permission(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
+    .build()
+    .unwrap();
+    assert_role_policies!(spec);
+    assert_lint_clean!(spec, own_accounts());
+}
+
+#[test]
+fn infra_to_dev() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/InfraAssumeRole",
+    ))
+    .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+    .session_name(SessionName::from_static("InfraToDevSession"))
+    .permission(Permission::new(
+        ["s3:ListBucket", "s3:GetObject"],
+        ["arn:aws:s3:::dev-artifacts", "arn:aws:s3:::dev-artifacts/*"],
+    ))
+    .build()
+    .unwrap();
+    assert_role_policies!(spec);
+    assert_lint_clean!(spec, own_accounts());
+}
+
+#[test]
+fn shared_s3_read() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
+    ))
+    .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+    .permission(Permission::new(
+        ["s3:GetObject"],
+        ["arn:aws:s3:::my-shared-bucket/*"],
+    ))
+    .build()
+    .unwrap();
+    assert_role_policies!(spec);
+    assert_lint_clean!(spec, own_accounts());
+}
+
+#[test]
+fn third_party_external_id() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/VendorAuditRole",
+    ))
+    .trust(PrincipalArn::from_static("arn:aws:iam::444455556666:root"))
+    .external_id(ExternalId::from_static("my-secret-external-id-1234"))
+    .permission(Permission::new(
+        ["s3:GetBucketPolicy"],
+        ["arn:aws:s3:::audited-bucket"],
+    ))
+    .build()
+    .unwrap();
+    assert_role_policies!(spec);
+    // Trusting an account that is not ours is fine with an ExternalId.
+    assert_lint_clean!(spec, own_accounts());
+}
+
+#[test]
+fn same_account_admin_with_mfa() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::123456789012:role/AdminAccessRole",
+    ))
+    .trust(PrincipalArn::from_static(
+        "arn:aws:iam::123456789012:user/deepak.dev",
+    ))
+    .mfa_serial(MfaSerial::from_static(
+        "arn:aws:iam::123456789012:mfa/deepak.dev",
+    ))
+    .permission(Permission::new(["*"], ["*"]))
+    .build()
+    .unwrap();
+    assert_role_policies!("same_account_admin_role", spec);
+    let config = LintConfig::new()
+        .suppress(
+            Suppression::new("XR007", "break-glass administrator role, MFA required").unwrap(),
+        )
+        .suppress(
+            Suppression::new("XR008", "break-glass administrator role, MFA required").unwrap(),
+        );
+    assert_lint_clean!(spec, config);
+}
+
+#[test]
+fn session_tags_and_source_identity() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/access-tagged",
+    ))
+    .trust(PrincipalArn::from_static(
+        "arn:aws:iam::111111111111:role/ci/Deployer",
+    ))
+    .tags(
+        SessionTags::new(vec![
+            SessionTag::new("Project", "Unicorn").unwrap(),
+            SessionTag::new("CostCenter", "12345").unwrap(),
+        ])
+        .unwrap(),
+    )
+    .transitive_tag_keys(TransitiveTagKeys::new(["Project"]).unwrap())
+    .source_identity(SourceIdentity::from_static("alice"))
+    .permission(Permission::new(
+        ["dynamodb:GetItem", "dynamodb:Query"],
+        ["arn:aws:dynamodb:eu-west-1:222222222222:table/orders"],
+    ))
+    .build()
+    .unwrap();
+    assert_role_policies!(spec);
+    assert_lint_clean!(spec, own_accounts());
+}
+
+#[test]
+#[should_panic(expected = "error[XR001] trust policy Statement[0].Principal.AWS")]
+fn lint_clean_fails_with_the_findings() {
+    let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/Open"))
+        .trust(PrincipalArn::from_static("*"))
+        .build()
+        .unwrap();
+    assert_lint_clean!(spec);
+}
+
+#[test]
+fn undeclared_documents_are_shown_as_missing() {
+    let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/Bare"))
+        .build()
+        .unwrap();
+    let text = xrole_test::snapshot::render_role_policies(&spec);
+    assert!(
+        text.contains(
+            "# Trust policy: account 222222222222, role Bare\n(none: no trusted principal declared"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# Caller policy: attach to the caller\n{"),
+        "{text}"
+    );
+}
