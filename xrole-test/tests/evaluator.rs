@@ -1282,3 +1282,108 @@ proptest! {
         prop_assert!(e.decision != Decision::Allowed || !e.explanation.is_empty());
     }
 }
+
+#[test]
+fn assume_role_calls_carry_sts_context_and_need_every_action() {
+    let trust_policy = trust(
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole",
+             "Condition":{"StringEquals":{"sts:ExternalId":"ext","aws:PrincipalTag/team":"ops"},"Bool":{"aws:MultiFactorAuthPresent":"true"},
+                          "NumericLessThan":{"aws:MultiFactorAuthAge":"3600"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+                          "StringLike":{"sts:RoleSessionName":"ci-*"},"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}}},
+            {"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":["sts:TagSession","sts:SetSourceIdentity"],
+             "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Project"],"sts:TransitiveTagKeys":["Project"]},
+                          "StringEquals":{"aws:RequestTag/Project":"Unicorn"},"StringLike":{"sts:SourceIdentity":"*@example.com"}}}]}"#,
+    );
+    let identity_policy = identity(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"{ROLE}"}}]}}"#
+    ));
+    let policies = set(vec![identity_policy], Some(trust_policy));
+    let now = 1_795_000_000; // 2026-11-18
+    let call = || {
+        AssumeRoleCall::new(
+            Caller::new(ALICE.parse().unwrap()),
+            ROLE.parse().unwrap(),
+            "ci-42",
+            now,
+        )
+        .external_id("ext")
+        .mfa(Mfa::Present { age_secs: 60 })
+        .source_ip("10.1.2.3".parse().unwrap())
+        .principal_tag("team", "ops")
+        .tag("Project", "Unicorn")
+        .transitive_tag_key("Project")
+        .source_identity("alice@example.com")
+    };
+    let ok = evaluate_assume_role(&call(), &policies);
+    assert_eq!(ok.decision, Decision::Allowed, "{:?}", ok.first_refusal());
+    assert_eq!(
+        ok.actions.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+        ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+    );
+
+    let refusals = [
+        (call().mfa(Mfa::Absent), "sts:AssumeRole"),
+        (call().mfa(Mfa::LongTermKeys), "sts:AssumeRole"),
+        (
+            call().mfa(Mfa::Present { age_secs: 7200 }),
+            "sts:AssumeRole",
+        ),
+        (
+            call().source_ip("192.0.2.1".parse().unwrap()),
+            "sts:AssumeRole",
+        ),
+        (call().tag("Owner", "x"), "sts:TagSession"),
+        // The source identity is in the context of every request of the call, so the
+        // statement that grants both TagSession and SetSourceIdentity refuses both.
+        (
+            call().source_identity("mallory@evil.test"),
+            "sts:TagSession",
+        ),
+        (
+            AssumeRoleCall::new(
+                Caller::new(ALICE.parse().unwrap()),
+                ROLE.parse().unwrap(),
+                "ci-42",
+                1_900_000_000,
+            )
+            .external_id("ext")
+            .mfa(Mfa::Present { age_secs: 1 })
+            .source_ip("10.0.0.1".parse().unwrap())
+            .principal_tag("team", "ops"),
+            "sts:AssumeRole",
+        ),
+    ];
+    for (call, action) in refusals {
+        let e = evaluate_assume_role(&call, &policies);
+        assert_eq!(e.decision, Decision::ImplicitlyDenied);
+        assert_eq!(e.first_refusal().unwrap().0, action);
+    }
+    // Without tags or a source identity, only sts:AssumeRole is needed.
+    let plain = AssumeRoleCall::new(
+        Caller::new(ALICE.parse().unwrap()),
+        ROLE.parse().unwrap(),
+        "s1",
+        now,
+    );
+    assert_eq!(plain.actions(), ["sts:AssumeRole"]);
+    let request = &plain.requests()[0];
+    let ctx = request.context_keys();
+    assert_eq!(
+        ctx.get("aws:CurrentTime").unwrap().single(),
+        Some("2026-11-18T11:06:40Z")
+    );
+    assert_eq!(
+        ctx.get("aws:SecureTransport").unwrap().single(),
+        Some("true")
+    );
+    assert!(ctx.get("aws:MultiFactorAuthPresent").is_none());
+    assert_eq!(
+        ctx.get("aws:PrincipalAccount").unwrap().single(),
+        Some("111111111111")
+    );
+    assert_eq!(
+        ctx.get("aws:username").unwrap().single(),
+        Some("crossAccountUser")
+    );
+}

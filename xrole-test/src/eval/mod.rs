@@ -6,6 +6,7 @@
 //! which statement of which document allowed or denied, and for an implicit deny,
 //! which side had no allow and which condition failed.
 
+mod assume;
 mod condition;
 mod context;
 mod pattern;
@@ -19,6 +20,7 @@ use xrole_core::policy::{
 };
 use xrole_core::{AccountId, PrincipalArn, PrincipalKind};
 
+pub use assume::{AssumeRoleCall, AssumeRoleEvaluation, Mfa, evaluate_assume_role};
 pub use context::{Context, ContextValue};
 pub use principal::Caller;
 
