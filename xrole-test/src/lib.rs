@@ -6,6 +6,7 @@ pub mod eval;
 pub mod lint;
 pub mod simulate;
 pub mod snapshot;
+pub mod sts;
 
 #[doc(hidden)]
 pub mod __private {

@@ -79,11 +79,11 @@ struct Statement {
     conditions: Vec<CompiledCondition>,
 }
 
-/// A policy document compiled for evaluation.
+/// A policy document compiled for evaluation. Cloning shares the compiled form.
 #[derive(Clone, Debug)]
 pub struct CompiledPolicy {
     label: Arc<str>,
-    statements: Vec<Statement>,
+    statements: Arc<[Statement]>,
 }
 
 fn statement_path(doc: &PolicyDocument, i: usize) -> Arc<str> {
@@ -438,7 +438,7 @@ impl CompiledPolicy {
             allow: None,
             near_miss: None,
         };
-        for st in &self.statements {
+        for st in self.statements.iter() {
             let how = match &st.principal {
                 // Identity-style documents apply to whoever they are attached to.
                 None => Match::Direct,

@@ -1,0 +1,172 @@
+//! Authentication: the SigV4 signature of every request, verified with aws-sigv4 by
+//! signing the same request again with the key the caller claims.
+
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use http::HeaderMap;
+use time::PrimitiveDateTime;
+use time::macros::format_description;
+
+use super::error::{ErrorCode, StsError};
+
+/// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...`.
+#[derive(Clone, Debug)]
+pub(crate) struct Authorization {
+    pub(crate) key_id: String,
+    pub(crate) date: String,
+    pub(crate) region: String,
+    pub(crate) service: String,
+    pub(crate) signed_headers: Vec<String>,
+    pub(crate) signature: String,
+}
+
+/// How far a request's time may be from the server's.
+const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+
+pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, StsError> {
+    let Some(value) = headers.get(http::header::AUTHORIZATION) else {
+        return Err(StsError::of(ErrorCode::MissingAuthenticationToken));
+    };
+    let incomplete = |why: &str| {
+        StsError::new(
+            ErrorCode::IncompleteSignature,
+            format!("{} {why}", ErrorCode::IncompleteSignature.default_message()),
+        )
+    };
+    let text = value.to_str().map_err(|_| incomplete("(not ASCII)"))?;
+    let rest = text
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or_else(|| incomplete("(only AWS4-HMAC-SHA256 is supported)"))?;
+    let mut credential = None;
+    let mut signed = None;
+    let mut signature = None;
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("Credential=") {
+            credential = Some(v);
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            signed = Some(v);
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            signature = Some(v);
+        }
+    }
+    let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
+        return Err(incomplete(
+            "(Credential, SignedHeaders and Signature are required)",
+        ));
+    };
+    let scope: Vec<&str> = credential.split('/').collect();
+    let [key_id, date, region, service, "aws4_request"] = scope.as_slice() else {
+        return Err(incomplete(
+            "(Credential must be KEY/DATE/REGION/SERVICE/aws4_request)",
+        ));
+    };
+    Ok(Authorization {
+        key_id: (*key_id).to_owned(),
+        date: (*date).to_owned(),
+        region: (*region).to_owned(),
+        service: (*service).to_owned(),
+        signed_headers: signed.split(';').map(str::to_owned).collect(),
+        signature: signature.to_owned(),
+    })
+}
+
+fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
+    let text = headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| StsError::new(ErrorCode::IncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
+    let format = format_description!("[year][month][day]T[hour][minute][second]Z");
+    let t = PrimitiveDateTime::parse(text, format)
+        .map_err(|_| {
+            StsError::new(
+                ErrorCode::IncompleteSignature,
+                format!("Date must be in ISO-8601 'basic format'. Got '{text}'."),
+            )
+        })?
+        .assume_utc();
+    Ok((SystemTime::from(t), text.to_owned()))
+}
+
+/// Verifies the request's signature with `secret` (and the session token, for
+/// temporary credentials), and its time against `now`.
+pub(crate) fn verify(
+    auth: &Authorization,
+    method: &str,
+    uri: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    secret: &str,
+    session_token: Option<&str>,
+    now: SystemTime,
+) -> Result<(), StsError> {
+    let (time, text) = request_time(headers)?;
+    let skew = now
+        .duration_since(time)
+        .or_else(|e| Ok::<_, ()>(e.duration()))
+        .unwrap_or_default();
+    if skew > MAX_SKEW {
+        return Err(StsError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            format!(
+                "Signature expired: {text} is now earlier than the allowed 15 minutes of skew from the server's time."
+            ),
+        ));
+    }
+    if !text.starts_with(&auth.date) {
+        return Err(StsError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            format!(
+                "Credential should be scoped to a valid date, not '{}'.",
+                auth.date
+            ),
+        ));
+    }
+    // Sign the same request again: the headers the client signed, minus the ones the
+    // signer adds itself (date and token).
+    let signed: Vec<(&str, &str)> = auth
+        .signed_headers
+        .iter()
+        .filter(|h| {
+            !matches!(
+                h.as_str(),
+                "x-amz-date" | "x-amz-security-token" | "authorization"
+            )
+        })
+        .filter_map(|h| {
+            headers
+                .get(h.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h.as_str(), v))
+        })
+        .collect();
+    let mismatch = || StsError::of(ErrorCode::SignatureDoesNotMatch);
+    let request = SignableRequest::new(method, uri, signed.into_iter(), SignableBody::Bytes(body))
+        .map_err(|_| mismatch())?;
+    let identity = Credentials::new(
+        &auth.key_id,
+        secret,
+        session_token.map(str::to_owned),
+        None,
+        "xrole-embedded-sts",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&auth.region)
+        .name(&auth.service)
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|_| mismatch())?
+        .into();
+    let output = sign(request, &params).map_err(|_| mismatch())?;
+    if output.signature() == auth.signature {
+        Ok(())
+    } else {
+        Err(mismatch())
+    }
+}
