@@ -91,18 +91,26 @@ fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
     Ok((SystemTime::from(t), text.to_owned()))
 }
 
+/// What authentication needs of an HTTP request.
+pub(crate) struct HttpRequest<'a> {
+    pub(crate) method: &'a str,
+    /// The full URI as the client addressed it (`http://host/path?query`).
+    pub(crate) uri: &'a str,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+    pub(crate) peer: std::net::SocketAddr,
+}
+
 /// Verifies the request's signature with `secret` (and the session token, for
 /// temporary credentials), and its time against `now`.
 pub(crate) fn verify(
     auth: &Authorization,
-    method: &str,
-    uri: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+    req: &HttpRequest<'_>,
     secret: &str,
     session_token: Option<&str>,
     now: SystemTime,
 ) -> Result<(), StsError> {
+    let headers = req.headers;
     let (time, text) = request_time(headers)?;
     let skew = now
         .duration_since(time)
@@ -144,8 +152,13 @@ pub(crate) fn verify(
         })
         .collect();
     let mismatch = || StsError::of(ErrorCode::SignatureDoesNotMatch);
-    let request = SignableRequest::new(method, uri, signed.into_iter(), SignableBody::Bytes(body))
-        .map_err(|_| mismatch())?;
+    let request = SignableRequest::new(
+        req.method,
+        req.uri,
+        signed.into_iter(),
+        SignableBody::Bytes(req.body),
+    )
+    .map_err(|_| mismatch())?;
     let identity = Credentials::new(
         &auth.key_id,
         secret,

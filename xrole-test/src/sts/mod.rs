@@ -465,7 +465,7 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
                 .unwrap_or("127.0.0.1");
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let uri = format!("http://{host}{path}");
-            let request = Incoming_ {
+            let request = auth::HttpRequest {
                 method: parts.method.as_str(),
                 uri: &uri,
                 headers: &parts.headers,
@@ -493,15 +493,6 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
 /// Answers are built before the request id is known to them; this marks its place.
 const REQUEST_ID_SLOT: &str = "\u{1}request-id\u{1}";
 
-/// What authentication needs of the HTTP request.
-struct Incoming_<'a> {
-    method: &'a str,
-    uri: &'a str,
-    headers: &'a http::HeaderMap,
-    body: &'a [u8],
-    peer: SocketAddr,
-}
-
 /// Who signed a request.
 struct Principal {
     caller: Caller,
@@ -522,7 +513,7 @@ struct Principal {
 
 fn authenticate(
     inner: &Inner,
-    req: &Incoming_<'_>,
+    req: &auth::HttpRequest<'_>,
     now: SystemTime,
 ) -> Result<Principal, StsError> {
     let auth = auth::parse_authorization(req.headers)?;
@@ -535,16 +526,7 @@ fn authenticate(
         if token != Some(session.token.as_str()) {
             return Err(StsError::of(ErrorCode::InvalidClientTokenId));
         }
-        auth::verify(
-            &auth,
-            req.method,
-            req.uri,
-            req.headers,
-            req.body,
-            &session.secret,
-            token,
-            now,
-        )?;
+        auth::verify(&auth, req, &session.secret, token, now)?;
         if now >= session.expiration {
             return Err(StsError::of(ErrorCode::ExpiredTokenException));
         }
@@ -617,16 +599,7 @@ fn authenticate(
             .iter()
             .find(|k| k.id == auth.key_id)
             .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
-        auth::verify(
-            &auth,
-            req.method,
-            req.uri,
-            req.headers,
-            req.body,
-            key.secret(),
-            None,
-            now,
-        )?;
+        auth::verify(&auth, req, key.secret(), None, now)?;
         let account = user
             .arn()
             .account()
@@ -695,7 +668,7 @@ fn role_id_of(role: &RoleArn) -> String {
 
 fn serve(
     inner: &Inner,
-    req: &Incoming_<'_>,
+    req: &auth::HttpRequest<'_>,
     params: &[(String, String)],
     entry: &mut AuditEntry,
 ) -> Result<String, StsError> {
@@ -714,13 +687,12 @@ fn serve(
         .iter()
         .find(|(k, _)| k == "Version")
         .map(|(_, v)| v.as_str())
+        && version != "2011-06-15"
     {
-        if version != "2011-06-15" {
-            return Err(StsError::new(
-                ErrorCode::InvalidAction,
-                format!("Could not find operation {action} for version {version}"),
-            ));
-        }
+        return Err(StsError::new(
+            ErrorCode::InvalidAction,
+            format!("Could not find operation {action} for version {version}"),
+        ));
     }
     let principal = authenticate(inner, req, now)?;
     entry.caller = Some(principal.arn.to_string());
@@ -835,13 +807,13 @@ fn check_mfa(
         problems.push(constraint(serial, "serialNumber", &e));
     }
     let code = param(params, "TokenCode");
-    if let Some(c) = code {
-        if let Err(e) = TokenCode::parse(c) {
-            problems.push(format!(
-                "Value at 'tokenCode' failed to satisfy constraint: {}",
-                e.message()
-            ));
-        }
+    if let Some(c) = code
+        && let Err(e) = TokenCode::parse(c)
+    {
+        problems.push(format!(
+            "Value at 'tokenCode' failed to satisfy constraint: {}",
+            e.message()
+        ));
     }
     if !problems.is_empty() {
         return Ok(false);
@@ -966,16 +938,16 @@ fn assume_role(
         },
     };
     let external_id = param(params, "ExternalId");
-    if let Some(t) = external_id {
-        if let Err(e) = ExternalId::parse(t) {
-            problems.push(constraint(t, "externalId", &e));
-        }
+    if let Some(t) = external_id
+        && let Err(e) = ExternalId::parse(t)
+    {
+        problems.push(constraint(t, "externalId", &e));
     }
     let source_identity = param(params, "SourceIdentity");
-    if let Some(t) = source_identity {
-        if let Err(e) = SourceIdentity::parse(t) {
-            problems.push(constraint(t, "sourceIdentity", &e));
-        }
+    if let Some(t) = source_identity
+        && let Err(e) = SourceIdentity::parse(t)
+    {
+        problems.push(constraint(t, "sourceIdentity", &e));
     }
     let tags = member_pairs(params, "Tags.member.");
     let parsed_tags: Vec<SessionTag> = tags
@@ -1005,10 +977,10 @@ fn assume_role(
         problems.push(format!("Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10, found {}", policy_arns.len()));
     }
     let policy_text = param(params, "Policy");
-    if let Some(p) = policy_text {
-        if p.chars().count() > 2048 {
-            problems.push("Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048".to_owned());
-        }
+    if let Some(p) = policy_text
+        && p.chars().count() > 2048
+    {
+        problems.push("Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048".to_owned());
     }
     let with_mfa = check_mfa(principal, params, &mut problems)?;
     if !problems.is_empty() {
@@ -1096,15 +1068,15 @@ fn assume_role(
             ));
         }
     }
-    if let (Some(inherited), Some(requested)) = (&principal.source_identity, source_identity) {
-        if inherited != requested {
-            return Err(StsError::new(
-                ErrorCode::AccessDenied,
-                format!(
-                    "SourceIdentity {inherited} of the calling session cannot be changed to {requested}"
-                ),
-            ));
-        }
+    if let (Some(inherited), Some(requested)) = (&principal.source_identity, source_identity)
+        && inherited != requested
+    {
+        return Err(StsError::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "SourceIdentity {inherited} of the calling session cannot be changed to {requested}"
+            ),
+        ));
     }
     let percent = packed_percent(policy_text, &policy_arns, &tags);
     if percent > 100 {

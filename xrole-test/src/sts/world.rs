@@ -467,17 +467,16 @@ impl World {
             .map(|b| self.managed_compiled(b, &owner))
             .transpose()?;
         for key in &user.access_keys {
-            if let Some(&other) = self.keys.get(&key.id) {
-                if self
+            if let Some(&other) = self.keys.get(&key.id)
+                && self
                     .users
                     .get(other)
                     .is_some_and(|u| u.entity.arn != user.arn)
-                {
-                    return Err(WorldError::one(format!(
-                        "{owner}: access key {} already belongs to another user",
-                        key.id
-                    )));
-                }
+            {
+                return Err(WorldError::one(format!(
+                    "{owner}: access key {} already belongs to another user",
+                    key.id
+                )));
             }
         }
         self.users.retain(|u| u.entity.arn != user.arn);
@@ -572,12 +571,12 @@ impl World {
             user.inline.docs.retain(|(n, _)| *n != name);
             return self.add_user(user.policy(&name, doc));
         }
-        if let Some(role_arn) = principal.to_role_arn() {
-            if let Some(role) = self.role(&role_arn) {
-                let mut role = role.clone();
-                role.inline.docs.retain(|(n, _)| *n != name);
-                return self.add_role(role.policy(&name, doc));
-            }
+        if let Some(role_arn) = principal.to_role_arn()
+            && let Some(role) = self.role(&role_arn)
+        {
+            let mut role = role.clone();
+            role.inline.docs.retain(|(n, _)| *n != name);
+            return self.add_role(role.policy(&name, doc));
         }
         Err(WorldError::one(format!(
             "{principal} is neither a user nor a role of the world"
