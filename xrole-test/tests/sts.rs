@@ -934,3 +934,147 @@ async fn roles_from_policy_files() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn session_policies_and_boundaries_limit_chained_calls() {
+    let c = "arn:aws:iam::222222222222:role/Next";
+    let mut world = quickstart_world();
+    world
+        .add_managed_policy(
+            "arn:aws:iam::222222222222:policy/only-read".parse().unwrap(),
+            doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#),
+        )
+        .unwrap()
+        .add_role(Role::new(ROLE.parse().unwrap(), trust("111111111111", "")).policy("chain", assume_policy(c)))
+        .unwrap()
+        .add_role(Role::new(c.parse().unwrap(), trust(ROLE, "")))
+        .unwrap();
+    let sts = EmbeddedSts::start(world).await.unwrap();
+    let alice = client(&sts, ALICE).await;
+    // A session policy without sts:AssumeRole: the session cannot chain.
+    let limited = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("limited")
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let err = client_from(&sts, limited.credentials().unwrap())
+        .await
+        .assume_role()
+        .role_arn(c)
+        .role_session_name("next")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    assert!(
+        sts.audit()
+            .last()
+            .unwrap()
+            .detail
+            .as_ref()
+            .unwrap()
+            .contains("session policy has no statement that allows"),
+        "{:?}",
+        sts.audit().last()
+    );
+    // A managed session policy likewise.
+    let managed = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("managed")
+        .policy_arns(
+            aws_sdk_sts::types::PolicyDescriptorType::builder()
+                .arn("arn:aws:iam::222222222222:policy/only-read")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        client_from(&sts, managed.credentials().unwrap())
+            .await
+            .assume_role()
+            .role_arn(c)
+            .role_session_name("next")
+            .send()
+            .await
+            .is_err()
+    );
+    // Without session policies the role's own permissions allow the hop.
+    let full = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("full")
+        .send()
+        .await
+        .unwrap();
+    client_from(&sts, full.credentials().unwrap())
+        .await
+        .assume_role()
+        .role_arn(c)
+        .role_session_name("next")
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Sends a raw HTTP request and returns (status, body).
+async fn raw(sts: &EmbeddedSts, headers: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sts.addr()).await.unwrap();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n{body}",
+        sts.addr(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status, body)
+}
+
+#[tokio::test]
+async fn requests_no_sdk_would_send() {
+    let sts = EmbeddedSts::start(quickstart_world()).await.unwrap();
+    let (status, body) = raw(&sts, "", "Action=GetCallerIdentity&Version=2011-06-15").await;
+    assert_eq!(status, 403);
+    assert!(
+        body.contains("<Code>MissingAuthenticationToken</Code>"),
+        "{body}"
+    );
+    assert!(body.starts_with("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"), "{body}");
+    let (status, body) = raw(
+        &sts,
+        "authorization: Basic abc\r\n",
+        "Action=GetCallerIdentity&Version=2011-06-15",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<Code>IncompleteSignature</Code>"), "{body}");
+    let (status, body) = raw(&sts, "", "Action=DeleteEverything&Version=2011-06-15").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<Code>InvalidAction</Code>"), "{body}");
+    let (_, body) = raw(&sts, "", "Action=GetCallerIdentity&Version=2099-01-01").await;
+    assert!(body.contains("<Code>InvalidAction</Code>"), "{body}");
+    // Error messages are escaped XML: <, > and quotes reach the SDK intact.
+    let err = client(&sts, ALICE)
+        .await
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("s1")
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"<x>","Action":"s3:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("MalformedPolicyDocument"));
+    assert_eq!(
+        err.message(),
+        Some(r#"Statement[0].Effect: must be "Allow" or "Deny", found "<x>""#)
+    );
+    assert_eq!(sts.count("DeleteEverything"), 1);
+}
