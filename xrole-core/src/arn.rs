@@ -11,22 +11,35 @@ use std::fmt;
 use crate::Error;
 use crate::text::{self, Charset, Violation};
 
-/// A byte range of an ARN's text.
+/// The longest ARN or principal accepted: IAM's own limit on ARNs is 2048.
+const MAX_ARN_LEN: usize = 2048;
+
+/// A byte range of an ARN's text. ARNs are at most [`MAX_ARN_LEN`] long, so `u16`
+/// keeps the types that hold spans small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 struct Span {
-    start: usize,
-    end: usize,
+    start_at: u16,
+    end_at: u16,
 }
 
 impl Span {
     const fn new(start: usize, end: usize) -> Self {
-        Self { start, end }
+        Self {
+            start_at: start as u16,
+            end_at: end as u16,
+        }
+    }
+    const fn start(self) -> usize {
+        self.start_at as usize
+    }
+    const fn end(self) -> usize {
+        self.end_at as usize
     }
     const fn len(self) -> usize {
-        self.end - self.start
+        self.end() - self.start()
     }
     fn of(self, s: &str) -> &str {
-        s.get(self.start..self.end).unwrap_or("")
+        s.get(self.start()..self.end()).unwrap_or("")
     }
 }
 
@@ -215,6 +228,7 @@ struct ArnSections {
 /// Why an ARN was rejected; `describe` turns it into words with the offending part.
 #[derive(Clone, Copy, Debug)]
 enum ArnViolation {
+    TooLong,
     NotArn,
     Sections,
     Partition(Span),
@@ -243,6 +257,10 @@ enum ArnViolation {
 impl ArnViolation {
     fn describe(self, s: &str) -> String {
         match self {
+            ArnViolation::TooLong => format!(
+                "must be at most {MAX_ARN_LEN} characters long, found {}",
+                s.chars().count()
+            ),
             ArnViolation::NotArn => format!("must start with \"arn:\" ({s:?})"),
             ArnViolation::Sections => {
                 format!("must have the form arn:partition:service:region:account:resource ({s:?})")
@@ -275,6 +293,9 @@ impl ArnViolation {
 /// Splits `arn:partition:service:region:account:resource`.
 const fn split_arn(s: &str) -> Result<ArnSections, ArnViolation> {
     let b = s.as_bytes();
+    if b.len() > MAX_ARN_LEN {
+        return Err(ArnViolation::TooLong);
+    }
     if !text::starts_with(b, b"arn:") {
         return Err(ArnViolation::NotArn);
     }
@@ -306,7 +327,10 @@ const fn split_arn(s: &str) -> Result<ArnSections, ArnViolation> {
 }
 
 const fn span_eq(s: &str, span: Span, expected: &[u8]) -> bool {
-    text::bytes_eq(text::slice(s, span.start, span.end).as_bytes(), expected)
+    text::bytes_eq(
+        text::slice(s, span.start(), span.end()).as_bytes(),
+        expected,
+    )
 }
 
 /// Checks the IAM/STS sections: `service` as expected, empty region, 12-digit account.
@@ -324,7 +348,7 @@ const fn check_global(
     if a.region.len() != 0 {
         return Err(ArnViolation::Region(a.region));
     }
-    match AccountId::check(text::slice(s, a.account.start, a.account.end).as_bytes()) {
+    match AccountId::check(text::slice(s, a.account.start(), a.account.end()).as_bytes()) {
         Ok(id) => Ok(id),
         Err(why) => Err(ArnViolation::Account {
             span: a.account,
@@ -340,21 +364,31 @@ const fn path_and_name(
     rest: Span,
     what: &'static str,
 ) -> Result<(Span, Span), ArnViolation> {
-    let b = text::slice(s, rest.start, rest.end).as_bytes();
+    let b = text::slice(s, rest.start(), rest.end()).as_bytes();
     let last = match text::rfind(b, b'/') {
         Some(i) => i,
         None => return Err(ArnViolation::Path(rest)),
     };
-    let path = Span::new(rest.start, rest.start + last + 1);
-    let name = Span::new(rest.start + last + 1, rest.end);
+    let path = Span::new(rest.start(), rest.start() + last + 1);
+    let name = Span::new(rest.start() + last + 1, rest.end());
     if path.len() > 512 {
         return Err(ArnViolation::Path(path));
     }
-    if let Err(why) = text::check(text::slice(s, path.start, path.end), 1, 512, Charset::Path) {
+    if let Err(why) = text::check(
+        text::slice(s, path.start(), path.end()),
+        1,
+        512,
+        Charset::Path,
+    ) {
         let _ = why;
         return Err(ArnViolation::Path(path));
     }
-    if let Err(why) = text::check(text::slice(s, name.start, name.end), 1, 64, Charset::Name) {
+    if let Err(why) = text::check(
+        text::slice(s, name.start(), name.end()),
+        1,
+        64,
+        Charset::Name,
+    ) {
         return Err(ArnViolation::Name {
             span: name,
             what,
@@ -372,10 +406,10 @@ const fn after_type(
     ty: &'static str,
     expected: &'static str,
 ) -> Result<Span, ArnViolation> {
-    let b = text::slice(s, resource.start, resource.end).as_bytes();
+    let b = text::slice(s, resource.start(), resource.end()).as_bytes();
     let t = ty.as_bytes();
     if b.len() > t.len() && text::starts_with(b, t) && b[t.len()] == b'/' {
-        Ok(Span::new(resource.start + t.len(), resource.end))
+        Ok(Span::new(resource.start() + t.len(), resource.end()))
     } else {
         Err(ArnViolation::ResourceType {
             span: resource,
@@ -578,6 +612,9 @@ impl PrincipalParts {
 impl PrincipalArn {
     const fn check(s: &str) -> Result<PrincipalParts, ArnViolation> {
         let b = s.as_bytes();
+        if b.len() > MAX_ARN_LEN {
+            return Err(ArnViolation::TooLong);
+        }
         let whole = Span::new(0, b.len());
         if text::bytes_eq(b, b"*") {
             return Ok(PrincipalParts::simple(PrincipalKind::Any, whole));
@@ -626,7 +663,7 @@ impl PrincipalArn {
         if is_sts {
             if let Ok(rest) = after_type(s, res, "assumed-role", "") {
                 // assumed-role/RoleName/SessionName: role names carry no path here.
-                let r = text::slice(s, rest.start + 1, rest.end).as_bytes();
+                let r = text::slice(s, rest.start() + 1, rest.end()).as_bytes();
                 let slash = match text::find(r, b'/', 0) {
                     Some(i) => i,
                     None => {
@@ -636,11 +673,14 @@ impl PrincipalArn {
                         });
                     }
                 };
-                let role = Span::new(rest.start + 1, rest.start + 1 + slash);
-                let session = Span::new(rest.start + 2 + slash, rest.end);
-                if let Err(why) =
-                    text::check(text::slice(s, role.start, role.end), 1, 64, Charset::Name)
-                {
+                let role = Span::new(rest.start() + 1, rest.start() + 1 + slash);
+                let session = Span::new(rest.start() + 2 + slash, rest.end());
+                if let Err(why) = text::check(
+                    text::slice(s, role.start(), role.end()),
+                    1,
+                    64,
+                    Charset::Name,
+                ) {
                     return Err(ArnViolation::Name {
                         span: role,
                         what: "role name",
@@ -648,7 +688,7 @@ impl PrincipalArn {
                     });
                 }
                 if let Err(why) = text::check(
-                    text::slice(s, session.start, session.end),
+                    text::slice(s, session.start(), session.end()),
                     2,
                     64,
                     Charset::Name,
@@ -665,10 +705,13 @@ impl PrincipalArn {
                 return Ok(p);
             }
             if let Ok(rest) = after_type(s, res, "federated-user", "") {
-                let name = Span::new(rest.start + 1, rest.end);
-                if let Err(why) =
-                    text::check(text::slice(s, name.start, name.end), 2, 32, Charset::Name)
-                {
+                let name = Span::new(rest.start() + 1, rest.end());
+                if let Err(why) = text::check(
+                    text::slice(s, name.start(), name.end()),
+                    2,
+                    32,
+                    Charset::Name,
+                ) {
                     return Err(ArnViolation::Name {
                         span: name,
                         what: "federated user name",
@@ -717,9 +760,9 @@ impl PrincipalArn {
             provider = after_type(s, res, "oidc-provider", "");
         }
         if let Ok(rest) = provider {
-            let name = Span::new(rest.start + 1, rest.end);
+            let name = Span::new(rest.start() + 1, rest.end());
             if let Err(why) = text::check(
-                text::slice(s, name.start, name.end),
+                text::slice(s, name.start(), name.end()),
                 1,
                 1024,
                 Charset::ExternalId,
@@ -892,7 +935,7 @@ impl PolicyArn {
         // AWS managed policies live in the pseudo-account `aws`.
         if !span_eq(s, a.account, b"aws")
             && let Err(why) =
-                AccountId::check(text::slice(s, a.account.start, a.account.end).as_bytes())
+                AccountId::check(text::slice(s, a.account.start(), a.account.end()).as_bytes())
         {
             return Err(ArnViolation::Account {
                 span: a.account,
@@ -904,13 +947,18 @@ impl PolicyArn {
             Err(e) => return Err(e),
         };
         // Policy names allow 1-128 characters of the same set as role names.
-        let b = text::slice(s, rest.start, rest.end).as_bytes();
+        let b = text::slice(s, rest.start(), rest.end()).as_bytes();
         let last = match text::rfind(b, b'/') {
             Some(i) => i,
             None => return Err(ArnViolation::Path(rest)),
         };
-        let name = Span::new(rest.start + last + 1, rest.end);
-        if let Err(why) = text::check(text::slice(s, name.start, name.end), 1, 128, Charset::Name) {
+        let name = Span::new(rest.start() + last + 1, rest.end());
+        if let Err(why) = text::check(
+            text::slice(s, name.start(), name.end()),
+            1,
+            128,
+            Charset::Name,
+        ) {
             return Err(ArnViolation::Name {
                 span: name,
                 what: "policy name",
@@ -918,12 +966,12 @@ impl PolicyArn {
             });
         }
         if let Err(_why) = text::check(
-            text::slice(s, rest.start, name.start),
+            text::slice(s, rest.start(), name.start()),
             1,
             512,
             Charset::Path,
         ) {
-            return Err(ArnViolation::Path(Span::new(rest.start, name.start)));
+            return Err(ArnViolation::Path(Span::new(rest.start(), name.start())));
         }
         Ok(name)
     }

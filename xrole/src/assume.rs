@@ -1,0 +1,647 @@
+//! The `AssumeRole` builder and the sessions it makes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::identity::IdentityCache;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, default_async_sleep};
+use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
+use aws_types::SdkConfig;
+use xrole_core::{
+    ExternalId, MfaSerial, PolicyArns, PrincipalArn, Region, RoleArn, RoleSpec, SessionDuration,
+    SessionName, SessionPolicy, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
+};
+
+use crate::Error;
+use crate::error::AccessDenied;
+use crate::refresh::{BoxFuture, Engine, EngineProvider, Fetch};
+use crate::role::AssumedRole;
+
+/// Supplies MFA codes when STS needs one.
+pub trait TokenProvider: Send + Sync {
+    /// A fresh code from the device.
+    fn token(&self) -> BoxFuture<Result<TokenCode, String>>;
+}
+
+impl<F, Fut> TokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<TokenCode, String>> + Send + 'static,
+{
+    fn token(&self) -> BoxFuture<Result<TokenCode, String>> {
+        Box::pin(self())
+    }
+}
+
+/// How MFA codes are used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MfaStrategy {
+    /// A code with every AssumeRole call (each refresh asks the provider).
+    #[default]
+    EachAssume,
+    /// One code for an MFA session (`GetSessionToken`) that assumes the role: its
+    /// refreshes need no new code while the MFA session lives.
+    SessionToken {
+        /// How long the MFA session lives (900 s to 36 h).
+        duration: Duration,
+    },
+}
+
+#[derive(Clone)]
+struct Mfa {
+    serial: MfaSerial,
+    provider: Arc<dyn TokenProvider>,
+    strategy: MfaStrategy,
+}
+
+/// Assumes one role: every AssumeRole parameter, checked before any call.
+///
+/// ```no_run
+/// # async fn demo(base: &aws_types::SdkConfig) -> Result<(), xrole::Error> {
+/// let role = xrole::AssumeRole::new("arn:aws:iam::222222222222:role/CrossAccountAccessRole".parse()?)
+///     .session_name("deploy".parse()?)
+///     .external_id("my-secret-external-id-1234".parse()?)
+///     .duration("1h".parse()?)
+///     .build(base)
+///     .await?;
+/// let config = role.sdk_config(); // any AWS SDK client: aws_sdk_s3::Client::new(config)
+/// # let _ = config; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AssumeRole {
+    role: RoleArn,
+    session_name: Option<SessionName>,
+    external_id: Option<ExternalId>,
+    duration: Option<SessionDuration>,
+    mfa: Option<Mfa>,
+    tags: SessionTags,
+    transitive_tag_keys: TransitiveTagKeys,
+    source_identity: Option<SourceIdentity>,
+    session_policy: Option<SessionPolicy>,
+    policy_arns: PolicyArns,
+    region: Option<Region>,
+    sts_endpoint: Option<String>,
+    eager: bool,
+}
+
+impl std::fmt::Debug for AssumeRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumeRole")
+            .field("role", &self.role)
+            .field("session_name", &self.session_name)
+            .field("external_id", &self.external_id)
+            .field("duration", &self.duration)
+            .field("mfa_serial", &self.mfa.as_ref().map(|m| &m.serial))
+            .field("tags", &self.tags)
+            .field("source_identity", &self.source_identity)
+            .field("region", &self.region)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A valid session name derived from the program: `xrole-` and the executable's
+/// name, with characters STS refuses replaced by `-`.
+pub fn default_session_name() -> SessionName {
+    let program = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let cleaned: String = format!("xrole-{program}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(SessionName::MAX_LEN)
+        .collect();
+    SessionName::parse(cleaned.trim_end_matches('-')).unwrap_or(SessionName::from_static("xrole"))
+}
+
+impl AssumeRole {
+    /// Assumes `role` with STS's defaults and a session name derived from the program.
+    pub fn new(role: RoleArn) -> Self {
+        Self {
+            role,
+            session_name: None,
+            external_id: None,
+            duration: None,
+            mfa: None,
+            tags: SessionTags::empty(),
+            transitive_tag_keys: TransitiveTagKeys::empty(),
+            source_identity: None,
+            session_policy: None,
+            policy_arns: PolicyArns::empty(),
+            region: None,
+            sts_endpoint: None,
+            eager: false,
+        }
+    }
+
+    /// Everything a [`RoleSpec`] declares (add the MFA token provider with
+    /// [`mfa`](Self::mfa) when it declares a device).
+    pub fn from_spec(spec: &RoleSpec) -> Self {
+        Self {
+            role: spec.role.clone(),
+            session_name: spec.session_name.clone(),
+            external_id: spec.external_id.clone(),
+            duration: spec.duration,
+            mfa: None,
+            tags: spec.tags.clone(),
+            transitive_tag_keys: spec.transitive_tag_keys.clone(),
+            source_identity: spec.source_identity.clone(),
+            session_policy: spec.session_policy.clone(),
+            policy_arns: spec.policy_arns.clone(),
+            region: spec.region.clone(),
+            sts_endpoint: None,
+            eager: false,
+        }
+    }
+
+    /// `RoleSessionName` (default: [`default_session_name`]).
+    pub fn session_name(mut self, name: SessionName) -> Self {
+        self.session_name = Some(name);
+        self
+    }
+    /// `ExternalId`.
+    pub fn external_id(mut self, id: ExternalId) -> Self {
+        self.external_id = Some(id);
+        self
+    }
+    /// `DurationSeconds` (STS's default is one hour).
+    pub fn duration(mut self, duration: SessionDuration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+    /// MFA: the device and a provider of its codes, asked only when STS needs one.
+    pub fn mfa(mut self, serial: MfaSerial, provider: impl TokenProvider + 'static) -> Self {
+        self.mfa = Some(Mfa {
+            serial,
+            provider: Arc::new(provider),
+            strategy: MfaStrategy::default(),
+        });
+        self
+    }
+    /// How MFA codes are used (with [`mfa`](Self::mfa)).
+    pub fn mfa_strategy(mut self, strategy: MfaStrategy) -> Self {
+        if let Some(m) = &mut self.mfa {
+            m.strategy = strategy;
+        }
+        self
+    }
+    /// Session tags.
+    pub fn tags(mut self, tags: SessionTags) -> Self {
+        self.tags = tags;
+        self
+    }
+    /// Tag keys that pass on to sessions chained from this one.
+    pub fn transitive_tag_keys(mut self, keys: TransitiveTagKeys) -> Self {
+        self.transitive_tag_keys = keys;
+        self
+    }
+    /// `SourceIdentity`.
+    pub fn source_identity(mut self, identity: SourceIdentity) -> Self {
+        self.source_identity = Some(identity);
+        self
+    }
+    /// An inline session policy.
+    pub fn session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.session_policy = Some(policy);
+        self
+    }
+    /// Managed session policies.
+    pub fn policy_arns(mut self, arns: PolicyArns) -> Self {
+        self.policy_arns = arns;
+        self
+    }
+    /// The region of the STS endpoint and of the clients (default: the base's).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+    /// An STS endpoint URL (default: the base's, else the regional endpoint).
+    pub fn sts_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.sts_endpoint = Some(url.into());
+        self
+    }
+    /// Load the first credentials in `build` (default: on first use).
+    pub fn eager(mut self, eager: bool) -> Self {
+        self.eager = eager;
+        self
+    }
+
+    /// The role.
+    pub fn role(&self) -> &RoleArn {
+        &self.role
+    }
+
+    /// The same parameters for another role (fleets).
+    pub(crate) fn with_role(mut self, role: RoleArn) -> Self {
+        self.role = role;
+        self
+    }
+
+    pub(crate) fn is_eager(&self) -> bool {
+        self.eager
+    }
+
+    /// The session shared process-wide for these parameters and `base`'s
+    /// credentials (see [`registry`](crate::registry)).
+    pub async fn shared(self, base: &SdkConfig) -> Result<AssumedRole, Error> {
+        crate::registry::shared(self, base).await
+    }
+
+    /// Checks the rules that span parameters, before any call.
+    fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
+        // Re-validate collections a `const` may have built unchecked.
+        let spec = RoleSpec {
+            role: self.role.clone(),
+            session_name: self.session_name.clone(),
+            external_id: self.external_id.clone(),
+            duration: self.duration,
+            mfa_serial: self.mfa.as_ref().map(|m| m.serial.clone()),
+            tags: self.tags.clone(),
+            transitive_tag_keys: self.transitive_tag_keys.clone(),
+            source_identity: self.source_identity.clone(),
+            session_policy: self.session_policy.clone(),
+            policy_arns: self.policy_arns.clone(),
+            region: self.region.clone(),
+            trusted: Default::default(),
+            permissions: Default::default(),
+            chained: false,
+        };
+        if let Err(e) = spec.validate()
+            && let Some(first) = e.errors().first()
+        {
+            return Err(Error::Invalid(first.clone()));
+        }
+        if let (Some(source_role), Some(requested)) = (chained_from, self.duration)
+            && requested.check_chained().is_err()
+        {
+            return Err(Error::ChainedDuration {
+                role: self.role.clone(),
+                source_role: source_role.clone(),
+                requested,
+            });
+        }
+        Ok(())
+    }
+
+    /// Assumes the role with the credentials of `base` (any source aws-config
+    /// supports: environment, profiles, instance roles, ...).
+    pub async fn build(self, base: &SdkConfig) -> Result<AssumedRole, Error> {
+        self.check(None)?;
+        let source = base.credentials_provider().ok_or_else(|| Error::Config {
+            role: self.role.clone(),
+            message: "the base configuration has no credentials provider".into(),
+        })?;
+        self.start(base, source, None, None).await
+    }
+
+    /// Assumes the role with the credentials of another assumed role (role
+    /// chaining): each hop keeps its own refreshing session.
+    pub async fn build_from(self, source: &AssumedRole) -> Result<AssumedRole, Error> {
+        self.check(Some(source.role()))?;
+        let provider = SharedCredentialsProvider::new(EngineProvider(source.engine().clone()));
+        let parent = source.engine().clone();
+        let on_expired: Arc<dyn Fn() + Send + Sync> = Arc::new(move || parent.invalidate());
+        self.start(
+            source.base_config(),
+            provider,
+            Some(on_expired),
+            Some(source.clone()),
+        )
+        .await
+    }
+
+    async fn start(
+        self,
+        base: &SdkConfig,
+        source: SharedCredentialsProvider,
+        on_source_expired: Option<Arc<dyn Fn() + Send + Sync>>,
+        parent: Option<AssumedRole>,
+    ) -> Result<AssumedRole, Error> {
+        let time = base
+            .time_source()
+            .unwrap_or_else(|| SharedTimeSource::new(SystemTimeSource::new()));
+        let sleep = base
+            .sleep_impl()
+            .or_else(default_async_sleep)
+            .ok_or_else(|| Error::Config {
+                role: self.role.clone(),
+                message: "no async sleep implementation (enable aws-config's rt-tokio)".into(),
+            })?;
+        let mut sts_config = base.to_builder();
+        if let Some(region) = &self.region {
+            sts_config = sts_config.region(aws_types::region::Region::new(region.to_string()));
+        }
+        if let Some(url) = &self.sts_endpoint {
+            sts_config = sts_config.endpoint_url(url.clone());
+        }
+        let sts_base = sts_config.build();
+        if sts_base.region().is_none() {
+            return Err(Error::Config {
+                role: self.role.clone(),
+                message: "no region: set one on the base configuration or with .region(...)".into(),
+            });
+        }
+        // The MFA session strategy puts a GetSessionToken session between the source
+        // and the role.
+        let (source, on_source_expired, mfa_for_calls) = match &self.mfa {
+            Some(m) if matches!(m.strategy, MfaStrategy::SessionToken { .. }) => {
+                let duration = match m.strategy {
+                    MfaStrategy::SessionToken { duration } => duration,
+                    MfaStrategy::EachAssume => Duration::from_secs(43_200),
+                };
+                let engine = mfa_session_engine(
+                    &self.role,
+                    &sts_base,
+                    source,
+                    m.clone(),
+                    duration,
+                    time.clone(),
+                    sleep.clone(),
+                );
+                let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
+                let invalidate: Arc<dyn Fn() + Send + Sync> = Arc::new(move || engine.invalidate());
+                (provider, Some(invalidate), None)
+            }
+            other => (source, on_source_expired, other.clone()),
+        };
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(
+                &sts_base
+                    .to_builder()
+                    .credentials_provider(source)
+                    .identity_cache(IdentityCache::no_cache())
+                    .build(),
+            )
+            .build(),
+        );
+        let session_name = self
+            .session_name
+            .clone()
+            .unwrap_or_else(default_session_name);
+        let params = Arc::new(Params {
+            request: self.clone(),
+            session_name: session_name.clone(),
+            mfa: mfa_for_calls,
+        });
+        let fetch: Fetch = Arc::new(move || {
+            let sts = sts.clone();
+            let params = params.clone();
+            Box::pin(async move { params.assume(&sts).await })
+        });
+        let engine = Engine::new(
+            self.role.clone(),
+            session_name.to_string(),
+            fetch,
+            time,
+            sleep,
+            on_source_expired,
+        );
+        let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
+        let config = sts_base
+            .to_builder()
+            .credentials_provider(provider)
+            .identity_cache(IdentityCache::no_cache())
+            .build();
+        let role = AssumedRole::new(engine, config, sts_base, parent);
+        if self.eager {
+            role.load().await?;
+        }
+        Ok(role)
+    }
+}
+
+/// The parameters of the AssumeRole calls of one session.
+struct Params {
+    request: AssumeRole,
+    session_name: SessionName,
+    mfa: Option<Mfa>,
+}
+
+impl Params {
+    async fn assume(&self, sts: &aws_sdk_sts::Client) -> Result<Credentials, Error> {
+        let r = &self.request;
+        let span = tracing::info_span!("xrole.assume", role_arn = %r.role, session_name = %self.session_name);
+        let _entered = span.enter();
+        let mut call = sts
+            .assume_role()
+            .role_arn(r.role.as_str())
+            .role_session_name(self.session_name.as_str());
+        if let Some(id) = &r.external_id {
+            call = call.external_id(id.as_str());
+        }
+        if let Some(d) = r.duration {
+            call = call.duration_seconds(d.as_secs() as i32);
+        }
+        for tag in r.tags.iter() {
+            call = call.tags(
+                aws_sdk_sts::types::Tag::builder()
+                    .key(tag.key())
+                    .value(tag.value())
+                    .build()
+                    .map_err(|e| Error::Config {
+                        role: r.role.clone(),
+                        message: e.to_string(),
+                    })?,
+            );
+        }
+        for key in r.transitive_tag_keys.iter() {
+            call = call.transitive_tag_keys(key);
+        }
+        if let Some(si) = &r.source_identity {
+            call = call.source_identity(si.as_str());
+        }
+        if let Some(p) = &r.session_policy {
+            call = call.policy(p.as_str());
+        }
+        for arn in r.policy_arns.iter() {
+            call = call.policy_arns(
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn.as_str())
+                    .build(),
+            );
+        }
+        if let Some(m) = &self.mfa {
+            // Asked only now, when STS needs the code.
+            let code = m
+                .provider
+                .token()
+                .await
+                .map_err(|message| Error::MfaToken {
+                    role: r.role.clone(),
+                    serial: m.serial.to_string(),
+                    message,
+                })?;
+            call = call
+                .serial_number(m.serial.as_str())
+                .token_code(code.expose());
+        }
+        drop(_entered);
+        let out = call.send().await.map_err(|e| self.error(e))?;
+        credentials_from(out.credentials(), &r.role)
+    }
+
+    fn error(
+        &self,
+        e: aws_sdk_sts::error::SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>,
+    ) -> Error {
+        let r = &self.request;
+        match e.code() {
+            Some("AccessDenied") => {
+                let message = e.message().unwrap_or_default().to_owned();
+                // "User: ARN is not authorized to perform: ACTION on resource: ARN"
+                let caller = message
+                    .strip_prefix("User: ")
+                    .and_then(|m| m.split(' ').next())
+                    .and_then(|a| PrincipalArn::parse(a).ok());
+                let action = message
+                    .split("to perform: ")
+                    .nth(1)
+                    .and_then(|m| m.split(' ').next())
+                    .unwrap_or("sts:AssumeRole")
+                    .to_owned();
+                Error::AccessDenied(Box::new(AccessDenied {
+                    role: r.role.clone(),
+                    caller,
+                    action,
+                    message,
+                    external_id: r.external_id.clone(),
+                    mfa: self.mfa.is_some() || r.mfa.is_some(),
+                }))
+            }
+            code => Error::Sts {
+                role: r.role.clone(),
+                operation: "AssumeRole",
+                code: code.map(Into::into),
+                message: e
+                    .message()
+                    .map_or_else(|| aws_smithy_types_display(&e), str::to_owned)
+                    .into(),
+                source: Some(Box::new(e)),
+            },
+        }
+    }
+}
+
+/// The SDK error's own words when STS gave no message (timeouts, connection errors).
+fn aws_smithy_types_display<E: std::error::Error>(e: &E) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+fn credentials_from(
+    c: Option<&aws_sdk_sts::types::Credentials>,
+    role: &RoleArn,
+) -> Result<Credentials, Error> {
+    let c = c.ok_or_else(|| Error::Sts {
+        role: role.clone(),
+        operation: "AssumeRole",
+        code: None,
+        message: "STS answered without credentials".into(),
+        source: None,
+    })?;
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).map_err(|e| Error::Sts {
+        role: role.clone(),
+        operation: "AssumeRole",
+        code: None,
+        message: format!("unreadable expiration: {e}").into(),
+        source: None,
+    })?;
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_owned()),
+        Some(expiry),
+        "xrole",
+    ))
+}
+
+/// An engine for the MFA session (`GetSessionToken` with a code) under a role.
+fn mfa_session_engine(
+    role: &RoleArn,
+    sts_base: &SdkConfig,
+    source: SharedCredentialsProvider,
+    mfa: Mfa,
+    duration: Duration,
+    time: SharedTimeSource,
+    sleep: SharedAsyncSleep,
+) -> Engine {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(
+            &sts_base
+                .to_builder()
+                .credentials_provider(source)
+                .identity_cache(IdentityCache::no_cache())
+                .build(),
+        )
+        .build(),
+    );
+    let role_for_errors = role.clone();
+    let fetch: Fetch = Arc::new(move || {
+        let sts = sts.clone();
+        let mfa = mfa.clone();
+        let role = role_for_errors.clone();
+        Box::pin(async move {
+            let code = mfa
+                .provider
+                .token()
+                .await
+                .map_err(|message| Error::MfaToken {
+                    role: role.clone(),
+                    serial: mfa.serial.to_string(),
+                    message,
+                })?;
+            let out = sts
+                .get_session_token()
+                .serial_number(mfa.serial.as_str())
+                .token_code(code.expose())
+                .duration_seconds(duration.as_secs() as i32)
+                .send()
+                .await
+                .map_err(|e| Error::Sts {
+                    role: role.clone(),
+                    operation: "GetSessionToken",
+                    code: e.code().map(Into::into),
+                    message: e
+                        .message()
+                        .map_or_else(|| aws_smithy_types_display(&e), str::to_owned)
+                        .into(),
+                    source: Some(Box::new(e)),
+                })?;
+            credentials_from(out.credentials(), &role)
+        })
+    });
+    Engine::new(
+        role.clone(),
+        format!("mfa-session-for-{}", role.name()),
+        fetch,
+        time,
+        sleep,
+        None,
+    )
+}
+
+/// Resolves a provider once (used to key the registry by source credentials).
+pub(crate) async fn source_key(provider: &SharedCredentialsProvider) -> Option<String> {
+    provider
+        .provide_credentials()
+        .await
+        .ok()
+        .map(|c| c.access_key_id().to_owned())
+}

@@ -1,0 +1,248 @@
+//! `xrole::Error`: what went wrong, for which role, and why.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use xrole_core::policy::PolicyDocument;
+use xrole_core::{ExternalId, PrincipalArn, RoleArn, RoleSpec, SessionDuration};
+
+/// Errors of xrole. Every variant names the role it concerns; none shows a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter breaks one of STS's rules (checked before any call).
+    #[error("{0}")]
+    Invalid(#[from] xrole_core::Error),
+
+    /// A chained session (assumed with another role's credentials) was asked to last
+    /// more than an hour.
+    #[error(
+        "assuming {role} with the credentials of {source_role} is role chaining, and chained sessions last at most 1h (3600 s); {requested} was requested"
+    )]
+    ChainedDuration {
+        /// The role to assume.
+        role: RoleArn,
+        /// The role whose session would assume it.
+        source_role: RoleArn,
+        /// The requested duration.
+        requested: SessionDuration,
+    },
+
+    /// STS refused with `AccessDenied`; the error says which side can cause it.
+    #[error("{0}")]
+    AccessDenied(Box<AccessDenied>),
+
+    /// The credentials expired while STS kept failing; the last failure is the source.
+    #[error("credentials for {role} expired at {} and could not be refreshed{}", format_time(*expired_at), last_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    CredentialsExpired {
+        /// The role.
+        role: RoleArn,
+        /// When they expired.
+        expired_at: SystemTime,
+        /// Why the refresh failed.
+        #[source]
+        last_error: Option<Arc<Error>>,
+    },
+
+    /// An STS call failed for another reason (throttling, outage, validation, ...).
+    #[error("STS {operation} for {role} failed: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    Sts {
+        /// The role.
+        role: RoleArn,
+        /// `AssumeRole`, `GetSessionToken`, `GetCallerIdentity`.
+        operation: &'static str,
+        /// STS's error code, when it answered.
+        code: Option<Box<str>>,
+        /// STS's message, or what went wrong on the way.
+        message: Box<str>,
+        /// The SDK's error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The MFA token provider failed.
+    #[error("MFA token for {role} ({serial}) could not be obtained: {message}")]
+    MfaToken {
+        /// The role.
+        role: RoleArn,
+        /// The device.
+        serial: String,
+        /// What the provider said.
+        message: String,
+    },
+
+    /// An error shared by every caller that met it (the last refresh failure, or a
+    /// first load several callers waited on); see [`Error::root`].
+    #[error(transparent)]
+    Shared(Arc<Error>),
+
+    /// The base configuration cannot be used (no credentials provider, no region).
+    #[error("configuration for {role}: {message}")]
+    Config {
+        /// The role.
+        role: RoleArn,
+        /// What is missing.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The error itself, through any sharing.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Shared(e) => e.root(),
+            e => e,
+        }
+    }
+
+    /// STS's error code, if STS answered with one.
+    pub fn sts_code(&self) -> Option<&str> {
+        match self {
+            Error::Shared(e) => e.sts_code(),
+            Error::Sts { code, .. } => code.as_deref(),
+            Error::AccessDenied(_) => Some("AccessDenied"),
+            Error::CredentialsExpired {
+                last_error: Some(e),
+                ..
+            } => e.sts_code(),
+            _ => None,
+        }
+    }
+
+    /// Whether retrying later can help (throttling, outages, network).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Shared(e) => e.is_retryable(),
+            Error::Sts { code: None, .. } => true,
+            Error::Sts { code: Some(c), .. } => matches!(
+                &**c,
+                "Throttling"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "ServiceUnavailable"
+                    | "InternalFailure"
+                    | "IDPCommunicationError"
+            ),
+            Error::CredentialsExpired { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether STS rejected the calling credentials as expired.
+    pub fn is_expired_token(&self) -> bool {
+        matches!(
+            self.sts_code(),
+            Some("ExpiredToken" | "ExpiredTokenException")
+        )
+    }
+}
+
+/// `2026-11-22T13:00:00Z`, as STS writes times.
+pub(crate) fn format_time(t: SystemTime) -> String {
+    aws_smithy_types::DateTime::from(t)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| format!("{t:?}"))
+}
+
+/// STS's `AccessDenied` for an AssumeRole, with both sides that can cause it.
+#[derive(Debug, Clone)]
+pub struct AccessDenied {
+    /// The role.
+    pub role: RoleArn,
+    /// The caller, as STS named it (`User: ... is not authorized`).
+    pub caller: Option<PrincipalArn>,
+    /// The action STS refused (`sts:AssumeRole`, `sts:TagSession`, ...).
+    pub action: String,
+    /// STS's message.
+    pub message: String,
+    /// The ExternalId sent, if any.
+    pub external_id: Option<ExternalId>,
+    /// Whether an MFA code or MFA session was used.
+    pub mfa: bool,
+}
+
+impl AccessDenied {
+    /// The trust policy (for the role, in its account) and the caller's identity
+    /// policy (in the caller's account) that would allow this call.
+    pub fn fixing_policies(&self) -> Option<(PolicyDocument, PolicyDocument)> {
+        let caller = self.caller.clone()?;
+        // A session is trusted through its role.
+        let trusted = match (
+            caller.kind(),
+            caller.partition(),
+            caller.account(),
+            caller.name(),
+        ) {
+            (xrole_core::PrincipalKind::AssumedRole, Some(p), Some(a), Some(name)) => {
+                RoleArn::new(p, a, name)
+                    .ok()
+                    .map(PrincipalArn::from)
+                    .unwrap_or(caller)
+            }
+            _ => caller,
+        };
+        let mut spec = RoleSpec::builder(self.role.clone()).trust(trusted);
+        if let Some(id) = &self.external_id {
+            spec = spec.external_id(id.clone());
+        }
+        if self.mfa
+            && let Ok(serial) = "GAHT12345678".parse()
+        {
+            spec = spec.mfa_serial(serial);
+        }
+        let spec = spec.build().ok()?;
+        Some((spec.trust_policy().ok()?, spec.caller_policy()))
+    }
+}
+
+impl fmt::Display for AccessDenied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let who = self
+            .caller
+            .as_ref()
+            .map_or_else(|| "the caller".to_owned(), ToString::to_string);
+        writeln!(
+            f,
+            "AccessDenied: {who} may not {} {}: {}",
+            self.action, self.role, self.message
+        )?;
+        writeln!(f, "  Either side can refuse:")?;
+        let mut conditions = Vec::new();
+        if self.external_id.is_some() {
+            conditions.push("its sts:ExternalId condition must match the ExternalId sent");
+        } else {
+            conditions.push("if it demands sts:ExternalId, none was sent");
+        }
+        if self.mfa {
+            conditions.push("MFA was used");
+        } else {
+            conditions.push("if it demands aws:MultiFactorAuthPresent, no MFA was used");
+        }
+        writeln!(
+            f,
+            "  - account {} (trusting): the trust policy of {} must allow {who} (or its account) to {} ({})",
+            self.role.account(),
+            self.role,
+            self.action,
+            conditions.join("; ")
+        )?;
+        let caller_account = self
+            .caller
+            .as_ref()
+            .and_then(|c| c.account())
+            .map_or_else(|| "of the caller".to_owned(), |a| a.to_string());
+        write!(
+            f,
+            "  - account {caller_account} (trusted): an identity policy of {who} must allow {} on {}",
+            self.action, self.role
+        )?;
+        if self.caller.is_some() {
+            write!(
+                f,
+                "\n  AccessDenied::fixing_policies() renders both documents."
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,166 @@
+//! [`AssumedRole`]: a role session with self-refreshing credentials.
+
+use std::sync::Arc;
+
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use xrole_core::RoleArn;
+
+use crate::refresh::{Engine, Stats};
+use crate::{AssumeRole, Error};
+
+pub(crate) struct RoleInner {
+    engine: Engine,
+    config: SdkConfig,
+    /// The base the session was built from (region, endpoint, clock), without its
+    /// credentials: the base of sessions chained from this one.
+    base: SdkConfig,
+    /// The session this one was chained from, kept alive as long as this one.
+    parent: Option<AssumedRole>,
+}
+
+/// A role session whose credentials refresh themselves ahead of expiry. Cheap to
+/// clone; every clone, client and chained session shares the one session, and its
+/// background task stops when the last of them is dropped.
+#[derive(Clone)]
+pub struct AssumedRole {
+    pub(crate) inner: Arc<RoleInner>,
+}
+
+impl std::fmt::Debug for AssumedRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssumedRole")
+            .field("role", &self.role().as_str())
+            .field("session_name", &self.session_name())
+            .field("stats", &self.stats())
+            .field(
+                "chained_from",
+                &self.inner.parent.as_ref().map(|p| p.role().to_string()),
+            )
+            .finish()
+    }
+}
+
+/// Who a set of credentials belongs to (`GetCallerIdentity`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallerIdentity {
+    /// The ARN (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`).
+    pub arn: String,
+    /// The account.
+    pub account: String,
+    /// The unique id (`AROA...:SESSION`).
+    pub user_id: String,
+}
+
+impl AssumedRole {
+    pub(crate) fn new(
+        engine: Engine,
+        config: SdkConfig,
+        base: SdkConfig,
+        parent: Option<AssumedRole>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(RoleInner {
+                engine,
+                config,
+                base,
+                parent,
+            }),
+        }
+    }
+
+    /// The role.
+    pub fn role(&self) -> &RoleArn {
+        self.inner.engine.role()
+    }
+
+    /// The session name.
+    pub fn session_name(&self) -> &str {
+        self.inner.engine.session_name()
+    }
+
+    /// The configuration with this session's credentials: any AWS SDK client built
+    /// from it signs with them (`aws_sdk_s3::Client::new(role.sdk_config())`).
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.inner.config
+    }
+
+    /// A client of any AWS SDK crate: `role.client(aws_sdk_s3::Client::new)`.
+    pub fn client<C>(&self, new: impl FnOnce(&SdkConfig) -> C) -> C {
+        new(&self.inner.config)
+    }
+
+    /// A client whose service configuration is adjusted first:
+    /// `role.client_with(|b: aws_sdk_s3::config::Builder| b.force_path_style(true).build(), aws_sdk_s3::Client::from_conf)`.
+    pub fn client_with<B, Conf, C>(
+        &self,
+        adjust: impl FnOnce(B) -> Conf,
+        from_conf: impl FnOnce(Conf) -> C,
+    ) -> C
+    where
+        B: for<'a> From<&'a SdkConfig>,
+    {
+        from_conf(adjust(B::from(&self.inner.config)))
+    }
+
+    /// Loads the first credentials now (otherwise the first request does).
+    pub async fn load(&self) -> Result<(), Error> {
+        self.inner
+            .engine
+            .credentials()
+            .await
+            .map(|_| ())
+            .map_err(Error::Shared)
+    }
+
+    /// Who the session's credentials belong to.
+    pub async fn caller_identity(&self) -> Result<CallerIdentity, Error> {
+        let out = aws_sdk_sts::Client::new(&self.inner.config)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| Error::Sts {
+                role: self.role().clone(),
+                operation: "GetCallerIdentity",
+                code: e.code().map(Into::into),
+                message: e.message().unwrap_or("GetCallerIdentity failed").into(),
+                source: Some(Box::new(e)),
+            })?;
+        Ok(CallerIdentity {
+            arn: out.arn().unwrap_or_default().to_owned(),
+            account: out.account().unwrap_or_default().to_owned(),
+            user_id: out.user_id().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// Refresh statistics: STS calls, failures, last refresh, expiry.
+    pub fn stats(&self) -> Stats {
+        self.inner.engine.stats()
+    }
+
+    /// Drops the cached credentials (say, after a service rejected them as
+    /// expired): the next request fetches new ones, in one STS call.
+    pub fn invalidate(&self) {
+        self.inner.engine.invalidate();
+    }
+
+    /// Assumes another role with this session's credentials (role chaining). This
+    /// session keeps refreshing on its own: refreshing the next hop costs one STS call.
+    pub async fn chain(&self, next: AssumeRole) -> Result<AssumedRole, Error> {
+        next.build_from(self).await
+    }
+
+    /// The session this one was chained from.
+    pub fn chained_from(&self) -> Option<&AssumedRole> {
+        self.inner.parent.as_ref()
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn base_config(&self) -> &SdkConfig {
+        &self.inner.base
+    }
+}

@@ -1,0 +1,600 @@
+//! The runtime against the embedded STS, on a clock shared by both.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::ProvideCredentials;
+use xrole::*;
+use xrole_core::PolicyDocument;
+use xrole_test::sts::{Clock, EmbeddedSts, MfaDevice, Role, User, World};
+
+const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
+const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
+
+fn doc(json: &str) -> PolicyDocument {
+    json.parse().unwrap()
+}
+
+fn allow_assume(resource: &str) -> PolicyDocument {
+    doc(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"{resource}"}}]}}"#
+    ))
+}
+
+fn trust(principal: &str, condition: &str) -> PolicyDocument {
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!(r#","Condition":{condition}"#)
+    };
+    doc(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]{condition}}}]}}"#
+    ))
+}
+
+fn world() -> World {
+    let mut w = World::new();
+    w.add_managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap(), doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#))
+        .unwrap()
+        .add_user(
+            User::new(ALICE)
+                .unwrap()
+                .policy("assume", allow_assume("arn:aws:iam::*:role/*"))
+                .mfa_device(MfaDevice::new("arn:aws:iam::111111111111:mfa/crossAccountUser", "123456")),
+        )
+        .unwrap()
+        .add_role(Role::new(ROLE.parse().unwrap(), trust("111111111111", "")).max_session_duration(43_200))
+        .unwrap();
+    w
+}
+
+fn start_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
+}
+
+async fn setup(world: World) -> (EmbeddedSts, Clock, aws_types::SdkConfig) {
+    let clock = Clock::manual(start_time());
+    let sts = EmbeddedSts::builder(world)
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    (sts, clock, base)
+}
+
+/// Advances the clock step by step, letting background tasks run between steps.
+async fn advance(clock: &Clock, total: Duration, step: Duration) {
+    let mut done = Duration::ZERO;
+    while done < total {
+        clock.advance(step);
+        done += step;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Asks for credentials the way every SDK request does; `None` if the caller would
+/// have waited (more than 200 ms of real time: STS answers only when the manual
+/// clock moves, so a caller waiting on STS never finishes here).
+async fn resolve(role: &AssumedRole) -> Option<Result<aws_credential_types::Credentials, String>> {
+    let provider = role.sdk_config().credentials_provider().unwrap();
+    tokio::time::timeout(Duration::from_millis(200), provider.provide_credentials())
+        .await
+        .ok()
+        .map(|r| r.map_err(|e| format!("{e:?}")))
+}
+
+#[tokio::test]
+async fn every_builder_parameter_reaches_sts() {
+    let (sts, _clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .session_name("deploy-42".parse().unwrap())
+        .external_id("ext-1234".parse().unwrap())
+        .duration("2h".parse().unwrap())
+        .tags(SessionTags::new(vec![SessionTag::new("Project", "Unicorn").unwrap()]).unwrap())
+        .transitive_tag_keys(TransitiveTagKeys::new(["Project"]).unwrap())
+        .source_identity("alice".parse().unwrap())
+        .session_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#.parse().unwrap())
+        .policy_arns(PolicyArns::new(vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap()]).unwrap())
+        .region("eu-west-1".parse().unwrap())
+        .sts_endpoint(sts.url())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    let e = sts
+        .audit()
+        .into_iter()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    for (k, v) in [
+        ("RoleArn", ROLE),
+        ("RoleSessionName", "deploy-42"),
+        ("ExternalId", "ext-1234"),
+        ("DurationSeconds", "7200"),
+        ("Tags.member.1.Key", "Project"),
+        ("Tags.member.1.Value", "Unicorn"),
+        ("TransitiveTagKeys.member.1", "Project"),
+        ("SourceIdentity", "alice"),
+        (
+            "PolicyArns.member.1.arn",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        ),
+    ] {
+        assert_eq!(e.parameter(k), Some(v), "{k}");
+    }
+    assert!(e.parameter("Policy").unwrap().contains("s3:GetObject"));
+    assert!(e.succeeded(), "{e:?}");
+    assert_eq!(role.sdk_config().region().unwrap().as_ref(), "eu-west-1");
+    let me = role.caller_identity().await.unwrap();
+    assert_eq!(
+        me.arn,
+        "arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/deploy-42"
+    );
+    // The default session name is derived from the program and valid.
+    let default = default_session_name();
+    assert!(default.as_str().starts_with("xrole-runtime"), "{default}");
+}
+
+#[tokio::test]
+async fn lazy_and_eager_first_loads() {
+    let (sts, _clock, base) = setup(world()).await;
+    let lazy = AssumeRole::new(ROLE.parse().unwrap())
+        .build(&base)
+        .await
+        .unwrap();
+    assert_eq!(sts.count("AssumeRole"), 0);
+    let client = lazy.client(aws_sdk_sts::Client::new);
+    client.get_caller_identity().send().await.unwrap();
+    assert_eq!(sts.count("AssumeRole"), 1);
+    AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    assert_eq!(sts.count("AssumeRole"), 2);
+    // Per-client configuration changes.
+    let adjusted = lazy.client_with(
+        |b: aws_sdk_sts::config::Builder| {
+            b.app_name(aws_types::app_name::AppName::new("audit").unwrap())
+                .build()
+        },
+        aws_sdk_sts::Client::from_conf,
+    );
+    assert_eq!(adjusted.config().app_name().unwrap().as_ref(), "audit");
+}
+
+#[tokio::test]
+async fn one_sts_call_per_refresh_and_no_caller_waits_with_1000_callers() {
+    let (sts, clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    sts.set_latency(Duration::from_millis(100));
+    let blocked = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    // Three hours in one-minute steps, 1000 concurrent callers at each step.
+    for _ in 0..180 {
+        clock.advance(Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let mut callers = tokio::task::JoinSet::new();
+        for _ in 0..1000 {
+            let role = role.clone();
+            let blocked = blocked.clone();
+            let failed = failed.clone();
+            callers.spawn(async move {
+                match resolve(&role).await {
+                    None => blocked.fetch_add(1, Ordering::Relaxed),
+                    Some(Err(_)) => failed.fetch_add(1, Ordering::Relaxed),
+                    Some(Ok(_)) => 0,
+                };
+            });
+        }
+        while callers.join_next().await.is_some() {}
+    }
+    assert_eq!(blocked.load(Ordering::Relaxed), 0, "callers waited on STS");
+    assert_eq!(failed.load(Ordering::Relaxed), 0);
+    // One initial load and one refresh per hour, whatever the number of callers.
+    let calls = sts.count("AssumeRole");
+    assert!((3..=4).contains(&calls), "{calls} STS calls in 3 hours");
+    assert_eq!(role.stats().sts_calls as usize, calls);
+}
+
+#[tokio::test]
+async fn an_outage_before_expiry_is_survived() {
+    let (sts, clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    let first = resolve(&role).await.unwrap().unwrap();
+    // STS goes down 5 minutes before expiry, for 4 minutes.
+    advance(
+        &clock,
+        Duration::from_secs(55 * 60),
+        Duration::from_secs(60),
+    )
+    .await;
+    sts.set_outage(true);
+    for _ in 0..24 {
+        advance(&clock, Duration::from_secs(10), Duration::from_secs(10)).await;
+        let c = resolve(&role)
+            .await
+            .expect("no caller waits")
+            .expect("still-valid credentials are served");
+        assert_eq!(
+            c.access_key_id(),
+            first.access_key_id(),
+            "no refresh can succeed during the outage"
+        );
+    }
+    sts.set_outage(false);
+    // Recovery within one backoff step, before expiry.
+    advance(&clock, Duration::from_secs(40), Duration::from_secs(5)).await;
+    let c = resolve(&role).await.unwrap().unwrap();
+    assert_ne!(
+        c.access_key_id(),
+        first.access_key_id(),
+        "refreshed once STS was back"
+    );
+    assert!(role.stats().failures > 0);
+    assert!(
+        sts.count_errors(xrole_test::sts::ErrorCode::ServiceUnavailable) < 40,
+        "at most one attempt in flight, with backoff"
+    );
+}
+
+#[tokio::test]
+async fn expiry_during_a_long_outage_gives_a_clear_error_then_recovers() {
+    let (sts, clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    advance(
+        &clock,
+        Duration::from_secs(55 * 60),
+        Duration::from_secs(60),
+    )
+    .await;
+    sts.set_outage(true);
+    advance(&clock, Duration::from_secs(6 * 60), Duration::from_secs(10)).await;
+    let before = sts.count("AssumeRole");
+    for _ in 0..100 {
+        let err = resolve(&role)
+            .await
+            .expect("callers are answered at once")
+            .unwrap_err();
+        assert!(err.contains("CredentialsExpired"), "{err}");
+        assert!(
+            err.contains("ServiceUnavailable"),
+            "the last STS error is given: {err}"
+        );
+    }
+    assert!(
+        sts.count("AssumeRole") - before <= 1,
+        "callers do not call STS themselves"
+    );
+    let err = role.load().await.unwrap_err();
+    assert!(
+        matches!(err.root(), Error::CredentialsExpired { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("credentials for arn:aws:iam::222222222222:role/CrossAccountAccessRole expired at 2026-11-18T12:06:40Z and could not be refreshed: STS AssumeRole"), "{err}");
+    sts.set_outage(false);
+    advance(&clock, Duration::from_secs(35), Duration::from_secs(5)).await;
+    resolve(&role).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn throttled_first_loads_are_retried() {
+    let (sts, clock, base) = setup(world()).await;
+    let first = sts.calls();
+    sts.fail_calls(
+        [first + 1, first + 2, first + 3],
+        xrole_test::sts::ErrorCode::Throttling,
+    );
+    // Backoff waits on the shared clock: move it while the load retries.
+    let load = tokio::spawn(async move {
+        AssumeRole::new(ROLE.parse().unwrap())
+            .eager(true)
+            .build(&base)
+            .await
+    });
+    while !load.is_finished() {
+        advance(&clock, Duration::from_secs(1), Duration::from_millis(250)).await;
+    }
+    let role = load.await.unwrap().unwrap();
+    role.load().await.unwrap();
+    assert_eq!(sts.count_errors(xrole_test::sts::ErrorCode::Throttling), 3);
+    assert_eq!(
+        sts.audit()
+            .iter()
+            .filter(|e| e.action.as_deref() == Some("AssumeRole") && e.succeeded())
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn chaining_keeps_each_hop_and_the_hour_limit() {
+    let b = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
+    let c = "arn:aws:iam::333333333333:role/Audit";
+    let mut w = world();
+    w.add_role(
+        Role::new(b.parse().unwrap(), trust("111111111111", ""))
+            .policy("chain", allow_assume(c))
+            .max_session_duration(43_200),
+    )
+    .unwrap()
+    .add_role(Role::new(c.parse().unwrap(), trust(b, "")))
+    .unwrap();
+    let (sts, clock, base) = setup(w).await;
+    let hop_b = AssumeRole::new(b.parse().unwrap())
+        .duration("12h".parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    let err = hop_b
+        .chain(AssumeRole::new(c.parse().unwrap()).duration("2h".parse().unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ChainedDuration { .. }));
+    assert_eq!(
+        err.to_string(),
+        "assuming arn:aws:iam::333333333333:role/Audit with the credentials of arn:aws:iam::222222222222:role/CrossAccountAccessRole is role chaining, and chained sessions last at most 1h (3600 s); 2h was requested"
+    );
+    let hop_c = hop_b
+        .chain(AssumeRole::new(c.parse().unwrap()).eager(true))
+        .await
+        .unwrap();
+    assert_eq!(
+        hop_c.caller_identity().await.unwrap().account,
+        "333333333333"
+    );
+    assert_eq!(hop_c.chained_from().unwrap().role().as_str(), b);
+    let calls_before = sts.count("AssumeRole");
+    // C lives an hour, B twelve: refreshing C three times costs three STS calls.
+    advance(
+        &clock,
+        Duration::from_secs(3 * 3600),
+        Duration::from_secs(60),
+    )
+    .await;
+    resolve(&hop_c).await.unwrap().unwrap();
+    let c_calls = sts
+        .audit()
+        .iter()
+        .filter(|e| e.parameter("RoleArn") == Some(c))
+        .count();
+    let b_calls = sts
+        .audit()
+        .iter()
+        .filter(|e| e.parameter("RoleArn") == Some(b))
+        .count();
+    assert_eq!(b_calls, 1, "B is still valid: not assumed again");
+    assert_eq!(c_calls, 4, "one call per refresh of C");
+    assert_eq!(sts.count("AssumeRole") - calls_before, 3);
+}
+
+#[tokio::test]
+async fn mfa_codes_only_when_sts_needs_them_both_ways() {
+    let admin = "arn:aws:iam::222222222222:role/Admin";
+    let mut w = world();
+    w.add_role(Role::new(
+        admin.parse().unwrap(),
+        trust(
+            "111111111111",
+            r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+    ))
+    .unwrap();
+    let (sts, clock, base) = setup(w).await;
+    let serial: MfaSerial = "arn:aws:iam::111111111111:mfa/crossAccountUser"
+        .parse()
+        .unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let provider = {
+        let asked = asked.clone();
+        move || {
+            asked.fetch_add(1, Ordering::Relaxed);
+            async { Ok::<_, String>(TokenCode::parse("123456").unwrap()) }
+        }
+    };
+    // Each AssumeRole asks for a code: once at build (lazy: not before first use).
+    let each = AssumeRole::new(admin.parse().unwrap())
+        .mfa(serial.clone(), provider.clone())
+        .build(&base)
+        .await
+        .unwrap();
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        0,
+        "no code before STS needs one"
+    );
+    each.load().await.unwrap();
+    assert_eq!(asked.load(Ordering::Relaxed), 1);
+    advance(
+        &clock,
+        Duration::from_secs(2 * 3600),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(asked.load(Ordering::Relaxed), 3, "one code per refresh");
+    drop(each);
+
+    // One MFA session: refreshes of the role need no new code while it lives.
+    asked.store(0, Ordering::Relaxed);
+    let with_session = AssumeRole::new(admin.parse().unwrap())
+        .mfa(serial, provider)
+        .mfa_strategy(MfaStrategy::SessionToken {
+            duration: Duration::from_secs(12 * 3600),
+        })
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    advance(
+        &clock,
+        Duration::from_secs(3 * 3600),
+        Duration::from_secs(60),
+    )
+    .await;
+    resolve(&with_session).await.unwrap().unwrap();
+    assert_eq!(
+        asked.load(Ordering::Relaxed),
+        1,
+        "one code for the MFA session"
+    );
+    assert_eq!(sts.count("GetSessionToken"), 1);
+    // A wrong code is refused with a clear error.
+    let bad = AssumeRole::new(admin.parse().unwrap())
+        .mfa(
+            "arn:aws:iam::111111111111:mfa/crossAccountUser"
+                .parse()
+                .unwrap(),
+            || async { Ok::<_, String>(TokenCode::parse("000000").unwrap()) },
+        )
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    assert!(matches!(bad.root(), Error::AccessDenied(_)), "{bad}");
+    let failing = AssumeRole::new(admin.parse().unwrap())
+        .mfa(
+            "arn:aws:iam::111111111111:mfa/crossAccountUser"
+                .parse()
+                .unwrap(),
+            || async { Err::<TokenCode, _>("device unplugged".to_owned()) },
+        )
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    assert!(failing.to_string().contains("MFA token for arn:aws:iam::222222222222:role/Admin (arn:aws:iam::111111111111:mfa/crossAccountUser) could not be obtained: device unplugged"), "{failing}");
+}
+
+#[tokio::test]
+async fn access_denied_explains_both_sides() {
+    let mut w = world();
+    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+        .unwrap();
+    let clock = Clock::manual(start_time());
+    let sts = EmbeddedSts::builder(w).clock(clock).start().await.unwrap();
+    let base = sts
+        .sdk_config_for("arn:aws:iam::111111111111:user/mallory")
+        .await
+        .unwrap();
+    let err = AssumeRole::new(ROLE.parse().unwrap())
+        .external_id("ext-9".parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    let Error::AccessDenied(denied) = err.root() else {
+        panic!("{err:?}")
+    };
+    let text = denied.to_string();
+    assert!(text.starts_with("AccessDenied: arn:aws:iam::111111111111:user/mallory may not sts:AssumeRole arn:aws:iam::222222222222:role/CrossAccountAccessRole"), "{text}");
+    assert!(text.contains("account 222222222222 (trusting): the trust policy of arn:aws:iam::222222222222:role/CrossAccountAccessRole must allow"), "{text}");
+    assert!(text.contains("account 111111111111 (trusted): an identity policy of arn:aws:iam::111111111111:user/mallory must allow sts:AssumeRole"), "{text}");
+    let (trust, caller) = denied.fixing_policies().unwrap();
+    assert!(
+        trust
+            .to_canonical_json()
+            .contains("\"sts:ExternalId\": \"ext-9\"")
+    );
+    assert!(caller.to_canonical_json().contains(ROLE));
+}
+
+#[tokio::test]
+async fn a_fleet_of_200_accounts() {
+    let mut w = world();
+    let accounts: Vec<AccountId> = (0..200)
+        .map(|i| format!("{:012}", 500_000_000_000u64 + i).parse().unwrap())
+        .collect();
+    for a in &accounts {
+        w.add_role(Role::new(
+            format!("arn:aws:iam::{a}:role/AuditRole").parse().unwrap(),
+            trust("111111111111", ""),
+        ))
+        .unwrap();
+    }
+    let sts = EmbeddedSts::start(w).await.unwrap();
+    sts.set_throttle(Some(400.0));
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let results = Fleet::role_name("AuditRole", accounts.clone())
+        .unwrap()
+        .concurrency(32)
+        .parameters(AssumeRole::new(ROLE.parse().unwrap()).session_name("audit".parse().unwrap()))
+        .assume_all(&base)
+        .await;
+    assert_eq!(results.failed().count(), 0, "{:?}", results.failed().next());
+    assert_eq!(results.assumed().count(), 200);
+    assert_eq!(results.sessions[7].0.account(), accounts[7]);
+    let identity = results.sessions[7]
+        .1
+        .as_ref()
+        .unwrap()
+        .caller_identity()
+        .await
+        .unwrap();
+    assert_eq!(
+        identity.arn,
+        format!("arn:aws:sts::{}:assumed-role/AuditRole/audit", accounts[7])
+    );
+}
+
+#[tokio::test]
+async fn the_registry_shares_one_session() {
+    let (sts, _clock, base) = setup(world()).await;
+    let request =
+        || AssumeRole::new(ROLE.parse().unwrap()).session_name("shared-session".parse().unwrap());
+    let a = request().shared(&base).await.unwrap();
+    let b = request().shared(&base).await.unwrap();
+    a.load().await.unwrap();
+    b.load().await.unwrap();
+    assert_eq!(sts.count("AssumeRole"), 1);
+    let other = request()
+        .external_id("different".parse().unwrap())
+        .shared(&base)
+        .await
+        .unwrap();
+    other.load().await.unwrap();
+    assert_eq!(
+        sts.count("AssumeRole"),
+        2,
+        "other parameters: another session"
+    );
+    drop((a, b));
+    assert!(registry::live_sessions().await >= 1);
+}
+
+#[tokio::test]
+async fn dropping_the_last_handle_stops_the_task() {
+    let (sts, clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    drop(role);
+    advance(
+        &clock,
+        Duration::from_secs(3 * 3600),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(
+        sts.count("AssumeRole"),
+        1,
+        "no refresh after the last handle is gone"
+    );
+}
