@@ -377,13 +377,22 @@ impl EmbeddedSts {
 
 type Answer = hyper::Response<Full<Bytes>>;
 
-fn answer(status: http::StatusCode, body: String) -> Answer {
+fn answer(status: http::StatusCode, body: String, now: SystemTime) -> Answer {
     let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/xml"),
     );
+    // The SDKs correct their clock skew from this header: it must tell the server's
+    // clock (shared with the test), not the wall clock hyper would write.
+    if let Ok(date) =
+        aws_smithy_types::DateTime::from(now).fmt(aws_smithy_types::date_time::Format::HttpDate)
+        && let Ok(value) = http::HeaderValue::from_str(&date)
+    {
+        headers.insert(http::header::DATE, value);
+    }
     response
 }
 
@@ -398,7 +407,11 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
                 ErrorCode::ValidationError,
                 "Request body too large or unreadable",
             );
-            return answer(e.code.status(), xml::error(&e, &request_id));
+            return answer(
+                e.code.status(),
+                xml::error(&e, &request_id),
+                inner.clock.now(),
+            );
         }
     };
     let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
@@ -451,6 +464,7 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
             return answer(
                 http::StatusCode::OK,
                 "<AssumeRoleResponse><AssumeRoleResult><Credentials>".into(),
+                inner.clock.now(),
             );
         }
         Some(Fault::Fail(code)) => {
@@ -487,7 +501,7 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
     };
     let text = text.replace(REQUEST_ID_SLOT, &request_id);
     inner.state().audit.push(entry);
-    answer(status, text)
+    answer(status, text, inner.clock.now())
 }
 
 /// Answers are built before the request id is known to them; this marks its place.
