@@ -13,9 +13,3 @@ pub mod __private {
     //! What the exported macros expand to; not a public API.
     pub use insta;
 }
-
-/// The workspace README's examples, compiled and run as doc tests here, in the crate
-/// that depends on all the others.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct WorkspaceReadme;

@@ -30,3 +30,9 @@ pub use xrole_core::{
     RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags,
     SourceIdentity, TokenCode, TransitiveTagKeys, policy,
 };
+
+/// The workspace README's examples, compiled and run as doc tests here: this crate
+/// sees every other (`xrole-test` as a dev-dependency).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadme;

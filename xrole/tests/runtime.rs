@@ -598,3 +598,66 @@ async fn dropping_the_last_handle_stops_the_task() {
         "no refresh after the last handle is gone"
     );
 }
+
+#[tokio::test]
+async fn an_expired_token_rejection_drops_the_source_credentials() {
+    let b = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
+    let c = "arn:aws:iam::333333333333:role/Audit";
+    let mut w = world();
+    w.add_role(
+        Role::new(b.parse().unwrap(), trust("111111111111", ""))
+            .policy("chain", allow_assume(c))
+            .max_session_duration(43_200),
+    )
+    .unwrap()
+    .add_role(Role::new(c.parse().unwrap(), trust(b, "")))
+    .unwrap();
+    let (sts, clock, base) = setup(w).await;
+    let hop_b = AssumeRole::new(b.parse().unwrap())
+        .duration("12h".parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    let hop_c = hop_b
+        .chain(AssumeRole::new(c.parse().unwrap()).eager(true))
+        .await
+        .unwrap();
+    let b_key = resolve(&hop_b)
+        .await
+        .unwrap()
+        .unwrap()
+        .access_key_id()
+        .to_owned();
+    // C's next refresh is refused: B's token is reported expired.
+    sts.fail_calls(
+        [sts.calls() + 1],
+        xrole_test::sts::ErrorCode::ExpiredTokenException,
+    );
+    advance(
+        &clock,
+        Duration::from_secs(58 * 60),
+        Duration::from_secs(60),
+    )
+    .await;
+    resolve(&hop_c).await.unwrap().unwrap();
+    let b_calls = sts
+        .audit()
+        .iter()
+        .filter(|e| e.parameter("RoleArn") == Some(b) && e.succeeded())
+        .count();
+    assert_eq!(
+        b_calls, 2,
+        "B's cached credentials were dropped and B assumed again"
+    );
+    assert_ne!(
+        resolve(&hop_b).await.unwrap().unwrap().access_key_id(),
+        b_key
+    );
+    assert!(hop_c.stats().failures >= 1);
+    // A caller can drop a session's credentials itself.
+    let before = hop_b.stats().sts_calls;
+    hop_b.invalidate();
+    resolve(&hop_b).await.unwrap().unwrap();
+    assert_eq!(hop_b.stats().sts_calls, before + 1);
+}
