@@ -523,19 +523,7 @@ impl RoleArn {
     }
 }
 
-impl fmt::Display for RoleArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for RoleArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RoleArn").field(&&*self.text).finish()
-    }
-}
-
-crate::macros::string_traits!(RoleArn);
+crate::macros::arn_text_traits!(RoleArn);
 
 /// What kind of principal a [`PrincipalArn`] names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -895,19 +883,7 @@ impl From<RoleArn> for PrincipalArn {
     }
 }
 
-impl fmt::Display for PrincipalArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for PrincipalArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PrincipalArn").field(&&*self.text).finish()
-    }
-}
-
-crate::macros::string_traits!(PrincipalArn);
+crate::macros::arn_text_traits!(PrincipalArn);
 
 /// A managed policy ARN, as passed in AssumeRole's `PolicyArns`:
 /// `arn:aws:iam::aws:policy/ReadOnlyAccess` or `arn:aws:iam::111111111111:policy/path/Name`.
@@ -1016,16 +992,4 @@ impl PolicyArn {
     }
 }
 
-impl fmt::Display for PolicyArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl fmt::Debug for PolicyArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PolicyArn").field(&&*self.text).finish()
-    }
-}
-
-crate::macros::string_traits!(PolicyArn);
+crate::macros::arn_text_traits!(PolicyArn);

@@ -9,19 +9,28 @@ use crate::policy::{
 };
 use crate::{Error, PrincipalKind, RoleSpec};
 
+/// The actions an AssumeRole call needs allowed on both sides: `sts:AssumeRole`,
+/// plus `sts:TagSession` when it passes session tags (or transitive keys) and
+/// `sts:SetSourceIdentity` when it sets a source identity.
+pub fn assume_actions(tagged: bool, with_source_identity: bool) -> Vec<&'static str> {
+    let mut actions = vec!["sts:AssumeRole"];
+    if tagged {
+        actions.push("sts:TagSession");
+    }
+    if with_source_identity {
+        actions.push("sts:SetSourceIdentity");
+    }
+    actions
+}
+
 impl RoleSpec {
-    /// The actions both the trust policy and the caller's policy must allow:
-    /// `sts:AssumeRole`, plus `sts:TagSession` with session tags and
-    /// `sts:SetSourceIdentity` with a source identity.
+    /// The actions both the trust policy and the caller's policy must allow (see
+    /// [`assume_actions`]).
     pub fn assume_actions(&self) -> Vec<&'static str> {
-        let mut actions = vec!["sts:AssumeRole"];
-        if !self.tags.is_empty() || !self.transitive_tag_keys.is_empty() {
-            actions.push("sts:TagSession");
-        }
-        if self.source_identity.is_some() {
-            actions.push("sts:SetSourceIdentity");
-        }
-        actions
+        assume_actions(
+            !self.tags.is_empty() || !self.transitive_tag_keys.is_empty(),
+            self.source_identity.is_some(),
+        )
     }
 
     /// The role's trust policy: the trusted principals may call the assume actions,

@@ -4,6 +4,7 @@ mod arn;
 mod console;
 mod error;
 mod generate;
+pub use generate::assume_actions;
 mod macros;
 pub mod policy;
 mod spec;

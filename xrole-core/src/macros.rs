@@ -113,5 +113,26 @@ macro_rules! text_type {
     };
 }
 
+/// `Display` (the text as written), `Debug` (`Name("text")`) and the string traits,
+/// for the ARN types that keep their text in a `text` field.
+macro_rules! arn_text_traits {
+    ($ty:ident) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.text)
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(stringify!($ty)).field(&&*self.text).finish()
+            }
+        }
+
+        $crate::macros::string_traits!($ty);
+    };
+}
+
+pub(crate) use arn_text_traits;
 pub(crate) use string_traits;
 pub(crate) use text_type;

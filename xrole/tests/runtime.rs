@@ -322,20 +322,27 @@ async fn throttled_first_loads_are_retried() {
     );
 }
 
-#[tokio::test]
-async fn chaining_keeps_each_hop_and_the_hour_limit() {
-    let b = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
-    let c = "arn:aws:iam::333333333333:role/Audit";
+const CHAIN_B: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
+const CHAIN_C: &str = "arn:aws:iam::333333333333:role/Audit";
+
+/// A -> B -> C: B (12 h sessions) may assume C (1 h, chained).
+fn chain_world() -> World {
     let mut w = world();
     w.add_role(
-        Role::new(b.parse().unwrap(), trust("111111111111", ""))
-            .policy("chain", allow_assume(c))
+        Role::new(CHAIN_B.parse().unwrap(), trust("111111111111", ""))
+            .policy("chain", allow_assume(CHAIN_C))
             .max_session_duration(43_200),
     )
     .unwrap()
-    .add_role(Role::new(c.parse().unwrap(), trust(b, "")))
+    .add_role(Role::new(CHAIN_C.parse().unwrap(), trust(CHAIN_B, "")))
     .unwrap();
-    let (sts, clock, base) = setup(w).await;
+    w
+}
+
+#[tokio::test]
+async fn chaining_keeps_each_hop_and_the_hour_limit() {
+    let (b, c) = (CHAIN_B, CHAIN_C);
+    let (sts, clock, base) = setup(chain_world()).await;
     let hop_b = AssumeRole::new(b.parse().unwrap())
         .duration("12h".parse().unwrap())
         .eager(true)
@@ -601,18 +608,8 @@ async fn dropping_the_last_handle_stops_the_task() {
 
 #[tokio::test]
 async fn an_expired_token_rejection_drops_the_source_credentials() {
-    let b = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
-    let c = "arn:aws:iam::333333333333:role/Audit";
-    let mut w = world();
-    w.add_role(
-        Role::new(b.parse().unwrap(), trust("111111111111", ""))
-            .policy("chain", allow_assume(c))
-            .max_session_duration(43_200),
-    )
-    .unwrap()
-    .add_role(Role::new(c.parse().unwrap(), trust(b, "")))
-    .unwrap();
-    let (sts, clock, base) = setup(w).await;
+    let (b, c) = (CHAIN_B, CHAIN_C);
+    let (sts, clock, base) = setup(chain_world()).await;
     let hop_b = AssumeRole::new(b.parse().unwrap())
         .duration("12h".parse().unwrap())
         .eager(true)

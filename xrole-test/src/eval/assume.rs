@@ -105,14 +105,10 @@ impl AssumeRoleCall {
     /// The actions the call needs allowed: `sts:AssumeRole`, `sts:TagSession` when
     /// tags are passed, `sts:SetSourceIdentity` when a source identity is.
     pub fn actions(&self) -> Vec<&'static str> {
-        let mut actions = vec!["sts:AssumeRole"];
-        if !self.tags.is_empty() || !self.transitive_tag_keys.is_empty() {
-            actions.push("sts:TagSession");
-        }
-        if self.source_identity.is_some() {
-            actions.push("sts:SetSourceIdentity");
-        }
-        actions
+        xrole_core::assume_actions(
+            !self.tags.is_empty() || !self.transitive_tag_keys.is_empty(),
+            self.source_identity.is_some(),
+        )
     }
 
     /// One request per needed action, each with the context STS builds.
