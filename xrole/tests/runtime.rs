@@ -658,3 +658,52 @@ async fn an_expired_token_rejection_drops_the_source_credentials() {
     resolve(&hop_b).await.unwrap().unwrap();
     assert_eq!(hop_b.stats().sts_calls, before + 1);
 }
+
+#[tokio::test]
+async fn the_base_can_come_from_a_profile_file() {
+    let clock = Clock::manual(start_time());
+    let sts = EmbeddedSts::builder(world())
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let keys = sts.credentials_for(ALICE).unwrap();
+    let dir = std::env::temp_dir().join(format!("xrole-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let credentials = dir.join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[infra]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            keys.access_key_id(),
+            keys.secret_access_key()
+        ),
+    )
+    .unwrap();
+    let files = aws_config::profile::profile_file::ProfileFiles::builder()
+        .with_file(
+            aws_config::profile::profile_file::ProfileFileKind::Credentials,
+            &credentials,
+        )
+        .build();
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .profile_files(files)
+        .profile_name("infra")
+        .region(aws_types::region::Region::new("us-east-1"))
+        .endpoint_url(sts.url())
+        .time_source(clock.clone())
+        .sleep_impl(clock)
+        .load()
+        .await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .session_name("InfraToDevSession".parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    assert_eq!(
+        role.caller_identity().await.unwrap().arn,
+        "arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/InfraToDevSession"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
