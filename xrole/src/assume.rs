@@ -338,10 +338,15 @@ impl AssumeRole {
                 role: self.role.clone(),
                 message: "no async sleep implementation (enable aws-config's rt-tokio)".into(),
             })?;
-        let mut sts_config = base.to_builder();
+        // Clients of the session use the base's settings (and the role's region);
+        // an STS endpoint override applies to the STS calls only.
+        let mut client_config = base.to_builder();
         if let Some(region) = &self.region {
-            sts_config = sts_config.region(aws_types::region::Region::new(region.to_string()));
+            client_config =
+                client_config.region(aws_types::region::Region::new(region.to_string()));
         }
+        let client_base = client_config.build();
+        let mut sts_config = client_base.to_builder();
         if let Some(url) = &self.sts_endpoint {
             sts_config = sts_config.endpoint_url(url.clone());
         }
@@ -408,12 +413,12 @@ impl AssumeRole {
             on_source_expired,
         );
         let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
-        let config = sts_base
+        let config = client_base
             .to_builder()
             .credentials_provider(provider)
             .identity_cache(IdentityCache::no_cache())
             .build();
-        let role = AssumedRole::new(engine, config, sts_base, parent);
+        let role = AssumedRole::new(engine, config, client_base, parent);
         if self.eager {
             role.load().await?;
         }

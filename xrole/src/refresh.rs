@@ -18,7 +18,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep};
 use aws_smithy_async::time::SharedTimeSource;
-use tokio::sync::Notify;
 use xrole_core::RoleArn;
 
 use crate::Error;
@@ -96,7 +95,6 @@ pub(crate) struct EngineInner {
     status: Mutex<Status>,
     sts_calls: AtomicU64,
     failures: AtomicU64,
-    wake: Arc<Notify>,
     /// Told when STS rejects the credentials this session was fetched with.
     on_source_expired: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -218,7 +216,6 @@ impl Engine {
                 status: Mutex::new(Status::default()),
                 sts_calls: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
-                wake: Arc::new(Notify::new()),
                 on_source_expired,
             }),
         }
@@ -318,8 +315,7 @@ impl Engine {
         let weak = Arc::downgrade(&self.inner);
         let sleep = self.inner.sleep.clone();
         let time = self.inner.time.clone();
-        let wake = self.inner.wake.clone();
-        let handle = tokio::spawn(refresh_loop(weak, sleep, time, wake));
+        let handle = tokio::spawn(refresh_loop(weak, sleep, time));
         status.task = Some(handle.abort_handle());
     }
 }
@@ -327,12 +323,7 @@ impl Engine {
 /// The background task: sleep until the refresh time, refresh (retrying with
 /// backoff, one attempt at a time), repeat. It holds the engine only weakly while
 /// it sleeps, so dropping the last handle ends it.
-async fn refresh_loop(
-    weak: Weak<EngineInner>,
-    sleep: SharedAsyncSleep,
-    time: SharedTimeSource,
-    wake: Arc<Notify>,
-) {
+async fn refresh_loop(weak: Weak<EngineInner>, sleep: SharedAsyncSleep, time: SharedTimeSource) {
     loop {
         let delay = {
             let Some(inner) = weak.upgrade() else { return };
@@ -342,10 +333,7 @@ async fn refresh_loop(
                 .unwrap_or_default()
         };
         if !delay.is_zero() {
-            tokio::select! {
-                _ = sleep.sleep(delay) => {}
-                _ = wake.notified() => {}
-            }
+            sleep.sleep(delay).await;
         }
         let mut attempt = 0u32;
         loop {

@@ -707,3 +707,37 @@ async fn the_base_can_come_from_a_profile_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_sts_endpoint_override_stays_with_sts() {
+    let clock = Clock::manual(start_time());
+    let sts = EmbeddedSts::builder(world())
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    // A base with no endpoint of its own, as in production.
+    let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                sts.credentials_for(ALICE).unwrap(),
+            ),
+        )
+        .time_source(clock.clone())
+        .sleep_impl(clock)
+        .load()
+        .await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .sts_endpoint(sts.url())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap();
+    assert_eq!(sts.count("AssumeRole"), 1);
+    assert_eq!(
+        role.sdk_config().endpoint_url(),
+        None,
+        "clients of the session keep the base's endpoints"
+    );
+}

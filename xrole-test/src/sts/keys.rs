@@ -1,34 +1,10 @@
 //! Credential material that looks like AWS's: `AKIA`/`ASIA` key ids, 40-character
 //! secrets, long session tokens, unique ids.
 
-use std::hash::{BuildHasher, Hasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A fresh 64-bit value: std's randomly seeded hasher over a process-wide counter.
-/// Unpredictable enough for test credentials, and no extra crate.
-fn next() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
-}
-
 fn chars(alphabet: &[u8], n: usize) -> String {
-    let mut out = String::with_capacity(n);
-    let mut bits = next();
-    let mut left = 10;
-    for _ in 0..n {
-        if left == 0 {
-            bits = next();
-            left = 10;
-        }
-        out.push(char::from(
-            alphabet[(bits % alphabet.len() as u64) as usize],
-        ));
-        bits /= alphabet.len() as u64;
-        left -= 1;
-    }
-    out
+    (0..n)
+        .map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())]))
+        .collect()
 }
 
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
