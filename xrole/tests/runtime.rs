@@ -680,9 +680,9 @@ async fn the_base_can_come_from_a_profile_file() {
         ),
     )
     .unwrap();
-    let files = aws_config::profile::profile_file::ProfileFiles::builder()
+    let files = aws_runtime::env_config::file::EnvConfigFiles::builder()
         .with_file(
-            aws_config::profile::profile_file::ProfileFileKind::Credentials,
+            aws_runtime::env_config::file::EnvConfigFileKind::Credentials,
             &credentials,
         )
         .build();
