@@ -77,6 +77,17 @@ pub enum Error {
     #[error(transparent)]
     Shared(Arc<Error>),
 
+    /// A value declared as `env("VAR")` is missing or invalid.
+    #[error("environment variable {variable} (for `{key}`) {message}")]
+    Env {
+        /// The variable.
+        variable: String,
+        /// The attribute key it was declared for.
+        key: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// The base configuration cannot be used (no credentials provider, no region).
     #[error("configuration for {role}: {message}")]
     Config {

@@ -16,19 +16,33 @@
 mod assume;
 mod error;
 mod fleet;
+#[doc(hidden)]
+pub mod __private {
+    //! What `#[assume_role]` expands to; not a public API.
+    pub use crate::private::*;
+}
+mod private;
 mod refresh;
 pub mod registry;
 mod role;
 
 pub use assume::{AssumeRole, MfaStrategy, TokenProvider, default_session_name};
+pub use xrole_macros::assume_role;
+
+/// Sets the base configuration (the source credentials) that `connect()` of
+/// annotated structs and annotated functions assume their roles with; by default
+/// aws-config's defaults are loaded once.
+pub fn set_base_config(config: aws_types::SdkConfig) {
+    private::set_base(config);
+}
 pub use error::{AccessDenied, Error};
 pub use fleet::{Fleet, FleetResults};
 pub use refresh::Stats;
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
-    AccountId, ExternalId, MfaSerial, Partition, PolicyArn, PolicyArns, PrincipalArn, Region,
-    RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags,
-    SourceIdentity, TokenCode, TransitiveTagKeys, policy,
+    AccountId, ExternalId, MfaSerial, Partition, Permission, PolicyArn, PolicyArns, PrincipalArn,
+    Region, RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag,
+    SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

@@ -13,4 +13,4 @@ pub use document::{
     PrincipalType, Statement,
 };
 pub use problem::{PolicyError, Problem};
-pub use validate::PolicyKind;
+pub use validate::{PolicyKind, validate_action, validate_resource};

@@ -434,6 +434,22 @@ impl Ctx {
     }
 }
 
+/// Checks one action as policies write it: `*` or `service:Action` (with `*`/`?`).
+pub fn validate_action(action: &str) -> Result<(), crate::Error> {
+    check_action(action).map_err(|why| crate::Error::new("action", why))
+}
+
+/// Checks one resource as a 2012-10-17 policy writes it: `*` or an ARN pattern
+/// (wildcards and policy variables allowed).
+pub fn validate_resource(resource: &str) -> Result<(), crate::Error> {
+    let ctx = Ctx {
+        kind: PolicyKind::Identity,
+        variables: true,
+    };
+    ctx.resource(resource)
+        .map_err(|why| crate::Error::new("resource", why))
+}
+
 /// `*` or `service:Action`, the action part with `*`/`?` wildcards.
 fn check_action(a: &str) -> Result<(), String> {
     if a == "*" {

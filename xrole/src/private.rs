@@ -1,0 +1,183 @@
+//! What `#[assume_role]` expands to. Not a public API: its shape follows the macro.
+
+use std::sync::RwLock;
+
+pub use aws_types::SdkConfig;
+use xrole_core::{
+    ExternalId, MfaSerial, Permission, PrincipalArn, Region, RoleArn, RoleSpec, SessionDuration,
+    SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
+};
+
+use crate::{AssumeRole, AssumedRole, Error};
+
+/// A value of the declaration: a literal (checked at compile time) or the name of an
+/// environment variable (read and checked at run time).
+#[derive(Clone, Copy, Debug)]
+pub enum Src {
+    /// A literal.
+    Lit(&'static str),
+    /// `env("VAR")`.
+    Env(&'static str),
+}
+
+/// One `allow(...)`.
+#[derive(Debug)]
+pub struct AllowSource {
+    /// Actions.
+    pub actions: &'static [Src],
+    /// Resources.
+    pub resources: &'static [Src],
+}
+
+/// The declaration as the attribute wrote it.
+#[derive(Debug)]
+#[allow(
+    missing_docs,
+    reason = "each field is the attribute key of the same name"
+)]
+pub struct SpecSource {
+    pub arn: Src,
+    pub session_name: Option<Src>,
+    pub external_id: Option<Src>,
+    pub duration: Option<Src>,
+    pub region: Option<Src>,
+    pub mfa_serial: Option<Src>,
+    pub tags: &'static [(&'static str, Src)],
+    pub transitive_tags: &'static [Src],
+    pub source_identity: Option<Src>,
+    pub session_policy: Option<Src>,
+    pub trusted: &'static [Src],
+    pub allow: &'static [AllowSource],
+    pub chained: bool,
+}
+
+/// The text of a value; an `env(...)` that is unset is an error naming it.
+fn text(src: Src, key: &'static str) -> Result<String, Error> {
+    match src {
+        Src::Lit(t) => Ok(t.to_owned()),
+        Src::Env(var) => std::env::var(var).map_err(|e| Error::Env {
+            variable: var.to_owned(),
+            key,
+            message: match e {
+                std::env::VarError::NotPresent => "is not set".to_owned(),
+                std::env::VarError::NotUnicode(_) => "is not valid Unicode".to_owned(),
+            },
+        }),
+    }
+}
+
+/// A value parsed with its grammar type; a bad `env(...)` value names the variable.
+fn read<T>(
+    src: Src,
+    key: &'static str,
+    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+) -> Result<T, Error> {
+    let t = text(src, key)?;
+    parse(&t).map_err(|e| match src {
+        Src::Env(var) => Error::Env {
+            variable: var.to_owned(),
+            key,
+            message: e.to_string(),
+        },
+        Src::Lit(_) => Error::Invalid(e),
+    })
+}
+
+/// Builds the `RoleSpec` of a declaration, reading `env(...)` values now.
+pub fn spec(source: &SpecSource) -> Result<RoleSpec, Error> {
+    let mut b = RoleSpec::builder(read(source.arn, "arn", RoleArn::parse)?);
+    if let Some(s) = source.session_name {
+        b = b.session_name(read(s, "session_name", SessionName::parse)?);
+    }
+    if let Some(s) = source.external_id {
+        b = b.external_id(read(s, "external_id", ExternalId::parse)?);
+    }
+    if let Some(s) = source.duration {
+        b = b.duration(read(s, "duration", SessionDuration::parse)?);
+    }
+    if let Some(s) = source.region {
+        b = b.region(read(s, "region", Region::parse)?);
+    }
+    if let Some(s) = source.mfa_serial {
+        b = b.mfa_serial(read(s, "mfa_serial", MfaSerial::parse)?);
+    }
+    if let Some(s) = source.source_identity {
+        b = b.source_identity(read(s, "source_identity", SourceIdentity::parse)?);
+    }
+    if let Some(s) = source.session_policy {
+        b = b.session_policy(read(s, "session_policy", SessionPolicy::parse)?);
+    }
+    if !source.tags.is_empty() {
+        let tags = source
+            .tags
+            .iter()
+            .map(|(k, v)| {
+                let value = text(*v, "tags")?;
+                SessionTag::new(k, &value).map_err(Error::Invalid)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        b = b.tags(SessionTags::new(tags)?);
+    }
+    if !source.transitive_tags.is_empty() {
+        let keys = source
+            .transitive_tags
+            .iter()
+            .map(|s| text(*s, "transitive_tags"))
+            .collect::<Result<Vec<_>, _>>()?;
+        b = b.transitive_tag_keys(TransitiveTagKeys::new(keys)?);
+    }
+    for s in source.trusted {
+        b = b.trust(read(*s, "trusted", PrincipalArn::parse)?);
+    }
+    for a in source.allow {
+        let actions = a
+            .actions
+            .iter()
+            .map(|s| text(*s, "allow"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let resources = a
+            .resources
+            .iter()
+            .map(|s| text(*s, "allow"))
+            .collect::<Result<Vec<_>, _>>()?;
+        b = b.permission(Permission::new(actions, resources));
+    }
+    b.chained(source.chained)
+        .build()
+        .map_err(|e| match e.errors().first() {
+            Some(first) => Error::Invalid(first.clone()),
+            None => Error::Env {
+                variable: String::new(),
+                key: "spec",
+                message: e.to_string(),
+            },
+        })
+}
+
+static BASE: RwLock<Option<SdkConfig>> = RwLock::new(None);
+
+/// The base configuration `connect()` and annotated functions assume roles with:
+/// the one given to [`set_base_config`](crate::set_base_config), else aws-config's
+/// defaults (environment, profiles, instance roles), loaded once.
+pub async fn base_config() -> SdkConfig {
+    if let Some(config) = BASE.read().unwrap_or_else(|p| p.into_inner()).clone() {
+        return config;
+    }
+    let loaded = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let mut slot = BASE.write().unwrap_or_else(|p| p.into_inner());
+    slot.get_or_insert(loaded).clone()
+}
+
+pub(crate) fn set_base(config: SdkConfig) {
+    *BASE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
+}
+
+/// The shared session of `spec` with `base`'s credentials.
+pub async fn assume(spec: &RoleSpec, base: &SdkConfig) -> Result<AssumedRole, Error> {
+    AssumeRole::from_spec(spec).shared(base).await
+}
+
+/// The shared session of `spec` with the process's base configuration.
+pub async fn assume_default(spec: &RoleSpec) -> Result<AssumedRole, Error> {
+    assume(spec, &base_config().await).await
+}

@@ -1,0 +1,121 @@
+//! `#[assume_role]` on structs and functions, against the embedded STS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use xrole::{AssumedRole, Error, assume_role};
+use xrole_core::PolicyDocument;
+use xrole_test::sts::{EmbeddedSts, User, World};
+
+const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
+
+/// Reads shared S3 objects in account B (here: an STS client stands in for any SDK client).
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
+    session_name = "reader",
+    duration = "1h",
+    trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
+    allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
+)]
+struct SharedReader {
+    sts: aws_sdk_sts::Client,
+    role: AssumedRole,
+}
+
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/VendorRole",
+    external_id = env("XROLE_TEST_EXTERNAL_ID"),
+    trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
+)]
+async fn vendor_identity(prefix: &str, #[role] sts: aws_sdk_sts::Client) -> Result<String, Error> {
+    let me = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::Env {
+            variable: String::new(),
+            key: "test",
+            message: e.to_string(),
+        })?;
+    Ok(format!("{prefix}{}", me.arn().unwrap_or_default()))
+}
+
+#[assume_role(arn = "arn:aws:iam::222222222222:role/R", duration = env("XROLE_TEST_BAD_DURATION"))]
+async fn bad_env(#[role] _role: AssumedRole) -> Result<(), Error> {
+    Ok(())
+}
+
+#[assume_role(arn = "arn:aws:iam::222222222222:role/R", external_id = env("XROLE_TEST_UNSET_VARIABLE"))]
+async fn unset_env(#[role] _role: AssumedRole) -> Result<(), Error> {
+    Ok(())
+}
+
+async fn sts_for(specs: &[xrole::RoleSpec]) -> EmbeddedSts {
+    let mut world = World::new();
+    world
+        .add_user(User::new(ALICE).unwrap().policy(
+            "assume",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
+                .parse::<PolicyDocument>()
+                .unwrap(),
+        ))
+        .unwrap();
+    for spec in specs {
+        world.add_role_from_spec(spec).unwrap();
+    }
+    EmbeddedSts::start(world).await.unwrap()
+}
+
+#[tokio::test]
+async fn structs_connect_with_their_declared_role() {
+    // The declaration is a constant, checked at compile time.
+    const SPEC: xrole::RoleSpec = SharedReader::ROLE_SPEC;
+    assert_eq!(SPEC.role.name(), "CrossAccountS3ReadOnly");
+    assert_eq!(SPEC.duration.unwrap().as_secs(), 3600);
+    SPEC.validate().unwrap();
+    xrole_test::assert_role_policies!("shared_reader_declared", SPEC);
+
+    let sts = sts_for(&[SPEC]).await;
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let reader = SharedReader::connect_with(&base).await.unwrap();
+    let me = reader.sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::222222222222:assumed-role/CrossAccountS3ReadOnly/reader")
+    );
+    assert_eq!(reader.role.session_name(), "reader");
+    // Every connection shares the one session.
+    let again = SharedReader::connect_with(&base).await.unwrap();
+    again.sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(sts.count("AssumeRole"), 1);
+    let from_role = SharedReader::from_role(&reader.role);
+    assert_eq!(from_role.role.role(), reader.role.role());
+}
+
+#[tokio::test]
+async fn functions_get_their_clients_from_the_registry() {
+    let spec = vendor_identity_role_spec().unwrap();
+    assert_eq!(spec.external_id.as_ref().unwrap().as_str(), "ext-from-env");
+    let sts = sts_for(&[spec]).await;
+    xrole::set_base_config(sts.sdk_config_for(ALICE).await.unwrap());
+    let arn = vendor_identity("as ").await.unwrap();
+    assert!(
+        arn.starts_with("as arn:aws:sts::222222222222:assumed-role/VendorRole/xrole-"),
+        "{arn}"
+    );
+    let assume = sts
+        .audit()
+        .into_iter()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    assert_eq!(assume.parameter("ExternalId"), Some("ext-from-env"));
+
+    let err = bad_env().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"environment variable XROLE_TEST_BAD_DURATION (for `duration`) session duration: expected seconds ("900") or hours, minutes and seconds ("1h30m", "15m"), found "2 hours""#
+    );
+    let err = unset_env().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable XROLE_TEST_UNSET_VARIABLE (for `external_id`) is not set"
+    );
+}

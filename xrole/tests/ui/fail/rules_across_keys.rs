@@ -1,0 +1,14 @@
+use xrole::assume_role;
+
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/R",
+    chained = true,
+    duration = "2h",
+    tags(Project = "Unicorn", project = "x"),
+    transitive_tags("Owner"),
+)]
+struct Clients {
+    sts: aws_sdk_sts::Client,
+}
+
+fn main() {}

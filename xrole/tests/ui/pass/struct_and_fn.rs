@@ -1,0 +1,34 @@
+use xrole::{AssumedRole, Error, assume_role};
+
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/CrossAccountAccessRole",
+    session_name = "dev-session",
+    external_id = "my-secret-external-id-1234",
+    duration = 3600,
+    region = "eu-west-1",
+    mfa_serial = "arn:aws:iam::111111111111:mfa/crossAccountUser",
+    tags(Project = "Unicorn", CostCenter = "12345"),
+    transitive_tags("Project"),
+    source_identity = "alice",
+    session_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
+    allow(actions = ["s3:ListAllMyBuckets"], resources = ["*"]),
+    allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
+)]
+pub struct Clients {
+    pub sts: aws_sdk_sts::Client,
+    pub role: AssumedRole,
+}
+
+#[assume_role(arn = env("ROLE_ARN"), crate = "::xrole")]
+async fn with_env(count: u32, #[role] sts: aws_sdk_sts::Client) -> Result<u32, Error> {
+    let _ = sts;
+    Ok(count)
+}
+
+const _: xrole::RoleSpec = Clients::ROLE_SPEC;
+
+fn main() {
+    let _ = with_env(1);
+    let _ = with_env_role_spec();
+}
