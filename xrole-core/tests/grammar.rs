@@ -31,24 +31,7 @@ fn every_case_parses_as_the_table_says() {
 
 #[test]
 fn the_table_covers_every_kind_both_ways() {
-    use Kind::*;
-    for kind in [
-        Partition,
-        AccountId,
-        RoleArn,
-        PrincipalArn,
-        PolicyArn,
-        SessionName,
-        SourceIdentity,
-        ExternalId,
-        SessionDuration,
-        MfaSerial,
-        TokenCode,
-        Region,
-        SessionTagKey,
-        SessionTagValue,
-        SessionPolicy,
-    ] {
+    for kind in Kind::ALL {
         assert!(
             CASES.iter().any(|c| c.kind == kind && c.expect.is_ok()),
             "{kind:?} has no valid case"

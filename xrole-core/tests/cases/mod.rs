@@ -25,6 +25,27 @@ pub enum Kind {
     SessionPolicy,
 }
 
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 15] = [
+        Kind::Partition,
+        Kind::AccountId,
+        Kind::RoleArn,
+        Kind::PrincipalArn,
+        Kind::PolicyArn,
+        Kind::SessionName,
+        Kind::SourceIdentity,
+        Kind::ExternalId,
+        Kind::SessionDuration,
+        Kind::MfaSerial,
+        Kind::TokenCode,
+        Kind::Region,
+        Kind::SessionTagKey,
+        Kind::SessionTagValue,
+        Kind::SessionPolicy,
+    ];
+}
+
 /// One value and what parsing it must give: `Ok(display)` or `Err(message)`.
 #[derive(Clone, Copy, Debug)]
 pub struct Case {
