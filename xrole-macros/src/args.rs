@@ -209,7 +209,11 @@ impl Args {
                     },
                     other => match expr_value(other)? {
                         Value::Env(var) => self.duration_env = Some(var),
-                        Value::Lit(..) => unreachable_lit(&mut self.errors, other.span()),
+                        // String literals were taken above: this is another literal.
+                        Value::Lit(..) => self.errors.push(syn::Error::new(
+                            other.span(),
+                            "expected \"1h\", \"15m\", a number of seconds, or env(\"VARIABLE\")",
+                        )),
                     },
                 }
             }
@@ -373,11 +377,4 @@ impl Args {
         }
         self.errors = errors;
     }
-}
-
-fn unreachable_lit(errors: &mut Vec<syn::Error>, span: Span) {
-    errors.push(syn::Error::new(
-        span,
-        "expected \"1h\", \"15m\", a number of seconds, or env(\"VARIABLE\")",
-    ));
 }

@@ -73,17 +73,9 @@ struct Mfa {
 /// ```
 #[derive(Clone)]
 pub struct AssumeRole {
-    role: RoleArn,
-    session_name: Option<SessionName>,
-    external_id: Option<ExternalId>,
-    duration: Option<SessionDuration>,
+    /// The call's parameters; `trusted` and `permissions` are not sent to STS.
+    spec: RoleSpec,
     mfa: Option<Mfa>,
-    tags: SessionTags,
-    transitive_tag_keys: TransitiveTagKeys,
-    source_identity: Option<SourceIdentity>,
-    session_policy: Option<SessionPolicy>,
-    policy_arns: PolicyArns,
-    region: Option<Region>,
     sts_endpoint: Option<String>,
     eager: bool,
 }
@@ -91,14 +83,14 @@ pub struct AssumeRole {
 impl std::fmt::Debug for AssumeRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AssumeRole")
-            .field("role", &self.role)
-            .field("session_name", &self.session_name)
-            .field("external_id", &self.external_id)
-            .field("duration", &self.duration)
+            .field("role", &self.spec.role)
+            .field("session_name", &self.spec.session_name)
+            .field("external_id", &self.spec.external_id)
+            .field("duration", &self.spec.duration)
             .field("mfa_serial", &self.mfa.as_ref().map(|m| &m.serial))
-            .field("tags", &self.tags)
-            .field("source_identity", &self.source_identity)
-            .field("region", &self.region)
+            .field("tags", &self.spec.tags)
+            .field("source_identity", &self.spec.source_identity)
+            .field("region", &self.spec.region)
             .field("sts_endpoint", &self.sts_endpoint)
             .finish_non_exhaustive()
     }
@@ -128,38 +120,15 @@ pub fn default_session_name() -> SessionName {
 impl AssumeRole {
     /// Assumes `role` with STS's defaults and a session name derived from the program.
     pub fn new(role: RoleArn) -> Self {
-        Self {
-            role,
-            session_name: None,
-            external_id: None,
-            duration: None,
-            mfa: None,
-            tags: SessionTags::empty(),
-            transitive_tag_keys: TransitiveTagKeys::empty(),
-            source_identity: None,
-            session_policy: None,
-            policy_arns: PolicyArns::empty(),
-            region: None,
-            sts_endpoint: None,
-            eager: false,
-        }
+        Self::from_spec(&RoleSpec::new(role))
     }
 
     /// Everything a [`RoleSpec`] declares (add the MFA token provider with
     /// [`mfa`](Self::mfa) when it declares a device).
     pub fn from_spec(spec: &RoleSpec) -> Self {
         Self {
-            role: spec.role.clone(),
-            session_name: spec.session_name.clone(),
-            external_id: spec.external_id.clone(),
-            duration: spec.duration,
+            spec: spec.clone(),
             mfa: None,
-            tags: spec.tags.clone(),
-            transitive_tag_keys: spec.transitive_tag_keys.clone(),
-            source_identity: spec.source_identity.clone(),
-            session_policy: spec.session_policy.clone(),
-            policy_arns: spec.policy_arns.clone(),
-            region: spec.region.clone(),
             sts_endpoint: None,
             eager: false,
         }
@@ -167,21 +136,22 @@ impl AssumeRole {
 
     /// `RoleSessionName` (default: [`default_session_name`]).
     pub fn session_name(mut self, name: SessionName) -> Self {
-        self.session_name = Some(name);
+        self.spec.session_name = Some(name);
         self
     }
     /// `ExternalId`.
     pub fn external_id(mut self, id: ExternalId) -> Self {
-        self.external_id = Some(id);
+        self.spec.external_id = Some(id);
         self
     }
     /// `DurationSeconds` (STS's default is one hour).
     pub fn duration(mut self, duration: SessionDuration) -> Self {
-        self.duration = Some(duration);
+        self.spec.duration = Some(duration);
         self
     }
     /// MFA: the device and a provider of its codes, asked only when STS needs one.
     pub fn mfa(mut self, serial: MfaSerial, provider: impl TokenProvider + 'static) -> Self {
+        self.spec.mfa_serial = Some(serial.clone());
         self.mfa = Some(Mfa {
             serial,
             provider: Arc::new(provider),
@@ -198,32 +168,32 @@ impl AssumeRole {
     }
     /// Session tags.
     pub fn tags(mut self, tags: SessionTags) -> Self {
-        self.tags = tags;
+        self.spec.tags = tags;
         self
     }
     /// Tag keys that pass on to sessions chained from this one.
     pub fn transitive_tag_keys(mut self, keys: TransitiveTagKeys) -> Self {
-        self.transitive_tag_keys = keys;
+        self.spec.transitive_tag_keys = keys;
         self
     }
     /// `SourceIdentity`.
     pub fn source_identity(mut self, identity: SourceIdentity) -> Self {
-        self.source_identity = Some(identity);
+        self.spec.source_identity = Some(identity);
         self
     }
     /// An inline session policy.
     pub fn session_policy(mut self, policy: SessionPolicy) -> Self {
-        self.session_policy = Some(policy);
+        self.spec.session_policy = Some(policy);
         self
     }
     /// Managed session policies.
     pub fn policy_arns(mut self, arns: PolicyArns) -> Self {
-        self.policy_arns = arns;
+        self.spec.policy_arns = arns;
         self
     }
     /// The region of the STS endpoint and of the clients (default: the base's).
     pub fn region(mut self, region: Region) -> Self {
-        self.region = Some(region);
+        self.spec.region = Some(region);
         self
     }
     /// An STS endpoint URL (default: the base's, else the regional endpoint).
@@ -239,12 +209,12 @@ impl AssumeRole {
 
     /// The role.
     pub fn role(&self) -> &RoleArn {
-        &self.role
+        &self.spec.role
     }
 
     /// The same parameters for another role (fleets).
     pub(crate) fn with_role(mut self, role: RoleArn) -> Self {
-        self.role = role;
+        self.spec.role = role;
         self
     }
 
@@ -260,33 +230,22 @@ impl AssumeRole {
 
     /// Checks the rules that span parameters, before any call.
     fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
-        // Re-validate collections a `const` may have built unchecked.
-        let spec = RoleSpec {
-            role: self.role.clone(),
-            session_name: self.session_name.clone(),
-            external_id: self.external_id.clone(),
-            duration: self.duration,
-            mfa_serial: self.mfa.as_ref().map(|m| m.serial.clone()),
-            tags: self.tags.clone(),
-            transitive_tag_keys: self.transitive_tag_keys.clone(),
-            source_identity: self.source_identity.clone(),
-            session_policy: self.session_policy.clone(),
-            policy_arns: self.policy_arns.clone(),
-            region: self.region.clone(),
-            trusted: Default::default(),
-            permissions: Default::default(),
-            chained: false,
-        };
+        // Re-validate collections a `const` may have built unchecked; only the
+        // parameters of the call count here, not the trust and permissions.
+        let mut spec = self.spec.clone();
+        spec.trusted = Default::default();
+        spec.permissions = Default::default();
+        spec.chained = false;
         if let Err(e) = spec.validate()
             && let Some(first) = e.errors().first()
         {
             return Err(Error::Invalid(first.clone()));
         }
-        if let (Some(source_role), Some(requested)) = (chained_from, self.duration)
+        if let (Some(source_role), Some(requested)) = (chained_from, self.spec.duration)
             && requested.check_chained().is_err()
         {
             return Err(Error::ChainedDuration {
-                role: self.role.clone(),
+                role: self.spec.role.clone(),
                 source_role: source_role.clone(),
                 requested,
             });
@@ -299,7 +258,7 @@ impl AssumeRole {
     pub async fn build(self, base: &SdkConfig) -> Result<AssumedRole, Error> {
         self.check(None)?;
         let source = base.credentials_provider().ok_or_else(|| Error::Config {
-            role: self.role.clone(),
+            role: self.spec.role.clone(),
             message: "the base configuration has no credentials provider".into(),
         })?;
         self.start(base, source, None, None).await
@@ -335,13 +294,13 @@ impl AssumeRole {
             .sleep_impl()
             .or_else(default_async_sleep)
             .ok_or_else(|| Error::Config {
-                role: self.role.clone(),
+                role: self.spec.role.clone(),
                 message: "no async sleep implementation (enable aws-config's rt-tokio)".into(),
             })?;
         // Clients of the session use the base's settings (and the role's region);
         // an STS endpoint override applies to the STS calls only.
         let mut client_config = base.to_builder();
-        if let Some(region) = &self.region {
+        if let Some(region) = &self.spec.region {
             client_config =
                 client_config.region(aws_types::region::Region::new(region.to_string()));
         }
@@ -353,7 +312,7 @@ impl AssumeRole {
         let sts_base = sts_config.build();
         if sts_base.region().is_none() {
             return Err(Error::Config {
-                role: self.role.clone(),
+                role: self.spec.role.clone(),
                 message: "no region: set one on the base configuration or with .region(...)".into(),
             });
         }
@@ -366,7 +325,7 @@ impl AssumeRole {
                     MfaStrategy::EachAssume => Duration::from_secs(43_200),
                 };
                 let engine = mfa_session_engine(
-                    &self.role,
+                    &self.spec.role,
                     &sts_base,
                     source,
                     m.clone(),
@@ -391,6 +350,7 @@ impl AssumeRole {
             .build(),
         );
         let session_name = self
+            .spec
             .session_name
             .clone()
             .unwrap_or_else(default_session_name);
@@ -405,7 +365,7 @@ impl AssumeRole {
             Box::pin(async move { params.assume(&sts).await })
         });
         let engine = Engine::new(
-            self.role.clone(),
+            self.spec.role.clone(),
             session_name.to_string(),
             fetch,
             time,
@@ -436,40 +396,40 @@ struct Params {
 impl Params {
     async fn assume(&self, sts: &aws_sdk_sts::Client) -> Result<Credentials, Error> {
         let r = &self.request;
-        let span = tracing::info_span!("xrole.assume", role_arn = %r.role, session_name = %self.session_name);
+        let span = tracing::info_span!("xrole.assume", role_arn = %r.spec.role, session_name = %self.session_name);
         let _entered = span.enter();
         let mut call = sts
             .assume_role()
-            .role_arn(r.role.as_str())
+            .role_arn(r.spec.role.as_str())
             .role_session_name(self.session_name.as_str());
-        if let Some(id) = &r.external_id {
+        if let Some(id) = &r.spec.external_id {
             call = call.external_id(id.as_str());
         }
-        if let Some(d) = r.duration {
+        if let Some(d) = r.spec.duration {
             call = call.duration_seconds(d.as_secs() as i32);
         }
-        for tag in r.tags.iter() {
+        for tag in r.spec.tags.iter() {
             call = call.tags(
                 aws_sdk_sts::types::Tag::builder()
                     .key(tag.key())
                     .value(tag.value())
                     .build()
                     .map_err(|e| Error::Config {
-                        role: r.role.clone(),
+                        role: r.spec.role.clone(),
                         message: e.to_string(),
                     })?,
             );
         }
-        for key in r.transitive_tag_keys.iter() {
+        for key in r.spec.transitive_tag_keys.iter() {
             call = call.transitive_tag_keys(key);
         }
-        if let Some(si) = &r.source_identity {
+        if let Some(si) = &r.spec.source_identity {
             call = call.source_identity(si.as_str());
         }
-        if let Some(p) = &r.session_policy {
+        if let Some(p) = &r.spec.session_policy {
             call = call.policy(p.as_str());
         }
-        for arn in r.policy_arns.iter() {
+        for arn in r.spec.policy_arns.iter() {
             call = call.policy_arns(
                 aws_sdk_sts::types::PolicyDescriptorType::builder()
                     .arn(arn.as_str())
@@ -483,7 +443,7 @@ impl Params {
                 .token()
                 .await
                 .map_err(|message| Error::MfaToken {
-                    role: r.role.clone(),
+                    role: r.spec.role.clone(),
                     serial: m.serial.to_string(),
                     message,
                 })?;
@@ -493,7 +453,7 @@ impl Params {
         }
         drop(_entered);
         let out = call.send().await.map_err(|e| self.error(e))?;
-        credentials_from(out.credentials(), &r.role)
+        credentials_from(out.credentials(), &r.spec.role)
     }
 
     fn error(
@@ -516,21 +476,21 @@ impl Params {
                     .unwrap_or("sts:AssumeRole")
                     .to_owned();
                 Error::AccessDenied(Box::new(AccessDenied {
-                    role: r.role.clone(),
+                    role: r.spec.role.clone(),
                     caller,
                     action,
                     message,
-                    external_id: r.external_id.clone(),
+                    external_id: r.spec.external_id.clone(),
                     mfa: self.mfa.is_some() || r.mfa.is_some(),
                 }))
             }
             code => Error::Sts {
-                role: r.role.clone(),
+                role: r.spec.role.clone(),
                 operation: "AssumeRole",
                 code: code.map(Into::into),
                 message: e
                     .message()
-                    .map_or_else(|| aws_smithy_types_display(&e), str::to_owned)
+                    .map_or_else(|| error_chain(&e), str::to_owned)
                     .into(),
                 source: Some(Box::new(e)),
             },
@@ -538,8 +498,8 @@ impl Params {
     }
 }
 
-/// The SDK error's own words when STS gave no message (timeouts, connection errors).
-fn aws_smithy_types_display<E: std::error::Error>(e: &E) -> String {
+/// An error and its sources, for when STS gave no message (timeouts, connection errors).
+fn error_chain<E: std::error::Error>(e: &E) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -625,7 +585,7 @@ fn mfa_session_engine(
                     code: e.code().map(Into::into),
                     message: e
                         .message()
-                        .map_or_else(|| aws_smithy_types_display(&e), str::to_owned)
+                        .map_or_else(|| error_chain(&e), str::to_owned)
                         .into(),
                     source: Some(Box::new(e)),
                 })?;
