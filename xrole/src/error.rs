@@ -88,6 +88,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A profile of the AWS config files cannot be assumed as written.
+    #[error("profile {profile}: {message}")]
+    Profile {
+        /// The profile.
+        profile: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// The base configuration cannot be used (no credentials provider, no region).
     #[error("configuration for {role}: {message}")]
     Config {
@@ -223,7 +232,9 @@ impl fmt::Display for AccessDenied {
         if self.external_id.is_some() {
             conditions.push("its sts:ExternalId condition must match the ExternalId sent");
         } else {
-            conditions.push("if it demands sts:ExternalId, none was sent");
+            conditions.push(
+                "if it demands sts:ExternalId (a third party's role should, against the confused deputy problem), none was sent",
+            );
         }
         if self.mfa {
             conditions.push("MFA was used");
@@ -248,6 +259,14 @@ impl fmt::Display for AccessDenied {
             "  - account {caller_account} (trusted): an identity policy of {who} must allow {} on {}",
             self.action, self.role
         )?;
+        // Why the ExternalId exists, when it is the likely cause: the fix is to send
+        // the id the role's owner was given, never to drop the condition.
+        if self.external_id.is_some() {
+            write!(
+                f,
+                "\n  A wrong ExternalId is refused on purpose: a third party gives each customer its own id and sends it with every AssumeRole, so that no other customer can make it act on this role (the confused deputy problem). Send the id agreed with the role's owner; do not remove the condition."
+            )?;
+        }
         if self.caller.is_some() {
             write!(
                 f,

@@ -7,6 +7,8 @@
 //!   while they are valid, never blocking callers once loaded.
 //! - [`Fleet`]: one role over many accounts; [`registry`]: one session per declared
 //!   role session in the process.
+//! - [`ProfileChain`]: `role_arn` + `source_profile` profiles of the AWS config
+//!   file, assumed hop by hop.
 //! - [`Error`]: `AccessDenied` explained on both sides, with the policies that would
 //!   allow the call.
 //!
@@ -22,6 +24,7 @@ pub mod __private {
     pub use crate::private::*;
 }
 mod private;
+pub mod profile;
 mod refresh;
 pub mod registry;
 mod role;
@@ -37,6 +40,7 @@ pub fn set_base_config(config: aws_types::SdkConfig) {
 }
 pub use error::{AccessDenied, Error};
 pub use fleet::{Fleet, FleetResults};
+pub use profile::ProfileChain;
 pub use refresh::Stats;
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{

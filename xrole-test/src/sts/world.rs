@@ -215,6 +215,26 @@ impl User {
     pub fn tags(&self) -> &[(String, String)] {
         &self.tags
     }
+    /// The inline policies, by name.
+    pub fn policies(&self) -> &[(String, PolicyDocument)] {
+        &self.inline.docs
+    }
+    /// The managed policies attached.
+    pub fn managed_policies(&self) -> &[PolicyArn] {
+        &self.managed
+    }
+    /// The groups it belongs to.
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+    /// The MFA devices.
+    pub fn mfa_devices(&self) -> &[MfaDevice] {
+        &self.mfa_devices
+    }
+    /// The permissions boundary.
+    pub fn boundary(&self) -> Option<&PolicyArn> {
+        self.boundary.as_ref()
+    }
     pub(crate) fn mfa_device_for(&self, serial: &str) -> Option<&MfaDevice> {
         self.mfa_devices.iter().find(|d| d.serial == serial)
     }
@@ -341,6 +361,18 @@ impl Role {
     /// The tags.
     pub fn tags(&self) -> &[(String, String)] {
         &self.tags
+    }
+    /// The inline policies, by name.
+    pub fn policies(&self) -> &[(String, PolicyDocument)] {
+        &self.inline.docs
+    }
+    /// The managed policies attached.
+    pub fn managed_policies(&self) -> &[PolicyArn] {
+        &self.managed
+    }
+    /// The permissions boundary.
+    pub fn boundary(&self) -> Option<&PolicyArn> {
+        self.boundary.as_ref()
     }
 }
 

@@ -1,0 +1,399 @@
+//! Role profiles of the AWS config file, as the AWS CLI uses them: a profile with
+//! `role_arn` assumes that role with the credentials of its `source_profile`, which
+//! may itself be a role profile (role chaining).
+//!
+//! ```ini
+//! [profile infra]
+//! aws_access_key_id = AKIA...
+//! aws_secret_access_key = ...
+//!
+//! [profile dev]
+//! role_arn = arn:aws:iam::222222222222:role/InfraAssumeRole
+//! source_profile = infra
+//! ```
+//!
+//! [`ProfileChain`] reads such a chain and assumes it with xrole's sessions: each
+//! hop refreshes on its own with one STS call (aws-config's profile provider runs
+//! every hop again for each refresh), and a chained hop asking for more than an
+//! hour is refused before any call, where STS would answer `ValidationError`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+
+use aws_config::profile::{Profile, ProfileSet};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_types::SdkConfig;
+use aws_types::os_shim_internal::{Env, Fs};
+use xrole_core::{ExternalId, MfaSerial, RoleArn, SessionDuration, SessionName};
+
+use crate::{AssumeRole, AssumedRole, Error, TokenProvider};
+
+/// One role profile of a chain: the role and the parameters the profile gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProfileHop {
+    /// The profile's name.
+    pub profile: String,
+    /// `role_arn`.
+    pub role: RoleArn,
+    /// `role_session_name`.
+    pub session_name: Option<SessionName>,
+    /// `external_id`.
+    pub external_id: Option<ExternalId>,
+    /// `duration_seconds`.
+    pub duration: Option<SessionDuration>,
+    /// `mfa_serial`.
+    pub mfa_serial: Option<MfaSerial>,
+}
+
+/// A role profile resolved down to the profile that holds the source credentials.
+pub struct ProfileChain {
+    files: EnvConfigFiles,
+    source: String,
+    hops: Vec<ProfileHop>,
+    mfa: Option<std::sync::Arc<dyn TokenProvider>>,
+}
+
+impl fmt::Debug for ProfileChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileChain")
+            .field("source", &self.source)
+            .field("hops", &self.hops)
+            .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
+            .finish()
+    }
+}
+
+/// Keys that name a source of credentials other than `source_profile`; xrole
+/// assumes roles from a `source_profile` only.
+const OTHER_SOURCES: [&str; 2] = ["credential_source", "web_identity_token_file"];
+
+impl ProfileChain {
+    /// Reads `profile` from the default files (`~/.aws/config`, `~/.aws/credentials`,
+    /// or `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`).
+    pub async fn load(profile: &str) -> Result<Self, Error> {
+        Self::resolve(profile, EnvConfigFiles::default()).await
+    }
+
+    /// Reads `profile` from this config file only (`[profile NAME]` sections).
+    pub async fn from_config_file(profile: &str, path: impl Into<PathBuf>) -> Result<Self, Error> {
+        let files = EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, path.into())
+            .build();
+        Self::resolve(profile, files).await
+    }
+
+    async fn resolve(profile: &str, files: EnvConfigFiles) -> Result<Self, Error> {
+        let set = aws_config::profile::load(
+            &Fs::real(),
+            &Env::real(),
+            &files,
+            Some(Cow::Owned(profile.to_owned())),
+        )
+        .await
+        .map_err(|e| profile_error(profile, format!("the profile files cannot be read: {e}")))?;
+        let (source, hops) = walk(&set, profile)?;
+        Ok(Self {
+            files,
+            source,
+            hops,
+            mfa: None,
+        })
+    }
+
+    /// The profile whose credentials start the chain.
+    pub fn source_profile(&self) -> &str {
+        &self.source
+    }
+
+    /// The role profiles, in the order they are assumed (the requested one last).
+    pub fn hops(&self) -> &[ProfileHop] {
+        &self.hops
+    }
+
+    /// The token provider for hops whose profile names an `mfa_serial`.
+    pub fn mfa_tokens(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.mfa = Some(std::sync::Arc::new(provider));
+        self
+    }
+
+    /// The source profile's configuration, as aws-config loads it (credentials,
+    /// region, endpoint).
+    pub async fn source_config(&self) -> SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .profile_files(self.files.clone())
+            .profile_name(&self.source)
+            .load()
+            .await
+    }
+
+    /// Assumes every hop: the first with the source profile's credentials, each next
+    /// one with the previous session's (chained hops last at most an hour).
+    pub async fn assume(&self) -> Result<AssumedRole, Error> {
+        let base = self.source_config().await;
+        self.assume_from(&base).await
+    }
+
+    /// Assumes every hop, the first with `base`'s credentials instead of the source
+    /// profile's (to set a time source, a sleep or an HTTP client).
+    pub async fn assume_from(&self, base: &SdkConfig) -> Result<AssumedRole, Error> {
+        let mut session: Option<AssumedRole> = None;
+        for hop in &self.hops {
+            let request = self.request(hop)?;
+            session = Some(match &session {
+                None => request.build(base).await?,
+                Some(previous) => previous.chain(request).await?,
+            });
+        }
+        // `walk` returns at least one hop, so a session exists here.
+        session.ok_or_else(|| profile_error(&self.source, "the profile assumes no role".into()))
+    }
+
+    fn request(&self, hop: &ProfileHop) -> Result<AssumeRole, Error> {
+        let mut request = AssumeRole::new(hop.role.clone());
+        if let Some(name) = &hop.session_name {
+            request = request.session_name(name.clone());
+        }
+        if let Some(id) = &hop.external_id {
+            request = request.external_id(id.clone());
+        }
+        if let Some(duration) = hop.duration {
+            request = request.duration(duration);
+        }
+        if let Some(serial) = &hop.mfa_serial {
+            let provider = self.mfa.clone().ok_or_else(|| {
+                profile_error(
+                    &hop.profile,
+                    format!(
+                        "mfa_serial is {serial}: give a token provider with ProfileChain::mfa_tokens"
+                    ),
+                )
+            })?;
+            request = request.mfa(serial.clone(), SharedTokens(provider));
+        }
+        Ok(request)
+    }
+}
+
+/// A shared token provider, usable for several hops.
+struct SharedTokens(std::sync::Arc<dyn TokenProvider>);
+
+impl TokenProvider for SharedTokens {
+    fn token(&self) -> crate::refresh::BoxFuture<Result<xrole_core::TokenCode, String>> {
+        self.0.token()
+    }
+}
+
+fn profile_error(profile: &str, message: String) -> Error {
+    Error::Profile {
+        profile: profile.to_owned(),
+        message,
+    }
+}
+
+/// Follows `source_profile` from `requested` to the profile holding credentials;
+/// returns that profile and the role hops in the order they are assumed.
+fn walk(set: &ProfileSet, requested: &str) -> Result<(String, Vec<ProfileHop>), Error> {
+    let mut hops = Vec::new();
+    let mut visited: Vec<String> = Vec::new();
+    let mut name = requested.to_owned();
+    loop {
+        let profile = set.get_profile(&name).ok_or_else(|| {
+            let known: Vec<&str> = set.profiles().collect();
+            profile_error(
+                &name,
+                format!(
+                    "no such profile in the config files (profiles: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )
+        })?;
+        let Some(role) = profile.get("role_arn") else {
+            if hops.is_empty() {
+                return Err(profile_error(
+                    &name,
+                    "has no role_arn: it is a source of credentials, not a role profile".into(),
+                ));
+            }
+            break;
+        };
+        if let Some(key) = OTHER_SOURCES.iter().find(|k| profile.get(k).is_some()) {
+            return Err(profile_error(
+                &name,
+                format!("{key} is not supported by xrole's profile chains; use source_profile"),
+            ));
+        }
+        hops.push(hop(&name, role, profile)?);
+        visited.push(name.clone());
+        let source = profile
+            .get("source_profile")
+            .ok_or_else(|| profile_error(&name, "has role_arn but no source_profile".into()))?;
+        // A profile that is its own source holds the static keys the role is assumed with.
+        if source == name && profile.get("aws_access_key_id").is_some() {
+            break;
+        }
+        if visited.iter().any(|v| v == source) {
+            visited.push(source.to_owned());
+            return Err(profile_error(
+                requested,
+                format!("source_profile loops: {}", visited.join(" -> ")),
+            ));
+        }
+        name = source.to_owned();
+    }
+    hops.reverse();
+    Ok((name, hops))
+}
+
+fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {
+    let invalid = |key: &str, e: xrole_core::Error| profile_error(name, format!("{key}: {e}"));
+    let parse_opt = |key: &str| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
+    Ok(ProfileHop {
+        profile: name.to_owned(),
+        role: role.trim().parse().map_err(|e| invalid("role_arn", e))?,
+        session_name: parse_opt("role_session_name")
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| invalid("role_session_name", e))?,
+        external_id: parse_opt("external_id")
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| invalid("external_id", e))?,
+        duration: parse_opt("duration_seconds")
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| {
+                        profile_error(
+                            name,
+                            format!("duration_seconds: {v:?} is not a number of seconds"),
+                        )
+                    })
+                    .and_then(|secs| {
+                        SessionDuration::from_secs(secs).map_err(|e| invalid("duration_seconds", e))
+                    })
+            })
+            .transpose()?,
+        mfa_serial: parse_opt("mfa_serial")
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| invalid("mfa_serial", e))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn chain_of(config: &str, profile: &str) -> Result<ProfileChain, Error> {
+        let dir = std::env::temp_dir().join(format!(
+            "xrole-profile-unit-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config");
+        std::fs::write(&path, config).unwrap();
+        let chain = ProfileChain::from_config_file(profile, &path).await;
+        std::fs::remove_dir_all(&dir).unwrap();
+        chain
+    }
+
+    const CONFIG: &str = "\
+[profile infra]
+aws_access_key_id = AKIAEXAMPLEINFRA0001
+aws_secret_access_key = not-a-secret
+
+[profile dev]
+role_arn = arn:aws:iam::222222222222:role/InfraAssumeRole
+source_profile = infra
+role_session_name = deploy
+duration_seconds = 7200
+
+[profile audit]
+role_arn = arn:aws:iam::333333333333:role/Audit
+source_profile = dev
+external_id = audit-1234
+
+[profile loop-a]
+role_arn = arn:aws:iam::222222222222:role/A
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = arn:aws:iam::222222222222:role/B
+source_profile = loop-a
+
+[profile bad-duration]
+role_arn = arn:aws:iam::222222222222:role/A
+source_profile = infra
+duration_seconds = 60
+
+[profile self]
+role_arn = arn:aws:iam::222222222222:role/Self
+source_profile = self
+aws_access_key_id = AKIAEXAMPLESELF00001
+aws_secret_access_key = not-a-secret
+";
+
+    #[tokio::test]
+    async fn a_chain_is_read_from_the_source_to_the_requested_profile() {
+        let chain = chain_of(CONFIG, "audit").await.unwrap();
+        assert_eq!(chain.source_profile(), "infra");
+        let hops: Vec<_> = chain.hops().iter().map(|h| h.profile.as_str()).collect();
+        assert_eq!(hops, ["dev", "audit"]);
+        let dev = &chain.hops()[0];
+        assert_eq!(
+            dev.role.to_string(),
+            "arn:aws:iam::222222222222:role/InfraAssumeRole"
+        );
+        assert_eq!(
+            dev.session_name.as_ref().map(|s| s.as_str()),
+            Some("deploy")
+        );
+        assert_eq!(dev.duration.map(|d| d.as_secs()), Some(7200));
+        assert_eq!(
+            chain.hops()[1].external_id.as_ref().map(|e| e.as_str()),
+            Some("audit-1234")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_profile_that_is_its_own_source_uses_its_keys() {
+        let chain = chain_of(CONFIG, "self").await.unwrap();
+        assert_eq!(chain.source_profile(), "self");
+        assert_eq!(chain.hops().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn bad_profiles_are_explained() {
+        let err = |profile: &'static str| async move {
+            chain_of(CONFIG, profile).await.unwrap_err().to_string()
+        };
+        assert_eq!(
+            err("loop-a").await,
+            "profile loop-a: source_profile loops: loop-a -> loop-b -> loop-a"
+        );
+        assert_eq!(
+            err("infra").await,
+            "profile infra: has no role_arn: it is a source of credentials, not a role profile"
+        );
+        assert!(
+            err("missing")
+                .await
+                .starts_with("profile missing: no such profile in the config files (profiles: "),
+            "{}",
+            err("missing").await
+        );
+        assert!(
+            err("bad-duration")
+                .await
+                .starts_with("profile bad-duration: duration_seconds: "),
+            "{}",
+            err("bad-duration").await
+        );
+    }
+}
