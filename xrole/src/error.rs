@@ -227,6 +227,13 @@ impl fmt::Display for AccessDenied {
             "AccessDenied: {who} may not {} {}: {}",
             self.action, self.role, self.message
         )?;
+        // A refused code is not a policy problem: say so rather than list policies.
+        if self.message.contains("MultiFactorAuthentication failed") {
+            return write!(
+                f,
+                "  The MFA code was refused: it must be the current code of the device the serial names (each code is accepted once), and that device must belong to the calling user."
+            );
+        }
         writeln!(f, "  Either side can refuse:")?;
         let mut conditions = Vec::new();
         if self.external_id.is_some() {
