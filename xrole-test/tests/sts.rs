@@ -927,6 +927,49 @@ async fn worlds_from_json_and_specs() {
 }
 
 #[tokio::test]
+async fn roles_of_one_name_in_several_accounts_each_get_a_caller_policy() {
+    // A fleet: the same role name in two accounts, both trusting ALICE.
+    let mut world = World::new();
+    world.add_user(User::new(ALICE).unwrap()).unwrap();
+    let roles = [
+        "arn:aws:iam::210000000001:role/OrganizationAuditRole",
+        "arn:aws:iam::210000000002:role/OrganizationAuditRole",
+    ];
+    for role in roles {
+        let spec = RoleSpec::builder(role.parse().unwrap())
+            .trust(PrincipalArn::from_static(ALICE))
+            .build()
+            .unwrap();
+        world.add_role_from_spec(&spec).unwrap();
+    }
+    let names: Vec<&str> = world
+        .user(&PrincipalArn::from_static(ALICE))
+        .unwrap()
+        .policies()
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "xrole-assume-210000000001-OrganizationAuditRole",
+            "xrole-assume-210000000002-OrganizationAuditRole"
+        ]
+    );
+    let sts = EmbeddedSts::start(world).await.unwrap();
+    for role in roles {
+        client(&sts, ALICE)
+            .await
+            .assume_role()
+            .role_arn(role)
+            .role_session_name("audit")
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
 async fn roles_from_policy_files() {
     let dir = std::env::temp_dir().join(format!("xrole-policy-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

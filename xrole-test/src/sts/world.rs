@@ -590,13 +590,14 @@ impl World {
     }
 
     /// Attaches `spec`'s caller policy (`sts:AssumeRole` on its role) to a user or
-    /// role of the world, as an inline policy named `xrole-assume-ROLENAME`.
+    /// role of the world, as an inline policy named `xrole-assume-ACCOUNT-ROLENAME`
+    /// (one per role: a fleet's roles share a name across accounts).
     pub fn attach_caller_policy(
         &mut self,
         principal: &PrincipalArn,
         spec: &RoleSpec,
     ) -> Result<&mut Self, WorldError> {
-        let name = format!("xrole-assume-{}", spec.role.name());
+        let name = format!("xrole-assume-{}-{}", spec.role.account(), spec.role.name());
         let doc = spec.caller_policy();
         if let Some(user) = self.users.iter().find(|u| &u.entity.arn == principal) {
             let mut user = user.entity.clone();
