@@ -112,6 +112,10 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         Ok(_) => return Err("the intern was admitted without an identity policy".into()),
         Err(e) => {
             println!("refused:\n{e}");
+            check(
+                e.sts_code() == Some("AccessDenied") || http_status(&e) == Some(403),
+                format!("the intern is refused with AccessDenied, not {e:?}"),
+            )?;
             if let Error::AccessDenied(denied) = e.root()
                 && let Some((trust, caller)) = denied.fixing_policies()
             {
@@ -129,6 +133,22 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         intern,
         lints,
     })
+}
+
+/// The HTTP status STS answered with. moto wraps the errors of its IAM access
+/// control in `<Errors>`, which the SDK cannot parse into a code: the status still
+/// says 403.
+fn http_status(e: &Error) -> Option<u16> {
+    use aws_sdk_sts::error::SdkError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut source = std::error::Error::source(e.root());
+    while let Some(s) = source {
+        if let Some(sdk) = s.downcast_ref::<SdkError<AssumeRoleError>>() {
+            return sdk.raw_response().map(|r| r.status().as_u16());
+        }
+        source = s.source();
+    }
+    None
 }
 
 #[tokio::main]

@@ -310,11 +310,20 @@ async fn reset_auth(endpoint: &str, free: usize) -> Result<(), BoxError> {
 
 fn step<E>(what: &str, err: aws_sdk_iam::error::SdkError<E>) -> BoxError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    format!(
-        "moto set-up, {what}: {}",
-        aws_sdk_iam::error::DisplayErrorContext(&err)
-    )
-    .into()
+    use aws_sdk_iam::error::ProvideErrorMetadata;
+    let detail = match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => aws_sdk_iam::error::DisplayErrorContext(&err).to_string(),
+    };
+    // A moto server keeps what earlier runs created.
+    let hint = match err.code() {
+        Some("EntityAlreadyExists" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou") => {
+            " (this moto server already ran this example: start a fresh one)"
+        }
+        _ => "",
+    };
+    format!("moto set-up, {what}: {detail}{hint}").into()
 }
