@@ -332,6 +332,11 @@ role_arn = arn:aws:iam::222222222222:role/A
 source_profile = infra
 duration_seconds = 60
 
+[profile with-mfa]
+role_arn = arn:aws:iam::123456789012:role/AdminAccessRole
+source_profile = infra
+mfa_serial = arn:aws:iam::123456789012:mfa/deepak.dev
+
 [profile self]
 role_arn = arn:aws:iam::222222222222:role/Self
 source_profile = self
@@ -366,6 +371,28 @@ aws_secret_access_key = not-a-secret
         let chain = chain_of(CONFIG, "self").await.unwrap();
         assert_eq!(chain.source_profile(), "self");
         assert_eq!(chain.hops().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_mfa_profile_needs_a_token_provider_before_any_call() {
+        let chain = chain_of(CONFIG, "with-mfa").await.unwrap();
+        assert_eq!(
+            chain.hops()[0]
+                .mfa_serial
+                .as_ref()
+                .map(|s| s.to_string())
+                .as_deref(),
+            Some("arn:aws:iam::123456789012:mfa/deepak.dev")
+        );
+        // No credentials, no endpoint: the refusal comes before anything is used.
+        let err = chain
+            .assume_from(&SdkConfig::builder().build())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile with-mfa: mfa_serial is arn:aws:iam::123456789012:mfa/deepak.dev: give a token provider with ProfileChain::mfa_tokens"
+        );
     }
 
     #[tokio::test]
