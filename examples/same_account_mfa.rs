@@ -12,9 +12,9 @@
 //!   cargo run --example same_account_mfa -- --aws               # asks for the code on stdin
 //! ```
 
-use xrole::{AssumeRole, AssumedRole, Error, MfaSerial, TokenCode, assume_role};
+use xrole::{AssumeRole, AssumedRole, MfaSerial, TokenCode, assume_role};
 use xrole_core::AccountId;
-use xrole_examples::{BoxError, Lab, Target, check, print_policy, section};
+use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, Suppression, lint_spec};
 use xrole_test::sts::{MfaDevice, User, World};
 
@@ -83,12 +83,14 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     section("Without MFA");
     let mut no_mfa = spec.clone();
     no_mfa.mfa_serial = None;
-    let without_mfa = refused(
+    let without_mfa = refusal(
         AssumeRole::from_spec(&no_mfa)
             .eager(true)
             .build(&base)
             .await,
-    )?;
+        "without MFA",
+    )?
+    .to_string();
 
     section("With a wrong code");
     let wrong = AssumeRole::from_spec(&spec)
@@ -96,7 +98,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             TokenCode::parse("000000").map_err(|e| e.to_string())
         })
         .eager(true);
-    let wrong_code = refused(wrong.build(&base).await)?;
+    let wrong_code = refusal(wrong.build(&base).await, "with a wrong code")?.to_string();
 
     section("With the device's code");
     let aws = target == Target::Aws;
@@ -136,18 +138,6 @@ async fn prompt_code() -> Result<TokenCode, String> {
     })
     .await
     .map_err(|e| e.to_string())?
-}
-
-/// The refusal's text; an error if the call was admitted or failed otherwise.
-fn refused(result: Result<AssumedRole, Error>) -> Result<String, BoxError> {
-    match result {
-        Ok(role) => Err(format!("{} admitted a session without valid MFA", role.role()).into()),
-        Err(e) if e.sts_code() == Some("AccessDenied") => {
-            println!("refused:\n{e}");
-            Ok(e.to_string())
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[tokio::main]

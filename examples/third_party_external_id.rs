@@ -15,9 +15,9 @@
 //!   cargo run --example third_party_external_id -- --aws
 //! ```
 
-use xrole::{AssumeRole, AssumedRole, Error, assume_role};
+use xrole::{AssumeRole, AssumedRole, assume_role};
 use xrole_core::{AccountId, PrincipalArn, RoleSpec};
-use xrole_examples::{BoxError, Lab, Target, check, print_policy, section};
+use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, Suppression, lint_spec};
 use xrole_test::sts::{User, World};
 
@@ -36,13 +36,13 @@ struct CustomerAccount {
 /// The vendor's service, in the vendor's account.
 const VENDOR: &str = "arn:aws:iam::999999999999:user/vendor-service";
 
-/// What each attempt gave: `None` when admitted, the error text when refused.
+/// What each attempt gave: the identity admitted, the refusals' texts.
 #[derive(Debug)]
 #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests"))]
 struct Report {
     right_id: String,
-    missing_id: Option<String>,
-    wrong_id: Option<String>,
+    missing_id: String,
+    wrong_id: String,
     lint_without_id: Vec<String>,
 }
 
@@ -82,18 +82,24 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let mut without = spec.clone();
     without.external_id = None;
     // `eager`: the first credentials are fetched now, not at the first request.
-    let missing_id = refused(
+    let missing_id = refusal(
         AssumeRole::from_spec(&without)
             .eager(true)
             .build(&base)
             .await,
-    )?;
+        "without an ExternalId (the role must demand one)",
+    )?
+    .to_string();
 
     section("With another customer's ExternalId");
     let wrong = AssumeRole::from_spec(&spec)
         .external_id("another-customers-id-5678".parse()?)
         .eager(true);
-    let wrong_id = refused(wrong.build(&base).await)?;
+    let wrong_id = refusal(
+        wrong.build(&base).await,
+        "with another customer's ExternalId",
+    )?
+    .to_string();
 
     section("The lint that catches a vendor trusted without ExternalId");
     let own = LintConfig::new()
@@ -127,26 +133,6 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     })
 }
 
-/// The explanation of a refusal; an error if the call was admitted or failed
-/// otherwise (on AWS, a role without the condition admits a missing id: shown).
-fn refused(result: Result<AssumedRole, Error>) -> Result<Option<String>, BoxError> {
-    match result {
-        Ok(role) => {
-            println!(
-                "admitted as {}: this role does not demand an ExternalId!",
-                role.role()
-            );
-            Ok(None)
-        }
-        // A first load several callers could share comes wrapped: look at the root.
-        Err(e) if matches!(e.root(), Error::AccessDenied(_)) => {
-            println!("refused:\n{e}");
-            Ok(Some(e.to_string()))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     run(Target::from_env_and_args()?).await.map(drop)
@@ -163,12 +149,12 @@ mod tests {
             report.right_id,
             "arn:aws:sts::222222222222:assumed-role/VendorAccessRole/vendor-metrics"
         );
-        let missing = report.missing_id.unwrap();
+        let missing = report.missing_id;
         assert!(
             missing.contains("if it demands sts:ExternalId (a third party's role should, against the confused deputy problem), none was sent"),
             "{missing}"
         );
-        let wrong = report.wrong_id.unwrap();
+        let wrong = report.wrong_id;
         assert!(
             wrong.contains("its sts:ExternalId condition must match the ExternalId sent"),
             "{wrong}"

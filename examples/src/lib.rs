@@ -215,6 +215,38 @@ pub fn check(holds: bool, what: impl fmt::Display) -> Result<(), BoxError> {
     }
 }
 
+/// An AssumeRole refusal, printed; an error when `what` was admitted or failed for
+/// another reason. An `AccessDenied` counts, and so does a bare HTTP
+/// 403: moto wraps the errors of its IAM access control in `<Errors>`, which the
+/// SDK cannot parse into a code.
+pub fn refusal(
+    result: Result<AssumedRole, xrole::Error>,
+    what: &str,
+) -> Result<xrole::Error, BoxError> {
+    match result {
+        Ok(role) => Err(format!("{what}: {} admitted the session", role.role()).into()),
+        Err(e) if e.sts_code() == Some("AccessDenied") || http_status(&e) == Some(403) => {
+            println!("refused:\n{e}");
+            Ok(e)
+        }
+        Err(e) => Err(format!("{what}: expected AccessDenied, got: {e}").into()),
+    }
+}
+
+/// The HTTP status STS answered an AssumeRole with, through the error's sources.
+pub fn http_status(e: &xrole::Error) -> Option<u16> {
+    use aws_sdk_sts::error::SdkError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let mut source = std::error::Error::source(e.root());
+    while let Some(s) = source {
+        if let Some(sdk) = s.downcast_ref::<SdkError<AssumeRoleError>>() {
+            return sdk.raw_response().map(|r| r.status().as_u16());
+        }
+        source = s.source();
+    }
+    None
+}
+
 /// The code of an S3 error, or its message.
 pub fn s3_error_code<E>(err: &aws_sdk_s3::error::SdkError<E>) -> String
 where
