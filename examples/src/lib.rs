@@ -185,12 +185,10 @@ impl Lab {
 
     /// An S3 client on `config`'s credentials (see [`s3`](Self::s3)).
     pub fn s3_from(&self, config: &SdkConfig) -> aws_sdk_s3::Client {
-        let path_style = matches!(self.target, Target::Moto(_));
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(config)
-                .force_path_style(path_style)
-                .build(),
-        )
+        match self.target {
+            Target::Moto(_) => moto::s3(config),
+            _ => aws_sdk_s3::Client::new(config),
+        }
     }
 }
 

@@ -73,7 +73,8 @@ async fn config(endpoint: &str, credentials: Credentials) -> SdkConfig {
         .await
 }
 
-fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
+/// An S3 client for moto, whose buckets have no DNS names: path-style addressing.
+pub(crate) fn s3(config: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(config)
             .force_path_style(true)
