@@ -9,9 +9,24 @@
 //!  "permissionBoundaries": [{...}]}
 //! ```
 //!
-//! The answer: `{"decision": "Allowed", "explanation": [...]}`, or `{"error": "..."}`
-//! for a line that cannot be evaluated (the next line is read all the same). The
-//! resource policy is checked as a trust policy when the action assumes a role.
+//! The answer: `{"decision": "Allowed", "explanation": [...]}`, or
+//! `{"error": "...", "line": N}` for a line that cannot be evaluated (not JSON, not
+//! UTF-8, over a limit, an invalid policy...): the next line is read all the same.
+//! The resource policy is checked as a trust policy when the action assumes a role.
+//!
+//! Each entry of `explanation` has:
+//! - `side`: whose policies it speaks of (`identity`, `resource`, `session`,
+//!   `boundary`, ...);
+//! - `finding`: a stable code for what was found (an allowing or denying statement,
+//!   a side with no allow, a condition that does not hold, ...);
+//! - `message`: the finding in words;
+//! - `policy`, `statement`, `sid`: the document's label, the statement's place
+//!   (`Statement[0]`) and its `Sid`, when the finding is about one statement.
+//!
+//! Limits, so that no line can take the run's memory or time: a line is at most
+//! [`MAX_LINE_BYTES`]; the principal, action, resource and every context key and
+//! value at most [`MAX_STRING_CHARS`] characters; the context at most
+//! [`MAX_CONTEXT_CHARS`] characters of values in all.
 
 use std::io::{self, BufRead, Write};
 
@@ -55,9 +70,31 @@ fn compile(label: &str, value: &Value, kind: PolicyKind) -> Result<CompiledPolic
     CompiledPolicy::new(label, &doc, kind).map_err(|e| format!("{label}: {e}"))
 }
 
+/// The longest request line, in bytes; a longer one is answered with an error and
+/// skipped without being held in memory.
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// The longest principal, action, resource, context key or context value: IAM's
+/// longest ARN.
+pub const MAX_STRING_CHARS: usize = 2048;
+
+/// The most characters of context values in one request: every value is matched
+/// against every pattern of its key, so their sum bounds a line's work.
+pub const MAX_CONTEXT_CHARS: usize = 16 * 1024;
+
+fn bounded<'a>(field: &str, text: &'a str) -> Result<&'a str, String> {
+    let n = text.chars().count();
+    if n > MAX_STRING_CHARS {
+        return Err(format!(
+            "{field}: {n} characters, more than the {MAX_STRING_CHARS} a request string may have"
+        ));
+    }
+    Ok(text)
+}
+
 fn context_value(key: &str, v: &Value) -> Result<ContextValue, String> {
     let scalar = |v: &Value| match v {
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => Ok(bounded(&format!("context key {key:?}"), s)?.to_owned()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
         other => Err(format!(
@@ -77,6 +114,17 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
     let line: Line =
         serde_json::from_str(text).map_err(|e| format!("invalid request line: {e}"))?;
     let r = line.request;
+    for (field, text) in [
+        ("request.principal", Some(&r.principal)),
+        ("request.action", Some(&r.action)),
+        ("request.resource", Some(&r.resource)),
+        ("request.resourceAccount", r.resource_account.as_ref()),
+        ("request.sessionRole", r.session_role.as_ref()),
+    ] {
+        if let Some(text) = text {
+            bounded(field, text)?;
+        }
+    }
     let principal =
         PrincipalArn::parse(&r.principal).map_err(|e| format!("request.principal: {e}"))?;
     let mut caller = Caller::new(principal);
@@ -85,8 +133,20 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             .with_role(RoleArn::parse(role).map_err(|e| format!("request.sessionRole: {e}"))?);
     }
     let mut context = Context::new();
+    let mut context_chars = 0;
     for (k, v) in &r.context {
-        context.insert(k, context_value(k, v)?);
+        bounded("request.context key", k)?;
+        let value = context_value(k, v)?;
+        context_chars += match &value {
+            ContextValue::Single(s) => s.chars().count(),
+            ContextValue::Multi(items) => items.iter().map(|s| s.chars().count()).sum(),
+        };
+        if context_chars > MAX_CONTEXT_CHARS {
+            return Err(format!(
+                "request.context: more than {MAX_CONTEXT_CHARS} characters of values"
+            ));
+        }
+        context.insert(k, value);
     }
     let mut request = Request::new(caller, &r.action, &r.resource).context(&context);
     if let Some(account) = &r.resource_account {
@@ -182,23 +242,115 @@ pub struct Summary {
     pub errors: usize,
 }
 
+/// One line of input, read within [`MAX_LINE_BYTES`].
+enum InputLine {
+    Text(String),
+    TooLong(usize),
+    NotUtf8(std::str::Utf8Error),
+}
+
+/// Reads the next line (without its `\n` or `\r\n`), keeping at most
+/// [`MAX_LINE_BYTES`] of it; `None` at the end of the input.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Option<InputLine>> {
+    buf.clear();
+    let mut total = 0usize;
+    let mut read_any = false;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        read_any = true;
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], true),
+            None => (available, false),
+        };
+        total += chunk.len();
+        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len() + usize::from(done);
+        input.consume(used);
+        if done {
+            break;
+        }
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    if total > MAX_LINE_BYTES {
+        return Ok(Some(InputLine::TooLong(total)));
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Some(match std::str::from_utf8(buf) {
+        Ok(text) => InputLine::Text(text.to_owned()),
+        Err(e) => InputLine::NotUtf8(e),
+    }))
+}
+
 /// Reads request lines from `input` and writes one answer line per request to
-/// `output`, in order. Blank lines are skipped.
-pub fn simulate(input: impl BufRead, mut output: impl Write) -> io::Result<Summary> {
+/// `output`, in order. Blank lines are skipped. A line that cannot be evaluated
+/// (not UTF-8, too long, not a valid request) is answered with `{"error", "line"}`
+/// and counted in [`Summary::errors`]; reading goes on. Only an I/O error of the
+/// input or the output ends the run early.
+pub fn simulate(mut input: impl BufRead, mut output: impl Write) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let answer = simulate_line(&line);
-        if answer.get("error").is_some() {
-            summary.errors += 1;
-        } else {
-            summary.evaluated += 1;
-        }
+    let mut buf = Vec::new();
+    let mut number = 0usize;
+    while let Some(line) = read_line(&mut input, &mut buf)? {
+        number += 1;
+        let answer = match line {
+            InputLine::Text(text) if text.trim().is_empty() => continue,
+            InputLine::Text(text) => simulate_line(&text),
+            InputLine::TooLong(n) => json!({
+                "error": format!("the line has {n} bytes, more than the {MAX_LINE_BYTES} a request line may have")
+            }),
+            InputLine::NotUtf8(e) => json!({"error": format!("the line is not valid UTF-8: {e}")}),
+        };
+        let answer = match answer {
+            Value::Object(mut fields) if fields.contains_key("error") => {
+                summary.errors += 1;
+                fields.insert("line".into(), json!(number));
+                Value::Object(fields)
+            }
+            other => {
+                summary.evaluated += 1;
+                other
+            }
+        };
         writeln!(output, "{answer}")?;
     }
     output.flush()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_read_within_the_limit_and_the_rest_goes_on() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"first\r\n");
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
+        input.extend_from_slice(b"\n\xff\xfe\nlast");
+        let mut reader = io::BufReader::with_capacity(1024, input.as_slice());
+        let mut buf = Vec::new();
+        assert!(
+            matches!(read_line(&mut reader, &mut buf).unwrap(), Some(InputLine::Text(t)) if t == "first")
+        );
+        assert!(
+            matches!(read_line(&mut reader, &mut buf).unwrap(), Some(InputLine::TooLong(n)) if n == MAX_LINE_BYTES + 10)
+        );
+        assert!(buf.len() <= MAX_LINE_BYTES);
+        assert!(matches!(
+            read_line(&mut reader, &mut buf).unwrap(),
+            Some(InputLine::NotUtf8(_))
+        ));
+        assert!(
+            matches!(read_line(&mut reader, &mut buf).unwrap(), Some(InputLine::Text(t)) if t == "last")
+        );
+        assert!(read_line(&mut reader, &mut buf).unwrap().is_none());
+    }
 }

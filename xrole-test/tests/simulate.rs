@@ -148,7 +148,11 @@ fn the_binary_reads_stdin_and_files() {
         .write_all(input.as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a line answered with an error"
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     let decisions: Vec<Value> = stdout
         .lines()
@@ -169,10 +173,74 @@ fn the_binary_reads_stdin_and_files() {
     std::fs::write(&file, &input).unwrap();
     let from_file = Command::new(exe).arg(&file).output().unwrap();
     assert_eq!(String::from_utf8(from_file.stdout).unwrap(), stdout);
+    let clean = dir.join("clean.jsonl");
+    std::fs::write(
+        &clean,
+        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
+    )
+    .unwrap();
+    let all_evaluated = Command::new(exe).arg(&clean).output().unwrap();
+    assert_eq!(all_evaluated.status.code(), Some(0));
     let missing = Command::new(exe)
         .arg(dir.join("missing.jsonl"))
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A line that is not UTF-8 is answered and skipped; every later line is evaluated.
+#[test]
+fn invalid_utf8_loses_no_later_line() {
+    let good = line("arn:aws:iam::111111111111:user/alice", Some("ext-1"));
+    let mut input = Vec::new();
+    input.extend_from_slice(good.as_bytes());
+    input.extend_from_slice(b"\n{\"request\": \"\xff\xfe\"}\n");
+    input.extend_from_slice(good.as_bytes());
+    input.push(b'\n');
+    let mut out = Vec::new();
+    let summary = simulate(input.as_slice(), &mut out).unwrap();
+    assert_eq!((summary.evaluated, summary.errors), (2, 1));
+    let answers: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert!(
+        answers[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not valid UTF-8")
+    );
+    assert_eq!(answers[1]["line"], 2);
+    assert_eq!(answers[2]["decision"], "Allowed");
+}
+
+/// Oversized request strings get a clear error, not minutes of matching.
+#[test]
+fn request_strings_are_capped() {
+    let mut request: Value =
+        serde_json::from_str(&line("arn:aws:iam::111111111111:user/alice", Some("ext-1"))).unwrap();
+    request["request"]["resource"] = json!("a".repeat(xrole_test::simulate::MAX_STRING_CHARS + 1));
+    let answer = simulate_line(&request.to_string());
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("request.resource: 2049 characters"),
+        "{answer}"
+    );
+    let mut request: Value =
+        serde_json::from_str(&line("arn:aws:iam::111111111111:user/alice", Some("ext-1"))).unwrap();
+    let values: Vec<String> = (0..20).map(|_| "v".repeat(1000)).collect();
+    request["request"]["context"]["aws:TagKeys"] = json!(values);
+    let answer = simulate_line(&request.to_string());
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("more than 16384 characters"),
+        "{answer}"
+    );
 }

@@ -37,7 +37,7 @@ where
 }
 
 /// How MFA codes are used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum MfaStrategy {
     /// A code with every AssumeRole call (each refresh asks the provider).
@@ -228,6 +228,26 @@ impl AssumeRole {
         crate::registry::shared(self, base).await
     }
 
+    /// What makes two sessions the same: every parameter sent to STS (the session
+    /// name as it will be sent, the MFA device and how codes are used), the STS
+    /// endpoint, and the base's region and endpoint. The registry adds the source
+    /// credentials' identity.
+    pub(crate) fn session_key(&self, base: &SdkConfig) -> SessionKey {
+        let mut call = self.spec.clone();
+        // Not sent to STS: they describe the policies, not the session.
+        call.trusted = Default::default();
+        call.permissions = Default::default();
+        call.chained = false;
+        call.session_name = Some(call.session_name.unwrap_or_else(default_session_name));
+        SessionKey {
+            call,
+            mfa: self.mfa.as_ref().map(|m| (m.serial.clone(), m.strategy)),
+            sts_endpoint: self.sts_endpoint.clone(),
+            base_region: base.region().map(|r| r.as_ref().to_owned()),
+            base_endpoint: base.endpoint_url().map(str::to_owned),
+        }
+    }
+
     /// Checks the rules that span parameters, before any call.
     fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
         // Re-validate collections a `const` may have built unchecked; only the
@@ -384,6 +404,17 @@ impl AssumeRole {
         }
         Ok(role)
     }
+}
+
+/// Everything that makes one session differ from another, as typed values (see
+/// [`AssumeRole::session_key`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SessionKey {
+    call: RoleSpec,
+    mfa: Option<(MfaSerial, MfaStrategy)>,
+    sts_endpoint: Option<String>,
+    base_region: Option<String>,
+    base_endpoint: Option<String>,
 }
 
 /// The parameters of the AssumeRole calls of one session.
@@ -609,4 +640,99 @@ pub(crate) async fn source_key(provider: &SharedCredentialsProvider) -> Option<S
         .await
         .ok()
         .map(|c| c.access_key_id().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(region: &str, endpoint: Option<&str>) -> SdkConfig {
+        let mut b = SdkConfig::builder().region(aws_types::region::Region::new(region.to_owned()));
+        if let Some(url) = endpoint {
+            b = b.endpoint_url(url);
+        }
+        b.build()
+    }
+
+    fn request() -> AssumeRole {
+        AssumeRole::new("arn:aws:iam::222222222222:role/R".parse().unwrap())
+    }
+
+    fn tags() -> SessionTags {
+        SessionTags::new(vec![xrole_core::SessionTag::new("team", "a").unwrap()]).unwrap()
+    }
+
+    #[test]
+    fn every_parameter_sent_to_sts_separates_sessions() {
+        let b = base("us-east-1", None);
+        let code = || async { "123456".parse::<TokenCode>().map_err(|e| e.to_string()) };
+        let serial: MfaSerial = "arn:aws:iam::111111111111:mfa/alice".parse().unwrap();
+        let variants: Vec<(&str, AssumeRole)> = vec![
+            ("role", AssumeRole::new("arn:aws:iam::222222222222:role/Other".parse().unwrap())),
+            ("session name", request().session_name("other".parse().unwrap())),
+            ("external id", request().external_id("external-id-1".parse().unwrap())),
+            ("duration", request().duration("2h".parse().unwrap())),
+            ("mfa", request().mfa(serial.clone(), code)),
+            (
+                "mfa strategy",
+                request().mfa(serial, code).mfa_strategy(MfaStrategy::SessionToken {
+                    duration: Duration::from_secs(3600),
+                }),
+            ),
+            ("tags", request().tags(tags())),
+            (
+                "transitive tag keys",
+                request()
+                    .tags(tags())
+                    .transitive_tag_keys(TransitiveTagKeys::new(["team"]).unwrap()),
+            ),
+            ("source identity", request().source_identity("alice".parse().unwrap())),
+            (
+                "session policy",
+                request().session_policy(
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+                        .parse()
+                        .unwrap(),
+                ),
+            ),
+            (
+                "policy arns",
+                request().policy_arns(
+                    PolicyArns::new(vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap()])
+                        .unwrap(),
+                ),
+            ),
+            ("region", request().region("eu-west-1".parse().unwrap())),
+            ("sts endpoint", request().sts_endpoint("http://127.0.0.1:1")),
+        ];
+        let plain = request().session_key(&b);
+        assert_eq!(
+            plain,
+            request().session_key(&b),
+            "same parameters, same key"
+        );
+        let mut seen = vec![plain];
+        for (what, variant) in variants {
+            let key = variant.session_key(&b);
+            assert!(!seen.contains(&key), "{what}: must give another session");
+            seen.push(key);
+        }
+        let other_base = [
+            base("eu-west-1", None),
+            base("us-east-1", Some("http://127.0.0.1:2")),
+        ];
+        for b2 in &other_base {
+            let key = request().session_key(b2);
+            assert!(
+                !seen.contains(&key),
+                "base region and endpoint separate sessions"
+            );
+            seen.push(key);
+        }
+        // What is not sent to STS does not separate sessions.
+        assert_eq!(
+            request().eager(true).session_key(&b),
+            request().session_key(&b)
+        );
+    }
 }

@@ -6,26 +6,33 @@ use std::sync::{Arc, LazyLock, Weak};
 
 use aws_types::SdkConfig;
 
-use crate::assume::source_key;
+use crate::assume::{SessionKey, source_key};
 use crate::role::{AssumedRole, RoleInner};
 use crate::{AssumeRole, Error};
 
-static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<String, Weak<RoleInner>>>> =
+/// A session's identity: its parameters and the access key id of the source
+/// credentials that assume it.
+type Key = (SessionKey, String);
+
+static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<Key, Weak<RoleInner>>>> =
     LazyLock::new(|| tokio::sync::Mutex::new(HashMap::new()));
 
 /// The session for `request` with `base`'s credentials: the one already live in this
-/// process if there is one (same parameters, same source credentials, same
-/// endpoint), else a new one. Sessions live as long as someone holds them.
+/// process if there is one (every parameter sent to STS the same, same source
+/// credentials, same region and endpoints), else a new one. Sessions live as long as
+/// someone holds them.
+///
+/// When the source credentials cannot be resolved now (no provider, or it fails),
+/// the session is not shared: nothing proves two such callers are the same.
 pub async fn shared(request: AssumeRole, base: &SdkConfig) -> Result<AssumedRole, Error> {
     let source = match base.credentials_provider() {
-        Some(p) => source_key(&p).await.unwrap_or_default(),
-        None => String::new(),
+        Some(p) => source_key(&p).await,
+        None => None,
     };
-    let key = format!(
-        "{request:?}|source={source}|region={:?}|endpoint={:?}",
-        base.region().map(|r| r.as_ref().to_owned()),
-        base.endpoint_url()
-    );
+    let Some(source) = source else {
+        return request.build(base).await;
+    };
+    let key = (request.session_key(base), source);
     let mut sessions = SESSIONS.lock().await;
     sessions.retain(|_, weak| weak.strong_count() > 0);
     if let Some(inner) = sessions.get(&key).and_then(Weak::upgrade) {

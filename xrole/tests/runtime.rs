@@ -584,6 +584,38 @@ async fn the_registry_shares_one_session() {
     assert!(registry::live_sessions().await >= 1);
 }
 
+/// A down-scoped request never receives an unscoped session, nor the reverse.
+#[tokio::test]
+async fn the_registry_keeps_session_policies_apart() {
+    let (sts, _clock, base) = setup(world()).await;
+    let request = || AssumeRole::new(ROLE.parse().unwrap()).session_name("scoped".parse().unwrap());
+    let policy: SessionPolicy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+        .parse()
+        .unwrap();
+    let unscoped = request().shared(&base).await.unwrap();
+    let scoped = request()
+        .session_policy(policy.clone())
+        .shared(&base)
+        .await
+        .unwrap();
+    let scoped_again = request()
+        .session_policy(policy)
+        .shared(&base)
+        .await
+        .unwrap();
+    unscoped.load().await.unwrap();
+    scoped.load().await.unwrap();
+    scoped_again.load().await.unwrap();
+    let calls: Vec<_> = sts
+        .audit()
+        .into_iter()
+        .filter(|e| e.action.as_deref() == Some("AssumeRole"))
+        .collect();
+    assert_eq!(calls.len(), 2, "one session each, shared by equal requests");
+    assert!(calls[0].parameter("Policy").is_none());
+    assert!(calls[1].parameter("Policy").is_some());
+}
+
 #[tokio::test]
 async fn dropping_the_last_handle_stops_the_task() {
     let (sts, clock, base) = setup(world()).await;

@@ -1,6 +1,10 @@
 //! `xrole-simulate [FILE]`: evaluates AWS policy decisions, one JSON request per
 //! line (from FILE or standard input), one JSON answer per line on standard output.
 //! See `xrole_test::simulate` for the line format.
+//!
+//! Exit status: 0 when every line was evaluated; 1 when any line was answered with
+//! an error (every other line is still answered) or the input could not be read; 2
+//! for a usage error or a FILE that cannot be opened.
 
 use std::io::{self, BufReader};
 use std::process::ExitCode;
@@ -12,7 +16,7 @@ fn main() -> ExitCode {
         [] => xrole_test::simulate::simulate(io::stdin().lock(), stdout),
         [flag] if flag == "-h" || flag == "--help" => {
             println!(
-                "usage: xrole-simulate [FILE]\n\nReads JSON request lines (FILE or stdin) and writes one JSON decision per line."
+                "usage: xrole-simulate [FILE]\n\nReads JSON request lines (FILE or stdin) and writes one JSON decision per line.\nExit status: 0 all lines evaluated, 1 some line answered with an error, 2 usage."
             );
             return ExitCode::SUCCESS;
         }
@@ -34,7 +38,11 @@ fn main() -> ExitCode {
                 "xrole-simulate: {} evaluated, {} errors",
                 summary.evaluated, summary.errors
             );
-            ExitCode::SUCCESS
+            if summary.errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => {
             eprintln!("xrole-simulate: {e}");

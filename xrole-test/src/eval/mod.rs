@@ -9,6 +9,7 @@
 mod assume;
 mod condition;
 mod context;
+mod glob;
 mod pattern;
 mod principal;
 

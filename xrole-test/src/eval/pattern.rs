@@ -1,11 +1,11 @@
 //! Text patterns of policies: `*` and `?` wildcards and `${...}` policy variables,
-//! compiled once into tokens and matched without regular expressions.
+//! compiled once into tokens and matched without regular expressions (see `glob`).
 
 use super::context::Context;
 
 /// One token of a compiled pattern.
 #[derive(Clone, Debug, PartialEq)]
-enum Token {
+pub(super) enum Token {
     /// Literal text.
     Lit(String),
     /// `*`: any run of characters, possibly empty.
@@ -177,7 +177,7 @@ impl Pattern {
             Shape::Exact(s) => s == input,
             Shape::General => {
                 if !self.has_variables() {
-                    return glob(&self.tokens, input.as_bytes());
+                    return super::glob::matches(&self.tokens, input);
                 }
                 // Resolve variables into literal text: their values never act as
                 // wildcards.
@@ -198,7 +198,7 @@ impl Pattern {
                         other => resolved.push(other.clone()),
                     }
                 }
-                glob(&resolved, input.as_bytes())
+                super::glob::matches(&resolved, input)
             }
         }
     }
@@ -208,57 +208,6 @@ fn lookup<'a>(key: &str, default: &'a Option<String>, ctx: &'a Context) -> Optio
     ctx.get_lower(key)
         .and_then(|v| v.single())
         .or(default.as_deref())
-}
-
-/// Length of the UTF-8 character starting with byte `b`.
-fn char_len(b: u8) -> usize {
-    match b {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
-}
-
-/// Wildcard matching with one backtracking point per star (linear for the
-/// patterns policies hold, quadratic at worst).
-fn glob(tokens: &[Token], input: &[u8]) -> bool {
-    let (mut t, mut i) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if t < tokens.len() {
-            match &tokens[t] {
-                Token::Star => {
-                    star = Some((t, i));
-                    t += 1;
-                    continue;
-                }
-                Token::One if i < input.len() => {
-                    i += char_len(input[i]);
-                    t += 1;
-                    continue;
-                }
-                Token::Lit(l) if input[i.min(input.len())..].starts_with(l.as_bytes()) => {
-                    i += l.len();
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        } else if i == input.len() {
-            return true;
-        }
-        // Mismatch: let the last star swallow one more character.
-        match star {
-            Some((st, si)) if si < input.len() => {
-                let next = si + char_len(input[si]);
-                star = Some((st, next));
-                t = st + 1;
-                i = next;
-            }
-            _ => return false,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use time::PrimitiveDateTime;
 use time::macros::format_description;
 
 use super::error::{ErrorCode, StsError};
+use super::query::echo;
 
 /// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, SignedHeaders=..., Signature=...`.
 #[derive(Clone, Debug)]
@@ -74,6 +75,14 @@ pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, 
     })
 }
 
+/// `20240101T000000Z`, as `X-Amz-Date` writes a time.
+fn basic_format(t: SystemTime) -> String {
+    let format = format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::OffsetDateTime::from(t)
+        .format(format)
+        .unwrap_or_default()
+}
+
 fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
     let text = headers
         .get("x-amz-date")
@@ -84,7 +93,10 @@ fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
         .map_err(|_| {
             StsError::new(
                 ErrorCode::IncompleteSignature,
-                format!("Date must be in ISO-8601 'basic format'. Got '{text}'."),
+                format!(
+                    "Date must be in ISO-8601 'basic format'. Got '{}'.",
+                    echo(text)
+                ),
             )
         })?
         .assume_utc();
@@ -112,15 +124,24 @@ pub(crate) fn verify(
 ) -> Result<(), StsError> {
     let headers = req.headers;
     let (time, text) = request_time(headers)?;
-    let skew = now
-        .duration_since(time)
-        .or_else(|e| Ok::<_, ()>(e.duration()))
-        .unwrap_or_default();
-    if skew > MAX_SKEW {
+    // STS's wording, with the bound it broke: "(NOW - 15 min.)" or "(NOW + 15 min.)".
+    if time + MAX_SKEW < now {
         return Err(StsError::new(
             ErrorCode::SignatureDoesNotMatch,
             format!(
-                "Signature expired: {text} is now earlier than the allowed 15 minutes of skew from the server's time."
+                "Signature expired: {text} is now earlier than {} ({} - 15 min.)",
+                basic_format(now - MAX_SKEW),
+                basic_format(now)
+            ),
+        ));
+    }
+    if time > now + MAX_SKEW {
+        return Err(StsError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            format!(
+                "Signature not yet current: {text} is still later than {} ({} + 15 min.)",
+                basic_format(now + MAX_SKEW),
+                basic_format(now)
             ),
         ));
     }
@@ -129,7 +150,7 @@ pub(crate) fn verify(
             ErrorCode::SignatureDoesNotMatch,
             format!(
                 "Credential should be scoped to a valid date, not '{}'.",
-                auth.date
+                echo(&auth.date)
             ),
         ));
     }

@@ -1,0 +1,340 @@
+//! AssumeRole: the parameters checked as STS checks them, the trust and identity
+//! policies evaluated with STS's context, and a session issued.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use xrole_core::policy::{PolicyDocument, PolicyKind};
+use xrole_core::{
+    ExternalId, PolicyArn, PrincipalArn, RoleArn, SessionDuration, SessionName, SessionTag,
+    SessionTags, SourceIdentity,
+};
+
+use super::super::audit::AuditEntry;
+use super::super::caller::{Principal, role_id_of};
+use super::super::error::{ErrorCode, StsError};
+use super::super::keys;
+use super::super::query::{Query, constraint};
+use super::super::state::{Inner, Session};
+use super::super::xml;
+use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
+use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
+
+/// How full the packed session policies and tags are, in percent. STS packs them in
+/// a compressed binary form it does not document; this counts their characters
+/// against a 4096-character budget, so a maximal inline policy plus a few tags fits.
+fn packed_percent(policy: Option<&str>, policy_arns: &[String], tags: &[(String, String)]) -> u64 {
+    let chars = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count())
+        + policy_arns.iter().map(|a| a.len()).sum::<usize>()
+        + tags
+            .iter()
+            .map(|(k, v)| k.chars().count() + v.chars().count())
+            .sum::<usize>();
+    (chars as u64 * 100).div_ceil(4096)
+}
+
+pub(super) fn serve(
+    inner: &Inner,
+    principal: &Principal,
+    query: &Query,
+    now: SystemTime,
+    peer: IpAddr,
+    entry: &mut AuditEntry,
+) -> Result<String, StsError> {
+    let mut problems = Vec::new();
+    let role_text = query.get("RoleArn");
+    let role = match role_text {
+        None => {
+            problems.push(
+                "Value null at 'roleArn' failed to satisfy constraint: Member must not be null"
+                    .to_owned(),
+            );
+            None
+        }
+        Some(t) => RoleArn::parse(t)
+            .map_err(|e| problems.push(constraint(t, "roleArn", &e)))
+            .ok(),
+    };
+    let session_name = match query.get("RoleSessionName") {
+        None => {
+            problems.push("Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null".to_owned());
+            None
+        }
+        Some(t) => SessionName::parse(t)
+            .map_err(|e| problems.push(constraint(t, "roleSessionName", &e)))
+            .ok(),
+    };
+    let duration = match query.get("DurationSeconds") {
+        None => Some(SessionDuration::DEFAULT),
+        Some(t) => match t.parse::<u64>() {
+            Ok(n) => SessionDuration::from_secs(n)
+                .map_err(|e| problems.push(constraint(t, "durationSeconds", &e)))
+                .ok(),
+            Err(_) => {
+                problems.push(format!("Value '{t}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"));
+                None
+            }
+        },
+    };
+    let external_id = query.get("ExternalId");
+    if let Some(t) = external_id
+        && let Err(e) = ExternalId::parse(t)
+    {
+        problems.push(constraint(t, "externalId", &e));
+    }
+    let source_identity = query.get("SourceIdentity");
+    if let Some(t) = source_identity
+        && let Err(e) = SourceIdentity::parse(t)
+    {
+        problems.push(constraint(t, "sourceIdentity", &e));
+    }
+    let tags = query.member_pairs("Tags.member.");
+    let parsed_tags: Vec<SessionTag> = tags
+        .iter()
+        .filter_map(|(k, v)| {
+            SessionTag::new(k, v)
+                .map_err(|e| {
+                    problems.push(format!("Value at 'tags' failed to satisfy constraint: {e}"))
+                })
+                .ok()
+        })
+        .collect();
+    if let Err(e) = SessionTags::new(parsed_tags) {
+        problems.push(format!(
+            "Value at 'tags' failed to satisfy constraint: {}",
+            e.message()
+        ));
+    }
+    let transitive_keys = query.member_values("TransitiveTagKeys.member.", "");
+    for key in &transitive_keys {
+        if !tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            problems.push(format!("Value '{key}' at 'transitiveTagKeys' failed to satisfy constraint: each transitive tag key must be the key of a session tag of this call"));
+        }
+    }
+    let policy_arns = query.member_values("PolicyArns.member.", ".arn");
+    if policy_arns.len() > 10 {
+        problems.push(format!("Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10, found {}", policy_arns.len()));
+    }
+    let policy_text = query.get("Policy");
+    if let Some(p) = policy_text
+        && p.chars().count() > 2048
+    {
+        problems.push("Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048".to_owned());
+    }
+    let with_mfa = check_mfa(principal, query, &mut problems)?;
+    if !problems.is_empty() {
+        return Err(StsError::validation(&problems));
+    }
+    let (Some(role_arn), Some(session_name), Some(duration)) = (role, session_name, duration)
+    else {
+        return Err(StsError::of(ErrorCode::InternalFailure));
+    };
+
+    let denied = |action: &str| {
+        StsError::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "User: {} is not authorized to perform: {action} on resource: {role_arn}",
+                principal.arn
+            ),
+        )
+    };
+    // Session policies: the inline document and the managed ARNs.
+    let mut session_policies = Vec::new();
+    if let Some(p) = policy_text {
+        let doc = PolicyDocument::from_json(p)
+            .map_err(|e| StsError::new(ErrorCode::MalformedPolicyDocument, e.to_string()))?;
+        session_policies.push(
+            CompiledPolicy::new("session policy", &doc, PolicyKind::Session)
+                .map_err(|e| StsError::new(ErrorCode::MalformedPolicyDocument, e.to_string()))?,
+        );
+    }
+    let (role_max, role_tags, trust, role_path_arn) = {
+        let state = inner.state();
+        for arn in &policy_arns {
+            let valid = PolicyArn::parse(arn).is_ok();
+            match state.world.managed(arn) {
+                Some(c) if valid => session_policies.push(c.clone()),
+                _ => {
+                    return Err(StsError::new(
+                        ErrorCode::InvalidParameterValue,
+                        format!("Policy {arn} does not exist or is not attachable."),
+                    ));
+                }
+            }
+        }
+        match state.world.role_compiled(&role_arn) {
+            Some((r, trust, _)) => (
+                r.max_session_secs(),
+                r.tags().to_vec(),
+                Some(trust.clone()),
+                r.arn().clone(),
+            ),
+            // Unknown roles are denied like forbidden ones: STS does not say which.
+            None => (3600, Vec::new(), None, role_arn.clone()),
+        }
+    };
+    let Some(trust) = trust else {
+        entry.decision = Some(Decision::ImplicitlyDenied);
+        let err = denied("sts:AssumeRole");
+        entry.detail = Some(format!(
+            "{}\n{role_arn} does not exist in the world",
+            err.message
+        ));
+        return Err(err);
+    };
+    if principal.chained && duration.check_chained().is_err() {
+        return Err(StsError::validation(&["The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.".to_owned()]));
+    }
+    if duration.as_secs() > role_max {
+        return Err(StsError::validation(&[
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
+        ]));
+    }
+    // Transitive tags of the caller's session pass on and cannot be overridden.
+    for (k, _) in &tags {
+        if principal
+            .transitive
+            .iter()
+            .any(|(t, _)| t.eq_ignore_ascii_case(k))
+        {
+            return Err(StsError::new(
+                ErrorCode::InvalidParameterValue,
+                format!(
+                    "One or more tags could not be set because they override transitive tag key {k} of the calling session"
+                ),
+            ));
+        }
+    }
+    if let (Some(inherited), Some(requested)) = (&principal.source_identity, source_identity)
+        && inherited != requested
+    {
+        return Err(StsError::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "SourceIdentity {inherited} of the calling session cannot be changed to {requested}"
+            ),
+        ));
+    }
+    let percent = packed_percent(policy_text, &policy_arns, &tags);
+    if percent > 100 {
+        return Err(StsError::new(
+            ErrorCode::PackedPolicyTooLarge,
+            format!(
+                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+            ),
+        ));
+    }
+
+    // Authorization: the trust policy and the caller's identity policies, with the
+    // context STS builds for each needed action.
+    let source_ip = inner
+        .state()
+        .source_ips
+        .get(principal.arn.as_str())
+        .copied()
+        .unwrap_or(peer);
+    let now_unix = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let mfa = if with_mfa {
+        Mfa::Present { age_secs: 0 }
+    } else {
+        principal.mfa
+    };
+    let mut call = AssumeRoleCall::new(
+        principal.caller.clone(),
+        role_path_arn.clone(),
+        session_name.as_str(),
+        now_unix,
+    )
+    .mfa(mfa)
+    .source_ip(source_ip)
+    .secure_transport(true);
+    if let Some(id) = external_id {
+        call = call.external_id(id);
+    }
+    for (k, v) in &principal.tags {
+        call = call.principal_tag(k, v);
+    }
+    for (k, v) in &tags {
+        call = call.tag(k, v);
+    }
+    for k in &transitive_keys {
+        call = call.transitive_tag_key(k);
+    }
+    if let Some(si) = source_identity {
+        call = call.source_identity(si);
+    }
+    let mut policies = principal.policies.clone();
+    policies.resource = Some(trust);
+    let evaluation = evaluate_assume_role(&call, &policies);
+    entry.decision = Some(evaluation.decision);
+    if let Some((action, e)) = evaluation.first_refusal() {
+        let err = denied(action);
+        entry.detail = Some(format!("{}\n{e}", err.message));
+        return Err(err);
+    }
+
+    // Issue the session.
+    let inherited_source = principal
+        .source_identity
+        .clone()
+        .or_else(|| source_identity.map(str::to_owned));
+    let mut principal_tags: Vec<(String, String)> = role_tags;
+    let mut session_tags: Vec<(String, String)> = principal.transitive.clone();
+    session_tags.extend(tags.iter().cloned());
+    for (k, v) in &session_tags {
+        principal_tags.retain(|(t, _)| !t.eq_ignore_ascii_case(k));
+        principal_tags.push((k.clone(), v.clone()));
+    }
+    let mut transitive = principal.transitive.clone();
+    transitive.extend(
+        tags.iter()
+            .filter(|(k, _)| transitive_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
+            .cloned(),
+    );
+    let assumed = PrincipalArn::parse(&format!(
+        "arn:{}:sts::{}:assumed-role/{}/{}",
+        role_arn.partition(),
+        role_arn.account(),
+        role_arn.name(),
+        session_name
+    ))
+    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
+    let user_id = format!("{}:{session_name}", role_id_of(&role_path_arn));
+    let key_id = keys::access_key_id("ASIA");
+    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn: assumed.clone(),
+        user_id: user_id.clone(),
+        role: Some(role_path_arn),
+        // MFA carries over to chained sessions from the session it came from.
+        mfa_at: match mfa {
+            Mfa::Present { age_secs } => Some(now - Duration::from_secs(age_secs)),
+            _ => None,
+        },
+        source_identity: inherited_source.clone(),
+        tags: principal_tags,
+        transitive,
+        session_policies,
+    };
+    let report_packed = policy_text.is_some() || !policy_arns.is_empty() || !tags.is_empty();
+    Ok(xml::response("AssumeRole", REQUEST_ID_SLOT, |x| {
+        if let Some(si) = &inherited_source {
+            x.text("SourceIdentity", si);
+        }
+        x.open("AssumedRoleUser")
+            .text("Arn", assumed.as_str())
+            .text("AssumedRoleId", &user_id)
+            .close("AssumedRoleUser");
+        issue(inner, session, x, &key_id, now);
+        if report_packed {
+            x.text("PackedPolicySize", &percent.to_string());
+        }
+    }))
+}

@@ -1,0 +1,59 @@
+//! GetSessionToken: temporary credentials for a user's long-term keys, with MFA when
+//! a code is sent.
+
+use std::time::SystemTime;
+
+use super::super::caller::Principal;
+use super::super::error::{ErrorCode, StsError};
+use super::super::keys;
+use super::super::query::{Query, echo};
+use super::super::state::{Inner, Session};
+use super::super::xml;
+use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
+
+pub(super) fn serve(
+    inner: &Inner,
+    principal: &Principal,
+    query: &Query,
+    now: SystemTime,
+) -> Result<String, StsError> {
+    if !principal.long_term {
+        return Err(StsError::new(
+            ErrorCode::AccessDenied,
+            "Cannot call GetSessionToken with session credentials",
+        ));
+    }
+    let mut problems = Vec::new();
+    let duration = match query.get("DurationSeconds") {
+        None => 43_200,
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (900..=129_600).contains(&n) => n,
+            _ => {
+                problems.push(format!("Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600", echo(text)));
+                0
+            }
+        },
+    };
+    let with_mfa = check_mfa(principal, query, &mut problems)?;
+    if !problems.is_empty() {
+        return Err(StsError::validation(&problems));
+    }
+    let key_id = keys::access_key_id("ASIA");
+    let expiration = expiration(inner, now, duration);
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn: principal.arn.clone(),
+        user_id: principal.user_id.clone(),
+        role: None,
+        mfa_at: with_mfa.then_some(now),
+        source_identity: None,
+        tags: principal.tags.clone(),
+        transitive: Vec::new(),
+        session_policies: Vec::new(),
+    };
+    Ok(xml::response("GetSessionToken", REQUEST_ID_SLOT, |x| {
+        issue(inner, session, x, &key_id, now)
+    }))
+}

@@ -1,0 +1,246 @@
+//! The HTTP side: the accept loop (a bounded number of connections, a pause after
+//! an accept error instead of a spin), each connection on hyper with header, idle
+//! and body timeouts, and each request read within bounds, decoded, answered and
+//! recorded.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use super::audit::AuditEntry;
+use super::auth;
+use super::error::{ErrorCode, StsError};
+use super::faults::Fault;
+use super::keys;
+use super::ops::{self, REQUEST_ID_SLOT};
+use super::query::{MAX_BODY_BYTES, Query, echo};
+use super::state::Inner;
+use super::xml;
+
+/// How long the accept loop waits after an accept error (out of file descriptors,
+/// most often) before it tries again: connections that end free descriptors.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The bounds of one server: time a client may take, connections, and what it
+/// remembers. Set through [`EmbeddedStsBuilder`](super::EmbeddedStsBuilder).
+#[derive(Clone, Debug)]
+pub(crate) struct Limits {
+    /// Time to send a request's headers, and the longest idle time between requests.
+    pub(crate) header_timeout: Duration,
+    /// Time to send a request's body once its headers arrived.
+    pub(crate) body_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub(crate) max_connections: usize,
+    /// Audit entries kept (older ones are dropped and counted).
+    pub(crate) audit_capacity: usize,
+    /// Sessions kept alive at once.
+    pub(crate) max_sessions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            audit_capacity: 10_000,
+            max_sessions: 100_000,
+        }
+    }
+}
+
+/// Accepts and serves connections until the task is aborted; every connection lives
+/// in a `JoinSet` owned here, so aborting this task ends them all.
+pub(crate) async fn run(listener: TcpListener, inner: Arc<Inner>) {
+    let permits = Arc::new(Semaphore::new(inner.limits.max_connections.max(1)));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                drop(permit);
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                while connections.try_join_next().is_some() {}
+                continue;
+            }
+        };
+        let inner = inner.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let header_timeout = inner.limits.header_timeout;
+            let service = hyper::service::service_fn(move |req| {
+                let inner = inner.clone();
+                async move { Ok::<_, Infallible>(handle(&inner, req, peer).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                // Clients that shut their write side after a request still get the answer.
+                .half_close(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+type Answer = hyper::Response<Full<Bytes>>;
+
+fn answer(status: http::StatusCode, body: String, now: SystemTime) -> Answer {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/xml"),
+    );
+    // The SDKs correct their clock skew from this header: it must tell the server's
+    // clock (shared with the test), not the wall clock hyper would write.
+    if let Ok(date) =
+        aws_smithy_types::DateTime::from(now).fmt(aws_smithy_types::date_time::Format::HttpDate)
+        && let Ok(value) = http::HeaderValue::from_str(&date)
+    {
+        headers.insert(http::header::DATE, value);
+    }
+    response
+}
+
+/// An error answer for a request that could not be read: the connection closes.
+fn unreadable(inner: &Inner, e: &StsError, request_id: &str) -> Answer {
+    let mut response = answer(
+        e.code.status(),
+        xml::error(e, request_id),
+        inner.clock.now(),
+    );
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// Serves one request and records it.
+async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) -> Answer {
+    let request_id = keys::request_id();
+    let (parts, body) = req.into_parts();
+    let body = match tokio::time::timeout(
+        inner.limits.body_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => {
+            let e = StsError::new(
+                ErrorCode::ValidationError,
+                format!("The request body is larger than {MAX_BODY_BYTES} bytes, or unreadable."),
+            );
+            return unreadable(inner, &e, &request_id);
+        }
+        Err(_) => {
+            let e = StsError::new(
+                ErrorCode::ValidationError,
+                "The request body did not arrive in time.",
+            );
+            return unreadable(inner, &e, &request_id);
+        }
+    };
+    let (call, latency, fault, now) = {
+        let mut state = inner.state();
+        state.calls += 1;
+        let n = state.calls;
+        let now = inner.clock.now();
+        let fault = state.faults.decide(n, now);
+        (n, state.faults.latency, fault, now)
+    };
+    if !latency.is_zero() {
+        inner.clock.sleep(latency).await;
+    }
+    let query = Query::decode(parts.uri.query(), &body);
+    // Until the caller is authenticated the log keeps a summary of the request, never
+    // its parameters: an anonymous sender cannot grow the server.
+    let mut entry = AuditEntry {
+        call,
+        time: now,
+        request_id: request_id.clone(),
+        action: query
+            .as_ref()
+            .ok()
+            .and_then(|q| q.get("Action"))
+            .map(|a| echo(a).into_owned()),
+        caller: None,
+        access_key_id: None,
+        parameters: Vec::new(),
+        decision: None,
+        error: None,
+        detail: None,
+    };
+    let result = match (fault, query) {
+        (Some(Fault::Malformed), _) => {
+            entry.detail = Some("injected: malformed answer".into());
+            inner.state().audit.push(entry);
+            return answer(
+                http::StatusCode::OK,
+                "<AssumeRoleResponse><AssumeRoleResult><Credentials>".into(),
+                inner.clock.now(),
+            );
+        }
+        (Some(Fault::Fail(code)), _) => {
+            entry.detail = Some("injected fault".into());
+            Err(StsError::of(code))
+        }
+        (None, Err(e)) => Err(e),
+        (None, Ok(query)) => {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let uri = format!("http://{host}{path}");
+            let request = auth::HttpRequest {
+                method: parts.method.as_str(),
+                uri: &uri,
+                headers: &parts.headers,
+                body: &body,
+                peer,
+            };
+            ops::serve(inner, &request, &query, &mut entry).inspect_err(|e| {
+                if entry.caller.is_none() {
+                    entry.detail = Some(format!(
+                        "{} (not authenticated: {} {}, {} body bytes, {} parameters)",
+                        e.message,
+                        parts.method,
+                        echo(parts.uri.path()),
+                        body.len(),
+                        query.len()
+                    ));
+                }
+            })
+        }
+    };
+    let (status, text) = match result {
+        Ok(xml) => (http::StatusCode::OK, xml),
+        Err(e) => {
+            entry.error = Some(e.code.as_str().to_owned());
+            if entry.detail.is_none() {
+                entry.detail = Some(e.message.clone());
+            }
+            (e.code.status(), xml::error(&e, &request_id))
+        }
+    };
+    let text = text.replace(REQUEST_ID_SLOT, &request_id);
+    inner.state().audit.push(entry);
+    answer(status, text, inner.clock.now())
+}

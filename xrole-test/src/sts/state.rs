@@ -1,0 +1,253 @@
+//! What the server remembers between requests: the world, the sessions it issued
+//! (dropped once expired, and at most a set number), the faults in force and the
+//! audit log (a bounded ring with exact counters).
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use xrole_core::{PrincipalArn, RoleArn};
+
+use super::audit::AuditEntry;
+use super::clock::Clock;
+use super::faults::Faults;
+use super::server::Limits;
+use super::world::World;
+use crate::eval::CompiledPolicy;
+
+/// Temporary credentials issued by the server.
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub(crate) secret: String,
+    pub(crate) token: String,
+    pub(crate) expiration: SystemTime,
+    /// The session's ARN: `assumed-role/...` for a role, the user's ARN for
+    /// GetSessionToken.
+    pub(crate) arn: PrincipalArn,
+    pub(crate) user_id: String,
+    /// The role of an assumed-role session.
+    pub(crate) role: Option<RoleArn>,
+    pub(crate) mfa_at: Option<SystemTime>,
+    pub(crate) source_identity: Option<String>,
+    /// Principal tags: the role's tags overridden by session tags.
+    pub(crate) tags: Vec<(String, String)>,
+    /// Tags that pass on to sessions chained from this one.
+    pub(crate) transitive: Vec<(String, String)>,
+    pub(crate) session_policies: Vec<CompiledPolicy>,
+}
+
+/// The live sessions by access key id. An expired session is dropped when the next
+/// one is issued (its token still tells it expired: see `keys::token_expiry`); when
+/// `capacity` sessions live, the one closest to expiry makes room.
+pub(crate) struct Sessions {
+    by_key: HashMap<String, Session>,
+    by_expiry: BTreeSet<(SystemTime, String)>,
+    capacity: usize,
+}
+
+impl Sessions {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            by_key: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub(crate) fn get(&self, key_id: &str) -> Option<&Session> {
+        self.by_key.get(key_id)
+    }
+
+    pub(crate) fn insert(&mut self, key_id: String, session: Session, now: SystemTime) {
+        while let Some((at, _)) = self.by_expiry.first()
+            && (*at <= now || self.by_key.len() >= self.capacity)
+        {
+            if let Some((_, old)) = self.by_expiry.pop_first() {
+                self.by_key.remove(&old);
+            }
+        }
+        self.by_expiry.insert((session.expiration, key_id.clone()));
+        self.by_key.insert(key_id, session);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_key.len()
+    }
+}
+
+/// The last `capacity` calls, and exact counts of every call since the log was
+/// last cleared.
+pub(crate) struct AuditLog {
+    entries: VecDeque<AuditEntry>,
+    capacity: usize,
+    dropped: u64,
+    /// Calls by action, for the operations the server knows.
+    actions: HashMap<&'static str, u64>,
+    /// Failed calls by error code.
+    errors: HashMap<String, u64>,
+}
+
+impl AuditLog {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            capacity,
+            dropped: 0,
+            actions: HashMap::new(),
+            errors: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, entry: AuditEntry) {
+        if let Some(action) = entry.action.as_deref().and_then(super::ops::known_action) {
+            *self.actions.entry(action).or_default() += 1;
+        }
+        if let Some(code) = &entry.error {
+            *self.errors.entry(code.clone()).or_default() += 1;
+        }
+        if self.entries.len() >= self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        if self.capacity > 0 {
+            self.entries.push_back(entry);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &AuditEntry> {
+        self.entries.iter()
+    }
+
+    pub(crate) fn count_action(&self, action: &str) -> u64 {
+        self.actions.get(action).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn count_error(&self, code: &str) -> u64 {
+        self.errors.get(code).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub(crate) fn clear(&mut self) {
+        *self = Self::new(self.capacity);
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) world: World,
+    pub(crate) sessions: Sessions,
+    pub(crate) faults: Faults,
+    pub(crate) audit: AuditLog,
+    pub(crate) calls: u64,
+    pub(crate) lifetime_override: Option<Duration>,
+    pub(crate) source_ips: HashMap<String, IpAddr>,
+}
+
+impl State {
+    pub(crate) fn new(world: World, limits: &Limits) -> Self {
+        Self {
+            world,
+            sessions: Sessions::new(limits.max_sessions),
+            faults: Faults::default(),
+            audit: AuditLog::new(limits.audit_capacity),
+            calls: 0,
+            lifetime_override: None,
+            source_ips: HashMap::new(),
+        }
+    }
+}
+
+/// What the server's tasks share.
+pub(crate) struct Inner {
+    pub(crate) clock: Clock,
+    pub(crate) limits: Limits,
+    pub(crate) state: Mutex<State>,
+}
+
+impl Inner {
+    /// The state; a panic elsewhere while holding the lock leaves usable data behind.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn session(expiration: SystemTime) -> Session {
+        Session {
+            secret: String::new(),
+            token: String::new(),
+            expiration,
+            arn: "arn:aws:iam::111111111111:user/alice".parse().unwrap(),
+            user_id: String::new(),
+            role: None,
+            mfa_at: None,
+            source_identity: None,
+            tags: Vec::new(),
+            transitive: Vec::new(),
+            session_policies: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn expired_sessions_are_dropped_when_the_next_is_issued() {
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut sessions = Sessions::new(100);
+        for i in 0..50 {
+            sessions.insert(format!("A{i}"), session(t0 + Duration::from_secs(60)), t0);
+        }
+        assert_eq!(sessions.len(), 50);
+        sessions.insert(
+            "B".into(),
+            session(t0 + Duration::from_secs(3600)),
+            t0 + Duration::from_secs(61),
+        );
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions.get("B").is_some());
+    }
+
+    #[test]
+    fn at_capacity_the_session_closest_to_expiry_makes_room() {
+        let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut sessions = Sessions::new(3);
+        for (key, secs) in [("late", 900), ("soon", 100), ("mid", 500), ("new", 700)] {
+            sessions.insert(key.into(), session(t0 + Duration::from_secs(secs)), t0);
+        }
+        assert_eq!(sessions.len(), 3);
+        assert!(sessions.get("soon").is_none());
+        assert!(sessions.get("late").is_some() && sessions.get("new").is_some());
+    }
+
+    #[test]
+    fn the_audit_log_keeps_the_last_entries_and_exact_counts() {
+        let mut log = AuditLog::new(2);
+        for call in 1..=5 {
+            log.push(AuditEntry {
+                call,
+                time: UNIX_EPOCH,
+                request_id: String::new(),
+                action: Some("AssumeRole".into()),
+                caller: None,
+                access_key_id: None,
+                parameters: Vec::new(),
+                decision: None,
+                error: (call % 2 == 0).then(|| "AccessDenied".into()),
+                detail: None,
+            });
+        }
+        assert_eq!(log.entries().map(|e| e.call).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(log.dropped(), 3);
+        assert_eq!(log.count_action("AssumeRole"), 5);
+        assert_eq!(log.count_error("AccessDenied"), 2);
+    }
+}

@@ -1,0 +1,249 @@
+//! The JSON world file: its shape, read strictly (unknown fields, duplicate keys and
+//! a top level that is not an object are errors), then built through the same
+//! calls as a world made in code, each problem prefixed with its place.
+
+use serde::Deserialize;
+use xrole_core::policy::PolicyDocument;
+use xrole_core::{AccountId, PolicyArn, RoleArn};
+
+use super::WorldError;
+use super::entities::{AccessKey, Group, MfaDevice, Role, User};
+use super::store::World;
+
+impl World {
+    /// Loads a JSON world file (see the crate README for its shape).
+    pub fn from_json(json: &str) -> Result<Self, WorldError> {
+        // serde reads a struct from an array too: `[]` would be an empty world.
+        if !json.trim_start().starts_with('{') {
+            return Err(WorldError::one(
+                "world file: the top level must be an object ({\"users\": [...], \"roles\": [...], ...})",
+            ));
+        }
+        let file: WorldFile =
+            serde_json::from_str(json).map_err(|e| WorldError::one(format!("world file: {e}")))?;
+        file.build()
+    }
+}
+
+/// A JSON object's entries in the order written, duplicates kept, so that the
+/// world's rules (not serde's last-wins) decide about a name given twice.
+struct Entries<V>(Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<V> Entries<V> {
+    fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// The JSON world file.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WorldFile {
+    #[serde(default)]
+    managed_policies: Entries<serde_json::Value>,
+    #[serde(default)]
+    groups: Vec<GroupFile>,
+    #[serde(default)]
+    users: Vec<UserFile>,
+    #[serde(default)]
+    roles: Vec<RoleFile>,
+    #[serde(default)]
+    disabled_regions: Entries<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GroupFile {
+    account: String,
+    name: String,
+    #[serde(default)]
+    policies: Entries<serde_json::Value>,
+    #[serde(default)]
+    managed_policies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UserFile {
+    arn: String,
+    #[serde(default)]
+    access_keys: Vec<AccessKey>,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    policies: Entries<serde_json::Value>,
+    #[serde(default)]
+    managed_policies: Vec<String>,
+    #[serde(default)]
+    tags: Entries<String>,
+    #[serde(default)]
+    mfa_devices: Vec<MfaDevice>,
+    permissions_boundary: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RoleFile {
+    arn: String,
+    trust_policy: serde_json::Value,
+    #[serde(default)]
+    policies: Entries<serde_json::Value>,
+    #[serde(default)]
+    managed_policies: Vec<String>,
+    max_session_duration: Option<u32>,
+    #[serde(default)]
+    tags: Entries<String>,
+    permissions_boundary: Option<String>,
+}
+
+fn doc(at: &str, value: &serde_json::Value) -> Result<PolicyDocument, WorldError> {
+    PolicyDocument::from_value(value).map_err(|e| WorldError::one(format!("{at}: {e}")))
+}
+
+fn policy_arn(at: &str, text: &str) -> Result<PolicyArn, WorldError> {
+    PolicyArn::parse(text).map_err(|e| WorldError::one(format!("{at}: {e}")))
+}
+
+impl WorldFile {
+    fn build(self) -> Result<World, WorldError> {
+        let mut world = World::new();
+        let mut problems = Vec::new();
+        let mut collect = |r: Result<(), WorldError>| {
+            if let Err(e) = r {
+                problems.extend(e.problems().iter().cloned());
+            }
+        };
+        for (arn, value) in self.managed_policies.iter() {
+            collect((|| {
+                let at = format!("managedPolicies[{arn:?}]");
+                world.add_managed_policy(policy_arn(&at, arn)?, doc(&at, value)?)?;
+                Ok(())
+            })());
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            collect((|| {
+                let at = format!("groups[{i}]");
+                let account = AccountId::parse(&g.account)
+                    .map_err(|e| WorldError::one(format!("{at}.account: {e}")))?;
+                let mut group = Group::new(account, &g.name);
+                for (name, v) in g.policies.iter() {
+                    group = group.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+                }
+                for arn in &g.managed_policies {
+                    group =
+                        group.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
+                }
+                world
+                    .add_group(group)
+                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                Ok(())
+            })());
+        }
+        for (i, u) in self.users.iter().enumerate() {
+            collect((|| {
+                let at = format!("users[{i}]");
+                let mut user = User::new(&u.arn).map_err(|e| {
+                    WorldError::one(format!("{at}.arn: {}", e.problems().join("; ")))
+                })?;
+                for key in &u.access_keys {
+                    user = user.access_key(key.clone());
+                }
+                for g in &u.groups {
+                    user = user.group(g);
+                }
+                for (name, v) in u.policies.iter() {
+                    user = user.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+                }
+                for arn in &u.managed_policies {
+                    user = user.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
+                }
+                for (k, v) in u.tags.iter() {
+                    user = user.tag(k, v);
+                }
+                for d in &u.mfa_devices {
+                    user = user.mfa_device(d.clone());
+                }
+                if let Some(b) = &u.permissions_boundary {
+                    user = user
+                        .permissions_boundary(policy_arn(&format!("{at}.permissionsBoundary"), b)?);
+                }
+                world
+                    .add_user(user)
+                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                Ok(())
+            })());
+        }
+        for (i, r) in self.roles.iter().enumerate() {
+            collect((|| {
+                let at = format!("roles[{i}]");
+                let arn = RoleArn::parse(&r.arn)
+                    .map_err(|e| WorldError::one(format!("{at}.arn: {e}")))?;
+                let mut role = Role::new(arn, doc(&format!("{at}.trustPolicy"), &r.trust_policy)?);
+                for (name, v) in r.policies.iter() {
+                    role = role.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+                }
+                for arn in &r.managed_policies {
+                    role = role.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
+                }
+                if let Some(max) = r.max_session_duration {
+                    role = role.max_session_duration(max);
+                }
+                for (k, v) in r.tags.iter() {
+                    role = role.tag(k, v);
+                }
+                if let Some(b) = &r.permissions_boundary {
+                    role = role
+                        .permissions_boundary(policy_arn(&format!("{at}.permissionsBoundary"), b)?);
+                }
+                world
+                    .add_role(role)
+                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                Ok(())
+            })());
+        }
+        for (account, regions) in self.disabled_regions.iter() {
+            collect((|| {
+                let id = AccountId::parse(account)
+                    .map_err(|e| WorldError::one(format!("disabledRegions: {e}")))?;
+                for r in regions {
+                    world.disable_region(id, r);
+                }
+                Ok(())
+            })());
+        }
+        if problems.is_empty() {
+            Ok(world)
+        } else {
+            Err(WorldError::many(problems))
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! [`World`]: the entities of every account, indexed for constant-time look-ups, and
+//! the rules that span entities (unique ARNs, names and key ids; managed policies and
+//! groups that exist). Adding is linear in what is added.
+
+use std::collections::{BTreeMap, HashMap};
+
+use xrole_core::policy::{PolicyDocument, PolicyKind};
+use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, RoleSpec};
+
+use super::WorldError;
+use super::entities::{AccessKey, Group, Inline, Role, User};
+use crate::eval::CompiledPolicy;
+
+/// Compiled policies of one entity.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Compiled {
+    pub(crate) identity: Vec<CompiledPolicy>,
+    pub(crate) boundary: Option<CompiledPolicy>,
+}
+
+#[derive(Clone, Debug)]
+struct StoredUser {
+    user: User,
+    compiled: Compiled,
+}
+
+#[derive(Clone, Debug)]
+struct StoredRole {
+    role: Role,
+    trust: CompiledPolicy,
+    compiled: Compiled,
+}
+
+/// Accounts with their users, groups, roles and managed policies.
+///
+/// Each ARN, group name (per account), inline policy name (per entity) and access
+/// key id is unique: adding a second one is an error, so nothing is replaced without
+/// a word. [`replace_user`](Self::replace_user) and
+/// [`replace_role`](Self::replace_role) change an entity on purpose.
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    users: Vec<StoredUser>,
+    user_index: HashMap<PrincipalArn, usize>,
+    groups: Vec<Group>,
+    group_index: HashMap<(AccountId, String), usize>,
+    roles: Vec<StoredRole>,
+    role_index: HashMap<RoleArn, usize>,
+    managed: BTreeMap<String, (PolicyDocument, CompiledPolicy)>,
+    disabled_regions: Vec<(AccountId, String)>,
+    /// Access key id to the index of its user.
+    keys: HashMap<String, usize>,
+}
+
+fn compile(
+    label: String,
+    doc: &PolicyDocument,
+    kind: PolicyKind,
+) -> Result<CompiledPolicy, WorldError> {
+    CompiledPolicy::new(label.clone(), doc, kind)
+        .map_err(|e| WorldError::one(format!("{label}: {e}")))
+}
+
+/// The problems found, or nothing.
+fn checked(problems: Vec<String>) -> Result<(), WorldError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(WorldError::many(problems))
+    }
+}
+
+impl World {
+    /// An empty world.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a managed policy (customer managed, or an AWS managed policy you want to
+    /// model, such as `arn:aws:iam::aws:policy/ReadOnlyAccess`).
+    pub fn add_managed_policy(
+        &mut self,
+        arn: PolicyArn,
+        doc: PolicyDocument,
+    ) -> Result<&mut Self, WorldError> {
+        if self.managed.contains_key(arn.as_str()) {
+            return Err(WorldError::one(format!(
+                "managed policy {arn} is already in the world"
+            )));
+        }
+        let compiled = compile(format!("managed policy {arn}"), &doc, PolicyKind::Identity)?;
+        self.managed.insert(arn.to_string(), (doc, compiled));
+        Ok(self)
+    }
+
+    fn managed_compiled(&self, arn: &PolicyArn, owner: &str) -> Result<CompiledPolicy, WorldError> {
+        self.managed
+            .get(arn.as_str())
+            .map(|(_, c)| c.clone())
+            .ok_or_else(|| {
+                WorldError::one(format!(
+                    "{owner}: managed policy {arn} is not in the world; add it first"
+                ))
+            })
+    }
+
+    fn compile_identity(
+        &self,
+        owner: &str,
+        inline: &Inline,
+        managed: &[PolicyArn],
+    ) -> Result<Vec<CompiledPolicy>, WorldError> {
+        let mut out = Vec::new();
+        for (name, doc) in &inline.docs {
+            out.push(compile(
+                format!("{owner} inline policy {name}"),
+                doc,
+                PolicyKind::Identity,
+            )?);
+        }
+        for arn in managed {
+            out.push(self.managed_compiled(arn, owner)?);
+        }
+        Ok(out)
+    }
+
+    /// Adds a group (before the users that belong to it).
+    pub fn add_group(&mut self, group: Group) -> Result<&mut Self, WorldError> {
+        let owner = format!("group {} of {}", group.name, group.account);
+        let mut problems = Vec::new();
+        group.check(&mut problems);
+        let key = (group.account, group.name.clone());
+        if self.group_index.contains_key(&key) {
+            problems.push(format!("{owner} is already in the world"));
+        }
+        checked(problems)?;
+        self.compile_identity(&owner, &group.inline, &group.managed)?;
+        self.group_index.insert(key, self.groups.len());
+        self.groups.push(group);
+        Ok(self)
+    }
+
+    /// Adds a user. A user without an access key is given one.
+    pub fn add_user(&mut self, user: User) -> Result<&mut Self, WorldError> {
+        if self.user_index.contains_key(&user.arn) {
+            return Err(WorldError::one(format!(
+                "{}: a user with this ARN is already in the world (replace_user changes one)",
+                user.arn
+            )));
+        }
+        self.put_user(user)
+    }
+
+    /// Adds a user, or replaces the one with the same ARN.
+    pub fn replace_user(&mut self, user: User) -> Result<&mut Self, WorldError> {
+        self.put_user(user)
+    }
+
+    fn put_user(&mut self, mut user: User) -> Result<&mut Self, WorldError> {
+        if user.access_keys.is_empty() {
+            user.access_keys.push(AccessKey::generate());
+        }
+        let owner = user.arn.to_string();
+        let mut problems = Vec::new();
+        user.check(&mut problems);
+        let existing = self.user_index.get(&user.arn).copied();
+        for key in &user.access_keys {
+            if let Some(&other) = self.keys.get(&key.id)
+                && Some(other) != existing
+            {
+                problems.push(format!(
+                    "{owner}: access key {} already belongs to {}",
+                    key.id, self.users[other].user.arn
+                ));
+            }
+        }
+        checked(problems)?;
+        let account = user.arn.account();
+        let mut identity = self.compile_identity(&owner, &user.inline, &user.managed)?;
+        for name in &user.groups {
+            let group = account
+                .and_then(|a| self.group_index.get(&(a, name.clone())))
+                .map(|&i| &self.groups[i])
+                .ok_or_else(|| {
+                    WorldError::one(format!(
+                        "{owner}: group {name} is not in the world; add it first"
+                    ))
+                })?;
+            identity.extend(self.compile_identity(
+                &format!("group {name}"),
+                &group.inline,
+                &group.managed,
+            )?);
+        }
+        let boundary = user
+            .boundary
+            .as_ref()
+            .map(|b| self.managed_compiled(b, &owner))
+            .transpose()?;
+        let stored = StoredUser {
+            user,
+            compiled: Compiled { identity, boundary },
+        };
+        let index = match existing {
+            Some(i) => {
+                for key in &self.users[i].user.access_keys {
+                    self.keys.remove(&key.id);
+                }
+                self.users[i] = stored;
+                i
+            }
+            None => {
+                self.user_index
+                    .insert(stored.user.arn.clone(), self.users.len());
+                self.users.push(stored);
+                self.users.len() - 1
+            }
+        };
+        for key in &self.users[index].user.access_keys {
+            self.keys.insert(key.id.clone(), index);
+        }
+        Ok(self)
+    }
+
+    /// Adds a role.
+    pub fn add_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
+        if self.role_index.contains_key(&role.arn) {
+            return Err(WorldError::one(format!(
+                "{}: a role with this ARN is already in the world (replace_role changes one)",
+                role.arn
+            )));
+        }
+        self.put_role(role)
+    }
+
+    /// Adds a role, or replaces the one with the same ARN.
+    pub fn replace_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
+        self.put_role(role)
+    }
+
+    fn put_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
+        let owner = role.arn.to_string();
+        let mut problems = Vec::new();
+        role.check(&mut problems);
+        checked(problems)?;
+        let trust = compile(
+            format!("trust policy of {owner}"),
+            &role.trust,
+            PolicyKind::Trust,
+        )?;
+        let identity = self.compile_identity(&owner, &role.inline, &role.managed)?;
+        let boundary = role
+            .boundary
+            .as_ref()
+            .map(|b| self.managed_compiled(b, &owner))
+            .transpose()?;
+        let stored = StoredRole {
+            trust,
+            compiled: Compiled { identity, boundary },
+            role,
+        };
+        match self.role_index.get(&stored.role.arn) {
+            Some(&i) => self.roles[i] = stored,
+            None => {
+                self.role_index
+                    .insert(stored.role.arn.clone(), self.roles.len());
+                self.roles.push(stored);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Creates the role a [`RoleSpec`] declares: its generated trust policy and
+    /// permission policy, and its maximum session duration raised to the declared
+    /// duration. The caller policy is attached to every trusted user or role already
+    /// in the world (an account root delegates to its account: attach it yourself
+    /// with [`attach_caller_policy`](Self::attach_caller_policy)).
+    pub fn add_role_from_spec(&mut self, spec: &RoleSpec) -> Result<&mut Self, WorldError> {
+        let trust = spec
+            .trust_policy()
+            .map_err(|e| WorldError::one(e.to_string()))?;
+        let mut role = Role::new(spec.role.clone(), trust);
+        if let Ok(permissions) = spec.permission_policy() {
+            role = role.policy("xrole-permissions", permissions);
+        }
+        if let Some(d) = spec.duration {
+            role = role.max_session_duration(d.as_secs().max(3600));
+        }
+        self.add_role(role)?;
+        for principal in spec.trusted.iter() {
+            if matches!(principal.kind(), PrincipalKind::User | PrincipalKind::Role)
+                && self.has_principal(principal)
+            {
+                self.attach_caller_policy(principal, spec)?;
+            }
+        }
+        Ok(self)
+    }
+
+    fn has_principal(&self, principal: &PrincipalArn) -> bool {
+        self.user_index.contains_key(principal)
+            || principal
+                .to_role_arn()
+                .is_some_and(|r| self.role_index.contains_key(&r))
+    }
+
+    /// Attaches `spec`'s caller policy (`sts:AssumeRole` on its role) to a user or
+    /// role of the world, as an inline policy named `xrole-assume-ACCOUNT-ROLENAME`
+    /// (one per role: a fleet's roles share a name across accounts), replacing an
+    /// earlier one of that name.
+    pub fn attach_caller_policy(
+        &mut self,
+        principal: &PrincipalArn,
+        spec: &RoleSpec,
+    ) -> Result<&mut Self, WorldError> {
+        let name = format!("xrole-assume-{}-{}", spec.role.account(), spec.role.name());
+        let doc = spec.caller_policy();
+        if let Some(user) = self.user(principal) {
+            let mut user = user.clone();
+            user.inline.docs.retain(|(n, _)| *n != name);
+            return self.replace_user(user.policy(&name, doc));
+        }
+        if let Some(role_arn) = principal.to_role_arn()
+            && let Some(role) = self.role(&role_arn)
+        {
+            let mut role = role.clone();
+            role.inline.docs.retain(|(n, _)| *n != name);
+            return self.replace_role(role.policy(&name, doc));
+        }
+        Err(WorldError::one(format!(
+            "{principal} is neither a user nor a role of the world"
+        )))
+    }
+
+    /// Makes STS refuse requests signed for `region` by principals of `account`.
+    pub fn disable_region(&mut self, account: AccountId, region: &str) -> &mut Self {
+        if !self.region_disabled(account, region) {
+            self.disabled_regions.push((account, region.to_owned()));
+        }
+        self
+    }
+
+    /// The user with this ARN.
+    pub fn user(&self, arn: &PrincipalArn) -> Option<&User> {
+        self.user_index.get(arn).map(|&i| &self.users[i].user)
+    }
+
+    /// The role with this ARN.
+    pub fn role(&self, arn: &RoleArn) -> Option<&Role> {
+        self.role_index.get(arn).map(|&i| &self.roles[i].role)
+    }
+
+    /// Every user.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.iter().map(|u| &u.user)
+    }
+
+    /// Every role.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.roles.iter().map(|r| &r.role)
+    }
+
+    pub(crate) fn user_by_key(&self, key_id: &str) -> Option<(&User, &Compiled)> {
+        self.keys
+            .get(key_id)
+            .map(|&i| (&self.users[i].user, &self.users[i].compiled))
+    }
+
+    pub(crate) fn user_compiled(&self, arn: &PrincipalArn) -> Option<(&User, &Compiled)> {
+        self.user_index
+            .get(arn)
+            .map(|&i| (&self.users[i].user, &self.users[i].compiled))
+    }
+
+    pub(crate) fn role_compiled(
+        &self,
+        arn: &RoleArn,
+    ) -> Option<(&Role, &CompiledPolicy, &Compiled)> {
+        self.role_index.get(arn).map(|&i| {
+            let r = &self.roles[i];
+            (&r.role, &r.trust, &r.compiled)
+        })
+    }
+
+    pub(crate) fn managed(&self, arn: &str) -> Option<&CompiledPolicy> {
+        self.managed.get(arn).map(|(_, c)| c)
+    }
+
+    pub(crate) fn region_disabled(&self, account: AccountId, region: &str) -> bool {
+        self.disabled_regions
+            .iter()
+            .any(|(a, r)| *a == account && r == region)
+    }
+}
