@@ -90,3 +90,118 @@ fn bad_arguments_and_worlds_are_refused() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Starts the server through `sh` (for `ulimit`) and returns it with its URL.
+fn start_with_shell(prefix: &str) -> (Server, String) {
+    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/quickstart.json");
+    let mut server = Server(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("{prefix} exec \"$0\" --world \"$1\" --port 0"))
+            .arg(env!("CARGO_BIN_EXE_xrole-sts"))
+            .arg(world)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("xrole-sts listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    (server, url)
+}
+
+#[test]
+fn sigterm_stops_the_server_with_its_closing_line() {
+    let (mut server, _url) = start_with_shell("");
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    let exit = server.0.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("xrole-sts: stopped by SIGTERM (0 calls)"),
+        "{stderr}"
+    );
+}
+
+/// CPU time (user + system) of a process, in clock ticks (1/100 s on Linux).
+#[cfg(target_os = "linux")]
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; utime and stime are the 14th
+    // and 15th of the whole line.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// With its file descriptors exhausted, the server waits instead of spinning on
+/// accept errors, and serves again once descriptors are free.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_it_neither_spins_nor_stays_down() {
+    let (server, url) = start_with_shell("ulimit -n 48 &&");
+    let addr = url.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..120 {
+        match std::net::TcpStream::connect(&addr) {
+            Ok(s) => held.push(s),
+            Err(_) => break,
+        }
+    }
+    assert!(
+        held.len() > 48,
+        "more connections than descriptors: {}",
+        held.len()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = server.0.id();
+    let before = cpu_ticks(pid);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let spent = cpu_ticks(pid) - before;
+    println!("cpu ticks in 2 s while out of descriptors: {spent}");
+    assert!(
+        spent < 50,
+        "the accept loop spun: {spent} ticks of CPU in 2 s (a spinning loop takes about 200)"
+    );
+    drop(held);
+    let credentials = aws_credential_types::Credentials::new(
+        "AKIAXROLEQUICKSTART1",
+        "xrole-quickstart-secret-not-a-real-key-00",
+        None,
+        None,
+        "world file",
+    );
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .load()
+        .await;
+    let identity = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        aws_sdk_sts::Client::new(&config)
+            .get_caller_identity()
+            .send(),
+    )
+    .await
+    .expect("served again within 20 s")
+    .unwrap();
+    assert_eq!(
+        identity.arn(),
+        Some("arn:aws:iam::111111111111:user/crossAccountUser")
+    );
+}

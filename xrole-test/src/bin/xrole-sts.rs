@@ -1,6 +1,7 @@
 //! `xrole-sts --world world.json [--port N] [--region R]`: the embedded STS as a
 //! standalone server on 127.0.0.1, for the AWS CLI, boto3 or any SDK.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use xrole_test::sts::{EmbeddedSts, World};
@@ -8,7 +9,8 @@ use xrole_test::sts::{EmbeddedSts, World};
 const USAGE: &str = "usage: xrole-sts --world FILE [--port N] [--region REGION]
 
 Serves STS (AssumeRole, GetCallerIdentity, GetSessionToken) on 127.0.0.1 for the
-accounts, users and roles of a JSON world file, until interrupted.";
+accounts, users and roles of a JSON world file, until SIGINT (Ctrl-C) or SIGTERM;
+then prints the number of calls served.";
 
 struct Args {
     world: String,
@@ -42,6 +44,22 @@ fn parse_args() -> Result<Option<Args>, String> {
         port,
         region,
     }))
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, the two ways a server is asked to stop.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT"),
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+    }
 }
 
 fn main() -> ExitCode {
@@ -93,21 +111,28 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        println!("xrole-sts listening on {}", sts.url());
-        println!(
-            "  export AWS_ENDPOINT_URL_STS={} AWS_REGION={}",
+        // Whoever started the server may stop reading its output: a closed stdout
+        // must not stop the server, so write errors are ignored.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "xrole-sts listening on {}", sts.url());
+        let _ = writeln!(
+            out,
+            "  export AWS_ENDPOINT_URL_STS={} AWS_REGION={} AWS_DEFAULT_REGION={}",
             sts.url(),
+            args.region,
             args.region
         );
         for user in sts.update_world(|w| w.users().map(|u| u.arn().to_string()).collect::<Vec<_>>())
         {
             if let Ok(c) = sts.credentials_for(&user) {
-                println!("  {user}: access key {}", c.access_key_id());
+                let _ = writeln!(out, "  {user}: access key {}", c.access_key_id());
             }
         }
-        match tokio::signal::ctrl_c().await {
-            Ok(()) => {
-                eprintln!("xrole-sts: stopped ({} calls)", sts.calls());
+        let _ = out.flush();
+        drop(out);
+        match stop_signal().await {
+            Ok(signal) => {
+                eprintln!("xrole-sts: stopped by {signal} ({} calls)", sts.calls());
                 ExitCode::SUCCESS
             }
             Err(e) => {
