@@ -328,7 +328,7 @@ const CHAIN_C: &str = "arn:aws:iam::333333333333:role/Audit";
 /// A -> B -> C: B (12 h sessions) may assume C (1 h, chained).
 fn chain_world() -> World {
     let mut w = world();
-    w.add_role(
+    w.replace_role(
         Role::new(CHAIN_B.parse().unwrap(), trust("111111111111", ""))
             .policy("chain", allow_assume(CHAIN_C))
             .max_session_duration(43_200),
