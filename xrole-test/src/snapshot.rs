@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use xrole_core::PrincipalKind;
 use xrole_core::RoleSpec;
 
 use crate::lint::{LintConfig, lint_spec};
@@ -46,11 +47,22 @@ pub fn render_role_policies(spec: &RoleSpec) -> String {
             .map(|d| d.to_canonical_json())
             .map_err(|e| e.message().to_owned()),
     );
-    let callers: Vec<String> = spec.trusted.iter().map(ToString::to_string).collect();
+    // An identity policy goes on a user or a role: for a trusted account, on those
+    // of its users or roles that assume the role, never on the account itself.
+    let callers: Vec<String> = spec
+        .trusted
+        .iter()
+        .map(|p| match (p.kind(), p.account()) {
+            (PrincipalKind::AccountRoot | PrincipalKind::Account, Some(account)) => {
+                format!("the users or roles of account {account} that assume it")
+            }
+            _ => p.to_string(),
+        })
+        .collect();
     let attach = if callers.is_empty() {
         "the caller".to_owned()
     } else {
-        callers.join(", ")
+        callers.join("; ")
     };
     section(
         &mut out,

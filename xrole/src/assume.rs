@@ -513,6 +513,7 @@ impl Params {
                     message,
                     external_id: r.spec.external_id.clone(),
                     mfa: self.mfa.is_some() || r.mfa.is_some(),
+                    declared_trust: r.spec.trusted.to_vec(),
                 }))
             }
             code => Error::Sts {

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
-use xrole_core::{ExternalId, PrincipalArn, RoleArn, RoleSpec, SessionDuration};
+use xrole_core::{
+    AccountId, ExternalId, PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration,
+};
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +169,7 @@ pub(crate) fn format_time(t: SystemTime) -> String {
 
 /// STS's `AccessDenied` for an AssumeRole, with both sides that can cause it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AccessDenied {
     /// The role.
     pub role: RoleArn,
@@ -180,9 +183,34 @@ pub struct AccessDenied {
     pub external_id: Option<ExternalId>,
     /// Whether an MFA code or MFA session was used.
     pub mfa: bool,
+    /// The principals the role's declaration says its trust policy admits (empty
+    /// when it says none).
+    pub declared_trust: Vec<PrincipalArn>,
 }
 
 impl AccessDenied {
+    /// The caller's account, when the role's declaration names principals and none of
+    /// them is the caller, its role or its account: then the account is not trusted,
+    /// whatever ExternalId or MFA the caller sends.
+    pub fn untrusted_account(&self) -> Option<AccountId> {
+        let caller = self.caller.as_ref()?;
+        let account = caller.account()?;
+        if self.declared_trust.is_empty() {
+            return None;
+        }
+        let trusted = self.declared_trust.iter().any(|p| {
+            p == caller
+                || (matches!(p.kind(), PrincipalKind::AccountRoot | PrincipalKind::Account)
+                    && p.account() == Some(account))
+                // A session is trusted through its role (its ARN has no path).
+                || (caller.kind() == PrincipalKind::AssumedRole
+                    && p.kind() == PrincipalKind::Role
+                    && p.account() == Some(account)
+                    && p.name() == caller.name())
+        });
+        (!trusted).then_some(account)
+    }
+
     /// The trust policy (for the role, in its account) and the caller's identity
     /// policy (in the caller's account) that would allow this call.
     pub fn fixing_policies(&self) -> Option<(PolicyDocument, PolicyDocument)> {
@@ -234,6 +262,19 @@ impl fmt::Display for AccessDenied {
                 "  The MFA code was refused: it must be the current code of the device the serial names (each code is accepted once), and that device must belong to the calling user."
             );
         }
+        if let Some(account) = self.untrusted_account() {
+            let declared: Vec<String> = self
+                .declared_trust
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            writeln!(
+                f,
+                "  Account {account} is not trusted: the role's declaration trusts {}, and {who} is none of them nor of their accounts. No ExternalId or MFA code can change that; the role's owner must add {who} or account {account} to the trust policy of {}.",
+                declared.join(", "),
+                self.role
+            )?;
+        }
         writeln!(f, "  Either side can refuse:")?;
         let mut conditions = Vec::new();
         if self.external_id.is_some() {
@@ -248,30 +289,31 @@ impl fmt::Display for AccessDenied {
         } else {
             conditions.push("if it demands aws:MultiFactorAuthPresent, no MFA was used");
         }
-        writeln!(
-            f,
-            "  - account {} (trusting): the trust policy of {} must allow {who} (or its account) to {} ({})",
-            self.role.account(),
-            self.role,
-            self.action,
-            conditions.join("; ")
-        )?;
         let caller_account = self
             .caller
             .as_ref()
             .and_then(|c| c.account())
             .map_or_else(|| "of the caller".to_owned(), |a| a.to_string());
+        writeln!(
+            f,
+            "  - account {} (trusting): the trust policy of {} must allow {who} (or its account) to {} ({}); a principal whose account it does not trust is refused whatever it sends",
+            self.role.account(),
+            self.role,
+            self.action,
+            conditions.join("; ")
+        )?;
         write!(
             f,
             "  - account {caller_account} (trusted): an identity policy of {who} must allow {} on {}",
             self.action, self.role
         )?;
-        // Why the ExternalId exists, when it is the likely cause: the fix is to send
-        // the id the role's owner was given, never to drop the condition.
-        if self.external_id.is_some() {
+        // Why the ExternalId exists, when it may be the cause: the fix is to send the
+        // id the role's owner was given, never to drop the condition. It is the cause
+        // only once the caller's account is trusted, which STS does not tell.
+        if self.external_id.is_some() && self.untrusted_account().is_none() {
             write!(
                 f,
-                "\n  A wrong ExternalId is refused on purpose: a third party gives each customer its own id and sends it with every AssumeRole, so that no other customer can make it act on this role (the confused deputy problem). Send the id agreed with the role's owner; do not remove the condition."
+                "\n  If the trust policy does trust account {caller_account}, the ExternalId is the likely cause. A wrong ExternalId is refused on purpose: a third party gives each customer its own id and sends it with every AssumeRole, so that no other customer can make it act on this role (the confused deputy problem). Send the id agreed with the role's owner; do not remove the condition. If it does not trust that account, the ExternalId cannot help: the role's owner must add the account to the trust policy."
             )?;
         }
         if self.caller.is_some() {

@@ -773,3 +773,66 @@ async fn the_sts_endpoint_override_stays_with_sts() {
         "clients of the session keep the base's endpoints"
     );
 }
+
+/// An account the role does not trust is told so, not to fix its ExternalId.
+#[tokio::test]
+async fn access_denied_names_an_untrusted_account() {
+    let vendor_role = "arn:aws:iam::222222222222:role/VendorRole";
+    let spec = RoleSpec::builder(vendor_role.parse().unwrap())
+        .trust("arn:aws:iam::111111111111:root".parse().unwrap())
+        .external_id("agreed-external-id".parse().unwrap())
+        .build()
+        .unwrap();
+    let outsider = "arn:aws:iam::333333333333:user/outsider";
+    let mut w = world();
+    w.add_role_from_spec(&spec)
+        .unwrap()
+        .add_user(
+            User::new(outsider)
+                .unwrap()
+                .policy("assume", allow_assume(vendor_role)),
+        )
+        .unwrap();
+    let sts = EmbeddedSts::builder(w)
+        .clock(Clock::manual(start_time()))
+        .start()
+        .await
+        .unwrap();
+    let base = sts.sdk_config_for(outsider).await.unwrap();
+    let err = AssumeRole::from_spec(&spec)
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    let Error::AccessDenied(denied) = err.root() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        denied.untrusted_account(),
+        Some("333333333333".parse().unwrap())
+    );
+    let text = denied.to_string();
+    assert!(text.contains("Account 333333333333 is not trusted: the role's declaration trusts arn:aws:iam::111111111111:root"), "{text}");
+    assert!(
+        !text.contains("the ExternalId is the likely cause"),
+        "{text}"
+    );
+
+    // A trusted account with a wrong ExternalId still hears about the ExternalId.
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let err = AssumeRole::from_spec(&spec)
+        .external_id("wrong-external-id".parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    let Error::AccessDenied(denied) = err.root() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(denied.untrusted_account(), None);
+    assert!(
+        denied
+            .to_string()
+            .contains("the ExternalId is the likely cause")
+    );
+}
