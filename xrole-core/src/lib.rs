@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 mod arn;
+#[cfg(feature = "test-cases")]
+#[doc(hidden)]
+pub mod cases;
 mod console;
 mod error;
 mod generate;

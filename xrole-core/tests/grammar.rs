@@ -2,10 +2,8 @@
 //! trips, and parsers that never panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-mod cases;
-
-use cases::{CASES, Kind};
 use proptest::prelude::*;
+use xrole_core::cases::{self, CASES, Kind};
 use xrole_core::*;
 
 #[test]

@@ -495,9 +495,9 @@ mod tests {
 mod case_table {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use crate::cases::{CASES, Kind};
     use proc_macro2::TokenStream;
     use quote::quote;
+    use xrole_core::cases::{CASES, Kind};
 
     /// The attribute arguments that put `input` where `kind` goes.
     fn attr(kind: Kind, input: &str) -> Option<TokenStream> {

@@ -9,12 +9,12 @@
 mod args;
 mod expand;
 
-/// The grammar's case table, shared with xrole-core's tests.
-#[cfg(test)]
-#[path = "../../xrole-core/tests/cases/mod.rs"]
-mod cases;
-
 use proc_macro::TokenStream;
+
+/// This crate's README, its example compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadme;
 
 /// Declares the role a struct of SDK clients, or an async function, works with.
 ///
@@ -26,6 +26,93 @@ use proc_macro::TokenStream;
 /// parameters marked `#[role]` (SDK clients or `AssumedRole`) are supplied from the
 /// process-wide registry and removed from the signature; `NAME_ROLE_SPEC` (when every
 /// value is a literal) and `name_role_spec()` are generated beside it.
+///
+/// Sessions are loaded lazily: the first STS call happens at the first request of
+/// a client, so `connect()` succeeds for a role that will be refused, and the
+/// refusal arrives with that first request.
+///
+/// # Keys
+///
+/// A *value* is a string literal, checked at compile time with the rules STS
+/// applies, or `env("VARIABLE")`, read and checked by `role_spec()` at run time.
+/// Every error is reported at once, on the literal that causes it.
+///
+/// | key | value | meaning |
+/// |---|---|---|
+/// | `arn` | value (required) | the role, `arn:aws:iam::ACCOUNT:role/PATH/NAME` |
+/// | `session_name` | value | `RoleSessionName`, 2 to 64 of `[\w+=,.@-]` (default: from the program's name) |
+/// | `external_id` | value | `ExternalId`, 2 to 1224 of `[\w+=,.@:/-]`; the trust policy then demands it |
+/// | `duration` | `"1h"`, `"15m"`, `"1h30m"`, seconds (`3600` or `"3600"`), or `env(...)` | `DurationSeconds`, 900 to 43200; one hour at most with `chained` |
+/// | `region` | value | the region of the STS endpoint and of the clients |
+/// | `mfa_serial` | value | the MFA device (serial or ARN); the trust policy then requires MFA |
+/// | `tags(Key = value, ...)` | identifiers as keys | session tags: at most 50, keys unique regardless of case |
+/// | `transitive_tags(value, ...)` | keys among `tags` | tags passed on to sessions chained from this one |
+/// | `source_identity` | value | `SourceIdentity`, 2 to 64 of `[\w+=,.@-]` |
+/// | `session_policy` | value | an inline session policy, a JSON document of at most 2048 characters |
+/// | `trusted = [value, ...]` | principal ARNs or account ids | who the generated trust policy admits |
+/// | `allow(actions = [...], resources = [...])` | repeatable | one statement of the generated permission policy |
+/// | `chained = true` | boolean | the role is assumed with another role's credentials |
+/// | `crate = "path"` | a path | where `xrole` is, when renamed (default `::xrole`) |
+///
+/// An unknown key is an error that suggests the nearest one; a key given twice is
+/// an error.
+///
+/// # What it expands to
+///
+/// ```
+/// # mod hidden {
+/// #[xrole::assume_role(
+///     arn = "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
+///     external_id = env("VENDOR_EXTERNAL_ID"),
+///     trusted = ["arn:aws:iam::111111111111:root"],
+///     allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
+/// )]
+/// pub struct Reader {
+///     pub sts: aws_sdk_sts::Client,
+///     pub role: xrole::AssumedRole,
+/// }
+/// # }
+/// ```
+///
+/// is, written by hand with public calls:
+///
+/// ```
+/// use xrole::{AssumeRole, AssumedRole, Error, Permission, RoleSpec};
+///
+/// pub struct Reader {
+///     pub sts: aws_sdk_sts::Client,
+///     pub role: AssumedRole,
+/// }
+///
+/// impl Reader {
+///     pub fn role_spec() -> Result<RoleSpec, Error> {
+///         let external_id = std::env::var("VENDOR_EXTERNAL_ID").map_err(|e| Error::Env {
+///             variable: "VENDOR_EXTERNAL_ID".into(),
+///             key: "external_id",
+///             message: e.to_string(),
+///         })?;
+///         Ok(RoleSpec::builder("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly".parse()?)
+///             .external_id(external_id.parse()?)
+///             .trust("arn:aws:iam::111111111111:root".parse()?)
+///             .permission(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
+///             .build()
+///             .map_err(|e| Error::Invalid(e.errors()[0].clone()))?)
+///     }
+///
+///     pub async fn connect_with(base: &aws_types::SdkConfig) -> Result<Self, Error> {
+///         let role = AssumeRole::from_spec(&Self::role_spec()?).shared(base).await?;
+///         Ok(Self::from_role(&role))
+///     }
+///
+///     pub fn from_role(role: &AssumedRole) -> Self {
+///         Self { sts: aws_sdk_sts::Client::new(role.sdk_config()), role: role.clone() }
+///     }
+/// }
+/// ```
+///
+/// `connect()` is `connect_with` on the process's base configuration
+/// (`xrole::set_base_config`, else aws-config's defaults loaded once). With only
+/// literals, `ROLE_SPEC` is the same `RoleSpec` as a `const`.
 #[proc_macro_attribute]
 pub fn assume_role(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::assume_role(attr.into(), item.into()).into()

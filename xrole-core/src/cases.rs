@@ -1,9 +1,10 @@
-//! One table of valid and invalid values per grammar type.
+//! One table of valid and invalid values per grammar type: test data, not a public
+//! API (compiled only with the `test-cases` feature).
 //!
-//! The table is data, not tests: `grammar.rs` runs it against the run-time parsers
-//! and the `const` constructors, and the attribute's tests include this file (with
-//! `#[path]`) to check that its compile-time errors say the same.
-#![allow(dead_code, unreachable_pub)]
+//! `tests/grammar.rs` runs it against the run-time parsers and the `const`
+//! constructors, and the attribute's tests (in `xrole-macros`) check that its
+//! compile-time errors say the same.
+#![allow(missing_docs, unreachable_pub)]
 
 /// Which grammar type a case is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -469,7 +470,7 @@ pub const CASES: &[Case] = &[
 
 /// Runs the run-time parser for `kind`: `Ok(display)` or `Err(message)`.
 pub fn parse(kind: Kind, input: &str) -> Result<String, String> {
-    use xrole_core as x;
+    use crate as x;
     fn show<T: std::fmt::Display>(r: Result<T, x::Error>) -> Result<String, String> {
         r.map(|v| v.to_string()).map_err(|e| e.to_string())
     }
