@@ -9,7 +9,7 @@
 //! ```sh
 //! cargo run --example fleet_audit                                 # embedded STS, 50 + 1 accounts
 //! XROLE_FLEET_ACCOUNTS=111122223333,444455556666 XROLE_FLEET_ROLE=OrganizationAuditRole \
-//!   cargo run --example fleet_audit -- --aws
+//!   cargo run --features remote --example fleet_audit -- --aws
 //! ```
 
 use std::time::Instant;

@@ -17,7 +17,7 @@
 //!
 //! ```sh
 //! cargo run --example profile_chain                              # embedded STS
-//! XROLE_PROFILE=my-role-profile cargo run --example profile_chain -- --aws   # your ~/.aws/config
+//! XROLE_PROFILE=my-role-profile cargo run --features remote --example profile_chain -- --aws   # your ~/.aws/config
 //! ```
 
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};

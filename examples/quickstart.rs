@@ -8,14 +8,18 @@
 //!
 //! ```sh
 //! cargo run --example quickstart                                   # embedded STS
-//! cargo run --example quickstart -- --moto http://127.0.0.1:5000   # moto: also lists S3 buckets
-//! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME cargo run --example quickstart -- --aws
+//! cargo run --features remote --example quickstart -- --moto http://127.0.0.1:5000   # moto: also lists S3 buckets
+//! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME cargo run --features remote --example quickstart -- --aws
 //! ```
 
-use xrole::{AssumeRole, AssumedRole, assume_role};
+use xrole::{AssumeRole, AssumedRole, RoleSpec, assume_role};
 use xrole_core::{AccountId, SwitchRoleLink};
-use xrole_examples::moto::Bucket;
-use xrole_examples::{BoxError, Lab, Target, check, print_policy, s3_error_code, section};
+use xrole_examples::Bucket;
+#[cfg(feature = "remote")]
+use xrole_examples::check;
+#[cfg(feature = "remote")]
+use xrole_examples::s3_error_code;
+use xrole_examples::{BoxError, Lab, Target, print_policy, section};
 use xrole_test::sts::{User, World};
 
 /// The role and the clients the program works with, declared once: the attribute
@@ -109,49 +113,74 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let link = SwitchRoleLink::new(&spec.role).to_string();
     println!("switch role: {link}");
 
-    let buckets = if *lab.target() == Target::Embedded {
-        println!("\n(S3 calls need moto or AWS: run with --moto URL or --aws)");
-        None
-    } else {
-        section("S3 with the role's credentials");
-        let listed = lab.s3(&role).list_buckets().send().await?;
-        let names: Vec<String> = listed
-            .buckets()
-            .iter()
-            .filter_map(|b| b.name().map(str::to_owned))
-            .collect();
-        println!(
-            "buckets of account {}: {}",
-            spec.role.account(),
-            names.join(", ")
-        );
-        if let Target::Moto(_) = lab.target() {
-            // The role lists its own account's buckets; the user, whose only
-            // permission is sts:AssumeRole, lists none.
-            check(
-                names.iter().any(|n| n == "quickstart-account-b")
-                    && !names.iter().any(|n| n == "quickstart-account-a"),
-                format!("the role lists account B's buckets only, found {names:?}"),
-            )?;
-            let own = lab.s3_from(&base).list_buckets().send().await;
-            let code = own.as_ref().err().map(s3_error_code);
-            println!(
-                "crossAccountUser itself: {}",
-                code.as_deref().unwrap_or("allowed")
-            );
-            check(
-                code.as_deref() == Some("AccessDenied"),
-                "crossAccountUser may not list buckets itself",
-            )?;
-        }
-        Some(names)
-    };
+    let buckets = list_buckets(&lab, &role, &base, &spec).await?;
     Ok(Report {
         before,
         after,
         link,
         buckets,
     })
+}
+
+/// The buckets the role lists (moto and AWS; the embedded STS has no S3), checked
+/// on moto against what the role and the user may list.
+#[cfg(feature = "remote")]
+async fn list_buckets(
+    lab: &Lab,
+    role: &AssumedRole,
+    base: &aws_types::SdkConfig,
+    spec: &RoleSpec,
+) -> Result<Option<Vec<String>>, BoxError> {
+    if *lab.target() == Target::Embedded {
+        println!("\n(S3 calls need moto or AWS: run with --moto URL or --aws)");
+        return Ok(None);
+    }
+    section("S3 with the role's credentials");
+    let listed = lab.s3(role).list_buckets().send().await?;
+    let names: Vec<String> = listed
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_owned))
+        .collect();
+    println!(
+        "buckets of account {}: {}",
+        spec.role.account(),
+        names.join(", ")
+    );
+    if let Target::Moto(_) = lab.target() {
+        // The role lists its own account's buckets; the user, whose only
+        // permission is sts:AssumeRole, lists none.
+        check(
+            names.iter().any(|n| n == "quickstart-account-b")
+                && !names.iter().any(|n| n == "quickstart-account-a"),
+            format!("the role lists account B's buckets only, found {names:?}"),
+        )?;
+        let own = lab.s3_from(base).list_buckets().send().await;
+        let code = own.as_ref().err().map(s3_error_code);
+        println!(
+            "crossAccountUser itself: {}",
+            code.as_deref().unwrap_or("allowed")
+        );
+        check(
+            code.as_deref() == Some("AccessDenied"),
+            "crossAccountUser may not list buckets itself",
+        )?;
+    }
+    Ok(Some(names))
+}
+
+/// Without the `remote` feature there is no S3 client: only the embedded STS runs.
+#[cfg(not(feature = "remote"))]
+async fn list_buckets(
+    _lab: &Lab,
+    _role: &AssumedRole,
+    _base: &aws_types::SdkConfig,
+    _spec: &RoleSpec,
+) -> Result<Option<Vec<String>>, BoxError> {
+    println!(
+        "\n(S3 calls need moto or AWS: build with --features remote, run with --moto URL or --aws)"
+    );
+    Ok(None)
 }
 
 #[tokio::main]

@@ -9,7 +9,7 @@
 //! ```sh
 //! cargo run --example same_account_mfa                          # embedded STS, device code 123456
 //! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME XROLE_MFA_SERIAL=arn:aws:iam::ACCOUNT:mfa/NAME \
-//!   cargo run --example same_account_mfa -- --aws               # asks for the code on stdin
+//!   cargo run --features remote --example same_account_mfa -- --aws               # asks for the code on stdin
 //! ```
 
 use xrole::{AssumeRole, AssumedRole, MfaSerial, TokenCode, assume_role};

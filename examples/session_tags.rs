@@ -11,7 +11,7 @@
 //!
 //! ```sh
 //! cargo run --example session_tags                               # embedded STS, audit log printed
-//! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME cargo run --example session_tags -- --aws   # see CloudTrail
+//! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME cargo run --features remote --example session_tags -- --aws   # see CloudTrail
 //! ```
 
 use xrole::{AssumeRole, AssumedRole, assume_role};

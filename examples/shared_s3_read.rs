@@ -13,11 +13,14 @@
 //! ```
 //! (on AWS the buckets are this example's: `my-shared-bucket` must be yours.)
 
+#[cfg(feature = "remote")]
 use aws_sdk_s3::primitives::ByteStream;
 use xrole::{AssumeRole, AssumedRole, assume_role};
 use xrole_core::{AccountId, PrincipalArn, RoleSpec, policy::PolicyKind};
-use xrole_examples::moto::Bucket;
-use xrole_examples::{BoxError, Lab, Target, check, s3_error_code, section};
+use xrole_examples::Bucket;
+#[cfg(feature = "remote")]
+use xrole_examples::s3_error_code;
+use xrole_examples::{BoxError, Lab, Target, check, section};
 use xrole_test::eval::{Caller, CompiledPolicy, PolicySet, Request, evaluate};
 use xrole_test::sts::{User, World};
 
@@ -29,7 +32,6 @@ use xrole_test::sts::{User, World};
     allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
 )]
 struct SharedBucket {
-    s3: aws_sdk_s3::Client,
     role: AssumedRole,
 }
 
@@ -131,6 +133,7 @@ impl Attempt {
     }
 
     /// Makes the call; `Ok(detail)` when S3 allowed it, `Err(code)` when it refused.
+    #[cfg(feature = "remote")]
     async fn call(&self, s3: &aws_sdk_s3::Client) -> Result<String, String> {
         let key = self.key.unwrap_or_default();
         match self.action {
@@ -195,45 +198,15 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
 
     let spec = lab.role_spec(&SharedBucket::ROLE_SPEC)?;
     let role = AssumeRole::from_spec(&spec).build(&base).await?;
-    let me = role.caller_identity().await?;
+    let shared = SharedBucket::from_role(&role);
+    let me = shared.role.caller_identity().await?;
     println!("assumed: {}", me.arn);
 
     let outcomes = if *lab.target() == Target::Embedded {
         section("Decisions of the permission policies (evaluator; the embedded STS has no S3)");
         evaluated(&spec, &me.arn)?
     } else {
-        section("Real S3 calls");
-        let shared = SharedBucket::from_role(&role);
-        let shared_s3 = match lab.target() {
-            // moto's buckets have no DNS names: path-style addressing.
-            Target::Moto(_) => lab.s3(&shared.role),
-            _ => shared.s3,
-        };
-        let user_s3 = lab.s3_from(&base);
-        let mut outcomes = Vec::new();
-        for attempt in ATTEMPTS {
-            let client = match attempt.who {
-                Who::Role => &shared_s3,
-                Who::User => &user_s3,
-            };
-            let result = attempt.call(client).await;
-            let shown = match &result {
-                Ok(detail) => format!("allowed ({detail})"),
-                Err(code) => format!("refused: {code}"),
-            };
-            println!("{}  {shown}", attempt.describe());
-            if let Err(code) = &result {
-                check(
-                    code == "AccessDenied" || attempt.allowed,
-                    format!(
-                        "{} failed with {code}, not AccessDenied",
-                        attempt.describe()
-                    ),
-                )?;
-            }
-            outcomes.push((attempt.describe(), result.is_ok()));
-        }
-        outcomes
+        real_calls(&lab, &shared, &base).await?
     };
     for ((described, allowed), attempt) in outcomes.iter().zip(ATTEMPTS) {
         check(
@@ -246,6 +219,55 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
     }
     println!("\nevery attempt went as the permission policy says");
     Ok(outcomes)
+}
+
+/// The attempts as real S3 calls on moto or AWS, on the role's and the user's own
+/// typed S3 clients.
+#[cfg(feature = "remote")]
+async fn real_calls(
+    lab: &Lab,
+    shared: &SharedBucket,
+    base: &aws_types::SdkConfig,
+) -> Result<Outcomes, BoxError> {
+    section("Real S3 calls");
+    // On moto, path-style addressing: its buckets have no DNS names.
+    let shared_s3 = lab.s3(&shared.role);
+    let user_s3 = lab.s3_from(base);
+    let mut outcomes = Vec::new();
+    for attempt in ATTEMPTS {
+        let client = match attempt.who {
+            Who::Role => &shared_s3,
+            Who::User => &user_s3,
+        };
+        let result = attempt.call(client).await;
+        let shown = match &result {
+            Ok(detail) => format!("allowed ({detail})"),
+            Err(code) => format!("refused: {code}"),
+        };
+        println!("{}  {shown}", attempt.describe());
+        if let Err(code) = &result {
+            check(
+                code == "AccessDenied" || attempt.allowed,
+                format!(
+                    "{} failed with {code}, not AccessDenied",
+                    attempt.describe()
+                ),
+            )?;
+        }
+        outcomes.push((attempt.describe(), result.is_ok()));
+    }
+    Ok(outcomes)
+}
+
+/// Without the `remote` feature only the embedded STS runs (`Lab` refuses the
+/// others), so there are no real calls to make.
+#[cfg(not(feature = "remote"))]
+async fn real_calls(
+    _lab: &Lab,
+    _shared: &SharedBucket,
+    _base: &aws_types::SdkConfig,
+) -> Result<Outcomes, BoxError> {
+    Err("real S3 calls need the `remote` feature".into())
 }
 
 /// The decisions the role's permission policy and the user's identity policies

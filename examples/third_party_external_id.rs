@@ -12,7 +12,7 @@
 //! ```sh
 //! cargo run --example third_party_external_id                      # embedded STS
 //! XROLE_ROLE_ARN=arn:aws:iam::ACCOUNT:role/NAME XROLE_EXTERNAL_ID=... \
-//!   cargo run --example third_party_external_id -- --aws
+//!   cargo run --features remote --example third_party_external_id -- --aws
 //! ```
 
 use xrole::{AssumeRole, AssumedRole, assume_role};

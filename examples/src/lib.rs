@@ -13,13 +13,14 @@
 //! On AWS an example assumes the role named by `XROLE_ROLE_ARN` (its own accounts
 //! are fictitious) and prints the documents that role needs.
 
+#[cfg(feature = "remote")]
 pub mod moto;
 
 use std::fmt;
 
 use aws_types::SdkConfig;
 use xrole::{AssumedRole, RoleArn, RoleSpec};
-use xrole_core::PolicyDocument;
+use xrole_core::{AccountId, PolicyDocument};
 use xrole_test::sts::{EmbeddedSts, World};
 
 /// The examples' error: anything, with its message.
@@ -106,34 +107,61 @@ fn moto_url(url: &str) -> Result<String, String> {
     }
 }
 
+/// A bucket an example needs on moto, with the objects it holds.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    /// The owning account.
+    pub account: AccountId,
+    /// The bucket's name.
+    pub name: &'static str,
+    /// Objects, as key and body.
+    pub objects: &'static [(&'static str, &'static str)],
+}
+
+/// What a build without the `remote` feature says when asked for moto or AWS.
+#[cfg(not(feature = "remote"))]
+const REMOTE_NEEDED: &str = "the moto and AWS modes are built with the `remote` feature: \
+    cargo run -p xrole-examples --features remote --example NAME -- --moto URL (or --aws)";
+
 /// One run of an example: its target and what was set up there.
 #[derive(Debug)]
 pub struct Lab {
     target: Target,
     sts: Option<EmbeddedSts>,
+    #[cfg(feature = "remote")]
     moto: Option<moto::Provisioned>,
 }
 
 impl Lab {
     /// Sets `world` (and, on moto, `buckets`) up on the target chosen by the
     /// command line or the environment.
-    pub async fn from_env(world: World, buckets: &[moto::Bucket]) -> Result<Self, BoxError> {
+    pub async fn from_env(world: World, buckets: &[Bucket]) -> Result<Self, BoxError> {
         Self::start(Target::from_env_and_args()?, world, buckets).await
     }
 
     /// Sets `world` (and, on moto, `buckets`) up on `target`; on AWS nothing is
     /// set up.
-    pub async fn start(
-        target: Target,
-        world: World,
-        buckets: &[moto::Bucket],
-    ) -> Result<Self, BoxError> {
-        let (sts, moto) = match &target {
-            Target::Embedded => (Some(EmbeddedSts::start(world).await?), None),
-            Target::Moto(url) => (None, Some(moto::provision(url, &world, buckets).await?)),
-            Target::Aws => (None, None),
-        };
-        Ok(Self { target, sts, moto })
+    pub async fn start(target: Target, world: World, buckets: &[Bucket]) -> Result<Self, BoxError> {
+        #[cfg(feature = "remote")]
+        {
+            let (sts, moto) = match &target {
+                Target::Embedded => (Some(EmbeddedSts::start(world).await?), None),
+                Target::Moto(url) => (None, Some(moto::provision(url, &world, buckets).await?)),
+                Target::Aws => (None, None),
+            };
+            Ok(Self { target, sts, moto })
+        }
+        #[cfg(not(feature = "remote"))]
+        {
+            let _ = buckets;
+            match &target {
+                Target::Embedded => Ok(Self {
+                    sts: Some(EmbeddedSts::start(world).await?),
+                    target,
+                }),
+                Target::Moto(_) | Target::Aws => Err(REMOTE_NEEDED.into()),
+            }
+        }
     }
 
     /// The target.
@@ -150,13 +178,14 @@ impl Lab {
     /// long-term keys on the embedded STS or moto; on AWS, whatever aws-config's
     /// default chain finds.
     pub async fn base_for(&self, user: &str) -> Result<SdkConfig, BoxError> {
-        match (&self.sts, &self.moto) {
-            (Some(sts), _) => Ok(sts.sdk_config_for(user).await?),
-            (None, Some(moto)) => Ok(moto.sdk_config_for(user).await?),
-            (None, None) => {
-                Ok(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
-            }
+        if let Some(sts) = &self.sts {
+            return Ok(sts.sdk_config_for(user).await?);
         }
+        #[cfg(feature = "remote")]
+        if let Some(moto) = &self.moto {
+            return Ok(moto.sdk_config_for(user).await?);
+        }
+        Ok(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
     }
 
     /// The role to assume for a declared one: the declaration itself, or on AWS the
@@ -179,11 +208,13 @@ impl Lab {
 
     /// An S3 client on `role`'s credentials; path-style addressing on moto, whose
     /// buckets have no DNS names.
+    #[cfg(feature = "remote")]
     pub fn s3(&self, role: &AssumedRole) -> aws_sdk_s3::Client {
         self.s3_from(role.sdk_config())
     }
 
     /// An S3 client on `config`'s credentials (see [`s3`](Self::s3)).
+    #[cfg(feature = "remote")]
     pub fn s3_from(&self, config: &SdkConfig) -> aws_sdk_s3::Client {
         match self.target {
             Target::Moto(_) => moto::s3(config),
@@ -246,6 +277,7 @@ pub fn http_status(e: &xrole::Error) -> Option<u16> {
 }
 
 /// The code of an S3 error, or its message.
+#[cfg(feature = "remote")]
 pub fn s3_error_code<E>(err: &aws_sdk_s3::error::SdkError<E>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,

@@ -19,24 +19,13 @@ use aws_types::region::Region;
 use xrole_core::AccountId;
 use xrole_test::sts::World;
 
-use crate::BoxError;
+use crate::{BoxError, Bucket};
 
 /// The region every moto run uses.
 const REGION: &str = "us-east-1";
 
 /// Requests per account to create its administrator: user, policy, access key.
 const BOOTSTRAP_REQUESTS_PER_ACCOUNT: usize = 3;
-
-/// A bucket an example needs, with the objects it holds.
-#[derive(Clone, Debug)]
-pub struct Bucket {
-    /// The owning account.
-    pub account: AccountId,
-    /// The bucket's name.
-    pub name: &'static str,
-    /// Objects, as key and body.
-    pub objects: &'static [(&'static str, &'static str)],
-}
 
 /// What a run created on moto: the access keys of the world's users.
 pub struct Provisioned {
