@@ -126,7 +126,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         attempt.map_or_else(|e| e.to_string(), |_| "admitted".to_owned())
     } else {
         let refused = refusal(attempt, "infra-intern without an identity policy")?;
-        if let Error::AccessDenied(denied) = refused.root()
+        if let Error::AccessDenied(denied) = &refused
             && let Some((trust, caller)) = denied.fixing_policies()
         {
             print_policy("would fix it, in Dev: trust policy", &trust);

@@ -266,7 +266,7 @@ pub fn refusal(
 pub fn http_status(e: &xrole::Error) -> Option<u16> {
     use aws_sdk_sts::error::SdkError;
     use aws_sdk_sts::operation::assume_role::AssumeRoleError;
-    let mut source = std::error::Error::source(e.root());
+    let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(sdk) = s.downcast_ref::<SdkError<AssumeRoleError>>() {
             return sdk.raw_response().map(|r| r.status().as_u16());

@@ -14,6 +14,7 @@ pub(crate) const KEYS: &[&str] = &[
     "duration",
     "region",
     "mfa_serial",
+    "mfa_token",
     "tags",
     "transitive_tags",
     "source_identity",
@@ -49,6 +50,8 @@ pub(crate) struct Args {
     pub(crate) duration_env: Option<LitStr>,
     pub(crate) region: Option<Value>,
     pub(crate) mfa_serial: Option<Value>,
+    /// An expression for the `TokenProvider` of `mfa_serial`'s codes.
+    pub(crate) mfa_token: Option<Expr>,
     pub(crate) tags: Vec<(String, Value)>,
     tag_spans: Vec<Span>,
     pub(crate) transitive_tags: Vec<Value>,
@@ -186,6 +189,7 @@ impl Args {
             "external_id" => self.external_id = Some(value(&meta)?),
             "region" => self.region = Some(value(&meta)?),
             "mfa_serial" => self.mfa_serial = Some(value(&meta)?),
+            "mfa_token" => self.mfa_token = Some(meta.value()?.parse()?),
             "source_identity" => self.source_identity = Some(value(&meta)?),
             "session_policy" => self.session_policy = Some(value(&meta)?),
             "trusted" => self.trusted = list(&meta)?,
@@ -317,6 +321,12 @@ impl Args {
         }
         if let Some(v) = &self.mfa_serial {
             check(&mut errors, v, xrole_core::MfaSerial::parse);
+        }
+        if let (Some(token), None) = (&self.mfa_token, &self.mfa_serial) {
+            errors.push(syn::Error::new(
+                token.span(),
+                "`mfa_token` supplies the codes of `mfa_serial`, which is not declared",
+            ));
         }
         if let Some(v) = &self.source_identity {
             check(&mut errors, v, xrole_core::SourceIdentity::parse);

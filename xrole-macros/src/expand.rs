@@ -270,6 +270,12 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
     let name = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let role = quote!(role);
+    let assume_call = match &args.mfa_token {
+        Some(tokens) => {
+            quote!(#k::__private::assume_mfa(&Self::role_spec()?, base, #tokens).await?)
+        }
+        None => quote!(#k::__private::assume(&Self::role_spec()?, base).await?),
+    };
     let inits = fields.named.iter().map(|f| {
         let ident = &f.ident;
         let value = build_field(&f.ty, &role);
@@ -309,7 +315,7 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
 
             /// Clients on the declared role, assumed with `base`'s credentials.
             pub async fn connect_with(base: &#k::__private::SdkConfig) -> ::core::result::Result<Self, #k::Error> {
-                let role = #k::__private::assume(&Self::role_spec()?, base).await?;
+                let role = #assume_call;
                 ::core::result::Result::Ok(Self::from_role(&role))
             }
 
@@ -375,6 +381,10 @@ fn expand_fn(args: &Args, item: &syn::ItemFn) -> Result<TokenStream, Vec<syn::Er
     let body = &item.block;
     let fn_name = &item.sig.ident;
     let spec_fn = format_ident!("{}_role_spec", fn_name);
+    let assume_default_call = match &args.mfa_token {
+        Some(tokens) => quote!(#k::__private::assume_default_mfa(&#spec_fn()?, #tokens).await?),
+        None => quote!(#k::__private::assume_default(&#spec_fn()?).await?),
+    };
     let const_name = format_ident!("{}_ROLE_SPEC", fn_name.to_string().to_uppercase());
     let literal = all_literal(args);
     let constant = literal.then(|| {
@@ -400,7 +410,7 @@ fn expand_fn(args: &Args, item: &syn::ItemFn) -> Result<TokenStream, Vec<syn::Er
 
         #(#attrs)*
         #vis #sig {
-            let #role = #k::__private::assume_default(&#spec_fn()?).await?;
+            let #role = #assume_default_call;
             #(#lets)*
             #body
         }

@@ -27,9 +27,9 @@ struct CrateReadme;
 /// process-wide registry and removed from the signature; `NAME_ROLE_SPEC` (when every
 /// value is a literal) and `name_role_spec()` are generated beside it.
 ///
-/// Sessions are loaded lazily: the first STS call happens at the first request of
-/// a client, so `connect()` succeeds for a role that will be refused, and the
-/// refusal arrives with that first request.
+/// `connect()`, `connect_with()` and annotated functions load the session before
+/// they return: a refused role is their error (`xrole::Error::AccessDenied`,
+/// explained), not the first request's. `from_role` takes a session you built.
 ///
 /// # Keys
 ///
@@ -45,6 +45,7 @@ struct CrateReadme;
 /// | `duration` | `"1h"`, `"15m"`, `"1h30m"`, seconds (`3600` or `"3600"`), or `env(...)` | `DurationSeconds`, 900 to 43200; one hour at most with `chained` |
 /// | `region` | value | the region of the STS endpoint and of the clients |
 /// | `mfa_serial` | value | the MFA device (serial or ARN); the trust policy then requires MFA |
+/// | `mfa_token` | an expression: any `xrole::TokenProvider`, such as an async closure or a function | supplies `mfa_serial`'s codes, asked only when STS needs one; without it, `connect()` of a role with `mfa_serial` is an error before any call |
 /// | `tags(Key = value, ...)` | identifiers as keys | session tags: at most 50, keys unique regardless of case |
 /// | `transitive_tags(value, ...)` | keys among `tags` | tags passed on to sessions chained from this one |
 /// | `source_identity` | value | `SourceIdentity`, 2 to 64 of `[\w+=,.@-]` |
@@ -100,7 +101,7 @@ struct CrateReadme;
 ///     }
 ///
 ///     pub async fn connect_with(base: &aws_types::SdkConfig) -> Result<Self, Error> {
-///         let role = AssumeRole::from_spec(&Self::role_spec()?).shared(base).await?;
+///         let role = AssumeRole::from_spec(&Self::role_spec()?).eager(true).shared(base).await?;
 ///         Ok(Self::from_role(&role))
 ///     }
 ///

@@ -74,20 +74,41 @@ impl IdentityPath {
     }
 }
 
-/// Median nanoseconds per resolution of cached credentials.
-async fn hot_path_ns(path: &IdentityPath) -> f64 {
-    assert!(path.resolve().await, "warm-up resolution failed");
-    let mut samples = Vec::new();
-    for _ in 0..31 {
+/// Nanoseconds per resolution of cached credentials on each path, measured
+/// interleaved (xrole, aws-config, xrole, ...) so that both see the same machine
+/// state: the median of each, and the median of the per-round ratios.
+async fn hot_path_ns(x: &IdentityPath, a: &IdentityPath) -> (f64, f64, f64) {
+    assert!(
+        x.resolve().await && a.resolve().await,
+        "warm-up resolution failed"
+    );
+    async fn round(path: &IdentityPath) -> f64 {
         let n = 20_000;
         let start = Instant::now();
         for _ in 0..n {
             black_box(path.resolve().await);
         }
-        samples.push(start.elapsed().as_nanos() as f64 / f64::from(n));
+        start.elapsed().as_nanos() as f64 / f64::from(n)
     }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut xs, mut as_, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..41 {
+        // Alternate which path goes first, so neither always runs on a warmer cache.
+        let (xn, an) = if i % 2 == 0 {
+            let xn = round(x).await;
+            (xn, round(a).await)
+        } else {
+            let an = round(a).await;
+            (round(x).await, an)
+        };
+        xs.push(xn);
+        as_.push(an);
+        ratios.push(xn / an);
+    }
+    (median(xs), median(as_), median(ratios))
 }
 
 /// Which provider a scenario runs.
@@ -244,11 +265,10 @@ async fn main() {
     }
     let (_x_sts, _x_clock, x_path, _keep) = setup(Provider::Xrole).await;
     let (_a_sts, _a_clock, a_path, _) = setup(Provider::AwsConfig).await;
-    let x = hot_path_ns(&x_path).await;
-    let a = hot_path_ns(&a_path).await;
+    let (x, a, ratio) = hot_path_ns(&x_path, &a_path).await;
     println!("hot_path_ns_xrole: {x:.0}");
     println!("hot_path_ns_awsconfig: {a:.0}");
-    println!("hot_path_ratio: {:.2}", x / a);
+    println!("hot_path_ratio: {ratio:.2}");
     println!("eval_ns_assume_role: {:.0}", eval_ns());
     for provider in [Provider::Xrole, Provider::AwsConfig] {
         let name = if provider == Provider::Xrole {

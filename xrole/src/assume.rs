@@ -250,6 +250,15 @@ impl AssumeRole {
 
     /// Checks the rules that span parameters, before any call.
     fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
+        // STS would refuse without a code, after a call: say so now.
+        if let (Some(serial), None) = (&self.spec.mfa_serial, &self.mfa) {
+            return Err(Error::Config {
+                role: self.spec.role.clone(),
+                message: format!(
+                    "the role declares the MFA device {serial} but no token provider supplies its codes: add .mfa(serial, provider)"
+                ),
+            });
+        }
         // Re-validate collections a `const` may have built unchecked; only the
         // parameters of the call count here, not the trust and permissions.
         let mut spec = self.spec.clone();
@@ -516,30 +525,9 @@ impl Params {
                     declared_trust: r.spec.trusted.to_vec(),
                 }))
             }
-            code => Error::Sts {
-                role: r.spec.role.clone(),
-                operation: "AssumeRole",
-                code: code.map(Into::into),
-                message: e
-                    .message()
-                    .map_or_else(|| error_chain(&e), str::to_owned)
-                    .into(),
-                source: Some(Box::new(e)),
-            },
+            _ => Error::from_sdk(&r.spec.role, "AssumeRole", e),
         }
     }
-}
-
-/// An error and its sources, for when STS gave no message (timeouts, connection errors).
-fn error_chain<E: std::error::Error>(e: &E) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 fn credentials_from(
@@ -550,6 +538,7 @@ fn credentials_from(
         role: role.clone(),
         operation: "AssumeRole",
         code: None,
+        status: None,
         message: "STS answered without credentials".into(),
         source: None,
     })?;
@@ -557,6 +546,7 @@ fn credentials_from(
         role: role.clone(),
         operation: "AssumeRole",
         code: None,
+        status: None,
         message: format!("unreadable expiration: {e}").into(),
         source: None,
     })?;
@@ -611,16 +601,7 @@ fn mfa_session_engine(
                 .duration_seconds(duration.as_secs() as i32)
                 .send()
                 .await
-                .map_err(|e| Error::Sts {
-                    role: role.clone(),
-                    operation: "GetSessionToken",
-                    code: e.code().map(Into::into),
-                    message: e
-                        .message()
-                        .map_or_else(|| error_chain(&e), str::to_owned)
-                        .into(),
-                    source: Some(Box::new(e)),
-                })?;
+                .map_err(|e| Error::from_sdk(&role, "GetSessionToken", e))?;
             credentials_from(out.credentials(), &role)
         })
     });

@@ -10,7 +10,13 @@ use xrole_core::{
 };
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
-#[derive(Debug, thiserror::Error)]
+///
+/// Every caller gets the error that happened, whichever way it asked: `build` with
+/// `eager(true)`, [`AssumedRole::load`](crate::AssumedRole::load),
+/// [`AssumedRole::caller_identity`](crate::AssumedRole::caller_identity), or a
+/// request of an SDK client, where [`Error::find`] digs it out of the SDK's error.
+/// It is `Clone`, so callers that waited on one STS call each get it whole.
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A parameter breaks one of STS's rules (checked before any call).
@@ -54,13 +60,16 @@ pub enum Error {
         role: RoleArn,
         /// `AssumeRole`, `GetSessionToken`, `GetCallerIdentity`.
         operation: &'static str,
-        /// STS's error code, when it answered.
+        /// STS's error code, when it answered with one.
         code: Option<Box<str>>,
+        /// The HTTP status of the answer, when there was one (none for a timeout or
+        /// a connection error).
+        status: Option<u16>,
         /// STS's message, or what went wrong on the way.
         message: Box<str>,
         /// The SDK's error.
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
 
     /// The MFA token provider failed.
@@ -73,11 +82,6 @@ pub enum Error {
         /// What the provider said.
         message: String,
     },
-
-    /// An error shared by every caller that met it (the last refresh failure, or a
-    /// first load several callers waited on); see [`Error::root`].
-    #[error(transparent)]
-    Shared(Arc<Error>),
 
     /// A value declared as `env("VAR")` is missing or invalid.
     #[error("environment variable {variable} (for `{key}`) {message}")]
@@ -110,18 +114,36 @@ pub enum Error {
 }
 
 impl Error {
-    /// The error itself, through any sharing.
-    pub fn root(&self) -> &Error {
-        match self {
-            Error::Shared(e) => e.root(),
-            e => e,
+    /// xrole's error inside another error's chain of sources: what an SDK client's
+    /// request failed with when the session's credentials could not be had (the SDK
+    /// reports "failed to load credentials" and keeps xrole's error as a source).
+    ///
+    /// ```no_run
+    /// # async fn demo(role: &xrole::AssumedRole) {
+    /// let sts = aws_sdk_sts::Client::new(role.sdk_config());
+    /// if let Err(e) = sts.get_caller_identity().send().await {
+    ///     match xrole::Error::find(&e) {
+    ///         Some(xrole::Error::AccessDenied(denied)) => eprintln!("{denied}"),
+    ///         Some(other) => eprintln!("{other}"),
+    ///         None => eprintln!("the request itself failed: {e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<Error>() {
+                return Some(found);
+            }
+            current = e.source();
         }
+        None
     }
 
     /// STS's error code, if STS answered with one.
     pub fn sts_code(&self) -> Option<&str> {
         match self {
-            Error::Shared(e) => e.sts_code(),
             Error::Sts { code, .. } => code.as_deref(),
             Error::AccessDenied(_) => Some("AccessDenied"),
             Error::CredentialsExpired {
@@ -132,10 +154,15 @@ impl Error {
         }
     }
 
-    /// Whether retrying later can help (throttling, outages, network).
+    /// Whether retrying later can help (throttling, outages, network). An answer
+    /// with a 4xx status but no STS error code (a proxy's, say) is not retried.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Shared(e) => e.is_retryable(),
+            Error::Sts {
+                code: None,
+                status: Some(status),
+                ..
+            } => !(400..500).contains(status) || *status == 429,
             Error::Sts { code: None, .. } => true,
             Error::Sts { code: Some(c), .. } => matches!(
                 &**c,
@@ -151,6 +178,29 @@ impl Error {
         }
     }
 
+    /// An STS operation's SDK error, with its code, message and HTTP status.
+    pub(crate) fn from_sdk<E>(
+        role: &RoleArn,
+        operation: &'static str,
+        e: aws_sdk_sts::error::SdkError<E>,
+    ) -> Error
+    where
+        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        use aws_sdk_sts::error::ProvideErrorMetadata;
+        Error::Sts {
+            role: role.clone(),
+            operation,
+            code: e.code().map(Into::into),
+            status: e.raw_response().map(|r| r.status().as_u16()),
+            message: e
+                .message()
+                .map_or_else(|| error_chain(&e), str::to_owned)
+                .into(),
+            source: Some(Arc::new(e)),
+        }
+    }
+
     /// Whether STS rejected the calling credentials as expired.
     pub fn is_expired_token(&self) -> bool {
         matches!(
@@ -158,6 +208,18 @@ impl Error {
             Some("ExpiredToken" | "ExpiredTokenException")
         )
     }
+}
+
+/// An error and its sources, for when STS gave no message (timeouts, connection errors).
+fn error_chain<E: std::error::Error>(e: &E) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// `2026-11-22T13:00:00Z`, as STS writes times.

@@ -8,7 +8,7 @@ use xrole_core::{
     SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
 };
 
-use crate::{AssumeRole, AssumedRole, Error};
+use crate::{AssumeRole, AssumedRole, Error, TokenProvider};
 
 /// A value of the declaration: a literal (checked at compile time) or the name of an
 /// environment variable (read and checked at run time).
@@ -172,12 +172,34 @@ pub(crate) fn set_base(config: SdkConfig) {
     *BASE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
 }
 
-/// The shared session of `spec` with `base`'s credentials.
+/// The shared session of `spec` with `base`'s credentials, loaded now: a refusal
+/// is `connect()`'s error, not the first request's.
 pub async fn assume(spec: &RoleSpec, base: &SdkConfig) -> Result<AssumedRole, Error> {
-    AssumeRole::from_spec(spec).shared(base).await
+    AssumeRole::from_spec(spec).eager(true).shared(base).await
+}
+
+/// [`assume`] for a spec with an MFA device, whose codes `tokens` supplies.
+pub async fn assume_mfa(
+    spec: &RoleSpec,
+    base: &SdkConfig,
+    tokens: impl TokenProvider + 'static,
+) -> Result<AssumedRole, Error> {
+    let mut request = AssumeRole::from_spec(spec).eager(true);
+    if let Some(serial) = spec.mfa_serial.clone() {
+        request = request.mfa(serial, tokens);
+    }
+    request.shared(base).await
 }
 
 /// The shared session of `spec` with the process's base configuration.
 pub async fn assume_default(spec: &RoleSpec) -> Result<AssumedRole, Error> {
     assume(spec, &base_config().await).await
+}
+
+/// [`assume_default`] with an MFA token provider.
+pub async fn assume_default_mfa(
+    spec: &RoleSpec,
+    tokens: impl TokenProvider + 'static,
+) -> Result<AssumedRole, Error> {
+    assume_mfa(spec, &base_config().await, tokens).await
 }

@@ -258,6 +258,7 @@ impl Engine {
             Arc::new(Error::Sts {
                 role: inner.role.clone(),
                 operation: "AssumeRole",
+                status: None,
                 code: None,
                 message: "STS returned credentials that are already expired".into(),
                 source: None,
@@ -375,6 +376,12 @@ impl ProvideCredentials for EngineProvider {
     where
         Self: 'a,
     {
+        // The hot path: fresh credentials are returned ready, with no future to box
+        // and no lock beyond the cache's read lock.
+        let inner = &self.0.inner;
+        if let Some(c) = inner.fresh(inner.time.now()) {
+            return provider::future::ProvideCredentials::ready(Ok(c));
+        }
         provider::future::ProvideCredentials::new(async move {
             self.0
                 .credentials()

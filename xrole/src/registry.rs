@@ -33,15 +33,19 @@ pub async fn shared(request: AssumeRole, base: &SdkConfig) -> Result<AssumedRole
         return request.build(base).await;
     };
     let key = (request.session_key(base), source);
+    let eager = request.is_eager();
     let mut sessions = SESSIONS.lock().await;
     sessions.retain(|_, weak| weak.strong_count() > 0);
-    if let Some(inner) = sessions.get(&key).and_then(Weak::upgrade) {
-        return Ok(AssumedRole { inner });
-    }
-    let eager = request.is_eager();
-    let role = request.eager(false).build(base).await?;
-    sessions.insert(key, Arc::downgrade(&role.inner));
+    let role = match sessions.get(&key).and_then(Weak::upgrade) {
+        Some(inner) => AssumedRole { inner },
+        None => {
+            let role = request.eager(false).build(base).await?;
+            sessions.insert(key, Arc::downgrade(&role.inner));
+            role
+        }
+    };
     drop(sessions);
+    // Loaded outside the lock: one slow STS call must not hold every other role.
     if eager {
         role.load().await?;
     }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use xrole_core::RoleArn;
 
@@ -104,28 +103,28 @@ impl AssumedRole {
         from_conf(adjust(B::from(&self.inner.config)))
     }
 
-    /// Loads the first credentials now (otherwise the first request does).
+    /// Loads the first credentials now (otherwise the first request does); the
+    /// error is the one that happened (`AccessDenied` explained, ...).
     pub async fn load(&self) -> Result<(), Error> {
         self.inner
             .engine
             .credentials()
             .await
             .map(|_| ())
-            .map_err(Error::Shared)
+            .map_err(|e| Error::clone(&e))
     }
 
-    /// Who the session's credentials belong to.
+    /// Who the session's credentials belong to. A session that cannot be had fails
+    /// with the reason (`AccessDenied` explained, ...), not the SDK's wrapping of it.
     pub async fn caller_identity(&self) -> Result<CallerIdentity, Error> {
+        self.load().await?;
         let out = aws_sdk_sts::Client::new(&self.inner.config)
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| Error::Sts {
-                role: self.role().clone(),
-                operation: "GetCallerIdentity",
-                code: e.code().map(Into::into),
-                message: e.message().unwrap_or("GetCallerIdentity failed").into(),
-                source: Some(Box::new(e)),
+            .map_err(|e| match Error::find(&e) {
+                Some(inner) => inner.clone(),
+                None => Error::from_sdk(self.role(), "GetCallerIdentity", e),
             })?;
         Ok(CallerIdentity {
             arn: out.arn().unwrap_or_default().to_owned(),

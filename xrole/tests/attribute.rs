@@ -119,3 +119,72 @@ async fn functions_get_their_clients_from_the_registry() {
         "environment variable XROLE_TEST_UNSET_VARIABLE (for `external_id`) is not set"
     );
 }
+
+/// A role whose trust admits nobody from account 111111111111.
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/Elsewhere",
+    trusted = ["arn:aws:iam::333333333333:root"],
+)]
+struct Refused {
+    sts: aws_sdk_sts::Client,
+}
+
+#[tokio::test]
+async fn connect_loads_the_session_so_a_refusal_is_its_error() {
+    let sts = sts_for(&[Refused::ROLE_SPEC]).await;
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let err = match Refused::connect_with(&base).await {
+        Ok(r) => panic!("connected: {:?}", r.sts.config()),
+        Err(e) => e,
+    };
+    let Error::AccessDenied(denied) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        denied.untrusted_account(),
+        Some("111111111111".parse().unwrap())
+    );
+}
+
+/// An MFA role whose codes come from a provider named in the declaration.
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/MfaRole",
+    session_name = "with-mfa",
+    mfa_serial = "arn:aws:iam::111111111111:mfa/crossAccountUser",
+    mfa_token = || async { "123456".parse::<xrole::TokenCode>().map_err(|e| e.to_string()) },
+    trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
+)]
+struct WithMfa {
+    role: AssumedRole,
+}
+
+#[tokio::test]
+async fn the_declaration_names_the_mfa_token_provider() {
+    let mut world = World::new();
+    world
+        .add_user(
+            User::new(ALICE)
+                .unwrap()
+                .mfa_device(xrole_test::sts::MfaDevice::new(
+                    "arn:aws:iam::111111111111:mfa/crossAccountUser",
+                    "123456",
+                )),
+        )
+        .unwrap()
+        .add_role_from_spec(&WithMfa::ROLE_SPEC)
+        .unwrap();
+    let sts = EmbeddedSts::start(world).await.unwrap();
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let with = WithMfa::connect_with(&base).await.unwrap();
+    assert_eq!(with.role.session_name(), "with-mfa");
+    let assume = sts
+        .audit()
+        .into_iter()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    assert_eq!(
+        assume.parameter("SerialNumber"),
+        Some("arn:aws:iam::111111111111:mfa/crossAccountUser")
+    );
+    assert_eq!(assume.parameter("TokenCode"), Some("******"));
+}

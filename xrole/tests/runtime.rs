@@ -282,10 +282,7 @@ async fn expiry_during_a_long_outage_gives_a_clear_error_then_recovers() {
         "callers do not call STS themselves"
     );
     let err = role.load().await.unwrap_err();
-    assert!(
-        matches!(err.root(), Error::CredentialsExpired { .. }),
-        "{err}"
-    );
+    assert!(matches!(&err, Error::CredentialsExpired { .. }), "{err}");
     assert!(err.to_string().starts_with("credentials for arn:aws:iam::222222222222:role/CrossAccountAccessRole expired at 2026-11-18T12:06:40Z and could not be refreshed: STS AssumeRole"), "{err}");
     sts.set_outage(false);
     advance(&clock, Duration::from_secs(35), Duration::from_secs(5)).await;
@@ -473,7 +470,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
         .build(&base)
         .await
         .unwrap_err();
-    assert!(matches!(bad.root(), Error::AccessDenied(_)), "{bad}");
+    assert!(matches!(&bad, Error::AccessDenied(_)), "{bad}");
     let failing = AssumeRole::new(admin.parse().unwrap())
         .mfa(
             "arn:aws:iam::111111111111:mfa/crossAccountUser"
@@ -505,7 +502,7 @@ async fn access_denied_explains_both_sides() {
         .build(&base)
         .await
         .unwrap_err();
-    let Error::AccessDenied(denied) = err.root() else {
+    let Error::AccessDenied(denied) = &err else {
         panic!("{err:?}")
     };
     let text = denied.to_string();
@@ -804,7 +801,7 @@ async fn access_denied_names_an_untrusted_account() {
         .build(&base)
         .await
         .unwrap_err();
-    let Error::AccessDenied(denied) = err.root() else {
+    let Error::AccessDenied(denied) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(
@@ -826,7 +823,7 @@ async fn access_denied_names_an_untrusted_account() {
         .build(&base)
         .await
         .unwrap_err();
-    let Error::AccessDenied(denied) = err.root() else {
+    let Error::AccessDenied(denied) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(denied.untrusted_account(), None);
@@ -835,4 +832,75 @@ async fn access_denied_names_an_untrusted_account() {
             .to_string()
             .contains("the ExternalId is the likely cause")
     );
+}
+
+/// However a refused session is used, the caller gets `AccessDenied`, not the
+/// SDK's wrapping of it.
+#[tokio::test]
+async fn refusals_reach_every_caller_as_refusals() {
+    let mut w = world();
+    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+        .unwrap();
+    let clock = Clock::manual(start_time());
+    let sts = EmbeddedSts::builder(w).clock(clock).start().await.unwrap();
+    let base = sts
+        .sdk_config_for("arn:aws:iam::111111111111:user/mallory")
+        .await
+        .unwrap();
+    // Lazy: the first request of an SDK client meets the refusal.
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .build(&base)
+        .await
+        .unwrap();
+    let sdk_err = aws_sdk_sts::Client::new(role.sdk_config())
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(Error::find(&sdk_err), Some(Error::AccessDenied(_))),
+        "{sdk_err:?}"
+    );
+    // caller_identity() and load() say the same, to every waiting caller.
+    let err = role.caller_identity().await.unwrap_err();
+    assert!(matches!(err, Error::AccessDenied(_)), "{err:?}");
+    let (a, b) = tokio::join!(role.load(), role.load());
+    assert!(matches!(a, Err(Error::AccessDenied(_))), "{a:?}");
+    assert!(matches!(b, Err(Error::AccessDenied(_))), "{b:?}");
+}
+
+#[tokio::test]
+async fn an_mfa_role_without_a_token_provider_is_refused_before_any_call() {
+    let (sts, _clock, base) = setup(world()).await;
+    let spec = RoleSpec::builder(ROLE.parse().unwrap())
+        .mfa_serial(
+            "arn:aws:iam::111111111111:mfa/crossAccountUser"
+                .parse()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let err = AssumeRole::from_spec(&spec).build(&base).await.unwrap_err();
+    assert!(
+        err.to_string().contains("declares the MFA device arn:aws:iam::111111111111:mfa/crossAccountUser but no token provider"),
+        "{err}"
+    );
+    assert_eq!(sts.count("AssumeRole"), 0);
+}
+
+#[test]
+fn an_answer_without_a_code_is_retried_only_when_it_may_pass() {
+    let sts_error = |status: Option<u16>| Error::Sts {
+        role: ROLE.parse().unwrap(),
+        operation: "AssumeRole",
+        code: None,
+        status,
+        message: "no code".into(),
+        source: None,
+    };
+    assert!(!sts_error(Some(403)).is_retryable(), "a proxy's 403");
+    assert!(!sts_error(Some(400)).is_retryable());
+    assert!(sts_error(Some(429)).is_retryable());
+    assert!(sts_error(Some(503)).is_retryable());
+    assert!(sts_error(None).is_retryable(), "no answer: a network error");
 }

@@ -6,6 +6,7 @@ use xrole::assume_role;
     duration = "2h",
     tags(Project = "Unicorn", project = "x"),
     transitive_tags("Owner"),
+    mfa_token = || async { "123456".parse::<xrole::TokenCode>().map_err(|e| e.to_string()) },
 )]
 struct Clients {
     sts: aws_sdk_sts::Client,
