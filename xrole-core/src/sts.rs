@@ -479,6 +479,14 @@ fn same_key(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
 }
 
+impl SessionTag {
+    /// Whether two tag keys name the same tag: STS compares keys regardless of case.
+    /// The one comparison the runtime, the attribute and the embedded STS use.
+    pub fn same_key(a: &str, b: &str) -> bool {
+        same_key(a, b)
+    }
+}
+
 /// The session tags of one AssumeRole call: at most 50, keys unique regardless of case.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct SessionTags(Cow<'static, [SessionTag]>);
@@ -612,8 +620,9 @@ impl TransitiveTagKeys {
         Ok(())
     }
 
-    /// Checks the keys against the session's tags: each must name one of them.
-    pub(crate) fn validate(&self, tags: &SessionTags) -> Result<(), Error> {
+    /// Checks the keys against the session's tags: each must name one of them (STS's
+    /// rule, which the runtime, the attribute and the embedded STS all apply).
+    pub fn validate(&self, tags: &SessionTags) -> Result<(), Error> {
         self.check_count()?;
         for key in self.iter() {
             check_tag_text("session tag key", key, 1, 128)?;

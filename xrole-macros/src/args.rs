@@ -350,7 +350,7 @@ impl Args {
         for (i, (k, _)) in self.tags.iter().enumerate() {
             if self.tags[..i]
                 .iter()
-                .any(|(other, _)| other.eq_ignore_ascii_case(k))
+                .any(|(other, _)| xrole_core::SessionTag::same_key(other, k))
             {
                 let span = self.tag_spans.get(i).copied().unwrap_or(attr_span);
                 errors.push(syn::Error::new(
@@ -361,7 +361,10 @@ impl Args {
         }
         for v in &self.transitive_tags {
             if let Value::Lit(key, span) = v
-                && !self.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
+                && !self
+                    .tags
+                    .iter()
+                    .any(|(k, _)| xrole_core::SessionTag::same_key(k, key))
             {
                 errors.push(syn::Error::new(
                     *span,

@@ -370,7 +370,7 @@ async fn validation_errors_as_sts_words_them() {
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").external_id("x"), "ValidationError", "at 'externalId' failed to satisfy constraint"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").tags(Tag::builder().key("aws:x").value("v").build().unwrap()), "ValidationError", "the prefix \"aws:\" is reserved"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").tags(Tag::builder().key("a").value("1").build().unwrap()).tags(Tag::builder().key("A").value("2").build().unwrap()), "ValidationError", "duplicate key \"A\""),
-        (alice.assume_role().role_arn(ROLE).role_session_name("s1").transitive_tag_keys("Project"), "ValidationError", "each transitive tag key must be the key of a session tag"),
+        (alice.assume_role().role_arn(ROLE).role_session_name("s1").transitive_tag_keys("Project"), "ValidationError", "at 'transitiveTagKeys' failed to satisfy constraint: \"Project\" is not the key of one of the session's tags"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy("{not json"), "MalformedPolicyDocument", "not valid JSON"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#), "MalformedPolicyDocument", "Statement[0].Principal: is not allowed in a session policy"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy("x".repeat(2049)), "ValidationError", "Member must have length less than or equal to 2048"),

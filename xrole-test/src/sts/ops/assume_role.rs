@@ -6,15 +6,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{
-    ExternalId, PolicyArn, PrincipalArn, RoleArn, SessionDuration, SessionName, SessionTag,
-    SessionTags, SourceIdentity,
+    ExternalId, PolicyArn, PolicyArns, PrincipalArn, RoleArn, SessionDuration, SessionName,
+    SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
 };
 
 use super::super::audit::AuditEntry;
 use super::super::caller::{Principal, role_id_of};
 use super::super::error::{ErrorCode, StsError};
 use super::super::keys;
-use super::super::query::{Query, constraint};
+use super::super::query::{Query, constraint, echo};
 use super::super::state::{Inner, Session};
 use super::super::xml;
 use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
@@ -33,6 +33,158 @@ fn packed_percent(policy: Option<&str>, policy_arns: &[String], tags: &[(String,
     (chars as u64 * 100).div_ceil(4096)
 }
 
+/// AssumeRole's parameters, decoded once, each checked as STS checks it.
+struct Input {
+    role: RoleArn,
+    session_name: SessionName,
+    duration: SessionDuration,
+    external_id: Option<ExternalId>,
+    source_identity: Option<SourceIdentity>,
+    /// Session tags as sent, in order.
+    tags: Vec<(String, String)>,
+    transitive_keys: Vec<String>,
+    policy_arns: Vec<String>,
+    policy: Option<String>,
+}
+
+/// A parameter STS requires, parsed with its grammar type.
+fn required<T>(
+    query: &Query,
+    name: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    match query.get(name) {
+        None => {
+            problems.push(format!(
+                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            ));
+            None
+        }
+        Some(t) => parse(t)
+            .map_err(|e| problems.push(constraint(t, field, &e)))
+            .ok(),
+    }
+}
+
+/// An optional parameter, parsed with its grammar type when sent.
+fn optional<T>(
+    query: &Query,
+    name: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let t = query.get(name)?;
+    parse(t)
+        .map_err(|e| problems.push(constraint(t, field, &e)))
+        .ok()
+}
+
+impl Input {
+    /// Every constraint STS checks before authorization; each broken one is added to
+    /// `problems`, so that the answer lists them all.
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
+        let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
+        let session_name = required(
+            query,
+            "RoleSessionName",
+            "roleSessionName",
+            SessionName::parse,
+            problems,
+        );
+        let duration = match query.get("DurationSeconds") {
+            None => Some(SessionDuration::DEFAULT),
+            Some(t) => match t.parse::<u64>() {
+                Ok(n) => SessionDuration::from_secs(n)
+                    .map_err(|e| problems.push(constraint(t, "durationSeconds", &e)))
+                    .ok(),
+                Err(_) => {
+                    problems.push(format!(
+                        "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must be a number",
+                        echo(t)
+                    ));
+                    None
+                }
+            },
+        };
+        let external_id = optional(
+            query,
+            "ExternalId",
+            "externalId",
+            ExternalId::parse,
+            problems,
+        );
+        let source_identity = optional(
+            query,
+            "SourceIdentity",
+            "sourceIdentity",
+            SourceIdentity::parse,
+            problems,
+        );
+        // Tags and transitive keys by xrole-core's rules, the runtime's and the
+        // attribute's too.
+        let tags = query.member_pairs("Tags.member.");
+        let parsed_tags: Vec<SessionTag> = tags
+            .iter()
+            .filter_map(|(k, v)| {
+                SessionTag::new(k, v)
+                    .map_err(|e| {
+                        problems.push(format!("Value at 'tags' failed to satisfy constraint: {e}"))
+                    })
+                    .ok()
+            })
+            .collect();
+        let session_tags = SessionTags::new(parsed_tags)
+            .map_err(|e| {
+                problems.push(format!(
+                    "Value at 'tags' failed to satisfy constraint: {}",
+                    e.message()
+                ))
+            })
+            .ok();
+        let transitive_keys = query.member_values("TransitiveTagKeys.member.", "");
+        if let Some(session_tags) = &session_tags
+            && let Err(e) = TransitiveTagKeys::new(&transitive_keys)
+                .and_then(|keys| keys.validate(session_tags))
+        {
+            problems.push(format!(
+                "Value at 'transitiveTagKeys' failed to satisfy constraint: {}",
+                e.message()
+            ));
+        }
+        let policy_arns = query.member_values("PolicyArns.member.", ".arn");
+        if policy_arns.len() > PolicyArns::MAX {
+            problems.push(format!(
+                "Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to {}, found {}",
+                PolicyArns::MAX,
+                policy_arns.len()
+            ));
+        }
+        let policy = query.get("Policy");
+        if let Some(p) = policy
+            && p.chars().count() > SessionPolicy::MAX_LEN
+        {
+            problems.push(format!(
+                "Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to {}",
+                SessionPolicy::MAX_LEN
+            ));
+        }
+        Some(Self {
+            role: role?,
+            session_name: session_name?,
+            duration: duration?,
+            external_id,
+            source_identity,
+            tags,
+            transitive_keys,
+            policy_arns,
+            policy: policy.map(str::to_owned),
+        })
+    }
+}
+
 pub(super) fn serve(
     inner: &Inner,
     principal: &Principal,
@@ -42,93 +194,28 @@ pub(super) fn serve(
     entry: &mut AuditEntry,
 ) -> Result<String, StsError> {
     let mut problems = Vec::new();
-    let role_text = query.get("RoleArn");
-    let role = match role_text {
-        None => {
-            problems.push(
-                "Value null at 'roleArn' failed to satisfy constraint: Member must not be null"
-                    .to_owned(),
-            );
-            None
-        }
-        Some(t) => RoleArn::parse(t)
-            .map_err(|e| problems.push(constraint(t, "roleArn", &e)))
-            .ok(),
-    };
-    let session_name = match query.get("RoleSessionName") {
-        None => {
-            problems.push("Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null".to_owned());
-            None
-        }
-        Some(t) => SessionName::parse(t)
-            .map_err(|e| problems.push(constraint(t, "roleSessionName", &e)))
-            .ok(),
-    };
-    let duration = match query.get("DurationSeconds") {
-        None => Some(SessionDuration::DEFAULT),
-        Some(t) => match t.parse::<u64>() {
-            Ok(n) => SessionDuration::from_secs(n)
-                .map_err(|e| problems.push(constraint(t, "durationSeconds", &e)))
-                .ok(),
-            Err(_) => {
-                problems.push(format!("Value '{t}' at 'durationSeconds' failed to satisfy constraint: Member must be a number"));
-                None
-            }
-        },
-    };
-    let external_id = query.get("ExternalId");
-    if let Some(t) = external_id
-        && let Err(e) = ExternalId::parse(t)
-    {
-        problems.push(constraint(t, "externalId", &e));
-    }
-    let source_identity = query.get("SourceIdentity");
-    if let Some(t) = source_identity
-        && let Err(e) = SourceIdentity::parse(t)
-    {
-        problems.push(constraint(t, "sourceIdentity", &e));
-    }
-    let tags = query.member_pairs("Tags.member.");
-    let parsed_tags: Vec<SessionTag> = tags
-        .iter()
-        .filter_map(|(k, v)| {
-            SessionTag::new(k, v)
-                .map_err(|e| {
-                    problems.push(format!("Value at 'tags' failed to satisfy constraint: {e}"))
-                })
-                .ok()
-        })
-        .collect();
-    if let Err(e) = SessionTags::new(parsed_tags) {
-        problems.push(format!(
-            "Value at 'tags' failed to satisfy constraint: {}",
-            e.message()
-        ));
-    }
-    let transitive_keys = query.member_values("TransitiveTagKeys.member.", "");
-    for key in &transitive_keys {
-        if !tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
-            problems.push(format!("Value '{key}' at 'transitiveTagKeys' failed to satisfy constraint: each transitive tag key must be the key of a session tag of this call"));
-        }
-    }
-    let policy_arns = query.member_values("PolicyArns.member.", ".arn");
-    if policy_arns.len() > 10 {
-        problems.push(format!("Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10, found {}", policy_arns.len()));
-    }
-    let policy_text = query.get("Policy");
-    if let Some(p) = policy_text
-        && p.chars().count() > 2048
-    {
-        problems.push("Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048".to_owned());
-    }
+    let input = Input::decode(query, &mut problems);
     let with_mfa = check_mfa(principal, query, &mut problems)?;
     if !problems.is_empty() {
         return Err(StsError::validation(&problems));
     }
-    let (Some(role_arn), Some(session_name), Some(duration)) = (role, session_name, duration)
+    let Some(Input {
+        role: role_arn,
+        session_name,
+        duration,
+        external_id,
+        source_identity,
+        tags,
+        transitive_keys,
+        policy_arns,
+        policy,
+    }) = input
     else {
         return Err(StsError::of(ErrorCode::InternalFailure));
     };
+    let policy_text = policy.as_deref();
+    let external_id = external_id.as_ref().map(ExternalId::as_str);
+    let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 
     let denied = |action: &str| {
         StsError::new(
@@ -197,7 +284,7 @@ pub(super) fn serve(
         if principal
             .transitive
             .iter()
-            .any(|(t, _)| t.eq_ignore_ascii_case(k))
+            .any(|(t, _)| SessionTag::same_key(t, k))
         {
             return Err(StsError::new(
                 ErrorCode::InvalidParameterValue,
@@ -286,13 +373,13 @@ pub(super) fn serve(
     let mut session_tags: Vec<(String, String)> = principal.transitive.clone();
     session_tags.extend(tags.iter().cloned());
     for (k, v) in &session_tags {
-        principal_tags.retain(|(t, _)| !t.eq_ignore_ascii_case(k));
+        principal_tags.retain(|(t, _)| !SessionTag::same_key(t, k));
         principal_tags.push((k.clone(), v.clone()));
     }
     let mut transitive = principal.transitive.clone();
     transitive.extend(
         tags.iter()
-            .filter(|(k, _)| transitive_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
+            .filter(|(k, _)| transitive_keys.iter().any(|t| SessionTag::same_key(t, k)))
             .cloned(),
     );
     let assumed = PrincipalArn::parse(&format!(
