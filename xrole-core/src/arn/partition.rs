@@ -1,0 +1,88 @@
+//! [`Partition`]: the first section of every ARN.
+
+use std::fmt;
+
+use crate::Error;
+use crate::text;
+
+/// An AWS partition: the first section of every ARN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Partition {
+    /// `aws`: the commercial regions.
+    Aws,
+    /// `aws-cn`: the China regions.
+    AwsCn,
+    /// `aws-us-gov`: AWS GovCloud (US).
+    AwsUsGov,
+    /// `aws-iso`: US ISO East/West.
+    AwsIso,
+    /// `aws-iso-b`: US ISOB East.
+    AwsIsoB,
+    /// `aws-iso-e`: EU ISOE West.
+    AwsIsoE,
+    /// `aws-iso-f`: US ISOF.
+    AwsIsoF,
+    /// `aws-eusc`: AWS European Sovereign Cloud.
+    AwsEusc,
+}
+
+impl Partition {
+    /// Every partition, in the order AWS lists them.
+    pub const ALL: [Partition; 8] = [
+        Partition::Aws,
+        Partition::AwsCn,
+        Partition::AwsUsGov,
+        Partition::AwsIso,
+        Partition::AwsIsoB,
+        Partition::AwsIsoE,
+        Partition::AwsIsoF,
+        Partition::AwsEusc,
+    ];
+
+    /// The partition's name as it appears in ARNs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::AwsCn => "aws-cn",
+            Partition::AwsUsGov => "aws-us-gov",
+            Partition::AwsIso => "aws-iso",
+            Partition::AwsIsoB => "aws-iso-b",
+            Partition::AwsIsoE => "aws-iso-e",
+            Partition::AwsIsoF => "aws-iso-f",
+            Partition::AwsEusc => "aws-eusc",
+        }
+    }
+
+    pub(super) const fn from_name(s: &[u8]) -> Option<Self> {
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            if text::bytes_eq(Self::ALL[i].as_str().as_bytes(), s) {
+                return Some(Self::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Parses a partition name (`aws`, `aws-cn`, ...).
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::from_name(s.as_bytes()).ok_or_else(|| Error::new("partition", unknown_partition(s)))
+    }
+}
+
+pub(super) fn unknown_partition(s: &str) -> String {
+    let names: Vec<&str> = Partition::ALL.iter().map(|p| p.as_str()).collect();
+    format!(
+        "unknown partition {s:?} (expected one of {})",
+        names.join(", ")
+    )
+}
+
+impl fmt::Display for Partition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::macros::string_traits!(Partition);

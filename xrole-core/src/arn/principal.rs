@@ -1,0 +1,369 @@
+//! [`PrincipalArn`] and [`PrincipalKind`]: who a policy or STS names.
+
+use std::borrow::Cow;
+
+use crate::Error;
+use crate::text::{self, Charset};
+
+use super::scan::*;
+use super::*;
+
+/// What kind of principal a [`PrincipalArn`] names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PrincipalKind {
+    /// `*`: anyone.
+    Any,
+    /// A bare 12-digit account id: the same as the account's `:root`.
+    Account,
+    /// `arn:aws:iam::111111111111:root`: the account, which delegates to its identity policies.
+    AccountRoot,
+    /// `arn:aws:iam::111111111111:user/path/Name`.
+    User,
+    /// `arn:aws:iam::111111111111:role/path/Name`.
+    Role,
+    /// `arn:aws:sts::111111111111:assumed-role/RoleName/SessionName`.
+    AssumedRole,
+    /// `arn:aws:sts::111111111111:federated-user/Name`.
+    FederatedUser,
+    /// An AWS service, e.g. `ec2.amazonaws.com`.
+    Service,
+    /// An identity provider: a SAML or OIDC provider ARN, or a well-known web
+    /// identity provider (`accounts.google.com`, `cognito-identity.amazonaws.com`, ...).
+    Federated,
+}
+
+/// Web identity providers that are named by host rather than by ARN.
+const WEB_IDENTITY_PROVIDERS: [&str; 4] = [
+    "cognito-identity.amazonaws.com",
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+];
+
+/// A principal as policies and STS name it: `*`, an account (bare id or `:root`), a
+/// user, a role, an assumed-role session, a federated user, a service, or an
+/// identity provider.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PrincipalArn {
+    text: Cow<'static, str>,
+    kind: PrincipalKind,
+    partition: Option<Partition>,
+    account: Option<AccountId>,
+    /// User or role path (`/...`/), empty for other kinds.
+    path: Span,
+    /// User, role, federated user or provider name; the service for services.
+    name: Span,
+    /// The session name of an assumed-role session.
+    session: Span,
+}
+
+struct PrincipalParts {
+    kind: PrincipalKind,
+    partition: Option<Partition>,
+    account: Option<AccountId>,
+    path: Span,
+    name: Span,
+    session: Span,
+}
+
+impl PrincipalParts {
+    const fn simple(kind: PrincipalKind, name: Span) -> Self {
+        Self {
+            kind,
+            partition: None,
+            account: None,
+            path: Span::new(0, 0),
+            name,
+            session: Span::new(0, 0),
+        }
+    }
+}
+
+impl PrincipalArn {
+    const fn check(s: &str) -> Result<PrincipalParts, ArnViolation> {
+        let b = s.as_bytes();
+        if b.len() > MAX_ARN_LEN {
+            return Err(ArnViolation::TooLong);
+        }
+        let whole = Span::new(0, b.len());
+        if text::bytes_eq(b, b"*") {
+            return Ok(PrincipalParts::simple(PrincipalKind::Any, whole));
+        }
+        if !text::starts_with(b, b"arn:") {
+            let all_digits =
+                !b.is_empty() && text::check(s, 1, usize::MAX, Charset::Digits).is_ok();
+            match AccountId::check(b) {
+                Ok(id) => {
+                    let mut p = PrincipalParts::simple(PrincipalKind::Account, whole);
+                    p.account = Some(id);
+                    return Ok(p);
+                }
+                Err(why) if all_digits => return Err(ArnViolation::Account { span: whole, why }),
+                Err(_) => {}
+            }
+            let mut i = 0;
+            while i < WEB_IDENTITY_PROVIDERS.len() {
+                if text::bytes_eq(b, WEB_IDENTITY_PROVIDERS[i].as_bytes()) {
+                    return Ok(PrincipalParts::simple(PrincipalKind::Federated, whole));
+                }
+                i += 1;
+            }
+            if text::check(s, 1, 256, Charset::Host).is_ok()
+                && (text::ends_with(b, b".amazonaws.com")
+                    || text::ends_with(b, b".amazonaws.com.cn"))
+                && b[0] != b'.'
+            {
+                return Ok(PrincipalParts::simple(PrincipalKind::Service, whole));
+            }
+            return Err(ArnViolation::Principal);
+        }
+        let a = match split_arn(s) {
+            Ok(a) => a,
+            Err(e) => return Err(e),
+        };
+        let is_sts = span_eq(s, a.service, b"sts");
+        let account = match check_global(s, &a, if is_sts { "sts" } else { "iam" }) {
+            Ok(id) => id,
+            Err(e) => return Err(e),
+        };
+        let res = a.resource;
+        let mut p = PrincipalParts::simple(PrincipalKind::AccountRoot, Span::new(0, 0));
+        p.partition = Some(a.partition);
+        p.account = Some(account);
+        if is_sts {
+            if let Ok(rest) = after_type(s, res, "assumed-role", "") {
+                // assumed-role/RoleName/SessionName: role names carry no path here.
+                let r = text::slice(s, rest.start() + 1, rest.end()).as_bytes();
+                let slash = match text::find(r, b'/', 0) {
+                    Some(i) => i,
+                    None => {
+                        return Err(ArnViolation::ResourceType {
+                            span: res,
+                            expected: "assumed-role/ROLE/SESSION",
+                        });
+                    }
+                };
+                let role = Span::new(rest.start() + 1, rest.start() + 1 + slash);
+                let session = Span::new(rest.start() + 2 + slash, rest.end());
+                if let Err(why) = text::check(
+                    text::slice(s, role.start(), role.end()),
+                    1,
+                    64,
+                    Charset::Name,
+                ) {
+                    return Err(ArnViolation::Name {
+                        span: role,
+                        what: "role name",
+                        why,
+                    });
+                }
+                if let Err(why) = text::check(
+                    text::slice(s, session.start(), session.end()),
+                    2,
+                    64,
+                    Charset::Name,
+                ) {
+                    return Err(ArnViolation::Name {
+                        span: session,
+                        what: "session name",
+                        why,
+                    });
+                }
+                p.kind = PrincipalKind::AssumedRole;
+                p.name = role;
+                p.session = session;
+                return Ok(p);
+            }
+            if let Ok(rest) = after_type(s, res, "federated-user", "") {
+                let name = Span::new(rest.start() + 1, rest.end());
+                if let Err(why) = text::check(
+                    text::slice(s, name.start(), name.end()),
+                    2,
+                    32,
+                    Charset::Name,
+                ) {
+                    return Err(ArnViolation::Name {
+                        span: name,
+                        what: "federated user name",
+                        why,
+                    });
+                }
+                p.kind = PrincipalKind::FederatedUser;
+                p.name = name;
+                return Ok(p);
+            }
+            return Err(ArnViolation::ResourceType {
+                span: res,
+                expected: "assumed-role/ROLE/SESSION or federated-user/NAME",
+            });
+        }
+        if span_eq(s, res, b"root") {
+            return Ok(p);
+        }
+        let mut kind = PrincipalKind::User;
+        let mut found = after_type(s, res, "user", "");
+        if found.is_err() {
+            kind = PrincipalKind::Role;
+            found = after_type(s, res, "role", "");
+        }
+        if let Ok(rest) = found {
+            return match path_and_name(
+                s,
+                rest,
+                if matches!(kind, PrincipalKind::User) {
+                    "user name"
+                } else {
+                    "role name"
+                },
+            ) {
+                Ok((path, name)) => {
+                    p.kind = kind;
+                    p.path = path;
+                    p.name = name;
+                    Ok(p)
+                }
+                Err(e) => Err(e),
+            };
+        }
+        let mut provider = after_type(s, res, "saml-provider", "");
+        if provider.is_err() {
+            provider = after_type(s, res, "oidc-provider", "");
+        }
+        if let Ok(rest) = provider {
+            let name = Span::new(rest.start() + 1, rest.end());
+            if let Err(why) = text::check(
+                text::slice(s, name.start(), name.end()),
+                1,
+                1024,
+                Charset::ExternalId,
+            ) {
+                return Err(ArnViolation::Name {
+                    span: name,
+                    what: "identity provider",
+                    why,
+                });
+            }
+            p.kind = PrincipalKind::Federated;
+            p.name = name;
+            return Ok(p);
+        }
+        Err(ArnViolation::ResourceType {
+            span: res,
+            expected: "root, user/NAME, role/NAME, saml-provider/NAME or oidc-provider/HOST",
+        })
+    }
+
+    fn from_parts(text: Cow<'static, str>, p: PrincipalParts) -> Self {
+        Self {
+            text,
+            kind: p.kind,
+            partition: p.partition,
+            account: p.account,
+            path: p.path,
+            name: p.name,
+            session: p.session,
+        }
+    }
+
+    /// Parses a principal.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        match Self::check(s) {
+            Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
+            Err(v) => Err(Error::new("principal", v.describe(s))),
+        }
+    }
+
+    /// A principal from a literal, checked at compile time in a `const`.
+    ///
+    /// # Panics
+    ///
+    /// If `s` is not a valid principal (a compile error in a `const`).
+    #[allow(
+        clippy::panic,
+        reason = "compile error in const context, like HeaderValue::from_static"
+    )]
+    pub const fn from_static(s: &'static str) -> Self {
+        match Self::check(s) {
+            Ok(p) => Self {
+                text: Cow::Borrowed(s),
+                kind: p.kind,
+                partition: p.partition,
+                account: p.account,
+                path: p.path,
+                name: p.name,
+                session: p.session,
+            },
+            Err(_) => panic!("invalid principal literal"),
+        }
+    }
+
+    /// The account root principal `arn:{partition}:iam::{account}:root`.
+    pub fn account_root(partition: Partition, account: AccountId) -> Self {
+        let text = format!("arn:{partition}:iam::{account}:root");
+        let mut p = PrincipalParts::simple(PrincipalKind::AccountRoot, Span::new(0, 0));
+        p.partition = Some(partition);
+        p.account = Some(account);
+        Self::from_parts(Cow::Owned(text), p)
+    }
+
+    /// What kind of principal this is.
+    pub fn kind(&self) -> PrincipalKind {
+        self.kind
+    }
+    /// The partition, for ARN forms.
+    pub fn partition(&self) -> Option<Partition> {
+        self.partition
+    }
+    /// The account, for every kind but `*`, services and web identity providers.
+    pub fn account(&self) -> Option<AccountId> {
+        self.account
+    }
+    /// The user's or role's path (`/` by default); `None` for other kinds.
+    pub fn path(&self) -> Option<&str> {
+        matches!(self.kind, PrincipalKind::User | PrincipalKind::Role)
+            .then(|| self.path.of(&self.text))
+    }
+    /// The name: of the user, the role (also the role of an assumed-role session), the
+    /// federated user, the identity provider or the service.
+    pub fn name(&self) -> Option<&str> {
+        match self.kind {
+            PrincipalKind::Any | PrincipalKind::Account | PrincipalKind::AccountRoot => None,
+            _ => Some(self.name.of(&self.text)),
+        }
+    }
+    /// The session name of an assumed-role session.
+    pub fn session_name(&self) -> Option<&str> {
+        (self.kind == PrincipalKind::AssumedRole).then(|| self.session.of(&self.text))
+    }
+    /// The role ARN, for a role principal.
+    pub fn to_role_arn(&self) -> Option<RoleArn> {
+        (self.kind == PrincipalKind::Role).then(|| RoleArn {
+            text: self.text.clone(),
+            partition: self.partition.unwrap_or(Partition::Aws),
+            account: self.account.unwrap_or(AccountId([b'0'; 12])),
+            path: self.path,
+            name: self.name,
+        })
+    }
+    /// The principal as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<RoleArn> for PrincipalArn {
+    fn from(role: RoleArn) -> Self {
+        Self {
+            text: role.text,
+            kind: PrincipalKind::Role,
+            partition: Some(role.partition),
+            account: Some(role.account),
+            path: role.path,
+            name: role.name,
+            session: Span::new(0, 0),
+        }
+    }
+}
+
+crate::macros::arn_text_traits!(PrincipalArn);

@@ -1,0 +1,115 @@
+//! [`RoleArn`]: an IAM role ARN.
+
+use std::borrow::Cow;
+
+use crate::Error;
+
+use super::scan::*;
+use super::*;
+
+/// An IAM role ARN: `arn:partition:iam::account:role/path/Name`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoleArn {
+    pub(super) text: Cow<'static, str>,
+    pub(super) partition: Partition,
+    pub(super) account: AccountId,
+    pub(super) path: Span,
+    pub(super) name: Span,
+}
+
+struct RoleParts {
+    partition: Partition,
+    account: AccountId,
+    path: Span,
+    name: Span,
+}
+
+impl RoleArn {
+    const fn check(s: &str) -> Result<RoleParts, ArnViolation> {
+        let a = match split_arn(s) {
+            Ok(a) => a,
+            Err(e) => return Err(e),
+        };
+        let account = match check_global(s, &a, "iam") {
+            Ok(id) => id,
+            Err(e) => return Err(e),
+        };
+        let rest = match after_type(s, a.resource, "role", "role/NAME or role/PATH/NAME") {
+            Ok(r) => r,
+            Err(e) => return Err(e),
+        };
+        match path_and_name(s, rest, "role name") {
+            Ok((path, name)) => Ok(RoleParts {
+                partition: a.partition,
+                account,
+                path,
+                name,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Parses a role ARN.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        match Self::check(s) {
+            Ok(p) => Ok(Self {
+                text: Cow::Owned(s.to_owned()),
+                partition: p.partition,
+                account: p.account,
+                path: p.path,
+                name: p.name,
+            }),
+            Err(v) => Err(Error::new("role ARN", v.describe(s))),
+        }
+    }
+
+    /// A role ARN from a literal, checked at compile time in a `const`.
+    ///
+    /// # Panics
+    ///
+    /// If `s` is not a valid role ARN (a compile error in a `const`).
+    #[allow(
+        clippy::panic,
+        reason = "compile error in const context, like HeaderValue::from_static"
+    )]
+    pub const fn from_static(s: &'static str) -> Self {
+        match Self::check(s) {
+            Ok(p) => Self {
+                text: Cow::Borrowed(s),
+                partition: p.partition,
+                account: p.account,
+                path: p.path,
+                name: p.name,
+            },
+            Err(_) => panic!("invalid role ARN literal"),
+        }
+    }
+
+    /// The ARN of role `name` (path `/`) in `account`.
+    pub fn new(partition: Partition, account: AccountId, name: &str) -> Result<Self, Error> {
+        Self::parse(&format!("arn:{partition}:iam::{account}:role/{name}"))
+    }
+
+    /// The partition.
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+    /// The account that owns the role (the trusting account).
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+    /// The path, `/` when none was given.
+    pub fn path(&self) -> &str {
+        self.path.of(&self.text)
+    }
+    /// The role's name.
+    pub fn name(&self) -> &str {
+        self.name.of(&self.text)
+    }
+    /// The ARN as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+crate::macros::arn_text_traits!(RoleArn);
