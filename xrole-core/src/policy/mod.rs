@@ -3,7 +3,9 @@
 
 mod condition;
 mod document;
+mod parse;
 mod problem;
+mod serialize;
 mod validate;
 pub mod values;
 
