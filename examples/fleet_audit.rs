@@ -126,7 +126,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     for role in results.assumed() {
         // Any SDK client works here: role.client(aws_sdk_iam::Client::new)...
         let me = role.caller_identity().await?;
-        read.push(me.account);
+        read.push(me.account.to_string());
     }
     read.sort();
     println!(

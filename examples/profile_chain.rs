@@ -134,7 +134,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         hops.join(" -> ")
     );
     let role = chain.assume().await?;
-    let xrole = role.caller_identity().await?.arn;
+    let xrole = role.caller_identity().await?.arn.to_string();
     println!("identity: {xrole}");
     if let Some(previous) = role.chained_from() {
         println!(

@@ -204,7 +204,7 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
 
     let outcomes = if *lab.target() == Target::Embedded {
         section("Decisions of the permission policies (evaluator; the embedded STS has no S3)");
-        evaluated(&spec, &me.arn)?
+        evaluated(&spec, me.arn.as_str())?
     } else {
         real_calls(&lab, &shared, &base).await?
     };

@@ -183,7 +183,7 @@ impl Lab {
         }
         #[cfg(feature = "remote")]
         if let Some(moto) = &self.moto {
-            return Ok(moto.sdk_config_for(user).await?);
+            return moto.sdk_config_for(user).await;
         }
         Ok(aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
     }

@@ -96,8 +96,7 @@ struct CrateReadme;
 ///             .external_id(external_id.parse()?)
 ///             .trust("arn:aws:iam::111111111111:root".parse()?)
 ///             .permission(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
-///             .build()
-///             .map_err(|e| Error::Invalid(e.errors()[0].clone()))?)
+///             .build()?)
 ///     }
 ///
 ///     pub async fn connect_with(base: &aws_types::SdkConfig) -> Result<Self, Error> {

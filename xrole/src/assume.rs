@@ -20,19 +20,26 @@ use crate::error::AccessDenied;
 use crate::refresh::{BoxFuture, Engine, EngineProvider, Fetch};
 use crate::role::AssumedRole;
 
+/// Why a [`TokenProvider`] could not supply a code: any error (a `String` converts).
+pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Supplies MFA codes when STS needs one.
 pub trait TokenProvider: Send + Sync {
     /// A fresh code from the device.
-    fn token(&self) -> BoxFuture<Result<TokenCode, String>>;
+    fn token(&self) -> BoxFuture<Result<TokenCode, TokenError>>;
 }
 
-impl<F, Fut> TokenProvider for F
+/// Any function or closure returning a future of a code, with any error that
+/// converts into [`TokenError`] (`String`, `std::io::Error`, ...).
+impl<F, Fut, E> TokenProvider for F
 where
     F: Fn() -> Fut + Send + Sync,
-    Fut: std::future::Future<Output = Result<TokenCode, String>> + Send + 'static,
+    Fut: std::future::Future<Output = Result<TokenCode, E>> + Send + 'static,
+    E: Into<TokenError>,
 {
-    fn token(&self) -> BoxFuture<Result<TokenCode, String>> {
-        Box::pin(self())
+    fn token(&self) -> BoxFuture<Result<TokenCode, TokenError>> {
+        let code = self();
+        Box::pin(async move { code.await.map_err(Into::into) })
     }
 }
 
@@ -265,11 +272,7 @@ impl AssumeRole {
         spec.trusted = Default::default();
         spec.permissions = Default::default();
         spec.chained = false;
-        if let Err(e) = spec.validate()
-            && let Some(first) = e.errors().first()
-        {
-            return Err(Error::Invalid(first.clone()));
-        }
+        spec.validate()?;
         if let (Some(source_role), Some(requested)) = (chained_from, self.spec.duration)
             && requested.check_chained().is_err()
         {
@@ -478,15 +481,11 @@ impl Params {
         }
         if let Some(m) = &self.mfa {
             // Asked only now, when STS needs the code.
-            let code = m
-                .provider
-                .token()
-                .await
-                .map_err(|message| Error::MfaToken {
-                    role: r.spec.role.clone(),
-                    serial: m.serial.to_string(),
-                    message,
-                })?;
+            let code = m.provider.token().await.map_err(|e| Error::MfaToken {
+                role: r.spec.role.clone(),
+                serial: m.serial.clone(),
+                source: Arc::from(e),
+            })?;
             call = call
                 .serial_number(m.serial.as_str())
                 .token_code(code.expose());
@@ -585,15 +584,11 @@ fn mfa_session_engine(
         let mfa = mfa.clone();
         let role = role_for_errors.clone();
         Box::pin(async move {
-            let code = mfa
-                .provider
-                .token()
-                .await
-                .map_err(|message| Error::MfaToken {
-                    role: role.clone(),
-                    serial: mfa.serial.to_string(),
-                    message,
-                })?;
+            let code = mfa.provider.token().await.map_err(|e| Error::MfaToken {
+                role: role.clone(),
+                serial: mfa.serial.clone(),
+                source: Arc::from(e),
+            })?;
             let out = sts
                 .get_session_token()
                 .serial_number(mfa.serial.as_str())

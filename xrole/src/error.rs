@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    AccountId, ExternalId, PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration,
+    AccountId, ExternalId, MfaSerial, PrincipalArn, PrincipalKind, RoleArn, RoleSpec,
+    SessionDuration,
 };
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
@@ -22,6 +23,12 @@ pub enum Error {
     /// A parameter breaks one of STS's rules (checked before any call).
     #[error("{0}")]
     Invalid(#[from] xrole_core::Error),
+
+    /// A role's parameters break rules that span them (tags and transitive keys,
+    /// the chained hour, the session policy, ...): every broken rule, checked
+    /// before any call.
+    #[error("{0}")]
+    Spec(#[from] xrole_core::SpecError),
 
     /// A chained session (assumed with another role's credentials) was asked to last
     /// more than an hour.
@@ -73,14 +80,15 @@ pub enum Error {
     },
 
     /// The MFA token provider failed.
-    #[error("MFA token for {role} ({serial}) could not be obtained: {message}")]
+    #[error("MFA token for {role} ({serial}) could not be obtained: {source}")]
     MfaToken {
         /// The role.
         role: RoleArn,
         /// The device.
-        serial: String,
+        serial: MfaSerial,
         /// What the provider said.
-        message: String,
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
     },
 
     /// A value declared as `env("VAR")` is missing or invalid.

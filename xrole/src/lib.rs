@@ -29,7 +29,7 @@ mod refresh;
 pub mod registry;
 mod role;
 
-pub use assume::{AssumeRole, MfaStrategy, TokenProvider, default_session_name};
+pub use assume::{AssumeRole, MfaStrategy, TokenError, TokenProvider, default_session_name};
 pub use xrole_macros::assume_role;
 
 /// Sets the base configuration (the source credentials) that `connect()` of

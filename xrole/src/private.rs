@@ -142,16 +142,7 @@ pub fn spec(source: &SpecSource) -> Result<RoleSpec, Error> {
             .collect::<Result<Vec<_>, _>>()?;
         b = b.permission(Permission::new(actions, resources));
     }
-    b.chained(source.chained)
-        .build()
-        .map_err(|e| match e.errors().first() {
-            Some(first) => Error::Invalid(first.clone()),
-            None => Error::Env {
-                variable: String::new(),
-                key: "spec",
-                message: e.to_string(),
-            },
-        })
+    Ok(b.chained(source.chained).build()?)
 }
 
 static BASE: RwLock<Option<SdkConfig>> = RwLock::new(None);

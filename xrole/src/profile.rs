@@ -180,7 +180,9 @@ impl ProfileChain {
 struct SharedTokens(std::sync::Arc<dyn TokenProvider>);
 
 impl TokenProvider for SharedTokens {
-    fn token(&self) -> crate::refresh::BoxFuture<Result<xrole_core::TokenCode, String>> {
+    fn token(
+        &self,
+    ) -> crate::refresh::BoxFuture<Result<xrole_core::TokenCode, crate::assume::TokenError>> {
         self.0.token()
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_types::SdkConfig;
-use xrole_core::RoleArn;
+use xrole_core::{AccountId, PrincipalArn, RoleArn};
 
 use crate::refresh::{Engine, Stats};
 use crate::{AssumeRole, Error};
@@ -45,9 +45,9 @@ impl std::fmt::Debug for AssumedRole {
 #[non_exhaustive]
 pub struct CallerIdentity {
     /// The ARN (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`).
-    pub arn: String,
+    pub arn: PrincipalArn,
     /// The account.
-    pub account: String,
+    pub account: AccountId,
     /// The unique id (`AROA...:SESSION`).
     pub user_id: String,
 }
@@ -126,9 +126,19 @@ impl AssumedRole {
                 Some(inner) => inner.clone(),
                 None => Error::from_sdk(self.role(), "GetCallerIdentity", e),
             })?;
+        let unreadable = |what: &str, e: xrole_core::Error| Error::Sts {
+            role: self.role().clone(),
+            operation: "GetCallerIdentity",
+            code: None,
+            status: None,
+            message: format!("STS answered an unreadable {what}: {e}").into(),
+            source: None,
+        };
         Ok(CallerIdentity {
-            arn: out.arn().unwrap_or_default().to_owned(),
-            account: out.account().unwrap_or_default().to_owned(),
+            arn: PrincipalArn::parse(out.arn().unwrap_or_default())
+                .map_err(|e| unreadable("ARN", e))?,
+            account: AccountId::parse(out.account().unwrap_or_default())
+                .map_err(|e| unreadable("account", e))?,
             user_id: out.user_id().unwrap_or_default().to_owned(),
         })
     }

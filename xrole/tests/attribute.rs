@@ -25,16 +25,11 @@ struct SharedReader {
     external_id = env("XROLE_TEST_EXTERNAL_ID"),
     trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
 )]
-async fn vendor_identity(prefix: &str, #[role] sts: aws_sdk_sts::Client) -> Result<String, Error> {
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| Error::Env {
-            variable: String::new(),
-            key: "test",
-            message: e.to_string(),
-        })?;
+async fn vendor_identity(
+    prefix: &str,
+    #[role] sts: aws_sdk_sts::Client,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let me = sts.get_caller_identity().send().await?;
     Ok(format!("{prefix}{}", me.arn().unwrap_or_default()))
 }
 

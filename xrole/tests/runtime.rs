@@ -130,7 +130,7 @@ async fn every_builder_parameter_reaches_sts() {
     assert_eq!(role.sdk_config().region().unwrap().as_ref(), "eu-west-1");
     let me = role.caller_identity().await.unwrap();
     assert_eq!(
-        me.arn,
+        me.arn.as_str(),
         "arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/deploy-42"
     );
     // The default session name is derived from the program and valid.
@@ -360,7 +360,7 @@ async fn chaining_keeps_each_hop_and_the_hour_limit() {
         .await
         .unwrap();
     assert_eq!(
-        hop_c.caller_identity().await.unwrap().account,
+        hop_c.caller_identity().await.unwrap().account.as_str(),
         "333333333333"
     );
     assert_eq!(hop_c.chained_from().unwrap().role().as_str(), b);
@@ -551,7 +551,7 @@ async fn a_fleet_of_200_accounts() {
         .await
         .unwrap();
     assert_eq!(
-        identity.arn,
+        identity.arn.as_str(),
         format!("arn:aws:sts::{}:assumed-role/AuditRole/audit", accounts[7])
     );
 }
@@ -731,7 +731,7 @@ async fn the_base_can_come_from_a_profile_file() {
         .await
         .unwrap();
     assert_eq!(
-        role.caller_identity().await.unwrap().arn,
+        role.caller_identity().await.unwrap().arn.as_str(),
         "arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/InfraToDevSession"
     );
     std::fs::remove_dir_all(&dir).unwrap();
