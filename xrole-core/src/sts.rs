@@ -538,6 +538,14 @@ impl SessionTags {
         Self(Cow::Borrowed(tags))
     }
 
+    /// Tags not yet checked as a set, like [`from_static`](Self::from_static) but
+    /// owned: for `#[assume_role]`, which leaves the set's rules to
+    /// [`RoleSpec::validate`](crate::RoleSpec::validate). Not a public API.
+    #[doc(hidden)]
+    pub fn unchecked(tags: Vec<SessionTag>) -> Self {
+        Self(Cow::Owned(tags))
+    }
+
     /// Adds a tag.
     pub fn with(self, tag: SessionTag) -> Result<Self, Error> {
         let mut tags = self.0.into_owned();
@@ -608,6 +616,13 @@ impl TransitiveTagKeys {
     /// [`RoleSpec::validate`](crate::RoleSpec::validate).
     pub const fn from_static(keys: &'static [Cow<'static, str>]) -> Self {
         Self(Cow::Borrowed(keys))
+    }
+
+    /// Keys not yet checked, owned: for `#[assume_role]`, which leaves their rules
+    /// to [`RoleSpec::validate`](crate::RoleSpec::validate). Not a public API.
+    #[doc(hidden)]
+    pub fn unchecked(keys: Vec<String>) -> Self {
+        Self(Cow::Owned(keys.into_iter().map(Cow::Owned).collect()))
     }
 
     fn check_count(&self) -> Result<(), Error> {

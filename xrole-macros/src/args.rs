@@ -6,24 +6,53 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr};
 
-/// Every key the attribute takes.
-pub(crate) const KEYS: &[&str] = &[
-    "arn",
-    "session_name",
-    "external_id",
-    "duration",
-    "region",
-    "mfa_serial",
-    "mfa_token",
-    "tags",
-    "transitive_tags",
-    "source_identity",
-    "session_policy",
-    "trusted",
-    "allow",
-    "chained",
-    "crate",
+/// One key of the attribute: its name, whether it may be given more than once, and
+/// how its value is read. This table drives parsing, duplicates, the list of valid
+/// keys and "did you mean"; the rules across keys are in [`Args::validate`].
+pub(crate) struct Key {
+    pub(crate) name: &'static str,
+    repeatable: bool,
+    read: fn(&mut Args, &ParseNestedMeta<'_>) -> syn::Result<()>,
+}
+
+const fn key(
+    name: &'static str,
+    read: fn(&mut Args, &ParseNestedMeta<'_>) -> syn::Result<()>,
+) -> Key {
+    Key {
+        name,
+        repeatable: false,
+        read,
+    }
+}
+
+/// Every key the attribute takes, in the order the documentation lists them.
+pub(crate) const KEYS: &[Key] = &[
+    key("arn", read_arn),
+    key("session_name", read_session_name),
+    key("external_id", read_external_id),
+    key("duration", read_duration),
+    key("region", read_region),
+    key("mfa_serial", read_mfa_serial),
+    key("mfa_token", read_mfa_token),
+    key("tags", read_tags),
+    key("transitive_tags", read_transitive_tags),
+    key("source_identity", read_source_identity),
+    key("session_policy", read_session_policy),
+    key("trusted", read_trusted),
+    Key {
+        name: "allow",
+        repeatable: true,
+        read: read_allow,
+    },
+    key("chained", read_chained),
+    key("crate", read_crate),
 ];
+
+/// The names of the keys, for messages.
+fn key_names() -> impl Iterator<Item = &'static str> {
+    KEYS.iter().map(|k| k.name)
+}
 
 /// A value: a literal (checked now) or `env("VAR")` (read and checked at run time).
 #[derive(Clone)]
@@ -86,13 +115,12 @@ fn nearest(key: &str) -> Option<&'static str> {
         row[b.len()]
     }
     // A key that holds a valid one (`role_arn`, `rol_arn`) or is a short typo of one.
-    KEYS.iter()
-        .filter(|k| k.len() >= 3 && key.contains(**k))
+    key_names()
+        .filter(|k| k.len() >= 3 && key.contains(*k))
         .max_by_key(|k| k.len())
-        .copied()
         .or_else(|| {
-            KEYS.iter()
-                .map(|k| (distance(key, k), *k))
+            key_names()
+                .map(|k| (distance(key, k), k))
                 .filter(|(d, _)| *d <= 2)
                 .min()
                 .map(|(_, k)| k)
@@ -154,6 +182,152 @@ fn list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Value>> {
     }
 }
 
+// How each key reads its value into `Args`.
+
+fn read_arn(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.arn = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_session_name(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.session_name = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_external_id(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.external_id = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_region(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.region = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_mfa_serial(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.mfa_serial = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_mfa_token(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.mfa_token = Some(meta.value()?.parse()?);
+    Ok(())
+}
+
+fn read_source_identity(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.source_identity = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_session_policy(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.session_policy = Some(value(meta)?);
+    Ok(())
+}
+
+fn read_trusted(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    a.trusted = list(meta)?;
+    Ok(())
+}
+
+fn read_duration(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let expr: Expr = meta.value()?.parse()?;
+    match &expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(n), ..
+        }) => match n.base10_parse::<u64>() {
+            Ok(secs) => match xrole_core::SessionDuration::from_secs(secs) {
+                Ok(d) => a.duration = Some((d.as_secs(), n.span())),
+                Err(e) => a.errors.push(syn::Error::new(n.span(), e.to_string())),
+            },
+            Err(e) => a.errors.push(e),
+        },
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => match xrole_core::SessionDuration::parse(&s.value()) {
+            Ok(d) => a.duration = Some((d.as_secs(), s.span())),
+            Err(e) => a.errors.push(syn::Error::new(s.span(), e.to_string())),
+        },
+        other => match expr_value(other)? {
+            Value::Env(var) => a.duration_env = Some(var),
+            // String literals were taken above: this is another literal.
+            Value::Lit(..) => a.errors.push(syn::Error::new(
+                other.span(),
+                "expected \"1h\", \"15m\", a number of seconds, or env(\"VARIABLE\")",
+            )),
+        },
+    }
+
+    Ok(())
+}
+
+fn read_chained(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let lit: syn::LitBool = meta.value()?.parse()?;
+    a.chained = lit.value;
+
+    Ok(())
+}
+
+fn read_crate(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let lit: LitStr = meta.value()?.parse()?;
+    a.krate = Some(lit.parse()?);
+
+    Ok(())
+}
+
+fn read_tags(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    meta.parse_nested_meta(|tag| {
+        let key = tag
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .ok_or_else(|| tag.error("expected `key = \"value\"`"))?;
+        let v = value(&tag)?;
+        if let Err(e) = xrole_core::SessionTag::new(&key, "v") {
+            a.errors
+                .push(syn::Error::new(tag.path.span(), e.to_string()));
+        }
+        check(&mut a.errors, &v, |t| xrole_core::SessionTag::new("k", t));
+        a.tags.push((key, v));
+        a.tag_spans.push(tag.path.span());
+        Ok(())
+    })
+}
+
+fn read_transitive_tags(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let items = content.parse_terminated(|input| input.parse::<Expr>(), syn::Token![,])?;
+    for item in &items {
+        a.transitive_tags.push(expr_value(item)?);
+    }
+
+    Ok(())
+}
+
+fn read_allow(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let mut allow = Allow::default();
+    meta.parse_nested_meta(|part| {
+        if part.path.is_ident("actions") {
+            allow.actions = list(&part)?;
+        } else if part.path.is_ident("resources") {
+            allow.resources = list(&part)?;
+        } else {
+            return Err(part.error("expected `actions = [...]` or `resources = [...]`"));
+        }
+        Ok(())
+    })?;
+    if allow.actions.is_empty() {
+        a.errors.push(meta.error("`allow` needs `actions = [...]`"));
+    }
+    if allow.resources.is_empty() {
+        a.errors
+            .push(meta.error("`allow` needs `resources = [...]`"));
+    }
+    a.allow.push(allow);
+
+    Ok(())
+}
+
 impl Args {
     /// Takes one argument (the `syn::meta::parser` callback).
     pub(crate) fn parse(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
@@ -165,8 +339,26 @@ impl Args {
         } else {
             ident
         };
-        let repeatable = key == "allow";
-        if !repeatable && self.seen.contains(&key) {
+        let Some(entry) = KEYS.iter().find(|k| k.name == key) else {
+            let hint = nearest(&key)
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            let names: Vec<&str> = key_names().collect();
+            self.errors.push(meta.error(format!(
+                "unknown key `{key}`{hint}; valid keys: {}",
+                names.join(", ")
+            )));
+            // Skip its value so the following arguments still parse.
+            if meta.input.peek(syn::Token![=]) {
+                let _: Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let _: proc_macro2::TokenStream = content.parse()?;
+            }
+            return Ok(());
+        };
+        if !entry.repeatable && self.seen.contains(&key) {
             // Consume the value so the following arguments still parse.
             if meta.input.peek(syn::Token![=]) {
                 let _: Expr = meta.value()?.parse()?;
@@ -183,121 +375,7 @@ impl Args {
             return Ok(());
         }
         self.seen.push(key.clone());
-        match key.as_str() {
-            "arn" => self.arn = Some(value(&meta)?),
-            "session_name" => self.session_name = Some(value(&meta)?),
-            "external_id" => self.external_id = Some(value(&meta)?),
-            "region" => self.region = Some(value(&meta)?),
-            "mfa_serial" => self.mfa_serial = Some(value(&meta)?),
-            "mfa_token" => self.mfa_token = Some(meta.value()?.parse()?),
-            "source_identity" => self.source_identity = Some(value(&meta)?),
-            "session_policy" => self.session_policy = Some(value(&meta)?),
-            "trusted" => self.trusted = list(&meta)?,
-            "duration" => {
-                let expr: Expr = meta.value()?.parse()?;
-                match &expr {
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Int(n), ..
-                    }) => match n.base10_parse::<u64>() {
-                        Ok(secs) => match xrole_core::SessionDuration::from_secs(secs) {
-                            Ok(d) => self.duration = Some((d.as_secs(), n.span())),
-                            Err(e) => self.errors.push(syn::Error::new(n.span(), e.to_string())),
-                        },
-                        Err(e) => self.errors.push(e),
-                    },
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(s), ..
-                    }) => match xrole_core::SessionDuration::parse(&s.value()) {
-                        Ok(d) => self.duration = Some((d.as_secs(), s.span())),
-                        Err(e) => self.errors.push(syn::Error::new(s.span(), e.to_string())),
-                    },
-                    other => match expr_value(other)? {
-                        Value::Env(var) => self.duration_env = Some(var),
-                        // String literals were taken above: this is another literal.
-                        Value::Lit(..) => self.errors.push(syn::Error::new(
-                            other.span(),
-                            "expected \"1h\", \"15m\", a number of seconds, or env(\"VARIABLE\")",
-                        )),
-                    },
-                }
-            }
-            "chained" => {
-                let lit: syn::LitBool = meta.value()?.parse()?;
-                self.chained = lit.value;
-            }
-            "crate" => {
-                let lit: LitStr = meta.value()?.parse()?;
-                self.krate = Some(lit.parse()?);
-            }
-            "tags" => meta.parse_nested_meta(|tag| {
-                let key = tag
-                    .path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .ok_or_else(|| tag.error("expected `key = \"value\"`"))?;
-                let v = value(&tag)?;
-                if let Err(e) = xrole_core::SessionTag::new(&key, "v") {
-                    self.errors
-                        .push(syn::Error::new(tag.path.span(), e.to_string()));
-                }
-                check(&mut self.errors, &v, |t| {
-                    xrole_core::SessionTag::new("k", t)
-                });
-                self.tags.push((key, v));
-                self.tag_spans.push(tag.path.span());
-                Ok(())
-            })?,
-            "transitive_tags" => {
-                let content;
-                syn::parenthesized!(content in meta.input);
-                let items =
-                    content.parse_terminated(|input| input.parse::<Expr>(), syn::Token![,])?;
-                for item in &items {
-                    self.transitive_tags.push(expr_value(item)?);
-                }
-            }
-            "allow" => {
-                let mut allow = Allow::default();
-                meta.parse_nested_meta(|part| {
-                    if part.path.is_ident("actions") {
-                        allow.actions = list(&part)?;
-                    } else if part.path.is_ident("resources") {
-                        allow.resources = list(&part)?;
-                    } else {
-                        return Err(part.error("expected `actions = [...]` or `resources = [...]`"));
-                    }
-                    Ok(())
-                })?;
-                if allow.actions.is_empty() {
-                    self.errors
-                        .push(meta.error("`allow` needs `actions = [...]`"));
-                }
-                if allow.resources.is_empty() {
-                    self.errors
-                        .push(meta.error("`allow` needs `resources = [...]`"));
-                }
-                self.allow.push(allow);
-            }
-            other => {
-                let hint = nearest(other)
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
-                let message = format!(
-                    "unknown key `{other}`{hint}; valid keys: {}",
-                    KEYS.join(", ")
-                );
-                self.errors.push(meta.error(message));
-                // Skip its value so the following arguments still parse.
-                if meta.input.peek(syn::Token![=]) {
-                    let _: Expr = meta.value()?.parse()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let content;
-                    syn::parenthesized!(content in meta.input);
-                    let _: proc_macro2::TokenStream = content.parse()?;
-                }
-            }
-        }
-        Ok(())
+        (entry.read)(self, &meta)
     }
 
     /// Validates every literal with xrole-core's grammar and the rules that span keys.
@@ -337,49 +415,7 @@ impl Args {
         for v in &self.trusted {
             check(&mut errors, v, xrole_core::PrincipalArn::parse);
         }
-        if self.tags.len() > xrole_core::SessionTags::MAX {
-            errors.push(syn::Error::new(
-                attr_span,
-                format!(
-                    "at most {} session tags, found {}",
-                    xrole_core::SessionTags::MAX,
-                    self.tags.len()
-                ),
-            ));
-        }
-        for (i, (k, _)) in self.tags.iter().enumerate() {
-            if self.tags[..i]
-                .iter()
-                .any(|(other, _)| xrole_core::SessionTag::same_key(other, k))
-            {
-                let span = self.tag_spans.get(i).copied().unwrap_or(attr_span);
-                errors.push(syn::Error::new(
-                    span,
-                    format!("duplicate session tag key {k:?} (keys are case-insensitive)"),
-                ));
-            }
-        }
-        for v in &self.transitive_tags {
-            if let Value::Lit(key, span) = v
-                && !self
-                    .tags
-                    .iter()
-                    .any(|(k, _)| xrole_core::SessionTag::same_key(k, key))
-            {
-                errors.push(syn::Error::new(
-                    *span,
-                    format!("transitive tag key {key:?} is not one of the session's `tags(...)`"),
-                ));
-            }
-        }
-        if let (true, Some((secs, span))) = (self.chained, self.duration)
-            && secs > 3600
-        {
-            errors.push(syn::Error::new(
-                span,
-                format!("a chained session lasts at most 1h (3600 s), found {secs} s"),
-            ));
-        }
+        self.rules_across_keys(attr_span, &mut errors);
         for allow in &self.allow {
             for v in &allow.actions {
                 check(&mut errors, v, xrole_core::policy::validate_action);
@@ -389,5 +425,82 @@ impl Args {
             }
         }
         self.errors = errors;
+    }
+
+    /// The rules that span keys (tag count and unique keys, transitive keys among the
+    /// tags, the chained hour, ...), checked by xrole-core's `RoleSpec::validate` on
+    /// the literal values, so compile time and run time say the same words; each
+    /// error is spanned on the key it is about. Values that failed their own check,
+    /// and `env(...)` values, are left to it and to run time.
+    fn rules_across_keys(&self, attr_span: Span, errors: &mut Vec<syn::Error>) {
+        let lit = |v: &Value| match v {
+            Value::Lit(text, _) => Some(text.clone()),
+            Value::Env(_) => None,
+        };
+        let Some(role) = self
+            .arn
+            .as_ref()
+            .and_then(lit)
+            .and_then(|t| xrole_core::RoleArn::parse(&t).ok())
+        else {
+            return;
+        };
+        let mut spec = xrole_core::RoleSpec::builder(role).chained(self.chained);
+        if let Some(d) = self
+            .duration
+            .and_then(|(secs, _)| xrole_core::SessionDuration::from_secs(u64::from(secs)).ok())
+        {
+            spec = spec.duration(d);
+        }
+        let tags: Vec<xrole_core::SessionTag> = self
+            .tags
+            .iter()
+            .filter_map(|(k, v)| xrole_core::SessionTag::new(k, &lit(v)?).ok())
+            .collect();
+        let all_tags = tags.len() == self.tags.len();
+        // Unchecked here: the count and unique keys are the spec's rules.
+        spec = spec.tags(xrole_core::SessionTags::unchecked(tags));
+        let keys: Vec<String> = self.transitive_tags.iter().filter_map(lit).collect();
+        if all_tags && keys.len() == self.transitive_tags.len() {
+            spec = spec.transitive_tag_keys(xrole_core::TransitiveTagKeys::unchecked(keys));
+        }
+        let Err(e) = spec.build() else {
+            return;
+        };
+        for problem in e.errors() {
+            let span = match problem.subject() {
+                "session duration" => self.duration.map(|(_, span)| span),
+                "session tags" => self.duplicate_tag().or(self.tag_spans.first().copied()),
+                "transitive tag keys" | "session tag key" => {
+                    self.transitive_tags.iter().find_map(|v| match v {
+                        Value::Lit(key, span)
+                            if !self
+                                .tags
+                                .iter()
+                                .any(|(k, _)| xrole_core::SessionTag::same_key(k, key)) =>
+                        {
+                            Some(*span)
+                        }
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            errors.push(syn::Error::new(
+                span.unwrap_or(attr_span),
+                problem.to_string(),
+            ));
+        }
+    }
+
+    /// The span of the first tag whose key repeats an earlier one.
+    fn duplicate_tag(&self) -> Option<Span> {
+        self.tags.iter().enumerate().find_map(|(i, (k, _))| {
+            self.tags[..i]
+                .iter()
+                .any(|(other, _)| xrole_core::SessionTag::same_key(other, k))
+                .then(|| self.tag_spans.get(i).copied())
+                .flatten()
+        })
     }
 }

@@ -484,7 +484,7 @@ impl Params {
             let code = m.provider.token().await.map_err(|e| Error::MfaToken {
                 role: r.spec.role.clone(),
                 serial: m.serial.clone(),
-                source: Arc::from(e),
+                source: crate::error::SharedSource::from_boxed(e),
             })?;
             call = call
                 .serial_number(m.serial.as_str())
@@ -587,7 +587,7 @@ fn mfa_session_engine(
             let code = mfa.provider.token().await.map_err(|e| Error::MfaToken {
                 role: role.clone(),
                 serial: mfa.serial.clone(),
-                source: Arc::from(e),
+                source: crate::error::SharedSource::from_boxed(e),
             })?;
             let out = sts
                 .get_session_token()

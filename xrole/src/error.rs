@@ -76,7 +76,7 @@ pub enum Error {
         message: Box<str>,
         /// The SDK's error.
         #[source]
-        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+        source: Option<SharedSource>,
     },
 
     /// The MFA token provider failed.
@@ -88,7 +88,7 @@ pub enum Error {
         serial: MfaSerial,
         /// What the provider said.
         #[source]
-        source: Arc<dyn std::error::Error + Send + Sync>,
+        source: SharedSource,
     },
 
     /// A value declared as `env("VAR")` is missing or invalid.
@@ -205,7 +205,7 @@ impl Error {
                 .message()
                 .map_or_else(|| error_chain(&e), str::to_owned)
                 .into(),
-            source: Some(Arc::new(e)),
+            source: Some(SharedSource::new(e)),
         }
     }
 
@@ -215,6 +215,41 @@ impl Error {
             self.sts_code(),
             Some("ExpiredToken" | "ExpiredTokenException")
         )
+    }
+}
+
+/// The SDK's error behind an [`Error::Sts`], shared by the clones of the error. Its
+/// `source()` is that error itself, so a walk of the chain finds the SDK's error
+/// (`downcast_ref::<SdkError<...>>()`) one step further.
+#[derive(Clone, Debug)]
+pub struct SharedSource(Arc<dyn std::error::Error + Send + Sync>);
+
+impl SharedSource {
+    /// Shares `error`.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+
+    /// Shares an error already boxed (a [`TokenError`](crate::TokenError), say).
+    pub fn from_boxed(error: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Self(Arc::from(error))
+    }
+
+    /// The error shared.
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Display for SharedSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharedSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
     }
 }
 

@@ -38,7 +38,7 @@ pub use xrole_macros::assume_role;
 pub fn set_base_config(config: aws_types::SdkConfig) {
     private::set_base(config);
 }
-pub use error::{AccessDenied, Error};
+pub use error::{AccessDenied, Error, SharedSource};
 pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
 pub use refresh::Stats;

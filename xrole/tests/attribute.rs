@@ -183,3 +183,11 @@ async fn the_declaration_names_the_mfa_token_provider() {
     );
     assert_eq!(assume.parameter("TokenCode"), Some("******"));
 }
+
+/// With only literals, the constant and the run-time spec are the same value.
+#[test]
+fn role_spec_equals_the_constant_for_every_all_literal_declaration() {
+    assert_eq!(SharedReader::role_spec().unwrap(), SharedReader::ROLE_SPEC);
+    assert_eq!(Refused::role_spec().unwrap(), Refused::ROLE_SPEC);
+    assert_eq!(WithMfa::role_spec().unwrap(), WithMfa::ROLE_SPEC);
+}

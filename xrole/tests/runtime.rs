@@ -904,3 +904,34 @@ fn an_answer_without_a_code_is_retried_only_when_it_may_pass() {
     assert!(sts_error(Some(503)).is_retryable());
     assert!(sts_error(None).is_retryable(), "no answer: a network error");
 }
+
+/// The SDK's error stays in the chain of an STS failure, for code that walks it.
+#[tokio::test]
+async fn the_sdk_error_is_in_the_chain_of_an_sts_failure() {
+    use aws_sdk_sts::error::SdkError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    let (sts, _clock, base) = setup(world()).await;
+    sts.fail_calls([1], xrole_test::sts::ErrorCode::InvalidParameterValue);
+    let err = AssumeRole::new(ROLE.parse().unwrap())
+        .eager(true)
+        .build(&base)
+        .await
+        .unwrap_err();
+    assert_eq!(err.sts_code(), Some("InvalidParameterValue"));
+    let mut source = std::error::Error::source(&err);
+    let mut status = None;
+    while let Some(s) = source {
+        if let Some(sdk) = s.downcast_ref::<SdkError<AssumeRoleError>>() {
+            status = sdk.raw_response().map(|r| r.status().as_u16());
+        }
+        source = s.source();
+    }
+    assert_eq!(status, Some(400));
+    assert!(matches!(
+        err.clone(),
+        Error::Sts {
+            status: Some(400),
+            ..
+        }
+    ));
+}

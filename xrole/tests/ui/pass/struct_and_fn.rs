@@ -29,6 +29,7 @@ async fn with_env(count: u32, #[role] sts: aws_sdk_sts::Client) -> Result<u32, E
 const _: xrole::RoleSpec = Clients::ROLE_SPEC;
 
 fn main() {
+    assert_eq!(Clients::role_spec().unwrap(), Clients::ROLE_SPEC);
     let _ = with_env(1);
     let _ = with_env_role_spec();
 }
