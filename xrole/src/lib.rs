@@ -46,8 +46,10 @@ pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
     AccountId, ExternalId, MfaSerial, Partition, Permission, PolicyArn, PolicyArns, PrincipalArn,
     Region, RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag,
-    SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys, policy,
+    SessionTags, SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys, policy,
 };
+/// The AWS SDK configuration sessions are built from and give to clients.
+pub use aws_types::SdkConfig;
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate
 /// sees every other (`xrole-test` as a dev-dependency).
