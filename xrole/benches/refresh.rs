@@ -83,7 +83,7 @@ async fn hot_path_ns(x: &IdentityPath, a: &IdentityPath) -> (f64, f64, f64) {
         "warm-up resolution failed"
     );
     async fn round(path: &IdentityPath) -> f64 {
-        let n = 20_000;
+        let n = 50_000;
         let start = Instant::now();
         for _ in 0..n {
             black_box(path.resolve().await);
@@ -95,7 +95,7 @@ async fn hot_path_ns(x: &IdentityPath, a: &IdentityPath) -> (f64, f64, f64) {
         v[v.len() / 2]
     };
     let (mut xs, mut as_, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..41 {
+    for i in 0..101 {
         // Alternate which path goes first, so neither always runs on a warmer cache.
         let (xn, an) = if i % 2 == 0 {
             let xn = round(x).await;
