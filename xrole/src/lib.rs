@@ -38,6 +38,8 @@ pub use xrole_macros::assume_role;
 pub fn set_base_config(config: aws_types::SdkConfig) {
     private::set_base(config);
 }
+/// The AWS SDK configuration sessions are built from and give to clients.
+pub use aws_types::SdkConfig;
 pub use error::{AccessDenied, Error, SharedSource};
 pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
@@ -48,8 +50,6 @@ pub use xrole_core::{
     Region, RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag,
     SessionTags, SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys, policy,
 };
-/// The AWS SDK configuration sessions are built from and give to clients.
-pub use aws_types::SdkConfig;
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate
 /// sees every other (`xrole-test` as a dev-dependency).

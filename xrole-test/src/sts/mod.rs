@@ -104,7 +104,8 @@ impl EmbeddedStsBuilder {
         self.limits.body_timeout = timeout;
         self
     }
-    /// How many connections are served at once (default 256); further clients wait
+    /// How many connections are served at once (default 4096: a fleet of a thousand
+    /// sessions, each with its own kept-alive connection, fits); further clients wait
     /// to be accepted.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.limits.max_connections = n;

@@ -37,7 +37,8 @@ pub(crate) struct Limits {
     pub(crate) header_timeout: Duration,
     /// Time to send a request's body once its headers arrived.
     pub(crate) body_timeout: Duration,
-    /// Connections served at once; more wait to be accepted.
+    /// Connections served at once; more wait to be accepted. SDK clients keep their
+    /// connections alive between calls, so the limit counts idle ones too.
     pub(crate) max_connections: usize,
     /// Audit entries kept (older ones are dropped and counted).
     pub(crate) audit_capacity: usize,
@@ -50,7 +51,7 @@ impl Default for Limits {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
-            max_connections: 256,
+            max_connections: 4096,
             audit_capacity: 10_000,
             max_sessions: 100_000,
         }
