@@ -14,28 +14,8 @@ impl Drop for Server {
     }
 }
 
-#[tokio::test]
-async fn serves_a_world_file_to_any_sdk() {
-    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/quickstart.json");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_xrole-sts"))
-            .args(["--world", world, "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut first = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("xrole-sts listening on ")
-        .unwrap()
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-
+/// An SDK configuration for the quickstart world's user, on the server at `url`.
+async fn quickstart_user(url: &str) -> aws_types::SdkConfig {
     let credentials = aws_credential_types::Credentials::new(
         "AKIAXROLEQUICKSTART1",
         "xrole-quickstart-secret-not-a-real-key-00",
@@ -43,14 +23,22 @@ async fn serves_a_world_file_to_any_sdk() {
         None,
         "world file",
     );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_types::region::Region::new("us-east-1"))
-        .endpoint_url(&url)
+        .endpoint_url(url)
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )
         .load()
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn serves_a_world_file_to_any_sdk() {
+    let (_server, url) = start_with_shell("");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let config = quickstart_user(&url).await;
     let sts = aws_sdk_sts::Client::new(&config);
     let out = sts
         .assume_role()
@@ -91,7 +79,8 @@ fn bad_arguments_and_worlds_are_refused() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Starts the server through `sh` (for `ulimit`) and returns it with its URL.
+/// Starts the server through `sh` (for `ulimit`, given as `prefix`) and returns it
+/// with its URL.
 fn start_with_shell(prefix: &str) -> (Server, String) {
     let world = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/quickstart.json");
     let mut server = Server(
@@ -176,21 +165,7 @@ async fn out_of_file_descriptors_it_neither_spins_nor_stays_down() {
         "the accept loop spun: {spent} ticks of CPU in 2 s (a spinning loop takes about 200)"
     );
     drop(held);
-    let credentials = aws_credential_types::Credentials::new(
-        "AKIAXROLEQUICKSTART1",
-        "xrole-quickstart-secret-not-a-real-key-00",
-        None,
-        None,
-        "world file",
-    );
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_types::region::Region::new("us-east-1"))
-        .endpoint_url(&url)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-        )
-        .load()
-        .await;
+    let config = quickstart_user(&url).await;
     let identity = tokio::time::timeout(
         std::time::Duration::from_secs(20),
         aws_sdk_sts::Client::new(&config)
