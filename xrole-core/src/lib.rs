@@ -10,6 +10,7 @@ mod generate;
 pub use generate::assume_actions;
 mod macros;
 pub mod policy;
+mod problems;
 mod spec;
 mod sts;
 mod text;
@@ -18,6 +19,7 @@ pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, Role
 pub use console::{ConsoleColor, SwitchRoleLink};
 pub use error::Error;
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};
+pub use problems::Problems;
 pub use spec::{Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StrList};
 pub use sts::{
     ExternalId, MfaSerial, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,

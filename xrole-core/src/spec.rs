@@ -225,7 +225,7 @@ impl RoleSpec {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(SpecError { errors })
+            Err(SpecError::new("role spec", errors))
         }
     }
 }
@@ -309,37 +309,5 @@ impl RoleSpecBuilder {
     }
 }
 
-/// Every rule a [`RoleSpec`] breaks.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub struct SpecError {
-    errors: Vec<Error>,
-}
-
-impl SpecError {
-    /// The errors, one per broken rule.
-    pub fn errors(&self) -> &[Error] {
-        &self.errors
-    }
-}
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.errors.as_slice() {
-            [one] => write!(f, "{one}"),
-            many => {
-                write!(f, "{} problems in role spec", many.len())?;
-                for e in many {
-                    write!(f, "\n  {e}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl std::fmt::Debug for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+/// Every rule a [`RoleSpec`] breaks, each an [`Error`] naming its part.
+pub type SpecError = crate::Problems<Error>;

@@ -283,7 +283,7 @@ fn role_spec_reports_every_error_at_once() {
         .permission(Permission::new(["s3 GetObject"], ["bucket"]))
         .build()
         .unwrap_err();
-    let messages: Vec<String> = spec.errors().iter().map(ToString::to_string).collect();
+    let messages: Vec<String> = spec.problems().iter().map(ToString::to_string).collect();
     assert_eq!(messages.len(), 3, "{messages:#?}");
     assert!(
         messages[0].starts_with("session tags: duplicate key \"A\""),

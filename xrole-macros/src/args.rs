@@ -467,7 +467,7 @@ impl Args {
         let Err(e) = spec.build() else {
             return;
         };
-        for problem in e.errors() {
+        for problem in e.problems() {
             let span = match problem.subject() {
                 "session duration" => self.duration.map(|(_, span)| span),
                 "session tags" => self.duplicate_tag().or(self.tag_spans.first().copied()),

@@ -318,7 +318,10 @@ impl PolicyDocument {
     /// Parses a JSON document, reporting every structural problem with its path.
     pub fn from_json(json: &str) -> Result<Self, PolicyError> {
         let value: Value = serde_json::from_str(json).map_err(|e| {
-            PolicyError::new(vec![Problem::new("", format!("not valid JSON: {e}"))])
+            PolicyError::new(
+                "policy",
+                vec![Problem::new("", format!("not valid JSON: {e}"))],
+            )
         })?;
         Self::from_value(&value)
     }
@@ -329,7 +332,7 @@ impl PolicyDocument {
         let doc = parse_document(value, &mut problems);
         match doc {
             Some(doc) if problems.is_empty() => Ok(doc),
-            _ => Err(PolicyError::new(problems)),
+            _ => Err(PolicyError::new("policy", problems)),
         }
     }
 

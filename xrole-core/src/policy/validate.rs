@@ -106,7 +106,7 @@ impl PolicyDocument {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(PolicyError::new(problems))
+            Err(PolicyError::new("policy", problems))
         }
     }
 }

@@ -183,9 +183,9 @@ pub struct User {
 impl User {
     /// A user named by its ARN (`arn:aws:iam::111111111111:user/alice`).
     pub fn new(arn: &str) -> Result<Self, WorldError> {
-        let arn = PrincipalArn::parse(arn).map_err(|e| WorldError::one(e.to_string()))?;
+        let arn = PrincipalArn::parse(arn).map_err(|e| super::problem(e.to_string()))?;
         if arn.kind() != PrincipalKind::User {
-            return Err(WorldError::one(format!(
+            return Err(super::problem(format!(
                 "{arn} is not a user ARN (arn:aws:iam::ACCOUNT:user/NAME)"
             )));
         }
@@ -377,9 +377,9 @@ impl Role {
     ) -> Result<Self, WorldError> {
         let read = |path: &Path| -> Result<PolicyDocument, WorldError> {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| WorldError::one(format!("{}: cannot read: {e}", path.display())))?;
+                .map_err(|e| super::problem(format!("{}: cannot read: {e}", path.display())))?;
             PolicyDocument::from_json(&text)
-                .map_err(|e| WorldError::one(format!("{}: {e}", path.display())))
+                .map_err(|e| super::problem(format!("{}: {e}", path.display())))
         };
         let mut role = Role::new(arn, read(trust)?);
         for path in permissions {

@@ -15,12 +15,12 @@ impl World {
     pub fn from_json(json: &str) -> Result<Self, WorldError> {
         // serde reads a struct from an array too: `[]` would be an empty world.
         if !json.trim_start().starts_with('{') {
-            return Err(WorldError::one(
+            return Err(super::problem(
                 "world file: the top level must be an object ({\"users\": [...], \"roles\": [...], ...})",
             ));
         }
         let file: WorldFile =
-            serde_json::from_str(json).map_err(|e| WorldError::one(format!("world file: {e}")))?;
+            serde_json::from_str(json).map_err(|e| super::problem(format!("world file: {e}")))?;
         file.build()
     }
 }
@@ -126,11 +126,11 @@ struct RoleFile {
 }
 
 fn doc(at: &str, value: &serde_json::Value) -> Result<PolicyDocument, WorldError> {
-    PolicyDocument::from_value(value).map_err(|e| WorldError::one(format!("{at}: {e}")))
+    PolicyDocument::from_value(value).map_err(|e| super::problem(format!("{at}: {e}")))
 }
 
 fn policy_arn(at: &str, text: &str) -> Result<PolicyArn, WorldError> {
-    PolicyArn::parse(text).map_err(|e| WorldError::one(format!("{at}: {e}")))
+    PolicyArn::parse(text).map_err(|e| super::problem(format!("{at}: {e}")))
 }
 
 impl WorldFile {
@@ -153,7 +153,7 @@ impl WorldFile {
             collect((|| {
                 let at = format!("groups[{i}]");
                 let account = AccountId::parse(&g.account)
-                    .map_err(|e| WorldError::one(format!("{at}.account: {e}")))?;
+                    .map_err(|e| super::problem(format!("{at}.account: {e}")))?;
                 let mut group = Group::new(account, &g.name);
                 for (name, v) in g.policies.iter() {
                     group = group.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
@@ -164,7 +164,7 @@ impl WorldFile {
                 }
                 world
                     .add_group(group)
-                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 Ok(())
             })());
         }
@@ -172,7 +172,7 @@ impl WorldFile {
             collect((|| {
                 let at = format!("users[{i}]");
                 let mut user = User::new(&u.arn).map_err(|e| {
-                    WorldError::one(format!("{at}.arn: {}", e.problems().join("; ")))
+                    super::problem(format!("{at}.arn: {}", e.problems().join("; ")))
                 })?;
                 for key in &u.access_keys {
                     user = user.access_key(key.clone());
@@ -198,15 +198,15 @@ impl WorldFile {
                 }
                 world
                     .add_user(user)
-                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 Ok(())
             })());
         }
         for (i, r) in self.roles.iter().enumerate() {
             collect((|| {
                 let at = format!("roles[{i}]");
-                let arn = RoleArn::parse(&r.arn)
-                    .map_err(|e| WorldError::one(format!("{at}.arn: {e}")))?;
+                let arn =
+                    RoleArn::parse(&r.arn).map_err(|e| super::problem(format!("{at}.arn: {e}")))?;
                 let mut role = Role::new(arn, doc(&format!("{at}.trustPolicy"), &r.trust_policy)?);
                 for (name, v) in r.policies.iter() {
                     role = role.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
@@ -226,14 +226,14 @@ impl WorldFile {
                 }
                 world
                     .add_role(role)
-                    .map_err(|e| WorldError::one(format!("{at}: {}", e.problems().join("; "))))?;
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 Ok(())
             })());
         }
         for (account, regions) in self.disabled_regions.iter() {
             collect((|| {
                 let id = AccountId::parse(account)
-                    .map_err(|e| WorldError::one(format!("disabledRegions: {e}")))?;
+                    .map_err(|e| super::problem(format!("disabledRegions: {e}")))?;
                 for r in regions {
                     world.disable_region(id, r);
                 }
@@ -243,7 +243,7 @@ impl WorldFile {
         if problems.is_empty() {
             Ok(world)
         } else {
-            Err(WorldError::many(problems))
+            Err(super::problems(problems))
         }
     }
 }

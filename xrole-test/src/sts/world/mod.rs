@@ -14,52 +14,19 @@ mod entities;
 mod file;
 mod store;
 
-use std::fmt;
-
 pub use entities::{AccessKey, Group, MfaDevice, Role, User};
 pub use store::World;
 
-/// Problems in a world description, each with where it is.
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub struct WorldError {
-    problems: Vec<String>,
+/// Problems in a world description, each prefixed by its place
+/// (`roles[0].trustPolicy: ...`).
+pub type WorldError = xrole_core::Problems<String>;
+
+/// One problem of a world.
+pub(crate) fn problem(text: impl Into<String>) -> WorldError {
+    WorldError::one("world", text.into())
 }
 
-impl WorldError {
-    pub(crate) fn one(problem: impl Into<String>) -> Self {
-        Self {
-            problems: vec![problem.into()],
-        }
-    }
-
-    pub(crate) fn many(problems: Vec<String>) -> Self {
-        Self { problems }
-    }
-
-    /// The problems, each prefixed by its place (`roles[0].trustPolicy: ...`).
-    pub fn problems(&self) -> &[String] {
-        &self.problems
-    }
-}
-
-impl fmt::Display for WorldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.problems.as_slice() {
-            [one] => write!(f, "world: {one}"),
-            many => {
-                write!(f, "world: {} problems", many.len())?;
-                for p in many {
-                    write!(f, "\n  {p}")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl fmt::Debug for WorldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
+/// Several problems of a world (never none).
+pub(crate) fn problems(list: Vec<String>) -> WorldError {
+    WorldError::new("world", list)
 }

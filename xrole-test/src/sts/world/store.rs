@@ -57,7 +57,7 @@ fn compile(
     kind: PolicyKind,
 ) -> Result<CompiledPolicy, WorldError> {
     CompiledPolicy::new(label.clone(), doc, kind)
-        .map_err(|e| WorldError::one(format!("{label}: {e}")))
+        .map_err(|e| super::problem(format!("{label}: {e}")))
 }
 
 /// The problems found, or nothing.
@@ -65,7 +65,7 @@ fn checked(problems: Vec<String>) -> Result<(), WorldError> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(WorldError::many(problems))
+        Err(super::problems(problems))
     }
 }
 
@@ -83,7 +83,7 @@ impl World {
         doc: PolicyDocument,
     ) -> Result<&mut Self, WorldError> {
         if self.managed.contains_key(arn.as_str()) {
-            return Err(WorldError::one(format!(
+            return Err(super::problem(format!(
                 "managed policy {arn} is already in the world"
             )));
         }
@@ -97,7 +97,7 @@ impl World {
             .get(arn.as_str())
             .map(|(_, c)| c.clone())
             .ok_or_else(|| {
-                WorldError::one(format!(
+                super::problem(format!(
                     "{owner}: managed policy {arn} is not in the world; add it first"
                 ))
             })
@@ -142,7 +142,7 @@ impl World {
     /// Adds a user. A user without an access key is given one.
     pub fn add_user(&mut self, user: User) -> Result<&mut Self, WorldError> {
         if self.user_index.contains_key(&user.arn) {
-            return Err(WorldError::one(format!(
+            return Err(super::problem(format!(
                 "{}: a user with this ARN is already in the world (replace_user changes one)",
                 user.arn
             )));
@@ -181,7 +181,7 @@ impl World {
                 .and_then(|a| self.group_index.get(&(a, name.clone())))
                 .map(|&i| &self.groups[i])
                 .ok_or_else(|| {
-                    WorldError::one(format!(
+                    super::problem(format!(
                         "{owner}: group {name} is not in the world; add it first"
                     ))
                 })?;
@@ -224,7 +224,7 @@ impl World {
     /// Adds a role.
     pub fn add_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
         if self.role_index.contains_key(&role.arn) {
-            return Err(WorldError::one(format!(
+            return Err(super::problem(format!(
                 "{}: a role with this ARN is already in the world (replace_role changes one)",
                 role.arn
             )));
@@ -277,7 +277,7 @@ impl World {
     pub fn add_role_from_spec(&mut self, spec: &RoleSpec) -> Result<&mut Self, WorldError> {
         let trust = spec
             .trust_policy()
-            .map_err(|e| WorldError::one(e.to_string()))?;
+            .map_err(|e| super::problem(e.to_string()))?;
         let mut role = Role::new(spec.role.clone(), trust);
         if let Ok(permissions) = spec.permission_policy() {
             role = role.policy("xrole-permissions", permissions);
@@ -326,7 +326,7 @@ impl World {
             role.inline.docs.retain(|(n, _)| *n != name);
             return self.replace_role(role.policy(&name, doc));
         }
-        Err(WorldError::one(format!(
+        Err(super::problem(format!(
             "{principal} is neither a user nor a role of the world"
         )))
     }
