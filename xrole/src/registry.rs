@@ -1,5 +1,6 @@
 //! The process-wide registry: one session per role session declared, shared by every
-//! client and every annotated item.
+//! client and every annotated item. Sessions enter it through
+//! [`AssumeRole::shared`](crate::AssumeRole::shared), the one way to share.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Weak};
@@ -24,7 +25,7 @@ static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<Key, Weak<RoleInner>>>> =
 ///
 /// When the source credentials cannot be resolved now (no provider, or it fails),
 /// the session is not shared: nothing proves two such callers are the same.
-pub async fn shared(request: AssumeRole, base: &SdkConfig) -> Result<AssumedRole, Error> {
+pub(crate) async fn shared(request: AssumeRole, base: &SdkConfig) -> Result<AssumedRole, Error> {
     let source = match base.credentials_provider() {
         Some(p) => source_key(&p).await,
         None => None,
