@@ -257,6 +257,22 @@ impl AssumeRole {
 
     /// Checks the rules that span parameters, before any call.
     fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
+        if let Some(Mfa {
+            strategy: MfaStrategy::SessionToken { duration },
+            ..
+        }) = &self.mfa
+            && !SessionDuration::SESSION_TOKEN_SECS.contains(&duration.as_secs())
+        {
+            return Err(Error::Config {
+                role: self.spec.role.clone(),
+                message: format!(
+                    "an MFA session lasts {} to {} seconds, {} were asked",
+                    SessionDuration::SESSION_TOKEN_SECS.start(),
+                    SessionDuration::SESSION_TOKEN_SECS.end(),
+                    duration.as_secs()
+                ),
+            });
+        }
         // STS would refuse without a code, after a call: say so now.
         if let (Some(serial), None) = (&self.spec.mfa_serial, &self.mfa) {
             return Err(Error::Config {

@@ -935,3 +935,27 @@ async fn the_sdk_error_is_in_the_chain_of_an_sts_failure() {
         }
     ));
 }
+
+#[tokio::test]
+async fn an_mfa_session_outside_sts_limits_is_refused_before_any_call() {
+    let (sts, _clock, base) = setup(world()).await;
+    let err = AssumeRole::new(ROLE.parse().unwrap())
+        .mfa(
+            "arn:aws:iam::111111111111:mfa/crossAccountUser"
+                .parse()
+                .unwrap(),
+            || async { "123456".parse::<TokenCode>().map_err(|e| e.to_string()) },
+        )
+        .mfa_strategy(MfaStrategy::SessionToken {
+            duration: Duration::from_secs(200_000),
+        })
+        .build(&base)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("an MFA session lasts 900 to 129600 seconds, 200000 were asked"),
+        "{err}"
+    );
+    assert_eq!(sts.calls(), 0);
+}

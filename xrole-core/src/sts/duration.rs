@@ -12,6 +12,10 @@ use crate::Error;
 pub struct SessionDuration(u32);
 
 impl SessionDuration {
+    /// `DurationSeconds` of a GetSessionToken (MFA) session, which is not an
+    /// assumed-role session: 900 seconds to 36 hours.
+    pub const SESSION_TOKEN_SECS: std::ops::RangeInclusive<u64> = 900..=129_600;
+
     /// The shortest session STS grants: 15 minutes.
     pub const MIN: SessionDuration = SessionDuration(900);
     /// The longest session STS grants: 12 hours (if the role's maximum allows it).

@@ -3,6 +3,8 @@
 
 use std::time::SystemTime;
 
+use xrole_core::SessionDuration;
+
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
 use super::super::keys;
@@ -10,6 +12,35 @@ use super::super::query::{Query, echo};
 use super::super::state::{Inner, Session};
 use super::super::xml;
 use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
+
+/// GetSessionToken's parameters (MFA aside: `check_mfa` reads them with the
+/// caller's devices), decoded once.
+struct Input {
+    /// Seconds (default 12 hours).
+    duration: u64,
+}
+
+impl Input {
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
+        let range = SessionDuration::SESSION_TOKEN_SECS;
+        let duration = match query.get("DurationSeconds") {
+            None => 43_200,
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) if range.contains(&n) => n,
+                _ => {
+                    problems.push(format!(
+                        "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value between {} and {}",
+                        echo(text),
+                        range.start(),
+                        range.end()
+                    ));
+                    return None;
+                }
+            },
+        };
+        Some(Self { duration })
+    }
+}
 
 pub(super) fn serve(
     inner: &Inner,
@@ -24,20 +55,14 @@ pub(super) fn serve(
         ));
     }
     let mut problems = Vec::new();
-    let duration = match query.get("DurationSeconds") {
-        None => 43_200,
-        Some(text) => match text.parse::<u64>() {
-            Ok(n) if (900..=129_600).contains(&n) => n,
-            _ => {
-                problems.push(format!("Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600", echo(text)));
-                0
-            }
-        },
-    };
+    let input = Input::decode(query, &mut problems);
     let with_mfa = check_mfa(principal, query, &mut problems)?;
     if !problems.is_empty() {
         return Err(StsError::validation(&problems));
     }
+    let Some(Input { duration }) = input else {
+        return Err(StsError::of(ErrorCode::InternalFailure));
+    };
     let key_id = keys::access_key_id("ASIA");
     let expiration = expiration(inner, now, duration);
     let session = Session {
