@@ -29,6 +29,8 @@ pub(crate) struct Principal {
     /// The user behind long-term keys (GetSessionToken and MFA need one).
     pub(crate) user: Option<User>,
     pub(crate) long_term: bool,
+    /// The access key id that signed the request.
+    pub(crate) access_key_id: String,
 }
 
 pub(crate) fn authenticate(
@@ -109,6 +111,7 @@ pub(crate) fn authenticate(
             source_identity: session.source_identity.clone(),
             user,
             long_term: false,
+            access_key_id: auth.key_id.clone(),
         }
     } else if let Some((user, compiled)) = state.world.user_by_key(&auth.key_id) {
         if token.is_some() {
@@ -141,6 +144,7 @@ pub(crate) fn authenticate(
             source_identity: None,
             user: Some(user.clone()),
             long_term: true,
+            access_key_id: auth.key_id.clone(),
         }
     } else if token
         .and_then(keys::token_expiry)

@@ -55,17 +55,12 @@ fn required<T>(
     parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
     problems: &mut Vec<String>,
 ) -> Option<T> {
-    match query.get(name) {
-        None => {
-            problems.push(format!(
-                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
-            ));
-            None
-        }
-        Some(t) => parse(t)
-            .map_err(|e| problems.push(constraint(t, field, &e)))
-            .ok(),
+    if query.get(name).is_none() {
+        problems.push(format!(
+            "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        ));
     }
+    optional(query, name, field, parse, problems)
 }
 
 /// An optional parameter, parsed with its grammar type when sent.

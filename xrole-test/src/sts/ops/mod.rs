@@ -61,9 +61,7 @@ pub(crate) fn serve(
     }
     let principal = authenticate(inner, req, now)?;
     entry.caller = Some(principal.arn.to_string());
-    entry.access_key_id = auth::parse_authorization(req.headers)
-        .ok()
-        .map(|a| a.key_id);
+    entry.access_key_id = Some(principal.access_key_id.clone());
     entry.parameters = query.audited();
     match action {
         "GetCallerIdentity" => Ok(xml::response("GetCallerIdentity", REQUEST_ID_SLOT, |x| {
