@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use xrole::{AccountId, AssumeRole, Fleet, Permission, PrincipalArn, RoleArn, RoleSpec};
+use xrole::{AccountId, Fleet, Permission, PrincipalArn, RoleArn, RoleSpec, SessionName};
 use xrole_examples::{BoxError, Lab, Target, check, section};
 use xrole_test::sts::{Role, User, World};
 
@@ -36,8 +36,8 @@ struct Report {
 fn member(account: AccountId) -> Result<RoleSpec, BoxError> {
     Ok(
         RoleSpec::builder(RoleArn::new(xrole::Partition::Aws, account, ROLE_NAME)?)
-            .trust(PrincipalArn::from_static(TOOL))
-            .permission(Permission::new(
+            .trusted(PrincipalArn::from_static(TOOL))
+            .allow(Permission::new(
                 [
                     "iam:GetAccountSummary",
                     "cloudtrail:DescribeTrails",
@@ -51,7 +51,7 @@ fn member(account: AccountId) -> Result<RoleSpec, BoxError> {
 
 fn world(accounts: &[AccountId]) -> Result<World, BoxError> {
     let mut world = World::new();
-    world.add_user(User::new(TOOL)?)?;
+    world.add_user(User::new(TOOL.parse()?)?)?;
     for account in accounts {
         // Each member's role trusts the tool; the tool gets each caller policy.
         world.add_role_from_spec(&member(*account)?)?;
@@ -61,7 +61,7 @@ fn world(accounts: &[AccountId]) -> Result<World, BoxError> {
     let spec = member(stranger)?;
     world
         .add_role(Role::new(
-            spec.role.clone(),
+            spec.role().clone(),
             format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{stranger}:root"}},"Action":"sts:AssumeRole"}}]}}"#
             )
@@ -105,15 +105,8 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let started = Instant::now();
     let results = Fleet::role_name(&role_name, accounts.iter().copied())?
         .concurrency(10)
-        .parameters(
-            AssumeRole::new(RoleArn::new(
-                xrole::Partition::Aws,
-                accounts[0],
-                &role_name,
-            )?)
-            .session_name("central-audit".parse()?),
-        )
-        .assume_all(&base)
+        .parameters(|each| each.session_name(SessionName::from_static("central-audit")))
+        .assume(&base)
         .await;
     println!(
         "{} sessions in {:.2?}",

@@ -77,8 +77,8 @@ async fn list_dev_buckets(_lab: &Lab, _role: &AssumedRole) -> Result<(), BoxErro
 async fn run(target: Target) -> Result<Report, BoxError> {
     let mut world = World::new();
     world
-        .add_user(User::new(OPERATOR)?)?
-        .add_user(User::new(INTERN)?)?
+        .add_user(User::new(OPERATOR.parse()?)?)?
+        .add_user(User::new(INTERN.parse()?)?)?
         .add_role_from_spec(&DevAccount::ROLE_SPEC)?
         // The account is trusted; only the operator is given the caller policy.
         .attach_caller_policy(&PrincipalArn::parse(OPERATOR)?, &DevAccount::ROLE_SPEC)?;
@@ -108,7 +108,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
 
     section("infra-operator");
     let base = lab.base_for(OPERATOR).await?;
-    let role = AssumeRole::from_spec(&spec).build(&base).await?;
+    let role = AssumeRole::from_spec(&spec).assume(&base).await?;
     let dev = DevAccount::from_role(&role);
     let me = dev.sts.get_caller_identity().send().await?;
     let operator = me.arn().unwrap_or_default().to_owned();
@@ -119,7 +119,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let intern_base = lab.base_for(INTERN).await?;
     let attempt = AssumeRole::from_spec(&spec)
         .eager(true)
-        .build(&intern_base)
+        .assume(&intern_base)
         .await;
     let intern = if *lab.target() == Target::Aws {
         // On AWS both users are you: whatever your policies say.

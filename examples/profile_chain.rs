@@ -21,7 +21,7 @@
 //! ```
 
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-use xrole::{Error, PrincipalArn, ProfileChain, RoleArn, RoleSpec};
+use xrole::{Error, PrincipalArn, ProfileChain, RoleArn, RoleSpec, Source};
 use xrole_examples::{BoxError, Lab, Target, check, section};
 use xrole_test::sts::{User, World};
 
@@ -41,19 +41,19 @@ fn world() -> Result<World, BoxError> {
     let dev = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/InfraAssumeRole",
     ))
-    .trust(PrincipalArn::from_static(USER))
+    .trusted(PrincipalArn::from_static(USER))
     .build()?;
     let audit = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::333333333333:role/ReadOnlyAuditRole",
     ))
-    .trust(PrincipalArn::from_static(
+    .trusted(PrincipalArn::from_static(
         "arn:aws:iam::222222222222:role/InfraAssumeRole",
     ))
     .chained(true)
     .build()?;
     let mut world = World::new();
     world
-        .add_user(User::new(USER)?)?
+        .add_user(User::new(USER.parse()?)?)?
         .add_role_from_spec(&dev)?
         // Trusts InfraAssumeRole, which gets the caller policy.
         .add_role_from_spec(&audit)?;
@@ -133,7 +133,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         chain.source_profile(),
         hops.join(" -> ")
     );
-    let role = chain.assume().await?;
+    let role = chain.assume(Source::Default).await?;
     let xrole = role.caller_identity().await?.arn.to_string();
     println!("identity: {xrole}");
     if let Some(previous) = role.chained_from() {
@@ -172,7 +172,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             let calls_before = lab.embedded().map(|s| s.count("AssumeRole"));
             let err = ProfileChain::from_config_file(long_profile, &path)
                 .await?
-                .assume()
+                .assume(Source::Default)
                 .await
                 .err()
                 .ok_or("a two-hour chained session was admitted")?;

@@ -65,7 +65,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     // declaration, the user with the generated `sts:AssumeRole` policy.
     let mut world = World::new();
     world
-        .add_user(User::new(USER)?)?
+        .add_user(User::new(USER.parse()?)?)?
         .add_role_from_spec(&CrossAccount::ROLE_SPEC)?;
     let lab = Lab::start(target, world, BUCKETS).await?;
     println!("xrole quickstart, on {}", lab.target());
@@ -81,7 +81,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
 
     section("Caller identity after assuming the role");
     let spec = lab.role_spec(&CrossAccount::ROLE_SPEC)?;
-    let role = AssumeRole::from_spec(&spec).build(&base).await?;
+    let role = AssumeRole::from_spec(&spec).assume(&base).await?;
     let account = CrossAccount::from_role(&role);
     let after = account.sts.get_caller_identity().send().await?;
     let after = after.arn().unwrap_or_default().to_owned();
@@ -95,13 +95,13 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     print_policy(
         &format!(
             "trust policy: on {} (account {})",
-            spec.role.name(),
-            spec.role.account()
+            spec.role().name(),
+            spec.role().account()
         ),
         &spec.trust_policy()?,
     );
     print_policy(
-        &format!("permission policy: on {}", spec.role.name()),
+        &format!("permission policy: on {}", spec.role().name()),
         &spec.permission_policy()?,
     );
     print_policy(
@@ -110,7 +110,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     );
 
     section("Console");
-    let link = SwitchRoleLink::new(&spec.role).to_string();
+    let link = SwitchRoleLink::new(spec.role()).to_string();
     println!("switch role: {link}");
 
     let buckets = list_buckets(&lab, &role, &base, &spec).await?;
@@ -144,7 +144,7 @@ async fn list_buckets(
         .collect();
     println!(
         "buckets of account {}: {}",
-        spec.role.account(),
+        spec.role().account(),
         names.join(", ")
     );
     if let Target::Moto(_) = lab.target() {

@@ -45,7 +45,7 @@ struct Report {
 async fn run(target: Target) -> Result<Report, BoxError> {
     let mut world = World::new();
     world
-        .add_user(User::new(USER)?.mfa_device(MfaDevice::new(
+        .add_user(User::new(USER.parse()?)?.mfa_device(MfaDevice::new(
             "arn:aws:iam::123456789012:mfa/deepak.dev",
             DEVICE_CODE,
         )))?
@@ -59,8 +59,8 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             .map_err(|_| "on AWS, set XROLE_MFA_SERIAL to your MFA device's ARN")?
             .parse()?,
         _ => spec
-            .mfa_serial
-            .clone()
+            .mfa_serial()
+            .cloned()
             .ok_or("the declaration names an MFA device")?,
     };
 
@@ -81,12 +81,11 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     check(report.is_clean(), "the admin role requires MFA (no XR006)")?;
 
     section("Without MFA");
-    let mut no_mfa = spec.clone();
-    no_mfa.mfa_serial = None;
+    // The same role, called without a device or a code.
     let without_mfa = refusal(
-        AssumeRole::from_spec(&no_mfa)
+        AssumeRole::new(spec.role().clone())
             .eager(true)
-            .build(&base)
+            .assume(&base)
             .await,
         "without MFA",
     )?
@@ -98,7 +97,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             TokenCode::parse("000000").map_err(|e| e.to_string())
         })
         .eager(true);
-    let wrong_code = refusal(wrong.build(&base).await, "with a wrong code")?.to_string();
+    let wrong_code = refusal(wrong.assume(&base).await, "with a wrong code")?.to_string();
 
     section("With the device's code");
     let aws = target == Target::Aws;
@@ -110,7 +109,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
                 TokenCode::parse(DEVICE_CODE).map_err(|e| e.to_string())
             }
         })
-        .build(&base)
+        .assume(&base)
         .await?;
     let admin = Admin::from_role(&role);
     let me = admin.sts.get_caller_identity().send().await?;

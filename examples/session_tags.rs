@@ -23,7 +23,7 @@ use xrole_test::sts::{Role, User, World};
     arn = "arn:aws:iam::222222222222:role/DeployRole",
     session_name = "ci-deploy",
     tags(Project = "checkout", CostCenter = "12345"),
-    transitive_tags("Project"),
+    transitive_tag_keys("Project"),
     source_identity = "ci-deployer",
     trusted = ["arn:aws:iam::111111111111:user/ci-deployer"],
     allow(actions = ["cloudformation:DescribeStacks"], resources = ["*"]),
@@ -49,11 +49,13 @@ struct Report {
 async fn run(target: Target) -> Result<Report, BoxError> {
     let mut world = World::new();
     world
-        .add_user(User::new(USER)?)?
+        .add_user(User::new(USER.parse()?)?)?
         .add_role_from_spec(&Deploy::ROLE_SPEC)?;
     let legacy: RoleArn = UNTAGGABLE.parse()?;
-    let mut legacy_spec = Deploy::ROLE_SPEC;
-    legacy_spec.role = legacy.clone();
+    let legacy_spec = Deploy::ROLE_SPEC
+        .to_builder()
+        .role(legacy.clone())
+        .build()?;
     world
         .add_role(Role::new(
             legacy,
@@ -72,7 +74,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     print_policy("trust policy of DeployRole", &spec.trust_policy()?);
 
     section("The tagged session");
-    let role = AssumeRole::from_spec(&spec).build(&base).await?;
+    let role = AssumeRole::from_spec(&spec).assume(&base).await?;
     let deploy = Deploy::from_role(&role);
     let me = deploy.sts.get_caller_identity().send().await?;
     println!(
@@ -133,7 +135,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let err = refusal(
         AssumeRole::from_spec(&legacy_spec)
             .eager(true)
-            .build(&base)
+            .assume(&base)
             .await,
         "a tagged session on a role without sts:TagSession",
     )?;

@@ -187,7 +187,7 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
     let user = PrincipalArn::parse(USER)?;
     let mut world = World::new();
     world
-        .add_user(User::new(USER)?)?
+        .add_user(User::new(USER.parse()?)?)?
         .add_role_from_spec(&SharedBucket::ROLE_SPEC)?
         // The trust names account 111111111111, which delegates to its users through
         // their identity policies: deepak.dev gets the generated caller policy.
@@ -197,7 +197,7 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
     let base = lab.base_for(USER).await?;
 
     let spec = lab.role_spec(&SharedBucket::ROLE_SPEC)?;
-    let role = AssumeRole::from_spec(&spec).build(&base).await?;
+    let role = AssumeRole::from_spec(&spec).assume(&base).await?;
     let shared = SharedBucket::from_role(&role);
     let me = shared.role.caller_identity().await?;
     println!("assumed: {}", me.arn);

@@ -16,7 +16,7 @@
 //! ```
 
 use xrole::{AssumeRole, AssumedRole, assume_role};
-use xrole_core::{AccountId, PrincipalArn, RoleSpec};
+use xrole_core::{AccountId, PrincipalArn};
 use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, Suppression, lint_spec};
 use xrole_test::sts::{User, World};
@@ -50,7 +50,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let vendor = PrincipalArn::parse(VENDOR)?;
     let mut world = World::new();
     world
-        .add_user(User::new(VENDOR)?)?
+        .add_user(User::new(VENDOR.parse()?)?)?
         .add_role_from_spec(&CustomerAccount::ROLE_SPEC)?
         .attach_caller_policy(&vendor, &CustomerAccount::ROLE_SPEC)?;
     let lab = Lab::start(target, world, &[]).await?;
@@ -58,18 +58,17 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let base = lab.base_for(VENDOR).await?;
     let mut spec = lab.role_spec(&CustomerAccount::ROLE_SPEC)?;
     if *lab.target() == Target::Aws {
-        spec.external_id = Some(
-            std::env::var("XROLE_EXTERNAL_ID")
-                .map_err(|_| "on AWS, set XROLE_EXTERNAL_ID to the id your role demands")?
-                .parse()?,
-        );
+        let id = std::env::var("XROLE_EXTERNAL_ID")
+            .map_err(|_| "on AWS, set XROLE_EXTERNAL_ID to the id your role demands")?
+            .parse()?;
+        spec = spec.to_builder().external_id(id).build()?;
     }
 
     section("The customer's trust policy");
     print_policy("trust policy of VendorAccessRole", &spec.trust_policy()?);
 
     section("With the ExternalId the customer was given");
-    let role = AssumeRole::from_spec(&spec).build(&base).await?;
+    let role = AssumeRole::from_spec(&spec).assume(&base).await?;
     let customer = CustomerAccount::from_role(&role);
     let me = customer.sts.get_caller_identity().send().await?;
     let right_id = me.arn().unwrap_or_default().to_owned();
@@ -79,13 +78,12 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     );
 
     section("Without an ExternalId");
-    let mut without = spec.clone();
-    without.external_id = None;
+    let without = spec.to_builder().set_external_id(None).build()?;
     // `eager`: the first credentials are fetched now, not at the first request.
     let missing_id = refusal(
         AssumeRole::from_spec(&without)
             .eager(true)
-            .build(&base)
+            .assume(&base)
             .await,
         "without an ExternalId (the role must demand one)",
     )?
@@ -96,7 +94,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         .external_id("another-customers-id-5678".parse()?)
         .eager(true);
     let wrong_id = refusal(
-        wrong.build(&base).await,
+        wrong.assume(&base).await,
         "with another customer's ExternalId",
     )?
     .to_string();
@@ -108,8 +106,10 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             "XR008",
             "CloudWatch metric reads have no resource-level permissions",
         )?);
-    let mut unprotected: RoleSpec = CustomerAccount::ROLE_SPEC;
-    unprotected.external_id = None;
+    let unprotected = CustomerAccount::ROLE_SPEC
+        .to_builder()
+        .set_external_id(None)
+        .build()?;
     let report = lint_spec(&unprotected, &own);
     print!("{report}");
     let lint_without_id: Vec<String> = report

@@ -191,19 +191,20 @@ impl Lab {
     /// The role to assume for a declared one: the declaration itself, or on AWS the
     /// same declaration for the role named by `XROLE_ROLE_ARN`.
     pub fn role_spec(&self, declared: &RoleSpec) -> Result<RoleSpec, BoxError> {
-        let mut spec = declared.clone();
         if self.target == Target::Aws {
             let arn = std::env::var(ROLE_ARN_VAR).map_err(|_| {
                 format!(
                     "on AWS, set {ROLE_ARN_VAR} to your role's ARN (this example's {} is fictitious)",
-                    declared.role
+                    declared.role()
                 )
             })?;
-            spec.role = arn
+            let arn = arn
                 .parse::<RoleArn>()
                 .map_err(|e| format!("{ROLE_ARN_VAR}: {e}"))?;
+            // The declaration's parameters, not its validation: it was checked as written.
+            return Ok(declared.to_builder().role(arn).spec().clone());
         }
-        Ok(spec)
+        Ok(declared.clone())
     }
 
     /// An S3 client on `role`'s credentials; path-style addressing on moto, whose

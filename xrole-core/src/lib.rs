@@ -20,7 +20,9 @@ pub use console::{ConsoleColor, SwitchRoleLink};
 pub use error::Error;
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};
 pub use problems::Problems;
-pub use spec::{Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StrList};
+pub use spec::{
+    Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StaticSpec, StrList,
+};
 pub use sts::{
     ExternalId, MfaSerial, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,
     SessionTag, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,

@@ -100,49 +100,57 @@ impl Permission {
 /// parameters, who the trust policy must admit, and what the code needs.
 ///
 /// Build one at run time with [`RoleSpec::builder`], whose `build` validates. A
-/// `const` (what `#[assume_role]` emits) writes the fields out with the types'
-/// `from_static` constructors, which check each literal at compile time;
+/// `const` (what `#[assume_role]` emits) is written with each type's `from_static`
+/// constructor, which checks its literal at compile time;
 /// [`validate`](Self::validate) checks the rules that span fields.
 ///
 /// ```
 /// use xrole_core::{Permission, PrincipalArn, RoleArn, RoleSpec};
 ///
 /// let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly"))
-///     .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
-///     .permission(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
+///     .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+///     .allow(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
 ///     .build()?;
 /// assert_eq!(spec.caller_policy().statements().len(), 1);
 /// # Ok::<(), xrole_core::SpecError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RoleSpec {
-    /// The role to assume.
-    pub role: RoleArn,
-    /// `RoleSessionName`; the runtime derives a default when `None`.
-    pub session_name: Option<SessionName>,
-    /// `ExternalId`, which the trust policy then demands.
-    pub external_id: Option<ExternalId>,
-    /// `DurationSeconds`; STS's default (1 hour) when `None`.
-    pub duration: Option<SessionDuration>,
-    /// The MFA device; the trust policy then requires MFA.
-    pub mfa_serial: Option<MfaSerial>,
-    /// Session tags.
-    pub tags: SessionTags,
-    /// Tag keys that pass on to chained sessions.
-    pub transitive_tag_keys: TransitiveTagKeys,
-    /// `SourceIdentity`.
-    pub source_identity: Option<SourceIdentity>,
-    /// An inline session policy.
-    pub session_policy: Option<SessionPolicy>,
-    /// Managed session policies.
-    pub policy_arns: PolicyArns,
-    /// The region of the STS endpoint and of the clients.
-    pub region: Option<Region>,
-    /// The principals the trust policy must admit.
-    pub trusted: Cow<'static, [PrincipalArn]>,
-    /// What the code needs: the permission policy.
-    pub permissions: Cow<'static, [Permission]>,
-    /// Whether the role is assumed with another role's credentials (one hour at most).
+    pub(crate) role: RoleArn,
+    pub(crate) session_name: Option<SessionName>,
+    pub(crate) external_id: Option<ExternalId>,
+    pub(crate) duration: Option<SessionDuration>,
+    pub(crate) mfa_serial: Option<MfaSerial>,
+    pub(crate) tags: SessionTags,
+    pub(crate) transitive_tag_keys: TransitiveTagKeys,
+    pub(crate) source_identity: Option<SourceIdentity>,
+    pub(crate) session_policy: Option<SessionPolicy>,
+    pub(crate) policy_arns: PolicyArns,
+    pub(crate) region: Option<Region>,
+    pub(crate) trusted: Cow<'static, [PrincipalArn]>,
+    pub(crate) permissions: Cow<'static, [Permission]>,
+    pub(crate) chained: bool,
+}
+
+/// A [`RoleSpec`] written out in a `const` as literals: what `#[assume_role]`
+/// emits, given to [`RoleSpec::from_static`], which checks each literal with its
+/// type's `from_static`. Not a public API: its fields follow `RoleSpec`'s.
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub struct StaticSpec {
+    pub role: &'static str,
+    pub session_name: Option<&'static str>,
+    pub external_id: Option<&'static str>,
+    pub duration_secs: Option<u32>,
+    pub mfa_serial: Option<&'static str>,
+    pub tags: &'static [crate::SessionTag],
+    pub transitive_tag_keys: &'static [Cow<'static, str>],
+    pub source_identity: Option<&'static str>,
+    pub session_policy: Option<&'static str>,
+    pub policy_arns: &'static [crate::PolicyArn],
+    pub region: Option<&'static str>,
+    pub trusted: &'static [PrincipalArn],
+    pub permissions: &'static [Permission],
     pub chained: bool,
 }
 
@@ -170,6 +178,116 @@ impl RoleSpec {
     /// A builder for a spec of `role`.
     pub fn builder(role: RoleArn) -> RoleSpecBuilder {
         RoleSpecBuilder(Self::new(role))
+    }
+
+    /// A builder starting from this spec (to change a parameter or two).
+    pub fn to_builder(&self) -> RoleSpecBuilder {
+        RoleSpecBuilder(self.clone())
+    }
+
+    /// The spec a `const` writes out, each literal already checked by its type's
+    /// `from_static`; [`validate`](Self::validate) checks the rules across fields.
+    /// Not a public API: `#[assume_role]` emits it.
+    #[doc(hidden)]
+    pub const fn from_static(parts: StaticSpec) -> Self {
+        /// `from_static` of a type on an optional literal.
+        macro_rules! opt {
+            ($value:expr, $ty:ty) => {
+                match $value {
+                    Some(s) => Some(<$ty>::from_static(s)),
+                    None => None,
+                }
+            };
+        }
+        Self {
+            role: RoleArn::from_static(parts.role),
+            session_name: opt!(parts.session_name, SessionName),
+            external_id: opt!(parts.external_id, ExternalId),
+            duration: match parts.duration_secs {
+                Some(secs) => Some(SessionDuration::from_static_secs(secs)),
+                None => None,
+            },
+            mfa_serial: opt!(parts.mfa_serial, MfaSerial),
+            tags: SessionTags::from_static(parts.tags),
+            transitive_tag_keys: TransitiveTagKeys::from_static(parts.transitive_tag_keys),
+            source_identity: opt!(parts.source_identity, SourceIdentity),
+            session_policy: opt!(parts.session_policy, SessionPolicy),
+            policy_arns: PolicyArns::from_static(parts.policy_arns),
+            region: opt!(parts.region, Region),
+            trusted: Cow::Borrowed(parts.trusted),
+            permissions: Cow::Borrowed(parts.permissions),
+            chained: parts.chained,
+        }
+    }
+
+    /// The role to assume.
+    pub fn role(&self) -> &RoleArn {
+        &self.role
+    }
+    /// `RoleSessionName`; the runtime derives a default when `None`.
+    pub fn session_name(&self) -> Option<&SessionName> {
+        self.session_name.as_ref()
+    }
+    /// `ExternalId`, which the trust policy then demands.
+    pub fn external_id(&self) -> Option<&ExternalId> {
+        self.external_id.as_ref()
+    }
+    /// `DurationSeconds`; STS's default (1 hour) when `None`.
+    pub fn duration(&self) -> Option<SessionDuration> {
+        self.duration
+    }
+    /// The MFA device; the trust policy then requires MFA.
+    pub fn mfa_serial(&self) -> Option<&MfaSerial> {
+        self.mfa_serial.as_ref()
+    }
+    /// Session tags.
+    pub fn tags(&self) -> &SessionTags {
+        &self.tags
+    }
+    /// Tag keys that pass on to chained sessions.
+    pub fn transitive_tag_keys(&self) -> &TransitiveTagKeys {
+        &self.transitive_tag_keys
+    }
+    /// `SourceIdentity`.
+    pub fn source_identity(&self) -> Option<&SourceIdentity> {
+        self.source_identity.as_ref()
+    }
+    /// An inline session policy.
+    pub fn session_policy(&self) -> Option<&SessionPolicy> {
+        self.session_policy.as_ref()
+    }
+    /// Managed session policies.
+    pub fn policy_arns(&self) -> &PolicyArns {
+        &self.policy_arns
+    }
+    /// The region of the STS endpoint and of the clients.
+    pub fn region(&self) -> Option<&Region> {
+        self.region.as_ref()
+    }
+    /// The principals the trust policy must admit (the `trusted` key).
+    pub fn trusted(&self) -> &[PrincipalArn] {
+        &self.trusted
+    }
+    /// What the code needs, one [`Permission`] per `allow` entry: the permission
+    /// policy.
+    pub fn permissions(&self) -> &[Permission] {
+        &self.permissions
+    }
+    /// Whether the role is assumed with another role's credentials (one hour at most).
+    pub fn chained(&self) -> bool {
+        self.chained
+    }
+
+    /// Only what an AssumeRole call sends to STS: the same spec without the trusted
+    /// principals, the permissions and the chained mark, which describe policies
+    /// and the source, not the session.
+    pub fn call_parameters(&self) -> Self {
+        Self {
+            trusted: Cow::Borrowed(&[]),
+            permissions: Cow::Borrowed(&[]),
+            chained: false,
+            ..self.clone()
+        }
     }
 
     /// Checks the rules that span fields, and the parts `const` construction cannot
@@ -285,13 +403,53 @@ impl RoleSpecBuilder {
         self.0.region = Some(region);
         self
     }
-    /// Adds a principal the trust policy must admit.
-    pub fn trust(mut self, principal: PrincipalArn) -> Self {
+    /// Sets or clears the session name (as the AWS SDK's `set_` methods do).
+    pub fn set_session_name(mut self, session_name: Option<SessionName>) -> Self {
+        self.0.session_name = session_name;
+        self
+    }
+    /// Sets or clears the external id (as the AWS SDK's `set_` methods do).
+    pub fn set_external_id(mut self, external_id: Option<ExternalId>) -> Self {
+        self.0.external_id = external_id;
+        self
+    }
+    /// Sets or clears the session duration (as the AWS SDK's `set_` methods do).
+    pub fn set_duration(mut self, duration: Option<SessionDuration>) -> Self {
+        self.0.duration = duration;
+        self
+    }
+    /// Sets or clears the MFA device (as the AWS SDK's `set_` methods do).
+    pub fn set_mfa_serial(mut self, mfa_serial: Option<MfaSerial>) -> Self {
+        self.0.mfa_serial = mfa_serial;
+        self
+    }
+    /// Sets or clears the source identity (as the AWS SDK's `set_` methods do).
+    pub fn set_source_identity(mut self, source_identity: Option<SourceIdentity>) -> Self {
+        self.0.source_identity = source_identity;
+        self
+    }
+    /// Sets or clears the inline session policy (as the AWS SDK's `set_` methods do).
+    pub fn set_session_policy(mut self, session_policy: Option<SessionPolicy>) -> Self {
+        self.0.session_policy = session_policy;
+        self
+    }
+    /// Sets or clears the region (as the AWS SDK's `set_` methods do).
+    pub fn set_region(mut self, region: Option<Region>) -> Self {
+        self.0.region = region;
+        self
+    }
+    /// Sets the role (the other parameters unchanged).
+    pub fn role(mut self, role: RoleArn) -> Self {
+        self.0.role = role;
+        self
+    }
+    /// Adds a principal the trust policy must admit (the attribute's `trusted`).
+    pub fn trusted(mut self, principal: PrincipalArn) -> Self {
         self.0.trusted.to_mut().push(principal);
         self
     }
-    /// Adds a permission the code needs.
-    pub fn permission(mut self, permission: Permission) -> Self {
+    /// Adds a permission the code needs (the attribute's `allow`).
+    pub fn allow(mut self, permission: Permission) -> Self {
         self.0.permissions.to_mut().push(permission);
         self
     }
@@ -300,6 +458,11 @@ impl RoleSpecBuilder {
     pub fn chained(mut self, chained: bool) -> Self {
         self.0.chained = chained;
         self
+    }
+
+    /// The spec as built so far, not validated yet.
+    pub fn spec(&self) -> &RoleSpec {
+        &self.0
     }
 
     /// Validates the spec (see [`RoleSpec::validate`]) and returns it.

@@ -29,8 +29,8 @@ fn role(arn: &'static str) -> RoleSpecBuilder {
 #[test]
 fn cross_account_with_account_root() {
     let spec = role("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly")
-        .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
-        .permission(Permission::new(
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .allow(Permission::new(
             ["s3:GetObject"],
             ["arn:aws:s3:::my-shared-bucket/*"],
         ))
@@ -52,10 +52,10 @@ fn cross_account_with_account_root() {
 #[test]
 fn cross_account_with_a_named_user() {
     let spec = role("arn:aws:iam::222222222222:role/CrossAccountAccessRole")
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::111111111111:user/crossAccountUser",
         ))
-        .permission(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
+        .allow(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
         .build()
         .unwrap();
     assert_equivalent(&spec.trust_policy().unwrap(), "trust-named-user");
@@ -72,7 +72,7 @@ fn cross_account_with_a_named_user() {
 #[test]
 fn infrastructure_account_to_development_account() {
     let spec = role("arn:aws:iam::222222222222:role/InfraAssumeRole")
-        .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
         .build()
         .unwrap();
     assert_equivalent(&spec.trust_policy().unwrap(), "trust-account-root");
@@ -82,7 +82,7 @@ fn infrastructure_account_to_development_account() {
 #[test]
 fn third_party_with_external_id() {
     let spec = role("arn:aws:iam::222222222222:role/VendorRole")
-        .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
         .external_id(ExternalId::from_static("my-secret-external-id-1234"))
         .build()
         .unwrap();
@@ -92,13 +92,13 @@ fn third_party_with_external_id() {
 #[test]
 fn same_account_with_mfa() {
     let spec = role("arn:aws:iam::123456789012:role/AdminAccessRole")
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::123456789012:user/deepak.dev",
         ))
         .mfa_serial(MfaSerial::from_static(
             "arn:aws:iam::123456789012:mfa/deepak.dev",
         ))
-        .permission(Permission::new(["*"], ["*"]))
+        .allow(Permission::new(["*"], ["*"]))
         .build()
         .unwrap();
     assert_equivalent(&spec.trust_policy().unwrap(), "trust-same-account-mfa");
@@ -109,7 +109,7 @@ fn same_account_with_mfa() {
 #[test]
 fn same_account_without_mfa() {
     let spec = role("arn:aws:iam::123456789012:role/AdminAccessRole")
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::123456789012:user/deepak.dev",
         ))
         .build()
@@ -120,7 +120,7 @@ fn same_account_without_mfa() {
 #[test]
 fn tags_and_source_identity_add_their_actions_on_both_sides() {
     let spec = role("arn:aws:iam::222222222222:role/access-tagged")
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::111111111111:role/ci/Deployer",
         ))
         .tags(SessionTags::new(vec![SessionTag::new("Project", "Unicorn").unwrap()]).unwrap())
@@ -172,11 +172,11 @@ fn tags_and_source_identity_add_their_actions_on_both_sides() {
 #[test]
 fn several_principals_and_services() {
     let spec = role("arn:aws:iam::222222222222:role/Shared")
-        .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::444455556666:user/Bob",
         ))
-        .trust(PrincipalArn::from_static("ec2.amazonaws.com"))
+        .trusted(PrincipalArn::from_static("ec2.amazonaws.com"))
         .build()
         .unwrap();
     assert_eq!(
@@ -189,14 +189,14 @@ fn several_principals_and_services() {
 fn permissions_with_conditions() {
     use xrole_core::policy::{ConditionOperator, OperatorBase};
     let spec = role("arn:aws:iam::222222222222:role/Reader")
-        .permission(
+        .allow(
             Permission::new(["s3:ListBucket"], ["arn:aws:s3:::b"]).condition(
                 ConditionOperator::new(OperatorBase::StringLike),
                 "s3:prefix",
                 ["home/", "home/*"],
             ),
         )
-        .permission(Permission::new(
+        .allow(Permission::new(
             ["s3:GetObject", "s3:PutObject"],
             ["arn:aws:s3:::b/home/*"],
         ))
@@ -220,7 +220,7 @@ fn missing_declarations_are_explained() {
         "permission policy: no permission declared for arn:aws:iam::222222222222:role/R: name the actions and resources the code needs"
     );
     let err = role("arn:aws:iam::222222222222:role/R")
-        .trust(PrincipalArn::from_static("accounts.google.com"))
+        .trusted(PrincipalArn::from_static("accounts.google.com"))
         .build()
         .unwrap_err();
     assert!(

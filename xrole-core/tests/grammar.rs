@@ -103,50 +103,62 @@ fn const_constructors_agree_with_the_parsers() {
 
 #[test]
 fn const_items_build_at_compile_time() {
-    const ROLE: RoleArn =
-        RoleArn::from_static("arn:aws:iam::222222222222:role/team/CrossAccountAccessRole");
-    const SPEC: RoleSpec = RoleSpec {
-        role: ROLE,
-        session_name: Some(SessionName::from_static("InfraToDevSession")),
-        external_id: Some(ExternalId::from_static("my-secret-external-id-1234")),
-        duration: Some(SessionDuration::from_static_secs(3600)),
+    // Slices of values with destructors are `const` items, as the attribute emits.
+    const TAGS: &[SessionTag] = &[SessionTag::from_static("Project", "Unicorn")];
+    const ARNS: &[PolicyArn] = &[PolicyArn::from_static(
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    )];
+    const TRUSTED: &[PrincipalArn] = &[PrincipalArn::from_static("arn:aws:iam::111111111111:root")];
+    const PERMISSIONS: &[Permission] = &[Permission::from_static(
+        &[std::borrow::Cow::Borrowed("s3:ListAllMyBuckets")],
+        &[std::borrow::Cow::Borrowed("*")],
+        &[],
+    )];
+    const SPEC: RoleSpec = RoleSpec::from_static(StaticSpec {
+        role: "arn:aws:iam::222222222222:role/team/CrossAccountAccessRole",
+        session_name: Some("InfraToDevSession"),
+        external_id: Some("my-secret-external-id-1234"),
+        duration_secs: Some(3600),
         mfa_serial: None,
-        tags: SessionTags::from_static({
-            const TAGS: &[SessionTag] = &[SessionTag::from_static("Project", "Unicorn")];
-            TAGS
-        }),
-        transitive_tag_keys: TransitiveTagKeys::from_static(&[std::borrow::Cow::Borrowed(
-            "Project",
-        )]),
-        source_identity: Some(SourceIdentity::from_static("alice")),
+        tags: TAGS,
+        transitive_tag_keys: &[std::borrow::Cow::Borrowed("Project")],
+        source_identity: Some("alice"),
         session_policy: None,
-        policy_arns: PolicyArns::from_static({
-            const ARNS: &[PolicyArn] = &[PolicyArn::from_static(
-                "arn:aws:iam::aws:policy/ReadOnlyAccess",
-            )];
-            ARNS
-        }),
-        region: Some(Region::from_static("eu-west-1")),
-        trusted: std::borrow::Cow::Borrowed({
-            const TRUSTED: &[PrincipalArn] =
-                &[PrincipalArn::from_static("arn:aws:iam::111111111111:root")];
-            TRUSTED
-        }),
-        permissions: std::borrow::Cow::Borrowed({
-            const PERMISSIONS: &[Permission] = &[Permission::from_static(
-                &[std::borrow::Cow::Borrowed("s3:ListAllMyBuckets")],
-                &[std::borrow::Cow::Borrowed("*")],
-                &[],
-            )];
-            PERMISSIONS
-        }),
+        policy_arns: ARNS,
+        region: Some("eu-west-1"),
+        trusted: TRUSTED,
+        permissions: PERMISSIONS,
         chained: false,
-    };
+    });
+    // The same spec, built and validated at run time.
+    let built = RoleSpec::builder(
+        "arn:aws:iam::222222222222:role/team/CrossAccountAccessRole"
+            .parse()
+            .unwrap(),
+    )
+    .session_name("InfraToDevSession".parse().unwrap())
+    .external_id("my-secret-external-id-1234".parse().unwrap())
+    .duration("1h".parse().unwrap())
+    .tags(SessionTags::new(vec![SessionTag::new("Project", "Unicorn").unwrap()]).unwrap())
+    .transitive_tag_keys(TransitiveTagKeys::new(["Project"]).unwrap())
+    .source_identity("alice".parse().unwrap())
+    .policy_arns(
+        PolicyArns::new(vec![
+            "arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap(),
+        ])
+        .unwrap(),
+    )
+    .region("eu-west-1".parse().unwrap())
+    .trusted("arn:aws:iam::111111111111:root".parse().unwrap())
+    .allow(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
+    .build()
+    .unwrap();
+    assert_eq!(SPEC, built);
     SPEC.validate().unwrap();
-    assert_eq!(SPEC.role.account().as_str(), "222222222222");
-    assert_eq!(SPEC.role.path(), "/team/");
-    assert_eq!(SPEC.role.name(), "CrossAccountAccessRole");
-    assert_eq!(SPEC.tags.get("project"), Some("Unicorn"));
+    assert_eq!(SPEC.role().account().as_str(), "222222222222");
+    assert_eq!(SPEC.role().path(), "/team/");
+    assert_eq!(SPEC.role().name(), "CrossAccountAccessRole");
+    assert_eq!(SPEC.tags().get("project"), Some("Unicorn"));
 }
 
 #[test]
@@ -280,7 +292,7 @@ fn role_spec_reports_every_error_at_once() {
             ];
             TAGS
         }))
-        .permission(Permission::new(["s3 GetObject"], ["bucket"]))
+        .allow(Permission::new(["s3 GetObject"], ["bucket"]))
         .build()
         .unwrap_err();
     let messages: Vec<String> = spec.problems().iter().map(ToString::to_string).collect();

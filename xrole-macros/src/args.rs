@@ -36,7 +36,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("mfa_serial", read_mfa_serial),
     key("mfa_token", read_mfa_token),
     key("tags", read_tags),
-    key("transitive_tags", read_transitive_tags),
+    key("transitive_tag_keys", read_transitive_tag_keys),
     key("source_identity", read_source_identity),
     key("session_policy", read_session_policy),
     key("trusted", read_trusted),
@@ -83,7 +83,7 @@ pub(crate) struct Args {
     pub(crate) mfa_token: Option<Expr>,
     pub(crate) tags: Vec<(String, Value)>,
     tag_spans: Vec<Span>,
-    pub(crate) transitive_tags: Vec<Value>,
+    pub(crate) transitive_tag_keys: Vec<Value>,
     pub(crate) source_identity: Option<Value>,
     pub(crate) session_policy: Option<Value>,
     pub(crate) trusted: Vec<Value>,
@@ -114,10 +114,24 @@ fn nearest(key: &str) -> Option<&'static str> {
         }
         row[b.len()]
     }
-    // A key that holds a valid one (`role_arn`, `rol_arn`) or is a short typo of one.
+    let common_prefix = |k: &str| {
+        key.chars()
+            .zip(k.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    // A key that starts as the given one does for most of it (`transitive_tags`,
+    // `external`), then a key it holds (`role_arn`, `rol_arn`), then a short typo.
     key_names()
-        .filter(|k| k.len() >= 3 && key.contains(*k))
-        .max_by_key(|k| k.len())
+        .map(|k| (common_prefix(k), k))
+        .filter(|(n, _)| *n >= 4 && *n * 3 >= key.chars().count() * 2)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, k)| k)
+        .or_else(|| {
+            key_names()
+                .filter(|k| k.len() >= 3 && key.contains(*k))
+                .max_by_key(|k| k.len())
+        })
         .or_else(|| {
             key_names()
                 .map(|k| (distance(key, k), k))
@@ -293,12 +307,12 @@ fn read_tags(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     })
 }
 
-fn read_transitive_tags(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+fn read_transitive_tag_keys(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     let content;
     syn::parenthesized!(content in meta.input);
     let items = content.parse_terminated(|input| input.parse::<Expr>(), syn::Token![,])?;
     for item in &items {
-        a.transitive_tags.push(expr_value(item)?);
+        a.transitive_tag_keys.push(expr_value(item)?);
     }
 
     Ok(())
@@ -460,8 +474,8 @@ impl Args {
         let all_tags = tags.len() == self.tags.len();
         // Unchecked here: the count and unique keys are the spec's rules.
         spec = spec.tags(xrole_core::SessionTags::unchecked(tags));
-        let keys: Vec<String> = self.transitive_tags.iter().filter_map(lit).collect();
-        if all_tags && keys.len() == self.transitive_tags.len() {
+        let keys: Vec<String> = self.transitive_tag_keys.iter().filter_map(lit).collect();
+        if all_tags && keys.len() == self.transitive_tag_keys.len() {
             spec = spec.transitive_tag_keys(xrole_core::TransitiveTagKeys::unchecked(keys));
         }
         let Err(e) = spec.build() else {
@@ -472,7 +486,7 @@ impl Args {
                 "session duration" => self.duration.map(|(_, span)| span),
                 "session tags" => self.duplicate_tag().or(self.tag_spans.first().copied()),
                 "transitive tag keys" | "session tag key" => {
-                    self.transitive_tags.iter().find_map(|v| match v {
+                    self.transitive_tag_keys.iter().find_map(|v| match v {
                         Value::Lit(key, span)
                             if !self
                                 .tags
@@ -502,5 +516,26 @@ impl Args {
                 .then(|| self.tag_spans.get(i).copied())
                 .flatten()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest;
+
+    #[test]
+    fn did_you_mean_names_the_key_meant() {
+        for (typed, meant) in [
+            ("transitive_tags", Some("transitive_tag_keys")),
+            ("external", Some("external_id")),
+            ("role_arn", Some("arn")),
+            ("rol_arn", Some("arn")),
+            ("trust", Some("trusted")),
+            ("duratoin", Some("duration")),
+            ("tag", Some("tags")),
+            ("permissions", None),
+        ] {
+            assert_eq!(nearest(typed), meant, "{typed}");
+        }
     }
 }

@@ -119,7 +119,7 @@ fn spec_source(args: &Args, k: &TokenStream) -> TokenStream {
         let v = src(v, k);
         quote!((#key, #v))
     });
-    let transitive = args.transitive_tags.iter().map(|v| src(v, k));
+    let transitive = args.transitive_tag_keys.iter().map(|v| src(v, k));
     let trusted = args.trusted.iter().map(|v| src(v, k));
     let allow = args.allow.iter().map(|a| {
         let actions = a.actions.iter().map(|v| src(v, k));
@@ -136,7 +136,7 @@ fn spec_source(args: &Args, k: &TokenStream) -> TokenStream {
             region: #region,
             mfa_serial: #mfa_serial,
             tags: &[#(#tags),*],
-            transitive_tags: &[#(#transitive),*],
+            transitive_tag_keys: &[#(#transitive),*],
             source_identity: #source_identity,
             session_policy: #session_policy,
             trusted: &[#(#trusted),*],
@@ -158,7 +158,7 @@ fn all_literal(args: &Args) -> bool {
         && opt(&args.session_policy)
         && args.duration_env.is_none()
         && args.tags.iter().all(|(_, v)| lit(v))
-        && args.transitive_tags.iter().all(lit)
+        && args.transitive_tag_keys.iter().all(lit)
         && args.trusted.iter().all(lit)
         && args
             .allow
@@ -173,34 +173,32 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// `RoleSpec { ... }` built in a `const` from literals (checked again by each
+/// `RoleSpec::from_static(StaticSpec { ... })` in a `const`, from literals (checked again by each
 /// `from_static`); slices are nested `const` items, which a `const` can hold.
 fn const_spec(args: &Args, k: &TokenStream) -> TokenStream {
-    let opt = |v: &Option<Value>, ty: TokenStream| match v {
+    let opt = |v: &Option<Value>| match v {
         Some(v) => {
             let t = text(v);
-            quote!(::core::option::Option::Some(#ty::from_static(#t)))
+            quote!(::core::option::Option::Some(#t))
         }
         None => quote!(::core::option::Option::None),
     };
     let arn = args.arn.as_ref().map(text).unwrap_or_default();
-    let session_name = opt(&args.session_name, quote!(#k::SessionName));
-    let external_id = opt(&args.external_id, quote!(#k::ExternalId));
-    let region = opt(&args.region, quote!(#k::Region));
-    let mfa_serial = opt(&args.mfa_serial, quote!(#k::MfaSerial));
-    let source_identity = opt(&args.source_identity, quote!(#k::SourceIdentity));
-    let session_policy = opt(&args.session_policy, quote!(#k::SessionPolicy));
+    let session_name = opt(&args.session_name);
+    let external_id = opt(&args.external_id);
+    let region = opt(&args.region);
+    let mfa_serial = opt(&args.mfa_serial);
+    let source_identity = opt(&args.source_identity);
+    let session_policy = opt(&args.session_policy);
     let duration = match &args.duration {
-        Some((secs, _)) => {
-            quote!(::core::option::Option::Some(#k::SessionDuration::from_static_secs(#secs)))
-        }
+        Some((secs, _)) => quote!(::core::option::Option::Some(#secs)),
         None => quote!(::core::option::Option::None),
     };
     let tags = args.tags.iter().map(|(key, v)| {
         let v = text(v);
         quote!(#k::SessionTag::from_static(#key, #v))
     });
-    let transitive = args.transitive_tags.iter().map(|v| {
+    let transitive = args.transitive_tag_keys.iter().map(|v| {
         let t = text(v);
         quote!(::std::borrow::Cow::Borrowed(#t))
     });
@@ -221,28 +219,28 @@ fn const_spec(args: &Args, k: &TokenStream) -> TokenStream {
     });
     let chained = args.chained;
     quote! {
-        #k::RoleSpec {
-            role: #k::RoleArn::from_static(#arn),
+        #k::RoleSpec::from_static(#k::__private::StaticSpec {
+            role: #arn,
             session_name: #session_name,
             external_id: #external_id,
-            duration: #duration,
+            duration_secs: #duration,
             mfa_serial: #mfa_serial,
-            tags: #k::SessionTags::from_static({ const TAGS: &[#k::SessionTag] = &[#(#tags),*]; TAGS }),
-            transitive_tag_keys: #k::TransitiveTagKeys::from_static({
+            tags: { const TAGS: &[#k::SessionTag] = &[#(#tags),*]; TAGS },
+            transitive_tag_keys: {
                 const KEYS: &[::std::borrow::Cow<'static, str>] = &[#(#transitive),*];
                 KEYS
-            }),
+            },
             source_identity: #source_identity,
             session_policy: #session_policy,
-            policy_arns: #k::PolicyArns::empty(),
+            policy_arns: &[],
             region: #region,
-            trusted: ::std::borrow::Cow::Borrowed({ const TRUSTED: &[#k::PrincipalArn] = &[#(#trusted),*]; TRUSTED }),
-            permissions: ::std::borrow::Cow::Borrowed({
+            trusted: { const TRUSTED: &[#k::PrincipalArn] = &[#(#trusted),*]; TRUSTED },
+            permissions: {
                 const PERMISSIONS: &[#k::Permission] = &[#(#permissions),*];
                 PERMISSIONS
-            }),
+            },
             chained: #chained,
-        }
+        })
     }
 }
 
@@ -272,9 +270,9 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
     let role = quote!(role);
     let assume_call = match &args.mfa_token {
         Some(tokens) => {
-            quote!(#k::__private::assume_mfa(&Self::role_spec()?, base, #tokens).await?)
+            quote!(#k::__private::assume_mfa(&Self::role_spec()?, source.into(), #tokens).await?)
         }
-        None => quote!(#k::__private::assume(&Self::role_spec()?, base).await?),
+        None => quote!(#k::__private::assume(&Self::role_spec()?, source.into()).await?),
     };
     let inits = fields.named.iter().map(|f| {
         let ident = &f.ident;
@@ -289,11 +287,11 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
             pub const ROLE_SPEC: #k::RoleSpec = #spec;
         }
     });
+    let source = spec_source(args, &k);
     let spec_body = if literal {
         quote!(::core::result::Result::Ok(Self::ROLE_SPEC))
     } else {
-        let source = spec_source(args, &k);
-        quote!(#k::__private::spec(&#source))
+        quote!(#k::__private::spec(&Self::__XROLE_SOURCE))
     };
     Ok(quote! {
         #item
@@ -301,25 +299,27 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
         impl #impl_generics #name #ty_generics #where_clause {
             #constant
 
+            /// The declaration as written, for the run-time path (`env(...)`) and
+            /// the test that it builds `ROLE_SPEC`. Not a public API.
+            #[doc(hidden)]
+            pub const __XROLE_SOURCE: #k::__private::SpecSource = #source;
+
             /// The role this type is declared with, `env(...)` values read now.
             pub fn role_spec() -> ::core::result::Result<#k::RoleSpec, #k::Error> {
                 #spec_body
             }
 
-            /// Clients on the declared role, assumed with the process's base
-            /// configuration and shared through the registry.
-            pub async fn connect() -> ::core::result::Result<Self, #k::Error> {
-                let base = #k::__private::base_config().await;
-                Self::connect_with(&base).await
-            }
-
-            /// Clients on the declared role, assumed with `base`'s credentials.
-            pub async fn connect_with(base: &#k::__private::SdkConfig) -> ::core::result::Result<Self, #k::Error> {
+            /// Clients on the declared role, assumed with `source`'s credentials
+            /// (`&SdkConfig`, `&AssumedRole` or `Source::Default`), shared through the
+            /// registry and loaded now: a refusal is this call's error.
+            pub async fn assume<'a>(
+                source: impl ::core::convert::Into<#k::Source<'a>>,
+            ) -> ::core::result::Result<Self, #k::Error> {
                 let role = #assume_call;
                 ::core::result::Result::Ok(Self::from_role(&role))
             }
 
-            /// Clients on an already assumed role.
+            /// Clients on a session already assumed: no STS call.
             pub fn from_role(#role: &#k::AssumedRole) -> Self {
                 Self { #(#inits),* }
             }
@@ -382,8 +382,10 @@ fn expand_fn(args: &Args, item: &syn::ItemFn) -> Result<TokenStream, Vec<syn::Er
     let fn_name = &item.sig.ident;
     let spec_fn = format_ident!("{}_role_spec", fn_name);
     let assume_default_call = match &args.mfa_token {
-        Some(tokens) => quote!(#k::__private::assume_default_mfa(&#spec_fn()?, #tokens).await?),
-        None => quote!(#k::__private::assume_default(&#spec_fn()?).await?),
+        Some(tokens) => quote!(
+            #k::__private::assume_mfa(&#spec_fn()?, #k::Source::Default, #tokens).await?
+        ),
+        None => quote!(#k::__private::assume(&#spec_fn()?, #k::Source::Default).await?),
     };
     let const_name = format_ident!("{}_ROLE_SPEC", fn_name.to_string().to_uppercase());
     let literal = all_literal(args);
@@ -394,14 +396,20 @@ fn expand_fn(args: &Args, item: &syn::ItemFn) -> Result<TokenStream, Vec<syn::Er
             #vis const #const_name: #k::RoleSpec = #spec;
         }
     });
+    let source_name = format_ident!("__XROLE_{}_SOURCE", fn_name.to_string().to_uppercase());
+    let source = spec_source(args, &k);
     let spec_body = if literal {
         quote!(::core::result::Result::Ok(#const_name))
     } else {
-        let source = spec_source(args, &k);
-        quote!(#k::__private::spec(&#source))
+        quote!(#k::__private::spec(&#source_name))
     };
     Ok(quote! {
         #constant
+
+        /// The declaration as written, for the run-time path (`env(...)`) and the
+        /// test that it builds the constant. Not a public API.
+        #[doc(hidden)]
+        #vis const #source_name: #k::__private::SpecSource = #source;
 
         /// The role the function is declared with, `env(...)` values read now.
         #vis fn #spec_fn() -> ::core::result::Result<#k::RoleSpec, #k::Error> {

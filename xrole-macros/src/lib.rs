@@ -19,17 +19,19 @@ struct CrateReadme;
 /// Declares the role a struct of SDK clients, or an async function, works with.
 ///
 /// On a struct whose fields are SDK clients (or `xrole::AssumedRole`): generates
-/// `connect()`, `connect_with(&SdkConfig)`, `from_role(&AssumedRole)`,
-/// `role_spec()`, and `ROLE_SPEC` when every value is a literal.
+/// `assume(source)` (a `&SdkConfig`, an `&AssumedRole` to chain from, or
+/// `xrole::Source::Default`), `from_role(&AssumedRole)` (clients on a session you
+/// hold, no STS call), `role_spec()`, and `ROLE_SPEC` when every value is a literal.
 ///
 /// On an `async fn` returning `Result<T, E>` with `E: From<xrole::Error>`: the
 /// parameters marked `#[role]` (SDK clients or `AssumedRole`) are supplied from the
-/// process-wide registry and removed from the signature; `NAME_ROLE_SPEC` (when every
+/// process-wide registry (assumed from `xrole::Source::Default`) and removed from
+/// the signature; `NAME_ROLE_SPEC` (when every
 /// value is a literal) and `name_role_spec()` are generated beside it.
 ///
-/// `connect()`, `connect_with()` and annotated functions load the session before
-/// they return: a refused role is their error (`xrole::Error::AccessDenied`,
-/// explained), not the first request's. `from_role` takes a session you built.
+/// `assume` and annotated functions share the session through the registry and
+/// load it before they return: a refused role is their error
+/// (`xrole::Error::AccessDenied`, explained), not the first request's.
 ///
 /// # Keys
 ///
@@ -45,9 +47,9 @@ struct CrateReadme;
 /// | `duration` | `"1h"`, `"15m"`, `"1h30m"`, seconds (`3600` or `"3600"`), or `env(...)` | `DurationSeconds`, 900 to 43200; one hour at most with `chained` |
 /// | `region` | value | the region of the STS endpoint and of the clients |
 /// | `mfa_serial` | value | the MFA device (serial or ARN); the trust policy then requires MFA |
-/// | `mfa_token` | an expression: any `xrole::TokenProvider`, such as an async closure or a function | supplies `mfa_serial`'s codes, asked only when STS needs one; without it, `connect()` of a role with `mfa_serial` is an error before any call |
+/// | `mfa_token` | an expression: any `xrole::TokenProvider`, such as an async closure or a function | supplies `mfa_serial`'s codes, asked only when STS needs one; without it, `assume` of a role with `mfa_serial` is an error before any call |
 /// | `tags(Key = value, ...)` | identifiers as keys | session tags: at most 50, keys unique regardless of case |
-/// | `transitive_tags(value, ...)` | keys among `tags` | tags passed on to sessions chained from this one |
+/// | `transitive_tag_keys(value, ...)` | keys among `tags` | tags passed on to sessions chained from this one |
 /// | `source_identity` | value | `SourceIdentity`, 2 to 64 of `[\w+=,.@-]` |
 /// | `session_policy` | value | an inline session policy, a JSON document of at most 2048 characters |
 /// | `trusted = [value, ...]` | principal ARNs or account ids | who the generated trust policy admits |
@@ -78,7 +80,7 @@ struct CrateReadme;
 /// is, written by hand with public calls:
 ///
 /// ```
-/// use xrole::{AssumeRole, AssumedRole, Error, Permission, RoleSpec};
+/// use xrole::{AssumeRole, AssumedRole, Error, Permission, RoleSpec, Source};
 ///
 /// pub struct Reader {
 ///     pub sts: aws_sdk_sts::Client,
@@ -94,13 +96,17 @@ struct CrateReadme;
 ///         })?;
 ///         Ok(RoleSpec::builder("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly".parse()?)
 ///             .external_id(external_id.parse()?)
-///             .trust("arn:aws:iam::111111111111:root".parse()?)
-///             .permission(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
+///             .trusted("arn:aws:iam::111111111111:root".parse()?)
+///             .allow(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
 ///             .build()?)
 ///     }
 ///
-///     pub async fn connect_with(base: &aws_types::SdkConfig) -> Result<Self, Error> {
-///         let role = AssumeRole::from_spec(&Self::role_spec()?).eager(true).shared(base).await?;
+///     pub async fn assume<'a>(source: impl Into<Source<'a>>) -> Result<Self, Error> {
+///         let role = AssumeRole::from_spec(&Self::role_spec()?)
+///             .eager(true)
+///             .shared(true)
+///             .assume(source)
+///             .await?;
 ///         Ok(Self::from_role(&role))
 ///     }
 ///
@@ -110,9 +116,9 @@ struct CrateReadme;
 /// }
 /// ```
 ///
-/// `connect()` is `connect_with` on the process's base configuration
-/// (`xrole::set_base_config`, else aws-config's defaults loaded once). With only
-/// literals, `ROLE_SPEC` is the same `RoleSpec` as a `const`.
+/// `Source::Default` is the process's base configuration (`xrole::set_base_config`,
+/// else aws-config's defaults loaded once). With only literals, `ROLE_SPEC` is the
+/// same `RoleSpec` as a `const`.
 #[proc_macro_attribute]
 pub fn assume_role(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::assume_role(attr.into(), item.into()).into()

@@ -533,7 +533,7 @@ fn never_matching_mfa(st: &Statement, c: &Condition, present_key: bool) -> Optio
 /// Lints the three documents of a declared role, and the declaration itself.
 pub fn lint_spec(spec: &RoleSpec, config: &LintConfig) -> LintReport {
     let mut report = LintReport::default();
-    let role_account = Some(spec.role.account());
+    let role_account = Some(spec.role().account());
     let permission = spec.permission_policy().ok();
     if let Ok(trust) = spec.trust_policy() {
         lint_trust_policy(&trust, role_account, config, &mut report);
@@ -547,7 +547,7 @@ pub fn lint_spec(spec: &RoleSpec, config: &LintConfig) -> LintReport {
                         lint: ADMIN_WITHOUT_MFA,
                         document: Document::Trust,
                         path: statement_path(&trust, i),
-                        message: format!("{} can administer its account, and this statement admits it without MFA; declare mfa_serial (Bool aws:MultiFactorAuthPresent true)", spec.role),
+                        message: format!("{} can administer its account, and this statement admits it without MFA; declare mfa_serial (Bool aws:MultiFactorAuthPresent true)", spec.role()),
                     });
                 }
             }
@@ -556,8 +556,8 @@ pub fn lint_spec(spec: &RoleSpec, config: &LintConfig) -> LintReport {
     if let Some(doc) = &permission {
         lint_permission_policy(doc, Document::Permission, config, &mut report);
     }
-    if spec.chained {
-        let duration = spec.duration.unwrap_or(SessionDuration::DEFAULT);
+    if spec.chained() {
+        let duration = spec.duration().unwrap_or(SessionDuration::DEFAULT);
         if duration.check_chained().is_err() {
             report.push(config, LintFinding {
                 lint: CHAINED_DURATION,

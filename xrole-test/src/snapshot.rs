@@ -11,7 +11,7 @@ use crate::lint::{LintConfig, lint_spec};
 /// The trust, permission and caller policies of `spec` in canonical JSON, each under
 /// a heading that says which account it belongs in and what it attaches to.
 pub fn render_role_policies(spec: &RoleSpec) -> String {
-    let role = &spec.role;
+    let role = spec.role();
     let mut out = String::new();
     let section = |out: &mut String, heading: String, body: Result<String, String>| {
         let _ = writeln!(out, "# {heading}");
@@ -50,7 +50,7 @@ pub fn render_role_policies(spec: &RoleSpec) -> String {
     // An identity policy goes on a user or a role: for a trusted account, on those
     // of its users or roles that assume the role, never on the account itself.
     let callers: Vec<String> = spec
-        .trusted
+        .trusted()
         .iter()
         .map(|p| match (p.kind(), p.account()) {
             (PrincipalKind::AccountRoot | PrincipalKind::Account, Some(account)) => {
@@ -82,7 +82,7 @@ pub fn assert_lint_clean(spec: &RoleSpec, config: &LintConfig) {
     assert!(
         report.is_clean(),
         "lint findings for {}:\n{report}",
-        spec.role
+        spec.role()
     );
 }
 
@@ -93,7 +93,7 @@ pub fn assert_lint_clean(spec: &RoleSpec, config: &LintConfig) {
 /// ```no_run
 /// # use xrole_core::*;
 /// let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/R"))
-///     .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+///     .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
 ///     .build()
 ///     .unwrap();
 /// xrole_test::assert_role_policies!(spec);            // named after the test

@@ -137,10 +137,10 @@ fn admin_role_without_mfa() {
         RoleSpec::builder(RoleArn::from_static(
             "arn:aws:iam::123456789012:role/AdminAccessRole",
         ))
-        .trust(PrincipalArn::from_static(
+        .trusted(PrincipalArn::from_static(
             "arn:aws:iam::123456789012:user/deepak.dev",
         ))
-        .permission(Permission::new(["*"], ["*"]))
+        .allow(Permission::new(["*"], ["*"]))
     };
     let report = lint_spec(&admin().build().unwrap(), &LintConfig::new());
     let codes: Vec<&str> = report.findings.iter().map(|f| f.lint.code).collect();
@@ -213,15 +213,10 @@ fn chained_duration_over_an_hour() {
     let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/R"))
         .duration("2h".parse().unwrap())
         .chained(true);
-    // The builder rejects it; a const spec can still declare it, and the lint says so.
+    // The builder rejects it; a declaration can still say it (a `const` is not
+    // validated), and the lint says so.
     assert!(spec.clone().build().is_err());
-    let RoleSpec { role, .. } =
-        RoleSpec::new(RoleArn::from_static("arn:aws:iam::222222222222:role/R"));
-    let declared = RoleSpec {
-        duration: Some(SessionDuration::from_static_secs(7200)),
-        chained: true,
-        ..RoleSpec::new(role)
-    };
+    let declared = spec.spec().clone();
     let report = lint_spec(&declared, &LintConfig::new());
     assert_eq!(report.findings.len(), 1);
     assert_eq!(
@@ -243,8 +238,8 @@ fn suppressions_need_a_reason_and_are_reported() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/Ec2App",
     ))
-    .trust(PrincipalArn::from_static("ec2.amazonaws.com"))
-    .permission(
+    .trusted(PrincipalArn::from_static("ec2.amazonaws.com"))
+    .allow(
         Permission::new(["s3:GetObject"], ["arn:aws:s3:::b/*"]).condition(
             ConditionOperator::new(OperatorBase::StringEquals),
             "s3:ExistingObjectTag/public",

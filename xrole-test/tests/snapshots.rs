@@ -17,10 +17,10 @@ fn quickstart_cross_account_user() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/CrossAccountAccessRole",
     ))
-    .trust(PrincipalArn::from_static(
+    .trusted(PrincipalArn::from_static(
         "arn:aws:iam::111111111111:user/crossAccountUser",
     ))
-    .permission(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
+    .allow(Permission::new(["s3:ListAllMyBuckets"], ["*"]))
     .build()
     .unwrap();
     assert_role_policies!(spec);
@@ -32,9 +32,9 @@ fn infra_to_dev() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/InfraAssumeRole",
     ))
-    .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+    .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
     .session_name(SessionName::from_static("InfraToDevSession"))
-    .permission(Permission::new(
+    .allow(Permission::new(
         ["s3:ListBucket", "s3:GetObject"],
         ["arn:aws:s3:::dev-artifacts", "arn:aws:s3:::dev-artifacts/*"],
     ))
@@ -49,8 +49,8 @@ fn shared_s3_read() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
     ))
-    .trust(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
-    .permission(Permission::new(
+    .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+    .allow(Permission::new(
         ["s3:GetObject"],
         ["arn:aws:s3:::my-shared-bucket/*"],
     ))
@@ -65,9 +65,9 @@ fn third_party_external_id() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/VendorAuditRole",
     ))
-    .trust(PrincipalArn::from_static("arn:aws:iam::444455556666:root"))
+    .trusted(PrincipalArn::from_static("arn:aws:iam::444455556666:root"))
     .external_id(ExternalId::from_static("my-secret-external-id-1234"))
-    .permission(Permission::new(
+    .allow(Permission::new(
         ["s3:GetBucketPolicy"],
         ["arn:aws:s3:::audited-bucket"],
     ))
@@ -83,13 +83,13 @@ fn same_account_admin_with_mfa() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::123456789012:role/AdminAccessRole",
     ))
-    .trust(PrincipalArn::from_static(
+    .trusted(PrincipalArn::from_static(
         "arn:aws:iam::123456789012:user/deepak.dev",
     ))
     .mfa_serial(MfaSerial::from_static(
         "arn:aws:iam::123456789012:mfa/deepak.dev",
     ))
-    .permission(Permission::new(["*"], ["*"]))
+    .allow(Permission::new(["*"], ["*"]))
     .build()
     .unwrap();
     assert_role_policies!("same_account_admin_role", spec);
@@ -108,7 +108,7 @@ fn session_tags_and_source_identity() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/access-tagged",
     ))
-    .trust(PrincipalArn::from_static(
+    .trusted(PrincipalArn::from_static(
         "arn:aws:iam::111111111111:role/ci/Deployer",
     ))
     .tags(
@@ -120,7 +120,7 @@ fn session_tags_and_source_identity() {
     )
     .transitive_tag_keys(TransitiveTagKeys::new(["Project"]).unwrap())
     .source_identity(SourceIdentity::from_static("alice"))
-    .permission(Permission::new(
+    .allow(Permission::new(
         ["dynamodb:GetItem", "dynamodb:Query"],
         ["arn:aws:dynamodb:eu-west-1:222222222222:table/orders"],
     ))
@@ -134,7 +134,7 @@ fn session_tags_and_source_identity() {
 #[should_panic(expected = "error[XR001] trust policy Statement[0].Principal.AWS")]
 fn lint_clean_fails_with_the_findings() {
     let spec = RoleSpec::builder(RoleArn::from_static("arn:aws:iam::222222222222:role/Open"))
-        .trust(PrincipalArn::from_static("*"))
+        .trusted(PrincipalArn::from_static("*"))
         .build()
         .unwrap();
     assert_lint_clean!(spec);

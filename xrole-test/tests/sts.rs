@@ -42,7 +42,7 @@ fn quickstart_world() -> World {
     let mut world = World::new();
     world
         .add_user(
-            User::new(ALICE)
+            User::new(ALICE.parse().unwrap())
                 .unwrap()
                 .policy("assume", assume_policy(ROLE))
                 .mfa_device(MfaDevice::new(
@@ -52,7 +52,7 @@ fn quickstart_world() -> World {
                 .tag("team", "ops"),
         )
         .unwrap()
-        .add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+        .add_user(User::new("arn:aws:iam::111111111111:user/mallory".parse().unwrap()).unwrap())
         .unwrap()
         .add_role(
             Role::new(ROLE.parse().unwrap(), trust("111111111111", "")).max_session_duration(7200),
@@ -215,7 +215,7 @@ async fn external_id_and_mfa_conditions() {
         ))
         .unwrap()
         .replace_user(
-            User::new(ALICE)
+            User::new(ALICE.parse().unwrap())
                 .unwrap()
                 .policy("assume", assume_policy("arn:aws:iam::222222222222:role/*"))
                 .mfa_device(MfaDevice::new(
@@ -673,7 +673,7 @@ async fn session_tags_need_tag_session_and_are_audited() {
             doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"sts:AssumeRole"}]}"#),
         ))
         .unwrap()
-        .replace_user(User::new(ALICE).unwrap().policy("assume", assume_policy("arn:aws:iam::222222222222:role/*")))
+        .replace_user(User::new(ALICE.parse().unwrap()).unwrap().policy("assume", assume_policy("arn:aws:iam::222222222222:role/*")))
         .unwrap();
     let sts = EmbeddedSts::start(world).await.unwrap();
     let alice = client(&sts, ALICE).await;
@@ -896,8 +896,8 @@ async fn worlds_from_json_and_specs() {
     let spec = RoleSpec::builder(RoleArn::from_static(
         "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
     ))
-    .trust(PrincipalArn::from_static(ALICE))
-    .permission(Permission::new(
+    .trusted(PrincipalArn::from_static(ALICE))
+    .allow(Permission::new(
         ["s3:GetObject"],
         ["arn:aws:s3:::my-shared-bucket/*"],
     ))
@@ -905,7 +905,7 @@ async fn worlds_from_json_and_specs() {
     .unwrap();
     let mut world = World::new();
     world
-        .add_user(User::new(ALICE).unwrap())
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap())
         .unwrap()
         .add_role_from_spec(&spec)
         .unwrap();
@@ -913,12 +913,12 @@ async fn worlds_from_json_and_specs() {
     client(&sts, ALICE)
         .await
         .assume_role()
-        .role_arn(spec.role.as_str())
+        .role_arn(spec.role().as_str())
         .role_session_name("s1")
         .send()
         .await
         .unwrap();
-    let role = sts.update_world(|w| w.role(&spec.role).cloned()).unwrap();
+    let role = sts.update_world(|w| w.role(spec.role()).cloned()).unwrap();
     assert!(
         role.trust_policy()
             .equivalent(&spec.trust_policy().unwrap())
@@ -930,14 +930,16 @@ async fn worlds_from_json_and_specs() {
 async fn roles_of_one_name_in_several_accounts_each_get_a_caller_policy() {
     // A fleet: the same role name in two accounts, both trusting ALICE.
     let mut world = World::new();
-    world.add_user(User::new(ALICE).unwrap()).unwrap();
+    world
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap())
+        .unwrap();
     let roles = [
         "arn:aws:iam::210000000001:role/OrganizationAuditRole",
         "arn:aws:iam::210000000002:role/OrganizationAuditRole",
     ];
     for role in roles {
         let spec = RoleSpec::builder(role.parse().unwrap())
-            .trust(PrincipalArn::from_static(ALICE))
+            .trusted(PrincipalArn::from_static(ALICE))
             .build()
             .unwrap();
         world.add_role_from_spec(&spec).unwrap();

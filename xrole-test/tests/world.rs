@@ -125,16 +125,17 @@ fn code_follows_the_same_rules() {
     let doc = |json: &str| -> PolicyDocument { json.parse().unwrap() };
     let mut world = World::new();
     world
-        .add_user(User::new("arn:aws:iam::111111111111:user/alice").unwrap())
+        .add_user(User::new("arn:aws:iam::111111111111:user/alice".parse().unwrap()).unwrap())
         .unwrap();
-    let again = world.add_user(User::new("arn:aws:iam::111111111111:user/alice").unwrap());
+    let again =
+        world.add_user(User::new("arn:aws:iam::111111111111:user/alice".parse().unwrap()).unwrap());
     assert!(
         again
             .unwrap_err()
             .to_string()
             .contains("already in the world")
     );
-    let twice = User::new("arn:aws:iam::111111111111:user/bob")
+    let twice = User::new("arn:aws:iam::111111111111:user/bob".parse().unwrap())
         .unwrap()
         .policy("p", doc(DENY))
         .policy("p", doc(ALLOW));
@@ -145,12 +146,12 @@ fn code_follows_the_same_rules() {
             .to_string()
             .contains("two inline policies are named \"p\"")
     );
-    let empty = User::new("arn:aws:iam::111111111111:user/carol")
+    let empty = User::new("arn:aws:iam::111111111111:user/carol".parse().unwrap())
         .unwrap()
         .access_key(AccessKey::new("", ""));
     let e = world.add_user(empty).unwrap_err();
     assert_eq!(e.problems().len(), 2, "{e}");
-    let device = User::new("arn:aws:iam::111111111111:user/dave")
+    let device = User::new("arn:aws:iam::111111111111:user/dave".parse().unwrap())
         .unwrap()
         .mfa_device(MfaDevice::new(
             "arn:aws:iam::111111111111:mfa/dave",
@@ -193,7 +194,7 @@ fn code_follows_the_same_rules() {
     let key = AccessKey::new("AKIAREPLACEDKEY00001", "secret");
     world
         .replace_user(
-            User::new("arn:aws:iam::111111111111:user/alice")
+            User::new("arn:aws:iam::111111111111:user/alice".parse().unwrap())
                 .unwrap()
                 .access_key(key.clone()),
         )

@@ -29,7 +29,7 @@ fn doc(json: &str) -> PolicyDocument {
 
 fn world() -> World {
     let mut w = World::new();
-    w.add_user(User::new(ALICE).unwrap().policy(
+    w.add_user(User::new(ALICE.parse().unwrap()).unwrap().policy(
         "assume",
         doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#),
     ))
@@ -138,7 +138,7 @@ async fn setup(
         Provider::Xrole => {
             let role = AssumeRole::new(ROLE.parse().unwrap())
                 .eager(true)
-                .build(&base)
+                .assume(&base)
                 .await
                 .unwrap();
             let path = IdentityPath::new(
@@ -331,15 +331,17 @@ async fn chain3_scenario(provider: Provider) -> (f64, f64) {
             let b = AssumeRole::new(HOP_B.parse().unwrap())
                 .duration("12h".parse().unwrap())
                 .eager(true)
-                .build(&base)
+                .assume(&base)
                 .await
                 .unwrap();
-            let c = b
-                .chain(AssumeRole::new(HOP_C.parse().unwrap()).eager(true))
+            let c = AssumeRole::new(HOP_C.parse().unwrap())
+                .eager(true)
+                .assume(&b)
                 .await
                 .unwrap();
-            let d = c
-                .chain(AssumeRole::new(HOP_D.parse().unwrap()).eager(true))
+            let d = AssumeRole::new(HOP_D.parse().unwrap())
+                .eager(true)
+                .assume(&c)
                 .await
                 .unwrap();
             let path = IdentityPath::new(
@@ -440,7 +442,7 @@ async fn fleet_scenario() -> (f64, usize, usize) {
     let results = xrole::Fleet::role_name("AuditRole", accounts)
         .unwrap()
         .concurrency(64)
-        .assume_all(&base)
+        .assume(&base)
         .await;
     let wall = start.elapsed().as_secs_f64();
     (wall, sts.count("AssumeRole"), results.failed().count())

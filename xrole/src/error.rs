@@ -335,7 +335,7 @@ impl AccessDenied {
             }
             _ => caller,
         };
-        let mut spec = RoleSpec::builder(self.role.clone()).trust(trusted);
+        let mut spec = RoleSpec::builder(self.role.clone()).trusted(trusted);
         if let Some(id) = &self.external_id {
             spec = spec.external_id(id.clone());
         }

@@ -6,7 +6,7 @@ use aws_types::SdkConfig;
 use tokio::sync::Semaphore;
 use xrole_core::{AccountId, Partition, RoleArn};
 
-use crate::{AssumeRole, AssumedRole, Error};
+use crate::{AssumeRole, AssumedRole, Error, Source};
 
 /// One role name (or a list of role ARNs) over many accounts. STS throttling is
 /// retried with jittered backoff; there is no cap on the number of live sessions.
@@ -15,7 +15,11 @@ use crate::{AssumeRole, AssumedRole, Error};
 /// # async fn demo(base: &aws_types::SdkConfig) -> Result<(), xrole::Error> {
 /// use xrole::{AccountId, Fleet};
 /// let accounts = ["222222222222", "333333333333"].map(AccountId::from_static);
-/// let results = Fleet::role_name("AuditRole", accounts)?.concurrency(32).assume_all(base).await;
+/// let results = Fleet::role_name("AuditRole", accounts)?
+///     .concurrency(32)
+///     .parameters(|each| each.session_name(xrole::SessionName::from_static("audit")))
+///     .assume(base)
+///     .await;
 /// for (role, result) in &results.sessions {
 ///     match result {
 ///         Ok(session) => println!("{role}: {}", session.session_name()),
@@ -24,11 +28,23 @@ use crate::{AssumeRole, AssumedRole, Error};
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Fleet {
     roles: Vec<RoleArn>,
     concurrency: usize,
-    template: Option<AssumeRole>,
+    parameters: Option<Parameters>,
+}
+
+/// What every session of a fleet shares, applied to each role's [`AssumeRole`].
+type Parameters = Box<dyn Fn(AssumeRole) -> AssumeRole + Send + Sync>;
+
+impl std::fmt::Debug for Fleet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fleet")
+            .field("roles", &self.roles)
+            .field("concurrency", &self.concurrency)
+            .field("parameters", &self.parameters.is_some())
+            .finish()
+    }
 }
 
 /// The outcome for every account, in the order given.
@@ -70,7 +86,7 @@ impl Fleet {
         Self {
             roles: roles.into_iter().collect(),
             concurrency: 16,
-            template: None,
+            parameters: None,
         }
     }
 
@@ -80,33 +96,36 @@ impl Fleet {
         self
     }
 
-    /// The parameters every session shares (session name, ExternalId, duration...);
-    /// its role is replaced by each account's.
-    pub fn parameters(mut self, template: AssumeRole) -> Self {
-        self.template = Some(template);
+    /// The parameters every session shares (session name, ExternalId, duration,
+    /// MFA...): `each` is applied to each role's `AssumeRole::new(role)`.
+    pub fn parameters(
+        mut self,
+        each: impl Fn(AssumeRole) -> AssumeRole + Send + Sync + 'static,
+    ) -> Self {
+        self.parameters = Some(Box::new(each));
         self
     }
 
-    /// Assumes every role with `base`'s credentials, loading each session's first
-    /// credentials.
-    pub async fn assume_all(self, base: &SdkConfig) -> FleetResults {
+    /// Assumes every role with `source`'s credentials (see [`Source`]), loading each
+    /// session's first credentials.
+    pub async fn assume<'a>(self, source: impl Into<Source<'a>>) -> FleetResults {
+        let source = match source.into() {
+            Source::Default => Owned::Config(Arc::new(crate::private::base_config().await)),
+            Source::Config(base) => Owned::Config(Arc::new(base.clone())),
+            Source::Role(role) => Owned::Role(role.clone()),
+        };
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, role) in self.roles.iter().cloned().enumerate() {
-            let request = match &self.template {
-                Some(t) => t.clone().with_role(role.clone()),
-                None => AssumeRole::new(role.clone()),
+            let request = match &self.parameters {
+                Some(each) => each(AssumeRole::new(role.clone())).with_role(role),
+                None => AssumeRole::new(role),
             };
-            let base = base.clone();
+            let source = source.clone();
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let result = async {
-                    let session = request.build(&base).await?;
-                    session.load().await?;
-                    Ok(session)
-                }
-                .await;
+                let result = request.eager(true).assume(source.borrow()).await;
                 (i, result)
             });
         }
@@ -134,5 +153,21 @@ impl Fleet {
             })
             .collect();
         FleetResults { sessions }
+    }
+}
+
+/// A [`Source`] the fleet's tasks can own.
+#[derive(Clone)]
+enum Owned {
+    Config(Arc<SdkConfig>),
+    Role(AssumedRole),
+}
+
+impl Owned {
+    fn borrow(&self) -> Source<'_> {
+        match self {
+            Self::Config(base) => Source::Config(base),
+            Self::Role(role) => Source::Role(role),
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! xrole: AWS role assumption, typed and tested.
 //!
-//! - [`AssumeRole`]: every AssumeRole parameter, checked before any call; builds an
-//!   [`AssumedRole`] from any base `SdkConfig` or from another `AssumedRole`.
+//! - [`AssumeRole`]: every AssumeRole parameter, checked before any call.
 //! - [`AssumedRole`]: credentials that refresh themselves ahead of expiry in one
 //!   background task per session, shared by every client, surviving STS outages
 //!   while they are valid, never blocking callers once loaded.
@@ -14,6 +13,62 @@
 //!
 //! The grammar types (`RoleArn`, `SessionName`, ...) are re-exported from
 //! `xrole-core`.
+//!
+//! # One vocabulary: declare, then assume
+//!
+//! **Declare** a role with one of four things; none calls STS:
+//!
+//! | declaration | for |
+//! |---|---|
+//! | [`AssumeRole`] | one role, its parameters set at run time |
+//! | `#[assume_role(...)]` | one role next to the code that uses it, checked at compile time |
+//! | [`ProfileChain`] | the AWS config file's `role_arn` + `source_profile` profiles |
+//! | [`Fleet`] | one role name over many accounts |
+//!
+//! The parameters have one name everywhere: the attribute's keys, the methods of
+//! [`AssumeRole`] and [`RoleSpecBuilder`](xrole_core::RoleSpecBuilder), and
+//! [`RoleSpec`]'s accessors are STS's parameter names in snake case
+//! (`session_name`, `external_id`, `duration`, `tags`, `transitive_tag_keys`,
+//! `source_identity`, `session_policy`, `policy_arns`, `region`, `mfa_serial`),
+//! plus two that describe policies, not the call: `trusted` (who the trust policy
+//! admits) and `allow` (a statement of the permission policy, read back as
+//! [`RoleSpec::permissions`]).
+//!
+//! **Assume** it with `assume(source)`, the one verb that makes sessions
+//! ([`AssumedRole`]). The [`Source`] is where the first credentials come from:
+//!
+//! | source | meaning |
+//! |---|---|
+//! | `&SdkConfig` | its credentials (anything aws-config loads), region, endpoint, clock |
+//! | `&AssumedRole` | another session: role chaining, each hop refreshing itself, one hour at most |
+//! | [`Source::Default`] | a `ProfileChain`'s `source_profile`; otherwise the process's base configuration ([`set_base_config`], else aws-config's defaults) |
+//!
+//! ```no_run
+//! # async fn demo(base: &xrole::SdkConfig) -> Result<(), xrole::Error> {
+//! use xrole::{AccountId, AssumeRole, Fleet, ProfileChain, Source};
+//!
+//! let deploy = AssumeRole::new("arn:aws:iam::222222222222:role/Deploy".parse()?)
+//!     .assume(base)
+//!     .await?;
+//! let audit = AssumeRole::new("arn:aws:iam::333333333333:role/Audit".parse()?)
+//!     .assume(&deploy) // chained from the deploy session
+//!     .await?;
+//! let dev = ProfileChain::load("dev").await?.assume(Source::Default).await?;
+//! let fleet = Fleet::role_name("Audit", [AccountId::from_static("444444444444")])?
+//!     .assume(base)
+//!     .await;
+//! # let _ = (audit, dev, fleet); Ok(()) }
+//! ```
+//!
+//! An `#[assume_role]` struct has `Type::assume(source)` too, and
+//! `Type::from_role(&session)` for clients on a session you already hold (no STS
+//! call); an annotated function assumes from [`Source::Default`].
+//!
+//! Two builder switches say how: [`AssumeRole::eager`] loads the first
+//! credentials inside `assume`, so a refusal is its error (default: the first
+//! request loads them); [`AssumeRole::shared`] returns the process's live session
+//! of the same parameters and source credentials ([`registry`]). The attribute's
+//! `assume` and functions are both eager and shared; a `Fleet` is eager.
 
 mod assume;
 mod error;
@@ -29,12 +84,14 @@ mod refresh;
 pub mod registry;
 mod role;
 
-pub use assume::{AssumeRole, MfaStrategy, TokenError, TokenProvider, default_session_name};
+pub use assume::{
+    AssumeRole, MfaStrategy, Source, TokenError, TokenProvider, default_session_name,
+};
 pub use xrole_macros::assume_role;
 
-/// Sets the base configuration (the source credentials) that `connect()` of
-/// annotated structs and annotated functions assume their roles with; by default
-/// aws-config's defaults are loaded once.
+/// Sets the base configuration of [`Source::Default`] (outside profile chains): the
+/// source credentials of annotated structs' `assume(Source::Default)` and annotated
+/// functions; by default aws-config's defaults are loaded once.
 pub fn set_base_config(config: aws_types::SdkConfig) {
     private::set_base(config);
 }
@@ -47,8 +104,9 @@ pub use refresh::Stats;
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
     AccountId, ExternalId, MfaSerial, Partition, Permission, PolicyArn, PolicyArns, PrincipalArn,
-    Region, RoleArn, RoleSpec, SessionDuration, SessionName, SessionPolicy, SessionTag,
-    SessionTags, SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys, policy,
+    Region, RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName, SessionPolicy,
+    SessionTag, SessionTags, SourceIdentity, SpecError, SwitchRoleLink, TokenCode,
+    TransitiveTagKeys, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

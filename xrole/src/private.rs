@@ -3,11 +3,13 @@
 use std::sync::RwLock;
 
 pub use aws_types::SdkConfig;
+pub use xrole_core::StaticSpec;
 use xrole_core::{
     ExternalId, MfaSerial, Permission, PrincipalArn, Region, RoleArn, RoleSpec, SessionDuration,
     SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
 };
 
+pub use crate::Source;
 use crate::{AssumeRole, AssumedRole, Error, TokenProvider};
 
 /// A value of the declaration: a literal (checked at compile time) or the name of an
@@ -43,7 +45,7 @@ pub struct SpecSource {
     pub region: Option<Src>,
     pub mfa_serial: Option<Src>,
     pub tags: &'static [(&'static str, Src)],
-    pub transitive_tags: &'static [Src],
+    pub transitive_tag_keys: &'static [Src],
     pub source_identity: Option<Src>,
     pub session_policy: Option<Src>,
     pub trusted: &'static [Src],
@@ -118,16 +120,16 @@ pub fn spec(source: &SpecSource) -> Result<RoleSpec, Error> {
             .collect::<Result<Vec<_>, _>>()?;
         b = b.tags(SessionTags::new(tags)?);
     }
-    if !source.transitive_tags.is_empty() {
+    if !source.transitive_tag_keys.is_empty() {
         let keys = source
-            .transitive_tags
+            .transitive_tag_keys
             .iter()
-            .map(|s| text(*s, "transitive_tags"))
+            .map(|s| text(*s, "transitive_tag_keys"))
             .collect::<Result<Vec<_>, _>>()?;
         b = b.transitive_tag_keys(TransitiveTagKeys::new(keys)?);
     }
     for s in source.trusted {
-        b = b.trust(read(*s, "trusted", PrincipalArn::parse)?);
+        b = b.trusted(read(*s, "trusted", PrincipalArn::parse)?);
     }
     for a in source.allow {
         let actions = a
@@ -140,14 +142,14 @@ pub fn spec(source: &SpecSource) -> Result<RoleSpec, Error> {
             .iter()
             .map(|s| text(*s, "allow"))
             .collect::<Result<Vec<_>, _>>()?;
-        b = b.permission(Permission::new(actions, resources));
+        b = b.allow(Permission::new(actions, resources));
     }
     Ok(b.chained(source.chained).build()?)
 }
 
 static BASE: RwLock<Option<SdkConfig>> = RwLock::new(None);
 
-/// The base configuration `connect()` and annotated functions assume roles with:
+/// The base configuration of [`Source::Default`] (outside profile chains):
 /// the one given to [`set_base_config`](crate::set_base_config), else aws-config's
 /// defaults (environment, profiles, instance roles), loaded once.
 pub async fn base_config() -> SdkConfig {
@@ -163,34 +165,25 @@ pub(crate) fn set_base(config: SdkConfig) {
     *BASE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
 }
 
-/// The shared session of `spec` with `base`'s credentials, loaded now: a refusal
-/// is `connect()`'s error, not the first request's.
-pub async fn assume(spec: &RoleSpec, base: &SdkConfig) -> Result<AssumedRole, Error> {
-    AssumeRole::from_spec(spec).eager(true).shared(base).await
+/// The shared session of `spec` on `source`, loaded now: a refusal is the
+/// `assume` call's error, not the first request's.
+pub async fn assume(spec: &RoleSpec, source: Source<'_>) -> Result<AssumedRole, Error> {
+    AssumeRole::from_spec(spec)
+        .eager(true)
+        .shared(true)
+        .assume(source)
+        .await
 }
 
 /// [`assume`] for a spec with an MFA device, whose codes `tokens` supplies.
 pub async fn assume_mfa(
     spec: &RoleSpec,
-    base: &SdkConfig,
+    source: Source<'_>,
     tokens: impl TokenProvider + 'static,
 ) -> Result<AssumedRole, Error> {
-    let mut request = AssumeRole::from_spec(spec).eager(true);
-    if let Some(serial) = spec.mfa_serial.clone() {
-        request = request.mfa(serial, tokens);
+    let mut request = AssumeRole::from_spec(spec).eager(true).shared(true);
+    if let Some(serial) = spec.mfa_serial() {
+        request = request.mfa(serial.clone(), tokens);
     }
-    request.shared(base).await
-}
-
-/// The shared session of `spec` with the process's base configuration.
-pub async fn assume_default(spec: &RoleSpec) -> Result<AssumedRole, Error> {
-    assume(spec, &base_config().await).await
-}
-
-/// [`assume_default`] with an MFA token provider.
-pub async fn assume_default_mfa(
-    spec: &RoleSpec,
-    tokens: impl TokenProvider + 'static,
-) -> Result<AssumedRole, Error> {
-    assume_mfa(spec, &base_config().await, tokens).await
+    request.assume(source).await
 }

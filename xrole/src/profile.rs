@@ -27,7 +27,7 @@ use aws_types::SdkConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use xrole_core::{ExternalId, MfaSerial, RoleArn, SessionDuration, SessionName};
 
-use crate::{AssumeRole, AssumedRole, Error, TokenProvider};
+use crate::{AssumeRole, AssumedRole, Error, Source, TokenProvider};
 
 /// One role profile of a chain: the role and the parameters the profile gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,22 +128,24 @@ impl ProfileChain {
             .await
     }
 
-    /// Assumes every hop: the first with the source profile's credentials, each next
-    /// one with the previous session's (chained hops last at most an hour).
-    pub async fn assume(&self) -> Result<AssumedRole, Error> {
-        let base = self.source_config().await;
-        self.assume_from(&base).await
-    }
-
-    /// Assumes every hop, the first with `base`'s credentials instead of the source
-    /// profile's (to set a time source, a sleep or an HTTP client).
-    pub async fn assume_from(&self, base: &SdkConfig) -> Result<AssumedRole, Error> {
+    /// Assumes every hop, each with the previous session's credentials (chained
+    /// hops last at most an hour); the first with `source`'s: [`Source::Default`]
+    /// is the source profile's, as aws-config loads it ([`source_config`](Self::source_config));
+    /// a `&SdkConfig` replaces it (to set a time source, a sleep or an HTTP
+    /// client); an `&AssumedRole` chains the whole profile chain from that session.
+    pub async fn assume<'a>(&self, source: impl Into<Source<'a>>) -> Result<AssumedRole, Error> {
+        let source_profile;
+        let mut source = source.into();
+        if let Source::Default = source {
+            source_profile = self.source_config().await;
+            source = Source::Config(&source_profile);
+        }
         let mut session: Option<AssumedRole> = None;
         for hop in &self.hops {
             let request = self.request(hop)?;
             session = Some(match &session {
-                None => request.build(base).await?,
-                Some(previous) => previous.chain(request).await?,
+                None => request.assume(source).await?,
+                Some(previous) => request.assume(previous).await?,
             });
         }
         // `walk` returns at least one hop, so a session exists here.
@@ -388,7 +390,7 @@ aws_secret_access_key = not-a-secret
         );
         // No credentials, no endpoint: the refusal comes before anything is used.
         let err = chain
-            .assume_from(&SdkConfig::builder().build())
+            .assume(&SdkConfig::builder().build())
             .await
             .unwrap_err();
         assert_eq!(

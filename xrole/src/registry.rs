@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Weak};
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 
 use crate::assume::{SessionKey, source_key};
@@ -18,29 +19,30 @@ type Key = (SessionKey, String);
 static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<Key, Weak<RoleInner>>>> =
     LazyLock::new(|| tokio::sync::Mutex::new(HashMap::new()));
 
-/// The session for `request` with `base`'s credentials: the one already live in this
-/// process if there is one (every parameter sent to STS the same, same source
-/// credentials, same region and endpoints), else a new one. Sessions live as long as
-/// someone holds them.
+/// The session for `request` on `source` credentials (with `base`'s settings; from
+/// `parent` when chained): the one already live in this process if there is one
+/// (every parameter sent to STS the same, same source credentials, same region and
+/// endpoints), else a new one. Sessions live as long as someone holds them.
 ///
-/// When the source credentials cannot be resolved now (no provider, or it fails),
-/// the session is not shared: nothing proves two such callers are the same.
-pub(crate) async fn shared(request: AssumeRole, base: &SdkConfig) -> Result<AssumedRole, Error> {
-    let source = match base.credentials_provider() {
-        Some(p) => source_key(&p).await,
-        None => None,
+/// When the source credentials cannot be resolved now, the session is not shared:
+/// nothing proves two such callers are the same.
+pub(crate) async fn shared(
+    request: AssumeRole,
+    base: &SdkConfig,
+    source: SharedCredentialsProvider,
+    parent: Option<&AssumedRole>,
+) -> Result<AssumedRole, Error> {
+    let Some(source_id) = source_key(&source).await else {
+        return request.start(base, source, parent).await;
     };
-    let Some(source) = source else {
-        return request.build(base).await;
-    };
-    let key = (request.session_key(base), source);
+    let key = (request.session_key(base), source_id);
     let eager = request.is_eager();
     let mut sessions = SESSIONS.lock().await;
     sessions.retain(|_, weak| weak.strong_count() > 0);
     let role = match sessions.get(&key).and_then(Weak::upgrade) {
         Some(inner) => AssumedRole { inner },
         None => {
-            let role = request.eager(false).build(base).await?;
+            let role = request.eager(false).start(base, source, parent).await?;
             sessions.insert(key, Arc::downgrade(&role.inner));
             role
         }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use aws_types::SdkConfig;
 use xrole_core::{AccountId, PrincipalArn, RoleArn};
 
+use crate::Error;
 use crate::refresh::{Engine, Stats};
-use crate::{AssumeRole, Error};
 
 pub(crate) struct RoleInner {
     engine: Engine,
@@ -152,12 +152,6 @@ impl AssumedRole {
     /// expired): the next request fetches new ones, in one STS call.
     pub fn invalidate(&self) {
         self.inner.engine.invalidate();
-    }
-
-    /// Assumes another role with this session's credentials (role chaining). This
-    /// session keeps refreshing on its own: refreshing the next hop costs one STS call.
-    pub async fn chain(&self, next: AssumeRole) -> Result<AssumedRole, Error> {
-        next.build_from(self).await
     }
 
     /// The session this one was chained from.

@@ -43,10 +43,33 @@ async fn unset_env(#[role] _role: AssumedRole) -> Result<(), Error> {
     Ok(())
 }
 
+/// The first hop of a chain: may assume the audit role.
+#[assume_role(
+    arn = "arn:aws:iam::222222222222:role/Hop",
+    session_name = "hop",
+    trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
+    allow(actions = ["sts:AssumeRole"], resources = ["arn:aws:iam::333333333333:role/Audit"]),
+)]
+struct Hop {
+    role: AssumedRole,
+}
+
+/// Assumed with the hop's credentials.
+#[assume_role(
+    arn = "arn:aws:iam::333333333333:role/Audit",
+    session_name = "audit",
+    chained = true,
+    trusted = ["arn:aws:iam::222222222222:role/Hop"],
+)]
+struct Audit {
+    sts: aws_sdk_sts::Client,
+    role: AssumedRole,
+}
+
 async fn sts_for(specs: &[xrole::RoleSpec]) -> EmbeddedSts {
     let mut world = World::new();
     world
-        .add_user(User::new(ALICE).unwrap().policy(
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap().policy(
             "assume",
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
                 .parse::<PolicyDocument>()
@@ -60,17 +83,17 @@ async fn sts_for(specs: &[xrole::RoleSpec]) -> EmbeddedSts {
 }
 
 #[tokio::test]
-async fn structs_connect_with_their_declared_role() {
+async fn structs_assume_their_declared_role() {
     // The declaration is a constant, checked at compile time.
     const SPEC: xrole::RoleSpec = SharedReader::ROLE_SPEC;
-    assert_eq!(SPEC.role.name(), "CrossAccountS3ReadOnly");
-    assert_eq!(SPEC.duration.unwrap().as_secs(), 3600);
+    assert_eq!(SPEC.role().name(), "CrossAccountS3ReadOnly");
+    assert_eq!(SPEC.duration().unwrap().as_secs(), 3600);
     SPEC.validate().unwrap();
     xrole_test::assert_role_policies!("shared_reader_declared", SPEC);
 
     let sts = sts_for(&[SPEC]).await;
     let base = sts.sdk_config_for(ALICE).await.unwrap();
-    let reader = SharedReader::connect_with(&base).await.unwrap();
+    let reader = SharedReader::assume(&base).await.unwrap();
     let me = reader.sts.get_caller_identity().send().await.unwrap();
     assert_eq!(
         me.arn(),
@@ -78,7 +101,7 @@ async fn structs_connect_with_their_declared_role() {
     );
     assert_eq!(reader.role.session_name(), "reader");
     // Every connection shares the one session.
-    let again = SharedReader::connect_with(&base).await.unwrap();
+    let again = SharedReader::assume(&base).await.unwrap();
     again.sts.get_caller_identity().send().await.unwrap();
     assert_eq!(sts.count("AssumeRole"), 1);
     let from_role = SharedReader::from_role(&reader.role);
@@ -86,9 +109,34 @@ async fn structs_connect_with_their_declared_role() {
 }
 
 #[tokio::test]
+async fn structs_assume_from_another_session_too() {
+    let sts = sts_for(&[Hop::ROLE_SPEC, Audit::ROLE_SPEC]).await;
+    let base = sts.sdk_config_for(ALICE).await.unwrap();
+    let hop = Hop::assume(&base).await.unwrap();
+    // The source is a session: role chaining, through the same one verb.
+    let audit = Audit::assume(&hop.role).await.unwrap();
+    let me = audit.sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::333333333333:assumed-role/Audit/audit")
+    );
+    assert_eq!(
+        audit.role.chained_from().map(|p| p.role()),
+        Some(hop.role.role())
+    );
+    // Shared per source session, as sessions from a configuration are.
+    let again = Audit::assume(&hop.role).await.unwrap();
+    again.sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(sts.count("AssumeRole"), 2, "one call per hop");
+}
+
+#[tokio::test]
 async fn functions_get_their_clients_from_the_registry() {
     let spec = vendor_identity_role_spec().unwrap();
-    assert_eq!(spec.external_id.as_ref().unwrap().as_str(), "ext-from-env");
+    assert_eq!(
+        spec.external_id().as_ref().unwrap().as_str(),
+        "ext-from-env"
+    );
     let sts = sts_for(&[spec]).await;
     xrole::set_base_config(sts.sdk_config_for(ALICE).await.unwrap());
     let arn = vendor_identity("as ").await.unwrap();
@@ -125,10 +173,10 @@ struct Refused {
 }
 
 #[tokio::test]
-async fn connect_loads_the_session_so_a_refusal_is_its_error() {
+async fn assume_loads_the_session_so_a_refusal_is_its_error() {
     let sts = sts_for(&[Refused::ROLE_SPEC]).await;
     let base = sts.sdk_config_for(ALICE).await.unwrap();
-    let err = match Refused::connect_with(&base).await {
+    let err = match Refused::assume(&base).await {
         Ok(r) => panic!("connected: {:?}", r.sts.config()),
         Err(e) => e,
     };
@@ -157,20 +205,18 @@ struct WithMfa {
 async fn the_declaration_names_the_mfa_token_provider() {
     let mut world = World::new();
     world
-        .add_user(
-            User::new(ALICE)
-                .unwrap()
-                .mfa_device(xrole_test::sts::MfaDevice::new(
-                    "arn:aws:iam::111111111111:mfa/crossAccountUser",
-                    "123456",
-                )),
-        )
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap().mfa_device(
+            xrole_test::sts::MfaDevice::new(
+                "arn:aws:iam::111111111111:mfa/crossAccountUser",
+                "123456",
+            ),
+        ))
         .unwrap()
         .add_role_from_spec(&WithMfa::ROLE_SPEC)
         .unwrap();
     let sts = EmbeddedSts::start(world).await.unwrap();
     let base = sts.sdk_config_for(ALICE).await.unwrap();
-    let with = WithMfa::connect_with(&base).await.unwrap();
+    let with = WithMfa::assume(&base).await.unwrap();
     assert_eq!(with.role.session_name(), "with-mfa");
     let assume = sts
         .audit()
@@ -187,7 +233,16 @@ async fn the_declaration_names_the_mfa_token_provider() {
 /// With only literals, the constant and the run-time spec are the same value.
 #[test]
 fn role_spec_equals_the_constant_for_every_all_literal_declaration() {
-    assert_eq!(SharedReader::role_spec().unwrap(), SharedReader::ROLE_SPEC);
-    assert_eq!(Refused::role_spec().unwrap(), Refused::ROLE_SPEC);
-    assert_eq!(WithMfa::role_spec().unwrap(), WithMfa::ROLE_SPEC);
+    use xrole::__private::spec;
+    // The run-time path (what `env(...)` declarations take) builds the very spec
+    // the compile-time constant holds.
+    for (source, constant) in [
+        (&SharedReader::__XROLE_SOURCE, SharedReader::ROLE_SPEC),
+        (&Refused::__XROLE_SOURCE, Refused::ROLE_SPEC),
+        (&WithMfa::__XROLE_SOURCE, WithMfa::ROLE_SPEC),
+        (&Hop::__XROLE_SOURCE, Hop::ROLE_SPEC),
+        (&Audit::__XROLE_SOURCE, Audit::ROLE_SPEC),
+    ] {
+        assert_eq!(spec(source).unwrap(), constant, "{source:?}");
+    }
 }

@@ -39,7 +39,7 @@ fn world() -> World {
     w.add_managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap(), doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#))
         .unwrap()
         .add_user(
-            User::new(ALICE)
+            User::new(ALICE.parse().unwrap())
                 .unwrap()
                 .policy("assume", allow_assume("arn:aws:iam::*:role/*"))
                 .mfa_device(MfaDevice::new("arn:aws:iam::111111111111:mfa/crossAccountUser", "123456")),
@@ -101,7 +101,7 @@ async fn every_builder_parameter_reaches_sts() {
         .region("eu-west-1".parse().unwrap())
         .sts_endpoint(sts.url())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     let e = sts
@@ -142,7 +142,7 @@ async fn every_builder_parameter_reaches_sts() {
 async fn lazy_and_eager_first_loads() {
     let (sts, _clock, base) = setup(world()).await;
     let lazy = AssumeRole::new(ROLE.parse().unwrap())
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     assert_eq!(sts.count("AssumeRole"), 0);
@@ -151,7 +151,7 @@ async fn lazy_and_eager_first_loads() {
     assert_eq!(sts.count("AssumeRole"), 1);
     AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     assert_eq!(sts.count("AssumeRole"), 2);
@@ -171,7 +171,7 @@ async fn one_sts_call_per_refresh_and_no_caller_waits_with_1000_callers() {
     let (sts, clock, base) = setup(world()).await;
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     sts.set_latency(Duration::from_millis(100));
@@ -209,7 +209,7 @@ async fn an_outage_before_expiry_is_survived() {
     let (sts, clock, base) = setup(world()).await;
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     let first = resolve(&role).await.unwrap().unwrap();
@@ -254,7 +254,7 @@ async fn expiry_during_a_long_outage_gives_a_clear_error_then_recovers() {
     let (sts, clock, base) = setup(world()).await;
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     advance(
@@ -301,7 +301,7 @@ async fn throttled_first_loads_are_retried() {
     let load = tokio::spawn(async move {
         AssumeRole::new(ROLE.parse().unwrap())
             .eager(true)
-            .build(&base)
+            .assume(&base)
             .await
     });
     while !load.is_finished() {
@@ -343,11 +343,12 @@ async fn chaining_keeps_each_hop_and_the_hour_limit() {
     let hop_b = AssumeRole::new(b.parse().unwrap())
         .duration("12h".parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
-    let err = hop_b
-        .chain(AssumeRole::new(c.parse().unwrap()).duration("2h".parse().unwrap()))
+    let err = AssumeRole::new(c.parse().unwrap())
+        .duration("2h".parse().unwrap())
+        .assume(&hop_b)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::ChainedDuration { .. }));
@@ -355,8 +356,9 @@ async fn chaining_keeps_each_hop_and_the_hour_limit() {
         err.to_string(),
         "assuming arn:aws:iam::333333333333:role/Audit with the credentials of arn:aws:iam::222222222222:role/CrossAccountAccessRole is role chaining, and chained sessions last at most 1h (3600 s); 2h was requested"
     );
-    let hop_c = hop_b
-        .chain(AssumeRole::new(c.parse().unwrap()).eager(true))
+    let hop_c = AssumeRole::new(c.parse().unwrap())
+        .eager(true)
+        .assume(&hop_b)
         .await
         .unwrap();
     assert_eq!(
@@ -415,7 +417,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
     // Each AssumeRole asks for a code: once at build (lazy: not before first use).
     let each = AssumeRole::new(admin.parse().unwrap())
         .mfa(serial.clone(), provider.clone())
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     assert_eq!(
@@ -442,7 +444,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
             duration: Duration::from_secs(12 * 3600),
         })
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     advance(
@@ -467,7 +469,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
             || async { Ok::<_, String>(TokenCode::parse("000000").unwrap()) },
         )
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     assert!(matches!(&bad, Error::AccessDenied(_)), "{bad}");
@@ -479,7 +481,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
             || async { Err::<TokenCode, _>("device unplugged".to_owned()) },
         )
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     assert!(failing.to_string().contains("MFA token for arn:aws:iam::222222222222:role/Admin (arn:aws:iam::111111111111:mfa/crossAccountUser) could not be obtained: device unplugged"), "{failing}");
@@ -488,7 +490,7 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
 #[tokio::test]
 async fn access_denied_explains_both_sides() {
     let mut w = world();
-    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory".parse().unwrap()).unwrap())
         .unwrap();
     let clock = Clock::manual(start_time());
     let sts = EmbeddedSts::builder(w).clock(clock).start().await.unwrap();
@@ -499,7 +501,7 @@ async fn access_denied_explains_both_sides() {
     let err = AssumeRole::new(ROLE.parse().unwrap())
         .external_id("ext-9".parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     let Error::AccessDenied(denied) = &err else {
@@ -537,8 +539,8 @@ async fn a_fleet_of_200_accounts() {
     let results = Fleet::role_name("AuditRole", accounts.clone())
         .unwrap()
         .concurrency(32)
-        .parameters(AssumeRole::new(ROLE.parse().unwrap()).session_name("audit".parse().unwrap()))
-        .assume_all(&base)
+        .parameters(|each| each.session_name(SessionName::from_static("audit")))
+        .assume(&base)
         .await;
     assert_eq!(results.failed().count(), 0, "{:?}", results.failed().next());
     assert_eq!(results.assumed().count(), 200);
@@ -561,14 +563,15 @@ async fn the_registry_shares_one_session() {
     let (sts, _clock, base) = setup(world()).await;
     let request =
         || AssumeRole::new(ROLE.parse().unwrap()).session_name("shared-session".parse().unwrap());
-    let a = request().shared(&base).await.unwrap();
-    let b = request().shared(&base).await.unwrap();
+    let a = request().shared(true).assume(&base).await.unwrap();
+    let b = request().shared(true).assume(&base).await.unwrap();
     a.load().await.unwrap();
     b.load().await.unwrap();
     assert_eq!(sts.count("AssumeRole"), 1);
     let other = request()
         .external_id("different".parse().unwrap())
-        .shared(&base)
+        .shared(true)
+        .assume(&base)
         .await
         .unwrap();
     other.load().await.unwrap();
@@ -589,15 +592,17 @@ async fn the_registry_keeps_session_policies_apart() {
     let policy: SessionPolicy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
         .parse()
         .unwrap();
-    let unscoped = request().shared(&base).await.unwrap();
+    let unscoped = request().shared(true).assume(&base).await.unwrap();
     let scoped = request()
         .session_policy(policy.clone())
-        .shared(&base)
+        .shared(true)
+        .assume(&base)
         .await
         .unwrap();
     let scoped_again = request()
         .session_policy(policy)
-        .shared(&base)
+        .shared(true)
+        .assume(&base)
         .await
         .unwrap();
     unscoped.load().await.unwrap();
@@ -618,7 +623,7 @@ async fn dropping_the_last_handle_stops_the_task() {
     let (sts, clock, base) = setup(world()).await;
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     drop(role);
@@ -642,11 +647,12 @@ async fn an_expired_token_rejection_drops_the_source_credentials() {
     let hop_b = AssumeRole::new(b.parse().unwrap())
         .duration("12h".parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
-    let hop_c = hop_b
-        .chain(AssumeRole::new(c.parse().unwrap()).eager(true))
+    let hop_c = AssumeRole::new(c.parse().unwrap())
+        .eager(true)
+        .assume(&hop_b)
         .await
         .unwrap();
     let b_key = resolve(&hop_b)
@@ -727,7 +733,7 @@ async fn the_base_can_come_from_a_profile_file() {
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .session_name("InfraToDevSession".parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     assert_eq!(
@@ -760,7 +766,7 @@ async fn the_sts_endpoint_override_stays_with_sts() {
     let role = AssumeRole::new(ROLE.parse().unwrap())
         .sts_endpoint(sts.url())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     assert_eq!(sts.count("AssumeRole"), 1);
@@ -776,7 +782,7 @@ async fn the_sts_endpoint_override_stays_with_sts() {
 async fn access_denied_names_an_untrusted_account() {
     let vendor_role = "arn:aws:iam::222222222222:role/VendorRole";
     let spec = RoleSpec::builder(vendor_role.parse().unwrap())
-        .trust("arn:aws:iam::111111111111:root".parse().unwrap())
+        .trusted("arn:aws:iam::111111111111:root".parse().unwrap())
         .external_id("agreed-external-id".parse().unwrap())
         .build()
         .unwrap();
@@ -785,7 +791,7 @@ async fn access_denied_names_an_untrusted_account() {
     w.add_role_from_spec(&spec)
         .unwrap()
         .add_user(
-            User::new(outsider)
+            User::new(outsider.parse().unwrap())
                 .unwrap()
                 .policy("assume", allow_assume(vendor_role)),
         )
@@ -798,7 +804,7 @@ async fn access_denied_names_an_untrusted_account() {
     let base = sts.sdk_config_for(outsider).await.unwrap();
     let err = AssumeRole::from_spec(&spec)
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     let Error::AccessDenied(denied) = &err else {
@@ -820,7 +826,7 @@ async fn access_denied_names_an_untrusted_account() {
     let err = AssumeRole::from_spec(&spec)
         .external_id("wrong-external-id".parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     let Error::AccessDenied(denied) = &err else {
@@ -839,7 +845,7 @@ async fn access_denied_names_an_untrusted_account() {
 #[tokio::test]
 async fn refusals_reach_every_caller_as_refusals() {
     let mut w = world();
-    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+    w.add_user(User::new("arn:aws:iam::111111111111:user/mallory".parse().unwrap()).unwrap())
         .unwrap();
     let clock = Clock::manual(start_time());
     let sts = EmbeddedSts::builder(w).clock(clock).start().await.unwrap();
@@ -849,7 +855,7 @@ async fn refusals_reach_every_caller_as_refusals() {
         .unwrap();
     // Lazy: the first request of an SDK client meets the refusal.
     let role = AssumeRole::new(ROLE.parse().unwrap())
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap();
     let sdk_err = aws_sdk_sts::Client::new(role.sdk_config())
@@ -880,7 +886,10 @@ async fn an_mfa_role_without_a_token_provider_is_refused_before_any_call() {
         )
         .build()
         .unwrap();
-    let err = AssumeRole::from_spec(&spec).build(&base).await.unwrap_err();
+    let err = AssumeRole::from_spec(&spec)
+        .assume(&base)
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().contains("declares the MFA device arn:aws:iam::111111111111:mfa/crossAccountUser but no token provider"),
         "{err}"
@@ -914,7 +923,7 @@ async fn the_sdk_error_is_in_the_chain_of_an_sts_failure() {
     sts.fail_calls([1], xrole_test::sts::ErrorCode::InvalidParameterValue);
     let err = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     assert_eq!(err.sts_code(), Some("InvalidParameterValue"));
@@ -949,7 +958,7 @@ async fn an_mfa_session_outside_sts_limits_is_refused_before_any_call() {
         .mfa_strategy(MfaStrategy::SessionToken {
             duration: Duration::from_secs(200_000),
         })
-        .build(&base)
+        .assume(&base)
         .await
         .unwrap_err();
     assert!(

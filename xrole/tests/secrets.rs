@@ -53,13 +53,13 @@ async fn no_secret_in_logs_or_debug_output() {
     let mut world = World::new();
     world
         .add_user(
-            User::new(ALICE)
+            User::new(ALICE.parse().unwrap())
                 .unwrap()
                 .policy("assume", doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}]}"#))
                 .mfa_device(MfaDevice::new("arn:aws:iam::111111111111:mfa/crossAccountUser", "864209")),
         )
         .unwrap()
-        .add_user(User::new("arn:aws:iam::111111111111:user/mallory").unwrap())
+        .add_user(User::new("arn:aws:iam::111111111111:user/mallory".parse().unwrap()).unwrap())
         .unwrap()
         .add_role(
             Role::new(ROLE.parse().unwrap(), doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}"#))
@@ -91,9 +91,10 @@ async fn no_secret_in_logs_or_debug_output() {
         )
         .eager(true);
     debug.push(format!("{request:?}"));
-    let role = request.build(&base).await.unwrap();
-    let next = role
-        .chain(AssumeRole::new(NEXT.parse().unwrap()).eager(true))
+    let role = request.assume(&base).await.unwrap();
+    let next = AssumeRole::new(NEXT.parse().unwrap())
+        .eager(true)
+        .assume(&role)
         .await
         .unwrap();
     let creds = role
@@ -140,18 +141,19 @@ async fn no_secret_in_logs_or_debug_output() {
         .unwrap();
     let denied = AssumeRole::new(ROLE.parse().unwrap())
         .eager(true)
-        .build(&mallory)
+        .assume(&mallory)
         .await
         .unwrap_err();
     debug.push(format!("{denied:?} {denied}"));
-    let chained = role
-        .chain(AssumeRole::new(NEXT.parse().unwrap()).duration("2h".parse().unwrap()))
+    let chained = AssumeRole::new(NEXT.parse().unwrap())
+        .duration("2h".parse().unwrap())
+        .assume(&role)
         .await
         .unwrap_err();
     debug.push(format!("{chained:?} {chained}"));
     let fleet = Fleet::role_name("Next", [AccountId::from_static("333333333333")]).unwrap();
     debug.push(format!("{fleet:?}"));
-    let results = fleet.assume_all(&base).await;
+    let results = fleet.assume(&base).await;
     debug.push(format!("{results:?}"));
     debug.push(format!("{:?}", sts.audit()));
 

@@ -8,7 +8,7 @@
 //! use xrole_test::sts::{EmbeddedSts, User, World};
 //!
 //! let mut world = World::new();
-//! world.add_user(User::new("arn:aws:iam::111111111111:user/alice")?)?;
+//! world.add_user(User::new("arn:aws:iam::111111111111:user/alice".parse()?)?)?;
 //! let sts = EmbeddedSts::start(world).await?;
 //! let config = sts.sdk_config_for("arn:aws:iam::111111111111:user/alice").await?;
 //! // aws_sdk_sts::Client::new(&config).get_caller_identity().send().await?;

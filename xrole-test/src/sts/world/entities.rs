@@ -181,9 +181,9 @@ pub struct User {
 }
 
 impl User {
-    /// A user named by its ARN (`arn:aws:iam::111111111111:user/alice`).
-    pub fn new(arn: &str) -> Result<Self, WorldError> {
-        let arn = PrincipalArn::parse(arn).map_err(|e| super::problem(e.to_string()))?;
+    /// A user named by its ARN (`arn:aws:iam::111111111111:user/alice`); any other
+    /// kind of principal is an error.
+    pub fn new(arn: PrincipalArn) -> Result<Self, WorldError> {
         if arn.kind() != PrincipalKind::User {
             return Err(super::problem(format!(
                 "{arn} is not a user ARN (arn:aws:iam::ACCOUNT:user/NAME)"

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use xrole_core::policy::PolicyDocument;
-use xrole_core::{AccountId, PolicyArn, RoleArn};
+use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
@@ -171,7 +171,9 @@ impl WorldFile {
         for (i, u) in self.users.iter().enumerate() {
             collect((|| {
                 let at = format!("users[{i}]");
-                let mut user = User::new(&u.arn).map_err(|e| {
+                let arn = PrincipalArn::parse(&u.arn)
+                    .map_err(|e| super::problem(format!("{at}.arn: {e}")))?;
+                let mut user = User::new(arn).map_err(|e| {
                     super::problem(format!("{at}.arn: {}", e.problems().join("; ")))
                 })?;
                 for key in &u.access_keys {

@@ -278,15 +278,15 @@ impl World {
         let trust = spec
             .trust_policy()
             .map_err(|e| super::problem(e.to_string()))?;
-        let mut role = Role::new(spec.role.clone(), trust);
+        let mut role = Role::new(spec.role().clone(), trust);
         if let Ok(permissions) = spec.permission_policy() {
             role = role.policy("xrole-permissions", permissions);
         }
-        if let Some(d) = spec.duration {
+        if let Some(d) = spec.duration() {
             role = role.max_session_duration(d.as_secs().max(3600));
         }
         self.add_role(role)?;
-        for principal in spec.trusted.iter() {
+        for principal in spec.trusted().iter() {
             if matches!(principal.kind(), PrincipalKind::User | PrincipalKind::Role)
                 && self.has_principal(principal)
             {
@@ -312,7 +312,11 @@ impl World {
         principal: &PrincipalArn,
         spec: &RoleSpec,
     ) -> Result<&mut Self, WorldError> {
-        let name = format!("xrole-assume-{}-{}", spec.role.account(), spec.role.name());
+        let name = format!(
+            "xrole-assume-{}-{}",
+            spec.role().account(),
+            spec.role().name()
+        );
         let doc = spec.caller_policy();
         if let Some(user) = self.user(principal) {
             let mut user = user.clone();

@@ -5,7 +5,7 @@ use xrole::assume_role;
     chained = true,
     duration = "2h",
     tags(Project = "Unicorn", project = "x"),
-    transitive_tags("Owner"),
+    transitive_tag_keys("Owner"),
     mfa_token = || async { "123456".parse::<xrole::TokenCode>().map_err(|e| e.to_string()) },
 )]
 struct Clients {

@@ -8,7 +8,7 @@ use xrole::{AssumedRole, Error, assume_role};
     region = "eu-west-1",
     mfa_serial = "arn:aws:iam::111111111111:mfa/crossAccountUser",
     tags(Project = "Unicorn", CostCenter = "12345"),
-    transitive_tags("Project"),
+    transitive_tag_keys("Project"),
     source_identity = "alice",
     session_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
     trusted = ["arn:aws:iam::111111111111:user/crossAccountUser"],
@@ -26,10 +26,21 @@ async fn with_env(count: u32, #[role] sts: aws_sdk_sts::Client) -> Result<u32, E
     Ok(count)
 }
 
+#[assume_role(arn = "arn:aws:iam::222222222222:role/R", duration = "45m", chained = true)]
+async fn literal(#[role] role: AssumedRole) -> Result<(), Error> {
+    let _ = role;
+    Ok(())
+}
+
 const _: xrole::RoleSpec = Clients::ROLE_SPEC;
 
 fn main() {
+    // Every key: the run-time path builds the constant the compile-time path wrote.
+    let built = xrole::__private::spec(&Clients::__XROLE_SOURCE).unwrap();
+    assert_eq!(built, Clients::ROLE_SPEC);
     assert_eq!(Clients::role_spec().unwrap(), Clients::ROLE_SPEC);
+    assert_eq!(xrole::__private::spec(&__XROLE_LITERAL_SOURCE).unwrap(), LITERAL_ROLE_SPEC);
+    let _ = literal();
     let _ = with_env(1);
     let _ = with_env_role_spec();
 }

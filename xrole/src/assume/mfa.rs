@@ -1,0 +1,121 @@
+//! MFA: where codes come from ([`TokenProvider`]), how they are used
+//! ([`MfaStrategy`]), and the `GetSessionToken` session of the MFA session strategy.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::identity::IdentityCache;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::SharedAsyncSleep;
+use aws_smithy_async::time::SharedTimeSource;
+use aws_types::SdkConfig;
+use xrole_core::{MfaSerial, RoleArn, TokenCode};
+
+use super::call::credentials_from;
+use crate::Error;
+use crate::refresh::{BoxFuture, Engine, Fetch};
+
+/// Why a [`TokenProvider`] could not supply a code: any error (a `String` converts).
+pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Supplies MFA codes when STS needs one.
+pub trait TokenProvider: Send + Sync {
+    /// A fresh code from the device.
+    fn token(&self) -> BoxFuture<Result<TokenCode, TokenError>>;
+}
+
+/// Any function or closure returning a future of a code, with any error that
+/// converts into [`TokenError`] (`String`, `std::io::Error`, ...).
+impl<F, Fut, E> TokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<TokenCode, E>> + Send + 'static,
+    E: Into<TokenError>,
+{
+    fn token(&self) -> BoxFuture<Result<TokenCode, TokenError>> {
+        let code = self();
+        Box::pin(async move { code.await.map_err(Into::into) })
+    }
+}
+
+/// How MFA codes are used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum MfaStrategy {
+    /// A code with every AssumeRole call (each refresh asks the provider).
+    #[default]
+    EachAssume,
+    /// One code for an MFA session (`GetSessionToken`) that assumes the role: its
+    /// refreshes need no new code while the MFA session lives.
+    SessionToken {
+        /// How long the MFA session lives (900 s to 36 h).
+        duration: Duration,
+    },
+}
+
+/// An MFA device, the provider of its codes and how they are used.
+#[derive(Clone)]
+pub(crate) struct Mfa {
+    pub(crate) serial: MfaSerial,
+    pub(crate) provider: Arc<dyn TokenProvider>,
+    pub(crate) strategy: MfaStrategy,
+}
+
+impl Mfa {
+    /// A code from the provider, asked only now that STS needs one.
+    pub(crate) async fn code(&self, role: &RoleArn) -> Result<TokenCode, Error> {
+        self.provider.token().await.map_err(|e| Error::MfaToken {
+            role: role.clone(),
+            serial: self.serial.clone(),
+            source: crate::error::SharedSource::from_boxed(e),
+        })
+    }
+}
+
+/// An engine for the MFA session (`GetSessionToken` with a code) under a role.
+pub(crate) fn mfa_session_engine(
+    role: &RoleArn,
+    sts_base: &SdkConfig,
+    source: SharedCredentialsProvider,
+    mfa: Mfa,
+    duration: Duration,
+    time: SharedTimeSource,
+    sleep: SharedAsyncSleep,
+) -> Engine {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(
+            &sts_base
+                .to_builder()
+                .credentials_provider(source)
+                .identity_cache(IdentityCache::no_cache())
+                .build(),
+        )
+        .build(),
+    );
+    let role_for_errors = role.clone();
+    let fetch: Fetch = Arc::new(move || {
+        let sts = sts.clone();
+        let mfa = mfa.clone();
+        let role = role_for_errors.clone();
+        Box::pin(async move {
+            let code = mfa.code(&role).await?;
+            let out = sts
+                .get_session_token()
+                .serial_number(mfa.serial.as_str())
+                .token_code(code.expose())
+                .duration_seconds(duration.as_secs() as i32)
+                .send()
+                .await
+                .map_err(|e| Error::from_sdk(&role, "GetSessionToken", e))?;
+            credentials_from(out.credentials(), &role)
+        })
+    });
+    Engine::new(
+        role.clone(),
+        format!("mfa-session-for-{}", role.name()),
+        fetch,
+        time,
+        sleep,
+        None,
+    )
+}

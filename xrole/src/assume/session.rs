@@ -1,0 +1,137 @@
+//! Starting a session: the STS client on the source credentials, the refresh engine
+//! that calls it, and the configuration clients sign with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::identity::IdentityCache;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
+use aws_types::SdkConfig;
+
+use super::call::Params;
+use super::mfa::mfa_session_engine;
+use super::{AssumeRole, MfaStrategy, default_session_name};
+use crate::Error;
+use crate::refresh::{Engine, EngineProvider, Fetch};
+use crate::role::AssumedRole;
+
+impl AssumeRole {
+    /// Starts the session on `source` credentials, with `base`'s settings (region,
+    /// endpoint, clock, sleep, HTTP client). `parent` is the session `source` comes
+    /// from when chained: it is invalidated when STS says its credentials expired,
+    /// and kept alive as long as this one.
+    pub(crate) async fn start(
+        self,
+        base: &SdkConfig,
+        source: SharedCredentialsProvider,
+        parent: Option<&AssumedRole>,
+    ) -> Result<AssumedRole, Error> {
+        let role = self.spec.spec().role().clone();
+        let config_error = |message: &str| Error::Config {
+            role: role.clone(),
+            message: message.into(),
+        };
+        let time = base
+            .time_source()
+            .unwrap_or_else(|| SharedTimeSource::new(SystemTimeSource::new()));
+        let sleep = base
+            .sleep_impl()
+            .or_else(default_async_sleep)
+            .ok_or_else(|| {
+                config_error("no async sleep implementation (enable aws-config's rt-tokio)")
+            })?;
+        // Clients of the session use the base's settings (and the role's region);
+        // an STS endpoint override applies to the STS calls only.
+        let mut client_config = base.to_builder();
+        if let Some(region) = self.spec.spec().region() {
+            client_config =
+                client_config.region(aws_types::region::Region::new(region.to_string()));
+        }
+        let client_base = client_config.build();
+        let mut sts_config = client_base.to_builder();
+        if let Some(url) = &self.sts_endpoint {
+            sts_config = sts_config.endpoint_url(url.clone());
+        }
+        let sts_base = sts_config.build();
+        if sts_base.region().is_none() {
+            return Err(config_error(
+                "no region: set one on the base configuration or with .region(...)",
+            ));
+        }
+        let on_parent_expired = parent.map(|p| {
+            let engine = p.engine().clone();
+            Arc::new(move || engine.invalidate()) as Arc<dyn Fn() + Send + Sync>
+        });
+        // The MFA session strategy puts a GetSessionToken session between the source
+        // and the role.
+        let (source, on_source_expired, mfa_for_calls) = match &self.mfa {
+            Some(m) if matches!(m.strategy, MfaStrategy::SessionToken { .. }) => {
+                let duration = match m.strategy {
+                    MfaStrategy::SessionToken { duration } => duration,
+                    MfaStrategy::EachAssume => Duration::from_secs(43_200),
+                };
+                let engine = mfa_session_engine(
+                    &role,
+                    &sts_base,
+                    source,
+                    m.clone(),
+                    duration,
+                    time.clone(),
+                    sleep.clone(),
+                );
+                let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
+                let invalidate: Arc<dyn Fn() + Send + Sync> = Arc::new(move || engine.invalidate());
+                (provider, Some(invalidate), None)
+            }
+            other => (source, on_parent_expired, other.clone()),
+        };
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(
+                &sts_base
+                    .to_builder()
+                    .credentials_provider(source)
+                    .identity_cache(IdentityCache::no_cache())
+                    .build(),
+            )
+            .build(),
+        );
+        let session_name = self
+            .spec
+            .spec()
+            .session_name()
+            .cloned()
+            .unwrap_or_else(default_session_name);
+        let eager = self.eager;
+        let params = Arc::new(Params {
+            request: self,
+            session_name: session_name.clone(),
+            mfa: mfa_for_calls,
+        });
+        let fetch: Fetch = Arc::new(move || {
+            let sts = sts.clone();
+            let params = params.clone();
+            Box::pin(async move { params.assume(&sts).await })
+        });
+        let engine = Engine::new(
+            role,
+            session_name.to_string(),
+            fetch,
+            time,
+            sleep,
+            on_source_expired,
+        );
+        let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
+        let config = client_base
+            .to_builder()
+            .credentials_provider(provider)
+            .identity_cache(IdentityCache::no_cache())
+            .build();
+        let session = AssumedRole::new(engine, config, client_base, parent.cloned());
+        if eager {
+            session.load().await?;
+        }
+        Ok(session)
+    }
+}
