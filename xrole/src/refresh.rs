@@ -18,6 +18,12 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep};
 use aws_smithy_async::time::SharedTimeSource;
+use aws_smithy_runtime_api::client::identity::{
+    Identity, IdentityCachePartition, IdentityFuture, ResolveCachedIdentity, ResolveIdentity,
+    SharedIdentityResolver,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use xrole_core::RoleArn;
 
 use crate::Error;
@@ -57,6 +63,9 @@ fn backoff(attempt: u32, cap: Duration) -> Duration {
 #[derive(Clone)]
 struct Cached {
     credentials: Credentials,
+    /// The same credentials as the SDK's signers take them, converted once per
+    /// refresh instead of once per request.
+    identity: Identity,
     expiry: SystemTime,
     lifetime: Duration,
 }
@@ -135,9 +144,19 @@ impl EngineInner {
 
     /// Usable credentials, if the cache holds some.
     fn fresh(&self, now: SystemTime) -> Option<Credentials> {
+        self.fresh_with(now, |c| c.credentials.clone())
+    }
+
+    /// Usable credentials as the SDK's identity, if the cache holds some.
+    fn fresh_identity(&self, now: SystemTime) -> Option<Identity> {
+        self.fresh_with(now, |c| c.identity.clone())
+    }
+
+    /// One rule for "usable": not within the expiry buffer.
+    fn fresh_with<T>(&self, now: SystemTime, take: impl FnOnce(&Cached) -> T) -> Option<T> {
         let guard = self.cache.read().unwrap_or_else(|p| p.into_inner());
         let c = guard.as_ref()?;
-        (now + expiry_buffer(c.lifetime) < c.expiry).then(|| c.credentials.clone())
+        (now + expiry_buffer(c.lifetime) < c.expiry).then(|| take(c))
     }
 
     /// One STS call, recorded.
@@ -153,6 +172,7 @@ impl EngineInner {
                     .duration_since(started)
                     .unwrap_or(Duration::from_secs(1));
                 *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(Cached {
+                    identity: Identity::from(credentials.clone()),
                     credentials,
                     expiry,
                     lifetime,
@@ -387,6 +407,51 @@ impl ProvideCredentials for EngineProvider {
                 .credentials()
                 .await
                 .map_err(|e| CredentialsError::provider_error(ArcError(e)))
+        })
+    }
+}
+
+/// The identity cache of a session's clients: the engine already caches, so a
+/// request for the session's own credentials gets the engine's identity ready (no
+/// future to box, no conversion, no partition map to search). Any other resolver
+/// (another provider set on a client, another kind of identity) is resolved
+/// uncached, as `IdentityCache::no_cache()` would.
+#[derive(Debug)]
+pub(crate) struct SessionIdentityCache {
+    engine: Engine,
+    /// The partition of the session's own credentials provider.
+    partition: IdentityCachePartition,
+}
+
+impl SessionIdentityCache {
+    /// The cache for `engine`, whose credentials `provider` supplies.
+    pub(crate) fn new(engine: Engine, provider: &provider::SharedCredentialsProvider) -> Self {
+        Self {
+            engine,
+            partition: provider
+                .cache_partition()
+                .unwrap_or_else(IdentityCachePartition::new),
+        }
+    }
+}
+
+impl ResolveCachedIdentity for SessionIdentityCache {
+    fn resolve_cached_identity<'a>(
+        &'a self,
+        resolver: SharedIdentityResolver,
+        runtime_components: &'a RuntimeComponents,
+        config_bag: &'a ConfigBag,
+    ) -> IdentityFuture<'a> {
+        if resolver.cache_partition() == self.partition {
+            let inner = &self.engine.inner;
+            if let Some(identity) = inner.fresh_identity(inner.time.now()) {
+                return IdentityFuture::ready(Ok(identity));
+            }
+        }
+        IdentityFuture::new(async move {
+            resolver
+                .resolve_identity(runtime_components, config_bag)
+                .await
         })
     }
 }

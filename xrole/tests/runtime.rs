@@ -167,6 +167,47 @@ async fn lazy_and_eager_first_loads() {
 }
 
 #[tokio::test]
+async fn clients_take_the_session_identity_from_its_own_cache() {
+    let (sts, clock, base) = setup(world()).await;
+    let role = AssumeRole::new(ROLE.parse().unwrap())
+        .session_name("cached".parse().unwrap())
+        .eager(true)
+        .assume(&base)
+        .await
+        .unwrap();
+    let client = role.client(aws_sdk_sts::Client::new);
+    for _ in 0..3 {
+        let me = client.get_caller_identity().send().await.unwrap();
+        assert_eq!(
+            me.arn(),
+            Some("arn:aws:sts::222222222222:assumed-role/CrossAccountAccessRole/cached")
+        );
+    }
+    assert_eq!(
+        sts.count("AssumeRole"),
+        1,
+        "one call, cached by the session"
+    );
+    // Invalidated, the next request fetches new credentials, and the new ones sign.
+    role.invalidate();
+    client.get_caller_identity().send().await.unwrap();
+    assert_eq!(sts.count("AssumeRole"), 2);
+    // Past expiry, the cache does not hand the old identity out: the request waits
+    // for new credentials, which the refresh fetched ahead of time.
+    advance(&clock, Duration::from_secs(3600), Duration::from_secs(60)).await;
+    client.get_caller_identity().send().await.unwrap();
+    assert!(sts.count("AssumeRole") >= 3);
+    // A client given other credentials signs with those, not the session's.
+    let alice = sts.credentials_for(ALICE).unwrap();
+    let other = role.client_with(
+        |b: aws_sdk_sts::config::Builder| b.credentials_provider(alice).build(),
+        aws_sdk_sts::Client::from_conf,
+    );
+    let me = other.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.arn(), Some(ALICE));
+}
+
+#[tokio::test]
 async fn one_sts_call_per_refresh_and_no_caller_waits_with_1000_callers() {
     let (sts, clock, base) = setup(world()).await;
     let role = AssumeRole::new(ROLE.parse().unwrap())

@@ -14,7 +14,7 @@ use super::call::Params;
 use super::mfa::mfa_session_engine;
 use super::{AssumeRole, MfaStrategy, default_session_name};
 use crate::Error;
-use crate::refresh::{Engine, EngineProvider, Fetch};
+use crate::refresh::{Engine, EngineProvider, Fetch, SessionIdentityCache};
 use crate::role::AssumedRole;
 
 impl AssumeRole {
@@ -125,8 +125,8 @@ impl AssumeRole {
         let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
         let config = client_base
             .to_builder()
+            .identity_cache(SessionIdentityCache::new(engine.clone(), &provider))
             .credentials_provider(provider)
-            .identity_cache(IdentityCache::no_cache())
             .build();
         let session = AssumedRole::new(engine, config, client_base, parent.cloned());
         if eager {
