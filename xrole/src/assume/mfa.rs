@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::identity::IdentityCache;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::SharedAsyncSleep;
 use aws_smithy_async::time::SharedTimeSource;
@@ -12,6 +11,7 @@ use aws_types::SdkConfig;
 use xrole_core::{MfaSerial, RoleArn, TokenCode};
 
 use super::call::credentials_from;
+use super::session::sts_client;
 use crate::Error;
 use crate::refresh::{BoxFuture, Engine, Fetch};
 
@@ -82,16 +82,7 @@ pub(crate) fn mfa_session_engine(
     time: SharedTimeSource,
     sleep: SharedAsyncSleep,
 ) -> Engine {
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(
-            &sts_base
-                .to_builder()
-                .credentials_provider(source)
-                .identity_cache(IdentityCache::no_cache())
-                .build(),
-        )
-        .build(),
-    );
+    let sts = sts_client(sts_base, source);
     let role_for_errors = role.clone();
     let fetch: Fetch = Arc::new(move || {
         let sts = sts.clone();

@@ -87,16 +87,7 @@ impl AssumeRole {
             }
             other => (source, on_parent_expired, other.clone()),
         };
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(
-                &sts_base
-                    .to_builder()
-                    .credentials_provider(source)
-                    .identity_cache(IdentityCache::no_cache())
-                    .build(),
-            )
-            .build(),
-        );
+        let sts = sts_client(&sts_base, source);
         let session_name = self
             .spec
             .spec()
@@ -134,4 +125,22 @@ impl AssumeRole {
         }
         Ok(session)
     }
+}
+
+/// An STS client on `base`'s settings that signs with `source`, uncached: it signs
+/// one call per refresh, and a parent session's engine caches already.
+pub(super) fn sts_client(
+    base: &SdkConfig,
+    source: SharedCredentialsProvider,
+) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(
+            &base
+                .to_builder()
+                .credentials_provider(source)
+                .identity_cache(IdentityCache::no_cache())
+                .build(),
+        )
+        .build(),
+    )
 }
