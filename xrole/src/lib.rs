@@ -26,7 +26,7 @@
 //! | [`Fleet`] | one role name over many accounts |
 //!
 //! The parameters have one name everywhere: the attribute's keys, the methods of
-//! [`AssumeRole`] and [`RoleSpecBuilder`](xrole_core::RoleSpecBuilder), and
+//! [`AssumeRole`] and [`RoleSpecBuilder`], and
 //! [`RoleSpec`]'s accessors are STS's parameter names in snake case
 //! (`session_name`, `external_id`, `duration`, `tags`, `transitive_tag_keys`,
 //! `source_identity`, `session_policy`, `policy_arns`, `region`, `mfa_serial`),

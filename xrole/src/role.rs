@@ -106,11 +106,17 @@ impl AssumedRole {
     /// Loads the first credentials now (otherwise the first request does); the
     /// error is the one that happened (`AccessDenied` explained, ...).
     pub async fn load(&self) -> Result<(), Error> {
+        self.credentials().await.map(|_| ())
+    }
+
+    /// The session's current credentials, loading the first ones if needed: to
+    /// hand them to another program (a shell, a credential endpoint). They expire;
+    /// the session's clients never hold expired ones, a copy can.
+    pub async fn credentials(&self) -> Result<aws_credential_types::Credentials, Error> {
         self.inner
             .engine
             .credentials()
             .await
-            .map(|_| ())
             .map_err(|e| Error::clone(&e))
     }
 

@@ -1,0 +1,269 @@
+//! `xrole exec`: a child on the role, served by a credential endpoint on
+//! 127.0.0.1 in the container-credentials protocol every AWS SDK reads
+//! (`AWS_CONTAINER_CREDENTIALS_FULL_URI` with `AWS_CONTAINER_AUTHORIZATION_TOKEN`).
+//! The endpoint answers from the session's refresh engine, so the child's SDK
+//! fetches new credentials before its copy expires, for as long as it runs.
+
+use std::convert::Infallible;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use xrole::AssumedRole;
+
+use crate::CliError;
+use crate::output::rfc3339;
+use crate::role::RoleFlags;
+
+/// Variables that would give the child other credentials than the endpoint's (the
+/// SDKs read them first), or name another endpoint.
+const CONFLICTING: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// Connections the endpoint serves at once: children, and their SDKs' pools.
+const MAX_CONNECTIONS: usize = 256;
+/// Time a client has to send a request's headers, and the longest idle time.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `command` on the role; the child's exit code is the result.
+pub(crate) async fn run(
+    flags: &RoleFlags,
+    static_env: bool,
+    command: &[String],
+) -> Result<ExitCode, CliError> {
+    let session = flags.assume().await?;
+    let (program, args) = command
+        .split_first()
+        .ok_or_else(|| CliError::Usage("give the command to run after --".into()))?;
+    let mut child = tokio::process::Command::new(program);
+    child.args(args);
+    for name in CONFLICTING {
+        child.env_remove(name);
+    }
+    let endpoint = if static_env {
+        let credentials = session.credentials().await?;
+        child
+            .env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
+            .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key());
+        if let Some(token) = credentials.session_token() {
+            child.env("AWS_SESSION_TOKEN", token);
+        }
+        if let Some(expiry) = rfc3339(&credentials) {
+            child.env("AWS_CREDENTIAL_EXPIRATION", expiry);
+        }
+        None
+    } else {
+        let endpoint = Endpoint::start(session).await?;
+        child
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &endpoint.url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &endpoint.token);
+        Some(endpoint)
+    };
+    let mut child = child
+        .spawn()
+        .map_err(CliError::io(format!("cannot run {program}")))?;
+    let status = wait_forwarding_signals(&mut child).await?;
+    drop(endpoint);
+    Ok(exit_code(status))
+}
+
+/// Waits for the child; SIGINT and SIGTERM sent to xrole are passed on to it (a
+/// terminal's Ctrl-C reaches both already), and xrole stays until it exits.
+async fn wait_forwarding_signals(
+    child: &mut tokio::process::Child,
+) -> Result<std::process::ExitStatus, CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).map_err(CliError::io("cannot watch SIGINT"))?;
+    let mut terminate =
+        signal(SignalKind::terminate()).map_err(CliError::io("cannot watch SIGTERM"))?;
+    let pid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    loop {
+        let forward = tokio::select! {
+            status = child.wait() => return status.map_err(CliError::io("waiting for the command")),
+            _ = interrupt.recv() => rustix::process::Signal::INT,
+            _ = terminate.recv() => rustix::process::Signal::TERM,
+        };
+        if let Some(pid) = pid {
+            // The child may have exited meanwhile: its wait answers next.
+            let _ = rustix::process::kill_process(pid, forward);
+        }
+    }
+}
+
+/// The child's code; a child killed by a signal gives 128 + the signal, as shells do.
+fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1);
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// The credential endpoint: stops when dropped.
+pub(crate) struct Endpoint {
+    /// `http://127.0.0.1:PORT/credentials`.
+    pub(crate) url: String,
+    /// The token a request must carry in `Authorization`.
+    pub(crate) token: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Endpoint {
+    /// Serves `session` on a random port of 127.0.0.1 with a random token.
+    pub(crate) async fn start(session: AssumedRole) -> Result<Self, CliError> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(CliError::io("cannot open the credential endpoint"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(CliError::io("cannot open the credential endpoint"))?;
+        let token = random_token()?;
+        let served = Arc::new(Served {
+            session,
+            token: token.clone(),
+        });
+        let task = tokio::spawn(serve(listener, served));
+        Ok(Self {
+            url: format!("http://{addr}/credentials"),
+            token,
+            task,
+        })
+    }
+}
+
+/// 32 random bytes from the operating system, in hex.
+fn random_token() -> Result<String, CliError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| CliError::Io {
+        context: "cannot draw the endpoint's token".into(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+struct Served {
+    session: AssumedRole,
+    token: String,
+}
+
+/// Accepts connections until the task is aborted, at most `MAX_CONNECTIONS` at once.
+async fn serve(listener: TcpListener, served: Arc<Served>) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return;
+        };
+        let Ok((stream, _)) = listener.accept().await else {
+            drop(permit);
+            // Out of descriptors, most often: connections that end free some.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let served = served.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let service = hyper::service::service_fn(move |req| {
+                let served = served.clone();
+                async move { Ok::<_, Infallible>(answer(&served, &req).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+type Answer = hyper::Response<Full<Bytes>>;
+
+fn json_answer(status: http::StatusCode, body: &serde_json::Value) -> Answer {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Whether two tokens are equal, in time that does not depend on where they differ.
+fn same_token(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// One request: the token checked, then the session's current credentials, which
+/// the engine hands out at once once loaded.
+async fn answer(served: &Served, req: &hyper::Request<Incoming>) -> Answer {
+    let authorized = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .is_some_and(|v| same_token(v.as_bytes(), served.token.as_bytes()));
+    if !authorized {
+        return json_answer(
+            http::StatusCode::FORBIDDEN,
+            &json!({"code": "AccessDenied", "message": "missing or wrong authorization token"}),
+        );
+    }
+    if req.method() != http::Method::GET {
+        return json_answer(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            &json!({"code": "MethodNotAllowed", "message": "use GET"}),
+        );
+    }
+    match served.session.credentials().await {
+        Ok(c) => json_answer(
+            http::StatusCode::OK,
+            &json!({
+                "AccessKeyId": c.access_key_id(),
+                "SecretAccessKey": c.secret_access_key(),
+                "Token": c.session_token(),
+                "Expiration": rfc3339(&c),
+            }),
+        ),
+        // xrole's errors carry no secret; the child's SDK shows the message.
+        Err(e) => json_answer(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"code": "CredentialsUnavailable", "message": e.to_string()}),
+        ),
+    }
+}

@@ -1,0 +1,132 @@
+//! `xrole`: role assumption for every program. `xrole --help` lists the commands;
+//! the workspace README shows them in the tutorials' flow.
+//!
+//! Exit codes: 0 success; 1 an error (explained on standard error, nothing on
+//! standard output); 2 bad flags (clap's message); under `exec`, the child's.
+
+mod exec;
+mod output;
+mod role;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+use crate::role::RoleFlags;
+
+/// Role assumption for every program: shells, credential_process, and children
+/// that get fresh credentials before expiry.
+#[derive(Parser, Debug)]
+#[command(name = "xrole", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Assume a role and print the session for a shell or a program:
+    /// eval "$(xrole assume --role-arn ...)".
+    Assume {
+        #[command(flatten)]
+        role: RoleFlags,
+        /// How to print the session.
+        #[arg(long, value_enum, default_value_t = Format::Env)]
+        format: Format,
+    },
+    /// Run a command on the role: its AWS SDK fetches fresh credentials from a
+    /// local endpoint before they expire, for as long as it runs.
+    Exec {
+        #[command(flatten)]
+        role: RoleFlags,
+        /// Put static credentials in the environment instead of the endpoint
+        /// (they expire with the session: for programs that read only variables).
+        #[arg(long)]
+        env: bool,
+        /// The command and its arguments.
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<String>,
+    },
+    /// Print the console's switch-role link for the role.
+    Console {
+        /// The role: arn:aws:iam::ACCOUNT:role/NAME.
+        #[arg(long, env = "XROLE_ROLE_ARN")]
+        role_arn: xrole::RoleArn,
+        /// The name the console shows for the role.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+/// Why a command failed: printed on standard error, exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// xrole's error (AccessDenied explained, ...).
+    #[error(transparent)]
+    Xrole(#[from] xrole::Error),
+    /// A flag combination clap cannot express.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("xrole: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xrole: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Assume { role, format } => {
+            let session = role.assume().await?;
+            let text = output::render(&session, format).await?;
+            output::print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Exec { role, env, command } => exec::run(&role, env, &command).await,
+        Command::Console {
+            role_arn,
+            display_name,
+        } => {
+            let mut link = xrole::SwitchRoleLink::new(&role_arn);
+            if let Some(name) = display_name {
+                link = link.display_name(name).map_err(xrole::Error::from)?;
+            }
+            output::print(&format!("{}\n", link.url().map_err(xrole::Error::from)?))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

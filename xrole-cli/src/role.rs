@@ -1,0 +1,204 @@
+//! The role flags every subcommand shares, named as `aws sts assume-role` names
+//! them, and the session they make.
+
+use std::io::{BufRead, Write};
+
+use clap::Args;
+use xrole::{
+    AssumeRole, AssumedRole, ExternalId, MfaSerial, PolicyArn, PolicyArns, ProfileChain, Region,
+    RoleArn, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags, Source,
+    SourceIdentity, TokenCode, TokenError, TransitiveTagKeys,
+};
+
+use crate::CliError;
+
+/// Which role, with which AssumeRole parameters.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct RoleFlags {
+    /// The role to assume: arn:aws:iam::ACCOUNT:role/NAME.
+    #[arg(
+        long,
+        env = "XROLE_ROLE_ARN",
+        required_unless_present = "profile",
+        conflicts_with = "profile"
+    )]
+    pub(crate) role_arn: Option<RoleArn>,
+    /// A role profile of the AWS config file (role_arn + source_profile, chains and
+    /// mfa_serial included) instead of --role-arn.
+    #[arg(long, env = "XROLE_PROFILE")]
+    pub(crate) profile: Option<String>,
+    /// RoleSessionName (default: xrole- and the program's name).
+    #[arg(long, env = "XROLE_ROLE_SESSION_NAME")]
+    role_session_name: Option<SessionName>,
+    /// ExternalId, when the role's trust policy demands one.
+    #[arg(long, env = "XROLE_EXTERNAL_ID", hide_env_values = true)]
+    external_id: Option<ExternalId>,
+    /// Session duration: seconds (3600) or 1h, 15m, 1h30m (900 s to 12 h).
+    #[arg(long, env = "XROLE_DURATION_SECONDS")]
+    duration_seconds: Option<SessionDuration>,
+    /// The MFA device (serial number or ARN) the role demands.
+    #[arg(long, env = "XROLE_SERIAL_NUMBER")]
+    serial_number: Option<MfaSerial>,
+    /// The device's current code; asked on the terminal when absent.
+    #[arg(long, requires = "serial_number")]
+    token_code: Option<TokenCode>,
+    /// Session tags, as the AWS CLI writes them: Key=k,Value=v ...
+    #[arg(long, num_args = 1.., value_parser = parse_tag)]
+    tags: Vec<SessionTag>,
+    /// Tag keys that pass on to sessions chained from this one.
+    #[arg(long, num_args = 1..)]
+    transitive_tag_keys: Vec<String>,
+    /// SourceIdentity.
+    #[arg(long)]
+    source_identity: Option<SourceIdentity>,
+    /// An inline session policy: JSON, or file://PATH.
+    #[arg(long, value_parser = parse_policy)]
+    policy: Option<SessionPolicy>,
+    /// Managed session policies: ARNs, or arn=ARN as the AWS CLI writes them.
+    #[arg(long, num_args = 1.., value_parser = parse_policy_arn)]
+    policy_arns: Vec<PolicyArn>,
+    /// The region of STS and of the session (default: the environment's).
+    #[arg(long)]
+    region: Option<Region>,
+}
+
+/// `Key=k,Value=v`.
+fn parse_tag(text: &str) -> Result<SessionTag, String> {
+    let (mut key, mut value) = (None, None);
+    for part in text.split(',') {
+        match part.split_once('=') {
+            Some(("Key", k)) => key = Some(k),
+            Some(("Value", v)) => value = Some(v),
+            _ => return Err(format!("{text:?}: write a tag as Key=NAME,Value=VALUE")),
+        }
+    }
+    match (key, value) {
+        (Some(k), Some(v)) => SessionTag::new(k, v).map_err(|e| e.to_string()),
+        _ => Err(format!("{text:?}: write a tag as Key=NAME,Value=VALUE")),
+    }
+}
+
+/// JSON, or `file://PATH` as the AWS CLI reads it.
+fn parse_policy(text: &str) -> Result<SessionPolicy, String> {
+    let json = match text.strip_prefix("file://") {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
+        None => text.to_owned(),
+    };
+    SessionPolicy::parse(json.trim()).map_err(|e| e.to_string())
+}
+
+/// `ARN` or `arn=ARN`.
+fn parse_policy_arn(text: &str) -> Result<PolicyArn, String> {
+    PolicyArn::parse(text.strip_prefix("arn=").unwrap_or(text)).map_err(|e| e.to_string())
+}
+
+/// Asks the terminal for a code, even when standard output is captured
+/// (`eval "$(xrole assume ...)"`, a `credential_process`).
+fn prompt_code(serial: MfaSerial) -> impl Fn() -> BoxedCode + Send + Sync + 'static {
+    move || {
+        let serial = serial.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || read_code_from_terminal(&serial))
+                .await
+                .map_err(|e| TokenError::from(e.to_string()))?
+        })
+    }
+}
+
+type BoxedCode =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<TokenCode, TokenError>> + Send>>;
+
+fn read_code_from_terminal(serial: &MfaSerial) -> Result<TokenCode, TokenError> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| {
+            TokenError::from(format!(
+                "no terminal to ask for the MFA code ({e}): give --token-code"
+            ))
+        })?;
+    let mut out = &tty;
+    write!(out, "MFA code for {serial}: ")?;
+    out.flush()?;
+    let mut line = String::new();
+    // A code is six digits: a longer line is not read whole.
+    std::io::BufReader::new(std::io::Read::take(&tty, 64)).read_line(&mut line)?;
+    Ok(TokenCode::parse(line.trim())?)
+}
+
+impl RoleFlags {
+    /// The AssumeRole request the flags describe (not for `--profile`).
+    pub(crate) fn request(&self, role: RoleArn) -> Result<AssumeRole, CliError> {
+        let mut r = AssumeRole::new(role);
+        if let Some(v) = &self.role_session_name {
+            r = r.session_name(v.clone());
+        }
+        if let Some(v) = &self.external_id {
+            r = r.external_id(v.clone());
+        }
+        if let Some(v) = self.duration_seconds {
+            r = r.duration(v);
+        }
+        if let Some(serial) = &self.serial_number {
+            r = match &self.token_code {
+                Some(code) => {
+                    let code = code.clone();
+                    r.mfa(serial.clone(), move || {
+                        let code = code.clone();
+                        async move { Ok::<_, TokenError>(code) }
+                    })
+                }
+                None => r.mfa(serial.clone(), prompt_code(serial.clone())),
+            };
+        }
+        if !self.tags.is_empty() {
+            r = r.tags(SessionTags::new(self.tags.clone()).map_err(xrole::Error::from)?);
+        }
+        if !self.transitive_tag_keys.is_empty() {
+            r = r.transitive_tag_keys(
+                TransitiveTagKeys::new(self.transitive_tag_keys.clone())
+                    .map_err(xrole::Error::from)?,
+            );
+        }
+        if let Some(v) = &self.source_identity {
+            r = r.source_identity(v.clone());
+        }
+        if let Some(v) = &self.policy {
+            r = r.session_policy(v.clone());
+        }
+        if !self.policy_arns.is_empty() {
+            r = r.policy_arns(
+                PolicyArns::new(self.policy_arns.clone()).map_err(xrole::Error::from)?,
+            );
+        }
+        if let Some(v) = &self.region {
+            r = r.region(v.clone());
+        }
+        Ok(r)
+    }
+
+    /// The session, its first credentials loaded: a refusal is this call's error.
+    pub(crate) async fn assume(&self) -> Result<AssumedRole, CliError> {
+        if let Some(profile) = &self.profile {
+            let mut chain = ProfileChain::load(profile).await?;
+            if let Some(serial) = &self.serial_number {
+                chain = chain.mfa_tokens(prompt_code(serial.clone()));
+            } else if let Some(serial) = chain.hops().iter().find_map(|h| h.mfa_serial.clone()) {
+                chain = chain.mfa_tokens(prompt_code(serial));
+            }
+            let role = chain.assume(Source::Default).await?;
+            role.load().await?;
+            return Ok(role);
+        }
+        let role = self
+            .role_arn
+            .clone()
+            .ok_or(CliError::Usage("give --role-arn or --profile".into()))?;
+        Ok(self
+            .request(role)?
+            .eager(true)
+            .assume(Source::Default)
+            .await?)
+    }
+}
