@@ -6,6 +6,7 @@
 
 mod exec;
 mod output;
+mod process;
 mod role;
 
 use std::process::ExitCode;
@@ -47,6 +48,13 @@ enum Command {
         /// The command and its arguments.
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<String>,
+    },
+    /// credential_process for the AWS config file: `credential_process = xrole
+    /// credential-process --role-arn ...`. Cached for every process of the user
+    /// until the refresh window; invocations started together make one STS call.
+    CredentialProcess {
+        #[command(flatten)]
+        role: RoleFlags,
     },
     /// Print the console's switch-role link for the role.
     Console {
@@ -117,6 +125,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Exec { role, env, command } => exec::run(&role, env, &command).await,
+        Command::CredentialProcess { role } => {
+            let credentials = process::credentials(&role).await?;
+            output::print(&format!("{}\n", output::process_json(&credentials)))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Console {
             role_arn,
             display_name,

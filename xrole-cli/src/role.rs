@@ -10,6 +10,8 @@ use xrole::{
     SourceIdentity, TokenCode, TokenError, TransitiveTagKeys,
 };
 
+use aws_credential_types::provider::ProvideCredentials;
+
 use crate::CliError;
 
 /// Which role, with which AssumeRole parameters.
@@ -176,6 +178,53 @@ impl RoleFlags {
             r = r.region(v.clone());
         }
         Ok(r)
+    }
+
+    /// Every parameter and the source credentials' identity, as text: what makes two
+    /// invocations the same session (the MFA code aside). The source configuration
+    /// is loaded once, and becomes the one [`assume`](Self::assume) uses.
+    pub(crate) async fn cache_key(&self) -> Result<String, CliError> {
+        let (base, hops) = match &self.profile {
+            Some(profile) => {
+                let chain = ProfileChain::load(profile).await?;
+                (chain.source_config().await, format!("{:?}", chain.hops()))
+            }
+            None => {
+                let base = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                xrole::set_base_config(base.clone());
+                (base, String::new())
+            }
+        };
+        let source = match base.credentials_provider() {
+            Some(p) => p
+                .provide_credentials()
+                .await
+                .map_err(|e| CliError::Usage(format!("no source credentials: {e}")))?
+                .access_key_id()
+                .to_owned(),
+            None => return Err(CliError::Usage("no source credentials".into())),
+        };
+        let text = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
+        Ok(serde_json::json!({
+            "source": source,
+            "region": base.region().map(|r| r.to_string()),
+            "endpoint": base.endpoint_url(),
+            "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
+            "profile": self.profile,
+            "hops": hops,
+            "role_arn": text(self.role_arn.as_ref().map(|v| v as _)),
+            "role_session_name": text(self.role_session_name.as_ref().map(|v| v as _)),
+            "external_id": self.external_id.as_ref().map(|v| v.as_str()),
+            "duration_seconds": self.duration_seconds.map(|d| d.as_secs()),
+            "serial_number": text(self.serial_number.as_ref().map(|v| v as _)),
+            "tags": self.tags.iter().map(|t| [t.key(), t.value()]).collect::<Vec<_>>(),
+            "transitive_tag_keys": self.transitive_tag_keys,
+            "source_identity": text(self.source_identity.as_ref().map(|v| v as _)),
+            "policy": self.policy.as_ref().map(|p| p.as_str()),
+            "policy_arns": self.policy_arns.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            "region_flag": text(self.region.as_ref().map(|v| v as _)),
+        })
+        .to_string())
     }
 
     /// The session, its first credentials loaded: a refusal is this call's error.

@@ -100,7 +100,7 @@ pub use aws_types::SdkConfig;
 pub use error::{AccessDenied, Error, SharedSource};
 pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
-pub use refresh::Stats;
+pub use refresh::{Stats, refresh_window};
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
     AccountId, ExternalId, MfaSerial, Partition, Permission, PolicyArn, PolicyArns, PrincipalArn,

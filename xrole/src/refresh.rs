@@ -34,9 +34,10 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Fetches fresh credentials (one STS call per invocation).
 pub(crate) type Fetch = Arc<dyn Fn() -> BoxFuture<Result<Credentials, Error>> + Send + Sync>;
 
-/// How far ahead of expiry to refresh: a fifteenth of the lifetime (4 minutes for an
-/// hour), at least 30 seconds, at most 15 minutes.
-pub(crate) fn refresh_window(lifetime: Duration) -> Duration {
+/// How far ahead of expiry a session refreshes: a fifteenth of the lifetime (4
+/// minutes for an hour), at least 30 seconds, at most 15 minutes. Caches outside
+/// the process (the `xrole` command's) use the same rule.
+pub fn refresh_window(lifetime: Duration) -> Duration {
     (lifetime / 15).clamp(Duration::from_secs(30), Duration::from_secs(15 * 60))
 }
 

@@ -1,0 +1,182 @@
+//! `xrole credential-process`: a `credential_process` for the AWS config file,
+//! with a cache shared by every process of the user. The AWS CLI never caches a
+//! credential_process's output (aws-cli#5585), so each command would call STS;
+//! here one call serves until the library's refresh window, and N invocations
+//! started together make one call (a lock per key).
+//!
+//! The cache: the user's cache directory (`XROLE_CACHE_DIR` overrides it),
+//! directory 0700, files 0600, one file per key named by the key's SHA-256. A file
+//! holds its key in full: a corrupted file, or one written for another key, is
+//! ignored and replaced, never trusted.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::CliError;
+use crate::role::RoleFlags;
+
+/// How long an invocation waits for another that holds the key's lock (it may be
+/// waiting for an MFA code).
+const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// The cache file of one key.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct Entry {
+    /// The format's version.
+    version: u32,
+    /// Every parameter and the source identity, as text.
+    key: String,
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    /// When the credentials were obtained and when they expire, in seconds since
+    /// the Unix epoch.
+    issued: u64,
+    expiration: u64,
+}
+
+impl Entry {
+    /// Credentials still outside the library's refresh window.
+    fn fresh(&self, now: SystemTime) -> Option<Credentials> {
+        let issued = SystemTime::UNIX_EPOCH + Duration::from_secs(self.issued);
+        let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(self.expiration);
+        let lifetime = expiry.duration_since(issued).ok()?;
+        (now + xrole::refresh_window(lifetime) < expiry).then(|| {
+            Credentials::new(
+                &self.access_key_id,
+                &self.secret_access_key,
+                self.session_token.clone(),
+                Some(expiry),
+                "xrole credential-process cache",
+            )
+        })
+    }
+}
+
+/// The cache directory, created 0700 (and made so if it exists).
+fn cache_dir() -> Result<PathBuf, CliError> {
+    let dir = match std::env::var_os("XROLE_CACHE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::cache_dir()
+            .ok_or_else(|| {
+                CliError::Usage("no cache directory: set XROLE_CACHE_DIR or HOME".into())
+            })?
+            .join("xrole"),
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(CliError::io(format!("cannot create {}", dir.display())))?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(CliError::io(format!("cannot restrict {}", dir.display())))?;
+    Ok(dir)
+}
+
+/// The entry of `key` in `path`, if the file is readable, well formed and for it.
+fn read(path: &Path, key: &str) -> Option<Entry> {
+    // A cache file is small: a larger one is not ours.
+    let text = std::fs::read(path).ok().filter(|t| t.len() < 64 * 1024)?;
+    let entry: Entry = serde_json::from_slice(&text).ok()?;
+    (entry.version == 1 && entry.key == key).then_some(entry)
+}
+
+/// Writes `entry` whole or not at all: a temporary file (0600), then a rename.
+fn write(path: &Path, entry: &Entry) -> Result<(), CliError> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(CliError::io(format!("cannot write {}", tmp.display())))?;
+    let text = serde_json::to_vec(entry).map_err(|e| CliError::Io {
+        context: "cannot encode the cache entry".into(),
+        source: std::io::Error::other(e),
+    })?;
+    file.write_all(&text)
+        .and_then(|()| file.sync_all())
+        .map_err(CliError::io(format!("cannot write {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(CliError::io(format!("cannot write {}", path.display())))
+}
+
+/// Takes the key's lock, waiting for another invocation that holds it.
+async fn lock(path: PathBuf) -> Result<File, CliError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(CliError::io(format!("cannot open {}", path.display())))?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(CliError::Usage(format!(
+                    "another xrole credential-process held {} for {} s",
+                    path.display(),
+                    LOCK_WAIT.as_secs()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(CliError::io(format!("cannot lock {}", path.display()))(e));
+            }
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The credentials for `flags`: from the cache while fresh, else from STS (one
+/// invocation at a time per key), then cached.
+pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliError> {
+    let key = flags.cache_key().await?;
+    let dir = cache_dir()?;
+    let name = hex::encode(Sha256::digest(key.as_bytes()));
+    let path = dir.join(format!("{name}.json"));
+    let now = SystemTime::now();
+    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(now)) {
+        return Ok(c);
+    }
+    let _lock = lock(dir.join(format!("{name}.lock"))).await?;
+    // Another invocation may have refreshed while this one waited.
+    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(SystemTime::now())) {
+        return Ok(c);
+    }
+    let issued = SystemTime::now();
+    let session = flags.assume().await?;
+    let credentials = session.credentials().await?;
+    let expiration = credentials.expiry().unwrap_or(issued + Duration::from_secs(900));
+    write(
+        &path,
+        &Entry {
+            version: 1,
+            key,
+            access_key_id: credentials.access_key_id().to_owned(),
+            secret_access_key: credentials.secret_access_key().to_owned(),
+            session_token: credentials.session_token().map(str::to_owned),
+            issued: secs(issued),
+            expiration: secs(expiration),
+        },
+    )?;
+    Ok(credentials)
+}
