@@ -6,8 +6,10 @@
 
 mod exec;
 mod output;
+mod policy;
 mod process;
 mod role;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,16 @@ enum Command {
         #[command(flatten)]
         role: RoleFlags,
     },
+    /// The embedded STS.
+    Sts {
+        #[command(subcommand)]
+        command: StsCommand,
+    },
+    /// Lint, simulate and generate policies.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
+    },
     /// Print the console's switch-role link for the role.
     Console {
         /// The role: arn:aws:iam::ACCOUNT:role/NAME.
@@ -65,6 +77,13 @@ enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum StsCommand {
+    /// Serve STS (AssumeRole, GetCallerIdentity, GetSessionToken) on 127.0.0.1 for
+    /// a world file's accounts, users and roles, until SIGINT or SIGTERM.
+    Serve(serve::ServeFlags),
 }
 
 /// Why a command failed: printed on standard error, exit code 1.
@@ -130,6 +149,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             output::print(&format!("{}\n", output::process_json(&credentials)))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sts {
+            command: StsCommand::Serve(flags),
+        } => serve::run(&flags).await,
+        Command::Policy { command } => policy::run(&command).await,
         Command::Console {
             role_arn,
             display_name,

@@ -165,7 +165,9 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
     let issued = SystemTime::now();
     let session = flags.assume().await?;
     let credentials = session.credentials().await?;
-    let expiration = credentials.expiry().unwrap_or(issued + Duration::from_secs(900));
+    let expiration = credentials
+        .expiry()
+        .unwrap_or(issued + Duration::from_secs(900));
     write(
         &path,
         &Entry {

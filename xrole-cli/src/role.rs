@@ -6,8 +6,8 @@ use std::io::{BufRead, Write};
 use clap::Args;
 use xrole::{
     AssumeRole, AssumedRole, ExternalId, MfaSerial, PolicyArn, PolicyArns, ProfileChain, Region,
-    RoleArn, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags, Source,
-    SourceIdentity, TokenCode, TokenError, TransitiveTagKeys,
+    RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName, SessionPolicy, SessionTag,
+    SessionTags, Source, SourceIdentity, TokenCode, TokenError, TransitiveTagKeys,
 };
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -130,18 +130,45 @@ fn read_code_from_terminal(serial: &MfaSerial) -> Result<TokenCode, TokenError> 
 }
 
 impl RoleFlags {
-    /// The AssumeRole request the flags describe (not for `--profile`).
-    pub(crate) fn request(&self, role: RoleArn) -> Result<AssumeRole, CliError> {
-        let mut r = AssumeRole::new(role);
-        if let Some(v) = &self.role_session_name {
-            r = r.session_name(v.clone());
+    /// The declaration the flags describe: the role and every AssumeRole
+    /// parameter (not for `--profile`), for `policy generate` and for [`request`].
+    ///
+    /// [`request`]: Self::request
+    pub(crate) fn spec_builder(&self) -> Result<RoleSpecBuilder, CliError> {
+        let role = self
+            .role_arn
+            .clone()
+            .ok_or(CliError::Usage("give --role-arn or --profile".into()))?;
+        let mut b = RoleSpec::builder(role)
+            .set_session_name(self.role_session_name.clone())
+            .set_external_id(self.external_id.clone())
+            .set_duration(self.duration_seconds)
+            .set_mfa_serial(self.serial_number.clone())
+            .set_source_identity(self.source_identity.clone())
+            .set_session_policy(self.policy.clone())
+            .set_region(self.region.clone());
+        if !self.tags.is_empty() {
+            b = b.tags(SessionTags::new(self.tags.clone()).map_err(xrole::Error::from)?);
         }
-        if let Some(v) = &self.external_id {
-            r = r.external_id(v.clone());
+        if !self.transitive_tag_keys.is_empty() {
+            b = b.transitive_tag_keys(
+                TransitiveTagKeys::new(self.transitive_tag_keys.clone())
+                    .map_err(xrole::Error::from)?,
+            );
         }
-        if let Some(v) = self.duration_seconds {
-            r = r.duration(v);
+        if !self.policy_arns.is_empty() {
+            b = b.policy_arns(
+                PolicyArns::new(self.policy_arns.clone()).map_err(xrole::Error::from)?,
+            );
         }
+        Ok(b)
+    }
+
+    /// The AssumeRole request the flags describe (not for `--profile`), with the
+    /// MFA code from `--token-code` or the terminal.
+    pub(crate) fn request(&self) -> Result<AssumeRole, CliError> {
+        let spec = self.spec_builder()?;
+        let mut r = AssumeRole::from_spec(spec.spec());
         if let Some(serial) = &self.serial_number {
             r = match &self.token_code {
                 Some(code) => {
@@ -153,29 +180,6 @@ impl RoleFlags {
                 }
                 None => r.mfa(serial.clone(), prompt_code(serial.clone())),
             };
-        }
-        if !self.tags.is_empty() {
-            r = r.tags(SessionTags::new(self.tags.clone()).map_err(xrole::Error::from)?);
-        }
-        if !self.transitive_tag_keys.is_empty() {
-            r = r.transitive_tag_keys(
-                TransitiveTagKeys::new(self.transitive_tag_keys.clone())
-                    .map_err(xrole::Error::from)?,
-            );
-        }
-        if let Some(v) = &self.source_identity {
-            r = r.source_identity(v.clone());
-        }
-        if let Some(v) = &self.policy {
-            r = r.session_policy(v.clone());
-        }
-        if !self.policy_arns.is_empty() {
-            r = r.policy_arns(
-                PolicyArns::new(self.policy_arns.clone()).map_err(xrole::Error::from)?,
-            );
-        }
-        if let Some(v) = &self.region {
-            r = r.region(v.clone());
         }
         Ok(r)
     }
@@ -240,14 +244,6 @@ impl RoleFlags {
             role.load().await?;
             return Ok(role);
         }
-        let role = self
-            .role_arn
-            .clone()
-            .ok_or(CliError::Usage("give --role-arn or --profile".into()))?;
-        Ok(self
-            .request(role)?
-            .eager(true)
-            .assume(Source::Default)
-            .await?)
+        Ok(self.request()?.eager(true).assume(Source::Default).await?)
     }
 }

@@ -396,7 +396,8 @@ struct CacheDir(std::path::PathBuf);
 
 impl CacheDir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("xrole-cli-test-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("xrole-cli-test-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         Self(dir.join("cache"))
     }
@@ -413,7 +414,13 @@ impl Drop for CacheDir {
 fn process_command(sts: &EmbeddedSts, cache: &CacheDir) -> tokio::process::Command {
     let mut c = command(
         sts,
-        &["credential-process", "--role-arn", ROLE, "--role-session-name", "proc"],
+        &[
+            "credential-process",
+            "--role-arn",
+            ROLE,
+            "--role-session-name",
+            "proc",
+        ],
     );
     c.env("XROLE_CACHE_DIR", &cache.0);
     c
@@ -457,7 +464,10 @@ async fn credential_process_calls_sts_once_for_50_invocations_started_together()
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
         let stem = f.file_stem().unwrap().to_str().unwrap();
-        assert!(stem.len() == 64 && stem.chars().all(|c| c.is_ascii_hexdigit()), "{stem}");
+        assert!(
+            stem.len() == 64 && stem.chars().all(|c| c.is_ascii_hexdigit()),
+            "{stem}"
+        );
     }
 }
 
@@ -475,7 +485,10 @@ async fn credential_process_never_trusts_a_corrupted_or_foreign_cache_file() {
     let valid = std::fs::read_to_string(&entry).unwrap();
     for (what, text) in [
         ("garbage", "{not json".to_owned()),
-        ("another key", valid.replace(r#""Key":"{"#, r#""Key":"{\"other\":1,"#)),
+        (
+            "another key",
+            valid.replace(r#""Key":"{"#, r#""Key":"{\"other\":1,"#),
+        ),
         (
             "forged keys",
             valid.replace(r#""AccessKeyId":""#, r#""AccessKeyId":"AKIAFORGED"#) + " trailing",
@@ -496,7 +509,9 @@ async fn credential_process_never_trusts_a_corrupted_or_foreign_cache_file() {
 }
 
 /// Runs the futures at once and returns their outputs in order.
-async fn futures_join_all<F: std::future::Future<Output = std::io::Result<Output>> + Send + 'static>(
+async fn futures_join_all<
+    F: std::future::Future<Output = std::io::Result<Output>> + Send + 'static,
+>(
     futures: Vec<F>,
 ) -> Vec<Output> {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();

@@ -1,6 +1,7 @@
 //! The xrole test harness: an evaluator of AWS's policy logic (with explanations),
-//! a batch interface to it (`xrole-simulate`), lints for the documents of a
-//! cross-account setup, and insta snapshots of a declared role's three documents.
+//! a batch interface to it (`simulate`, behind `xrole policy simulate`), lints for
+//! the documents of a cross-account setup, and insta snapshots of a declared role's
+//! three documents.
 
 pub mod eval;
 pub mod lint;

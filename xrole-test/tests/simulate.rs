@@ -1,9 +1,6 @@
 //! The batch interface, as a library function and as the `xrole-simulate` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 use xrole_test::simulate::{simulate, simulate_line};
 
@@ -125,68 +122,6 @@ fn context_values_sets_and_trust_validation() {
             "Principal": {"AWS": "arn:aws:iam::222222222222:user/bob"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}
     });
     assert_eq!(simulate_line(&s3.to_string())["decision"], "Allowed");
-}
-
-#[test]
-fn the_binary_reads_stdin_and_files() {
-    let exe = env!("CARGO_BIN_EXE_xrole-simulate");
-    let input = format!(
-        "{}\nbroken\n{}\n",
-        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
-        line("arn:aws:iam::111111111111:user/alice", Some("nope"))
-    );
-    let mut child = Command::new(exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "a line answered with an error"
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let decisions: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(decisions.len(), 3);
-    assert_eq!(decisions[0]["decision"], "Allowed");
-    assert!(decisions[1].get("error").is_some());
-    assert_eq!(decisions[2]["decision"], "ImplicitlyDenied");
-    assert_eq!(
-        String::from_utf8(output.stderr).unwrap().trim(),
-        "xrole-simulate: 2 evaluated, 1 errors"
-    );
-
-    let dir = std::env::temp_dir().join(format!("xrole-simulate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("requests.jsonl");
-    std::fs::write(&file, &input).unwrap();
-    let from_file = Command::new(exe).arg(&file).output().unwrap();
-    assert_eq!(String::from_utf8(from_file.stdout).unwrap(), stdout);
-    let clean = dir.join("clean.jsonl");
-    std::fs::write(
-        &clean,
-        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
-    )
-    .unwrap();
-    let all_evaluated = Command::new(exe).arg(&clean).output().unwrap();
-    assert_eq!(all_evaluated.status.code(), Some(0));
-    let missing = Command::new(exe)
-        .arg(dir.join("missing.jsonl"))
-        .output()
-        .unwrap();
-    assert_eq!(missing.status.code(), Some(2));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A line that is not UTF-8 is answered and skipped; every later line is evaluated.

@@ -1,4 +1,5 @@
-//! The standalone `xrole-sts` server, driven as another tool would drive it.
+//! `xrole sts serve`, the standalone embedded STS, driven as another tool would
+//! drive it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::io::{BufRead, BufReader};
@@ -35,7 +36,7 @@ async fn quickstart_user(url: &str) -> aws_types::SdkConfig {
 
 #[tokio::test]
 async fn serves_a_world_file_to_any_sdk() {
-    let (_server, url) = start_with_shell("");
+    let (_server, url) = start_with_shell("", "");
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let config = quickstart_user(&url).await;
@@ -55,21 +56,26 @@ async fn serves_a_world_file_to_any_sdk() {
 
 #[test]
 fn bad_arguments_and_worlds_are_refused() {
-    let exe = env!("CARGO_BIN_EXE_xrole-sts");
-    let out = Command::new(exe).output().unwrap();
+    let exe = env!("CARGO_BIN_EXE_xrole");
+    let out = Command::new(exe).args(["sts", "serve"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--world is required"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--world <WORLD>"));
     let out = Command::new(exe)
-        .args(["--world", "/nonexistent/world.json"])
+        .args(["sts", "serve", "--world", "/nonexistent/world.json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/world.json"));
     let dir = std::env::temp_dir().join(format!("xrole-sts-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("world.json");
     std::fs::write(&bad, r#"{"roles":[{"arn":"nope","trustPolicy":{}}]}"#).unwrap();
-    let out = Command::new(exe).arg("--world").arg(&bad).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(exe)
+        .args(["sts", "serve", "--world"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("roles[0].arn: role ARN: must start with \"arn:\""),
@@ -81,14 +87,20 @@ fn bad_arguments_and_worlds_are_refused() {
 
 /// Starts the server through `sh` (for `ulimit`, given as `prefix`) and returns it
 /// with its URL.
-fn start_with_shell(prefix: &str) -> (Server, String) {
-    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/quickstart.json");
+fn start_with_shell(prefix: &str, extra: &str) -> (Server, String) {
+    let world = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../xrole-test/worlds/quickstart.json"
+    );
     let mut server = Server(
         Command::new("sh")
             .arg("-c")
-            .arg(format!("{prefix} exec \"$0\" --world \"$1\" --port 0"))
-            .arg(env!("CARGO_BIN_EXE_xrole-sts"))
+            .arg(format!(
+                "{prefix} exec \"$0\" sts serve --world \"$1\" --port 0 $2"
+            ))
+            .arg(env!("CARGO_BIN_EXE_xrole"))
             .arg(world)
+            .arg(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -100,7 +112,7 @@ fn start_with_shell(prefix: &str) -> (Server, String) {
         .unwrap();
     let url = first
         .trim()
-        .strip_prefix("xrole-sts listening on ")
+        .strip_prefix("xrole sts listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
     (server, url)
@@ -108,7 +120,7 @@ fn start_with_shell(prefix: &str) -> (Server, String) {
 
 #[test]
 fn sigterm_stops_the_server_with_its_closing_line() {
-    let (mut server, _url) = start_with_shell("");
+    let (mut server, _url) = start_with_shell("", "");
     let status = Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status()
@@ -119,7 +131,7 @@ fn sigterm_stops_the_server_with_its_closing_line() {
     let exit = server.0.wait().unwrap();
     assert_eq!(exit.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("xrole-sts: stopped by SIGTERM (0 calls)"),
+        stderr.contains("xrole sts: stopped by SIGTERM (0 calls)"),
         "{stderr}"
     );
 }
@@ -140,7 +152,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_file_descriptors_it_neither_spins_nor_stays_down() {
-    let (server, url) = start_with_shell("ulimit -n 48 &&");
+    let (server, url) = start_with_shell("ulimit -n 48 &&", "");
     let addr = url.trim_start_matches("http://").to_owned();
     let mut held = Vec::new();
     for _ in 0..120 {
@@ -179,4 +191,21 @@ async fn out_of_file_descriptors_it_neither_spins_nor_stays_down() {
         identity.arn(),
         Some("arn:aws:iam::111111111111:user/crossAccountUser")
     );
+}
+
+#[tokio::test]
+async fn the_credential_lifetime_can_be_shortened_below_stss_minimum() {
+    let (_server, url) = start_with_shell("", "--credential-lifetime 60");
+    let config = quickstart_user(&url).await;
+    let out = aws_sdk_sts::Client::new(&config)
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/CrossAccountAccessRole")
+        .role_session_name("short")
+        .send()
+        .await
+        .unwrap();
+    let expiration = out.credentials().unwrap().expiration();
+    let lifetime =
+        expiration.secs() - aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs();
+    assert!((50..=61).contains(&lifetime), "{lifetime}");
 }

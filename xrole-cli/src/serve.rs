@@ -1,0 +1,82 @@
+//! `xrole sts serve`: the embedded STS as a standalone server on 127.0.0.1, for
+//! the AWS CLI, boto3 or any SDK, until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use xrole_test::sts::{EmbeddedSts, World};
+
+use crate::CliError;
+
+/// Where and what the server serves.
+#[derive(Args, Debug)]
+pub(crate) struct ServeFlags {
+    /// The JSON world file: accounts, users, roles, policies.
+    #[arg(long)]
+    world: PathBuf,
+    /// The port (0: one the system picks, printed on the first line).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The region the server answers for.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Every credential issued lives this many seconds, whatever was asked: also
+    /// below STS's 900 s minimum, so that refreshes can be watched from outside.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=129_600))]
+    credential_lifetime: Option<u64>,
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, the two ways a server is asked to stop.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    })
+}
+
+/// Serves until a stop signal; prints how many calls were served.
+pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
+    let text = std::fs::read_to_string(&flags.world).map_err(CliError::io(format!(
+        "cannot read {}",
+        flags.world.display()
+    )))?;
+    let world = World::from_json(&text)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", flags.world.display())))?;
+    let sts = EmbeddedSts::builder(world)
+        .port(flags.port)
+        .region(&flags.region)
+        .start()
+        .await
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    sts.set_credential_lifetime(flags.credential_lifetime.map(Duration::from_secs));
+    // Whoever started the server may stop reading its output: a closed stdout must
+    // not stop the server, so write errors are ignored.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "xrole sts listening on {}", sts.url());
+    let _ = writeln!(
+        out,
+        "  export AWS_ENDPOINT_URL_STS={} AWS_REGION={} AWS_DEFAULT_REGION={}",
+        sts.url(),
+        flags.region,
+        flags.region
+    );
+    let users = sts.update_world(|w| w.users().map(|u| u.arn().to_string()).collect::<Vec<_>>());
+    for user in users {
+        if let Ok(c) = sts.credentials_for(&user) {
+            let _ = writeln!(out, "  {user}: access key {}", c.access_key_id());
+        }
+    }
+    let _ = out.flush();
+    drop(out);
+    let signal = stop_signal()
+        .await
+        .map_err(CliError::io("cannot watch for SIGINT and SIGTERM"))?;
+    eprintln!("xrole sts: stopped by {signal} ({} calls)", sts.calls());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,234 @@
+//! `xrole policy`: simulate, lint, generate.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+fn line(principal: &str, external_id: Option<&str>) -> String {
+    let mut context = serde_json::Map::new();
+    if let Some(id) = external_id {
+        context.insert("sts:ExternalId".into(), json!(id));
+    }
+    json!({
+        "request": {"principal": principal, "action": "sts:AssumeRole",
+                    "resource": "arn:aws:iam::222222222222:role/VendorRole", "context": context},
+        "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                              "Resource": "arn:aws:iam::222222222222:role/VendorRole"}]}],
+        "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "ext-1"}}}]}
+    })
+    .to_string()
+}
+
+#[test]
+fn simulate_reads_stdin_and_files() {
+    let exe = env!("CARGO_BIN_EXE_xrole");
+    let input = format!(
+        "{}\nbroken\n{}\n",
+        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
+        line("arn:aws:iam::111111111111:user/alice", Some("nope"))
+    );
+    let mut child = Command::new(exe)
+        .args(["policy", "simulate"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a line answered with an error"
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let decisions: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(decisions.len(), 3);
+    assert_eq!(decisions[0]["decision"], "Allowed");
+    assert!(decisions[1].get("error").is_some());
+    assert_eq!(decisions[2]["decision"], "ImplicitlyDenied");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap().trim(),
+        "xrole policy simulate: 2 evaluated, 1 errors"
+    );
+
+    let dir = std::env::temp_dir().join(format!("xrole-cli-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("requests.jsonl");
+    std::fs::write(&file, &input).unwrap();
+    let from_file = Command::new(exe)
+        .args(["policy", "simulate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(from_file.stdout).unwrap(), stdout);
+    let clean = dir.join("clean.jsonl");
+    std::fs::write(
+        &clean,
+        line("arn:aws:iam::111111111111:user/alice", Some("ext-1")),
+    )
+    .unwrap();
+    let all_evaluated = Command::new(exe)
+        .args(["policy", "simulate"])
+        .arg(&clean)
+        .output()
+        .unwrap();
+    assert_eq!(all_evaluated.status.code(), Some(0));
+    let missing = Command::new(exe)
+        .args(["policy", "simulate"])
+        .arg(dir.join("missing.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn xrole(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xrole"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A directory of policy files, removed when dropped.
+struct Files(std::path::PathBuf);
+
+impl Files {
+    fn new(name: &str, files: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("xrole-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        Self(dir)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).display().to_string()
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn lint_reads_trust_and_permission_policies_and_sets_the_exit_code() {
+    let files = Files::new(
+        "lint",
+        &[
+            (
+                "trust.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+            ),
+            (
+                "vendor.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#,
+            ),
+            (
+                "permissions.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            ),
+            ("broken.json", r#"{"Version":"2012-10-17","Statement":"#),
+        ],
+    );
+    let out = xrole(&[
+        "policy",
+        "lint",
+        &files.path("trust.json"),
+        "--own-account",
+        "222222222222",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an error finding");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{}: error[XR001] trust policy",
+            files.path("trust.json")
+        )),
+        "{text}"
+    );
+
+    // Warnings only: exit 0 unless --deny warning.
+    let warn = [
+        "policy",
+        "lint",
+        &files.path("vendor.json"),
+        &files.path("permissions.json"),
+        "--own-account",
+        "222222222222",
+    ];
+    let out = xrole(&warn);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("warning[XR004]") && text.contains("warning[XR008]"),
+        "{text}"
+    );
+    let out = xrole(&[&warn[..], &["--deny", "warning", "--format", "json"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["XR004", "XR008"]);
+    assert_eq!(json[0]["severity"], "warning");
+
+    let out = xrole(&["policy", "lint", &files.path("broken.json")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("broken.json")
+    );
+}
+
+#[test]
+fn generate_prints_the_three_documents() {
+    let out = xrole(&[
+        "policy",
+        "generate",
+        "--role-arn",
+        "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
+        "--external-id",
+        "vendor-id-1234",
+        "--trust",
+        "arn:aws:iam::111111111111:root",
+        "--allow",
+        "s3:GetObject=arn:aws:s3:::my-shared-bucket/*",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("sts:ExternalId"), "{text}");
+    assert!(text.contains("arn:aws:s3:::my-shared-bucket/*"), "{text}");
+    assert!(text.contains("CrossAccountS3ReadOnly"), "{text}");
+    let missing = xrole(&[
+        "policy",
+        "generate",
+        "--role-arn",
+        "arn:aws:iam::222222222222:role/R",
+    ]);
+    assert_eq!(missing.status.code(), Some(2), "--trust is required");
+}
