@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -146,15 +147,16 @@ fn secs(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-/// The credentials for `flags`: from the cache while fresh, else from STS (one
-/// invocation at a time per key), then cached.
-pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliError> {
-    let key = flags.cache_key().await?;
-    let dir = cache_dir()?;
+/// The credentials of `key` from the cache while fresh; else from `fetch`, one
+/// invocation at a time per key, then cached.
+async fn cached<F, Fut>(dir: &Path, key: String, fetch: F) -> Result<Credentials, CliError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Credentials, CliError>>,
+{
     let name = hex::encode(Sha256::digest(key.as_bytes()));
     let path = dir.join(format!("{name}.json"));
-    let now = SystemTime::now();
-    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(now)) {
+    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(SystemTime::now())) {
         return Ok(c);
     }
     let _lock = lock(dir.join(format!("{name}.lock"))).await?;
@@ -163,8 +165,7 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
         return Ok(c);
     }
     let issued = SystemTime::now();
-    let session = flags.assume().await?;
-    let credentials = session.credentials().await?;
+    let credentials = fetch().await?;
     let expiration = credentials
         .expiry()
         .unwrap_or(issued + Duration::from_secs(900));
@@ -181,4 +182,71 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
         },
     )?;
     Ok(credentials)
+}
+
+/// How long an MFA session lives: STS's default for GetSessionToken.
+const MFA_SESSION: Duration = Duration::from_secs(12 * 3600);
+
+/// The credentials for `flags`. With `--serial-number`, an MFA session
+/// (GetSessionToken with one code) is cached too, and every role assumed with its
+/// credentials: one code serves every role for the session's lifetime.
+pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliError> {
+    let key = flags.cache_key().await?;
+    let dir = cache_dir()?;
+    let Some((serial, given)) = flags.mfa_device() else {
+        return cached(&dir, key.key, || async {
+            Ok(flags.assume().await?.credentials().await?)
+        })
+        .await;
+    };
+    let mfa_key = serde_json::json!({
+        "mfa_session": serial.to_string(),
+        "source": key.source,
+        "region": key.base.region().map(|r| r.to_string()),
+        "endpoint": key.base.endpoint_url(),
+        "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
+    })
+    .to_string();
+    let base = key.base.clone();
+    let session = cached(&dir, mfa_key, || async {
+        let code = crate::role::mfa_code(serial, given).await?;
+        let out = aws_sdk_sts::Client::new(&base)
+            .get_session_token()
+            .serial_number(serial.as_str())
+            .token_code(code.expose())
+            .duration_seconds(MFA_SESSION.as_secs() as i32)
+            .send()
+            .await
+            .map_err(|e| {
+                CliError::Usage(format!(
+                    "GetSessionToken with {serial}: {}",
+                    aws_sdk_sts::error::DisplayErrorContext(&e)
+                ))
+            })?;
+        let c = out.credentials().ok_or_else(|| {
+            CliError::Usage("GetSessionToken answered without credentials".into())
+        })?;
+        Ok(Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            SystemTime::try_from(*c.expiration()).ok(),
+            "xrole MFA session",
+        ))
+    })
+    .await?;
+    let config = key
+        .base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(session))
+        .build();
+    cached(&dir, key.key, || async {
+        let role = flags
+            .request_without_mfa()?
+            .eager(true)
+            .assume(&config)
+            .await?;
+        Ok(role.credentials().await?)
+    })
+    .await
 }

@@ -14,6 +14,31 @@ use aws_credential_types::provider::ProvideCredentials;
 
 use crate::CliError;
 
+/// What identifies a session outside the process, with what it was computed from.
+pub(crate) struct CacheKey {
+    /// Every parameter and the source identity, as text.
+    pub(crate) key: String,
+    /// The source configuration (credentials, region, endpoint).
+    pub(crate) base: aws_config::SdkConfig,
+    /// The source credentials' access key id.
+    pub(crate) source: String,
+}
+
+/// A code for `serial`: the one given, or one asked on the terminal.
+pub(crate) async fn mfa_code(
+    serial: &MfaSerial,
+    given: Option<&TokenCode>,
+) -> Result<TokenCode, CliError> {
+    if let Some(code) = given {
+        return Ok(code.clone());
+    }
+    let serial = serial.clone();
+    tokio::task::spawn_blocking(move || read_code_from_terminal(&serial))
+        .await
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .map_err(|e| CliError::Usage(format!("MFA code: {e}")))
+}
+
 /// Which role, with which AssumeRole parameters.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct RoleFlags {
@@ -187,7 +212,7 @@ impl RoleFlags {
     /// Every parameter and the source credentials' identity, as text: what makes two
     /// invocations the same session (the MFA code aside). The source configuration
     /// is loaded once, and becomes the one [`assume`](Self::assume) uses.
-    pub(crate) async fn cache_key(&self) -> Result<String, CliError> {
+    pub(crate) async fn cache_key(&self) -> Result<CacheKey, CliError> {
         let (base, hops) = match &self.profile {
             Some(profile) => {
                 let chain = ProfileChain::load(profile).await?;
@@ -209,7 +234,7 @@ impl RoleFlags {
             None => return Err(CliError::Usage("no source credentials".into())),
         };
         let text = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
-        Ok(serde_json::json!({
+        let key = serde_json::json!({
             "source": source,
             "region": base.region().map(|r| r.to_string()),
             "endpoint": base.endpoint_url(),
@@ -228,7 +253,25 @@ impl RoleFlags {
             "policy_arns": self.policy_arns.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             "region_flag": text(self.region.as_ref().map(|v| v as _)),
         })
-        .to_string())
+        .to_string();
+        Ok(CacheKey { key, base, source })
+    }
+
+    /// The MFA device of an MFA session, when the flags name one (not with
+    /// `--profile`, whose hops name their own).
+    pub(crate) fn mfa_device(&self) -> Option<(&MfaSerial, Option<&TokenCode>)> {
+        match (&self.profile, &self.serial_number) {
+            (None, Some(serial)) => Some((serial, self.token_code.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// The AssumeRole request without MFA: for credentials of an MFA session, which
+    /// carry the MFA context themselves.
+    pub(crate) fn request_without_mfa(&self) -> Result<AssumeRole, CliError> {
+        Ok(AssumeRole::from_spec(
+            self.spec_builder()?.set_mfa_serial(None).spec(),
+        ))
     }
 
     /// The session, its first credentials loaded: a refusal is this call's error.

@@ -521,3 +521,60 @@ async fn futures_join_all<
     }
     outs
 }
+
+#[tokio::test]
+async fn credential_process_serves_20_roles_with_one_mfa_code() {
+    const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
+    let mut w = World::new();
+    w.add_user(
+        User::new(ALICE.parse().unwrap())
+            .unwrap()
+            .policy(
+                "assume",
+                doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#),
+            )
+            .mfa_device(xrole_test::sts::MfaDevice::new(SERIAL, "123456")),
+    )
+    .unwrap();
+    let roles: Vec<String> = (0..20)
+        .map(|i| format!("arn:aws:iam::222222222222:role/Admin{i}"))
+        .collect();
+    for role in &roles {
+        w.add_role(Role::new(
+            role.parse().unwrap(),
+            trust(
+                "111111111111",
+                r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+            ),
+        ))
+        .unwrap();
+    }
+    let sts = EmbeddedSts::start(w).await.unwrap();
+    let cache = CacheDir::new("mfa");
+    for role in &roles {
+        let mut c = command(
+            &sts,
+            &[
+                "credential-process",
+                "--role-arn",
+                role,
+                "--serial-number",
+                SERIAL,
+                "--token-code",
+                "123456",
+            ],
+        );
+        c.env("XROLE_CACHE_DIR", &cache.0);
+        let out = c.output().await.unwrap();
+        assert!(out.status.success(), "{role}: {}", stderr(&out));
+    }
+    println!("mfa_prompts: {}", sts.count("GetSessionToken"));
+    assert_eq!(sts.count("GetSessionToken"), 1, "one code for every role");
+    assert_eq!(sts.count("AssumeRole"), 20);
+    // Without the MFA session, the roles refuse.
+    let out = command(&sts, &["assume", "--role-arn", &roles[0]])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
