@@ -35,10 +35,14 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 pub(crate) type Fetch = Arc<dyn Fn() -> BoxFuture<Result<Credentials, Error>> + Send + Sync>;
 
 /// How far ahead of expiry a session refreshes: a fifteenth of the lifetime (4
-/// minutes for an hour), at least 30 seconds, at most 15 minutes. Caches outside
-/// the process (the `xrole` command's) use the same rule.
+/// minutes for an hour), at least 30 seconds, at most 15 minutes, and never more
+/// than half the lifetime (STS issues 15 minutes at least, a test server less: a
+/// window as long as the lifetime would refresh without pause). Caches outside the
+/// process (the `xrole` command's) use the same rule.
 pub fn refresh_window(lifetime: Duration) -> Duration {
-    (lifetime / 15).clamp(Duration::from_secs(30), Duration::from_secs(15 * 60))
+    (lifetime / 15)
+        .clamp(Duration::from_secs(30), Duration::from_secs(15 * 60))
+        .min(lifetime / 2)
 }
 
 /// Credentials are not handed out in their last moments: a hundredth of the
@@ -491,9 +495,14 @@ mod tests {
             refresh_window(Duration::from_secs(43_200)),
             Duration::from_secs(900)
         );
+        // Shorter than STS gives: half the lifetime, so refreshes pause between.
         assert_eq!(
-            refresh_window(Duration::from_secs(5)),
+            refresh_window(Duration::from_secs(60)),
             Duration::from_secs(30)
+        );
+        assert_eq!(
+            refresh_window(Duration::from_secs(30)),
+            Duration::from_secs(15)
         );
         assert_eq!(
             expiry_buffer(Duration::from_secs(3600)),
