@@ -267,3 +267,141 @@ async fn answer(served: &Served, req: &hyper::Request<Incoming>) -> Answer {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+    use std::time::Instant;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use xrole::{AssumeRole, Source};
+    use xrole_test::sts::{EmbeddedSts, World};
+
+    use super::*;
+
+    const WORLD: &str = include_str!("../../xrole-test/worlds/quickstart.json");
+    const USER: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
+    const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
+
+    async fn endpoint(sts: &EmbeddedSts) -> Endpoint {
+        let base = sts.sdk_config_for(USER).await.unwrap();
+        let session = AssumeRole::new(ROLE.parse().unwrap())
+            .eager(true)
+            .assume(Source::Config(&base))
+            .await
+            .unwrap();
+        Endpoint::start(session).await.unwrap()
+    }
+
+    /// One request on a connection of its own, as a new child makes it: the
+    /// status and the body.
+    async fn get(url: &str, method: &str, token: Option<&str>) -> (u16, String) {
+        let rest = url.strip_prefix("http://").unwrap();
+        let (addr, path) = rest.split_at(rest.find('/').unwrap());
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: {t}\r\n"))
+            .unwrap_or_default();
+        let request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        let status = answer[9..12].parse().unwrap();
+        let body = answer
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        (status, body)
+    }
+
+    #[tokio::test]
+    async fn the_endpoint_answers_only_its_token() {
+        let sts = EmbeddedSts::start(World::from_json(WORLD).unwrap())
+            .await
+            .unwrap();
+        let endpoint = endpoint(&sts).await;
+        assert!(endpoint.url.starts_with("http://127.0.0.1:"));
+        assert_eq!(endpoint.token.len(), 64);
+        let (status, body) = get(&endpoint.url, "GET", None).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, _) = get(&endpoint.url, "GET", Some("not-the-token")).await;
+        assert_eq!(status, 403);
+        let (status, _) = get(&endpoint.url, "POST", Some(&endpoint.token)).await;
+        assert_eq!(status, 405);
+        let (status, body) = get(&endpoint.url, "GET", Some(&endpoint.token)).await;
+        assert_eq!(status, 200, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+        assert!(json["Token"].is_string() && json["Expiration"].is_string());
+        // Two endpoints, two tokens.
+        let other = super::random_token().unwrap();
+        assert_ne!(other, endpoint.token);
+        // Dropped, it stops serving.
+        let url = endpoint.url.clone();
+        drop(endpoint);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let addr = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    /// 100 children asking at once, while the session refreshes against an STS that
+    /// takes 2 s to answer: the endpoint answers from the engine, never from STS.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_endpoint_never_waits_on_a_slow_sts() {
+        let sts = EmbeddedSts::start(World::from_json(WORLD).unwrap())
+            .await
+            .unwrap();
+        // Ten-second credentials: the session refreshes 5 s before expiry, every
+        // ~5 s, each refresh taking 2 s.
+        sts.set_credential_lifetime(Some(Duration::from_secs(10)));
+        let endpoint = Arc::new(endpoint(&sts).await);
+        sts.set_latency(Duration::from_secs(2));
+        let started = Instant::now();
+        let mut children = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let endpoint = endpoint.clone();
+            children.spawn(async move {
+                let mut times = Vec::new();
+                let mut keys = std::collections::BTreeSet::new();
+                while started.elapsed() < Duration::from_secs(8) {
+                    let t = Instant::now();
+                    let (status, body) = get(&endpoint.url, "GET", Some(&endpoint.token)).await;
+                    times.push(t.elapsed());
+                    assert_eq!(status, 200, "{body}");
+                    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    keys.insert(json["AccessKeyId"].as_str().unwrap().to_owned());
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                (times, keys)
+            });
+        }
+        let mut times = Vec::new();
+        let mut keys = std::collections::BTreeSet::new();
+        while let Some(child) = children.join_next().await {
+            let (t, k) = child.unwrap();
+            times.extend(t);
+            keys.extend(k);
+        }
+        times.sort();
+        let p99 = times[times.len() * 99 / 100];
+        println!("exec_endpoint_requests: {}", times.len());
+        println!("exec_endpoint_p99_ms: {:.1}", p99.as_secs_f64() * 1000.0);
+        println!(
+            "exec_endpoint_max_ms: {:.1}",
+            times[times.len() - 1].as_secs_f64() * 1000.0
+        );
+        println!("exec_endpoint_distinct_keys: {}", keys.len());
+        assert!(
+            keys.len() >= 2,
+            "the session refreshed while serving: {keys:?}"
+        );
+    }
+}
