@@ -52,7 +52,7 @@ pub(crate) async fn run(
     static_env: bool,
     command: &[String],
 ) -> Result<ExitCode, CliError> {
-    let session = flags.assume().await?;
+    let session = flags.assume_lasting().await?;
     let (program, args) = command
         .split_first()
         .ok_or_else(|| CliError::Usage("give the command to run after --".into()))?;

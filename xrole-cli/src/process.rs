@@ -184,9 +184,6 @@ where
     Ok(credentials)
 }
 
-/// How long an MFA session lives: STS's default for GetSessionToken.
-const MFA_SESSION: Duration = Duration::from_secs(12 * 3600);
-
 /// The credentials for `flags`. With `--serial-number`, an MFA session
 /// (GetSessionToken with one code) is cached too, and every role assumed with its
 /// credentials: one code serves every role for the session's lifetime.
@@ -214,7 +211,7 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
             .get_session_token()
             .serial_number(serial.as_str())
             .token_code(code.expose())
-            .duration_seconds(MFA_SESSION.as_secs() as i32)
+            .duration_seconds(crate::role::MFA_SESSION.as_secs() as i32)
             .send()
             .await
             .map_err(|e| {

@@ -5,9 +5,10 @@ use std::io::{BufRead, Write};
 
 use clap::Args;
 use xrole::{
-    AssumeRole, AssumedRole, ExternalId, MfaSerial, PolicyArn, PolicyArns, ProfileChain, Region,
-    RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName, SessionPolicy, SessionTag,
-    SessionTags, Source, SourceIdentity, TokenCode, TokenError, TransitiveTagKeys,
+    AssumeRole, AssumedRole, ExternalId, MfaSerial, MfaStrategy, PolicyArn, PolicyArns,
+    ProfileChain, Region, RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName,
+    SessionPolicy, SessionTag, SessionTags, Source, SourceIdentity, TokenCode, TokenError,
+    TransitiveTagKeys,
 };
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -289,4 +290,20 @@ impl RoleFlags {
         }
         Ok(self.request()?.eager(true).assume(Source::Default).await?)
     }
+
+    /// The session for a long run (`exec`): with an MFA device, one code opens an
+    /// MFA session (GetSessionToken, [`MFA_SESSION`]) whose credentials assume the
+    /// role at each refresh, so that refreshes ask no code while it lives.
+    pub(crate) async fn assume_lasting(&self) -> Result<AssumedRole, CliError> {
+        if self.mfa_device().is_none() {
+            return self.assume().await;
+        }
+        let request = self.request()?.mfa_strategy(MfaStrategy::SessionToken {
+            duration: MFA_SESSION,
+        });
+        Ok(request.eager(true).assume(Source::Default).await?)
+    }
 }
+
+/// How long an MFA session lives: STS's default for GetSessionToken.
+pub(crate) const MFA_SESSION: std::time::Duration = std::time::Duration::from_secs(12 * 3600);

@@ -571,6 +571,35 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
     println!("mfa_prompts: {}", sts.count("GetSessionToken"));
     assert_eq!(sts.count("GetSessionToken"), 1, "one code for every role");
     assert_eq!(sts.count("AssumeRole"), 20);
+    // Under exec, one code opens an MFA session that assumes the role at each
+    // refresh: no code is sent with AssumeRole.
+    let out = command(
+        &sts,
+        &[
+            "exec",
+            "--role-arn",
+            &roles[0],
+            "--serial-number",
+            SERIAL,
+            "--token-code",
+            "123456",
+            "--",
+            "true",
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sts.count("GetSessionToken"), 2);
+    let audit = sts.audit();
+    let last = audit
+        .iter()
+        .rev()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    assert!(last.succeeded());
+    assert_eq!(last.parameter("SerialNumber"), None);
     // Without the MFA session, the roles refuse.
     let out = command(&sts, &["assume", "--role-arn", &roles[0]])
         .output()
