@@ -76,7 +76,7 @@ enum Deny {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LintFormat {
-    /// One line per finding: FILE: severity[CODE] document path: message.
+    /// One line per finding: the file, then the finding as the lints print it.
     Text,
     /// One JSON array of findings.
     Json,
