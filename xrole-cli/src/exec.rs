@@ -4,7 +4,6 @@
 //! The endpoint answers from the session's refresh engine, so the child's SDK
 //! fetches new credentials before its copy expires, for as long as it runs.
 
-use std::convert::Infallible;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,14 +11,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use xrole::AssumedRole;
+use xrole_test::http::{Bounds, serve};
 
 use crate::CliError;
-use crate::output::rfc3339;
+use crate::output::{rfc3339, variables};
 use crate::role::RoleFlags;
 
 /// Variables that would give the child other credentials than the endpoint's (the
@@ -62,16 +60,7 @@ pub(crate) async fn run(
         child.env_remove(name);
     }
     let endpoint = if static_env {
-        let credentials = session.credentials().await?;
-        child
-            .env("AWS_ACCESS_KEY_ID", credentials.access_key_id())
-            .env("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key());
-        if let Some(token) = credentials.session_token() {
-            child.env("AWS_SESSION_TOKEN", token);
-        }
-        if let Some(expiry) = rfc3339(&credentials) {
-            child.env("AWS_CREDENTIAL_EXPIRATION", expiry);
-        }
+        child.envs(variables(&session.credentials().await?));
         None
     } else {
         let endpoint = Endpoint::start(session).await?;
@@ -154,7 +143,14 @@ impl Endpoint {
             session,
             token: token.clone(),
         });
-        let task = tokio::spawn(serve(listener, served));
+        let bounds = Bounds {
+            max_connections: MAX_CONNECTIONS,
+            header_timeout: HEADER_TIMEOUT,
+        };
+        let task = tokio::spawn(serve(listener, bounds, move |req, _peer| {
+            let served = served.clone();
+            async move { answer(&served, &req).await }
+        }));
         Ok(Self {
             url: format!("http://{addr}/credentials"),
             token,
@@ -170,43 +166,12 @@ fn random_token() -> Result<String, CliError> {
         context: "cannot draw the endpoint's token".into(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 struct Served {
     session: AssumedRole,
     token: String,
-}
-
-/// Accepts connections until the task is aborted, at most `MAX_CONNECTIONS` at once.
-async fn serve(listener: TcpListener, served: Arc<Served>) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
-        };
-        let Ok((stream, _)) = listener.accept().await else {
-            drop(permit);
-            // Out of descriptors, most often: connections that end free some.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        };
-        let served = served.clone();
-        connections.spawn(async move {
-            let _permit = permit;
-            let service = hyper::service::service_fn(move |req| {
-                let served = served.clone();
-                async move { Ok::<_, Infallible>(answer(&served, &req).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-        while connections.try_join_next().is_some() {}
-    }
 }
 
 type Answer = hyper::Response<Full<Bytes>>;

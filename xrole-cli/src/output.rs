@@ -32,8 +32,8 @@ pub(crate) fn rfc3339(credentials: &Credentials) -> Option<String> {
         .and_then(|t| DateTime::from(t).fmt(DateFormat::DateTime).ok())
 }
 
-/// The variables a session sets, in order.
-fn variables(credentials: &Credentials) -> Vec<(&'static str, String)> {
+/// The variables a session sets, in order: for shells and for `exec --env`.
+pub(crate) fn variables(credentials: &Credentials) -> Vec<(&'static str, String)> {
     let mut vars = vec![
         ("AWS_ACCESS_KEY_ID", credentials.access_key_id().to_owned()),
         (

@@ -20,6 +20,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use xrole::Source;
+
 use crate::CliError;
 use crate::role::RoleFlags;
 
@@ -191,8 +193,13 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
     let key = flags.cache_key().await?;
     let dir = cache_dir()?;
     let Some((serial, given)) = flags.mfa_device() else {
-        return cached(&dir, key.key, || async {
-            Ok(flags.assume().await?.credentials().await?)
+        let base = &key.base;
+        return cached(&dir, key.key.clone(), || async {
+            Ok(flags
+                .assume_on(Source::Config(base))
+                .await?
+                .credentials()
+                .await?)
         })
         .await;
     };

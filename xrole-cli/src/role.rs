@@ -8,7 +8,7 @@ use xrole::{
     AssumeRole, AssumedRole, ExternalId, MfaSerial, MfaStrategy, PolicyArn, PolicyArns,
     ProfileChain, Region, RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName,
     SessionPolicy, SessionTag, SessionTags, Source, SourceIdentity, TokenCode, TokenError,
-    TransitiveTagKeys,
+    TokenProvider, TransitiveTagKeys,
 };
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -120,22 +120,18 @@ fn parse_policy_arn(text: &str) -> Result<PolicyArn, String> {
     PolicyArn::parse(text.strip_prefix("arn=").unwrap_or(text)).map_err(|e| e.to_string())
 }
 
-/// Asks the terminal for a code, even when standard output is captured
-/// (`eval "$(xrole assume ...)"`, a `credential_process`).
-fn prompt_code(serial: MfaSerial) -> impl Fn() -> BoxedCode + Send + Sync + 'static {
+/// The codes of `serial` when STS needs one: the `--token-code` given, or one
+/// asked on the terminal each time.
+fn tokens(serial: MfaSerial, given: Option<TokenCode>) -> impl TokenProvider + 'static {
     move || {
         let serial = serial.clone();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || read_code_from_terminal(&serial))
-                .await
-                .map_err(|e| TokenError::from(e.to_string()))?
-        })
+        let given = given.clone();
+        async move { mfa_code(&serial, given.as_ref()).await }
     }
 }
 
-type BoxedCode =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<TokenCode, TokenError>> + Send>>;
-
+/// Asks the terminal for a code, even when standard output is captured
+/// (`eval "$(xrole assume ...)"`, a `credential_process`).
 fn read_code_from_terminal(serial: &MfaSerial) -> Result<TokenCode, TokenError> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
@@ -196,34 +192,27 @@ impl RoleFlags {
         let spec = self.spec_builder()?;
         let mut r = AssumeRole::from_spec(spec.spec());
         if let Some(serial) = &self.serial_number {
-            r = match &self.token_code {
-                Some(code) => {
-                    let code = code.clone();
-                    r.mfa(serial.clone(), move || {
-                        let code = code.clone();
-                        async move { Ok::<_, TokenError>(code) }
-                    })
-                }
-                None => r.mfa(serial.clone(), prompt_code(serial.clone())),
-            };
+            r = r.mfa(
+                serial.clone(),
+                tokens(serial.clone(), self.token_code.clone()),
+            );
         }
         Ok(r)
     }
 
     /// Every parameter and the source credentials' identity, as text: what makes two
-    /// invocations the same session (the MFA code aside). The source configuration
-    /// is loaded once, and becomes the one [`assume`](Self::assume) uses.
+    /// invocations the same session (the MFA code aside), with the source
+    /// configuration it was computed from, for [`assume_on`](Self::assume_on).
     pub(crate) async fn cache_key(&self) -> Result<CacheKey, CliError> {
         let (base, hops) = match &self.profile {
             Some(profile) => {
                 let chain = ProfileChain::load(profile).await?;
                 (chain.source_config().await, format!("{:?}", chain.hops()))
             }
-            None => {
-                let base = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                xrole::set_base_config(base.clone());
-                (base, String::new())
-            }
+            None => (
+                aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+                String::new(),
+            ),
         };
         let source = match base.credentials_provider() {
             Some(p) => p
@@ -277,18 +266,26 @@ impl RoleFlags {
 
     /// The session, its first credentials loaded: a refusal is this call's error.
     pub(crate) async fn assume(&self) -> Result<AssumedRole, CliError> {
+        self.assume_on(Source::Default).await
+    }
+
+    /// [`assume`](Self::assume) with `source`'s credentials; `Source::Default` is
+    /// a role profile's source profile, else aws-config's default chain.
+    pub(crate) async fn assume_on(&self, source: Source<'_>) -> Result<AssumedRole, CliError> {
         if let Some(profile) = &self.profile {
             let mut chain = ProfileChain::load(profile).await?;
-            if let Some(serial) = &self.serial_number {
-                chain = chain.mfa_tokens(prompt_code(serial.clone()));
-            } else if let Some(serial) = chain.hops().iter().find_map(|h| h.mfa_serial.clone()) {
-                chain = chain.mfa_tokens(prompt_code(serial));
+            let serial = self
+                .serial_number
+                .clone()
+                .or_else(|| chain.hops().iter().find_map(|h| h.mfa_serial.clone()));
+            if let Some(serial) = serial {
+                chain = chain.mfa_tokens(tokens(serial, self.token_code.clone()));
             }
-            let role = chain.assume(Source::Default).await?;
+            let role = chain.assume(source).await?;
             role.load().await?;
             return Ok(role);
         }
-        Ok(self.request()?.eager(true).assume(Source::Default).await?)
+        Ok(self.request()?.eager(true).assume(source).await?)
     }
 
     /// The session for a long run (`exec`): with an MFA device, one code opens an

@@ -4,6 +4,7 @@
 //! three documents.
 
 pub mod eval;
+pub mod http;
 pub mod lint;
 pub mod simulate;
 pub mod snapshot;

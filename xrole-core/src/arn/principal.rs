@@ -177,21 +177,14 @@ impl PrincipalArn {
             }
             if let Ok(rest) = after_type(s, res, "federated-user", "") {
                 let name = Span::new(rest.start() + 1, rest.end());
-                if let Err(why) = text::check(
-                    text::slice(s, name.start(), name.end()),
-                    2,
-                    32,
-                    Charset::Name,
-                ) {
-                    return Err(ArnViolation::Name {
-                        span: name,
-                        what: "federated user name",
-                        why,
-                    });
-                }
-                p.kind = PrincipalKind::FederatedUser;
-                p.name = name;
-                return Ok(p);
+                return match checked_name(s, name, 2, 32, Charset::Name, "federated user name") {
+                    Ok(name) => {
+                        p.kind = PrincipalKind::FederatedUser;
+                        p.name = name;
+                        Ok(p)
+                    }
+                    Err(e) => Err(e),
+                };
             }
             return Err(ArnViolation::ResourceType {
                 span: res,
@@ -232,21 +225,14 @@ impl PrincipalArn {
         }
         if let Ok(rest) = provider {
             let name = Span::new(rest.start() + 1, rest.end());
-            if let Err(why) = text::check(
-                text::slice(s, name.start(), name.end()),
-                1,
-                1024,
-                Charset::ExternalId,
-            ) {
-                return Err(ArnViolation::Name {
-                    span: name,
-                    what: "identity provider",
-                    why,
-                });
-            }
-            p.kind = PrincipalKind::Federated;
-            p.name = name;
-            return Ok(p);
+            return match checked_name(s, name, 1, 1024, Charset::ExternalId, "identity provider") {
+                Ok(name) => {
+                    p.kind = PrincipalKind::Federated;
+                    p.name = name;
+                    Ok(p)
+                }
+                Err(e) => Err(e),
+            };
         }
         Err(ArnViolation::ResourceType {
             span: res,
@@ -254,7 +240,7 @@ impl PrincipalArn {
         })
     }
 
-    fn from_parts(text: Cow<'static, str>, p: PrincipalParts) -> Self {
+    const fn from_parts(text: Cow<'static, str>, p: PrincipalParts) -> Self {
         Self {
             text,
             kind: p.kind,
@@ -285,15 +271,7 @@ impl PrincipalArn {
     )]
     pub const fn from_static(s: &'static str) -> Self {
         match Self::check(s) {
-            Ok(p) => Self {
-                text: Cow::Borrowed(s),
-                kind: p.kind,
-                partition: p.partition,
-                account: p.account,
-                path: p.path,
-                name: p.name,
-                session: p.session,
-            },
+            Ok(p) => Self::from_parts(Cow::Borrowed(s), p),
             Err(_) => panic!("invalid principal literal"),
         }
     }

@@ -52,14 +52,19 @@ impl RoleArn {
     /// Parses a role ARN.
     pub fn parse(s: &str) -> Result<Self, Error> {
         match Self::check(s) {
-            Ok(p) => Ok(Self {
-                text: Cow::Owned(s.to_owned()),
-                partition: p.partition,
-                account: p.account,
-                path: p.path,
-                name: p.name,
-            }),
+            Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
             Err(v) => Err(Error::new("role ARN", v.describe(s))),
+        }
+    }
+
+    /// The role ARN `text` whose parts `check` found.
+    const fn from_parts(text: Cow<'static, str>, p: RoleParts) -> Self {
+        Self {
+            text,
+            partition: p.partition,
+            account: p.account,
+            path: p.path,
+            name: p.name,
         }
     }
 
@@ -74,13 +79,7 @@ impl RoleArn {
     )]
     pub const fn from_static(s: &'static str) -> Self {
         match Self::check(s) {
-            Ok(p) => Self {
-                text: Cow::Borrowed(s),
-                partition: p.partition,
-                account: p.account,
-                path: p.path,
-                name: p.name,
-            },
+            Ok(p) => Self::from_parts(Cow::Borrowed(s), p),
             Err(_) => panic!("invalid role ARN literal"),
         }
     }

@@ -175,19 +175,30 @@ pub(super) const fn path_and_name(
         let _ = why;
         return Err(ArnViolation::Path(path));
     }
-    if let Err(why) = text::check(
-        text::slice(s, name.start(), name.end()),
-        1,
-        64,
-        Charset::Name,
-    ) {
-        return Err(ArnViolation::Name {
+    match checked_name(s, name, 1, 64, Charset::Name, what) {
+        Ok(name) => Ok((path, name)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `name` when it holds `min` to `max` characters of `charset`; else the violation
+/// naming `what`.
+pub(super) const fn checked_name(
+    s: &str,
+    name: Span,
+    min: usize,
+    max: usize,
+    charset: Charset,
+    what: &'static str,
+) -> Result<Span, ArnViolation> {
+    match text::check(text::slice(s, name.start(), name.end()), min, max, charset) {
+        Ok(()) => Ok(name),
+        Err(why) => Err(ArnViolation::Name {
             span: name,
             what,
             why,
-        });
+        }),
     }
-    Ok((path, name))
 }
 
 /// Checks that `resource` starts with `ty` followed by `/`, and returns what follows

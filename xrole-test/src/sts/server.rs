@@ -1,9 +1,7 @@
-//! The HTTP side: the accept loop (a bounded number of connections, a pause after
-//! an accept error instead of a spin), each connection on hyper with header, idle
-//! and body timeouts, and each request read within bounds, decoded, answered and
-//! recorded.
+//! The HTTP side: the shared bounded loop ([`crate::http`]) with the server's
+//! limits, and each request read within bounds (body timeout, size), decoded,
+//! answered and recorded.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -11,9 +9,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 use super::audit::AuditEntry;
 use super::auth;
@@ -24,10 +20,6 @@ use super::ops::{self, REQUEST_ID_SLOT};
 use super::query::{MAX_BODY_BYTES, Query, echo};
 use super::state::Inner;
 use super::xml;
-
-/// How long the accept loop waits after an accept error (out of file descriptors,
-/// most often) before it tries again: connections that end free descriptors.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The bounds of one server: time a client may take, connections, and what it
 /// remembers. Set through [`EmbeddedStsBuilder`](super::EmbeddedStsBuilder).
@@ -58,42 +50,17 @@ impl Default for Limits {
     }
 }
 
-/// Accepts and serves connections until the task is aborted; every connection lives
-/// in a `JoinSet` owned here, so aborting this task ends them all.
+/// Serves connections until the task is aborted, within the server's limits.
 pub(crate) async fn run(listener: TcpListener, inner: Arc<Inner>) {
-    let permits = Arc::new(Semaphore::new(inner.limits.max_connections.max(1)));
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
-        };
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                drop(permit);
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                while connections.try_join_next().is_some() {}
-                continue;
-            }
-        };
+    let bounds = crate::http::Bounds {
+        max_connections: inner.limits.max_connections,
+        header_timeout: inner.limits.header_timeout,
+    };
+    crate::http::serve(listener, bounds, move |req, peer| {
         let inner = inner.clone();
-        connections.spawn(async move {
-            let _permit = permit;
-            let header_timeout = inner.limits.header_timeout;
-            let service = hyper::service::service_fn(move |req| {
-                let inner = inner.clone();
-                async move { Ok::<_, Infallible>(handle(&inner, req, peer).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                // Clients that shut their write side after a request still get the answer.
-                .half_close(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-        while connections.try_join_next().is_some() {}
-    }
+        async move { handle(&inner, req, peer).await }
+    })
+    .await;
 }
 
 type Answer = hyper::Response<Full<Bytes>>;
