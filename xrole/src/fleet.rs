@@ -110,7 +110,7 @@ impl Fleet {
     /// session's first credentials.
     pub async fn assume<'a>(self, source: impl Into<Source<'a>>) -> FleetResults {
         let source = match source.into() {
-            Source::Default => Owned::Config(Arc::new(crate::private::base_config().await)),
+            Source::Default => Owned::Config(Arc::new(crate::assume::default_base().await)),
             Source::Config(base) => Owned::Config(Arc::new(base.clone())),
             Source::Role(role) => Owned::Role(role.clone()),
         };

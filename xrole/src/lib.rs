@@ -93,7 +93,7 @@ pub use xrole_macros::assume_role;
 /// source credentials of annotated structs' `assume(Source::Default)` and annotated
 /// functions; by default aws-config's defaults are loaded once.
 pub fn set_base_config(config: aws_types::SdkConfig) {
-    private::set_base(config);
+    assume::set_default_base(config);
 }
 /// The AWS SDK configuration sessions are built from and give to clients.
 pub use aws_types::SdkConfig;

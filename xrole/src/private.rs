@@ -1,8 +1,5 @@
 //! What `#[assume_role]` expands to. Not a public API: its shape follows the macro.
 
-use std::sync::RwLock;
-
-pub use aws_types::SdkConfig;
 pub use xrole_core::StaticSpec;
 use xrole_core::{
     ExternalId, MfaSerial, Permission, PrincipalArn, Region, RoleArn, RoleSpec, SessionDuration,
@@ -145,24 +142,6 @@ pub fn spec(source: &SpecSource) -> Result<RoleSpec, Error> {
         b = b.allow(Permission::new(actions, resources));
     }
     Ok(b.chained(source.chained).build()?)
-}
-
-static BASE: RwLock<Option<SdkConfig>> = RwLock::new(None);
-
-/// The base configuration of [`Source::Default`] (outside profile chains):
-/// the one given to [`set_base_config`](crate::set_base_config), else aws-config's
-/// defaults (environment, profiles, instance roles), loaded once.
-pub async fn base_config() -> SdkConfig {
-    if let Some(config) = BASE.read().unwrap_or_else(|p| p.into_inner()).clone() {
-        return config;
-    }
-    let loaded = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mut slot = BASE.write().unwrap_or_else(|p| p.into_inner());
-    slot.get_or_insert(loaded).clone()
-}
-
-pub(crate) fn set_base(config: SdkConfig) {
-    *BASE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
 }
 
 /// The shared session of `spec` on `source`, loaded now: a refusal is the

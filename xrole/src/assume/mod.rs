@@ -9,7 +9,7 @@ mod call;
 mod mfa;
 mod session;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_types::SdkConfig;
@@ -43,6 +43,25 @@ pub enum Source<'a> {
     /// Another session (role chaining): each hop keeps its own refreshing session,
     /// and a chained session lasts at most an hour.
     Role(&'a AssumedRole),
+}
+
+/// The process's base configuration, once set or loaded.
+static BASE: RwLock<Option<SdkConfig>> = RwLock::new(None);
+
+/// The base configuration of [`Source::Default`] (outside profile chains): the one
+/// given to [`set_base_config`](crate::set_base_config), else aws-config's
+/// defaults (environment, profiles, instance roles), loaded once.
+pub(crate) async fn default_base() -> SdkConfig {
+    if let Some(config) = BASE.read().unwrap_or_else(|p| p.into_inner()).clone() {
+        return config;
+    }
+    let loaded = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let mut slot = BASE.write().unwrap_or_else(|p| p.into_inner());
+    slot.get_or_insert(loaded).clone()
+}
+
+pub(crate) fn set_default_base(config: SdkConfig) {
+    *BASE.write().unwrap_or_else(|p| p.into_inner()) = Some(config);
 }
 
 impl<'a> From<&'a SdkConfig> for Source<'a> {
@@ -240,11 +259,11 @@ impl AssumeRole {
     /// checked first; with [`eager`](Self::eager) the first credentials are loaded
     /// too.
     pub async fn assume<'a>(self, source: impl Into<Source<'a>>) -> Result<AssumedRole, Error> {
-        let default_base;
+        let loaded;
         let (base, parent) = match source.into() {
             Source::Default => {
-                default_base = crate::private::base_config().await;
-                (&default_base, None)
+                loaded = default_base().await;
+                (&loaded, None)
             }
             Source::Config(base) => (base, None),
             Source::Role(parent) => (parent.base_config(), Some(parent)),
