@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 an error (explained on standard error, nothing on
 //! standard output); 2 bad flags (clap's message); under `exec`, the child's.
 
+mod console;
 mod exec;
 mod output;
 mod policy;
@@ -68,15 +69,9 @@ enum Command {
         #[command(subcommand)]
         command: policy::PolicyCommand,
     },
-    /// Print the console's switch-role link for the role.
-    Console {
-        /// The role: arn:aws:iam::ACCOUNT:role/NAME.
-        #[arg(long, env = "XROLE_ROLE_ARN")]
-        role_arn: xrole::RoleArn,
-        /// The name the console shows for the role.
-        #[arg(long)]
-        display_name: Option<String>,
-    },
+    /// Print the console's switch-role link for the role; with --federated, a
+    /// sign-in URL for an assumed session (usable for 15 minutes).
+    Console(console::ConsoleFlags),
 }
 
 #[derive(Subcommand, Debug)]
@@ -95,6 +90,14 @@ pub(crate) enum CliError {
     /// A flag combination clap cannot express.
     #[error("{0}")]
     Usage(String),
+    /// The federation endpoint did not give a sign-in token.
+    #[error("federation endpoint {endpoint}: {message}")]
+    Federation {
+        /// The endpoint's URL.
+        endpoint: String,
+        /// What went wrong (never the request, which holds the session's secret).
+        message: String,
+    },
     /// Reading or writing failed.
     #[error("{context}: {source}")]
     Io {
@@ -153,15 +156,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             command: StsCommand::Serve(flags),
         } => serve::run(&flags).await,
         Command::Policy { command } => policy::run(&command).await,
-        Command::Console {
-            role_arn,
-            display_name,
-        } => {
-            let mut link = xrole::SwitchRoleLink::new(&role_arn);
-            if let Some(name) = display_name {
-                link = link.display_name(name).map_err(xrole::Error::from)?;
-            }
-            output::print(&format!("{}\n", link.url().map_err(xrole::Error::from)?))?;
+        Command::Console(flags) => {
+            output::print(&format!("{}\n", console::run(&flags).await?))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -16,7 +16,10 @@ mod sts;
 mod text;
 
 pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
-pub use console::{ConsoleColor, SwitchRoleLink};
+pub use console::{
+    ConsoleColor, FederationEndpoint, FederationRequest, SigninSession, SigninToken,
+    SwitchRoleLink, console_home,
+};
 pub use error::Error;
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};
 pub use problems::Problems;

@@ -261,7 +261,7 @@ fn switch_role_links() {
     ));
     assert_eq!(
         isolated.url().unwrap_err().to_string(),
-        "switch-role link: the aws-iso partition has no public console to link to"
+        "switch-role link: the aws-iso partition has no public console"
     );
     assert!(plain.clone().display_name("").is_err());
     assert!(plain.display_name("x".repeat(65)).is_err());

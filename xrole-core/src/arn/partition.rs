@@ -65,6 +65,28 @@ impl Partition {
         None
     }
 
+    /// The host of the partition's sign-in service (switch-role links, the
+    /// federation endpoint); the isolated partitions have no public one.
+    pub const fn signin_host(self) -> Option<&'static str> {
+        match self {
+            Partition::Aws => Some("signin.aws.amazon.com"),
+            Partition::AwsCn => Some("signin.amazonaws.cn"),
+            Partition::AwsUsGov => Some("signin.amazonaws-us-gov.com"),
+            _ => None,
+        }
+    }
+
+    /// The host of the partition's console, the same partitions as
+    /// [`signin_host`](Self::signin_host).
+    pub const fn console_host(self) -> Option<&'static str> {
+        match self {
+            Partition::Aws => Some("console.aws.amazon.com"),
+            Partition::AwsCn => Some("console.amazonaws.cn"),
+            Partition::AwsUsGov => Some("console.amazonaws-us-gov.com"),
+            _ => None,
+        }
+    }
+
     /// Parses a partition name (`aws`, `aws-cn`, ...).
     pub fn parse(s: &str) -> Result<Self, Error> {
         Self::from_name(s.as_bytes()).ok_or_else(|| Error::new("partition", unknown_partition(s)))

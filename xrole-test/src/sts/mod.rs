@@ -1,7 +1,9 @@
 //! The embedded STS: an in-process server on 127.0.0.1 that speaks the STS Query
 //! protocol (`AssumeRole`, `GetCallerIdentity`, `GetSessionToken`) as the AWS SDKs
 //! expect it, verifies SigV4 signatures, decides with the evaluator, validates
-//! parameters as STS does, and issues credentials that work for further calls.
+//! parameters as STS does, and issues credentials that work for further calls. At
+//! `/federation` it also serves the sign-in service's federation endpoint
+//! (`getSigninToken`, `login`) for the sessions it issued.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,6 +23,7 @@ mod caller;
 mod clock;
 mod error;
 mod faults;
+mod federation;
 mod keys;
 mod ops;
 mod query;

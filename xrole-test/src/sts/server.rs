@@ -10,11 +10,13 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
+use xrole_core::FederationEndpoint;
 
 use super::audit::AuditEntry;
 use super::auth;
 use super::error::{ErrorCode, StsError};
 use super::faults::Fault;
+use super::federation;
 use super::keys;
 use super::ops::{self, REQUEST_ID_SLOT};
 use super::query::{MAX_BODY_BYTES, Query, echo};
@@ -102,6 +104,9 @@ fn unreadable(inner: &Inner, e: &StsError, request_id: &str) -> Answer {
 async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) -> Answer {
     let request_id = keys::request_id();
     let (parts, body) = req.into_parts();
+    if parts.uri.path() == FederationEndpoint::PATH {
+        return federation::handle(inner, &parts.method, parts.uri.query());
+    }
     let body = match tokio::time::timeout(
         inner.limits.body_timeout,
         Limited::new(body, MAX_BODY_BYTES).collect(),

@@ -12,6 +12,7 @@ use xrole_core::{PrincipalArn, RoleArn};
 use super::audit::AuditEntry;
 use super::clock::Clock;
 use super::faults::Faults;
+use super::federation::SigninTokens;
 use super::server::Limits;
 use super::world::World;
 use crate::eval::CompiledPolicy;
@@ -146,6 +147,8 @@ pub(crate) struct State {
     pub(crate) calls: u64,
     pub(crate) lifetime_override: Option<Duration>,
     pub(crate) source_ips: HashMap<String, IpAddr>,
+    /// The federation endpoint's sign-in tokens.
+    pub(crate) signin_tokens: SigninTokens,
 }
 
 impl State {
@@ -158,6 +161,7 @@ impl State {
             calls: 0,
             lifetime_override: None,
             source_ips: HashMap::new(),
+            signin_tokens: SigninTokens::new(limits.max_sessions),
         }
     }
 }

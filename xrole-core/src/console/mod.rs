@@ -1,8 +1,29 @@
-//! The AWS console's switch-role link for a role.
+//! The AWS console: the switch-role link for a role, and federated sign-in
+//! ([`federation`]) with a session's credentials.
+
+mod federation;
 
 use std::fmt;
 
+pub use federation::{
+    FederationEndpoint, FederationRequest, SigninSession, SigninToken, console_home,
+};
+
 use crate::{Error, Partition, RoleArn};
+
+/// The partition's sign-in host, or why it has none (`what` names the caller).
+fn signin_host(partition: Partition, what: &'static str) -> Result<&'static str, Error> {
+    partition
+        .signin_host()
+        .ok_or_else(|| no_console(partition, what))
+}
+
+fn no_console(partition: Partition, what: &'static str) -> Error {
+    Error::new(
+        what,
+        format!("the {partition} partition has no public console"),
+    )
+}
 
 /// The colors the console offers for a switched-role session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,28 +111,9 @@ impl SwitchRoleLink {
         self
     }
 
-    /// The sign-in host of the role's partition; the isolated partitions have no
-    /// public console.
-    fn host(&self) -> Option<&'static str> {
-        match self.role.partition() {
-            Partition::Aws => Some("signin.aws.amazon.com"),
-            Partition::AwsCn => Some("signin.amazonaws.cn"),
-            Partition::AwsUsGov => Some("signin.amazonaws-us-gov.com"),
-            _ => None,
-        }
-    }
-
     /// The link, or an error for a partition without a public console.
     pub fn url(&self) -> Result<String, Error> {
-        let host = self.host().ok_or_else(|| {
-            Error::new(
-                "switch-role link",
-                format!(
-                    "the {} partition has no public console to link to",
-                    self.role.partition()
-                ),
-            )
-        })?;
+        let host = signin_host(self.role.partition(), "switch-role link")?;
         // A role with a path is named path/name, without the leading slash.
         let path = self.role.path().trim_start_matches('/');
         let role_name = format!("{path}{}", self.role.name());

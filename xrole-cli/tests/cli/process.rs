@@ -1,0 +1,220 @@
+//! `xrole credential-process`: the shared cache, its lock, and MFA sessions.
+
+use super::*;
+
+/// A fresh cache directory, removed when dropped.
+struct CacheDir(std::path::PathBuf);
+
+impl CacheDir {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("xrole-cli-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir.join("cache"))
+    }
+}
+
+impl Drop for CacheDir {
+    fn drop(&mut self) {
+        if let Some(parent) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(parent);
+        }
+    }
+}
+
+fn process_command(sts: &EmbeddedSts, cache: &CacheDir) -> tokio::process::Command {
+    let mut c = command(
+        sts,
+        &[
+            "credential-process",
+            "--role-arn",
+            ROLE,
+            "--role-session-name",
+            "proc",
+        ],
+    );
+    c.env("XROLE_CACHE_DIR", &cache.0);
+    c
+}
+
+#[tokio::test]
+async fn credential_process_calls_sts_once_for_50_invocations_started_together() {
+    use std::os::unix::fs::PermissionsExt;
+    let sts = sts().await;
+    let cache = CacheDir::new("fifty");
+    let runs: Vec<_> = (0..50)
+        .map(|_| process_command(&sts, &cache).output())
+        .collect();
+    let outs = futures_join_all(runs).await;
+    let mut keys = std::collections::BTreeSet::new();
+    for out in &outs {
+        assert!(out.status.success(), "{}", stderr(out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["Version"], 1);
+        keys.insert(json["AccessKeyId"].as_str().unwrap().to_owned());
+    }
+    println!("process_sts_calls: {}", sts.count("AssumeRole"));
+    assert_eq!(sts.count("AssumeRole"), 1);
+    assert_eq!(keys.len(), 1);
+
+    // Warm: no STS call.
+    let started = std::time::Instant::now();
+    let out = process_command(&sts, &cache).output().await.unwrap();
+    println!("process_warm_ms: {}", started.elapsed().as_millis());
+    assert!(out.status.success());
+    assert_eq!(sts.count("AssumeRole"), 1);
+
+    // The directory is the user's alone, each file too, and no name holds a secret.
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&cache.0), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&cache.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}"); // the entry and its lock
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+        let stem = f.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            stem.len() == 64 && stem.chars().all(|c| c.is_ascii_hexdigit()),
+            "{stem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn credential_process_never_trusts_a_corrupted_or_foreign_cache_file() {
+    let sts = sts().await;
+    let cache = CacheDir::new("corrupt");
+    let out = process_command(&sts, &cache).output().await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let entry = std::fs::read_dir(&cache.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let valid = std::fs::read_to_string(&entry).unwrap();
+    for (what, text) in [
+        ("garbage", "{not json".to_owned()),
+        (
+            "another key",
+            valid.replace(r#""Key":"{"#, r#""Key":"{\"other\":1,"#),
+        ),
+        (
+            "forged keys",
+            valid.replace(r#""AccessKeyId":""#, r#""AccessKeyId":"AKIAFORGED"#) + " trailing",
+        ),
+    ] {
+        let before = sts.count("AssumeRole");
+        std::fs::write(&entry, text).unwrap();
+        let out = process_command(&sts, &cache).output().await.unwrap();
+        assert!(out.status.success(), "{what}: {}", stderr(&out));
+        assert_eq!(sts.count("AssumeRole"), before + 1, "{what}: not trusted");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!json["AccessKeyId"].as_str().unwrap().contains("FORGED"));
+        // Replaced: the next invocation is served from the cache.
+        let out = process_command(&sts, &cache).output().await.unwrap();
+        assert!(out.status.success());
+        assert_eq!(sts.count("AssumeRole"), before + 1, "{what}: replaced");
+    }
+}
+
+/// Runs the futures at once and returns their outputs in order.
+async fn futures_join_all<
+    F: std::future::Future<Output = std::io::Result<Output>> + Send + 'static,
+>(
+    futures: Vec<F>,
+) -> Vec<Output> {
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outs = Vec::new();
+    for h in handles {
+        outs.push(h.await.unwrap().unwrap());
+    }
+    outs
+}
+
+#[tokio::test]
+async fn credential_process_serves_20_roles_with_one_mfa_code() {
+    const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
+    let mut w = World::new();
+    w.add_user(
+        User::new(ALICE.parse().unwrap())
+            .unwrap()
+            .policy(
+                "assume",
+                doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#),
+            )
+            .mfa_device(xrole_test::sts::MfaDevice::new(SERIAL, "123456")),
+    )
+    .unwrap();
+    let roles: Vec<String> = (0..20)
+        .map(|i| format!("arn:aws:iam::222222222222:role/Admin{i}"))
+        .collect();
+    for role in &roles {
+        w.add_role(Role::new(
+            role.parse().unwrap(),
+            trust(
+                "111111111111",
+                r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+            ),
+        ))
+        .unwrap();
+    }
+    let sts = EmbeddedSts::start(w).await.unwrap();
+    let cache = CacheDir::new("mfa");
+    for role in &roles {
+        let mut c = command(
+            &sts,
+            &[
+                "credential-process",
+                "--role-arn",
+                role,
+                "--serial-number",
+                SERIAL,
+                "--token-code",
+                "123456",
+            ],
+        );
+        c.env("XROLE_CACHE_DIR", &cache.0);
+        let out = c.output().await.unwrap();
+        assert!(out.status.success(), "{role}: {}", stderr(&out));
+    }
+    println!("mfa_prompts: {}", sts.count("GetSessionToken"));
+    assert_eq!(sts.count("GetSessionToken"), 1, "one code for every role");
+    assert_eq!(sts.count("AssumeRole"), 20);
+    // Under exec, one code opens an MFA session that assumes the role at each
+    // refresh: no code is sent with AssumeRole.
+    let out = command(
+        &sts,
+        &[
+            "exec",
+            "--role-arn",
+            &roles[0],
+            "--serial-number",
+            SERIAL,
+            "--token-code",
+            "123456",
+            "--",
+            "true",
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sts.count("GetSessionToken"), 2);
+    let audit = sts.audit();
+    let last = audit
+        .iter()
+        .rev()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    assert!(last.succeeded());
+    assert_eq!(last.parameter("SerialNumber"), None);
+    // Without the MFA session, the roles refuse.
+    let out = command(&sts, &["assume", "--role-arn", &roles[0]])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
