@@ -157,7 +157,7 @@ fn lint_reads_trust_and_permission_policies_and_sets_the_exit_code() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with(&format!(
-            "{}: error[XR001] trust policy",
+            "{}:1:75: error[XR001] trust policy Statement[0].Principal.AWS:",
             files.path("trust.json")
         )),
         "{text}"
@@ -190,6 +190,10 @@ fn lint_reads_trust_and_permission_policies_and_sets_the_exit_code() {
         .collect();
     assert_eq!(codes, ["XR004", "XR008"]);
     assert_eq!(json[0]["severity"], "warning");
+    assert_eq!(
+        (&json[1]["line"], &json[1]["column"]),
+        (&json!(1), &json!(91))
+    );
 
     let out = xrole(&["policy", "lint", &files.path("broken.json")]);
     assert_eq!(out.status.code(), Some(1));
@@ -231,4 +235,85 @@ fn generate_prints_the_three_documents() {
         "arn:aws:iam::222222222222:role/R",
     ]);
     assert_eq!(missing.status.code(), Some(2), "--trust is required");
+}
+
+#[test]
+fn lint_writes_sarif_for_code_scanning() {
+    let files = Files::new(
+        "sarif",
+        &[
+            (
+                "trust.json",
+                "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\n    \"Effect\": \"Allow\",\n    \"Principal\": {\"AWS\": \"arn:aws:iam::999999999999:root\"},\n    \"Action\": \"sts:AssumeRole\"\n  }]\n}\n",
+            ),
+            (
+                "permissions.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            ),
+        ],
+    );
+    let out = xrole(&[
+        "policy",
+        "lint",
+        "--format",
+        "sarif",
+        "--own-account",
+        "222222222222",
+        &files.path("trust.json"),
+        &files.path("permissions.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "warnings only");
+    // The log reads back as SARIF 2.1.0.
+    let log: serde_sarif::sarif::Sarif = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log.version, json!("2.1.0"));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &json["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = xrole_test::lint::ALL.iter().map(|l| l.code).collect();
+    assert_eq!(rules, all);
+    let results = run["results"].as_array().unwrap();
+    let found: Vec<(&str, &str, &str, i64, i64)> = results
+        .iter()
+        .map(|r| {
+            let physical = &r["locations"][0]["physicalLocation"];
+            let rule = &run["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+            assert_eq!(rule["id"], r["ruleId"]);
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["level"].as_str().unwrap(),
+                physical["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap(),
+                physical["region"]["startLine"].as_i64().unwrap(),
+                physical["region"]["startColumn"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("XR004", "warning", "trust.json", 5, 26),
+            ("XR007", "warning", "permissions.json", 1, 65),
+            ("XR008", "warning", "permissions.json", 1, 80),
+        ]
+    );
+    assert_eq!(
+        results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "Statement[0].Principal.AWS"
+    );
+    assert!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///")
+    );
 }
