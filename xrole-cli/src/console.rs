@@ -12,8 +12,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use clap::Args;
 use http_body_util::{BodyExt, Limited};
 use xrole::{
-    ConsoleColor, FederationEndpoint, ProfileChain, RoleArn, SessionDuration, SigninSession,
-    SigninToken, SwitchRoleLink, console_home,
+    ConsoleColor, FederationEndpoint, SessionDuration, SigninSession, SigninToken, SwitchRoleLink,
+    console_home,
 };
 
 use crate::CliError;
@@ -85,7 +85,7 @@ pub(crate) struct ConsoleFlags {
 /// The link or the sign-in URL the flags ask for.
 pub(crate) async fn run(flags: &ConsoleFlags) -> Result<String, CliError> {
     if !flags.federated {
-        let mut link = SwitchRoleLink::new(&role_of(&flags.role).await?);
+        let mut link = SwitchRoleLink::new(&flags.role.role().await?);
         if let Some(name) = &flags.display_name {
             link = link.display_name(name).map_err(xrole::Error::from)?;
         }
@@ -123,23 +123,6 @@ pub(crate) async fn run(flags: &ConsoleFlags) -> Result<String, CliError> {
     );
     let token = signin_token(&endpoint, &signin, flags.console_duration).await?;
     Ok(endpoint.login_url(&token, &destination, flags.issuer.as_deref()))
-}
-
-/// The role the flags name: `--role-arn`, or the last hop of `--profile`.
-async fn role_of(flags: &RoleFlags) -> Result<RoleArn, CliError> {
-    if let Some(role) = &flags.role_arn {
-        return Ok(role.clone());
-    }
-    let profile = flags
-        .profile
-        .as_deref()
-        .ok_or(CliError::Usage("give --role-arn or --profile".into()))?;
-    let chain = ProfileChain::load(profile).await?;
-    chain
-        .hops()
-        .last()
-        .map(|hop| hop.role.clone())
-        .ok_or_else(|| CliError::Usage(format!("profile {profile} assumes no role")))
 }
 
 /// Trades the session for a sign-in token. The request carries the session's

@@ -186,13 +186,14 @@ where
     Ok(credentials)
 }
 
-/// The credentials for `flags`. With `--serial-number`, an MFA session
-/// (GetSessionToken with one code) is cached too, and every role assumed with its
-/// credentials: one code serves every role for the session's lifetime.
+/// The credentials for `flags`. With an MFA device (`--serial-number`, or the
+/// first `mfa_serial` of `--profile`), an MFA session (GetSessionToken with one
+/// code) is cached too, and every role assumed with its credentials: one code
+/// serves every role for the session's lifetime.
 pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliError> {
     let key = flags.cache_key().await?;
     let dir = cache_dir()?;
-    let Some((serial, given)) = flags.mfa_device() else {
+    let Some((serial, given)) = flags.mfa_session_device(&key) else {
         let base = &key.base;
         return cached(&dir, key.key.clone(), || async {
             Ok(flags
@@ -211,32 +212,10 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
         "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
     })
     .to_string();
-    let base = key.base.clone();
+    let role = flags.role().await?;
     let session = cached(&dir, mfa_key, || async {
         let code = crate::role::mfa_code(serial, given).await?;
-        let out = aws_sdk_sts::Client::new(&base)
-            .get_session_token()
-            .serial_number(serial.as_str())
-            .token_code(code.expose())
-            .duration_seconds(crate::role::MFA_SESSION.as_secs() as i32)
-            .send()
-            .await
-            .map_err(|e| {
-                CliError::Usage(format!(
-                    "GetSessionToken with {serial}: {}",
-                    aws_sdk_sts::error::DisplayErrorContext(&e)
-                ))
-            })?;
-        let c = out.credentials().ok_or_else(|| {
-            CliError::Usage("GetSessionToken answered without credentials".into())
-        })?;
-        Ok(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_owned()),
-            SystemTime::try_from(*c.expiration()).ok(),
-            "xrole MFA session",
-        ))
+        Ok(xrole::mfa_session(&key.base, &role, serial, &code, flags.mfa_session_duration).await?)
     })
     .await?;
     let config = key
@@ -244,13 +223,12 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
         .to_builder()
         .credentials_provider(SharedCredentialsProvider::new(session))
         .build();
-    cached(&dir, key.key, || async {
-        let role = flags
-            .request_without_mfa()?
-            .eager(true)
-            .assume(&config)
-            .await?;
-        Ok(role.credentials().await?)
+    cached(&dir, key.key.clone(), || async {
+        Ok(flags
+            .assume_in_mfa_session(&key, &config)
+            .await?
+            .credentials()
+            .await?)
     })
     .await
 }

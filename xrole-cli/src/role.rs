@@ -23,6 +23,8 @@ pub(crate) struct CacheKey {
     pub(crate) base: aws_config::SdkConfig,
     /// The source credentials' access key id.
     pub(crate) source: String,
+    /// The `--profile` chain, its MFA codes set up.
+    pub(crate) chain: Option<ProfileChain>,
 }
 
 /// A code for `serial`: the one given, or one asked on the terminal.
@@ -42,6 +44,9 @@ pub(crate) async fn mfa_code(
 
 /// Which role, with which AssumeRole parameters.
 #[derive(Args, Debug, Clone)]
+#[command(group(
+    clap::ArgGroup::new("mfa_device").multiple(true).args(["serial_number", "profile"])
+))]
 pub(crate) struct RoleFlags {
     /// The role to assume: arn:aws:iam::ACCOUNT:role/NAME.
     #[arg(
@@ -67,8 +72,9 @@ pub(crate) struct RoleFlags {
     /// The MFA device (serial number or ARN) the role demands.
     #[arg(long, env = "XROLE_SERIAL_NUMBER")]
     serial_number: Option<MfaSerial>,
-    /// The device's current code; asked on the terminal when absent.
-    #[arg(long, requires = "serial_number")]
+    /// The device's current code (of --serial-number, or of the profile's
+    /// mfa_serial); asked on the terminal when absent.
+    #[arg(long, requires = "mfa_device")]
     token_code: Option<TokenCode>,
     /// Session tags, as the AWS CLI writes them: Key=k,Value=v ...
     #[arg(long, num_args = 1.., value_parser = parse_tag)]
@@ -88,6 +94,15 @@ pub(crate) struct RoleFlags {
     /// The region of STS and of the session (default: the environment's).
     #[arg(long)]
     region: Option<Region>,
+    /// How long an MFA session lasts under exec and credential-process (one code
+    /// serves every role meanwhile): 900 s to 36 h.
+    #[arg(
+        long,
+        env = "XROLE_MFA_SESSION_DURATION",
+        default_value = "12h",
+        value_parser = |text: &str| SessionDuration::parse_session_token(text)
+    )]
+    pub(crate) mfa_session_duration: std::time::Duration,
 }
 
 /// `Key=k,Value=v`.
@@ -204,11 +219,9 @@ impl RoleFlags {
     /// invocations the same session (the MFA code aside), with the source
     /// configuration it was computed from, for [`assume_on`](Self::assume_on).
     pub(crate) async fn cache_key(&self) -> Result<CacheKey, CliError> {
-        let (base, hops) = match &self.profile {
-            Some(profile) => {
-                let chain = ProfileChain::load(profile).await?;
-                (chain.source_config().await, format!("{:?}", chain.hops()))
-            }
+        let chain = self.chain().await?;
+        let (base, hops) = match &chain {
+            Some(chain) => (chain.source_config().await, format!("{:?}", chain.hops())),
             None => (
                 aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
                 String::new(),
@@ -244,63 +257,111 @@ impl RoleFlags {
             "region_flag": text(self.region.as_ref().map(|v| v as _)),
         })
         .to_string();
-        Ok(CacheKey { key, base, source })
+        Ok(CacheKey {
+            key,
+            base,
+            source,
+            chain,
+        })
     }
 
-    /// The MFA device of an MFA session, when the flags name one (not with
-    /// `--profile`, whose hops name their own).
-    pub(crate) fn mfa_device(&self) -> Option<(&MfaSerial, Option<&TokenCode>)> {
-        match (&self.profile, &self.serial_number) {
-            (None, Some(serial)) => Some((serial, self.token_code.as_ref())),
-            _ => None,
+    /// The `--profile` chain, with the codes of its `mfa_serial` hops from
+    /// `--token-code` or the terminal.
+    async fn chain(&self) -> Result<Option<ProfileChain>, CliError> {
+        let Some(profile) = &self.profile else {
+            return Ok(None);
+        };
+        let mut chain = ProfileChain::load(profile).await?;
+        let serial = self
+            .serial_number
+            .clone()
+            .or_else(|| chain.hops().iter().find_map(|h| h.mfa_serial.clone()));
+        if let Some(serial) = serial {
+            chain = chain.mfa_tokens(tokens(serial, self.token_code.clone()));
         }
+        Ok(Some(chain))
     }
 
-    /// The AssumeRole request without MFA: for credentials of an MFA session, which
-    /// carry the MFA context themselves.
-    pub(crate) fn request_without_mfa(&self) -> Result<AssumeRole, CliError> {
-        Ok(AssumeRole::from_spec(
-            self.spec_builder()?.set_mfa_serial(None).spec(),
-        ))
+    /// The MFA device an MFA session serves, with the code given: `--serial-number`,
+    /// or with `--profile` the first hop's `mfa_serial`.
+    pub(crate) fn mfa_session_device<'a>(
+        &'a self,
+        key: &'a CacheKey,
+    ) -> Option<(&'a MfaSerial, Option<&'a TokenCode>)> {
+        let serial = match &key.chain {
+            Some(chain) => chain.mfa_session_device(),
+            None => self.serial_number.as_ref(),
+        };
+        serial.map(|s| (s, self.token_code.as_ref()))
+    }
+
+    /// The role the flags end on: `--role-arn`, or the last hop of `--profile`.
+    pub(crate) async fn role(&self) -> Result<RoleArn, CliError> {
+        if let Some(role) = &self.role_arn {
+            return Ok(role.clone());
+        }
+        self.chain()
+            .await?
+            .and_then(|chain| chain.hops().last().map(|hop| hop.role.clone()))
+            .ok_or(CliError::Usage("give --role-arn or --profile".into()))
+    }
+
+    /// The session on the credentials of an MFA session already open for
+    /// [`mfa_session_device`](Self::mfa_session_device): no code is sent.
+    pub(crate) async fn assume_in_mfa_session(
+        &self,
+        key: &CacheKey,
+        session: &aws_config::SdkConfig,
+    ) -> Result<AssumedRole, CliError> {
+        let role = match &key.chain {
+            Some(chain) => chain.assume_in_mfa_session(session).await?,
+            None => {
+                AssumeRole::from_spec(self.spec_builder()?.set_mfa_serial(None).spec())
+                    .assume(session)
+                    .await?
+            }
+        };
+        role.load().await?;
+        Ok(role)
     }
 
     /// The session, its first credentials loaded: a refusal is this call's error.
     pub(crate) async fn assume(&self) -> Result<AssumedRole, CliError> {
-        self.assume_on(Source::Default).await
+        self.session(Source::Default, false).await
     }
 
     /// [`assume`](Self::assume) with `source`'s credentials; `Source::Default` is
     /// a role profile's source profile, else aws-config's default chain.
     pub(crate) async fn assume_on(&self, source: Source<'_>) -> Result<AssumedRole, CliError> {
-        if let Some(profile) = &self.profile {
-            let mut chain = ProfileChain::load(profile).await?;
-            let serial = self
-                .serial_number
-                .clone()
-                .or_else(|| chain.hops().iter().find_map(|h| h.mfa_serial.clone()));
-            if let Some(serial) = serial {
-                chain = chain.mfa_tokens(tokens(serial, self.token_code.clone()));
-            }
-            let role = chain.assume(source).await?;
-            role.load().await?;
-            return Ok(role);
-        }
-        Ok(self.request()?.eager(true).assume(source).await?)
+        self.session(source, false).await
     }
 
     /// The session for a long run (`exec`): with an MFA device, one code opens an
-    /// MFA session (GetSessionToken, [`MFA_SESSION`]) whose credentials assume the
-    /// role at each refresh, so that refreshes ask no code while it lives.
+    /// MFA session (GetSessionToken, `--mfa-session-duration`) whose credentials
+    /// assume the role at each refresh, so that refreshes ask no code while it
+    /// lives.
     pub(crate) async fn assume_lasting(&self) -> Result<AssumedRole, CliError> {
-        if self.mfa_device().is_none() {
-            return self.assume().await;
+        self.session(Source::Default, true).await
+    }
+
+    async fn session(&self, source: Source<'_>, lasting: bool) -> Result<AssumedRole, CliError> {
+        let strategy = if lasting {
+            MfaStrategy::SessionToken {
+                duration: self.mfa_session_duration,
+            }
+        } else {
+            MfaStrategy::EachAssume
+        };
+        if let Some(chain) = self.chain().await? {
+            let role = chain.mfa_strategy(strategy).assume(source).await?;
+            role.load().await?;
+            return Ok(role);
         }
-        let request = self.request()?.mfa_strategy(MfaStrategy::SessionToken {
-            duration: MFA_SESSION,
-        });
-        Ok(request.eager(true).assume(Source::Default).await?)
+        Ok(self
+            .request()?
+            .mfa_strategy(strategy)
+            .eager(true)
+            .assume(source)
+            .await?)
     }
 }
-
-/// How long an MFA session lives: STS's default for GetSessionToken.
-pub(crate) const MFA_SESSION: std::time::Duration = std::time::Duration::from_secs(12 * 3600);

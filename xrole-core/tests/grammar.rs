@@ -235,6 +235,26 @@ fn chained_sessions_last_an_hour_at_most() {
 }
 
 #[test]
+fn mfa_sessions_last_15_minutes_to_36_hours() {
+    use std::time::Duration;
+    assert_eq!(
+        SessionDuration::parse_session_token("36h").unwrap(),
+        Duration::from_secs(129_600)
+    );
+    assert_eq!(
+        SessionDuration::parse_session_token("900").unwrap(),
+        Duration::from_secs(900)
+    );
+    assert_eq!(
+        SessionDuration::parse_session_token("36h1s")
+            .unwrap_err()
+            .to_string(),
+        "MFA session duration: must be 900 to 129600 seconds (15m to 36h), found 129601 (\"36h1s\")"
+    );
+    assert!(SessionDuration::parse_session_token("1d").is_err());
+}
+
+#[test]
 fn token_codes_stay_secret() {
     let code = TokenCode::parse("123456").unwrap();
     assert_eq!(format!("{code:?}"), "TokenCode(******)");

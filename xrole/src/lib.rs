@@ -85,7 +85,7 @@ pub mod registry;
 mod role;
 
 pub use assume::{
-    AssumeRole, MfaStrategy, Source, TokenError, TokenProvider, default_session_name,
+    AssumeRole, MfaStrategy, Source, TokenError, TokenProvider, default_session_name, mfa_session,
 };
 pub use xrole_macros::assume_role;
 

@@ -27,7 +27,7 @@ use aws_types::SdkConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use xrole_core::{ExternalId, MfaSerial, RoleArn, SessionDuration, SessionName};
 
-use crate::{AssumeRole, AssumedRole, Error, Source, TokenProvider};
+use crate::{AssumeRole, AssumedRole, Error, MfaStrategy, Source, TokenProvider};
 
 /// One role profile of a chain: the role and the parameters the profile gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +53,7 @@ pub struct ProfileChain {
     source: String,
     hops: Vec<ProfileHop>,
     mfa: Option<std::sync::Arc<dyn TokenProvider>>,
+    mfa_strategy: MfaStrategy,
 }
 
 impl fmt::Debug for ProfileChain {
@@ -61,6 +62,7 @@ impl fmt::Debug for ProfileChain {
             .field("source", &self.source)
             .field("hops", &self.hops)
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
+            .field("mfa_strategy", &self.mfa_strategy)
             .finish()
     }
 }
@@ -99,6 +101,7 @@ impl ProfileChain {
             source,
             hops,
             mfa: None,
+            mfa_strategy: MfaStrategy::EachAssume,
         })
     }
 
@@ -118,6 +121,22 @@ impl ProfileChain {
         self
     }
 
+    /// How the first hop uses its `mfa_serial` codes: with
+    /// [`MfaStrategy::SessionToken`], one code opens an MFA session (GetSessionToken
+    /// with the source profile's credentials) that assumes the first role at each
+    /// refresh without a new code. Later hops are assumed with role credentials,
+    /// which GetSessionToken does not take: their `mfa_serial` asks a code with each
+    /// assume.
+    pub fn mfa_strategy(mut self, strategy: MfaStrategy) -> Self {
+        self.mfa_strategy = strategy;
+        self
+    }
+
+    /// The MFA device an MFA session can serve: the first hop's `mfa_serial`.
+    pub fn mfa_session_device(&self) -> Option<&MfaSerial> {
+        self.hops.first().and_then(|hop| hop.mfa_serial.as_ref())
+    }
+
     /// The source profile's configuration, as aws-config loads it (credentials,
     /// region, endpoint).
     pub async fn source_config(&self) -> SdkConfig {
@@ -134,15 +153,31 @@ impl ProfileChain {
     /// a `&SdkConfig` replaces it (to set a time source, a sleep or an HTTP
     /// client); an `&AssumedRole` chains the whole profile chain from that session.
     pub async fn assume<'a>(&self, source: impl Into<Source<'a>>) -> Result<AssumedRole, Error> {
+        self.assume_hops(source.into(), true).await
+    }
+
+    /// Assumes the chain on credentials of an MFA session already open for the
+    /// first hop's device ([`mfa_session_device`](Self::mfa_session_device)), such
+    /// as a process-wide cache keeps: the first hop sends no code, STS sees the
+    /// session's MFA. Later hops use their codes as [`assume`](Self::assume) does.
+    pub async fn assume_in_mfa_session(&self, session: &SdkConfig) -> Result<AssumedRole, Error> {
+        self.assume_hops(Source::Config(session), false).await
+    }
+
+    async fn assume_hops(
+        &self,
+        mut source: Source<'_>,
+        first_hop_mfa: bool,
+    ) -> Result<AssumedRole, Error> {
         let source_profile;
-        let mut source = source.into();
         if let Source::Default = source {
             source_profile = self.source_config().await;
             source = Source::Config(&source_profile);
         }
         let mut session: Option<AssumedRole> = None;
         for hop in &self.hops {
-            let request = self.request(hop)?;
+            let first = session.is_none();
+            let request = self.request(hop, !first || first_hop_mfa, first)?;
             session = Some(match &session {
                 None => request.assume(source).await?,
                 Some(previous) => request.assume(previous).await?,
@@ -152,7 +187,9 @@ impl ProfileChain {
         session.ok_or_else(|| profile_error(&self.source, "the profile assumes no role".into()))
     }
 
-    fn request(&self, hop: &ProfileHop) -> Result<AssumeRole, Error> {
+    /// The hop's AssumeRole request; its `mfa_serial` codes when `with_mfa`, used
+    /// with the chain's strategy on the `first` hop (later hops ask each time).
+    fn request(&self, hop: &ProfileHop, with_mfa: bool, first: bool) -> Result<AssumeRole, Error> {
         let mut request = AssumeRole::new(hop.role.clone());
         if let Some(name) = &hop.session_name {
             request = request.session_name(name.clone());
@@ -163,7 +200,7 @@ impl ProfileChain {
         if let Some(duration) = hop.duration {
             request = request.duration(duration);
         }
-        if let Some(serial) = &hop.mfa_serial {
+        if let Some(serial) = hop.mfa_serial.as_ref().filter(|_| with_mfa) {
             let provider = self.mfa.clone().ok_or_else(|| {
                 profile_error(
                     &hop.profile,
@@ -173,6 +210,9 @@ impl ProfileChain {
                 )
             })?;
             request = request.mfa(serial.clone(), SharedTokens(provider));
+            if first {
+                request = request.mfa_strategy(self.mfa_strategy);
+            }
         }
         Ok(request)
     }

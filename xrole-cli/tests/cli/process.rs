@@ -218,3 +218,125 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
+    const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
+    let mut w = World::new();
+    w.add_user(
+        User::new(ALICE.parse().unwrap())
+            .unwrap()
+            .policy(
+                "assume",
+                doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#),
+            )
+            .mfa_device(xrole_test::sts::MfaDevice::new(SERIAL, "123456")),
+    )
+    .unwrap();
+    let mut config = String::from("[profile base]\nregion = us-east-1\n");
+    for i in 0..5 {
+        let role = format!("arn:aws:iam::222222222222:role/Admin{i}");
+        w.add_role(Role::new(
+            role.parse().unwrap(),
+            trust(
+                "111111111111",
+                r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+            ),
+        ))
+        .unwrap();
+        config.push_str(&format!(
+            "[profile admin{i}]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = {SERIAL}\n"
+        ));
+    }
+    let sts = EmbeddedSts::start(w).await.unwrap();
+    let cache = CacheDir::new("profile-mfa");
+    std::fs::create_dir_all(&cache.0).unwrap();
+    let config_file = cache.0.parent().unwrap().join("config");
+    std::fs::write(&config_file, config).unwrap();
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut c = command(&sts, &args);
+        c.env("XROLE_CACHE_DIR", &cache.0)
+            .env("AWS_CONFIG_FILE", &config_file);
+        c
+    };
+    for i in 0..5 {
+        let out = run(vec![
+            "credential-process".into(),
+            "--profile".into(),
+            format!("admin{i}"),
+            "--token-code".into(),
+            "123456".into(),
+            "--mfa-session-duration".into(),
+            "2h".into(),
+        ])
+        .output()
+        .await
+        .unwrap();
+        assert!(out.status.success(), "admin{i}: {}", stderr(&out));
+    }
+    assert_eq!(
+        sts.count("GetSessionToken"),
+        1,
+        "one code for every profile"
+    );
+    assert_eq!(sts.count("AssumeRole"), 5);
+    let audit = sts.audit();
+    let opened = audit
+        .iter()
+        .find(|e| e.action.as_deref() == Some("GetSessionToken"))
+        .unwrap();
+    assert_eq!(opened.parameter("DurationSeconds"), Some("7200"));
+    assert_eq!(opened.parameter("SerialNumber"), Some(SERIAL));
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action.as_deref() == Some("AssumeRole"))
+            .all(|e| e.succeeded() && e.parameter("SerialNumber").is_none())
+    );
+
+    // Under exec, the profile's first hop is assumed in an MFA session of its own.
+    let out = run([
+        "exec",
+        "--profile",
+        "admin0",
+        "--token-code",
+        "123456",
+        "--",
+        "true",
+    ]
+    .map(String::from)
+    .to_vec())
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sts.count("GetSessionToken"), 2);
+    let last = sts
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|e| e.action.as_deref() == Some("AssumeRole"))
+        .unwrap();
+    assert!(last.succeeded() && last.parameter("SerialNumber").is_none());
+
+    // An MFA session lasts 15 minutes to 36 hours.
+    let out = run([
+        "credential-process",
+        "--profile",
+        "admin0",
+        "--mfa-session-duration",
+        "37h",
+    ]
+    .map(String::from)
+    .to_vec())
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("must be 900 to 129600 seconds"),
+        "{}",
+        stderr(&out)
+    );
+}

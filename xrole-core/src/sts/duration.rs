@@ -73,6 +73,20 @@ impl SessionDuration {
         }
     }
 
+    /// Parses the duration of a GetSessionToken (MFA) session, written as
+    /// [`parse`](Self::parse) reads it: 900 s to 36 h ([`SESSION_TOKEN_SECS`](Self::SESSION_TOKEN_SECS)).
+    pub fn parse_session_token(s: &str) -> Result<std::time::Duration, Error> {
+        let secs = parse_duration_text(s).map_err(|why| Error::new("MFA session duration", why))?;
+        if Self::SESSION_TOKEN_SECS.contains(&secs) {
+            Ok(std::time::Duration::from_secs(secs))
+        } else {
+            Err(Error::new(
+                "MFA session duration",
+                format!("must be 900 to 129600 seconds (15m to 36h), found {secs} ({s:?})"),
+            ))
+        }
+    }
+
     /// Checks the one-hour limit of chained sessions.
     pub fn check_chained(self) -> Result<Self, Error> {
         if self.0 <= Self::MAX_CHAINED.0 {

@@ -72,6 +72,46 @@ impl Mfa {
     }
 }
 
+/// Opens an MFA session: `GetSessionToken` with a `code` of the device `serial`,
+/// signed with `base`'s credentials (an IAM user's long-term keys), lasting
+/// `duration` (900 s to 36 h). Roles assumed with its credentials see the MFA, so
+/// one code serves every role while it lives; `role` is the role it is opened
+/// for, named in errors. [`MfaStrategy::SessionToken`] opens and refreshes one
+/// inside a session; this is the same call for a session kept elsewhere (the
+/// `xrole` command caches it for every process of the user).
+pub async fn mfa_session(
+    base: &SdkConfig,
+    role: &RoleArn,
+    serial: &MfaSerial,
+    code: &TokenCode,
+    duration: Duration,
+) -> Result<aws_credential_types::Credentials, Error> {
+    let source = base.credentials_provider().ok_or_else(|| Error::Config {
+        role: role.clone(),
+        message: "the base configuration has no credentials provider".into(),
+    })?;
+    get_session_token(&sts_client(base, source), role, serial, code, duration).await
+}
+
+/// The `GetSessionToken` call of an MFA session.
+async fn get_session_token(
+    sts: &aws_sdk_sts::Client,
+    role: &RoleArn,
+    serial: &MfaSerial,
+    code: &TokenCode,
+    duration: Duration,
+) -> Result<aws_credential_types::Credentials, Error> {
+    let out = sts
+        .get_session_token()
+        .serial_number(serial.as_str())
+        .token_code(code.expose())
+        .duration_seconds(duration.as_secs().try_into().unwrap_or(i32::MAX))
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk(role, "GetSessionToken", e))?;
+    credentials_from(out.credentials(), role)
+}
+
 /// An engine for the MFA session (`GetSessionToken` with a code) under a role.
 pub(crate) fn mfa_session_engine(
     role: &RoleArn,
@@ -90,15 +130,7 @@ pub(crate) fn mfa_session_engine(
         let role = role_for_errors.clone();
         Box::pin(async move {
             let code = mfa.code(&role).await?;
-            let out = sts
-                .get_session_token()
-                .serial_number(mfa.serial.as_str())
-                .token_code(code.expose())
-                .duration_seconds(duration.as_secs() as i32)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk(&role, "GetSessionToken", e))?;
-            credentials_from(out.credentials(), &role)
+            get_session_token(&sts, &role, &mfa.serial, &code, duration).await
         })
     });
     Engine::new(

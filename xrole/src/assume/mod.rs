@@ -19,7 +19,7 @@ use xrole_core::{
 };
 
 pub(crate) use mfa::Mfa;
-pub use mfa::{MfaStrategy, TokenError, TokenProvider};
+pub use mfa::{MfaStrategy, TokenError, TokenProvider, mfa_session};
 
 use crate::Error;
 use crate::refresh::EngineProvider;
