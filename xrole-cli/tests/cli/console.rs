@@ -132,23 +132,28 @@ async fn console_federated_prints_a_sign_in_url_that_opens_the_console() {
     assert!(url.contains("&Issuer=https%3A%2F%2Fintranet.example%2Faws&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2Fhome&"), "{url}");
 }
 
-#[tokio::test]
-async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
-    let sts = sts().await;
-    // Not a federation endpoint: the server answers as STS, with an error.
-    let wrong = format!("{}/elsewhere", sts.url());
-    let out = xrole(
-        &sts,
+/// `xrole console --federated` for ROLE through `endpoint`.
+async fn federated(sts: &EmbeddedSts, endpoint: &str) -> Output {
+    xrole(
+        sts,
         &[
             "console",
             "--role-arn",
             ROLE,
             "--federated",
             "--federation-endpoint",
-            &wrong,
+            endpoint,
         ],
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
+    let sts = sts().await;
+    // Not a federation endpoint: the server answers as STS, with an error.
+    let wrong = format!("{}/elsewhere", sts.url());
+    let out = federated(&sts, &wrong).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
@@ -167,18 +172,7 @@ async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/federation", closed.local_addr().unwrap());
     drop(closed);
-    let out = xrole(
-        &sts,
-        &[
-            "console",
-            "--role-arn",
-            ROLE,
-            "--federated",
-            "--federation-endpoint",
-            &dead,
-        ],
-    )
-    .await;
+    let out = federated(&sts, &dead).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no answer"), "{}", stderr(&out));
 

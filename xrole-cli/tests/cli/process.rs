@@ -133,9 +133,11 @@ async fn futures_join_all<
     outs
 }
 
-#[tokio::test]
-async fn credential_process_serves_20_roles_with_one_mfa_code() {
-    const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
+/// alice's MFA device, whose code is 123456.
+const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
+
+/// alice with her MFA device, and roles in 222222222222 that demand MFA.
+fn mfa_world(roles: &[String]) -> World {
     let mut w = World::new();
     w.add_user(
         User::new(ALICE.parse().unwrap())
@@ -147,10 +149,7 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
             .mfa_device(xrole_test::sts::MfaDevice::new(SERIAL, "123456")),
     )
     .unwrap();
-    let roles: Vec<String> = (0..20)
-        .map(|i| format!("arn:aws:iam::222222222222:role/Admin{i}"))
-        .collect();
-    for role in &roles {
+    for role in roles {
         w.add_role(Role::new(
             role.parse().unwrap(),
             trust(
@@ -160,7 +159,15 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
         ))
         .unwrap();
     }
-    let sts = EmbeddedSts::start(w).await.unwrap();
+    w
+}
+
+#[tokio::test]
+async fn credential_process_serves_20_roles_with_one_mfa_code() {
+    let roles: Vec<String> = (0..20)
+        .map(|i| format!("arn:aws:iam::222222222222:role/Admin{i}"))
+        .collect();
+    let sts = EmbeddedSts::start(mfa_world(&roles)).await.unwrap();
     let cache = CacheDir::new("mfa");
     for role in &roles {
         let mut c = command(
@@ -221,34 +228,16 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
 
 #[tokio::test]
 async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
-    const SERIAL: &str = "arn:aws:iam::111111111111:mfa/alice";
-    let mut w = World::new();
-    w.add_user(
-        User::new(ALICE.parse().unwrap())
-            .unwrap()
-            .policy(
-                "assume",
-                doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#),
-            )
-            .mfa_device(xrole_test::sts::MfaDevice::new(SERIAL, "123456")),
-    )
-    .unwrap();
     let mut config = String::from("[profile base]\nregion = us-east-1\n");
-    for i in 0..5 {
-        let role = format!("arn:aws:iam::222222222222:role/Admin{i}");
-        w.add_role(Role::new(
-            role.parse().unwrap(),
-            trust(
-                "111111111111",
-                r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
-            ),
-        ))
-        .unwrap();
+    let roles: Vec<String> = (0..5)
+        .map(|i| format!("arn:aws:iam::222222222222:role/Admin{i}"))
+        .collect();
+    for (i, role) in roles.iter().enumerate() {
         config.push_str(&format!(
             "[profile admin{i}]\nrole_arn = {role}\nsource_profile = base\nmfa_serial = {SERIAL}\n"
         ));
     }
-    let sts = EmbeddedSts::start(w).await.unwrap();
+    let sts = EmbeddedSts::start(mfa_world(&roles)).await.unwrap();
     let cache = CacheDir::new("profile-mfa");
     std::fs::create_dir_all(&cache.0).unwrap();
     let config_file = cache.0.parent().unwrap().join("config");

@@ -31,6 +31,22 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// The entry of call number `call`, before anything is known of it.
+    pub(crate) fn new(call: u64, time: SystemTime, request_id: String) -> Self {
+        Self {
+            call,
+            time,
+            request_id,
+            action: None,
+            caller: None,
+            access_key_id: None,
+            parameters: Vec::new(),
+            decision: None,
+            error: None,
+            detail: None,
+        }
+    }
+
     /// The value of parameter `name`.
     pub fn parameter(&self, name: &str) -> Option<&str> {
         self.parameters

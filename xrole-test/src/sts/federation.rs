@@ -62,18 +62,7 @@ pub(crate) fn handle(inner: &Inner, method: &http::Method, query: Option<&str>) 
     let now = inner.clock.now();
     let mut state = inner.state();
     state.calls += 1;
-    let mut entry = AuditEntry {
-        call: state.calls,
-        time: now,
-        request_id: keys::request_id(),
-        action: None,
-        caller: None,
-        access_key_id: None,
-        parameters: Vec::new(),
-        decision: None,
-        error: None,
-        detail: None,
-    };
+    let mut entry = AuditEntry::new(state.calls, now, keys::request_id());
     let decoded = if method == http::Method::GET {
         FederationRequest::decode(query.unwrap_or(""))
             .map_err(|e| StsError::new(ErrorCode::ValidationError, e.to_string()))

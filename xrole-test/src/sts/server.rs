@@ -143,22 +143,12 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
     let query = Query::decode(parts.uri.query(), &body);
     // Until the caller is authenticated the log keeps a summary of the request, never
     // its parameters: an anonymous sender cannot grow the server.
-    let mut entry = AuditEntry {
-        call,
-        time: now,
-        request_id: request_id.clone(),
-        action: query
-            .as_ref()
-            .ok()
-            .and_then(|q| q.get("Action"))
-            .map(|a| echo(a).into_owned()),
-        caller: None,
-        access_key_id: None,
-        parameters: Vec::new(),
-        decision: None,
-        error: None,
-        detail: None,
-    };
+    let mut entry = AuditEntry::new(call, now, request_id.clone());
+    entry.action = query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.get("Action"))
+        .map(|a| echo(a).into_owned());
     let result = match (fault, query) {
         (Some(Fault::Malformed), _) => {
             entry.detail = Some("injected: malformed answer".into());
