@@ -194,26 +194,18 @@ pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliErr
     let key = flags.cache_key().await?;
     let dir = cache_dir()?;
     let Some((serial, given)) = flags.mfa_session_device(&key) else {
-        let base = &key.base;
+        let (base, chain) = (&key.base, key.chain.clone());
         return cached(&dir, key.key.clone(), || async {
             Ok(flags
-                .assume_on(Source::Config(base))
+                .assume_on(chain, Source::Config(base))
                 .await?
                 .credentials()
                 .await?)
         })
         .await;
     };
-    let mfa_key = serde_json::json!({
-        "mfa_session": serial.to_string(),
-        "source": key.source,
-        "region": key.base.region().map(|r| r.to_string()),
-        "endpoint": key.base.endpoint_url(),
-        "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
-    })
-    .to_string();
-    let role = flags.role().await?;
-    let session = cached(&dir, mfa_key, || async {
+    let role = flags.role_in(key.chain.as_ref())?;
+    let session = cached(&dir, key.mfa_session(serial), || async {
         let code = crate::role::mfa_code(serial, given).await?;
         Ok(xrole::mfa_session(&key.base, &role, serial, &code, flags.mfa_session_duration).await?)
     })

@@ -19,12 +19,20 @@ use crate::CliError;
 pub(crate) struct CacheKey {
     /// Every parameter and the source identity, as text.
     pub(crate) key: String,
+    /// The source: its credentials' access key id, region and endpoints.
+    source: serde_json::Value,
     /// The source configuration (credentials, region, endpoint).
     pub(crate) base: aws_config::SdkConfig,
-    /// The source credentials' access key id.
-    pub(crate) source: String,
     /// The `--profile` chain, its MFA codes set up.
     pub(crate) chain: Option<ProfileChain>,
+}
+
+impl CacheKey {
+    /// The key of an MFA session of `serial` on the same source: every role
+    /// assumed from that source with that device shares it.
+    pub(crate) fn mfa_session(&self, serial: &MfaSerial) -> String {
+        serde_json::json!({ "mfa_session": serial.to_string(), "source": self.source }).to_string()
+    }
 }
 
 /// A code for `serial`: the one given, or one asked on the terminal.
@@ -217,7 +225,8 @@ impl RoleFlags {
 
     /// Every parameter and the source credentials' identity, as text: what makes two
     /// invocations the same session (the MFA code aside), with the source
-    /// configuration it was computed from, for [`assume_on`](Self::assume_on).
+    /// configuration and the `--profile` chain it was computed from, for
+    /// [`assume_on`](Self::assume_on).
     pub(crate) async fn cache_key(&self) -> Result<CacheKey, CliError> {
         let chain = self.chain().await?;
         let (base, hops) = match &chain {
@@ -236,12 +245,15 @@ impl RoleFlags {
                 .to_owned(),
             None => return Err(CliError::Usage("no source credentials".into())),
         };
-        let text = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
-        let key = serde_json::json!({
-            "source": source,
+        let source = serde_json::json!({
+            "access_key_id": source,
             "region": base.region().map(|r| r.to_string()),
             "endpoint": base.endpoint_url(),
             "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
+        });
+        let text = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
+        let key = serde_json::json!({
+            "source": source,
             "profile": self.profile,
             "hops": hops,
             "role_arn": text(self.role_arn.as_ref().map(|v| v as _)),
@@ -259,8 +271,8 @@ impl RoleFlags {
         .to_string();
         Ok(CacheKey {
             key,
-            base,
             source,
+            base,
             chain,
         })
     }
@@ -297,12 +309,18 @@ impl RoleFlags {
 
     /// The role the flags end on: `--role-arn`, or the last hop of `--profile`.
     pub(crate) async fn role(&self) -> Result<RoleArn, CliError> {
-        if let Some(role) = &self.role_arn {
-            return Ok(role.clone());
-        }
-        self.chain()
-            .await?
-            .and_then(|chain| chain.hops().last().map(|hop| hop.role.clone()))
+        self.role_in(self.chain().await?.as_ref())
+    }
+
+    /// [`role`](Self::role), with the `--profile` chain already loaded.
+    pub(crate) fn role_in(&self, chain: Option<&ProfileChain>) -> Result<RoleArn, CliError> {
+        self.role_arn
+            .clone()
+            .or_else(|| {
+                chain
+                    .and_then(|c| c.hops().last())
+                    .map(|hop| hop.role.clone())
+            })
             .ok_or(CliError::Usage("give --role-arn or --profile".into()))
     }
 
@@ -327,13 +345,18 @@ impl RoleFlags {
 
     /// The session, its first credentials loaded: a refusal is this call's error.
     pub(crate) async fn assume(&self) -> Result<AssumedRole, CliError> {
-        self.session(Source::Default, false).await
+        self.session(self.chain().await?, Source::Default, false)
+            .await
     }
 
-    /// [`assume`](Self::assume) with `source`'s credentials; `Source::Default` is
-    /// a role profile's source profile, else aws-config's default chain.
-    pub(crate) async fn assume_on(&self, source: Source<'_>) -> Result<AssumedRole, CliError> {
-        self.session(source, false).await
+    /// [`assume`](Self::assume) with `source`'s credentials and the `--profile`
+    /// chain already loaded ([`CacheKey::chain`]).
+    pub(crate) async fn assume_on(
+        &self,
+        chain: Option<ProfileChain>,
+        source: Source<'_>,
+    ) -> Result<AssumedRole, CliError> {
+        self.session(chain, source, false).await
     }
 
     /// The session for a long run (`exec`): with an MFA device, one code opens an
@@ -341,10 +364,16 @@ impl RoleFlags {
     /// assume the role at each refresh, so that refreshes ask no code while it
     /// lives.
     pub(crate) async fn assume_lasting(&self) -> Result<AssumedRole, CliError> {
-        self.session(Source::Default, true).await
+        self.session(self.chain().await?, Source::Default, true)
+            .await
     }
 
-    async fn session(&self, source: Source<'_>, lasting: bool) -> Result<AssumedRole, CliError> {
+    async fn session(
+        &self,
+        chain: Option<ProfileChain>,
+        source: Source<'_>,
+        lasting: bool,
+    ) -> Result<AssumedRole, CliError> {
         let strategy = if lasting {
             MfaStrategy::SessionToken {
                 duration: self.mfa_session_duration,
@@ -352,7 +381,7 @@ impl RoleFlags {
         } else {
             MfaStrategy::EachAssume
         };
-        if let Some(chain) = self.chain().await? {
+        if let Some(chain) = chain {
             let role = chain.mfa_strategy(strategy).assume(source).await?;
             role.load().await?;
             return Ok(role);

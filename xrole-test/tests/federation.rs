@@ -5,7 +5,6 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_sts::Client;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use xrole_core::{FederationEndpoint, SessionDuration, SigninSession, SigninToken};
 use xrole_test::sts::*;
 
@@ -37,22 +36,9 @@ fn endpoint(sts: &EmbeddedSts) -> FederationEndpoint {
 }
 
 /// GETs `url` from the server: (status, Location header, body).
-async fn get(sts: &EmbeddedSts, url: &str) -> (u16, Option<String>, String) {
-    let path = &url[url.find("/federation").unwrap()..];
-    let mut stream = tokio::net::TcpStream::connect(sts.addr()).await.unwrap();
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nconnection: close\r\n\r\n",
-        sts.addr()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    let location = head
-        .lines()
-        .find_map(|l| l.strip_prefix("location: "))
-        .map(str::to_owned);
-    (head[9..12].parse().unwrap(), location, body.to_owned())
+async fn get(url: &str) -> (u16, Option<String>, String) {
+    let page = xrole_test::http::get(url).await.unwrap();
+    (page.status, page.location, page.body)
 }
 
 async fn role_session(sts: &EmbeddedSts) -> SigninSession {
@@ -75,19 +61,15 @@ async fn a_role_session_signs_in_once_its_token_is_traded() {
     let session = role_session(&sts).await;
     let url =
         endpoint(&sts).signin_token_url(&session, Some(SessionDuration::from_secs(3600).unwrap()));
-    let (status, _, body) = get(&sts, &url).await;
+    let (status, _, body) = get(&url).await;
     assert_eq!(status, 200, "{body}");
     let token = SigninToken::from_answer(body.as_bytes()).unwrap();
 
     let login = endpoint(&sts).login_url(&token, HOME, Some("https://example.org/"));
-    let (status, location, _) = get(&sts, &login).await;
+    let (status, location, _) = get(&login).await;
     assert_eq!((status, location.as_deref()), (302, Some(HOME)));
 
-    let entry = sts
-        .audit()
-        .into_iter()
-        .find(|e| e.action.as_deref() == Some("getSigninToken"))
-        .unwrap();
+    let entry = sts.last_audit("getSigninToken").unwrap();
     assert!(entry.succeeded());
     assert_eq!(
         entry.caller.as_deref(),
@@ -101,7 +83,7 @@ async fn a_role_session_signs_in_once_its_token_is_traded() {
 
     // A token serves for 15 minutes.
     clock.advance(SigninToken::LIFETIME + Duration::from_secs(1));
-    let (status, location, body) = get(&sts, &login).await;
+    let (status, location, body) = get(&login).await;
     assert_eq!((status, location), (403, None));
     assert!(body.contains("older than 15 minutes"), "{body}");
 }
@@ -118,7 +100,7 @@ async fn only_live_role_sessions_this_server_issued_get_a_token() {
         SigninSession::new(keys.access_key_id(), keys.secret_access_key(), ""),
         SigninSession::new("ASIAFORGED0000000000", "secret", "token"),
     ] {
-        let (status, _, body) = get(&sts, &federation.signin_token_url(&session, None)).await;
+        let (status, _, body) = get(&federation.signin_token_url(&session, None)).await;
         assert_eq!(status, 403, "{body}");
         assert!(
             body.contains("not temporary credentials this server issued"),
@@ -135,7 +117,7 @@ async fn only_live_role_sessions_this_server_issued_get_a_token() {
         .unwrap();
     let c = out.credentials().unwrap();
     let mfa = SigninSession::new(c.access_key_id(), c.secret_access_key(), c.session_token());
-    let (status, _, body) = get(&sts, &federation.signin_token_url(&mfa, None)).await;
+    let (status, _, body) = get(&federation.signin_token_url(&mfa, None)).await;
     assert_eq!(status, 403, "{body}");
     assert!(
         body.contains("GetSessionToken credentials cannot sign in"),
@@ -145,10 +127,10 @@ async fn only_live_role_sessions_this_server_issued_get_a_token() {
     // A role session whose secret does not match, then one that expired.
     let session = role_session(&sts).await;
     let wrong = SigninSession::new(session.access_key_id(), "wrong", session.session_token());
-    let (status, _, _) = get(&sts, &federation.signin_token_url(&wrong, None)).await;
+    let (status, _, _) = get(&federation.signin_token_url(&wrong, None)).await;
     assert_eq!(status, 403);
     clock.advance(Duration::from_secs(3601));
-    let (status, _, body) = get(&sts, &federation.signin_token_url(&session, None)).await;
+    let (status, _, body) = get(&federation.signin_token_url(&session, None)).await;
     assert_eq!(status, 400, "{body}");
 
     // Bad requests, and unknown tokens.
@@ -157,7 +139,7 @@ async fn only_live_role_sessions_this_server_issued_get_a_token() {
         "/federation?Action=getSigninToken&SessionDuration=60&Session=x",
         "/federation?Action=login&SigninToken=unknown&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F",
     ] {
-        let (status, _, body) = get(&sts, &format!("http://h{path}")).await;
+        let (status, _, body) = get(&format!("{}{path}", sts.url())).await;
         assert!(status == 400 || status == 403, "{path}: {status} {body}");
     }
     let refused = sts.audit().iter().filter(|e| !e.succeeded()).count();

@@ -48,6 +48,7 @@ pub struct ProfileHop {
 }
 
 /// A role profile resolved down to the profile that holds the source credentials.
+#[derive(Clone)]
 pub struct ProfileChain {
     files: EnvConfigFiles,
     source: String,

@@ -45,43 +45,24 @@ async fn console_links_a_profiles_role_with_a_color() {
     );
 }
 
-/// GETs `url` from the embedded STS: (status, Location header).
-async fn get(sts: &EmbeddedSts, url: &str) -> (u16, Option<String>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let path = &url[sts.url().len()..];
-    let mut stream = tokio::net::TcpStream::connect(sts.addr()).await.unwrap();
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nconnection: close\r\n\r\n",
-        sts.addr()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    let location = out
-        .lines()
-        .find_map(|l| l.strip_prefix("location: "))
-        .map(str::to_owned);
-    (out[9..12].parse().unwrap(), location)
+/// `xrole console --federated` for ROLE through `endpoint`, with `more` flags.
+async fn federated(sts: &EmbeddedSts, endpoint: &str, more: &[&str]) -> Output {
+    let flags = [
+        "console",
+        "--role-arn",
+        ROLE,
+        "--federated",
+        "--federation-endpoint",
+        endpoint,
+    ];
+    xrole(sts, &[&flags[..], more].concat()).await
 }
 
 #[tokio::test]
 async fn console_federated_prints_a_sign_in_url_that_opens_the_console() {
     let sts = sts().await;
     let federation = format!("{}/federation", sts.url());
-    let out = xrole(
-        &sts,
-        &[
-            "console",
-            "--role-arn",
-            ROLE,
-            "--federated",
-            "--console-duration",
-            "2h",
-            "--federation-endpoint",
-            &federation,
-        ],
-    )
-    .await;
+    let out = federated(&sts, &federation, &["--console-duration", "2h"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let url = stdout(&out).trim().to_owned();
     let home = "https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1";
@@ -93,13 +74,10 @@ async fn console_federated_prints_a_sign_in_url_that_opens_the_console() {
         form_urlencoded::byte_serialize(home.as_bytes()).collect::<String>()
     );
     assert!(query.starts_with(&expected_start), "{url}");
-    assert_eq!(get(&sts, &url).await, (302, Some(home.to_owned())));
+    let page = xrole_test::http::get(&url).await.unwrap();
+    assert_eq!((page.status, page.location), (302, Some(home.to_owned())));
 
-    let audit = sts.audit();
-    let traded = audit
-        .iter()
-        .find(|e| e.action.as_deref() == Some("getSigninToken"))
-        .unwrap();
+    let traded = sts.last_audit("getSigninToken").unwrap();
     assert!(traded.succeeded(), "{traded:?}");
     assert_eq!(traded.parameter("SessionDuration"), Some("7200"));
     assert!(
@@ -111,19 +89,14 @@ async fn console_federated_prints_a_sign_in_url_that_opens_the_console() {
     );
 
     // A chosen destination and issuer reach the URL.
-    let out = xrole(
+    let out = federated(
         &sts,
+        &federation,
         &[
-            "console",
-            "--role-arn",
-            ROLE,
-            "--federated",
             "--destination",
             "https://console.aws.amazon.com/s3/home",
             "--issuer",
             "https://intranet.example/aws",
-            "--federation-endpoint",
-            &federation,
         ],
     )
     .await;
@@ -132,28 +105,12 @@ async fn console_federated_prints_a_sign_in_url_that_opens_the_console() {
     assert!(url.contains("&Issuer=https%3A%2F%2Fintranet.example%2Faws&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fs3%2Fhome&"), "{url}");
 }
 
-/// `xrole console --federated` for ROLE through `endpoint`.
-async fn federated(sts: &EmbeddedSts, endpoint: &str) -> Output {
-    xrole(
-        sts,
-        &[
-            "console",
-            "--role-arn",
-            ROLE,
-            "--federated",
-            "--federation-endpoint",
-            endpoint,
-        ],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
     let sts = sts().await;
     // Not a federation endpoint: the server answers as STS, with an error.
     let wrong = format!("{}/elsewhere", sts.url());
-    let out = federated(&sts, &wrong).await;
+    let out = federated(&sts, &wrong, &[]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
@@ -172,7 +129,7 @@ async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/federation", closed.local_addr().unwrap());
     drop(closed);
-    let out = federated(&sts, &dead).await;
+    let out = federated(&sts, &dead, &[]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no answer"), "{}", stderr(&out));
 

@@ -157,12 +157,7 @@ async fn assume_prints_the_session_in_every_format() {
         stdout(&out)
     );
 
-    let audit = sts.audit();
-    let last = audit
-        .iter()
-        .rev()
-        .find(|e| e.action.as_deref() == Some("AssumeRole"))
-        .unwrap();
+    let last = sts.last_audit("AssumeRole").unwrap();
     assert_eq!(last.parameter("RoleSessionName"), Some("cli"));
 }
 
@@ -195,12 +190,7 @@ async fn every_role_flag_reaches_sts() {
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let audit = sts.audit();
-    let call = audit
-        .iter()
-        .rev()
-        .find(|e| e.action.as_deref() == Some("AssumeRole"))
-        .unwrap();
+    let call = sts.last_audit("AssumeRole").unwrap();
     assert_eq!(call.parameter("ExternalId"), Some("vendor-id-1234"));
     assert_eq!(call.parameter("DurationSeconds"), Some("5400"));
     assert_eq!(call.parameter("Tags.member.1.Key"), Some("team"));

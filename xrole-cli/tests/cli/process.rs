@@ -210,12 +210,7 @@ async fn credential_process_serves_20_roles_with_one_mfa_code() {
     .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sts.count("GetSessionToken"), 2);
-    let audit = sts.audit();
-    let last = audit
-        .iter()
-        .rev()
-        .find(|e| e.action.as_deref() == Some("AssumeRole"))
-        .unwrap();
+    let last = sts.last_audit("AssumeRole").unwrap();
     assert!(last.succeeded());
     assert_eq!(last.parameter("SerialNumber"), None);
     // Without the MFA session, the roles refuse.
@@ -270,17 +265,12 @@ async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
         "one code for every profile"
     );
     assert_eq!(sts.count("AssumeRole"), 5);
-    let audit = sts.audit();
-    let opened = audit
-        .iter()
-        .find(|e| e.action.as_deref() == Some("GetSessionToken"))
-        .unwrap();
+    let opened = sts.last_audit("GetSessionToken").unwrap();
     assert_eq!(opened.parameter("DurationSeconds"), Some("7200"));
     assert_eq!(opened.parameter("SerialNumber"), Some(SERIAL));
     assert!(
-        audit
+        sts.audit_of("AssumeRole")
             .iter()
-            .filter(|e| e.action.as_deref() == Some("AssumeRole"))
             .all(|e| e.succeeded() && e.parameter("SerialNumber").is_none())
     );
 
@@ -301,12 +291,7 @@ async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
     .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(sts.count("GetSessionToken"), 2);
-    let last = sts
-        .audit()
-        .into_iter()
-        .rev()
-        .find(|e| e.action.as_deref() == Some("AssumeRole"))
-        .unwrap();
+    let last = sts.last_audit("AssumeRole").unwrap();
     assert!(last.succeeded() && last.parameter("SerialNumber").is_none());
 
     // An MFA session lasts 15 minutes to 36 hours.

@@ -140,8 +140,6 @@ pub struct FederationEndpoint {
     url: String,
 }
 
-/// The path the endpoint is served at.
-const PATH: &str = "/federation";
 /// The `Action` of a token request.
 const GET_SIGNIN_TOKEN: &str = "getSigninToken";
 /// The `Action` of a sign-in.
@@ -149,13 +147,13 @@ const LOGIN: &str = "login";
 
 impl FederationEndpoint {
     /// The path the endpoint is served at: `/federation`.
-    pub const PATH: &'static str = PATH;
+    pub const PATH: &'static str = "/federation";
 
     /// The endpoint of `partition`'s sign-in service.
     pub fn for_partition(partition: Partition) -> Result<Self, Error> {
         let host = signin_host(partition, "federation endpoint")?;
         Ok(Self {
-            url: format!("https://{host}{PATH}"),
+            url: format!("https://{host}{}", Self::PATH),
         })
     }
 
@@ -260,6 +258,14 @@ pub enum FederationRequest {
 impl FederationRequest {
     /// The longest destination or issuer accepted.
     pub const MAX_URL_CHARS: usize = 2048;
+
+    /// The request's `Action`: `getSigninToken` or `login`.
+    pub const fn action(&self) -> &'static str {
+        match self {
+            Self::GetSigninToken { .. } => GET_SIGNIN_TOKEN,
+            Self::Login { .. } => LOGIN,
+        }
+    }
 
     /// Decodes a query string. Each parameter is given at most once; ones the
     /// action does not use are ignored, as the endpoint ignores them.

@@ -72,83 +72,88 @@ pub(crate) fn handle(inner: &Inner, method: &http::Method, query: Option<&str>) 
             format!("The federation endpoint answers GET, not {method}."),
         ))
     };
-    let result = decoded.and_then(|request| match request {
-        FederationRequest::GetSigninToken {
-            session,
-            console_duration,
-        } => {
-            entry.action = Some("getSigninToken".into());
-            entry.access_key_id = Some(session.access_key_id().to_owned());
-            if let Some(d) = console_duration {
+    let result = decoded.and_then(|request| {
+        entry.action = Some(request.action().to_owned());
+        match request {
+            FederationRequest::GetSigninToken {
+                session,
+                console_duration,
+            } => {
+                entry.action = Some("getSigninToken".into());
+                entry.access_key_id = Some(session.access_key_id().to_owned());
+                if let Some(d) = console_duration {
+                    entry
+                        .parameters
+                        .push(("SessionDuration".into(), d.as_secs().to_string()));
+                }
+                let issued = state
+                    .sessions
+                    .get(session.access_key_id())
+                    .filter(|s| {
+                        s.secret == session.secret_access_key()
+                            && s.token == session.session_token()
+                    })
+                    .ok_or_else(|| {
+                        let expired =
+                            keys::token_expiry(session.session_token()).is_some_and(|at| at <= now);
+                        if expired {
+                            StsError::of(ErrorCode::ExpiredTokenException)
+                        } else {
+                            StsError::new(
+                                ErrorCode::InvalidClientTokenId,
+                                "The Session is not temporary credentials this server issued \
+                                 (long-term keys cannot sign in through federation).",
+                            )
+                        }
+                    })?;
+                entry.caller = Some(issued.arn.to_string());
+                if now >= issued.expiration {
+                    return Err(StsError::of(ErrorCode::ExpiredTokenException));
+                }
+                if issued.role.is_none() {
+                    return Err(StsError::new(
+                        ErrorCode::AccessDenied,
+                        "GetSessionToken credentials cannot sign in to the console: assume a \
+                         role and sign in with its session.",
+                    ));
+                }
+                let token =
+                    SigninToken::new(keys::secret_access_key() + &keys::secret_access_key());
+                state
+                    .signin_tokens
+                    .insert(token.expose().to_owned(), now + SigninToken::LIFETIME);
+                Ok(json_answer(token.to_answer()))
+            }
+            FederationRequest::Login {
+                token,
+                destination,
+                issuer,
+            } => {
+                entry.action = Some("login".into());
                 entry
                     .parameters
-                    .push(("SessionDuration".into(), d.as_secs().to_string()));
+                    .push(("Destination".into(), destination.clone()));
+                if let Some(issuer) = issuer {
+                    entry.parameters.push(("Issuer".into(), issuer));
+                }
+                if !state.signin_tokens.valid(token.expose(), now) {
+                    return Err(StsError::new(
+                        ErrorCode::AccessDenied,
+                        "The SigninToken is unknown or older than 15 minutes.",
+                    ));
+                }
+                let mut answer = Answer::new(Full::new(Bytes::new()));
+                *answer.status_mut() = http::StatusCode::FOUND;
+                if let Ok(location) = http::HeaderValue::from_str(&destination) {
+                    answer
+                        .headers_mut()
+                        .insert(http::header::LOCATION, location);
+                }
+                Ok(answer)
             }
-            let issued = state
-                .sessions
-                .get(session.access_key_id())
-                .filter(|s| {
-                    s.secret == session.secret_access_key() && s.token == session.session_token()
-                })
-                .ok_or_else(|| {
-                    let expired =
-                        keys::token_expiry(session.session_token()).is_some_and(|at| at <= now);
-                    if expired {
-                        StsError::of(ErrorCode::ExpiredTokenException)
-                    } else {
-                        StsError::new(
-                            ErrorCode::InvalidClientTokenId,
-                            "The Session is not temporary credentials this server issued \
-                                 (long-term keys cannot sign in through federation).",
-                        )
-                    }
-                })?;
-            entry.caller = Some(issued.arn.to_string());
-            if now >= issued.expiration {
-                return Err(StsError::of(ErrorCode::ExpiredTokenException));
-            }
-            if issued.role.is_none() {
-                return Err(StsError::new(
-                    ErrorCode::AccessDenied,
-                    "GetSessionToken credentials cannot sign in to the console: assume a \
-                         role and sign in with its session.",
-                ));
-            }
-            let token = SigninToken::new(keys::secret_access_key() + &keys::secret_access_key());
-            state
-                .signin_tokens
-                .insert(token.expose().to_owned(), now + SigninToken::LIFETIME);
-            Ok(json_answer(token.to_answer()))
+            // A request kind added to the decoder and not served here yet.
+            _ => Err(StsError::of(ErrorCode::InvalidAction)),
         }
-        FederationRequest::Login {
-            token,
-            destination,
-            issuer,
-        } => {
-            entry.action = Some("login".into());
-            entry
-                .parameters
-                .push(("Destination".into(), destination.clone()));
-            if let Some(issuer) = issuer {
-                entry.parameters.push(("Issuer".into(), issuer));
-            }
-            if !state.signin_tokens.valid(token.expose(), now) {
-                return Err(StsError::new(
-                    ErrorCode::AccessDenied,
-                    "The SigninToken is unknown or older than 15 minutes.",
-                ));
-            }
-            let mut answer = Answer::new(Full::new(Bytes::new()));
-            *answer.status_mut() = http::StatusCode::FOUND;
-            if let Ok(location) = http::HeaderValue::from_str(&destination) {
-                answer
-                    .headers_mut()
-                    .insert(http::header::LOCATION, location);
-            }
-            Ok(answer)
-        }
-        // A request kind added to the decoder and not served here yet.
-        _ => Err(StsError::of(ErrorCode::InvalidAction)),
     });
     let answer = match result {
         Ok(answer) => answer,

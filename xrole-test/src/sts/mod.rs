@@ -307,6 +307,28 @@ impl EmbeddedSts {
         self.inner.state().audit.entries().cloned().collect()
     }
 
+    /// The kept calls of `action` (`AssumeRole`, `getSigninToken`, ...), oldest first.
+    pub fn audit_of(&self, action: &str) -> Vec<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .filter(|e| e.action.as_deref() == Some(action))
+            .cloned()
+            .collect()
+    }
+
+    /// The last kept call of `action`.
+    pub fn last_audit(&self, action: &str) -> Option<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .rev()
+            .find(|e| e.action.as_deref() == Some(action))
+            .cloned()
+    }
+
     /// How many calls of `action` there were (failed ones included), for the
     /// operations the server knows; exact whatever the audit log's capacity.
     pub fn count(&self, action: &str) -> usize {

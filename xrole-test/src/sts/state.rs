@@ -118,7 +118,7 @@ impl AuditLog {
         }
     }
 
-    pub(crate) fn entries(&self) -> impl Iterator<Item = &AuditEntry> {
+    pub(crate) fn entries(&self) -> impl DoubleEndedIterator<Item = &AuditEntry> {
         self.entries.iter()
     }
 
