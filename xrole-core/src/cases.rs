@@ -464,7 +464,7 @@ pub const CASES: &[Case] = &[
     err(
         SessionPolicy,
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#,
-        "session policy: Statement[0].Principal: is not allowed in a session policy: the principal is whoever the policy is attached to",
+        "session policy: Statement[0].Principal: is not allowed in a session policy: the principal is whoever the policy governs",
     ),
 ];
 

@@ -27,6 +27,7 @@ pub use spec::{
     Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StaticSpec, StrList,
 };
 pub use sts::{
-    ExternalId, MfaSerial, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,
-    SessionTag, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
+    ExternalId, MfaSerial, OrgDenial, OrgPolicyType, PolicyArns, Region, SessionDuration,
+    SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TokenCode,
+    TransitiveTagKeys,
 };

@@ -6,8 +6,16 @@
 //! {"request": {"principal": "arn:aws:iam::111111111111:user/alice", "action": "sts:AssumeRole",
 //!              "resource": "arn:aws:iam::222222222222:role/R", "context": {"sts:ExternalId": "x"}},
 //!  "identityPolicies": [{...}], "resourcePolicy": {...}, "sessionPolicy": {...},
-//!  "permissionBoundaries": [{...}]}
+//!  "permissionBoundaries": [{...}],
+//!  "serviceControlPolicies": [{"orgIdentifier": "r-ab12", "policies": [{...}]}, ...],
+//!  "resourceControlPolicies": [{"orgIdentifier": "r-ab12", "policies": [{...}]}, ...]}
 //! ```
+//!
+//! `serviceControlPolicies` are the levels of the caller's account path and
+//! `resourceControlPolicies` those of the resource's, root first, in the shape
+//! iam-simulate takes: each level must allow and a deny at any level wins. The
+//! documents are evaluated as given (list `FullAWSAccess` or `RCPFullAWSAccess`
+//! where a level has it); a document's `Id` names it in explanations.
 //!
 //! The answer: `{"decision": "Allowed", "explanation": [...]}`, or
 //! `{"error": "...", "line": N}` for a line that cannot be evaluated (not JSON, not
@@ -36,7 +44,8 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PrincipalArn, RoleArn};
 
 use crate::eval::{
-    Caller, CompiledPolicy, Context, ContextValue, Evaluation, PolicySet, Request, evaluate,
+    Caller, CompiledPolicy, Context, ContextValue, Evaluation, OrgPath, PolicyLevel, PolicyRole,
+    PolicySet, Request, attached_label, evaluate,
 };
 
 #[derive(Deserialize)]
@@ -49,6 +58,49 @@ struct Line {
     session_policy: Option<Value>,
     #[serde(default)]
     permission_boundaries: Vec<Value>,
+    #[serde(default)]
+    service_control_policies: Vec<LevelLine>,
+    #[serde(default)]
+    resource_control_policies: Vec<LevelLine>,
+}
+
+/// One level of an organization path: the root, an OU or an account.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LevelLine {
+    org_identifier: String,
+    policies: Vec<Value>,
+}
+
+/// The levels of one side, each policy labelled with its name and level.
+fn levels(field: &str, side: PolicyRole, lines: &[LevelLine]) -> Result<OrgPath, String> {
+    let kind = match side {
+        PolicyRole::ResourceControl => PolicyKind::ResourceControl,
+        _ => PolicyKind::ServiceControl,
+    };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, level)| {
+            let target = bounded(
+                &format!("{field}[{i}].orgIdentifier"),
+                &level.org_identifier,
+            )?;
+            let policies = level
+                .policies
+                .iter()
+                .enumerate()
+                .map(|(j, v)| {
+                    let at = format!("{field}[{i}].policies[{j}]");
+                    let doc = PolicyDocument::from_value(v).map_err(|e| format!("{at}: {e}"))?;
+                    let name = doc.id.clone().unwrap_or_else(|| at.clone());
+                    CompiledPolicy::new(attached_label(side, &name, target), &doc, kind)
+                        .map_err(|e| format!("{at}: {e}"))
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(PolicyLevel::new(target, policies))
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -190,6 +242,16 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
                 )
             })
             .collect::<Result<_, _>>()?,
+        service_control: levels(
+            "serviceControlPolicies",
+            PolicyRole::ServiceControl,
+            &line.service_control_policies,
+        )?,
+        resource_control: levels(
+            "resourceControlPolicies",
+            PolicyRole::ResourceControl,
+            &line.resource_control_policies,
+        )?,
     };
     Ok((request, policies))
 }

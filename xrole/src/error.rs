@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    AccountId, ExternalId, MfaSerial, PrincipalArn, PrincipalKind, RoleArn, RoleSpec,
-    SessionDuration,
+    AccountId, ExternalId, MfaSerial, OrgDenial, OrgPolicyType, PrincipalArn, PrincipalKind,
+    RoleArn, RoleSpec, SessionDuration,
 };
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
@@ -291,6 +291,9 @@ pub struct AccessDenied {
     /// The principals the role's declaration says its trust policy admits (empty
     /// when it says none).
     pub declared_trust: Vec<PrincipalArn>,
+    /// The organization policy STS names as the cause, if it names one: then no
+    /// trust or identity policy change can help.
+    pub org: Option<OrgDenial>,
 }
 
 impl AccessDenied {
@@ -360,6 +363,28 @@ impl fmt::Display for AccessDenied {
             "AccessDenied: {who} may not {} {}: {}",
             self.action, self.role, self.message
         )?;
+        // An organization policy is beyond both accounts' own policies: name it alone.
+        if let Some(org) = self.org {
+            let account = match org.policy_type() {
+                OrgPolicyType::ServiceControl => {
+                    self.caller.as_ref().and_then(|c| c.account()).map_or_else(
+                        || "the caller's account".to_owned(),
+                        |a| format!("account {a}"),
+                    )
+                }
+                _ => format!("account {}", self.role.account()),
+            };
+            let whose = match org.policy_type() {
+                OrgPolicyType::ServiceControl => "the caller's",
+                _ => "the role's",
+            };
+            return write!(
+                f,
+                "  The organization refuses ({org}): the {} policies on the path from the organization's root to {account} ({whose} account) decide, and no change to the trust policy or to {who}'s identity policies can help. The organization's administrators must change those policies, or move {account} to an OU where they allow {}.",
+                org.policy_type().phrase(),
+                self.action
+            );
+        }
         // A refused code is not a policy problem: say so rather than list policies.
         if self.message.contains("MultiFactorAuthentication failed") {
             return write!(

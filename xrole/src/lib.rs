@@ -103,11 +103,11 @@ pub use profile::ProfileChain;
 pub use refresh::{Stats, refresh_window};
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
-    AccountId, ConsoleColor, ExternalId, FederationEndpoint, MfaSerial, Partition, Permission,
-    PolicyArn, PolicyArns, PrincipalArn, Region, RoleArn, RoleSpec, RoleSpecBuilder,
-    SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags, SigninSession,
-    SigninToken, SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys,
-    console_home, policy,
+    AccountId, ConsoleColor, ExternalId, FederationEndpoint, MfaSerial, OrgDenial, OrgPolicyType,
+    Partition, Permission, PolicyArn, PolicyArns, PrincipalArn, Region, RoleArn, RoleSpec,
+    RoleSpecBuilder, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags,
+    SigninSession, SigninToken, SourceIdentity, SpecError, SwitchRoleLink, TokenCode,
+    TransitiveTagKeys, console_home, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

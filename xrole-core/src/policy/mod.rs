@@ -15,4 +15,4 @@ pub use document::{
     PrincipalType, Statement,
 };
 pub use problem::{PolicyError, Problem};
-pub use validate::{PolicyKind, validate_action, validate_resource};
+pub use validate::{PolicyKind, RCP_SERVICES, rcp_governs, validate_action, validate_resource};

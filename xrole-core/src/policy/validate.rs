@@ -23,6 +23,40 @@ pub enum PolicyKind {
     Resource,
     /// A session policy passed to AssumeRole.
     Session,
+    /// An AWS Organizations service control policy (SCP): the most the principals
+    /// of the accounts below it may do. Like an identity policy, it names no
+    /// principal.
+    ServiceControl,
+    /// An AWS Organizations resource control policy (RCP): the most anyone may do
+    /// to the resources of the accounts below it. Like a resource policy, it
+    /// names its principal (`"*"`, narrowed by conditions); Organizations does not
+    /// accept `NotPrincipal` or `NotAction` in one.
+    ResourceControl,
+}
+
+/// The services whose actions resource control policies govern; an RCP statement
+/// about any other service's actions never takes effect. From the Organizations
+/// guide, "List of AWS services that support RCPs"
+/// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>).
+pub const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "cognito-idp",
+    "logs",
+    "dynamodb",
+    "ecr",
+    "aoss",
+];
+
+/// Whether resource control policies govern `action` (`service:Name`): its service
+/// is one of [`RCP_SERVICES`]. Compares the prefix case-insensitively, as IAM does.
+pub fn rcp_governs(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(service, _)| RCP_SERVICES.iter().any(|s| s.eq_ignore_ascii_case(service)))
 }
 
 impl PolicyKind {
@@ -36,15 +70,20 @@ impl PolicyKind {
             // The largest common resource policy, an S3 bucket policy (20 KB).
             PolicyKind::Resource => 20_480,
             PolicyKind::Session => 2_048,
+            // Organizations' quota for SCPs and RCPs alike.
+            PolicyKind::ServiceControl | PolicyKind::ResourceControl => 5_120,
         }
     }
 
-    const fn name(self) -> &'static str {
+    /// The kind's name in messages, with its article ("a trust policy").
+    pub const fn name(self) -> &'static str {
         match self {
             PolicyKind::Identity => "an identity policy",
             PolicyKind::Trust => "a trust policy",
             PolicyKind::Resource => "a resource policy",
             PolicyKind::Session => "a session policy",
+            PolicyKind::ServiceControl => "a service control policy",
+            PolicyKind::ResourceControl => "a resource control policy",
         }
     }
 }
@@ -162,7 +201,7 @@ impl Ctx {
             problem("", "has both Resource and NotResource; use one".to_owned());
         }
         match self.kind {
-            PolicyKind::Identity | PolicyKind::Session => {
+            PolicyKind::Identity | PolicyKind::Session | PolicyKind::ServiceControl => {
                 for (field, present) in [
                     ("Principal", st.principal.is_some()),
                     ("NotPrincipal", st.not_principal.is_some()),
@@ -171,7 +210,7 @@ impl Ctx {
                         problem(
                             field,
                             format!(
-                                "is not allowed in {}: the principal is whoever the policy is attached to",
+                                "is not allowed in {}: the principal is whoever the policy governs",
                                 self.kind.name()
                             ),
                         );
@@ -204,6 +243,35 @@ impl Ctx {
                                 .to_owned(),
                         );
                     }
+                }
+            }
+            PolicyKind::ResourceControl => {
+                // The RCP syntax page lists the elements Organizations accepts:
+                // no NotPrincipal, no NotAction.
+                // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+                for (field, present) in [
+                    ("NotPrincipal", st.not_principal.is_some()),
+                    ("NotAction", st.not_action.is_some()),
+                ] {
+                    if present {
+                        problem(
+                            field,
+                            "is not supported in a resource control policy".to_owned(),
+                        );
+                    }
+                }
+                if st.principal.is_none() && st.not_principal.is_none() {
+                    problem(
+                        "",
+                        "needs a Principal in a resource control policy (\"*\", narrowed by conditions)"
+                            .to_owned(),
+                    );
+                }
+                if st.resource.is_none() && st.not_resource.is_none() {
+                    problem(
+                        "",
+                        "needs Resource or NotResource in a resource control policy".to_owned(),
+                    );
                 }
             }
             PolicyKind::Resource => {

@@ -1,8 +1,10 @@
 //! STS request parameters with STS's own limits: [`SessionName`], [`SourceIdentity`],
 //! [`ExternalId`], [`SessionDuration`], [`MfaSerial`], [`TokenCode`], [`SessionTag`],
 //! [`SessionTags`], [`TransitiveTagKeys`], [`SessionPolicy`], [`PolicyArns`], [`Region`],
-//! one concern per file.
+//! and how an `AccessDenied` names an organization policy ([`OrgDenial`]); one concern
+//! per file.
 
+mod denial;
 mod duration;
 mod mfa;
 mod policy;
@@ -10,6 +12,7 @@ mod region;
 mod tags;
 mod text;
 
+pub use denial::{OrgDenial, OrgPolicyType};
 pub use duration::SessionDuration;
 pub use mfa::TokenCode;
 pub use policy::{PolicyArns, SessionPolicy};

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use xrole_core::RoleArn;
 
-use super::{Caller, Decision, Evaluation, PolicySet, Request, evaluate};
+use super::{Caller, Context, Decision, Evaluation, PolicySet, Request, evaluate};
 
 /// The MFA state of the caller's credentials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct AssumeRoleCall {
     tags: Vec<(String, String)>,
     transitive_tag_keys: Vec<String>,
     source_identity: Option<String>,
+    session_source_identity: Option<String>,
+    context: Context,
 }
 
 impl AssumeRoleCall {
@@ -58,6 +60,8 @@ impl AssumeRoleCall {
             tags: Vec::new(),
             transitive_tag_keys: Vec::new(),
             source_identity: None,
+            session_source_identity: None,
+            context: Context::new(),
         }
     }
     /// The `ExternalId` parameter.
@@ -99,6 +103,23 @@ impl AssumeRoleCall {
     /// The `SourceIdentity` parameter.
     pub fn source_identity(mut self, identity: &str) -> Self {
         self.source_identity = Some(identity.to_owned());
+        self
+    }
+
+    /// The source identity of the calling session (`aws:SourceIdentity`): set once
+    /// in a chain, it stays with every session after.
+    pub fn session_source_identity(mut self, identity: &str) -> Self {
+        self.session_source_identity = Some(identity.to_owned());
+        self
+    }
+
+    /// More context keys for every request of the call (the organization's, from
+    /// [`CompiledOrganization::context`](crate::org::CompiledOrganization::context)),
+    /// over none the call derives itself.
+    pub fn context(mut self, context: &Context) -> Self {
+        for (k, v) in context.iter() {
+            self.context.insert(k, v.clone());
+        }
         self
     }
 
@@ -157,6 +178,12 @@ impl AssumeRoleCall {
                 }
                 if let Some(si) = &self.source_identity {
                     r = r.with("sts:SourceIdentity", si.as_str());
+                }
+                if let Some(si) = &self.session_source_identity {
+                    r = r.with("aws:SourceIdentity", si.as_str());
+                }
+                for (k, v) in self.context.iter() {
+                    r = r.with_default(k, v.clone());
                 }
                 r
             })

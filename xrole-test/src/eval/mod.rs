@@ -10,6 +10,7 @@ mod assume;
 mod condition;
 mod context;
 mod glob;
+mod org;
 mod pattern;
 mod principal;
 
@@ -19,10 +20,11 @@ use std::sync::Arc;
 use xrole_core::policy::{
     Effect, OneOrMany, PolicyDocument, PolicyError, PolicyKind, PolicyVersion, Principal,
 };
-use xrole_core::{AccountId, PrincipalArn, PrincipalKind};
+use xrole_core::{AccountId, OrgDenial, OrgPolicyType, PrincipalArn, PrincipalKind};
 
 pub use assume::{AssumeRoleCall, AssumeRoleEvaluation, Mfa, evaluate_assume_role};
 pub use context::{Context, ContextValue};
+pub use org::{OrgPath, PolicyLevel, attached_label};
 pub use principal::Caller;
 
 use condition::CompiledCondition;
@@ -52,6 +54,10 @@ pub enum PolicyRole {
     Session,
     /// A permission boundary of the caller.
     Boundary,
+    /// A service control policy on the caller's account path.
+    ServiceControl,
+    /// A resource control policy on the resource's account path.
+    ResourceControl,
 }
 
 impl PolicyRole {
@@ -62,6 +68,8 @@ impl PolicyRole {
             PolicyRole::Resource => "resource",
             PolicyRole::Session => "session",
             PolicyRole::Boundary => "boundary",
+            PolicyRole::ServiceControl => "scp",
+            PolicyRole::ResourceControl => "rcp",
         }
     }
 }
@@ -176,6 +184,15 @@ impl CompiledPolicy {
     pub fn label(&self) -> &str {
         &self.label
     }
+
+    /// The same compiled statements under another label (one organization policy
+    /// attached at several levels).
+    pub fn relabel(&self, label: impl Into<String>) -> Self {
+        Self {
+            label: label.into().into(),
+            statements: self.statements.clone(),
+        }
+    }
 }
 
 /// One request: who, which action, on what, with which context keys.
@@ -216,6 +233,15 @@ impl Request {
         if let Some(t) = principal_type {
             context.insert("aws:PrincipalType", t);
         }
+        if arn.kind() != PrincipalKind::Any {
+            context.insert(
+                "aws:PrincipalIsAWSService",
+                arn.kind() == PrincipalKind::Service,
+            );
+        }
+        if let Some(account) = resource_arn_account(resource) {
+            context.insert("aws:ResourceAccount", account.to_string());
+        }
         if arn.kind() == PrincipalKind::User
             && let Some(name) = arn.name()
         {
@@ -245,9 +271,18 @@ impl Request {
         self
     }
 
-    /// The account that owns the resource, when its ARN does not say (S3 buckets).
+    /// Sets one context key unless the request already has it.
+    pub fn with_default(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
+        self.context.insert_default(key, value);
+        self
+    }
+
+    /// The account that owns the resource, when its ARN does not say (S3 buckets);
+    /// also `aws:ResourceAccount`.
     pub fn resource_account(mut self, account: AccountId) -> Self {
         self.resource_account = Some(account);
+        self.context
+            .insert_default("aws:ResourceAccount", account.to_string());
         self
     }
 
@@ -270,11 +305,8 @@ impl Request {
 
     /// The resource's account: from its ARN, else as set, else the caller's (a
     /// resource of one's own).
-    fn owning_account(&self) -> Option<AccountId> {
-        self.resource
-            .split(':')
-            .nth(4)
-            .and_then(|a| a.parse::<AccountId>().ok())
+    pub fn owning_account(&self) -> Option<AccountId> {
+        resource_arn_account(&self.resource)
             .or(self.resource_account)
             .or_else(|| self.caller.account())
     }
@@ -294,6 +326,14 @@ impl Request {
     }
 }
 
+/// The account in a resource ARN, if it names one.
+fn resource_arn_account(resource: &str) -> Option<AccountId> {
+    resource
+        .split(':')
+        .nth(4)
+        .and_then(|a| a.parse::<AccountId>().ok())
+}
+
 /// The documents that apply to a request.
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet {
@@ -305,6 +345,12 @@ pub struct PolicySet {
     pub session: Vec<CompiledPolicy>,
     /// The caller's permission boundaries; each must allow.
     pub boundaries: Vec<CompiledPolicy>,
+    /// The service control policies on the caller's account path, root first;
+    /// empty outside an organization and for its management account.
+    pub service_control: OrgPath,
+    /// The resource control policies on the resource's account path, root first;
+    /// empty outside an organization and for its management account.
+    pub resource_control: OrgPath,
 }
 
 /// What an explanation line says.
@@ -368,7 +414,22 @@ impl fmt::Display for Explanation {
             PolicyRole::Resource => "resource policy",
             PolicyRole::Session => "session policies",
             PolicyRole::Boundary => "permission boundary",
+            PolicyRole::ServiceControl => "service control policies",
+            PolicyRole::ResourceControl => "resource control policies",
         };
+        let org = matches!(
+            self.side,
+            PolicyRole::ServiceControl | PolicyRole::ResourceControl
+        );
+        if org && self.finding == Finding::NoAllow && self.statement.is_none() {
+            let kind = if self.side == PolicyRole::ServiceControl {
+                "SCP"
+            } else {
+                "RCP"
+            };
+            let level = self.policy.as_deref().unwrap_or("a level");
+            return write!(f, "no {kind} attached to {level} allows the request");
+        }
         let doc = self.policy.as_deref().unwrap_or(side);
         let at = match (&self.statement, &self.sid) {
             (Some(path), Some(sid)) => format!("{doc} {path} (Sid {sid:?})"),
@@ -411,6 +472,30 @@ impl Evaluation {
     pub fn is_allowed(&self) -> bool {
         self.decision == Decision::Allowed
     }
+
+    /// The organization policy that refused, when one did: STS then names its type
+    /// in the `AccessDenied` message.
+    pub fn org_denial(&self) -> Option<OrgDenial> {
+        let org_type = |side| match side {
+            PolicyRole::ServiceControl => Some(OrgPolicyType::ServiceControl),
+            PolicyRole::ResourceControl => Some(OrgPolicyType::ResourceControl),
+            _ => None,
+        };
+        let explicit = self.decision == Decision::ExplicitlyDenied;
+        if self.is_allowed() {
+            return None;
+        }
+        self.explanation.iter().find_map(|line| {
+            let t = org_type(line.side)?;
+            match (&line.finding, explicit) {
+                (Finding::Denies, true) => Some(OrgDenial::ExplicitDeny(t)),
+                (Finding::NoAllow | Finding::ConditionFailed { .. }, false) => {
+                    Some(OrgDenial::NoAllow(t))
+                }
+                _ => None,
+            }
+        })
+    }
 }
 
 impl fmt::Display for Evaluation {
@@ -433,7 +518,9 @@ struct Verdict<'a> {
 }
 
 impl CompiledPolicy {
-    fn verdict(&self, request: &Request, role: PolicyRole) -> Verdict<'_> {
+    /// `has_boundary`: whether the caller has a permissions boundary, which makes a
+    /// `NotPrincipal` deny apply to it whatever the element names.
+    fn verdict(&self, request: &Request, role: PolicyRole, has_boundary: bool) -> Verdict<'_> {
         let mut v = Verdict {
             denies: Vec::new(),
             allow: None,
@@ -454,7 +541,12 @@ impl CompiledPolicy {
                     }
                 }
                 Some((true, entries)) => {
-                    if request.caller.not_principal_exempts(entries) {
+                    // "The NotPrincipal element with a Deny effect will always deny
+                    // any IAM principal that has a permissions boundary policy
+                    // attached, regardless of the values specified" (IAM user guide,
+                    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
+                    let boundary_denies = has_boundary && st.effect == Effect::Deny;
+                    if !boundary_denies && request.caller.not_principal_exempts(entries) {
                         continue;
                     }
                     Match::Direct
@@ -519,21 +611,64 @@ fn line(
     }
 }
 
-/// Evaluates `request` against `policies` with AWS's logic: an explicit deny in any
-/// document wins; otherwise every side that must allow has to. Across accounts both
-/// the resource policy and the caller's identity policies must allow. In the same
-/// account a resource policy that names the caller itself suffices (a role's trust
-/// policy is always required for AssumeRole), one that names the account needs an
-/// identity allow too. Session policies and permission boundaries limit what identity
-/// policies (and grants to a role rather than to the session) allow.
+/// Evaluates `request` against `policies` with AWS's logic
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>):
+///
+/// 1. an explicit deny in any document wins, organization policies included;
+/// 2. every level of the resource's RCP path and of the caller's SCP path must
+///    allow (where they apply);
+/// 3. across accounts both the resource policy and the caller's identity policies
+///    must allow. In the same account a resource policy that names the caller
+///    itself suffices (a role's trust policy is always required for AssumeRole);
+///    one that names the caller's role is limited by the session's boundary and
+///    session policies; one that names the account needs an identity allow too.
+///    Session policies and permission boundaries limit what identity policies
+///    allow.
 pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let mut explanation = Vec::new();
-    let identity = judge(request, PolicyRole::Identity, &policies.identity);
-    let resource = judge(request, PolicyRole::Resource, policies.resource.as_slice());
-    let session = judge(request, PolicyRole::Session, &policies.session);
-    let boundaries = judge(request, PolicyRole::Boundary, &policies.boundaries);
+    let has_boundary = !policies.boundaries.is_empty();
+    let identity = judge(
+        request,
+        PolicyRole::Identity,
+        &policies.identity,
+        has_boundary,
+    );
+    let resource = judge(
+        request,
+        PolicyRole::Resource,
+        policies.resource.as_slice(),
+        has_boundary,
+    );
+    let session = judge(
+        request,
+        PolicyRole::Session,
+        &policies.session,
+        has_boundary,
+    );
+    let boundaries = judge(
+        request,
+        PolicyRole::Boundary,
+        &policies.boundaries,
+        has_boundary,
+    );
 
-    // 1. An explicit deny anywhere wins.
+    // 1. An explicit deny anywhere wins; the organization's levels are judged on
+    // the way.
+    let mut org_missing = Vec::new();
+    for (side, path) in [
+        (PolicyRole::ResourceControl, &policies.resource_control),
+        (PolicyRole::ServiceControl, &policies.service_control),
+    ] {
+        if !path.is_empty() && org::applies(request, side) {
+            org_missing.extend(org::judge_path(
+                request,
+                side,
+                path,
+                has_boundary,
+                &mut explanation,
+            ));
+        }
+    }
     for (role, verdicts) in [
         (PolicyRole::Identity, &identity),
         (PolicyRole::Resource, &resource),
@@ -550,6 +685,14 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         return Evaluation {
             decision: Decision::ExplicitlyDenied,
             explanation,
+        };
+    }
+    // 2. A level of the organization without an allow refuses, whatever the
+    // account's own policies say: only that level is worth explaining.
+    if !org_missing.is_empty() {
+        return Evaluation {
+            decision: Decision::ImplicitlyDenied,
+            explanation: org_missing,
         };
     }
 
@@ -571,14 +714,15 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         request.owning_account().is_some() && request.owning_account() == request.caller.account();
     let trust_required = request.is_role_assumption() && policies.resource.is_some();
     // A grant to the caller itself, in its own account, needs no identity allow.
-    // Grants to a user ARN are not limited by boundaries; grants to a session's role
-    // are limited by its session policies.
-    let direct = same_account && matches!(resource_allow, Some((_, _, Match::Direct)));
-    let direct_limited_by_session =
-        request.caller.arn().kind() == PrincipalKind::AssumedRole && !session_ok;
+    // A grant to a user's or a session's own ARN is not limited by boundaries or
+    // session policies; a grant to the session's role is limited by both.
+    let direct =
+        same_account && matches!(resource_allow, Some((_, _, Match::Direct | Match::Role)));
+    let direct_limited =
+        matches!(resource_allow, Some((_, _, Match::Role))) && !(session_ok && boundaries_ok);
 
     let allowed = if direct {
-        !direct_limited_by_session
+        !direct_limited
     } else {
         let resource_ok = if same_account && !trust_required {
             true
@@ -588,7 +732,7 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         resource_ok && identity_ok && session_ok && boundaries_ok
     };
 
-    // 2. The explanation: each allow that counted, and each side that did not allow.
+    // 3. The explanation: each allow that counted, and each side that did not allow.
     match (resource.first(), resource_allow) {
         (Some(_), Some((doc, st, m))) => {
             let finding = if m == Match::Account && !direct {
@@ -604,28 +748,8 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         _ => {}
     }
     if !direct || !allowed {
-        if !caller_governed {
-            explanation.push(Explanation {
-                side: PolicyRole::Identity,
-                policy: None,
-                statement: None,
-                sid: None,
-                finding: Finding::ImplicitIdentityAllow,
-            });
-        } else if let Some((doc, st)) = identity_allow {
-            explanation.push(line(PolicyRole::Identity, doc, Some(st), Finding::Allows));
-        } else if !direct {
-            let near = identity.iter().find(|(_, v)| v.near_miss.is_some());
-            match near.or(identity.first()) {
-                Some((doc, v)) => explain_missing(&mut explanation, PolicyRole::Identity, doc, v),
-                None => explanation.push(Explanation {
-                    side: PolicyRole::Identity,
-                    policy: None,
-                    statement: None,
-                    sid: None,
-                    finding: Finding::NoAllow,
-                }),
-            }
+        if !direct || !caller_governed || identity_allow.is_some() {
+            explain_identity(&mut explanation, request, &identity, identity_allow);
         }
         if !session.is_empty() {
             match session_allow {
@@ -658,13 +782,43 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     }
 }
 
+/// The identity side's line: the allow that counted, or why there is none.
+fn explain_identity(
+    out: &mut Vec<Explanation>,
+    request: &Request,
+    identity: &[(&CompiledPolicy, Verdict<'_>)],
+    allow: Option<(&CompiledPolicy, &Statement)>,
+) {
+    let nobody = |finding| Explanation {
+        side: PolicyRole::Identity,
+        policy: None,
+        statement: None,
+        sid: None,
+        finding,
+    };
+    if !request.caller.has_identity_policies() {
+        out.push(nobody(Finding::ImplicitIdentityAllow));
+    } else if let Some((doc, st)) = allow {
+        out.push(line(PolicyRole::Identity, doc, Some(st), Finding::Allows));
+    } else {
+        let near = identity.iter().find(|(_, v)| v.near_miss.is_some());
+        match near.or(identity.first()) {
+            Some((doc, v)) => explain_missing(out, PolicyRole::Identity, doc, v),
+            None => out.push(nobody(Finding::NoAllow)),
+        }
+    }
+}
+
 /// What each document of one side says about the request.
 fn judge<'a>(
     request: &Request,
     role: PolicyRole,
     docs: &'a [CompiledPolicy],
+    has_boundary: bool,
 ) -> Vec<(&'a CompiledPolicy, Verdict<'a>)> {
-    docs.iter().map(|d| (d, d.verdict(request, role))).collect()
+    docs.iter()
+        .map(|d| (d, d.verdict(request, role, has_boundary)))
+        .collect()
 }
 
 fn explain_missing(

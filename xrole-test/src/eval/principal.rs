@@ -8,7 +8,13 @@ pub(crate) enum Match {
     /// Through the caller's account (`:root` or the bare id): the account then
     /// delegates to its identity policies.
     Account,
-    /// The caller itself (its ARN, its role, `*`, its service).
+    /// The role of the calling session, by the role's ARN. Within one account such
+    /// a grant is limited by the session's permissions boundary and session
+    /// policies, unlike a grant to the session's own ARN (IAM user guide, "Policy
+    /// evaluation for requests within a single account":
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>).
+    Role,
+    /// The caller itself (its ARN, `*`, its service).
     Direct,
 }
 
@@ -61,7 +67,15 @@ impl PrincipalPattern {
                 && !matches!(p.kind(), PrincipalKind::Service | PrincipalKind::Federated))
             .then_some(Match::Account),
             PrincipalPattern::Exact(arn) => (p.as_str() == arn).then_some(Match::Direct),
-            PrincipalPattern::Role(role) => caller.is_session_of(role).then_some(Match::Direct),
+            PrincipalPattern::Role(role) => {
+                caller
+                    .is_session_of(role)
+                    .then_some(if p.kind() == PrincipalKind::Role {
+                        Match::Direct
+                    } else {
+                        Match::Role
+                    })
+            }
             PrincipalPattern::Service(s) | PrincipalPattern::Federated(s) => {
                 (p.as_str() == s).then_some(Match::Direct)
             }
@@ -130,6 +144,16 @@ impl Caller {
         }
     }
 
+    /// Whether the caller is a service-linked role's session (its role's path is
+    /// `/aws-service-role/...`): service control policies do not govern those
+    /// (Organizations guide, "Tasks and entities not restricted by SCPs":
+    /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>).
+    pub fn is_service_linked_role(&self) -> bool {
+        self.role
+            .as_ref()
+            .is_some_and(|r| r.path().starts_with("/aws-service-role/"))
+    }
+
     /// Whether identity policies govern this caller (not services, identity
     /// providers, anonymous callers or the account root, which holds every
     /// permission of its account).
@@ -155,15 +179,13 @@ impl Caller {
         match self.arn.kind() {
             PrincipalKind::AssumedRole => {
                 account()
-                    && named(&|p| {
-                        matches!(p, PrincipalPattern::Role(_)) && p.matches(self).is_some()
-                    })
+                    && named(&|p| matches!(p, PrincipalPattern::Role(r) if self.is_session_of(r)))
                     && itself()
             }
             PrincipalKind::User | PrincipalKind::FederatedUser => account() && itself(),
             PrincipalKind::AccountRoot | PrincipalKind::Account => account(),
             PrincipalKind::Service | PrincipalKind::Federated => named(&|p| {
-                p.matches(self) == Some(Match::Direct) && !matches!(p, PrincipalPattern::Any)
+                !matches!(p, PrincipalPattern::Any) && p.matches(self) == Some(Match::Direct)
             }),
             _ => false,
         }

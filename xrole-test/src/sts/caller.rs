@@ -67,6 +67,7 @@ pub(crate) fn authenticate(
                     resource: None,
                     session: session.session_policies.clone(),
                     boundaries: compiled.boundary.iter().cloned().collect(),
+                    ..PolicySet::default()
                 };
                 (
                     Caller::new(session.arn.clone()).with_role(role_arn.clone()),

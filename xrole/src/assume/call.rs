@@ -3,7 +3,7 @@
 
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
-use xrole_core::{PrincipalArn, RoleArn, SessionName};
+use xrole_core::{OrgDenial, PrincipalArn, RoleArn, SessionName};
 
 use super::AssumeRole;
 use super::mfa::Mfa;
@@ -94,6 +94,7 @@ impl Params {
                     .unwrap_or("sts:AssumeRole")
                     .to_owned();
                 Error::AccessDenied(Box::new(AccessDenied {
+                    org: OrgDenial::from_message(&message),
                     role: spec.role().clone(),
                     caller,
                     action,

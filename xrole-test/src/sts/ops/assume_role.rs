@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{
-    ExternalId, PolicyArn, PolicyArns, PrincipalArn, RoleArn, SessionDuration, SessionName,
-    SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
+    ExternalId, OrgDenial, PolicyArn, PolicyArns, PrincipalArn, RoleArn, SessionDuration,
+    SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
 };
 
 use super::super::audit::AuditEntry;
@@ -212,12 +212,13 @@ pub(super) fn serve(
     let external_id = external_id.as_ref().map(ExternalId::as_str);
     let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 
-    let denied = |action: &str| {
+    let denied = |action: &str, org: Option<OrgDenial>| {
         StsError::new(
             ErrorCode::AccessDenied,
             format!(
-                "User: {} is not authorized to perform: {action} on resource: {role_arn}",
-                principal.arn
+                "User: {} is not authorized to perform: {action} on resource: {role_arn}{}",
+                principal.arn,
+                org.map(|o| o.suffix(action)).unwrap_or_default()
             ),
         )
     };
@@ -231,7 +232,7 @@ pub(super) fn serve(
                 .map_err(|e| StsError::new(ErrorCode::MalformedPolicyDocument, e.to_string()))?,
         );
     }
-    let (role_max, role_tags, trust, role_path_arn) = {
+    let (role_max, role_tags, trust, role_path_arn, org) = {
         let state = inner.state();
         for arn in &policy_arns {
             let valid = PolicyArn::parse(arn).is_ok();
@@ -245,20 +246,29 @@ pub(super) fn serve(
                 }
             }
         }
+        // The organization's keys and guardrails for this caller and this role.
+        let org = state.world.organization().map(|org| {
+            (
+                org.context(Some(principal.account), Some(role_arn.account())),
+                org.scp_path(principal.account),
+                org.rcp_path(role_arn.account()),
+            )
+        });
         match state.world.role_compiled(&role_arn) {
             Some((r, trust, _)) => (
                 r.max_session_secs(),
                 r.tags().to_vec(),
                 Some(trust.clone()),
                 r.arn().clone(),
+                org,
             ),
             // Unknown roles are denied like forbidden ones: STS does not say which.
-            None => (3600, Vec::new(), None, role_arn.clone()),
+            None => (3600, Vec::new(), None, role_arn.clone(), org),
         }
     };
     let Some(trust) = trust else {
         entry.decision = Some(Decision::ImplicitlyDenied);
-        let err = denied("sts:AssumeRole");
+        let err = denied("sts:AssumeRole", None);
         entry.detail = Some(format!(
             "{}\n{role_arn} does not exist in the world",
             err.message
@@ -349,12 +359,20 @@ pub(super) fn serve(
     if let Some(si) = source_identity {
         call = call.source_identity(si);
     }
+    if let Some(si) = &principal.source_identity {
+        call = call.session_source_identity(si);
+    }
     let mut policies = principal.policies.clone();
     policies.resource = Some(trust);
+    if let Some((context, scps, rcps)) = org {
+        call = call.context(&context);
+        policies.service_control = scps;
+        policies.resource_control = rcps;
+    }
     let evaluation = evaluate_assume_role(&call, &policies);
     entry.decision = Some(evaluation.decision);
     if let Some((action, e)) = evaluation.first_refusal() {
-        let err = denied(action);
+        let err = denied(action, e.org_denial());
         entry.detail = Some(format!("{}\n{e}", err.message));
         return Err(err);
     }

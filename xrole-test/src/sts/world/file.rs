@@ -9,6 +9,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
 use super::store::World;
+use crate::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
 
 impl World {
     /// Loads a JSON world file (see the crate README for its shape).
@@ -78,6 +79,33 @@ struct WorldFile {
     roles: Vec<RoleFile>,
     #[serde(default)]
     disabled_regions: Entries<Vec<String>>,
+    organization: Option<OrganizationFile>,
+}
+
+/// The `organization` key.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OrganizationFile {
+    id: String,
+    management_account: String,
+    roots: Vec<TargetFile>,
+    #[serde(default)]
+    ous: Vec<TargetFile>,
+    #[serde(default)]
+    accounts: Vec<TargetFile>,
+}
+
+/// A root, an OU (`name` and `parent`) or an account (`parent`), with the policies
+/// attached to it: documents, or names of managed policies.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TargetFile {
+    id: String,
+    name: Option<String>,
+    parent: Option<String>,
+    scps: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    rcps: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -242,10 +270,142 @@ impl WorldFile {
                 Ok(())
             })());
         }
+        if let Some(org) = &self.organization {
+            collect(org.build(&world).and_then(|org| {
+                // The organization's own problems, placed as the file wrote them.
+                world.set_organization(&org).map_err(|e| {
+                    let place = |p: &String| match p.starts_with("organization.") {
+                        true => p.clone(),
+                        false => format!("organization.{p}"),
+                    };
+                    super::problems(e.problems().iter().map(place).collect())
+                })?;
+                Ok(())
+            }));
+        }
         if problems.is_empty() {
             Ok(world)
         } else {
             Err(super::problems(problems))
+        }
+    }
+}
+
+impl OrganizationFile {
+    fn build(&self, world: &World) -> Result<Organization, WorldError> {
+        let mut problems = Vec::new();
+        let management = AccountId::parse(&self.management_account)
+            .map_err(|e| problems.push(format!("organization.managementAccount: {e}")))
+            .ok();
+        let mut policies = |at: &str, t: &TargetFile| -> (Option<Vec<OrgPolicy>>, Vec<OrgPolicy>) {
+            let mut list = |field: &str, values: &[serde_json::Value]| -> Vec<OrgPolicy> {
+                values
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| {
+                        let place = format!("{at}.{field}[{i}]");
+                        org_policy(world, &place, v)
+                            .map_err(|why| problems.push(format!("{place}: {why}")))
+                            .ok()
+                    })
+                    .collect()
+            };
+            let scps = t.scps.as_deref().map(|v| list("scps", v));
+            (scps, list("rcps", &t.rcps))
+        };
+        let mut targets = Vec::new();
+        for (field, list) in [
+            ("roots", &self.roots),
+            ("ous", &self.ous),
+            ("accounts", &self.accounts),
+        ] {
+            for (i, t) in list.iter().enumerate() {
+                let at = format!("organization.{field}[{i}]");
+                let (scps, rcps) = policies(&at, t);
+                targets.push((field, at, t, scps, rcps));
+            }
+        }
+        let mut org = Organization::without_root(
+            &self.id,
+            management.unwrap_or(AccountId::from_static("000000000000")),
+        );
+        for (field, at, t, scps, rcps) in targets {
+            let expect = |key: &str, present: bool, wanted: bool| {
+                (present != wanted).then(|| {
+                    format!(
+                        "{at}.{key}: {} {}",
+                        if wanted {
+                            "is required for"
+                        } else {
+                            "is not part of"
+                        },
+                        match field {
+                            "roots" => "a root",
+                            "ous" => "an OU",
+                            _ => "an account",
+                        }
+                    )
+                })
+            };
+            problems.extend(expect("name", t.name.is_some(), field == "ous"));
+            problems.extend(expect("parent", t.parent.is_some(), field != "roots"));
+            let parent = t.parent.as_deref().unwrap_or_default();
+            macro_rules! attach {
+                ($unit:expr) => {{
+                    let mut unit = $unit.declared_at(&at);
+                    if let Some(scps) = scps {
+                        unit = unit.no_scps();
+                        for p in scps {
+                            unit = unit.scp(p);
+                        }
+                    }
+                    for p in rcps {
+                        unit = unit.rcp(p);
+                    }
+                    unit
+                }};
+            }
+            org = match field {
+                "roots" => org.add_root(attach!(OrgUnit::root(&t.id))),
+                "ous" => org.ou(attach!(OrgUnit::new(
+                    &t.id,
+                    t.name.as_deref().unwrap_or_default(),
+                    parent
+                ))),
+                _ => match AccountId::parse(&t.id) {
+                    Ok(id) => org.account(attach!(OrgAccount::new(id, parent))),
+                    Err(e) => {
+                        problems.push(format!("{at}.id: {e}"));
+                        org
+                    }
+                },
+            };
+        }
+        if !problems.is_empty() {
+            return Err(super::problems(problems));
+        }
+        Ok(org)
+    }
+}
+
+/// One entry of `scps` or `rcps`: a document (named by its `Id`, else by its
+/// place) or the name of a managed policy.
+fn org_policy(world: &World, place: &str, value: &serde_json::Value) -> Result<OrgPolicy, String> {
+    match value {
+        serde_json::Value::String(name) => {
+            if let Some(p) = OrgPolicy::aws_managed(name) {
+                return Ok(p);
+            }
+            let doc = world.managed_document(name)?;
+            Ok(OrgPolicy::new(
+                name.rsplit('/').next().unwrap_or(name),
+                doc.clone(),
+            ))
+        }
+        v => {
+            let doc = PolicyDocument::from_value(v).map_err(|e| e.to_string())?;
+            let name = doc.id.clone().unwrap_or_else(|| place.to_owned());
+            Ok(OrgPolicy::new(&name, doc))
         }
     }
 }

@@ -10,6 +10,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
 use crate::eval::CompiledPolicy;
+use crate::org::{CompiledOrganization, Organization};
 
 /// Compiled policies of one entity.
 #[derive(Clone, Debug, Default)]
@@ -45,7 +46,10 @@ pub struct World {
     group_index: HashMap<(AccountId, String), usize>,
     roles: Vec<StoredRole>,
     role_index: HashMap<RoleArn, usize>,
-    managed: BTreeMap<String, (PolicyDocument, CompiledPolicy)>,
+    /// Each managed policy's document, compiled as an identity policy when it is
+    /// one (an SCP or RCP kept here is not).
+    managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, String>)>,
+    organization: Option<CompiledOrganization>,
     disabled_regions: Vec<(AccountId, String)>,
     /// Access key id to the index of its user.
     keys: HashMap<String, usize>,
@@ -76,7 +80,9 @@ impl World {
     }
 
     /// Adds a managed policy (customer managed, or an AWS managed policy you want to
-    /// model, such as `arn:aws:iam::aws:policy/ReadOnlyAccess`).
+    /// model, such as `arn:aws:iam::aws:policy/ReadOnlyAccess`). It must be a valid
+    /// identity policy, or a service or resource control policy that the
+    /// organization attaches by its ARN or name.
     pub fn add_managed_policy(
         &mut self,
         arn: PolicyArn,
@@ -87,20 +93,65 @@ impl World {
                 "managed policy {arn} is already in the world"
             )));
         }
-        let compiled = compile(format!("managed policy {arn}"), &doc, PolicyKind::Identity)?;
-        self.managed.insert(arn.to_string(), (doc, compiled));
+        let label = format!("managed policy {arn}");
+        let identity = CompiledPolicy::new(label.clone(), &doc, PolicyKind::Identity)
+            .map_err(|e| format!("{label}: {e}"));
+        if let Err(why) = &identity
+            && doc.validate(PolicyKind::ServiceControl).is_err()
+            && doc.validate(PolicyKind::ResourceControl).is_err()
+        {
+            return Err(super::problem(why.clone()));
+        }
+        self.managed.insert(arn.to_string(), (doc, identity));
         Ok(self)
     }
 
     fn managed_compiled(&self, arn: &PolicyArn, owner: &str) -> Result<CompiledPolicy, WorldError> {
-        self.managed
-            .get(arn.as_str())
-            .map(|(_, c)| c.clone())
-            .ok_or_else(|| {
-                super::problem(format!(
-                    "{owner}: managed policy {arn} is not in the world; add it first"
-                ))
-            })
+        match self.managed.get(arn.as_str()) {
+            Some((_, Ok(c))) => Ok(c.clone()),
+            Some((_, Err(why))) => Err(super::problem(format!(
+                "{owner}: {why} (it is not an identity policy)"
+            ))),
+            None => Err(super::problem(format!(
+                "{owner}: managed policy {arn} is not in the world; add it first"
+            ))),
+        }
+    }
+
+    /// The managed policy named by `reference`: its ARN, or the name at the end of
+    /// its ARN when only one managed policy has it.
+    pub(crate) fn managed_document(&self, reference: &str) -> Result<&PolicyDocument, String> {
+        if let Some((doc, _)) = self.managed.get(reference) {
+            return Ok(doc);
+        }
+        let mut named = self
+            .managed
+            .iter()
+            .filter(|(arn, _)| arn.rsplit('/').next() == Some(reference));
+        match (named.next(), named.next()) {
+            (Some((_, (doc, _))), None) => Ok(doc),
+            (Some((a, _)), Some((b, _))) => {
+                Err(format!("{reference:?} names both {a} and {b}; use the ARN"))
+            }
+            _ => Err(format!(
+                "{reference:?} is neither FullAWSAccess, RCPFullAWSAccess nor a managed policy of the world (by ARN or name)"
+            )),
+        }
+    }
+
+    /// Sets the organization the world's accounts belong to: the embedded STS then
+    /// applies its SCPs and RCPs and fills its condition keys.
+    pub fn set_organization(&mut self, org: &Organization) -> Result<&mut Self, WorldError> {
+        let compiled = org
+            .compile()
+            .map_err(|e| super::problems(e.problems().to_vec()))?;
+        self.organization = Some(compiled);
+        Ok(self)
+    }
+
+    /// The organization, if the world has one.
+    pub fn organization(&self) -> Option<&CompiledOrganization> {
+        self.organization.as_ref()
     }
 
     fn compile_identity(
@@ -386,7 +437,7 @@ impl World {
     }
 
     pub(crate) fn managed(&self, arn: &str) -> Option<&CompiledPolicy> {
-        self.managed.get(arn).map(|(_, c)| c)
+        self.managed.get(arn).and_then(|(_, c)| c.as_ref().ok())
     }
 
     pub(crate) fn region_disabled(&self, account: AccountId, region: &str) -> bool {
