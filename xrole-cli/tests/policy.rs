@@ -317,3 +317,36 @@ fn lint_writes_sarif_for_code_scanning() {
             .starts_with("file:///")
     );
 }
+
+#[test]
+fn lint_reads_service_and_resource_control_policies() {
+    let files = Files::new(
+        "lint-org",
+        &[
+            (
+                "scp.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#,
+            ),
+            (
+                "rcp.json",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"ec2:*","Resource":"*"}]}"#,
+            ),
+        ],
+    );
+    let out = xrole(&["policy", "lint", "--kind", "scp", &files.path("scp.json")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{}:1:67: error[XR011] service control policy Statement[0].Principal:",
+            files.path("scp.json")
+        )),
+        "{text}"
+    );
+    let out = xrole(&["policy", "lint", "--kind", "rcp", &files.path("rcp.json")]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("error[XR013] resource control policy Statement[0].Action: RCPs govern only"),
+        "{text}"
+    );
+}

@@ -284,7 +284,105 @@ fn every_lint_has_a_unique_code() {
         codes,
         [
             "XR001", "XR002", "XR003", "XR004", "XR005", "XR006", "XR007", "XR008", "XR009",
-            "XR010"
+            "XR010", "XR011", "XR012", "XR013", "XR014", "XR015", "XR016"
         ]
     );
+}
+
+fn org_findings(json: &str, rcp: bool) -> Vec<String> {
+    let doc: PolicyDocument = json.parse().unwrap();
+    let mut report = LintReport::default();
+    if rcp {
+        lint_rcp(&doc, &LintConfig::new(), &mut report);
+    } else {
+        lint_scp(&doc, &LintConfig::new(), &mut report);
+    }
+    report.findings.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn service_control_policies() {
+    let findings = org_findings(
+        &trust(
+            r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"},
+               {"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+        ),
+        false,
+    );
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(
+        findings[0].starts_with(
+            "error[XR011] service control policy Statement[0].Principal: an SCP governs"
+        ),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1].starts_with(
+            "warning[XR014] service control policy Statement[1].NotAction: NotAction with Allow"
+        ),
+        "{findings:?}"
+    );
+    // The guide's own examples are clean.
+    let clean = org_findings(
+        &trust(
+            r#"{"Effect":"Deny","Action":"organizations:LeaveOrganization","Resource":"*"},
+                  {"Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}"#,
+        ),
+        false,
+    );
+    assert!(clean.is_empty(), "{clean:?}");
+    // Over Organizations' 5120 characters.
+    let actions: Vec<String> = (0..400).map(|i| format!("\"s3:Action{i:04}\"")).collect();
+    let big = org_findings(
+        &trust(&format!(
+            r#"{{"Effect":"Deny","Action":[{}],"Resource":"*"}}"#,
+            actions.join(",")
+        )),
+        false,
+    );
+    assert!(
+        big.iter()
+            .any(|f| f.starts_with("error[XR015] service control policy: ")
+                && f.contains("over the 5120 Organizations accepts")),
+        "{big:?}"
+    );
+}
+
+#[test]
+fn resource_control_policies() {
+    let findings = org_findings(
+        &trust(
+            r#"{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"},
+               {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":["s3:GetObject","ec2:RunInstances"],"Resource":"*"},
+               {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Resource":"*"}"#,
+        ),
+        true,
+    );
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| &f[..f.find(']').unwrap() + 1])
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "error[XR016]",
+            "error[XR012]",
+            "error[XR013]",
+            "error[XR012]"
+        ],
+        "{findings:#?}"
+    );
+    assert!(
+        findings[2].contains("Statement[1].Action[1]: RCPs govern only s3, sts,"),
+        "{findings:?}"
+    );
+    // The guide's data-perimeter RCP is clean.
+    let clean = org_findings(
+        &trust(
+            r#"{"Effect":"Deny","Principal":"*","Action":["s3:*","sts:AssumeRole","kms:*"],"Resource":"*",
+                   "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},"BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}}"#,
+        ),
+        true,
+    );
+    assert!(clean.is_empty(), "{clean:?}");
 }

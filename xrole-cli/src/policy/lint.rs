@@ -9,8 +9,8 @@ use serde_json::json;
 use xrole::AccountId;
 use xrole_core::policy::PolicyDocument;
 use xrole_test::lint::{
-    Document, LintConfig, LintFinding, LintReport, Severity, lint_permission_policy,
-    lint_trust_policy,
+    Document, LintConfig, LintFinding, LintReport, Severity, lint_permission_policy, lint_rcp,
+    lint_scp, lint_trust_policy,
 };
 
 use crate::CliError;
@@ -30,6 +30,24 @@ pub(crate) struct LintFlags {
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     format: LintFormat,
+    /// What the documents are (auto: a document with a Principal is a trust
+    /// policy, any other a permission policy).
+    #[arg(long, value_enum, default_value_t = LintKind::Auto)]
+    kind: LintKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LintKind {
+    /// Trust policy if it names a Principal, else permission policy.
+    Auto,
+    /// A role's trust policy.
+    Trust,
+    /// A permission (identity) policy.
+    Permission,
+    /// An Organizations service control policy.
+    Scp,
+    /// An Organizations resource control policy.
+    Rcp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -60,6 +78,7 @@ pub(super) struct Located {
 /// The file's findings, located.
 fn lint_file(
     file: &PathBuf,
+    kind: LintKind,
     config: &LintConfig,
     own: Option<AccountId>,
 ) -> Result<Vec<Located>, CliError> {
@@ -69,14 +88,25 @@ fn lint_file(
         .parse()
         .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
     let mut report = LintReport::default();
-    let trust = doc
-        .statements()
-        .iter()
-        .any(|st| st.principal.is_some() || st.not_principal.is_some());
-    if trust {
-        lint_trust_policy(&doc, own, config, &mut report);
-    } else {
-        lint_permission_policy(&doc, Document::Permission, config, &mut report);
+    let kind = match kind {
+        LintKind::Auto
+            if doc
+                .statements()
+                .iter()
+                .any(|st| st.principal.is_some() || st.not_principal.is_some()) =>
+        {
+            LintKind::Trust
+        }
+        LintKind::Auto => LintKind::Permission,
+        k => k,
+    };
+    match kind {
+        LintKind::Trust => lint_trust_policy(&doc, own, config, &mut report),
+        LintKind::Scp => lint_scp(&doc, config, &mut report),
+        LintKind::Rcp => lint_rcp(&doc, config, &mut report),
+        LintKind::Auto | LintKind::Permission => {
+            lint_permission_policy(&doc, Document::Permission, config, &mut report)
+        }
     }
     Ok(report
         .findings
@@ -110,6 +140,7 @@ pub(super) fn run(flags: &LintFlags) -> Result<ExitCode, CliError> {
     for file in &flags.files {
         findings.extend(lint_file(
             file,
+            flags.kind,
             &config,
             flags.own_accounts.first().copied(),
         )?);

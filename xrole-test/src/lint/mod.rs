@@ -13,6 +13,18 @@
 //! | `XR008` | warning | `*` resources in a permission policy (for actions that take resources) |
 //! | `XR009` | error | an MFA condition that can never match (e.g. `Bool aws:MultiFactorAuthPresent false` in a Deny) |
 //! | `XR010` | error | a chained session declared longer than one hour |
+//! | `XR011` | error | a `Principal` or `NotPrincipal` in a service control policy |
+//! | `XR012` | error | a resource control policy whose principal is not `"*"` |
+//! | `XR013` | error | an RCP action of a service that RCPs do not govern |
+//! | `XR014` | warning | `NotAction` with `Allow` in a service control policy |
+//! | `XR015` | error | an SCP or RCP over Organizations' 5120 characters |
+//! | `XR016` | error | an `Allow` in a resource control policy (only `RCPFullAWSAccess` may allow) |
+//!
+//! The organization lints (`XR011` to `XR016`) are in `org.rs`.
+
+mod org;
+
+pub use org::{lint_rcp, lint_scp};
 
 use std::fmt;
 
@@ -63,6 +75,12 @@ lints! {
     WILDCARD_RESOURCE = "XR008", Warning, "a wildcard resource in a permission policy";
     MFA_NEVER_MATCHES = "XR009", Error, "an MFA condition that can never match";
     CHAINED_DURATION = "XR010", Error, "a chained session longer than one hour";
+    SCP_PRINCIPAL = "XR011", Error, "a Principal or NotPrincipal in a service control policy";
+    RCP_PRINCIPAL_NOT_ANY = "XR012", Error, "a resource control policy whose principal is not \"*\"";
+    RCP_UNSUPPORTED_ACTION = "XR013", Error, "an RCP action of a service that RCPs do not govern";
+    SCP_NOT_ACTION_ALLOW = "XR014", Warning, "NotAction with Allow in a service control policy";
+    ORG_POLICY_TOO_LARGE = "XR015", Error, "an SCP or RCP over Organizations' size limit";
+    RCP_ALLOW = "XR016", Error, "an Allow in a resource control policy";
 }
 
 /// Which document a finding is about.
@@ -77,6 +95,10 @@ pub enum Document {
     Caller,
     /// The role declaration itself.
     Spec,
+    /// A service control policy.
+    ServiceControl,
+    /// A resource control policy.
+    ResourceControl,
 }
 
 impl Document {
@@ -87,6 +109,8 @@ impl Document {
             Document::Permission => "permission policy",
             Document::Caller => "caller policy",
             Document::Spec => "role spec",
+            Document::ServiceControl => "service control policy",
+            Document::ResourceControl => "resource control policy",
         }
     }
 }
