@@ -203,6 +203,8 @@ pub struct Request {
     /// The action in lower case: actions compare case-insensitively.
     action_folded: String,
     resource: String,
+    /// The account the resource's ARN names, read once.
+    resource_arn_account: Option<AccountId>,
     resource_account: Option<AccountId>,
     context: Context,
 }
@@ -239,7 +241,8 @@ impl Request {
                 arn.kind() == PrincipalKind::Service,
             );
         }
-        if let Some(account) = resource_arn_account(resource) {
+        let resource_arn_account = resource_arn_account(resource);
+        if let Some(account) = resource_arn_account {
             context.insert("aws:ResourceAccount", account.to_string());
         }
         if arn.kind() == PrincipalKind::User
@@ -252,6 +255,7 @@ impl Request {
             action: action.to_owned(),
             action_folded: action.to_lowercase(),
             resource: resource.to_owned(),
+            resource_arn_account,
             resource_account: None,
             context,
         }
@@ -306,7 +310,7 @@ impl Request {
     /// The resource's account: from its ARN, else as set, else the caller's (a
     /// resource of one's own).
     pub fn owning_account(&self) -> Option<AccountId> {
-        resource_arn_account(&self.resource)
+        self.resource_arn_account
             .or(self.resource_account)
             .or_else(|| self.caller.account())
     }
@@ -710,8 +714,8 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         .first()
         .and_then(|(d, v)| v.allow.map(|(st, m)| (*d, st, m)));
 
-    let same_account =
-        request.owning_account().is_some() && request.owning_account() == request.caller.account();
+    let owner = request.owning_account();
+    let same_account = owner.is_some() && owner == request.caller.account();
     let trust_required = request.is_role_assumption() && policies.resource.is_some();
     // A grant to the caller itself, in its own account, needs no identity allow.
     // A grant to a user's or a session's own ARN is not limited by boundaries or
