@@ -1387,3 +1387,113 @@ fn assume_role_calls_carry_sts_context_and_need_every_action() {
         Some("crossAccountUser")
     );
 }
+
+/// A bucket policy granting s3:GetObject to `principal`.
+fn bucket_grant(principal: &str) -> CompiledPolicy {
+    compile(
+        "bucket policy",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}]}}"#
+        ),
+        PolicyKind::Resource,
+    )
+}
+
+/// The IAM user guide's single-account table: a same-account resource policy's
+/// grant to a role ARN is limited by the session's boundary and session policies;
+/// a grant to the session's own ARN, or to a user's ARN, is not.
+#[test]
+fn boundaries_and_session_policies_limit_grants_to_a_role_not_to_a_session_or_user() {
+    let role = "arn:aws:iam::222222222222:role/Reader";
+    let session = "arn:aws:sts::222222222222:assumed-role/Reader/s1";
+    let user = "arn:aws:iam::222222222222:user/bob";
+    let nothing = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#,
+    );
+    let request = |who: &str| {
+        Request::new(
+            Caller::new(who.parse().unwrap()),
+            "s3:GetObject",
+            "arn:aws:s3:::bucket/key",
+        )
+        .resource_account("222222222222".parse().unwrap())
+    };
+    for (limit, as_boundary) in [("session policy", false), ("boundary", true)] {
+        let set = |grantee: &str| PolicySet {
+            identity: vec![],
+            resource: Some(bucket_grant(grantee)),
+            session: if as_boundary {
+                vec![]
+            } else {
+                vec![nothing.clone()]
+            },
+            boundaries: if as_boundary {
+                vec![nothing.clone()]
+            } else {
+                vec![]
+            },
+            ..PolicySet::default()
+        };
+        let to_role = evaluate(&request(session), &set(role));
+        assert_eq!(
+            to_role.decision,
+            Decision::ImplicitlyDenied,
+            "{limit}: {to_role}"
+        );
+        let to_session = evaluate(&request(session), &set(session));
+        assert_eq!(
+            to_session.decision,
+            Decision::Allowed,
+            "{limit}: {to_session}"
+        );
+    }
+    let user_with_boundary = PolicySet {
+        resource: Some(bucket_grant(user)),
+        boundaries: vec![nothing.clone()],
+        ..PolicySet::default()
+    };
+    let e = evaluate(&request(user), &user_with_boundary);
+    assert_eq!(e.decision, Decision::Allowed, "{e}");
+}
+
+/// "The NotPrincipal element with a Deny effect will always deny any IAM principal
+/// that has a permissions boundary policy attached" (IAM user guide, permissions
+/// boundaries).
+#[test]
+fn not_principal_deny_always_denies_principals_with_a_boundary() {
+    let user = "arn:aws:iam::222222222222:user/bob";
+    let policy = compile(
+        "bucket policy",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Principal":{{"AWS":"{user}"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}},
+                {{"Effect":"Deny","NotPrincipal":{{"AWS":["{user}","arn:aws:iam::222222222222:root"]}},"Action":"s3:*","Resource":"arn:aws:s3:::bucket/*"}}]}}"#
+        ),
+        PolicyKind::Resource,
+    );
+    let request = Request::new(
+        Caller::new(user.parse().unwrap()),
+        "s3:GetObject",
+        "arn:aws:s3:::bucket/key",
+    )
+    .resource_account("222222222222".parse().unwrap());
+    let plain = PolicySet {
+        resource: Some(policy.clone()),
+        ..PolicySet::default()
+    };
+    assert_eq!(evaluate(&request, &plain).decision, Decision::Allowed);
+    let bounded = PolicySet {
+        resource: Some(policy),
+        boundaries: vec![identity(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        )],
+        ..PolicySet::default()
+    };
+    let e = evaluate(&request, &bounded);
+    assert_eq!(e.decision, Decision::ExplicitlyDenied, "{e}");
+    assert!(
+        e.to_string()
+            .contains("bucket policy Statement[1] explicitly denies"),
+        "{e}"
+    );
+}

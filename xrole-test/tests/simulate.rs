@@ -179,3 +179,67 @@ fn request_strings_are_capped() {
         "{answer}"
     );
 }
+
+/// Levels in iam-simulate's shape, root first: every level must allow, a deny at
+/// any level wins, and documents are evaluated as given.
+#[test]
+fn service_and_resource_control_policies_as_levels() {
+    let full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let rcp_full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]});
+    let deny_outside = json!({"Id": "EnforceOrgIdentities", "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "sts:AssumeRole", "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]});
+    let with_levels = |scp_ou: &Value, org_id: Option<&str>| {
+        let mut l: Value =
+            serde_json::from_str(&line("arn:aws:iam::111111111111:user/alice", Some("ext-1")))
+                .unwrap();
+        if let Some(id) = org_id {
+            l["request"]["context"]["aws:PrincipalOrgID"] = json!(id);
+        }
+        l["serviceControlPolicies"] = json!([
+            {"orgIdentifier": "r-ab12", "policies": [full]},
+            {"orgIdentifier": "ou-ab12-11111111", "policies": [scp_ou]},
+            {"orgIdentifier": "111111111111", "policies": [full]}
+        ]);
+        l["resourceControlPolicies"] = json!([
+            {"orgIdentifier": "r-ab12", "policies": [rcp_full, deny_outside]},
+            {"orgIdentifier": "222222222222", "policies": [rcp_full]}
+        ]);
+        simulate_line(&l.to_string())
+    };
+    let allowed = with_levels(&full, Some("o-a1b2c3d4e5"));
+    assert_eq!(allowed["decision"], "Allowed", "{allowed}");
+
+    let outsider = with_levels(&full, None);
+    assert_eq!(outsider["decision"], "ExplicitlyDenied", "{outsider}");
+    assert_eq!(outsider["explanation"][0]["side"], "rcp");
+    assert_eq!(
+        outsider["explanation"][0]["policy"],
+        r#"RCP "EnforceOrgIdentities" attached to r-ab12"#
+    );
+
+    let only_s3 = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+    let no_allow = with_levels(&only_s3, Some("o-a1b2c3d4e5"));
+    assert_eq!(no_allow["decision"], "ImplicitlyDenied", "{no_allow}");
+    assert_eq!(
+        no_allow["explanation"].as_array().unwrap().len(),
+        1,
+        "{no_allow}"
+    );
+    assert_eq!(no_allow["explanation"][0]["side"], "scp");
+    assert_eq!(
+        no_allow["explanation"][0]["message"],
+        "no SCP attached to ou-ab12-11111111 allows the request"
+    );
+
+    // A document invalid for its kind is an error with its place.
+    let with_principal = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]});
+    let err = with_levels(&with_principal, None);
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("serviceControlPolicies[1].policies[0]: "),
+        "{err}"
+    );
+}
