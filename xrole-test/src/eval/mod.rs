@@ -631,30 +631,11 @@ fn line(
 pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let mut explanation = Vec::new();
     let has_boundary = !policies.boundaries.is_empty();
-    let identity = judge(
-        request,
-        PolicyRole::Identity,
-        &policies.identity,
-        has_boundary,
-    );
-    let resource = judge(
-        request,
-        PolicyRole::Resource,
-        policies.resource.as_slice(),
-        has_boundary,
-    );
-    let session = judge(
-        request,
-        PolicyRole::Session,
-        &policies.session,
-        has_boundary,
-    );
-    let boundaries = judge(
-        request,
-        PolicyRole::Boundary,
-        &policies.boundaries,
-        has_boundary,
-    );
+    let judge = |role, docs| judge(request, role, docs, has_boundary);
+    let identity = judge(PolicyRole::Identity, &policies.identity);
+    let resource = judge(PolicyRole::Resource, policies.resource.as_slice());
+    let session = judge(PolicyRole::Session, &policies.session);
+    let boundaries = judge(PolicyRole::Boundary, &policies.boundaries);
 
     // 1. An explicit deny anywhere wins; the organization's levels are judged on
     // the way.
@@ -832,17 +813,26 @@ fn explain_missing(
     v: &Verdict<'_>,
 ) {
     match v.near_miss {
-        Some((st, c)) => out.push(line(
-            side,
-            doc,
-            Some(st),
-            Finding::ConditionFailed {
-                operator: c.operator.to_string(),
-                key: c.key.clone(),
-            },
-        )),
+        Some(miss) => out.push(near_miss_line(side, doc, miss)),
         None => out.push(line(side, doc, None, Finding::NoAllow)),
     }
+}
+
+/// The line for a statement that would allow but for `condition`.
+fn near_miss_line(
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    (st, condition): (&Statement, &CompiledCondition),
+) -> Explanation {
+    line(
+        side,
+        doc,
+        Some(st),
+        Finding::ConditionFailed {
+            operator: condition.operator.to_string(),
+            key: condition.key.clone(),
+        },
+    )
 }
 
 /// A caller from its ARN (`PrincipalArn`), for the common case.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use xrole_core::policy::rcp_governs;
 
-use super::{CompiledPolicy, Explanation, Finding, PolicyRole, Request, line};
+use super::{CompiledPolicy, Explanation, Finding, PolicyRole, Request, line, near_miss_line};
 
 /// The organization policies attached at one level of an account's path: the
 /// root, an OU or the account itself.
@@ -74,15 +74,7 @@ pub(super) fn judge_path(
         }
         if !allowed && missing.is_none() {
             missing = Some(match near {
-                Some((doc, (st, c))) => line(
-                    side,
-                    doc,
-                    Some(st),
-                    Finding::ConditionFailed {
-                        operator: c.operator.to_string(),
-                        key: c.key.clone(),
-                    },
-                ),
+                Some((doc, miss)) => near_miss_line(side, doc, miss),
                 None => Explanation {
                     side,
                     policy: Some(level.target.clone()),

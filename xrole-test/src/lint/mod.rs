@@ -166,7 +166,7 @@ pub enum SuppressionError {
         code: String,
     },
     /// No lint has this code.
-    #[error("no lint has the code {code:?} (codes: XR001 to XR010)")]
+    #[error("no lint has the code {code:?} (codes: XR001 to XR016)")]
     UnknownCode {
         /// The code given.
         code: String,
