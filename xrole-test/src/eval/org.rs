@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use xrole_core::policy::rcp_governs;
 
-use super::{CompiledPolicy, Explanation, Finding, PolicyRole, Request, line, near_miss_line};
+use super::explain::{line, near_miss_line};
+use super::{CompiledPolicy, Explanation, Finding, PolicyRole, Request};
 
 /// The organization policies attached at one level of an account's path: the
 /// root, an OU or the account itself.

@@ -20,6 +20,16 @@ fn item<T>(path: &str, values: &OneOrMany<T>, i: usize) -> String {
     }
 }
 
+/// A finding about `document`, from its lint, path and message.
+fn finder(document: Document) -> impl Fn(Lint, String, String) -> LintFinding {
+    move |lint, path, message| LintFinding {
+        lint,
+        document,
+        path,
+        message,
+    }
+}
+
 /// The size lint, shared by both kinds: Organizations' quota, the one
 /// [`PolicyKind::max_len`] states.
 fn size(
@@ -50,12 +60,7 @@ fn size(
 /// Lints a service control policy.
 pub fn lint_scp(doc: &PolicyDocument, config: &LintConfig, report: &mut LintReport) {
     let document = Document::ServiceControl;
-    let finding = |lint: Lint, path: String, message: String| LintFinding {
-        lint,
-        document,
-        path,
-        message,
-    };
+    let finding = finder(document);
     size(doc, PolicyKind::ServiceControl, document, config, report);
     for (i, st) in doc.statements().iter().enumerate() {
         let path = statement_path(doc, i);
@@ -78,12 +83,7 @@ pub fn lint_scp(doc: &PolicyDocument, config: &LintConfig, report: &mut LintRepo
 /// Lints a resource control policy.
 pub fn lint_rcp(doc: &PolicyDocument, config: &LintConfig, report: &mut LintReport) {
     let document = Document::ResourceControl;
-    let finding = |lint: Lint, path: String, message: String| LintFinding {
-        lint,
-        document,
-        path,
-        message,
-    };
+    let finding = finder(document);
     size(doc, PolicyKind::ResourceControl, document, config, report);
     for (i, st) in doc.statements().iter().enumerate() {
         let path = statement_path(doc, i);

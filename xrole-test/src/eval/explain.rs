@@ -1,0 +1,210 @@
+//! What an evaluation says: its [`Decision`](super::Decision), and each line of its
+//! explanation, in words and as a stable code.
+
+use std::fmt;
+use std::sync::Arc;
+
+use xrole_core::{OrgDenial, OrgPolicyType};
+
+use super::condition::CompiledCondition;
+use super::policy::{CompiledPolicy, Statement, Verdict};
+use super::{Decision, PolicyRole};
+
+/// What an explanation line says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Finding {
+    /// This statement denies the request.
+    Denies,
+    /// This statement allows the request.
+    Allows,
+    /// This statement allows through the caller's account, which delegates to its
+    /// identity policies: an identity allow is needed too.
+    AllowsThroughAccount,
+    /// This statement would allow, but its condition does not hold.
+    ConditionFailed {
+        /// The operator, as written.
+        operator: String,
+        /// The key, as written.
+        key: String,
+    },
+    /// No statement of this document (or of this side) allows the request.
+    NoAllow,
+    /// The caller is not governed by identity policies (account root, service), so
+    /// that side allows.
+    ImplicitIdentityAllow,
+}
+
+impl Finding {
+    /// A stable name for the finding, as the batch interface writes it.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Finding::Denies => "Denies",
+            Finding::Allows => "Allows",
+            Finding::AllowsThroughAccount => "AllowsThroughAccount",
+            Finding::ConditionFailed { .. } => "ConditionFailed",
+            Finding::NoAllow => "NoAllow",
+            Finding::ImplicitIdentityAllow => "ImplicitIdentityAllow",
+        }
+    }
+}
+
+/// One line of an explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    /// Which side: the caller's (identity), the resource's, a session or boundary.
+    pub side: PolicyRole,
+    /// The document's label; `None` when the side has no document at all.
+    pub policy: Option<Arc<str>>,
+    /// The statement's path (`Statement[1]`), if one statement is meant.
+    pub statement: Option<Arc<str>>,
+    /// The statement's `Sid`.
+    pub sid: Option<Arc<str>>,
+    /// What was found.
+    pub finding: Finding,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = match self.side {
+            PolicyRole::Identity => "identity policies",
+            PolicyRole::Resource => "resource policy",
+            PolicyRole::Session => "session policies",
+            PolicyRole::Boundary => "permission boundary",
+            PolicyRole::ServiceControl => "service control policies",
+            PolicyRole::ResourceControl => "resource control policies",
+        };
+        let org = matches!(
+            self.side,
+            PolicyRole::ServiceControl | PolicyRole::ResourceControl
+        );
+        if org && self.finding == Finding::NoAllow && self.statement.is_none() {
+            let kind = if self.side == PolicyRole::ServiceControl {
+                "SCP"
+            } else {
+                "RCP"
+            };
+            let level = self.policy.as_deref().unwrap_or("a level");
+            return write!(f, "no {kind} attached to {level} allows the request");
+        }
+        let doc = self.policy.as_deref().unwrap_or(side);
+        let at = match (&self.statement, &self.sid) {
+            (Some(path), Some(sid)) => format!("{doc} {path} (Sid {sid:?})"),
+            (Some(path), None) => format!("{doc} {path}"),
+            _ => doc.to_owned(),
+        };
+        match &self.finding {
+            Finding::Denies => write!(f, "{at} explicitly denies"),
+            Finding::Allows => write!(f, "{at} allows"),
+            Finding::AllowsThroughAccount => write!(
+                f,
+                "{at} allows the caller's account, which must also allow it in an identity policy"
+            ),
+            Finding::ConditionFailed { operator, key } => {
+                write!(
+                    f,
+                    "{at} would allow, but its condition {operator} on {key} does not hold"
+                )
+            }
+            Finding::NoAllow if self.policy.is_none() => write!(f, "no {side} allow the request"),
+            Finding::NoAllow => write!(f, "{at} has no statement that allows the request"),
+            Finding::ImplicitIdentityAllow => {
+                write!(f, "the caller is not governed by identity policies")
+            }
+        }
+    }
+}
+
+/// A decision with its explanation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The decision.
+    pub decision: Decision,
+    /// Why, line by line.
+    pub explanation: Vec<Explanation>,
+}
+
+impl Evaluation {
+    /// Whether the request is allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.decision == Decision::Allowed
+    }
+
+    /// The organization policy that refused, when one did: STS then names its type
+    /// in the `AccessDenied` message.
+    pub fn org_denial(&self) -> Option<OrgDenial> {
+        let org_type = |side| match side {
+            PolicyRole::ServiceControl => Some(OrgPolicyType::ServiceControl),
+            PolicyRole::ResourceControl => Some(OrgPolicyType::ResourceControl),
+            _ => None,
+        };
+        let explicit = self.decision == Decision::ExplicitlyDenied;
+        if self.is_allowed() {
+            return None;
+        }
+        self.explanation.iter().find_map(|line| {
+            let t = org_type(line.side)?;
+            match (&line.finding, explicit) {
+                (Finding::Denies, true) => Some(OrgDenial::ExplicitDeny(t)),
+                (Finding::NoAllow | Finding::ConditionFailed { .. }, false) => {
+                    Some(OrgDenial::NoAllow(t))
+                }
+                _ => None,
+            }
+        })
+    }
+}
+
+impl fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.decision)?;
+        for line in &self.explanation {
+            write!(f, "\n  - {line}")?;
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn line(
+    side: PolicyRole,
+    policy: &CompiledPolicy,
+    st: Option<&Statement>,
+    finding: Finding,
+) -> Explanation {
+    Explanation {
+        side,
+        policy: Some(policy.label.clone()),
+        statement: st.map(|s| s.path.clone()),
+        sid: st.and_then(|s| s.sid.clone()),
+        finding,
+    }
+}
+
+pub(super) fn explain_missing(
+    out: &mut Vec<Explanation>,
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    v: &Verdict<'_>,
+) {
+    match v.near_miss {
+        Some(miss) => out.push(near_miss_line(side, doc, miss)),
+        None => out.push(line(side, doc, None, Finding::NoAllow)),
+    }
+}
+
+/// The line for a statement that would allow but for `condition`.
+pub(super) fn near_miss_line(
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    (st, condition): (&Statement, &CompiledCondition),
+) -> Explanation {
+    line(
+        side,
+        doc,
+        Some(st),
+        Finding::ConditionFailed {
+            operator: condition.operator.to_string(),
+            key: condition.key.clone(),
+        },
+    )
+}

@@ -1,0 +1,149 @@
+//! One request as the evaluator sees it: who, which action, on what, and the
+//! context keys AWS derives from them.
+
+use xrole_core::{AccountId, PrincipalKind};
+
+use super::{Caller, Context, ContextValue};
+
+/// One request: who, which action, on what, with which context keys.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub(super) caller: Caller,
+    pub(super) action: String,
+    /// The action in lower case: actions compare case-insensitively.
+    pub(super) action_folded: String,
+    pub(super) resource: String,
+    /// The account the resource's ARN names, read once.
+    pub(super) resource_arn_account: Option<AccountId>,
+    pub(super) resource_account: Option<AccountId>,
+    pub(super) context: Context,
+}
+
+impl Request {
+    /// A request by `caller` for `action` on `resource`. The context starts with the
+    /// keys AWS derives from the caller: `aws:PrincipalArn` (a session's role ARN),
+    /// `aws:PrincipalAccount`, `aws:PrincipalType`, and `aws:username` for users.
+    pub fn new(caller: Caller, action: &str, resource: &str) -> Self {
+        let mut context = Context::new();
+        let arn = caller.arn();
+        let principal_arn = match (arn.kind(), caller.role()) {
+            (PrincipalKind::AssumedRole, Some(role)) => role.to_string(),
+            _ => arn.to_string(),
+        };
+        context.insert("aws:PrincipalArn", principal_arn);
+        if let Some(account) = caller.account() {
+            context.insert("aws:PrincipalAccount", account.to_string());
+        }
+        let principal_type = match arn.kind() {
+            PrincipalKind::User => Some("User"),
+            PrincipalKind::AssumedRole => Some("AssumedRole"),
+            PrincipalKind::FederatedUser => Some("FederatedUser"),
+            PrincipalKind::AccountRoot | PrincipalKind::Account => Some("Account"),
+            PrincipalKind::Any => Some("Anonymous"),
+            _ => None,
+        };
+        if let Some(t) = principal_type {
+            context.insert("aws:PrincipalType", t);
+        }
+        if arn.kind() != PrincipalKind::Any {
+            context.insert(
+                "aws:PrincipalIsAWSService",
+                arn.kind() == PrincipalKind::Service,
+            );
+        }
+        let resource_arn_account = resource_arn_account(resource);
+        if let Some(account) = resource_arn_account {
+            context.insert("aws:ResourceAccount", account.to_string());
+        }
+        if arn.kind() == PrincipalKind::User
+            && let Some(name) = arn.name()
+        {
+            context.insert("aws:username", name);
+        }
+        Self {
+            caller,
+            action: action.to_owned(),
+            action_folded: action.to_lowercase(),
+            resource: resource.to_owned(),
+            resource_arn_account,
+            resource_account: None,
+            context,
+        }
+    }
+
+    /// Adds context keys (over the derived ones).
+    pub fn context(mut self, context: &Context) -> Self {
+        for (k, v) in context.iter() {
+            self.context.insert(k, v.clone());
+        }
+        self
+    }
+
+    /// Sets one context key.
+    pub fn with(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
+        self.context.insert(key, value);
+        self
+    }
+
+    /// Sets one context key unless the request already has it.
+    pub fn with_default(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
+        self.context.insert_default(key, value);
+        self
+    }
+
+    /// The account that owns the resource, when its ARN does not say (S3 buckets);
+    /// also `aws:ResourceAccount`.
+    pub fn resource_account(mut self, account: AccountId) -> Self {
+        self.resource_account = Some(account);
+        self.context
+            .insert_default("aws:ResourceAccount", account.to_string());
+        self
+    }
+
+    /// The caller.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+    /// The action.
+    pub fn action(&self) -> &str {
+        &self.action
+    }
+    /// The resource.
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+    /// The context keys.
+    pub fn context_keys(&self) -> &Context {
+        &self.context
+    }
+
+    /// The resource's account: from its ARN, else as set, else the caller's (a
+    /// resource of one's own).
+    pub fn owning_account(&self) -> Option<AccountId> {
+        self.resource_arn_account
+            .or(self.resource_account)
+            .or_else(|| self.caller.account())
+    }
+
+    /// Whether the resource policy is a role trust policy: trust must always allow.
+    pub(super) fn is_role_assumption(&self) -> bool {
+        let action = &self.action_folded;
+        action.starts_with("sts:")
+            && [
+                "sts:assumerole",
+                "sts:tagsession",
+                "sts:setsourceidentity",
+                "sts:setcontext",
+            ]
+            .iter()
+            .any(|a| action == *a || action.starts_with("sts:assumerolewith"))
+    }
+}
+
+/// The account in a resource ARN, if it names one.
+fn resource_arn_account(resource: &str) -> Option<AccountId> {
+    resource
+        .split(':')
+        .nth(4)
+        .and_then(|a| a.parse::<AccountId>().ok())
+}
