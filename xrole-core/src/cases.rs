@@ -15,6 +15,7 @@ pub enum Kind {
     PrincipalArn,
     PolicyArn,
     SessionName,
+    FederatedUserName,
     SourceIdentity,
     ExternalId,
     SessionDuration,
@@ -28,13 +29,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Partition,
         Kind::AccountId,
         Kind::RoleArn,
         Kind::PrincipalArn,
         Kind::PolicyArn,
         Kind::SessionName,
+        Kind::FederatedUserName,
         Kind::SourceIdentity,
         Kind::ExternalId,
         Kind::SessionDuration,
@@ -316,6 +318,24 @@ pub const CASES: &[Case] = &[
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         r#"session name: must be 2 to 64 characters long, found 65 ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")"#,
     ),
+    // FederatedUserName
+    ok(FederatedUserName, "Bob"),
+    ok(FederatedUserName, "app-7@example.com"),
+    err(
+        FederatedUserName,
+        "b",
+        r#"federated user name: must be 2 to 32 characters long, found 1 ("b")"#,
+    ),
+    err(
+        FederatedUserName,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        r#"federated user name: must be 2 to 32 characters long, found 33 ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")"#,
+    ),
+    err(
+        FederatedUserName,
+        "bob/ops",
+        r#"federated user name: character '/' at position 4 is not allowed (allowed: letters, digits and + = , . @ _ -) ("bob/ops")"#,
+    ),
     // SourceIdentity
     ok(SourceIdentity, "alice@example.com"),
     err(
@@ -481,6 +501,7 @@ pub fn parse(kind: Kind, input: &str) -> Result<String, String> {
         PrincipalArn => show(input.parse::<x::PrincipalArn>()),
         PolicyArn => show(input.parse::<x::PolicyArn>()),
         SessionName => show(input.parse::<x::SessionName>()),
+        FederatedUserName => show(input.parse::<x::FederatedUserName>()),
         SourceIdentity => show(input.parse::<x::SourceIdentity>()),
         ExternalId => show(input.parse::<x::ExternalId>()),
         SessionDuration => show(input.parse::<x::SessionDuration>()),

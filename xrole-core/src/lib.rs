@@ -27,7 +27,7 @@ pub use spec::{
     Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StaticSpec, StrList,
 };
 pub use sts::{
-    ExternalId, MfaSerial, OrgDenial, OrgPolicyType, PolicyArns, Region, SessionDuration,
-    SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TokenCode,
-    TransitiveTagKeys,
+    ExternalId, FederatedUserName, MfaSerial, OrgDenial, OrgPolicyType, PolicyArns, Region,
+    SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity,
+    TokenCode, TransitiveTagKeys,
 };

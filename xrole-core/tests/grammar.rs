@@ -50,6 +50,7 @@ fn from_static(kind: Kind, input: &'static str) -> Option<String> {
             Kind::PrincipalArn => PrincipalArn::from_static(input).to_string(),
             Kind::PolicyArn => PolicyArn::from_static(input).to_string(),
             Kind::SessionName => SessionName::from_static(input).to_string(),
+            Kind::FederatedUserName => FederatedUserName::from_static(input).to_string(),
             Kind::SourceIdentity => SourceIdentity::from_static(input).to_string(),
             Kind::ExternalId => ExternalId::from_static(input).to_string(),
             Kind::MfaSerial => MfaSerial::from_static(input).to_string(),

@@ -535,6 +535,7 @@ mod case_table {
             Kind::Partition
             | Kind::AccountId
             | Kind::PolicyArn
+            | Kind::FederatedUserName
             | Kind::TokenCode
             | Kind::SessionTagKey => return None,
         })

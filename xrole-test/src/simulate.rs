@@ -17,6 +17,12 @@
 //! documents are evaluated as given (list `FullAWSAccess` or `RCPFullAWSAccess`
 //! where a level has it); a document's `Id` names it in explanations.
 //!
+//! An assumed-role principal may give `"sessionRole"` (its role's ARN, with the
+//! path); a federated-user principal `"sessionUser"` (the IAM user that called
+//! GetFederationToken): a resource policy's grant to that role or user then reaches
+//! the session, limited by its session policy. A federated user without a
+//! `sessionPolicy` has no permissions of its own, as in AWS.
+//!
 //! The answer: `{"decision": "Allowed", "explanation": [...]}`, or
 //! `{"error": "...", "line": N}` for a line that cannot be evaluated (not JSON, not
 //! UTF-8, over a limit, an invalid policy...): the next line is read all the same.
@@ -41,7 +47,7 @@ use std::io::{self, BufRead, Write};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use xrole_core::policy::{PolicyDocument, PolicyKind};
-use xrole_core::{AccountId, PrincipalArn, RoleArn};
+use xrole_core::{AccountId, PrincipalArn, PrincipalKind, RoleArn};
 
 use crate::eval::{
     Caller, CompiledPolicy, Context, ContextValue, Evaluation, OrgPath, PolicyLevel, PolicyRole,
@@ -115,6 +121,25 @@ struct RequestLine {
     resource_account: Option<String>,
     /// The role (with its path) of an assumed-role session principal.
     session_role: Option<String>,
+    /// The IAM user behind a federated-user principal.
+    session_user: Option<String>,
+}
+
+/// `caller`, a federated user, with the IAM user of its account it was issued to.
+fn with_session_user(caller: Caller, user: &str) -> Result<Caller, String> {
+    let field = "request.sessionUser";
+    let user = PrincipalArn::parse(user).map_err(|e| format!("{field}: {e}"))?;
+    if !caller.is_federated_user() {
+        return Err(format!(
+            "{field}: only a federated-user principal (arn:aws:sts::ACCOUNT:federated-user/NAME) has a session user"
+        ));
+    }
+    if user.kind() != PrincipalKind::User || user.account() != caller.account() {
+        return Err(format!(
+            "{field}: {user} is not an IAM user of the federated user's account"
+        ));
+    }
+    Ok(caller.federated_by(user))
 }
 
 fn compile(label: &str, value: &Value, kind: PolicyKind) -> Result<CompiledPolicy, String> {
@@ -172,6 +197,7 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
         ("request.resource", Some(&r.resource)),
         ("request.resourceAccount", r.resource_account.as_ref()),
         ("request.sessionRole", r.session_role.as_ref()),
+        ("request.sessionUser", r.session_user.as_ref()),
     ] {
         if let Some(text) = text {
             bounded(field, text)?;
@@ -183,6 +209,9 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
     if let Some(role) = &r.session_role {
         caller = caller
             .with_role(RoleArn::parse(role).map_err(|e| format!("request.sessionRole: {e}"))?);
+    }
+    if let Some(user) = &r.session_user {
+        caller = with_session_user(caller, user)?;
     }
     let mut context = Context::new();
     let mut context_chars = 0;

@@ -1,5 +1,6 @@
-//! The embedded STS's federation endpoint: sign-in tokens for the role sessions it
-//! issued, and nothing else; sign-ins with its tokens for 15 minutes.
+//! The embedded STS's federation endpoint: sign-in tokens for the role and
+//! federated-user sessions it issued, and nothing else; sign-ins with its tokens for
+//! 15 minutes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::time::{Duration, SystemTime};
@@ -16,7 +17,7 @@ async fn sts(clock: Clock) -> EmbeddedSts {
     let mut w = World::new();
     w.add_user(User::new(ALICE.parse().unwrap()).unwrap().policy(
         "assume",
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetFederationToken"],"Resource":"*"}]}"#
             .parse()
             .unwrap(),
     ))
@@ -86,6 +87,30 @@ async fn a_role_session_signs_in_once_its_token_is_traded() {
     let (status, location, body) = get(&login).await;
     assert_eq!((status, location), (403, None));
     assert!(body.contains("older than 15 minutes"), "{body}");
+}
+
+/// The custom identity broker of the IAM user guide: a user's keys federate a
+/// user (GetFederationToken), whose session signs in to the console.
+#[tokio::test]
+async fn a_federated_users_session_signs_in() {
+    let sts = sts(Clock::system()).await;
+    let config = sts.sdk_config_for(ALICE).await.unwrap();
+    let out = Client::new(&config)
+        .get_federation_token()
+        .name("Bob")
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    let session = SigninSession::new(c.access_key_id(), c.secret_access_key(), c.session_token());
+    let (status, _, body) = get(&endpoint(&sts).signin_token_url(&session, None)).await;
+    assert_eq!(status, 200, "{body}");
+    SigninToken::from_answer(body.as_bytes()).unwrap();
+    assert_eq!(
+        sts.last_audit("getSigninToken").unwrap().caller.as_deref(),
+        Some("arn:aws:sts::111111111111:federated-user/Bob")
+    );
 }
 
 #[tokio::test]

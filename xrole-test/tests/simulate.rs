@@ -243,3 +243,66 @@ fn service_and_resource_control_policies_as_levels() {
         "{err}"
     );
 }
+
+#[test]
+fn federated_users_with_their_session_user() {
+    let bucket = "arn:aws:s3:::reports/q3.csv";
+    let request = |session_user: Option<&str>, session_policy: bool| {
+        let mut r = json!({
+            "request": {"principal": "arn:aws:sts::111111111111:federated-user/Bob",
+                        "action": "s3:GetObject", "resource": bucket,
+                        "resourceAccount": "111111111111"},
+            "identityPolicies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                                  "Action": "s3:*", "Resource": "*"}]}],
+            "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111111111111:user/broker"},
+                "Action": "s3:GetObject", "Resource": bucket}]}
+        });
+        if let Some(user) = session_user {
+            r["request"]["sessionUser"] = json!(user);
+        }
+        if session_policy {
+            r["sessionPolicy"] = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": "s3:GetObject", "Resource": "*"}]});
+        }
+        simulate_line(&r.to_string())
+    };
+    let broker = Some("arn:aws:iam::111111111111:user/broker");
+    assert_eq!(request(broker, true)["decision"], "Allowed");
+    // No session policy: no permissions, and the grant to the user is limited too.
+    let none = request(broker, false);
+    assert_eq!(none["decision"], "ImplicitlyDenied", "{none}");
+    assert!(
+        none["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["finding"] == "NoSessionPolicy"),
+        "{none}"
+    );
+    for (user, message) in [
+        (
+            "arn:aws:iam::222222222222:user/broker",
+            "is not an IAM user of the federated user's account",
+        ),
+        ("broker", "request.sessionUser: "),
+    ] {
+        let answer = request(Some(user), true);
+        assert!(
+            answer["error"].as_str().unwrap().contains(message),
+            "{answer}"
+        );
+    }
+    let not_federated = simulate_line(
+        &json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice", "action": "s3:GetObject",
+                            "resource": "*", "sessionUser": "arn:aws:iam::111111111111:user/broker"}})
+        .to_string(),
+    );
+    assert!(
+        not_federated["error"]
+            .as_str()
+            .unwrap()
+            .contains("only a federated-user principal"),
+        "{not_federated}"
+    );
+}

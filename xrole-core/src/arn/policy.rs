@@ -105,6 +105,17 @@ impl PolicyArn {
         }
     }
 
+    /// The account that owns the policy; `None` for an AWS managed policy (its
+    /// account is `aws`).
+    pub fn owner(&self) -> Option<AccountId> {
+        self.text.split(':').nth(4).and_then(|a| a.parse().ok())
+    }
+
+    /// Whether AWS manages the policy (`arn:aws:iam::aws:policy/...`).
+    pub fn is_aws_managed(&self) -> bool {
+        self.text.split(':').nth(4) == Some("aws")
+    }
+
     /// The policy's name.
     pub fn name(&self) -> &str {
         self.name.of(&self.text)

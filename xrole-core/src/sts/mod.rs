@@ -1,4 +1,5 @@
-//! STS request parameters with STS's own limits: [`SessionName`], [`SourceIdentity`],
+//! STS request parameters with STS's own limits: [`SessionName`],
+//! [`FederatedUserName`], [`SourceIdentity`],
 //! [`ExternalId`], [`SessionDuration`], [`MfaSerial`], [`TokenCode`], [`SessionTag`],
 //! [`SessionTags`], [`TransitiveTagKeys`], [`SessionPolicy`], [`PolicyArns`], [`Region`],
 //! and how an `AccessDenied` names an organization policy ([`OrgDenial`]); one concern
@@ -18,4 +19,4 @@ pub use mfa::TokenCode;
 pub use policy::{PolicyArns, SessionPolicy};
 pub use region::Region;
 pub use tags::{SessionTag, SessionTags, TransitiveTagKeys};
-pub use text::{ExternalId, MfaSerial, SessionName, SourceIdentity};
+pub use text::{ExternalId, FederatedUserName, MfaSerial, SessionName, SourceIdentity};

@@ -1,5 +1,5 @@
-//! The text parameters: [`SessionName`], [`SourceIdentity`], [`ExternalId`],
-//! [`MfaSerial`], each one `text_type!`.
+//! The text parameters: [`SessionName`], [`FederatedUserName`], [`SourceIdentity`],
+//! [`ExternalId`], [`MfaSerial`], each one `text_type!`.
 
 use crate::macros::text_type;
 use crate::text::Charset;
@@ -8,6 +8,13 @@ text_type!(
     /// `RoleSessionName`: 2-64 characters of `[\w+=,.@-]`. It appears in the
     /// assumed-role ARN and in CloudTrail.
     SessionName, subject = "session name", min = 2, max = 64, charset = Charset::Name
+);
+
+text_type!(
+    /// GetFederationToken's `Name`: 2-32 characters of `[\w+=,.@-]`. It names the
+    /// federated user in its ARN (`arn:aws:sts::ACCOUNT:federated-user/NAME`), which
+    /// resource policies can grant to.
+    FederatedUserName, subject = "federated user name", min = 2, max = 32, charset = Charset::Name
 );
 
 text_type!(

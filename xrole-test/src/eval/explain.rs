@@ -33,6 +33,12 @@ pub enum Finding {
     /// The caller is not governed by identity policies (account root, service), so
     /// that side allows.
     ImplicitIdentityAllow,
+    /// The caller is a federated user whose session has no session policy: it then
+    /// has no permissions but those resource policies grant to it by name.
+    NoSessionPolicy,
+    /// The caller is a federated user, and the action is one of IAM's or STS's
+    /// (but `sts:GetCallerIdentity`), which federated users cannot call.
+    ClosedToFederatedUsers,
 }
 
 impl Finding {
@@ -45,6 +51,8 @@ impl Finding {
             Finding::ConditionFailed { .. } => "ConditionFailed",
             Finding::NoAllow => "NoAllow",
             Finding::ImplicitIdentityAllow => "ImplicitIdentityAllow",
+            Finding::NoSessionPolicy => "NoSessionPolicy",
+            Finding::ClosedToFederatedUsers => "ClosedToFederatedUsers",
         }
     }
 }
@@ -62,6 +70,19 @@ pub struct Explanation {
     pub sid: Option<Arc<str>>,
     /// What was found.
     pub finding: Finding,
+}
+
+impl Explanation {
+    /// A line about a whole side rather than one document.
+    pub(super) fn of_side(side: PolicyRole, finding: Finding) -> Self {
+        Self {
+            side,
+            policy: None,
+            statement: None,
+            sid: None,
+            finding,
+        }
+    }
 }
 
 impl fmt::Display for Explanation {
@@ -111,6 +132,17 @@ impl fmt::Display for Explanation {
             Finding::ImplicitIdentityAllow => {
                 write!(f, "the caller is not governed by identity policies")
             }
+            Finding::NoSessionPolicy => write!(
+                f,
+                "the federated user's session has no session policy: GetFederationToken without \
+                 Policy or PolicyArns gives it no permissions but those a resource policy grants \
+                 to the federated user's own ARN"
+            ),
+            Finding::ClosedToFederatedUsers => write!(
+                f,
+                "federated users (GetFederationToken sessions) cannot call IAM or STS operations \
+                 other than sts:GetCallerIdentity"
+            ),
         }
     }
 }

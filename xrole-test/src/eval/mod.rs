@@ -10,10 +10,13 @@
 //! - `request`: a request and the context keys derived from its caller;
 //! - `explain`: the evaluation and its explanation lines;
 //! - `org`: the organization's SCP and RCP levels;
+//! - `call`: a call to STS, the context every STS request carries, and the
+//!   decision on a call that needs several actions;
 //! - `assume`: an AssumeRole call as the requests STS makes;
 //! - `condition`, `pattern`, `glob`, `principal`, `context`: the parts of a statement.
 
 mod assume;
+mod call;
 mod condition;
 mod context;
 mod explain;
@@ -26,7 +29,9 @@ mod request;
 
 use xrole_core::PrincipalArn;
 
-pub use assume::{AssumeRoleCall, AssumeRoleEvaluation, Mfa, evaluate_assume_role};
+pub use assume::{AssumeRoleCall, evaluate_assume_role};
+pub(crate) use call::StsCall;
+pub use call::{CallEvaluation, Mfa};
 pub use context::{Context, ContextValue};
 pub use explain::{Evaluation, Explanation, Finding};
 pub use org::{OrgPath, PolicyLevel, attached_label};
@@ -165,6 +170,19 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
             explanation: org_missing,
         };
     }
+    // A federated user's session cannot call IAM, nor STS but GetCallerIdentity,
+    // whatever its policies say (STS API reference, GetFederationToken,
+    // "Permissions": <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html>).
+    let federated = request.caller.is_federated_user();
+    if federated && request.is_closed_to_federated_users() {
+        return Evaluation {
+            decision: Decision::ImplicitlyDenied,
+            explanation: vec![Explanation::of_side(
+                PolicyRole::Identity,
+                Finding::ClosedToFederatedUsers,
+            )],
+        };
+    }
 
     let caller_governed = request.caller.has_identity_policies();
     let identity_allow = identity
@@ -174,7 +192,10 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let session_allow = session
         .iter()
         .find_map(|(d, v)| v.allow.map(|(st, _)| (*d, st)));
-    let session_ok = session.is_empty() || session_allow.is_some();
+    // A federated user's session has no permissions of its own without a session
+    // policy (IAM user guide, "Permissions for GetFederationToken":
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html>).
+    let session_ok = session_allow.is_some() || (session.is_empty() && !federated);
     let boundaries_ok = boundaries.iter().all(|(_, v)| v.allow.is_some());
     let resource_allow = resource
         .first()
@@ -185,11 +206,12 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let trust_required = request.is_role_assumption() && policies.resource.is_some();
     // A grant to the caller itself, in its own account, needs no identity allow.
     // A grant to a user's or a session's own ARN is not limited by boundaries or
-    // session policies; a grant to the session's role is limited by both.
+    // session policies; a grant to the session's issuer (its role, or the user
+    // behind a federated user) is limited by both.
     let direct =
-        same_account && matches!(resource_allow, Some((_, _, Match::Direct | Match::Role)));
+        same_account && matches!(resource_allow, Some((_, _, Match::Direct | Match::Issuer)));
     let direct_limited =
-        matches!(resource_allow, Some((_, _, Match::Role))) && !(session_ok && boundaries_ok);
+        matches!(resource_allow, Some((_, _, Match::Issuer))) && !(session_ok && boundaries_ok);
 
     let allowed = if direct {
         !direct_limited
@@ -221,7 +243,12 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         if !direct || !caller_governed || identity_allow.is_some() {
             explain_identity(&mut explanation, request, &identity, identity_allow);
         }
-        if !session.is_empty() {
+        if session.is_empty() && federated {
+            explanation.push(Explanation::of_side(
+                PolicyRole::Session,
+                Finding::NoSessionPolicy,
+            ));
+        } else if !session.is_empty() {
             match session_allow {
                 Some((doc, st)) => {
                     explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows))
@@ -259,13 +286,7 @@ fn explain_identity(
     identity: &[(&CompiledPolicy, Verdict<'_>)],
     allow: Option<(&CompiledPolicy, &Statement)>,
 ) {
-    let nobody = |finding| Explanation {
-        side: PolicyRole::Identity,
-        policy: None,
-        statement: None,
-        sid: None,
-        finding,
-    };
+    let nobody = |finding| Explanation::of_side(PolicyRole::Identity, finding);
     if !request.caller.has_identity_policies() {
         out.push(nobody(Finding::ImplicitIdentityAllow));
     } else if let Some((doc, st)) = allow {

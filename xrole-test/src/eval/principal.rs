@@ -8,12 +8,16 @@ pub(crate) enum Match {
     /// Through the caller's account (`:root` or the bare id): the account then
     /// delegates to its identity policies.
     Account,
-    /// The role of the calling session, by the role's ARN. Within one account such
-    /// a grant is limited by the session's permissions boundary and session
-    /// policies, unlike a grant to the session's own ARN (IAM user guide, "Policy
-    /// evaluation for requests within a single account":
-    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>).
-    Role,
+    /// The identity that issued the calling session: the role of an assumed-role
+    /// session, by the role's ARN, or the IAM user a federated user was issued to
+    /// (GetFederationToken). Within one account such a grant is limited by the
+    /// session's permissions boundary and session policies, unlike a grant to the
+    /// session's own ARN (IAM user guide, "Policy evaluation for requests within a
+    /// single account":
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>,
+    /// and "Session policies":
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session>).
+    Issuer,
     /// The caller itself (its ARN, `*`, its service).
     Direct,
 }
@@ -66,14 +70,19 @@ impl PrincipalPattern {
             PrincipalPattern::Account(id) => (p.account() == Some(*id)
                 && !matches!(p.kind(), PrincipalKind::Service | PrincipalKind::Federated))
             .then_some(Match::Account),
-            PrincipalPattern::Exact(arn) => (p.as_str() == arn).then_some(Match::Direct),
+            PrincipalPattern::Exact(arn) if p.as_str() == arn => Some(Match::Direct),
+            PrincipalPattern::Exact(arn) => caller
+                .user
+                .as_ref()
+                .is_some_and(|user| user.as_str() == arn)
+                .then_some(Match::Issuer),
             PrincipalPattern::Role(role) => {
                 caller
                     .is_session_of(role)
                     .then_some(if p.kind() == PrincipalKind::Role {
                         Match::Direct
                     } else {
-                        Match::Role
+                        Match::Issuer
                     })
             }
             PrincipalPattern::Service(s) | PrincipalPattern::Federated(s) => {
@@ -90,6 +99,8 @@ pub struct Caller {
     arn: PrincipalArn,
     /// The role of an assumed-role session, with its path when known.
     role: Option<RoleArn>,
+    /// The IAM user a federated user's session was issued to (GetFederationToken).
+    user: Option<PrincipalArn>,
 }
 
 impl Caller {
@@ -103,13 +114,39 @@ impl Caller {
             (PrincipalKind::Role, ..) => arn.to_role_arn(),
             _ => None,
         };
-        Self { arn, role }
+        Self {
+            arn,
+            role,
+            user: None,
+        }
     }
 
     /// Sets the role of an assumed-role session (its ARN carries no path).
     pub fn with_role(mut self, role: RoleArn) -> Self {
         self.role = Some(role);
         self
+    }
+
+    /// Sets the IAM user a federated user's session was issued to: a resource
+    /// policy's grant to that user then reaches the session, limited by its session
+    /// policies. Only a federated-user caller has one; for others this does nothing.
+    pub fn federated_by(mut self, user: PrincipalArn) -> Self {
+        if self.is_federated_user() {
+            self.user = Some(user);
+        }
+        self
+    }
+
+    /// The IAM user behind a federated-user caller, when known.
+    pub fn federating_user(&self) -> Option<&PrincipalArn> {
+        self.user.as_ref()
+    }
+
+    /// Whether the caller is a federated user's session (GetFederationToken): it has
+    /// no permissions of its own without a session policy, and cannot call IAM or
+    /// STS (but `sts:GetCallerIdentity`).
+    pub fn is_federated_user(&self) -> bool {
+        self.arn.kind() == PrincipalKind::FederatedUser
     }
 
     /// The caller's ARN.

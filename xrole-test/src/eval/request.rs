@@ -55,10 +55,15 @@ impl Request {
         if let Some(account) = resource_arn_account {
             context.insert("aws:ResourceAccount", account.to_string());
         }
-        if arn.kind() == PrincipalKind::User
-            && let Some(name) = arn.name()
-        {
-            context.insert("aws:username", name);
+        match (arn.kind(), arn.name()) {
+            (PrincipalKind::User, Some(name)) => context.insert("aws:username", name),
+            // A federated user's unique id is ACCOUNT:NAME.
+            (PrincipalKind::FederatedUser, Some(name)) => {
+                if let Some(account) = caller.account() {
+                    context.insert("aws:userid", format!("{account}:{name}"));
+                }
+            }
+            _ => {}
         }
         Self {
             caller,
@@ -123,6 +128,14 @@ impl Request {
         self.resource_arn_account
             .or(self.resource_account)
             .or_else(|| self.caller.account())
+    }
+
+    /// Whether a federated user's session is refused the action: every IAM action,
+    /// and every STS action but `sts:GetCallerIdentity`.
+    pub(super) fn is_closed_to_federated_users(&self) -> bool {
+        let action = &self.action_folded;
+        action.starts_with("iam:")
+            || (action.starts_with("sts:") && action != "sts:getcalleridentity")
     }
 
     /// Whether the resource policy is a role trust policy: trust must always allow.

@@ -9,7 +9,7 @@ use super::auth;
 use super::error::{ErrorCode, StsError};
 use super::keys;
 use super::query::echo;
-use super::state::Inner;
+use super::state::{Inner, Issuer};
 use super::world::User;
 use crate::eval::{Caller, Mfa, PolicySet};
 
@@ -56,41 +56,43 @@ pub(crate) fn authenticate(
             .arn
             .account()
             .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
-        let (caller, policies, chained, user) = match &session.role {
-            Some(role_arn) => {
+        let (caller, policies, chained, user) = match &session.issuer {
+            Issuer::Role(role_arn) => {
                 let (_, _, compiled) = state
                     .world
                     .role_compiled(role_arn)
                     .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
-                let policies = PolicySet {
-                    identity: compiled.identity.clone(),
-                    resource: None,
-                    session: session.session_policies.clone(),
-                    boundaries: compiled.boundary.iter().cloned().collect(),
-                    ..PolicySet::default()
-                };
                 (
                     Caller::new(session.arn.clone()).with_role(role_arn.clone()),
-                    policies,
+                    compiled.policy_set(session.session_policies.clone()),
                     true,
                     None,
                 )
             }
-            None => {
+            Issuer::User => {
                 let (user, compiled) = state
                     .world
                     .user_compiled(&session.arn)
                     .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
-                let policies = PolicySet {
-                    identity: compiled.identity.clone(),
-                    boundaries: compiled.boundary.iter().cloned().collect(),
-                    ..PolicySet::default()
-                };
                 (
                     Caller::new(session.arn.clone()),
-                    policies,
+                    compiled.policy_set(Vec::new()),
                     false,
                     Some(user.clone()),
+                )
+            }
+            // The user's policies narrowed by the session policies (none: no
+            // permissions); the user's long-term key stays the user's own.
+            Issuer::Federation(user_arn) => {
+                let (_, compiled) = state
+                    .world
+                    .user_compiled(user_arn)
+                    .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
+                (
+                    Caller::new(session.arn.clone()).federated_by(user_arn.clone()),
+                    compiled.policy_set(session.session_policies.clone()),
+                    false,
+                    None,
                 )
             }
         };
@@ -133,11 +135,7 @@ pub(crate) fn authenticate(
             arn: user.arn().clone(),
             user_id: user_id_of(user),
             account,
-            policies: PolicySet {
-                identity: compiled.identity.clone(),
-                boundaries: compiled.boundary.iter().cloned().collect(),
-                ..PolicySet::default()
-            },
+            policies: compiled.policy_set(Vec::new()),
             tags: user.tags().to_vec(),
             transitive: Vec::new(),
             mfa: Mfa::LongTermKeys,

@@ -21,7 +21,7 @@ use xrole_core::{FederationRequest, SigninToken};
 use super::audit::AuditEntry;
 use super::error::{ErrorCode, StsError};
 use super::keys;
-use super::state::Inner;
+use super::state::{Inner, Issuer};
 
 type Answer = hyper::Response<Full<Bytes>>;
 
@@ -110,7 +110,7 @@ pub(crate) fn handle(inner: &Inner, method: &http::Method, query: Option<&str>) 
                 if now >= issued.expiration {
                     return Err(StsError::of(ErrorCode::ExpiredTokenException));
                 }
-                if issued.role.is_none() {
+                if issued.issuer == Issuer::User {
                     return Err(StsError::new(
                         ErrorCode::AccessDenied,
                         "GetSessionToken credentials cannot sign in to the console: assume a \

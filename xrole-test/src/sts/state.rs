@@ -24,11 +24,11 @@ pub(crate) struct Session {
     pub(crate) token: String,
     pub(crate) expiration: SystemTime,
     /// The session's ARN: `assumed-role/...` for a role, the user's ARN for
-    /// GetSessionToken.
+    /// GetSessionToken, `federated-user/...` for GetFederationToken.
     pub(crate) arn: PrincipalArn,
     pub(crate) user_id: String,
-    /// The role of an assumed-role session.
-    pub(crate) role: Option<RoleArn>,
+    /// Whose policies the session's calls are judged by.
+    pub(crate) issuer: Issuer,
     pub(crate) mfa_at: Option<SystemTime>,
     pub(crate) source_identity: Option<String>,
     /// Principal tags: the role's tags overridden by session tags.
@@ -36,6 +36,18 @@ pub(crate) struct Session {
     /// Tags that pass on to sessions chained from this one.
     pub(crate) transitive: Vec<(String, String)>,
     pub(crate) session_policies: Vec<CompiledPolicy>,
+}
+
+/// Who a session was issued for: its calls are judged by that identity's policies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Issuer {
+    /// GetSessionToken: the user itself, whose ARN the session carries.
+    User,
+    /// AssumeRole: the role, with its path.
+    Role(RoleArn),
+    /// GetFederationToken: the IAM user federated, whose policies the session
+    /// policies narrow.
+    Federation(PrincipalArn),
 }
 
 /// The live sessions by access key id. An expired session is dropped when the next
@@ -194,7 +206,7 @@ mod tests {
             expiration,
             arn: "arn:aws:iam::111111111111:user/alice".parse().unwrap(),
             user_id: String::new(),
-            role: None,
+            issuer: Issuer::User,
             mfa_at: None,
             source_identity: None,
             tags: Vec::new(),

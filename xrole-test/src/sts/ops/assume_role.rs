@@ -2,12 +2,11 @@
 //! policies evaluated with STS's context, and a session issued.
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{
-    ExternalId, OrgDenial, PolicyArn, PolicyArns, PrincipalArn, RoleArn, SessionDuration,
-    SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity, TransitiveTagKeys,
+    ExternalId, PrincipalArn, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
+    TransitiveTagKeys,
 };
 
 use super::super::audit::AuditEntry;
@@ -15,23 +14,11 @@ use super::super::caller::{Principal, role_id_of};
 use super::super::error::{ErrorCode, StsError};
 use super::super::keys;
 use super::super::query::{Query, constraint, echo};
-use super::super::state::{Inner, Session};
+use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
+use super::params::{SessionPolicies, optional, required, session_tags};
+use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
-
-/// How full the packed session policies and tags are, in percent. STS packs them in
-/// a compressed binary form it does not document; this counts their characters
-/// against a 4096-character budget, so a maximal inline policy plus a few tags fits.
-fn packed_percent(policy: Option<&str>, policy_arns: &[String], tags: &[(String, String)]) -> u64 {
-    let chars = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count())
-        + policy_arns.iter().map(|a| a.len()).sum::<usize>()
-        + tags
-            .iter()
-            .map(|(k, v)| k.chars().count() + v.chars().count())
-            .sum::<usize>();
-    (chars as u64 * 100).div_ceil(4096)
-}
 
 /// AssumeRole's parameters, decoded once, each checked as STS checks it.
 struct Input {
@@ -43,38 +30,7 @@ struct Input {
     /// Session tags as sent, in order.
     tags: Vec<(String, String)>,
     transitive_keys: Vec<String>,
-    policy_arns: Vec<String>,
-    policy: Option<String>,
-}
-
-/// A parameter STS requires, parsed with its grammar type.
-fn required<T>(
-    query: &Query,
-    name: &str,
-    field: &str,
-    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
-    problems: &mut Vec<String>,
-) -> Option<T> {
-    if query.get(name).is_none() {
-        problems.push(format!(
-            "Value null at '{field}' failed to satisfy constraint: Member must not be null"
-        ));
-    }
-    optional(query, name, field, parse, problems)
-}
-
-/// An optional parameter, parsed with its grammar type when sent.
-fn optional<T>(
-    query: &Query,
-    name: &str,
-    field: &str,
-    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
-    problems: &mut Vec<String>,
-) -> Option<T> {
-    let t = query.get(name)?;
-    parse(t)
-        .map_err(|e| problems.push(constraint(t, field, &e)))
-        .ok()
+    policies: SessionPolicies,
 }
 
 impl Input {
@@ -118,27 +74,7 @@ impl Input {
             SourceIdentity::parse,
             problems,
         );
-        // Tags and transitive keys by xrole-core's rules, the runtime's and the
-        // attribute's too.
-        let tags = query.member_pairs("Tags.member.");
-        let parsed_tags: Vec<SessionTag> = tags
-            .iter()
-            .filter_map(|(k, v)| {
-                SessionTag::new(k, v)
-                    .map_err(|e| {
-                        problems.push(format!("Value at 'tags' failed to satisfy constraint: {e}"))
-                    })
-                    .ok()
-            })
-            .collect();
-        let session_tags = SessionTags::new(parsed_tags)
-            .map_err(|e| {
-                problems.push(format!(
-                    "Value at 'tags' failed to satisfy constraint: {}",
-                    e.message()
-                ))
-            })
-            .ok();
+        let (tags, session_tags) = session_tags(query, problems);
         let transitive_keys = query.member_values("TransitiveTagKeys.member.", "");
         if let Some(session_tags) = &session_tags
             && let Err(e) = TransitiveTagKeys::new(&transitive_keys)
@@ -149,23 +85,7 @@ impl Input {
                 e.message()
             ));
         }
-        let policy_arns = query.member_values("PolicyArns.member.", ".arn");
-        if policy_arns.len() > PolicyArns::MAX {
-            problems.push(format!(
-                "Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to {}, found {}",
-                PolicyArns::MAX,
-                policy_arns.len()
-            ));
-        }
-        let policy = query.get("Policy");
-        if let Some(p) = policy
-            && p.chars().count() > SessionPolicy::MAX_LEN
-        {
-            problems.push(format!(
-                "Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to {}",
-                SessionPolicy::MAX_LEN
-            ));
-        }
+        let policies = SessionPolicies::decode(query, problems);
         Some(Self {
             role: role?,
             session_name: session_name?,
@@ -174,8 +94,7 @@ impl Input {
             source_identity,
             tags,
             transitive_keys,
-            policy_arns,
-            policy: policy.map(str::to_owned),
+            policies,
         })
     }
 }
@@ -202,50 +121,21 @@ pub(super) fn serve(
         source_identity,
         tags,
         transitive_keys,
-        policy_arns,
-        policy,
+        policies: requested_policies,
     }) = input
     else {
         return Err(StsError::of(ErrorCode::InternalFailure));
     };
-    let policy_text = policy.as_deref();
     let external_id = external_id.as_ref().map(ExternalId::as_str);
     let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 
-    let denied = |action: &str, org: Option<OrgDenial>| {
-        StsError::new(
-            ErrorCode::AccessDenied,
-            format!(
-                "User: {} is not authorized to perform: {action} on resource: {role_arn}{}",
-                principal.arn,
-                org.map(|o| o.suffix(action)).unwrap_or_default()
-            ),
-        )
-    };
+    let denied = |action: &str, org| not_authorized(principal, action, role_arn.as_str(), org);
     // Session policies: the inline document and the managed ARNs.
-    let mut session_policies = Vec::new();
-    if let Some(p) = policy_text {
-        let doc = PolicyDocument::from_json(p)
-            .map_err(|e| StsError::new(ErrorCode::MalformedPolicyDocument, e.to_string()))?;
-        session_policies.push(
-            CompiledPolicy::new("session policy", &doc, PolicyKind::Session)
-                .map_err(|e| StsError::new(ErrorCode::MalformedPolicyDocument, e.to_string()))?,
-        );
-    }
+    let mut session_policies: Vec<CompiledPolicy> =
+        requested_policies.inline()?.into_iter().collect();
     let (role_max, role_tags, trust, role_path_arn, org) = {
         let state = inner.state();
-        for arn in &policy_arns {
-            let valid = PolicyArn::parse(arn).is_ok();
-            match state.world.managed(arn) {
-                Some(c) if valid => session_policies.push(c.clone()),
-                _ => {
-                    return Err(StsError::new(
-                        ErrorCode::InvalidParameterValue,
-                        format!("Policy {arn} does not exist or is not attachable."),
-                    ));
-                }
-            }
-        }
+        session_policies.extend(requested_policies.managed(&state.world)?);
         // The organization's keys and guardrails for this caller and this role.
         let org = state.world.organization().map(|org| {
             (
@@ -309,49 +199,19 @@ pub(super) fn serve(
             ),
         ));
     }
-    let percent = packed_percent(policy_text, &policy_arns, &tags);
-    if percent > 100 {
-        return Err(StsError::new(
-            ErrorCode::PackedPolicyTooLarge,
-            format!(
-                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
-            ),
-        ));
-    }
+    let percent = requested_policies.packed_percent(&tags)?;
 
     // Authorization: the trust policy and the caller's identity policies, with the
     // context STS builds for each needed action.
-    let source_ip = inner
-        .state()
-        .source_ips
-        .get(principal.arn.as_str())
-        .copied()
-        .unwrap_or(peer);
-    let now_unix = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let mfa = if with_mfa {
-        Mfa::Present { age_secs: 0 }
-    } else {
-        principal.mfa
-    };
-    let mut call = AssumeRoleCall::new(
-        principal.caller.clone(),
-        role_path_arn.clone(),
-        session_name.as_str(),
-        now_unix,
-    )
-    .mfa(mfa)
-    .source_ip(source_ip)
-    .secure_transport(true);
+    let mut base = sts_call(inner, principal, peer, now);
+    if with_mfa {
+        base.mfa = Mfa::Present { age_secs: 0 };
+    }
+    let mfa = base.mfa;
+    base.tags = tags.clone();
+    let mut call = AssumeRoleCall::with_base(base, role_path_arn.clone(), session_name.as_str());
     if let Some(id) = external_id {
         call = call.external_id(id);
-    }
-    for (k, v) in &principal.tags {
-        call = call.principal_tag(k, v);
-    }
-    for (k, v) in &tags {
-        call = call.tag(k, v);
     }
     for k in &transitive_keys {
         call = call.transitive_tag_key(k);
@@ -412,7 +272,7 @@ pub(super) fn serve(
         expiration,
         arn: assumed.clone(),
         user_id: user_id.clone(),
-        role: Some(role_path_arn),
+        issuer: Issuer::Role(role_path_arn),
         // MFA carries over to chained sessions from the session it came from.
         mfa_at: match mfa {
             Mfa::Present { age_secs } => Some(now - Duration::from_secs(age_secs)),
@@ -423,7 +283,7 @@ pub(super) fn serve(
         transitive,
         session_policies,
     };
-    let report_packed = policy_text.is_some() || !policy_arns.is_empty() || !tags.is_empty();
+    let report_packed = !requested_policies.is_empty() || !tags.is_empty();
     Ok(xml::response("AssumeRole", REQUEST_ID_SLOT, |x| {
         if let Some(si) = &inherited_source {
             x.text("SourceIdentity", si);

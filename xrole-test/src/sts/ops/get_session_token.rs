@@ -3,14 +3,13 @@
 
 use std::time::SystemTime;
 
-use xrole_core::SessionDuration;
-
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
 use super::super::keys;
-use super::super::query::{Query, echo};
-use super::super::state::{Inner, Session};
+use super::super::query::Query;
+use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
+use super::params::long_duration;
 use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
 
 /// GetSessionToken's parameters (MFA aside: `check_mfa` reads them with the
@@ -22,23 +21,9 @@ struct Input {
 
 impl Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
-        let range = SessionDuration::SESSION_TOKEN_SECS;
-        let duration = match query.get("DurationSeconds") {
-            None => 43_200,
-            Some(text) => match text.parse::<u64>() {
-                Ok(n) if range.contains(&n) => n,
-                _ => {
-                    problems.push(format!(
-                        "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value between {} and {}",
-                        echo(text),
-                        range.start(),
-                        range.end()
-                    ));
-                    return None;
-                }
-            },
-        };
-        Some(Self { duration })
+        Some(Self {
+            duration: long_duration(query, problems)?,
+        })
     }
 }
 
@@ -71,7 +56,7 @@ pub(super) fn serve(
         expiration,
         arn: principal.arn.clone(),
         user_id: principal.user_id.clone(),
-        role: None,
+        issuer: Issuer::User,
         mfa_at: with_mfa.then_some(now),
         source_identity: None,
         tags: principal.tags.clone(),

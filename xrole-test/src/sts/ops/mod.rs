@@ -1,11 +1,14 @@
 //! The operations: each decides one authenticated call over its decoded parameters.
 
 mod assume_role;
+mod get_federation_token;
 mod get_session_token;
+mod params;
 
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xrole_core::{MfaSerial, TokenCode};
+use xrole_core::{MfaSerial, OrgDenial, TokenCode};
 
 use super::audit::AuditEntry;
 use super::auth;
@@ -14,9 +17,15 @@ use super::error::{ErrorCode, StsError};
 use super::query::{Query, echo};
 use super::state::{Inner, Session};
 use super::xml;
+use crate::eval::StsCall;
 
 /// The operations the server knows, by their `Action` name.
-const ACTIONS: [&str; 3] = ["AssumeRole", "GetCallerIdentity", "GetSessionToken"];
+const ACTIONS: [&str; 4] = [
+    "AssumeRole",
+    "GetCallerIdentity",
+    "GetFederationToken",
+    "GetSessionToken",
+];
 
 /// The API version every operation belongs to.
 const VERSION: &str = "2011-06-15";
@@ -70,8 +79,50 @@ pub(crate) fn serve(
                 .text("Account", principal.account.as_str());
         })),
         "GetSessionToken" => get_session_token::serve(inner, &principal, query, now),
+        "GetFederationToken" => {
+            get_federation_token::serve(inner, &principal, query, now, req.peer.ip(), entry)
+        }
         _ => assume_role::serve(inner, &principal, query, now, req.peer.ip(), entry),
     }
+}
+
+/// STS's `AccessDenied` for an action the caller may not perform on `resource`,
+/// naming the organization's policy type when one refused.
+fn not_authorized(
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    org: Option<OrgDenial>,
+) -> StsError {
+    StsError::new(
+        ErrorCode::AccessDenied,
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}{}",
+            principal.arn,
+            org.map(|o| o.suffix(action)).unwrap_or_default()
+        ),
+    )
+}
+
+/// The circumstances STS puts in the context of the caller's requests: its tags
+/// and MFA, its address (as the harness set it, else the peer's), HTTPS, now.
+fn sts_call(inner: &Inner, principal: &Principal, peer: IpAddr, now: SystemTime) -> StsCall {
+    let mut call = StsCall::new(
+        principal.caller.clone(),
+        now.duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    );
+    call.mfa = principal.mfa;
+    call.source_ip = Some(
+        inner
+            .state()
+            .source_ips
+            .get(principal.arn.as_str())
+            .copied()
+            .unwrap_or(peer),
+    );
+    call.principal_tags = principal.tags.clone();
+    call
 }
 
 fn format_time(t: SystemTime) -> String {

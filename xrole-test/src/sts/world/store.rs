@@ -9,7 +9,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
-use crate::eval::CompiledPolicy;
+use crate::eval::{CompiledPolicy, PolicySet};
 use crate::org::{CompiledOrganization, Organization};
 
 /// Compiled policies of one entity.
@@ -17,6 +17,19 @@ use crate::org::{CompiledOrganization, Organization};
 pub(crate) struct Compiled {
     pub(crate) identity: Vec<CompiledPolicy>,
     pub(crate) boundary: Option<CompiledPolicy>,
+}
+
+impl Compiled {
+    /// The documents a call by this entity's session is judged by, with the
+    /// session's own policies.
+    pub(crate) fn policy_set(&self, session: Vec<CompiledPolicy>) -> PolicySet {
+        PolicySet {
+            identity: self.identity.clone(),
+            session,
+            boundaries: self.boundary.iter().cloned().collect(),
+            ..PolicySet::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

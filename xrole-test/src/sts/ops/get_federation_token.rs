@@ -1,0 +1,168 @@
+//! GetFederationToken: a federated user's session for an IAM user's long-term keys.
+//! Its permissions are the user's narrowed by the session policies sent (none sent:
+//! no permissions), plus what resource policies grant to the federated user's ARN.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use xrole_core::{FederatedUserName, PolicyArn, PrincipalArn, SessionTag};
+
+use super::super::audit::AuditEntry;
+use super::super::caller::Principal;
+use super::super::error::{ErrorCode, StsError};
+use super::super::keys;
+use super::super::query::Query;
+use super::super::state::{Inner, Issuer, Session};
+use super::super::xml;
+use super::params::{SessionPolicies, long_duration, required, session_tags};
+use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
+use crate::eval::{CallEvaluation, CompiledPolicy};
+
+/// GetFederationToken's parameters, decoded once, each checked as STS checks it.
+struct Input {
+    name: FederatedUserName,
+    /// Seconds (default 12 hours).
+    duration: u64,
+    /// Session tags as sent, in order.
+    tags: Vec<(String, String)>,
+    policies: SessionPolicies,
+}
+
+impl Input {
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
+        let name = required(query, "Name", "name", FederatedUserName::parse, problems);
+        let duration = long_duration(query, problems);
+        let (tags, _) = session_tags(query, problems);
+        let policies = SessionPolicies::decode(query, problems);
+        Some(Self {
+            name: name?,
+            duration: duration?,
+            tags,
+            policies,
+        })
+    }
+}
+
+pub(super) fn serve(
+    inner: &Inner,
+    principal: &Principal,
+    query: &Query,
+    now: SystemTime,
+    peer: IpAddr,
+    entry: &mut AuditEntry,
+) -> Result<String, StsError> {
+    // Only an IAM user's long-term keys federate (STS API reference,
+    // GetFederationToken).
+    if !principal.long_term {
+        return Err(StsError::new(
+            ErrorCode::AccessDenied,
+            "Cannot call GetFederationToken with session credentials",
+        ));
+    }
+    let mut problems = Vec::new();
+    let input = Input::decode(query, &mut problems);
+    if !problems.is_empty() {
+        return Err(StsError::validation(&problems));
+    }
+    let Some(Input {
+        name,
+        duration,
+        tags,
+        policies,
+    }) = input
+    else {
+        return Err(StsError::of(ErrorCode::InternalFailure));
+    };
+    let federated = principal
+        .arn
+        .partition()
+        .and_then(|p| {
+            PrincipalArn::parse(&format!(
+                "arn:{p}:sts::{}:federated-user/{name}",
+                principal.account
+            ))
+            .ok()
+        })
+        .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
+
+    // Managed session policies must be the user's account's or AWS's own.
+    let mut session_policies: Vec<CompiledPolicy> = policies.inline()?.into_iter().collect();
+    let (managed, org) = {
+        let state = inner.state();
+        let managed = policies.managed(&state.world);
+        let org = state.world.organization().map(|org| {
+            (
+                org.context(Some(principal.account), Some(principal.account)),
+                org.scp_path(principal.account),
+                org.rcp_path(principal.account),
+            )
+        });
+        (managed, org)
+    };
+    for arn in &policies.arns {
+        let attachable = PolicyArn::parse(arn)
+            .is_ok_and(|a| a.is_aws_managed() || a.owner() == Some(principal.account));
+        if !attachable {
+            return Err(StsError::new(
+                ErrorCode::InvalidParameterValue,
+                format!("Policy {arn} does not exist or is not attachable."),
+            ));
+        }
+    }
+    session_policies.extend(managed?);
+    let percent = policies.packed_percent(&tags)?;
+
+    // Authorization: the user's identity policies (and the organization's) must
+    // allow sts:GetFederationToken on the federated user, and sts:TagSession with
+    // tags.
+    let mut call = sts_call(inner, principal, peer, now);
+    call.tags = tags.clone();
+    let mut policy_set = principal.policies.clone();
+    if let Some((context, scps, rcps)) = org {
+        call.add_context(&context);
+        policy_set.service_control = scps;
+        policy_set.resource_control = rcps;
+    }
+    let actions = std::iter::once("sts:GetFederationToken")
+        .chain((!tags.is_empty()).then_some("sts:TagSession"))
+        .map(|action| (action, call.request(action, federated.as_str())));
+    let evaluation = CallEvaluation::of(actions, &policy_set);
+    entry.decision = Some(evaluation.decision);
+    if let Some((action, e)) = evaluation.first_refusal() {
+        let err = not_authorized(principal, action, federated.as_str(), e.org_denial());
+        entry.detail = Some(format!("{}\n{e}", err.message));
+        return Err(err);
+    }
+
+    // The session: the user's tags, overridden by the session tags.
+    let mut principal_tags = principal.tags.clone();
+    for (k, v) in &tags {
+        principal_tags.retain(|(t, _)| !SessionTag::same_key(t, k));
+        principal_tags.push((k.clone(), v.clone()));
+    }
+    let user_id = format!("{}:{name}", principal.account);
+    let key_id = keys::access_key_id("ASIA");
+    let expiration = expiration(inner, now, duration);
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn: federated.clone(),
+        user_id: user_id.clone(),
+        issuer: Issuer::Federation(principal.arn.clone()),
+        // GetFederationToken takes no MFA code: its sessions say MFA is absent.
+        mfa_at: None,
+        source_identity: None,
+        tags: principal_tags,
+        transitive: Vec::new(),
+        session_policies,
+    };
+    Ok(xml::response("GetFederationToken", REQUEST_ID_SLOT, |x| {
+        issue(inner, session, x, &key_id, now);
+        x.open("FederatedUser")
+            .text("FederatedUserId", &user_id)
+            .text("Arn", federated.as_str())
+            .close("FederatedUser")
+            .text("PackedPolicySize", &percent.to_string());
+    }))
+}
