@@ -342,7 +342,7 @@ async fn validation_errors_as_sts_words_them() {
             && message.contains("'durationSeconds'"),
         "{message}"
     );
-    // Name is required: an SDK always sends it, a raw request need not.
+    // Name is required; the SDK leaves that check to STS.
     let err = broker.get_federation_token().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ValidationError"));
     assert!(
