@@ -79,15 +79,12 @@ async fn client(sts: &EmbeddedSts, user: &str) -> Client {
 }
 
 async fn client_from(sts: &EmbeddedSts, creds: &aws_sdk_sts::types::Credentials) -> Client {
-    let credentials = aws_credential_types::Credentials::new(
+    let (id, secret, token) = (
         creds.access_key_id(),
         creds.secret_access_key(),
-        Some(creds.session_token().to_owned()),
-        None,
-        "test",
+        creds.session_token(),
     );
-    let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
-    Client::new(&sts.sdk_config_with(provider).await)
+    Client::new(&sts.sdk_config_for_session(id, secret, token).await)
 }
 
 #[tokio::test]

@@ -67,19 +67,12 @@ async fn client(sts: &EmbeddedSts, user: &str) -> Client {
 
 /// A client on the credentials an AssumeRole answer carried.
 async fn client_from(sts: &EmbeddedSts, creds: &aws_sdk_sts::types::Credentials) -> Client {
-    let credentials = aws_credential_types::Credentials::new(
+    let (id, secret, token) = (
         creds.access_key_id(),
         creds.secret_access_key(),
-        Some(creds.session_token().to_owned()),
-        None,
-        "test",
+        creds.session_token(),
     );
-    let config = sts
-        .sdk_config_with(
-            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
-        )
-        .await;
-    Client::new(&config)
+    Client::new(&sts.sdk_config_for_session(id, secret, token).await)
 }
 
 #[tokio::test]

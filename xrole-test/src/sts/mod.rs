@@ -228,6 +228,26 @@ impl EmbeddedSts {
             .await)
     }
 
+    /// An `SdkConfig` pointing at this server on temporary credentials it issued
+    /// (the `Credentials` of an AssumeRole, GetSessionToken or GetFederationToken
+    /// answer).
+    pub async fn sdk_config_for_session(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: &str,
+    ) -> aws_types::SdkConfig {
+        let credentials = aws_credential_types::Credentials::new(
+            access_key_id,
+            secret_access_key,
+            Some(session_token.to_owned()),
+            None,
+            "embedded-sts-session",
+        );
+        self.sdk_config_with(SharedCredentialsProvider::new(credentials))
+            .await
+    }
+
     /// An `SdkConfig` pointing at this server with any credentials provider.
     pub async fn sdk_config_with(
         &self,

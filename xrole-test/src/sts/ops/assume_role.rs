@@ -16,7 +16,7 @@ use super::super::keys;
 use super::super::query::{Query, constraint, echo};
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::{SessionPolicies, optional, required, session_tags};
+use super::params::{SessionPolicies, decoded, optional, required, session_tags};
 use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
@@ -110,10 +110,7 @@ pub(super) fn serve(
     let mut problems = Vec::new();
     let input = Input::decode(query, &mut problems);
     let with_mfa = check_mfa(principal, query, &mut problems)?;
-    if !problems.is_empty() {
-        return Err(StsError::validation(&problems));
-    }
-    let Some(Input {
+    let Input {
         role: role_arn,
         session_name,
         duration,
@@ -122,10 +119,7 @@ pub(super) fn serve(
         tags,
         transitive_keys,
         policies: requested_policies,
-    }) = input
-    else {
-        return Err(StsError::of(ErrorCode::InternalFailure));
-    };
+    } = decoded(input, &problems)?;
     let external_id = external_id.as_ref().map(ExternalId::as_str);
     let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 

@@ -14,7 +14,7 @@ use super::super::keys;
 use super::super::query::Query;
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::{SessionPolicies, long_duration, required, session_tags};
+use super::params::{SessionPolicies, decoded, long_duration, required, session_tags};
 use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
 use crate::eval::{CallEvaluation, CompiledPolicy};
 
@@ -61,18 +61,12 @@ pub(super) fn serve(
     }
     let mut problems = Vec::new();
     let input = Input::decode(query, &mut problems);
-    if !problems.is_empty() {
-        return Err(StsError::validation(&problems));
-    }
-    let Some(Input {
+    let Input {
         name,
         duration,
         tags,
         policies,
-    }) = input
-    else {
-        return Err(StsError::of(ErrorCode::InternalFailure));
-    };
+    } = decoded(input, &problems)?;
     let federated = principal
         .arn
         .partition()

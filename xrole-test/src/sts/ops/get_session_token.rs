@@ -9,7 +9,7 @@ use super::super::keys;
 use super::super::query::Query;
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::long_duration;
+use super::params::{decoded, long_duration};
 use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
 
 /// GetSessionToken's parameters (MFA aside: `check_mfa` reads them with the
@@ -42,12 +42,7 @@ pub(super) fn serve(
     let mut problems = Vec::new();
     let input = Input::decode(query, &mut problems);
     let with_mfa = check_mfa(principal, query, &mut problems)?;
-    if !problems.is_empty() {
-        return Err(StsError::validation(&problems));
-    }
-    let Some(Input { duration }) = input else {
-        return Err(StsError::of(ErrorCode::InternalFailure));
-    };
+    let Input { duration } = decoded(input, &problems)?;
     let key_id = keys::access_key_id("ASIA");
     let expiration = expiration(inner, now, duration);
     let session = Session {

@@ -10,6 +10,16 @@ use super::super::query::{Query, constraint, echo};
 use super::super::world::World;
 use crate::eval::CompiledPolicy;
 
+/// An operation's decoded input, or every problem found at once (STS's
+/// `ValidationError`).
+pub(super) fn decoded<T>(input: Option<T>, problems: &[String]) -> Result<T, StsError> {
+    if !problems.is_empty() {
+        return Err(StsError::validation(problems));
+    }
+    // Decoding yields no input only with a problem to say.
+    input.ok_or_else(|| StsError::of(ErrorCode::InternalFailure))
+}
+
 /// A parameter STS requires, parsed with its grammar type.
 pub(super) fn required<T>(
     query: &Query,
