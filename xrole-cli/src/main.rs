@@ -76,9 +76,10 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum StsCommand {
-    /// Serve STS (AssumeRole, GetCallerIdentity, GetSessionToken, and the
-    /// federation endpoint at /federation) on 127.0.0.1 for a world file's
-    /// accounts, users and roles, until SIGINT or SIGTERM.
+    /// Serve STS (AssumeRole, GetCallerIdentity, GetSessionToken,
+    /// GetFederationToken, and the federation endpoint at /federation) on
+    /// 127.0.0.1 for a world file's accounts, users and roles, until SIGINT or
+    /// SIGTERM.
     Serve(serve::ServeFlags),
 }
 
