@@ -284,7 +284,8 @@ fn every_lint_has_a_unique_code() {
         codes,
         [
             "XR001", "XR002", "XR003", "XR004", "XR005", "XR006", "XR007", "XR008", "XR009",
-            "XR010", "XR011", "XR012", "XR013", "XR014", "XR015", "XR016"
+            "XR010", "XR011", "XR012", "XR013", "XR014", "XR015", "XR016", "XR017", "XR018",
+            "XR019", "XR020"
         ]
     );
 }
@@ -385,4 +386,181 @@ fn resource_control_policies() {
         true,
     );
     assert!(clean.is_empty(), "{clean:?}");
+}
+
+/// A web identity trust statement for `provider` with `condition`.
+fn oidc_trust(provider: &str, condition: &str) -> String {
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!(r#","Condition":{condition}"#)
+    };
+    trust(&format!(
+        r#"{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity"{condition}}}"#
+    ))
+}
+
+const GITHUB: &str = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com";
+const EKS: &str =
+    "arn:aws:iam::222222222222:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D";
+
+/// The codes a trust draws, sorted.
+fn codes(json: &str) -> Vec<String> {
+    let mut codes: Vec<String> = trust_findings(json, &LintConfig::new())
+        .iter()
+        .map(|f| f[f.find('[').unwrap() + 1..f.find(']').unwrap()].to_owned())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// A corpus of web identity trusts, GitHub's and EKS's: exact subjects pass;
+/// wildcards that span repositories, organizations or service accounts, missing
+/// `sub` or `aud`, and `StringLike` without a wildcard are each found.
+#[test]
+fn web_identity_trusts() {
+    let gh = |sub_op: &str, sub: &str| {
+        let aud = r#""token.actions.githubusercontent.com:aud":"sts.amazonaws.com""#;
+        let sub = format!(r#""token.actions.githubusercontent.com:sub":{sub}"#);
+        let condition = if sub_op == "StringEquals" {
+            format!(r#"{{"StringEquals":{{{aud},{sub}}}}}"#)
+        } else {
+            format!(r#"{{"StringEquals":{{{aud}}},"{sub_op}":{{{sub}}}}}"#)
+        };
+        oidc_trust(GITHUB, &condition)
+    };
+    let corpus: Vec<(String, Vec<&str>)> = vec![
+        // Exact subjects: one repository and branch, environment, or pull requests.
+        (
+            gh("StringEquals", r#""repo:acme/api:ref:refs/heads/main""#),
+            vec![],
+        ),
+        (
+            gh(
+                "StringEquals",
+                r#"["repo:acme/api:environment:prod","repo:acme/api:pull_request"]"#,
+            ),
+            vec![],
+        ),
+        // Any ref of one repository: a wildcard inside one repository is allowed.
+        (gh("StringLike", r#""repo:acme/api:*""#), vec![]),
+        (
+            gh("StringLike", r#""repo:acme/api:ref:refs/tags/v*""#),
+            vec![],
+        ),
+        // Wildcards that span repositories.
+        (gh("StringLike", r#""repo:acme/*""#), vec!["XR018"]),
+        (gh("StringLike", r#""repo:*""#), vec!["XR018"]),
+        (gh("StringLike", r#""*""#), vec!["XR018"]),
+        (gh("StringLike", r#""repo:acme/api*""#), vec!["XR018"]),
+        (
+            gh(
+                "StringLike",
+                r#"["repo:acme/api:ref:refs/heads/main","repo:acme/*"]"#,
+            ),
+            vec!["XR018"],
+        ),
+        // StringLike without a wildcard.
+        (
+            gh("StringLike", r#""repo:acme/api:ref:refs/heads/main""#),
+            vec!["XR020"],
+        ),
+        // A wildcard under StringEquals is a literal: not a span (and never matches).
+        (gh("StringEquals", r#""repo:acme/*""#), vec![]),
+        // No sub, no aud, neither.
+        (
+            oidc_trust(
+                GITHUB,
+                r#"{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}"#,
+            ),
+            vec!["XR017"],
+        ),
+        (
+            oidc_trust(
+                GITHUB,
+                r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/api:ref:refs/heads/main"}}"#,
+            ),
+            vec!["XR019"],
+        ),
+        (oidc_trust(GITHUB, ""), vec!["XR017", "XR019"]),
+        // A condition on another provider's keys does not count.
+        (
+            oidc_trust(
+                GITHUB,
+                r#"{"StringEquals":{"other.example.com:sub":"x","other.example.com:aud":"y"}}"#,
+            ),
+            vec!["XR017", "XR019"],
+        ),
+        // EKS IRSA.
+        (
+            oidc_trust(
+                EKS,
+                r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:sub":"system:serviceaccount:payments:api","oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:aud":"sts.amazonaws.com"}}"#,
+            ),
+            vec![],
+        ),
+        (
+            oidc_trust(
+                EKS,
+                r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:aud":"sts.amazonaws.com"},"StringLike":{"oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:sub":"system:serviceaccount:*"}}"#,
+            ),
+            vec!["XR018"],
+        ),
+        (
+            oidc_trust(
+                EKS,
+                r#"{"StringEquals":{"oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:aud":"sts.amazonaws.com"},"StringLike":{"oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:sub":"system:serviceaccount:payments:*"}}"#,
+            ),
+            vec!["XR018"],
+        ),
+        // Another issuer: only a wildcard-only subject is known to span everyone.
+        (
+            oidc_trust(
+                "cognito-identity.amazonaws.com",
+                r#"{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-aaaa-bbbb-cccc-123456789012"},"StringLike":{"cognito-identity.amazonaws.com:sub":"*"}}"#,
+            ),
+            vec!["XR018"],
+        ),
+        (
+            oidc_trust(
+                "arn:aws:iam::222222222222:oidc-provider/auth.example.com/tenant",
+                r#"{"StringEquals":{"auth.example.com/tenant:aud":"client-1"},"StringLike":{"auth.example.com/tenant:sub":"user-*"}}"#,
+            ),
+            vec![],
+        ),
+        // SAML providers are not web identity: none of these lints.
+        (
+            oidc_trust("arn:aws:iam::222222222222:saml-provider/Okta", ""),
+            vec![],
+        ),
+    ];
+    for (json, want) in corpus {
+        assert_eq!(codes(&json), want, "{json}");
+    }
+}
+
+#[test]
+fn web_identity_findings_say_where_and_how_to_mend() {
+    let wide = oidc_trust(
+        GITHUB,
+        r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#,
+    );
+    let findings = trust_findings(&wide, &LintConfig::new());
+    assert_eq!(
+        findings,
+        [
+            "warning[XR019] trust policy Statement[0].Principal.Federated: tokens token.actions.githubusercontent.com issued for any audience are accepted; add StringEquals token.actions.githubusercontent.com:aud with \"sts.amazonaws.com\"",
+            "error[XR018] trust policy Statement[0].Condition.StringLike[\"token.actions.githubusercontent.com:sub\"]: \"repo:acme/*\" admits workflows of every repository of acme; name the one identity meant with StringEquals, e.g. \"repo:OWNER/REPO:ref:refs/heads/main\"",
+        ]
+    );
+    let missing = trust_findings(&oidc_trust(EKS, ""), &LintConfig::new());
+    assert!(
+        missing[0].contains("error[XR017]")
+            && missing[0].contains("add StringEquals oidc.eks.eu-west-1.amazonaws.com/id/5C6A1B2C3D:sub with \"system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT\""),
+        "{missing:?}"
+    );
+    // A finding can be suppressed, with its reason.
+    let config = LintConfig::new()
+        .suppress(Suppression::new("XR019", "the provider has one client id").unwrap());
+    assert_eq!(trust_findings(&wide, &config).len(), 1);
 }

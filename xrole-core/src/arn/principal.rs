@@ -310,6 +310,23 @@ impl PrincipalArn {
             _ => Some(self.name.of(&self.text)),
         }
     }
+    /// For a web identity provider, the prefix of the condition keys its tokens'
+    /// claims become (`PREFIX:sub`, `PREFIX:aud`): an OIDC provider's `HOST/PATH`
+    /// (`token.actions.githubusercontent.com`,
+    /// `oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE`), or a built-in provider's
+    /// name (`cognito-identity.amazonaws.com`). `None` for SAML providers and every
+    /// other kind.
+    pub fn web_identity_issuer(&self) -> Option<&str> {
+        if self.kind != PrincipalKind::Federated {
+            return None;
+        }
+        if self.partition.is_none() {
+            return Some(&self.text);
+        }
+        self.text
+            .contains(":oidc-provider/")
+            .then(|| self.name.of(&self.text))
+    }
     /// The session name of an assumed-role session.
     pub fn session_name(&self) -> Option<&str> {
         (self.kind == PrincipalKind::AssumedRole).then(|| self.session.of(&self.text))

@@ -19,9 +19,15 @@
 //! | `XR014` | warning | `NotAction` with `Allow` in a service control policy |
 //! | `XR015` | error | an SCP or RCP over Organizations' 5120 characters |
 //! | `XR016` | error | an `Allow` in a resource control policy (only `RCPFullAWSAccess` may allow) |
+//! | `XR017` | error | a web identity (OIDC) trust without a condition on the token's `sub` |
+//! | `XR018` | error | a `sub` pattern whose wildcard spans repositories, organizations or service accounts (`repo:*`, `repo:ORG/*`, `system:serviceaccount:*`) |
+//! | `XR019` | warning | a web identity trust without a condition on the token's `aud` |
+//! | `XR020` | warning | `StringLike` on a token claim with no wildcard, where `StringEquals` was meant |
 //!
-//! The organization lints (`XR011` to `XR016`) are in `org.rs`.
+//! The organization lints (`XR011` to `XR016`) are in `org.rs`, the web identity
+//! lints (`XR017` to `XR020`) in `oidc.rs`.
 
+mod oidc;
 mod org;
 
 pub use org::{lint_rcp, lint_scp};
@@ -81,6 +87,10 @@ lints! {
     SCP_NOT_ACTION_ALLOW = "XR014", Warning, "NotAction with Allow in a service control policy";
     ORG_POLICY_TOO_LARGE = "XR015", Error, "an SCP or RCP over Organizations' size limit";
     RCP_ALLOW = "XR016", Error, "an Allow in a resource control policy";
+    OIDC_WITHOUT_SUB = "XR017", Error, "a web identity trust without a condition on the token's sub";
+    OIDC_SUB_TOO_WIDE = "XR018", Error, "a sub pattern whose wildcard spans repositories, organizations or service accounts";
+    OIDC_WITHOUT_AUD = "XR019", Warning, "a web identity trust without a condition on the token's aud";
+    OIDC_STRING_LIKE_WITHOUT_WILDCARD = "XR020", Warning, "StringLike on a token claim with no wildcard";
 }
 
 /// Which document a finding is about.
@@ -166,7 +176,7 @@ pub enum SuppressionError {
         code: String,
     },
     /// No lint has this code.
-    #[error("no lint has the code {code:?} (codes: XR001 to XR016)")]
+    #[error("no lint has the code {code:?} (codes: XR001 to XR020)")]
     UnknownCode {
         /// The code given.
         code: String,
@@ -377,6 +387,11 @@ pub fn lint_trust_policy(
                 continue;
             };
             match (ty, p.kind()) {
+                (PrincipalType::Federated, PrincipalKind::Federated) => {
+                    if let Some(issuer) = p.web_identity_issuer() {
+                        oidc::lint_web_identity(st, &path, &at, issuer, config, report);
+                    }
+                }
                 (PrincipalType::Service, PrincipalKind::Service)
                     if !has_condition(st, &["aws:SourceArn", "aws:SourceAccount"]) =>
                 {

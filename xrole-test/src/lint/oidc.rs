@@ -1,0 +1,187 @@
+//! Lints for web identity trusts: a statement that admits an OIDC provider
+//! (GitHub Actions, EKS IRSA, any issuer) must say which of its subjects may assume
+//! the role, and for which audience. A missing or too wide `sub` lets any
+//! repository of GitHub (or of an organization), or any service account of a
+//! cluster, assume the role (IAM user guide, "Configuring a role for GitHub OIDC
+//! identity provider":
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub>).
+
+use xrole_core::policy::{Condition, OperatorBase, Statement};
+
+use super::{
+    Document, LintConfig, LintFinding, LintReport, OIDC_STRING_LIKE_WITHOUT_WILDCARD,
+    OIDC_SUB_TOO_WIDE, OIDC_WITHOUT_AUD, OIDC_WITHOUT_SUB,
+};
+
+/// GitHub Actions' issuer.
+const GITHUB: &str = "token.actions.githubusercontent.com";
+
+/// The providers whose subjects xrole knows the shape of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Issuer {
+    /// `repo:OWNER/REPO:ref:refs/heads/BRANCH`, `...:environment:NAME`, ...
+    GitHub,
+    /// `system:serviceaccount:NAMESPACE:NAME`.
+    Eks,
+    Other,
+}
+
+impl Issuer {
+    fn of(issuer: &str) -> Self {
+        if issuer.eq_ignore_ascii_case(GITHUB) {
+            Issuer::GitHub
+        } else if issuer.starts_with("oidc.eks.") && issuer.contains(".amazonaws.com/id/") {
+            Issuer::Eks
+        } else {
+            Issuer::Other
+        }
+    }
+
+    /// A subject to write instead, and the audience AWS documents.
+    fn example_sub(self) -> &'static str {
+        match self {
+            Issuer::GitHub => "repo:OWNER/REPO:ref:refs/heads/main",
+            Issuer::Eks => "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT",
+            Issuer::Other => "the subject of the one identity meant",
+        }
+    }
+
+    fn example_aud(self) -> &'static str {
+        match self {
+            Issuer::GitHub | Issuer::Eks => "\"sts.amazonaws.com\"",
+            Issuer::Other => "your client id",
+        }
+    }
+
+    /// What a `StringLike` subject pattern lets in beyond one identity, if it spans
+    /// more than one repository or service account.
+    fn too_wide(self, pattern: &str) -> Option<String> {
+        let at = pattern.find(['*', '?'])?;
+        let fixed = &pattern[..at];
+        match self {
+            Issuer::GitHub => {
+                // The wildcard must come after `repo:OWNER/REPO:`.
+                let Some(rest) = fixed.strip_prefix("repo:") else {
+                    return Some("workflows of every repository on GitHub".into());
+                };
+                match rest.split_once('/') {
+                    Some((_, repo)) if repo.contains(':') => None,
+                    Some((owner, _)) => Some(format!("workflows of every repository of {owner}")),
+                    None => Some("workflows of every repository on GitHub".into()),
+                }
+            }
+            Issuer::Eks => {
+                let rest = fixed.strip_prefix("system:serviceaccount:").unwrap_or("");
+                match rest.split_once(':') {
+                    Some((namespace, _)) => {
+                        Some(format!("several service accounts of namespace {namespace}"))
+                    }
+                    None => Some("service accounts of every namespace of the cluster".into()),
+                }
+            }
+            Issuer::Other => pattern
+                .chars()
+                .all(|c| c == '*' || c == '?')
+                .then(|| "every subject the issuer has".into()),
+        }
+    }
+}
+
+fn is_claim(c: &Condition, issuer: &str, claim: &str) -> bool {
+    c.key
+        .strip_suffix(claim)
+        .and_then(|k| k.strip_suffix(':'))
+        .is_some_and(|k| k.eq_ignore_ascii_case(issuer))
+}
+
+/// Lints one `Allow` statement of a trust policy that admits the web identity
+/// provider `issuer` (the prefix of its claims' keys) at `principal_at`.
+pub(super) fn lint_web_identity(
+    st: &Statement,
+    path: &str,
+    principal_at: &str,
+    issuer: &str,
+    config: &LintConfig,
+    report: &mut LintReport,
+) {
+    let kind = Issuer::of(issuer);
+    let finding = |lint, at: String, message: String| LintFinding {
+        lint,
+        document: Document::Trust,
+        path: at,
+        message,
+    };
+    let conditions: Vec<&Condition> = st.condition.iter().flatten().collect();
+    let subs: Vec<&&Condition> = conditions
+        .iter()
+        .filter(|c| is_claim(c, issuer, "sub"))
+        .collect();
+    if subs.is_empty() {
+        report.push(
+            config,
+            finding(
+                OIDC_WITHOUT_SUB,
+                principal_at.to_owned(),
+                format!(
+                    "any identity {issuer} issues tokens for may assume this role{}; add StringEquals {issuer}:sub with {:?}",
+                    if kind == Issuer::GitHub {
+                        " (any workflow of any repository on GitHub)"
+                    } else {
+                        ""
+                    },
+                    kind.example_sub()
+                ),
+            ),
+        );
+    }
+    if !conditions.iter().any(|c| is_claim(c, issuer, "aud")) {
+        report.push(
+            config,
+            finding(
+                OIDC_WITHOUT_AUD,
+                principal_at.to_owned(),
+                format!(
+                    "tokens {issuer} issued for any audience are accepted; add StringEquals {issuer}:aud with {}",
+                    kind.example_aud()
+                ),
+            ),
+        );
+    }
+    for c in conditions {
+        let sub = is_claim(c, issuer, "sub");
+        if !(sub || is_claim(c, issuer, "aud")) || c.operator.base != OperatorBase::StringLike {
+            continue;
+        }
+        let at = format!("{path}.Condition.{}[{:?}]", c.operator, c.key);
+        let values: Vec<String> = c.values.iter().map(|v| v.as_text().into_owned()).collect();
+        if values.iter().all(|v| !v.contains(['*', '?'])) {
+            report.push(
+                config,
+                finding(
+                    OIDC_STRING_LIKE_WITHOUT_WILDCARD,
+                    at.clone(),
+                    "StringLike with no wildcard compares as StringEquals does; write StringEquals, so that a wildcard added later is a visible change of operator".into(),
+                ),
+            );
+            continue;
+        }
+        if !sub {
+            continue;
+        }
+        for v in &values {
+            if let Some(who) = kind.too_wide(v) {
+                report.push(
+                    config,
+                    finding(
+                        OIDC_SUB_TOO_WIDE,
+                        at.clone(),
+                        format!(
+                            "{v:?} admits {who}; name the one identity meant with StringEquals, e.g. {:?}",
+                            kind.example_sub()
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+}
