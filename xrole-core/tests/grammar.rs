@@ -405,3 +405,35 @@ proptest! {
         let _ = s.parse::<PolicyArn>();
     }
 }
+
+#[test]
+fn web_identity_issuers_are_the_claim_key_prefixes() {
+    let issuer = |arn: &str| {
+        PrincipalArn::parse(arn)
+            .unwrap()
+            .web_identity_issuer()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        issuer("arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com")
+            .as_deref(),
+        Some("token.actions.githubusercontent.com")
+    );
+    assert_eq!(
+        issuer("arn:aws:iam::111111111111:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC")
+            .as_deref(),
+        Some("oidc.eks.eu-west-1.amazonaws.com/id/ABC")
+    );
+    assert_eq!(
+        issuer("cognito-identity.amazonaws.com").as_deref(),
+        Some("cognito-identity.amazonaws.com")
+    );
+    for not_web in [
+        "arn:aws:iam::111111111111:saml-provider/Okta",
+        "arn:aws:iam::111111111111:role/R",
+        "arn:aws:sts::111111111111:federated-user/Bob",
+        "ec2.amazonaws.com",
+    ] {
+        assert_eq!(issuer(not_web), None, "{not_web}");
+    }
+}
