@@ -112,11 +112,7 @@ pub(super) fn lint_web_identity(
         message,
     };
     let conditions: Vec<&Condition> = st.condition.iter().flatten().collect();
-    let subs: Vec<&&Condition> = conditions
-        .iter()
-        .filter(|c| is_claim(c, issuer, "sub"))
-        .collect();
-    if subs.is_empty() {
+    if !conditions.iter().any(|c| is_claim(c, issuer, "sub")) {
         report.push(
             config,
             finding(

@@ -16,8 +16,8 @@ use super::super::keys;
 use super::super::query::{Query, constraint, echo};
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::{SessionPolicies, decoded, optional, required, session_tags};
-use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
+use super::params::{SessionPolicies, decoded, optional, principal_tags, required, session_tags};
+use super::{OrgScope, REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
 /// AssumeRole's parameters, decoded once, each checked as STS checks it.
@@ -130,14 +130,7 @@ pub(super) fn serve(
     let (role_max, role_tags, trust, role_path_arn, org) = {
         let state = inner.state();
         session_policies.extend(requested_policies.managed(&state.world)?);
-        // The organization's keys and guardrails for this caller and this role.
-        let org = state.world.organization().map(|org| {
-            (
-                org.context(Some(principal.account), Some(role_arn.account())),
-                org.scp_path(principal.account),
-                org.rcp_path(role_arn.account()),
-            )
-        });
+        let org = OrgScope::of(&state.world, principal.account, role_arn.account());
         match state.world.role_compiled(&role_arn) {
             Some((r, trust, _)) => (
                 r.max_session_secs(),
@@ -218,10 +211,8 @@ pub(super) fn serve(
     }
     let mut policies = principal.policies.clone();
     policies.resource = Some(trust);
-    if let Some((context, scps, rcps)) = org {
-        call = call.context(&context);
-        policies.service_control = scps;
-        policies.resource_control = rcps;
+    if let Some(org) = org {
+        call = call.context(&org.govern(&mut policies));
     }
     let evaluation = evaluate_assume_role(&call, &policies);
     entry.decision = Some(evaluation.decision);
@@ -236,13 +227,9 @@ pub(super) fn serve(
         .source_identity
         .clone()
         .or_else(|| source_identity.map(str::to_owned));
-    let mut principal_tags: Vec<(String, String)> = role_tags;
     let mut session_tags: Vec<(String, String)> = principal.transitive.clone();
     session_tags.extend(tags.iter().cloned());
-    for (k, v) in &session_tags {
-        principal_tags.retain(|(t, _)| !SessionTag::same_key(t, k));
-        principal_tags.push((k.clone(), v.clone()));
-    }
+    let principal_tags = principal_tags(role_tags, &session_tags);
     let mut transitive = principal.transitive.clone();
     transitive.extend(
         tags.iter()

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use xrole_core::{FederatedUserName, PolicyArn, PrincipalArn, SessionTag};
+use xrole_core::{FederatedUserName, PolicyArn, PrincipalArn};
 
 use super::super::audit::AuditEntry;
 use super::super::caller::Principal;
@@ -14,8 +14,10 @@ use super::super::keys;
 use super::super::query::Query;
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::{SessionPolicies, decoded, long_duration, required, session_tags};
-use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
+use super::params::{
+    SessionPolicies, decoded, long_duration, principal_tags, required, session_tags,
+};
+use super::{OrgScope, REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
 use crate::eval::{CallEvaluation, CompiledPolicy};
 
 /// GetFederationToken's parameters, decoded once, each checked as STS checks it.
@@ -84,13 +86,7 @@ pub(super) fn serve(
     let (managed, org) = {
         let state = inner.state();
         let managed = policies.managed(&state.world);
-        let org = state.world.organization().map(|org| {
-            (
-                org.context(Some(principal.account), Some(principal.account)),
-                org.scp_path(principal.account),
-                org.rcp_path(principal.account),
-            )
-        });
+        let org = OrgScope::of(&state.world, principal.account, principal.account);
         (managed, org)
     };
     for arn in &policies.arns {
@@ -112,10 +108,8 @@ pub(super) fn serve(
     let mut call = sts_call(inner, principal, peer, now);
     call.tags = tags.clone();
     let mut policy_set = principal.policies.clone();
-    if let Some((context, scps, rcps)) = org {
-        call.add_context(&context);
-        policy_set.service_control = scps;
-        policy_set.resource_control = rcps;
+    if let Some(org) = org {
+        call.add_context(&org.govern(&mut policy_set));
     }
     let actions = std::iter::once("sts:GetFederationToken")
         .chain((!tags.is_empty()).then_some("sts:TagSession"))
@@ -128,12 +122,6 @@ pub(super) fn serve(
         return Err(err);
     }
 
-    // The session: the user's tags, overridden by the session tags.
-    let mut principal_tags = principal.tags.clone();
-    for (k, v) in &tags {
-        principal_tags.retain(|(t, _)| !SessionTag::same_key(t, k));
-        principal_tags.push((k.clone(), v.clone()));
-    }
     let user_id = format!("{}:{name}", principal.account);
     let key_id = keys::access_key_id("ASIA");
     let expiration = expiration(inner, now, duration);
@@ -147,7 +135,7 @@ pub(super) fn serve(
         // GetFederationToken takes no MFA code: its sessions say MFA is absent.
         mfa_at: None,
         source_identity: None,
-        tags: principal_tags,
+        tags: principal_tags(principal.tags.clone(), &tags),
         transitive: Vec::new(),
         session_policies,
     };

@@ -8,7 +8,7 @@ mod params;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xrole_core::{MfaSerial, OrgDenial, TokenCode};
+use xrole_core::{AccountId, MfaSerial, OrgDenial, TokenCode};
 
 use super::audit::AuditEntry;
 use super::auth;
@@ -16,8 +16,9 @@ use super::caller::{Principal, authenticate};
 use super::error::{ErrorCode, StsError};
 use super::query::{Query, echo};
 use super::state::{Inner, Session};
+use super::world::World;
 use super::xml;
-use crate::eval::StsCall;
+use crate::eval::{Context, OrgPath, PolicySet, StsCall};
 
 /// The operations the server knows, by their `Action` name.
 const ACTIONS: [&str; 4] = [
@@ -83,6 +84,33 @@ pub(crate) fn serve(
             get_federation_token::serve(inner, &principal, query, now, req.peer.ip(), entry)
         }
         _ => assume_role::serve(inner, &principal, query, now, req.peer.ip(), entry),
+    }
+}
+
+/// The organization's part in a call by a principal of one account on a resource
+/// of another (or the same): its condition keys, the caller's SCP path and the
+/// resource's RCP path.
+struct OrgScope {
+    context: Context,
+    service_control: OrgPath,
+    resource_control: OrgPath,
+}
+
+impl OrgScope {
+    /// The scope in the world's organization, if it has one.
+    fn of(world: &World, principal: AccountId, resource: AccountId) -> Option<Self> {
+        world.organization().map(|org| Self {
+            context: org.context(Some(principal), Some(resource)),
+            service_control: org.scp_path(principal),
+            resource_control: org.rcp_path(resource),
+        })
+    }
+
+    /// Sets the paths on `policies`; the condition keys are for the call.
+    fn govern(self, policies: &mut PolicySet) -> Context {
+        policies.service_control = self.service_control;
+        policies.resource_control = self.resource_control;
+        self.context
     }
 }
 

@@ -100,6 +100,19 @@ pub(super) fn session_tags(
     (tags, checked)
 }
 
+/// A new session's principal tags: the identity's own `tags`, each overridden by
+/// a session tag of the same key (compared as IAM compares keys, ignoring case).
+pub(super) fn principal_tags(
+    mut tags: Vec<(String, String)>,
+    session: &[(String, String)],
+) -> Vec<(String, String)> {
+    for (k, v) in session {
+        tags.retain(|(t, _)| !SessionTag::same_key(t, k));
+        tags.push((k.clone(), v.clone()));
+    }
+    tags
+}
+
 /// `Policy` and `PolicyArns.member.N.arn` as sent, their sizes checked.
 pub(super) struct SessionPolicies {
     pub(super) policy: Option<String>,
