@@ -352,7 +352,16 @@ async fn external_id_and_mfa_conditions() {
 
 #[tokio::test]
 async fn validation_errors_as_sts_words_them() {
-    let sts = EmbeddedSts::start(quickstart_world()).await.unwrap();
+    let mut world = quickstart_world();
+    world
+        .add_managed_policy(
+            "arn:aws:iam::111111111111:policy/CallerSide"
+                .parse()
+                .unwrap(),
+            assume_policy(ROLE),
+        )
+        .unwrap();
+    let sts = EmbeddedSts::start(world).await.unwrap();
     let alice = client(&sts, ALICE).await;
     let cases: Vec<(aws_sdk_sts::operation::assume_role::builders::AssumeRoleFluentBuilder, &str, &str)> = vec![
         (alice.assume_role().role_arn(ROLE).role_session_name("x"), "ValidationError", "Value 'x' at 'roleSessionName' failed to satisfy constraint: must be 2 to 64 characters long, found 1 (\"x\")"),
@@ -368,6 +377,8 @@ async fn validation_errors_as_sts_words_them() {
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#), "MalformedPolicyDocument", "Statement[0].Principal: is not allowed in a session policy"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy("x".repeat(2049)), "ValidationError", "Member must have length less than or equal to 2048"),
         (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy_arns(aws_sdk_sts::types::PolicyDescriptorType::builder().arn("arn:aws:iam::aws:policy/Nope").build()), "InvalidParameterValue", "does not exist or is not attachable"),
+        // A managed session policy must be of the role's account (or AWS's), even one that exists.
+        (alice.assume_role().role_arn(ROLE).role_session_name("s1").policy_arns(aws_sdk_sts::types::PolicyDescriptorType::builder().arn("arn:aws:iam::111111111111:policy/CallerSide").build()), "InvalidParameterValue", "Policy arn:aws:iam::111111111111:policy/CallerSide does not exist or is not attachable."),
     ];
     for (request, code, fragment) in cases {
         let err = request.send().await.unwrap_err();

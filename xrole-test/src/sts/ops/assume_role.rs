@@ -129,7 +129,7 @@ pub(super) fn serve(
         requested_policies.inline()?.into_iter().collect();
     let (role_max, role_tags, trust, role_path_arn, org) = {
         let state = inner.state();
-        session_policies.extend(requested_policies.managed(&state.world)?);
+        session_policies.extend(requested_policies.managed(&state.world, role_arn.account())?);
         let org = OrgScope::of(&state.world, principal.account, role_arn.account());
         match state.world.role_compiled(&role_arn) {
             Some((r, trust, _)) => (

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use xrole_core::{FederatedUserName, PolicyArn, PrincipalArn};
+use xrole_core::{FederatedUserName, PrincipalArn};
 
 use super::super::audit::AuditEntry;
 use super::super::caller::Principal;
@@ -81,25 +81,12 @@ pub(super) fn serve(
         })
         .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
 
-    // Managed session policies must be the user's account's or AWS's own.
     let mut session_policies: Vec<CompiledPolicy> = policies.inline()?.into_iter().collect();
-    let (managed, org) = {
+    let org = {
         let state = inner.state();
-        let managed = policies.managed(&state.world);
-        let org = OrgScope::of(&state.world, principal.account, principal.account);
-        (managed, org)
+        session_policies.extend(policies.managed(&state.world, principal.account)?);
+        OrgScope::of(&state.world, principal.account, principal.account)
     };
-    for arn in &policies.arns {
-        let attachable = PolicyArn::parse(arn)
-            .is_ok_and(|a| a.is_aws_managed() || a.owner() == Some(principal.account));
-        if !attachable {
-            return Err(StsError::new(
-                ErrorCode::InvalidParameterValue,
-                format!("Policy {arn} does not exist or is not attachable."),
-            ));
-        }
-    }
-    session_policies.extend(managed?);
     let percent = policies.packed_percent(&tags)?;
 
     // Authorization: the user's identity policies (and the organization's) must

@@ -3,7 +3,9 @@
 //! session policies with their packed size.
 
 use xrole_core::policy::{PolicyDocument, PolicyKind};
-use xrole_core::{PolicyArn, PolicyArns, SessionDuration, SessionPolicy, SessionTag, SessionTags};
+use xrole_core::{
+    AccountId, PolicyArn, PolicyArns, SessionDuration, SessionPolicy, SessionTag, SessionTags,
+};
 
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::{Query, constraint, echo};
@@ -162,17 +164,27 @@ impl SessionPolicies {
             .map_err(|e| malformed(e.to_string()))
     }
 
-    /// The managed session policies, from the world; an unknown ARN is STS's
+    /// The managed session policies, from the world. Each must be AWS-managed or
+    /// of `account`, the session's (the role's for AssumeRole, the user's for
+    /// GetFederationToken: STS API reference, `PolicyArns`); any other is STS's
     /// `InvalidParameterValue`.
-    pub(super) fn managed(&self, world: &World) -> Result<Vec<CompiledPolicy>, StsError> {
+    pub(super) fn managed(
+        &self,
+        world: &World,
+        account: AccountId,
+    ) -> Result<Vec<CompiledPolicy>, StsError> {
         self.arns
             .iter()
-            .map(|arn| match world.managed(arn) {
-                Some(c) if PolicyArn::parse(arn).is_ok() => Ok(c.clone()),
-                _ => Err(StsError::new(
-                    ErrorCode::InvalidParameterValue,
-                    format!("Policy {arn} does not exist or is not attachable."),
-                )),
+            .map(|arn| {
+                let attachable = PolicyArn::parse(arn)
+                    .is_ok_and(|a| a.is_aws_managed() || a.owner() == Some(account));
+                match world.managed(arn) {
+                    Some(c) if attachable => Ok(c.clone()),
+                    _ => Err(StsError::new(
+                        ErrorCode::InvalidParameterValue,
+                        format!("Policy {arn} does not exist or is not attachable."),
+                    )),
+                }
             })
             .collect()
     }
