@@ -12,6 +12,7 @@ use std::sync::Arc;
 use xrole_core::policy::rcp_governs;
 
 use super::explain::{line, near_miss_line};
+use super::policy::Verdict;
 use super::{CompiledPolicy, Explanation, Finding, PolicyRole, Request};
 
 /// The organization policies attached at one level of an account's path: the
@@ -60,11 +61,26 @@ pub(super) fn judge_path(
     denies: &mut Vec<Explanation>,
 ) -> Option<Explanation> {
     let mut missing = None;
+    // A policy attached at several levels shares its statements between them:
+    // judged once, its verdict serves every level. The memo holds a path's few
+    // distinct policies; past that bound documents are judged each time, so that
+    // a long path (from `xrole policy simulate`) stays linear.
+    const MEMO: usize = 16;
+    let mut judged: Vec<(&CompiledPolicy, Verdict<'_>)> = Vec::new();
     for level in path {
         let mut allowed = false;
         let mut near = None;
         for doc in &level.policies {
-            let v = doc.verdict(request, side, has_boundary);
+            let v = match judged.iter().find(|(d, _)| d.shares_statements(doc)) {
+                Some((_, v)) => v.clone(),
+                None => {
+                    let v = doc.verdict(request, side, has_boundary);
+                    if judged.len() < MEMO {
+                        judged.push((doc, v.clone()));
+                    }
+                    v
+                }
+            };
             for st in &v.denies {
                 denies.push(line(side, doc, Some(st), Finding::Denies));
             }

@@ -123,6 +123,13 @@ impl CompiledPolicy {
         &self.label
     }
 
+    /// Whether `other` is this document's statements under another label (one
+    /// organization policy attached at several levels): both say the same of any
+    /// request.
+    pub(super) fn shares_statements(&self, other: &CompiledPolicy) -> bool {
+        Arc::ptr_eq(&self.statements, &other.statements)
+    }
+
     /// The same compiled statements under another label (one organization policy
     /// attached at several levels).
     pub fn relabel(&self, label: impl Into<String>) -> Self {
@@ -134,6 +141,7 @@ impl CompiledPolicy {
 }
 
 /// What one document says about a request.
+#[derive(Clone)]
 pub(super) struct Verdict<'a> {
     pub(super) denies: Vec<&'a Statement>,
     /// The first allowing statement and how its principal matched.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use xrole_core::AccountId;
-use xrole_core::policy::PolicyKind;
+use xrole_core::policy::{PolicyDocument, PolicyKind};
 
 use super::compiled::{AccountPaths, CompiledOrganization};
 use super::{MAX_OU_DEPTH, MAX_POLICIES_PER_TARGET, OrgError, OrgPolicy, Organization, Target};
@@ -91,6 +91,11 @@ impl Organization {
         by_id: &HashMap<&str, &Target>,
     ) -> Result<CompiledOrganization, OrgError> {
         let mut problems = Vec::new();
+        // A policy attached at several levels is compiled once and relabelled per
+        // level: its levels then share its statements, which a decision judges once
+        // (`eval::org::judge_path`).
+        let mut compiled: HashMap<(PolicyKind, String), (PolicyDocument, CompiledPolicy)> =
+            HashMap::new();
         // Each target's own levels.
         let mut levels: HashMap<&str, (PolicyLevel, PolicyLevel)> = HashMap::new();
         for (id, t) in by_id {
@@ -104,9 +109,20 @@ impl Organization {
             let rcps =
                 std::iter::once(OrgPolicy::rcp_full_aws_access()).chain(t.rcps.iter().cloned());
             let mut compile = |side: PolicyRole, kind: PolicyKind, at: &str, p: &OrgPolicy| {
-                CompiledPolicy::new(attached_label(side, &p.name, &target), &p.doc, kind)
+                let label = attached_label(side, &p.name, &target);
+                let key = (kind, p.name.clone());
+                if let Some((doc, c)) = compiled.get(&key)
+                    && *doc == p.doc
+                {
+                    return Some(c.relabel(label));
+                }
+                let c = CompiledPolicy::new(label, &p.doc, kind)
                     .map_err(|e| problems.push(format!("{}.{at}[{:?}]: {e}", t.place, p.name)))
-                    .ok()
+                    .ok()?;
+                compiled
+                    .entry(key)
+                    .or_insert_with(|| (p.doc.clone(), c.clone()));
+                Some(c)
             };
             let scp_level = scps
                 .iter()
