@@ -35,13 +35,14 @@ impl RoleSpec {
 
     /// The role's trust policy: the trusted principals may call the assume actions,
     /// with `StringEquals sts:ExternalId` when an external id is declared and
-    /// `Bool aws:MultiFactorAuthPresent` when MFA is.
+    /// `Bool aws:MultiFactorAuthPresent` when MFA is; each web identity trust adds
+    /// its statement (`sts:AssumeRoleWithWebIdentity` on exact `aud` and `sub`).
     pub fn trust_policy(&self) -> Result<PolicyDocument, Error> {
-        if self.trusted.is_empty() {
+        if self.trusted.is_empty() && self.web_identities.is_empty() {
             return Err(Error::new(
                 "trust policy",
                 format!(
-                    "no trusted principal declared for {}: name who may assume it (an account root, user or role)",
+                    "no trusted principal declared for {}: name who may assume it (an account root, user or role, or a web identity provider)",
                     self.role
                 ),
             ));
@@ -55,13 +56,14 @@ impl RoleSpec {
                     return Err(Error::new(
                         "trust policy",
                         format!(
-                            "{p} is an identity provider: it assumes roles with AssumeRoleWithSAML or AssumeRoleWithWebIdentity, not AssumeRole"
+                            "{p} is an identity provider: it assumes roles with AssumeRoleWithSAML or AssumeRoleWithWebIdentity, not AssumeRole; declare it with its exact subject and audience (WebIdentityTrust::github_actions, ::eks or ::new, given to trusted_web_identity)"
                         ),
                     ));
                 }
                 _ => aws.push(p.to_string()),
             }
         }
+        let mut statements = Vec::new();
         let mut principal = Vec::new();
         if !aws.is_empty() {
             principal.push((PrincipalType::Aws, OneOrMany::from_vec(aws)));
@@ -69,24 +71,28 @@ impl RoleSpec {
         if !services.is_empty() {
             principal.push((PrincipalType::Service, OneOrMany::from_vec(services)));
         }
-        let mut statement = Statement::new(Effect::Allow)
-            .principal(Principal::Typed(principal))
-            .actions(self.assume_actions());
-        if let Some(id) = &self.external_id {
-            statement = statement.condition(
-                ConditionOperator::new(OperatorBase::StringEquals),
-                "sts:ExternalId",
-                id.as_str(),
-            );
+        if !principal.is_empty() {
+            let mut statement = Statement::new(Effect::Allow)
+                .principal(Principal::Typed(principal))
+                .actions(self.assume_actions());
+            if let Some(id) = &self.external_id {
+                statement = statement.condition(
+                    ConditionOperator::new(OperatorBase::StringEquals),
+                    "sts:ExternalId",
+                    id.as_str(),
+                );
+            }
+            if self.mfa_serial.is_some() {
+                statement = statement.condition(
+                    ConditionOperator::new(OperatorBase::Bool),
+                    "aws:MultiFactorAuthPresent",
+                    "true",
+                );
+            }
+            statements.push(statement);
         }
-        if self.mfa_serial.is_some() {
-            statement = statement.condition(
-                ConditionOperator::new(OperatorBase::Bool),
-                "aws:MultiFactorAuthPresent",
-                "true",
-            );
-        }
-        Ok(PolicyDocument::new(vec![statement]))
+        statements.extend(self.web_identities.iter().map(|w| w.statement()));
+        Ok(PolicyDocument::new(statements))
     }
 
     /// The role's permission policy: one `Allow` statement per declared permission,

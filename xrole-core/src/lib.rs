@@ -14,6 +14,7 @@ mod problems;
 mod spec;
 mod sts;
 mod text;
+mod web_identity;
 
 pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
 pub use console::{
@@ -30,4 +31,7 @@ pub use sts::{
     ExternalId, FederatedUserName, MfaSerial, OrgDenial, OrgPolicyType, PolicyArns, Region,
     SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags, SourceIdentity,
     TokenCode, TransitiveTagKeys,
+};
+pub use web_identity::{
+    ASSUME_ROLE_WITH_WEB_IDENTITY, GITHUB_ACTIONS_ISSUER, GitHubRef, STS_AUDIENCE, WebIdentityTrust,
 };

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::policy::{ConditionOperator, PolicyKind};
 use crate::{
     Error, ExternalId, MfaSerial, PolicyArns, PrincipalArn, Region, RoleArn, SessionDuration,
-    SessionName, SessionPolicy, SessionTags, SourceIdentity, TransitiveTagKeys,
+    SessionName, SessionPolicy, SessionTags, SourceIdentity, TransitiveTagKeys, WebIdentityTrust,
 };
 
 /// A list of literal or owned strings: `const` items borrow, run-time values own.
@@ -128,6 +128,8 @@ pub struct RoleSpec {
     pub(crate) policy_arns: PolicyArns,
     pub(crate) region: Option<Region>,
     pub(crate) trusted: Cow<'static, [PrincipalArn]>,
+    /// Web identity providers the trust admits, with their exact claims.
+    pub(crate) web_identities: Cow<'static, [WebIdentityTrust]>,
     pub(crate) permissions: Cow<'static, [Permission]>,
     pub(crate) chained: bool,
 }
@@ -170,6 +172,7 @@ impl RoleSpec {
             policy_arns: PolicyArns::empty(),
             region: None,
             trusted: Cow::Borrowed(&[]),
+            web_identities: Cow::Borrowed(&[]),
             permissions: Cow::Borrowed(&[]),
             chained: false,
         }
@@ -215,6 +218,7 @@ impl RoleSpec {
             policy_arns: PolicyArns::from_static(parts.policy_arns),
             region: opt!(parts.region, Region),
             trusted: Cow::Borrowed(parts.trusted),
+            web_identities: Cow::Borrowed(&[]),
             permissions: Cow::Borrowed(parts.permissions),
             chained: parts.chained,
         }
@@ -268,6 +272,11 @@ impl RoleSpec {
     pub fn trusted(&self) -> &[PrincipalArn] {
         &self.trusted
     }
+    /// The web identity providers the trust policy admits, each with its exact
+    /// `sub` and `aud` (see [`RoleSpecBuilder::trusted_web_identity`]).
+    pub fn web_identities(&self) -> &[WebIdentityTrust] {
+        &self.web_identities
+    }
     /// What the code needs, one [`Permission`] per `allow` entry: the permission
     /// policy.
     pub fn permissions(&self) -> &[Permission] {
@@ -279,11 +288,12 @@ impl RoleSpec {
     }
 
     /// Only what an AssumeRole call sends to STS: the same spec without the trusted
-    /// principals, the permissions and the chained mark, which describe policies
-    /// and the source, not the session.
+    /// principals, the web identities, the permissions and the chained mark, which
+    /// describe policies and the source, not the session.
     pub fn call_parameters(&self) -> Self {
         Self {
             trusted: Cow::Borrowed(&[]),
+            web_identities: Cow::Borrowed(&[]),
             permissions: Cow::Borrowed(&[]),
             chained: false,
             ..self.clone()
@@ -330,7 +340,7 @@ impl RoleSpec {
                 Err(e) => errors.push(e),
             }
         }
-        if !self.trusted.is_empty() {
+        if !self.trusted.is_empty() || !self.web_identities.is_empty() {
             match self.trust_policy() {
                 Ok(doc) => {
                     if let Err(e) = doc.validate(PolicyKind::Trust) {
@@ -446,6 +456,12 @@ impl RoleSpecBuilder {
     /// Adds a principal the trust policy must admit (the attribute's `trusted`).
     pub fn trusted(mut self, principal: PrincipalArn) -> Self {
         self.0.trusted.to_mut().push(principal);
+        self
+    }
+    /// Adds a web identity provider the trust policy admits, with its exact `sub`
+    /// and `aud` (a GitHub Actions or EKS trust: [`WebIdentityTrust`]).
+    pub fn trusted_web_identity(mut self, trust: WebIdentityTrust) -> Self {
+        self.0.web_identities.to_mut().push(trust);
         self
     }
     /// Adds a permission the code needs (the attribute's `allow`).

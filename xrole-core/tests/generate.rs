@@ -213,7 +213,7 @@ fn missing_declarations_are_explained() {
     let spec = role("arn:aws:iam::222222222222:role/R").build().unwrap();
     assert_eq!(
         spec.trust_policy().unwrap_err().to_string(),
-        "trust policy: no trusted principal declared for arn:aws:iam::222222222222:role/R: name who may assume it (an account root, user or role)"
+        "trust policy: no trusted principal declared for arn:aws:iam::222222222222:role/R: name who may assume it (an account root, user or role, or a web identity provider)"
     );
     assert_eq!(
         spec.permission_policy().unwrap_err().to_string(),
@@ -265,4 +265,185 @@ fn switch_role_links() {
     );
     assert!(plain.clone().display_name("").is_err());
     assert!(plain.display_name("x".repeat(65)).is_err());
+}
+
+#[test]
+fn github_actions_trust_is_githubs_documented_one() {
+    let trust = WebIdentityTrust::github_actions(
+        Partition::Aws,
+        "123456123456".parse().unwrap(),
+        "octo-org/octo-repo",
+        GitHubRef::Branch("octo-branch".into()),
+    )
+    .unwrap();
+    let spec = role("arn:aws:iam::123456123456:role/Deploy")
+        .trusted_web_identity(trust)
+        .build()
+        .unwrap();
+    assert_equivalent(&spec.trust_policy().unwrap(), "trust-github-actions");
+}
+
+#[test]
+fn github_actions_subjects_for_each_kind_of_ref() {
+    let sub = |on| {
+        WebIdentityTrust::github_actions(
+            Partition::Aws,
+            "222222222222".parse().unwrap(),
+            "acme/api",
+            on,
+        )
+        .unwrap()
+        .subjects()
+        .to_vec()
+    };
+    assert_eq!(
+        sub(GitHubRef::Branch("release/2.x".into())),
+        ["repo:acme/api:ref:refs/heads/release/2.x"]
+    );
+    assert_eq!(
+        sub(GitHubRef::Tag("v1.2.3".into())),
+        ["repo:acme/api:ref:refs/tags/v1.2.3"]
+    );
+    assert_eq!(
+        sub(GitHubRef::Environment("production".into())),
+        ["repo:acme/api:environment:production"]
+    );
+    assert_eq!(sub(GitHubRef::PullRequest), ["repo:acme/api:pull_request"]);
+}
+
+#[test]
+fn github_actions_inputs_that_would_widen_the_subject_are_refused() {
+    let account: AccountId = "222222222222".parse().unwrap();
+    let gh = |repo: &str, on| WebIdentityTrust::github_actions(Partition::Aws, account, repo, on);
+    let main = || GitHubRef::Branch("main".into());
+    for (repo, on, expected) in [
+        (
+            "acme/*",
+            main(),
+            "GitHub repository: the repository name must be",
+        ),
+        ("*/api", main(), "GitHub repository: the owner must be"),
+        ("acme", main(), "GitHub repository: must be OWNER/REPO"),
+        (
+            "acme/api",
+            GitHubRef::Branch("*".into()),
+            "branch: character '*'",
+        ),
+        (
+            "acme/api",
+            GitHubRef::Branch("feature/..x".into()),
+            "branch: is not a valid git ref",
+        ),
+        (
+            "acme/api",
+            GitHubRef::Tag("v1?".into()),
+            "tag: character '?'",
+        ),
+        (
+            "acme/api",
+            GitHubRef::Environment("prod*".into()),
+            "GitHub environment: character '*'",
+        ),
+        (
+            "acme/api",
+            GitHubRef::Branch(String::new()),
+            "branch: must be 1 to 255",
+        ),
+    ] {
+        let e = gh(repo, on).unwrap_err().to_string();
+        assert!(e.starts_with(expected), "{repo}: {e}");
+    }
+}
+
+#[test]
+fn eks_trust_is_the_documented_irsa_one() {
+    let trust = WebIdentityTrust::eks(
+        Partition::Aws,
+        "111122223333".parse().unwrap(),
+        "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        "default",
+        "my-service-account",
+    )
+    .unwrap();
+    assert_eq!(
+        trust.issuer(),
+        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+    );
+    let spec = role("arn:aws:iam::111122223333:role/S3Reader")
+        .trusted_web_identity(trust)
+        .build()
+        .unwrap();
+    assert_equivalent(&spec.trust_policy().unwrap(), "trust-eks-irsa");
+}
+
+#[test]
+fn eks_inputs_are_checked() {
+    let account: AccountId = "111122223333".parse().unwrap();
+    let issuer = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE1";
+    let eks = |issuer: &str, ns: &str, sa: &str| {
+        WebIdentityTrust::eks(Partition::Aws, account, issuer, ns, sa)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        eks("https://accounts.example.com", "default", "sa")
+            .starts_with("EKS OIDC issuer: must be")
+    );
+    assert!(eks(issuer, "*", "sa").starts_with("Kubernetes namespace: must be"));
+    assert!(eks(issuer, "default", "Admin").starts_with("Kubernetes service account: must be"));
+    // Without the scheme is the same issuer.
+    assert!(WebIdentityTrust::eks(Partition::Aws, account, issuer, "ns", "a.b").is_ok());
+}
+
+#[test]
+fn web_identity_and_aws_principals_make_one_statement_each() {
+    let gh = WebIdentityTrust::github_actions(
+        Partition::Aws,
+        "222222222222".parse().unwrap(),
+        "acme/api",
+        GitHubRef::Branch("main".into()),
+    )
+    .unwrap()
+    .or_subject("repo:acme/api:environment:production")
+    .unwrap();
+    let spec = role("arn:aws:iam::222222222222:role/Deploy")
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .trusted_web_identity(gh)
+        .build()
+        .unwrap();
+    let doc = spec.trust_policy().unwrap();
+    assert_eq!(doc.statements().len(), 2);
+    let json = doc.to_compact_json();
+    assert!(
+        json.contains(r#""Action":"sts:AssumeRoleWithWebIdentity""#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""token.actions.githubusercontent.com:sub":["repo:acme/api:ref:refs/heads/main","repo:acme/api:environment:production"]"#),
+        "{json}"
+    );
+    // The call parameters leave the trust out.
+    assert!(spec.call_parameters().web_identities().is_empty());
+    // A provider given as a plain trusted principal is explained.
+    let e = role("arn:aws:iam::222222222222:role/Deploy")
+        .trusted(WebIdentityTrust::github_actions_provider(
+            Partition::Aws,
+            "222222222222".parse().unwrap(),
+        ))
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("declare it with its exact subject and audience"),
+        "{e}"
+    );
+    // Not a web identity provider.
+    let e = WebIdentityTrust::new(
+        PrincipalArn::from_static("arn:aws:iam::222222222222:saml-provider/Okta"),
+        "x",
+        "y",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("web identity provider:"), "{e}");
 }

@@ -385,15 +385,20 @@ fn statements_equivalent(a: &Statement, b: &Statement) -> bool {
     fn conditions(a: &Option<Vec<Condition>>, b: &Option<Vec<Condition>>) -> bool {
         let a = a.as_deref().unwrap_or_default();
         let b = b.as_deref().unwrap_or_default();
+        let same = |x: &Condition, y: &Condition| {
+            x.operator == y.operator
+                && x.key.eq_ignore_ascii_case(&y.key)
+                && x.values
+                    .iter()
+                    .map(ConditionValue::as_text)
+                    .eq(y.values.iter().map(ConditionValue::as_text))
+        };
+        // The entries of a condition block are a JSON object's: unordered. Each
+        // (operator, key) appears once in a valid statement, so a match per entry
+        // on both sides is the same block.
         a.len() == b.len()
-            && a.iter().zip(b).all(|(x, y)| {
-                x.operator == y.operator
-                    && x.key.eq_ignore_ascii_case(&y.key)
-                    && x.values
-                        .iter()
-                        .map(ConditionValue::as_text)
-                        .eq(y.values.iter().map(ConditionValue::as_text))
-            })
+            && a.iter().all(|x| b.iter().any(|y| same(x, y)))
+            && b.iter().all(|y| a.iter().any(|x| same(x, y)))
     }
     a.sid == b.sid
         && a.effect == b.effect

@@ -554,11 +554,13 @@ fn check_condition_key(key: &str) -> Result<(), String> {
     match key.split_once(':') {
         Some((prefix, name))
             if !prefix.is_empty()
-                // Web identity keys carry the provider's host as prefix:
-                // `token.actions.githubusercontent.com:sub`, `accounts.google.com:aud`.
+                // Web identity keys carry the provider's host and path as prefix:
+                // `token.actions.githubusercontent.com:sub`, `accounts.google.com:aud`,
+                // `oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:sub`.
                 && prefix
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_'))
+                && !prefix.starts_with('/')
                 && !name.is_empty()
                 && name.bytes().all(|b| (0x21..0x7f).contains(&b)) =>
         {
