@@ -33,5 +33,6 @@ pub use sts::{
     TokenCode, TransitiveTagKeys,
 };
 pub use web_identity::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, GITHUB_ACTIONS_ISSUER, GitHubRef, STS_AUDIENCE, WebIdentityTrust,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, GITHUB_ACTIONS_ISSUER, GitHubRef, STS_AUDIENCE,
+    WebIdentityTrust, web_identity_claim_keys,
 };

@@ -21,6 +21,21 @@ pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
 /// GitHub Actions' token issuer (host, as in its provider ARN and claim keys).
 pub const GITHUB_ACTIONS_ISSUER: &str = "token.actions.githubusercontent.com";
 
+/// The claims of a web identity token that STS makes condition keys of
+/// (`ISSUER:CLAIM`), for tokens of `issuer` (`HOST/PATH`): `sub`, `aud` (the
+/// authorized party `azp` when the token has one), `oaud` (then the original
+/// audience), `amr` and `email`; and GitHub Actions' `job_workflow_ref` (IAM user
+/// guide, "Available keys for AWS OIDC federation").
+pub fn web_identity_claim_keys(issuer: &str) -> &'static [&'static str] {
+    const COMMON: &[&str] = &["sub", "aud", "oaud", "amr", "email"];
+    const GITHUB: &[&str] = &["sub", "aud", "oaud", "amr", "email", "job_workflow_ref"];
+    if issuer == GITHUB_ACTIONS_ISSUER {
+        GITHUB
+    } else {
+        COMMON
+    }
+}
+
 /// What a GitHub Actions job runs on, the part of its token's `sub` after the
 /// repository (GitHub, "Example subject claims").
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

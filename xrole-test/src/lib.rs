@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod http;
 pub mod lint;
+pub mod oidc;
 pub mod org;
 pub mod simulate;
 pub mod snapshot;

@@ -13,6 +13,7 @@
 //! - `call`: a call to STS, the context every STS request carries, and the
 //!   decision on a call that needs several actions;
 //! - `assume`: an AssumeRole call as the requests STS makes;
+//! - `web_identity`: an AssumeRoleWithWebIdentity call, its token's claims as keys;
 //! - `condition`, `pattern`, `glob`, `principal`, `context`: the parts of a statement.
 
 mod assume;
@@ -26,6 +27,7 @@ mod pattern;
 mod policy;
 mod principal;
 mod request;
+mod web_identity;
 
 use xrole_core::PrincipalArn;
 
@@ -38,6 +40,7 @@ pub use org::{OrgPath, PolicyLevel, attached_label};
 pub use policy::CompiledPolicy;
 pub use principal::Caller;
 pub use request::Request;
+pub use web_identity::{WebIdentityCall, evaluate_web_identity};
 
 use explain::{explain_missing, line};
 use policy::{Statement, Verdict};

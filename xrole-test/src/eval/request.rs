@@ -40,6 +40,10 @@ impl Request {
             PrincipalKind::FederatedUser => Some("FederatedUser"),
             PrincipalKind::AccountRoot | PrincipalKind::Account => Some("Account"),
             PrincipalKind::Any => Some("Anonymous"),
+            PrincipalKind::Federated if arn.web_identity_issuer().is_some() => {
+                Some("WebIdentityUser")
+            }
+            PrincipalKind::Federated => Some("SAMLUser"),
             _ => None,
         };
         if let Some(t) = principal_type {

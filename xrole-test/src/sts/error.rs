@@ -34,6 +34,9 @@ pub enum ErrorCode {
     InvalidAction,
     /// 400: a parameter value is not acceptable.
     InvalidParameterValue,
+    /// 400: a web identity token that cannot be verified (signature, issuer,
+    /// audience, format) or is not valid yet.
+    InvalidIdentityToken,
     /// 500: internal failure.
     InternalFailure,
     /// 503: the service is unavailable.
@@ -57,6 +60,7 @@ impl ErrorCode {
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocument",
             ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidParameterValue => "InvalidParameterValue",
+            ErrorCode::InvalidIdentityToken => "InvalidIdentityToken",
             ErrorCode::InternalFailure => "InternalFailure",
             ErrorCode::ServiceUnavailable => "ServiceUnavailable",
         }
@@ -104,6 +108,9 @@ impl ErrorCode {
             ErrorCode::MalformedPolicyDocument => "The policy document is malformed.",
             ErrorCode::InvalidAction => "Could not find operation",
             ErrorCode::InvalidParameterValue => "Invalid parameter value",
+            ErrorCode::InvalidIdentityToken => {
+                "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request."
+            }
             ErrorCode::InternalFailure => "An internal error occurred.",
             ErrorCode::ServiceUnavailable => "Service is unavailable. Please try again later.",
         }

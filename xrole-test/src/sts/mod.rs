@@ -29,6 +29,7 @@ mod ops;
 mod query;
 mod server;
 mod state;
+mod web_identity;
 mod world;
 mod xml;
 
@@ -45,7 +46,7 @@ use xrole_core::PrincipalArn;
 pub use audit::AuditEntry;
 pub use clock::Clock;
 pub use error::ErrorCode;
-pub use world::{AccessKey, Group, MfaDevice, Role, User, World, WorldError};
+pub use world::{AccessKey, Group, MfaDevice, OidcProvider, Role, User, World, WorldError};
 
 use faults::Faults;
 use server::Limits;
@@ -245,6 +246,19 @@ impl EmbeddedSts {
             "embedded-sts-session",
         );
         self.sdk_config_with(SharedCredentialsProvider::new(credentials))
+            .await
+    }
+
+    /// An `SdkConfig` pointing at this server without credentials: for the unsigned
+    /// `AssumeRoleWithWebIdentity`, or the web identity source of the runtime.
+    pub async fn sdk_config_without_credentials(&self) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(self.region.clone()))
+            .endpoint_url(self.url())
+            .no_credentials()
+            .time_source(self.inner.clock.clone())
+            .sleep_impl(self.inner.clock.clone())
+            .load()
             .await
     }
 

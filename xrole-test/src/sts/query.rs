@@ -51,14 +51,18 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Every parameter but `Action` and `Version`, `TokenCode` redacted: what the
-    /// audit log keeps of an authenticated call.
+    /// Every parameter but `Action` and `Version`, the secrets (`TokenCode`, a
+    /// `WebIdentityToken`) redacted: what the audit log keeps of a call.
     pub(crate) fn audited(&self) -> Vec<(String, String)> {
         self.params
             .iter()
             .filter(|(k, _)| k != "Action" && k != "Version")
             .map(|(k, v)| {
-                let v = if k == "TokenCode" { "******" } else { v };
+                let v = if k == "TokenCode" || k == "WebIdentityToken" {
+                    "******"
+                } else {
+                    v
+                };
                 (k.clone(), v.to_owned())
             })
             .collect()

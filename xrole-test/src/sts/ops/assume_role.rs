@@ -13,10 +13,12 @@ use super::super::audit::AuditEntry;
 use super::super::caller::{Principal, role_id_of};
 use super::super::error::{ErrorCode, StsError};
 use super::super::keys;
-use super::super::query::{Query, constraint, echo};
+use super::super::query::Query;
 use super::super::state::{Inner, Issuer, Session};
 use super::super::xml;
-use super::params::{SessionPolicies, decoded, optional, principal_tags, required, session_tags};
+use super::params::{
+    SessionPolicies, decoded, optional, principal_tags, required, role_duration, session_tags,
+};
 use super::{OrgScope, REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
@@ -45,21 +47,7 @@ impl Input {
             SessionName::parse,
             problems,
         );
-        let duration = match query.get("DurationSeconds") {
-            None => Some(SessionDuration::DEFAULT),
-            Some(t) => match t.parse::<u64>() {
-                Ok(n) => SessionDuration::from_secs(n)
-                    .map_err(|e| problems.push(constraint(t, "durationSeconds", &e)))
-                    .ok(),
-                Err(_) => {
-                    problems.push(format!(
-                        "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must be a number",
-                        echo(t)
-                    ));
-                    None
-                }
-            },
-        };
+        let duration = role_duration(query, problems);
         let external_id = optional(
             query,
             "ExternalId",

@@ -1,6 +1,7 @@
 //! The operations: each decides one authenticated call over its decoded parameters.
 
 mod assume_role;
+mod assume_role_with_web_identity;
 mod get_federation_token;
 mod get_session_token;
 mod params;
@@ -21,8 +22,9 @@ use super::xml;
 use crate::eval::{Context, OrgPath, PolicySet, StsCall};
 
 /// The operations the server knows, by their `Action` name.
-const ACTIONS: [&str; 4] = [
+const ACTIONS: [&str; 5] = [
     "AssumeRole",
+    "AssumeRoleWithWebIdentity",
     "GetCallerIdentity",
     "GetFederationToken",
     "GetSessionToken",
@@ -39,8 +41,9 @@ pub(crate) fn known_action(action: &str) -> Option<&'static str> {
 /// Answers are built before the request id is known to them; this marks its place.
 pub(crate) const REQUEST_ID_SLOT: &str = "\u{1}request-id\u{1}";
 
-/// Authenticates the call and runs its operation; the audit entry gains the caller,
-/// the parameters and the decision.
+/// Authenticates the call (but for the unsigned AssumeRoleWithWebIdentity, whose
+/// token is its credential) and runs its operation; the audit entry gains the
+/// caller, the parameters and the decision.
 pub(crate) fn serve(
     inner: &Inner,
     req: &auth::HttpRequest<'_>,
@@ -68,6 +71,9 @@ pub(crate) fn serve(
                 echo(version)
             ),
         ));
+    }
+    if action == "AssumeRoleWithWebIdentity" {
+        return assume_role_with_web_identity::serve(inner, query, now, req.peer.ip(), entry);
     }
     let principal = authenticate(inner, req, now)?;
     entry.caller = Some(principal.arn.to_string());
@@ -102,6 +108,16 @@ impl OrgScope {
         world.organization().map(|org| Self {
             context: org.context(Some(principal), Some(resource)),
             service_control: org.scp_path(principal),
+            resource_control: org.rcp_path(resource),
+        })
+    }
+
+    /// The scope of a call on a resource of `resource` by a principal outside every
+    /// account (an identity provider): the resource's RCP path and keys only.
+    fn for_resource(world: &World, resource: AccountId) -> Option<Self> {
+        world.organization().map(|org| Self {
+            context: org.context(None, Some(resource)),
+            service_control: OrgPath::default(),
             resource_control: org.rcp_path(resource),
         })
     }

@@ -52,6 +52,26 @@ pub(super) fn optional<T>(
         .ok()
 }
 
+/// `DurationSeconds` of the operations that assume a role: 900 seconds to 12
+/// hours (the role's maximum is checked after), an hour when not sent.
+pub(super) fn role_duration(query: &Query, problems: &mut Vec<String>) -> Option<SessionDuration> {
+    let Some(text) = query.get("DurationSeconds") else {
+        return Some(SessionDuration::DEFAULT);
+    };
+    match text.parse::<u64>() {
+        Ok(n) => SessionDuration::from_secs(n)
+            .map_err(|e| problems.push(constraint(text, "durationSeconds", &e)))
+            .ok(),
+        Err(_) => {
+            problems.push(format!(
+                "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must be a number",
+                echo(text)
+            ));
+            None
+        }
+    }
+}
+
 /// `DurationSeconds` of GetSessionToken and GetFederationToken: 900 seconds to 36
 /// hours, 12 hours when not sent.
 pub(super) fn long_duration(query: &Query, problems: &mut Vec<String>) -> Option<u64> {

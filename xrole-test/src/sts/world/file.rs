@@ -2,12 +2,14 @@
 //! a top level that is not an object are errors), then built through the same
 //! calls as a world made in code, each problem prefixed with its place.
 
+use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
+use super::oidc::OidcProvider;
 use super::store::World;
 use crate::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
 
@@ -80,6 +82,18 @@ struct WorldFile {
     #[serde(default)]
     disabled_regions: Entries<Vec<String>>,
     organization: Option<OrganizationFile>,
+    #[serde(default)]
+    oidc_providers: Vec<OidcProviderFile>,
+}
+
+/// An OIDC provider: its account, issuer URL, client ids and inline JWKS.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OidcProviderFile {
+    account: String,
+    url: String,
+    client_ids: Vec<String>,
+    jwks: serde_json::Value,
 }
 
 /// The `organization` key.
@@ -267,6 +281,22 @@ impl WorldFile {
                 for r in regions {
                     world.disable_region(id, r);
                 }
+                Ok(())
+            })());
+        }
+        for (i, p) in self.oidc_providers.iter().enumerate() {
+            collect((|| {
+                let at = format!("oidcProviders[{i}]");
+                let account = AccountId::parse(&p.account)
+                    .map_err(|e| super::problem(format!("{at}.account: {e}")))?;
+                let jwks: JwkSet = serde_json::from_value(p.jwks.clone()).map_err(|e| {
+                    super::problem(format!("{at}.jwks: not a JWKS ({{\"keys\": [...]}}): {e}"))
+                })?;
+                let provider = OidcProvider::new(account, &p.url, p.client_ids.clone(), jwks)
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
+                world
+                    .add_oidc_provider(provider)
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 Ok(())
             })());
         }

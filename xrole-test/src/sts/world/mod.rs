@@ -7,14 +7,17 @@
 //! policy is validated for its kind when it enters the world, and compiled once.
 //!
 //! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
+//! - `oidc`: OIDC identity providers, their audiences and public keys;
 //! - `store`: the [`World`], its indexes and the rules that span entities;
 //! - `file`: the JSON world file.
 
 mod entities;
 mod file;
+mod oidc;
 mod store;
 
 pub use entities::{AccessKey, Group, MfaDevice, Role, User};
+pub use oidc::OidcProvider;
 pub use store::World;
 
 /// Problems in a world description, each prefixed by its place

@@ -9,6 +9,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
+use super::oidc::OidcProvider;
 use crate::eval::{CompiledPolicy, PolicySet};
 use crate::org::{CompiledOrganization, Organization};
 
@@ -64,6 +65,8 @@ pub struct World {
     managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, String>)>,
     organization: Option<CompiledOrganization>,
     disabled_regions: Vec<(AccountId, String)>,
+    /// OIDC providers, one per account and issuer.
+    oidc_providers: Vec<OidcProvider>,
     /// Access key id to the index of its user.
     keys: HashMap<String, usize>,
 }
@@ -397,6 +400,37 @@ impl World {
         Err(super::problem(format!(
             "{principal} is neither a user nor a role of the world"
         )))
+    }
+
+    /// Adds an OIDC identity provider: `AssumeRoleWithWebIdentity` accepts tokens of
+    /// its issuer for roles of its account.
+    pub fn add_oidc_provider(&mut self, provider: OidcProvider) -> Result<&mut Self, WorldError> {
+        if self
+            .oidc_providers
+            .iter()
+            .any(|p| p.arn() == provider.arn())
+        {
+            return Err(super::problem(format!(
+                "{}: an OIDC provider with this ARN is already in the world",
+                provider.arn()
+            )));
+        }
+        self.oidc_providers.push(provider);
+        Ok(self)
+    }
+
+    /// The OIDC provider of `account` for the issuer `iss` (a token's claim, with
+    /// its `https://`), if the account has one.
+    pub fn oidc_provider(&self, account: AccountId, iss: &str) -> Option<&OidcProvider> {
+        let iss = iss.strip_suffix('/').unwrap_or(iss);
+        self.oidc_providers
+            .iter()
+            .find(|p| p.account() == account && p.url() == iss)
+    }
+
+    /// Every OIDC provider.
+    pub fn oidc_providers(&self) -> impl Iterator<Item = &OidcProvider> {
+        self.oidc_providers.iter()
     }
 
     /// Makes STS refuse requests signed for `region` by principals of `account`.

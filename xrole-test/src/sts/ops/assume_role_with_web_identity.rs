@@ -1,0 +1,211 @@
+//! AssumeRoleWithWebIdentity: unsigned, as in AWS. The token is verified first
+//! (`sts/web_identity.rs`), then the role's trust policy decides with the token's
+//! claims as context keys, and a session of the role is issued.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use xrole_core::{PrincipalArn, RoleArn, SessionDuration, SessionName};
+
+use super::super::audit::AuditEntry;
+use super::super::caller::role_id_of;
+use super::super::error::{ErrorCode, StsError};
+use super::super::keys;
+use super::super::query::{Query, echo};
+use super::super::state::{Inner, Issuer, Session};
+use super::super::web_identity::{VerifiedToken, verify};
+use super::super::xml;
+use super::params::{SessionPolicies, decoded, principal_tags, required, role_duration};
+use super::{OrgScope, REQUEST_ID_SLOT, expiration, issue};
+use crate::eval::{Decision, PolicySet, WebIdentityCall, evaluate_web_identity};
+
+/// STS's bounds on the token (`WebIdentityToken`, 4 to 20000 characters) and on
+/// `ProviderId` (4 to 2048), which only OAuth 2.0 providers send.
+const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 4..=20_000;
+const PROVIDER_ID_CHARS: std::ops::RangeInclusive<usize> = 4..=2048;
+
+/// The operation's parameters, decoded once.
+struct Input {
+    role: RoleArn,
+    session_name: SessionName,
+    token: String,
+    duration: SessionDuration,
+    policies: SessionPolicies,
+}
+
+impl Input {
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
+        let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
+        let session_name = required(
+            query,
+            "RoleSessionName",
+            "roleSessionName",
+            SessionName::parse,
+            problems,
+        );
+        let token = required(
+            query,
+            "WebIdentityToken",
+            "webIdentityToken",
+            |t| Ok(t.to_owned()),
+            problems,
+        );
+        // The token is a credential: its length is reported, never its text.
+        if let Some(t) = &token
+            && !TOKEN_CHARS.contains(&t.chars().count())
+        {
+            problems.push(format!(
+                "Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between {} and {}",
+                TOKEN_CHARS.start(),
+                TOKEN_CHARS.end()
+            ));
+        }
+        if let Some(id) = query.get("ProviderId")
+            && !PROVIDER_ID_CHARS.contains(&id.chars().count())
+        {
+            problems.push(format!(
+                "Value '{}' at 'providerId' failed to satisfy constraint: Member must have length between {} and {}",
+                echo(id),
+                PROVIDER_ID_CHARS.start(),
+                PROVIDER_ID_CHARS.end()
+            ));
+        }
+        let duration = role_duration(query, problems);
+        let policies = SessionPolicies::decode(query, problems);
+        Some(Self {
+            role: role?,
+            session_name: session_name?,
+            token: token?,
+            duration: duration?,
+            policies,
+        })
+    }
+}
+
+pub(super) fn serve(
+    inner: &Inner,
+    query: &Query,
+    now: SystemTime,
+    peer: IpAddr,
+    entry: &mut AuditEntry,
+) -> Result<String, StsError> {
+    let mut problems = Vec::new();
+    let input = Input::decode(query, &mut problems);
+    entry.parameters = query.audited();
+    let Input {
+        role: role_arn,
+        session_name,
+        token,
+        duration,
+        policies: requested_policies,
+    } = decoded(input, &problems)?;
+
+    let state = inner.state();
+    let VerifiedToken {
+        provider,
+        issuer_url,
+        claims,
+        subject,
+        audience,
+    } = verify(&state.world, role_arn.account(), &token, now).inspect_err(|e| {
+        entry.detail = Some(format!("the token was refused: {}", e.message));
+    })?;
+    entry.caller = Some(provider.to_string());
+    let denied = || {
+        StsError::new(
+            ErrorCode::AccessDenied,
+            "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        )
+    };
+    let mut session_policies: Vec<_> = requested_policies.inline()?.into_iter().collect();
+    session_policies.extend(requested_policies.managed(&state.world, role_arn.account())?);
+    let Some((role, trust, _)) = state.world.role_compiled(&role_arn) else {
+        entry.decision = Some(Decision::ImplicitlyDenied);
+        entry.detail = Some(format!("{role_arn} does not exist in the world"));
+        return Err(denied());
+    };
+    if duration.as_secs() > role.max_session_secs() {
+        return Err(StsError::validation(&[
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
+        ]));
+    }
+    let role_path_arn = role.arn().clone();
+    let role_tags = role.tags().to_vec();
+    // The trust policy decides; the organization's RCPs on the role's account
+    // apply, its SCPs do not (an identity provider is no principal of an account).
+    let mut policies = PolicySet {
+        resource: Some(trust.clone()),
+        ..PolicySet::default()
+    };
+    let mut call = WebIdentityCall::new(
+        provider.clone(),
+        role_path_arn.clone(),
+        session_name.as_str(),
+        now.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    )
+    .claims(&claims)
+    .source_ip(
+        state
+            .source_ips
+            .get(provider.as_str())
+            .copied()
+            .unwrap_or(peer),
+    );
+    if let Some(org) = OrgScope::for_resource(&state.world, role_arn.account()) {
+        call = call.context(&org.govern(&mut policies));
+    }
+    drop(state);
+    let evaluation = evaluate_web_identity(&call, &policies);
+    entry.decision = Some(evaluation.decision);
+    if let Some((_, e)) = evaluation.first_refusal() {
+        let err = denied();
+        entry.detail = Some(format!("{}\n{e}", err.message));
+        return Err(err);
+    }
+    let percent = requested_policies.packed_percent(&[])?;
+
+    let assumed = PrincipalArn::parse(&format!(
+        "arn:{}:sts::{}:assumed-role/{}/{}",
+        role_arn.partition(),
+        role_arn.account(),
+        role_arn.name(),
+        session_name
+    ))
+    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
+    let user_id = format!("{}:{session_name}", role_id_of(&role_path_arn));
+    let key_id = keys::access_key_id("ASIA");
+    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn: assumed.clone(),
+        user_id: user_id.clone(),
+        issuer: Issuer::Role(role_path_arn),
+        mfa_at: None,
+        source_identity: None,
+        tags: principal_tags(role_tags, &[]),
+        transitive: Vec::new(),
+        session_policies,
+    };
+    let report_packed = !requested_policies.is_empty();
+    Ok(xml::response(
+        "AssumeRoleWithWebIdentity",
+        REQUEST_ID_SLOT,
+        |x| {
+            x.text("SubjectFromWebIdentityToken", &subject)
+                .text("Audience", &audience)
+                .open("AssumedRoleUser")
+                .text("Arn", assumed.as_str())
+                .text("AssumedRoleId", &user_id)
+                .close("AssumedRoleUser");
+            issue(inner, session, x, &key_id, now);
+            x.text("Provider", &issuer_url);
+            if report_packed {
+                x.text("PackedPolicySize", &percent.to_string());
+            }
+        },
+    ))
+}

@@ -1,0 +1,170 @@
+//! OIDC providers: an account's trust in a token issuer, with the client ids
+//! (audiences) it accepts and the issuer's public keys, given inline as a JWKS so
+//! that no test reaches the network. IAM's `CreateOpenIDConnectProvider` rules:
+//! an `https://` URL of at most 255 characters, 1 to 100 client ids of 1 to 255
+//! characters each.
+
+use std::fmt;
+
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use xrole_core::{AccountId, PrincipalArn};
+
+use super::WorldError;
+
+/// At most this many keys in a provider's JWKS: every token is tried against the
+/// keys of its `kid`, or all of them when it names none.
+const MAX_KEYS: usize = 100;
+
+/// One public key of a provider's JWKS, ready to verify with.
+#[derive(Clone)]
+pub(crate) struct VerifyingKey {
+    pub(crate) kid: Option<String>,
+    /// The algorithm the key declares (`alg`), if it does.
+    pub(crate) algorithm: Option<Algorithm>,
+    pub(crate) key: DecodingKey,
+}
+
+/// An IAM OIDC identity provider of one account.
+#[derive(Clone)]
+pub struct OidcProvider {
+    account: AccountId,
+    url: String,
+    arn: PrincipalArn,
+    client_ids: Vec<String>,
+    jwks: JwkSet,
+    keys: Vec<VerifyingKey>,
+}
+
+impl fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("arn", &self.arn.as_str())
+            .field("client_ids", &self.client_ids)
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+impl OidcProvider {
+    /// The provider in `account` for the issuer at `url`
+    /// (`https://token.actions.githubusercontent.com`), accepting tokens for
+    /// `client_ids`, signed by one of the keys of `jwks`. Every problem is reported.
+    pub fn new<S: Into<String>>(
+        account: AccountId,
+        url: &str,
+        client_ids: impl IntoIterator<Item = S>,
+        jwks: JwkSet,
+    ) -> Result<Self, WorldError> {
+        let mut problems = Vec::new();
+        let host_path = url.strip_prefix("https://").unwrap_or_default();
+        let host_path = host_path.strip_suffix('/').unwrap_or(host_path);
+        let arn = PrincipalArn::parse(&format!("arn:aws:iam::{account}:oidc-provider/{host_path}"));
+        let owner = format!("OIDC provider {url:?} of {account}");
+        if host_path.is_empty()
+            || url.len() > 255
+            || host_path.contains(['?', '#', ' '])
+            || host_path.starts_with('/')
+        {
+            problems.push(format!(
+                "{owner}: the URL must be https://HOST[/PATH], at most 255 characters, without query or fragment"
+            ));
+        } else if let Err(e) = &arn {
+            problems.push(format!("{owner}: {e}"));
+        }
+        let client_ids: Vec<String> = client_ids.into_iter().map(Into::into).collect();
+        if client_ids.is_empty() || client_ids.len() > 100 {
+            problems.push(format!(
+                "{owner}: 1 to 100 client ids (audiences) are needed, found {}",
+                client_ids.len()
+            ));
+        }
+        for id in &client_ids {
+            if id.is_empty() || id.chars().count() > 255 {
+                problems.push(format!(
+                    "{owner}: a client id must be 1 to 255 characters, found {id:?}"
+                ));
+            }
+        }
+        if jwks.keys.is_empty() || jwks.keys.len() > MAX_KEYS {
+            problems.push(format!(
+                "{owner}: its JWKS must hold 1 to {MAX_KEYS} public keys, found {}",
+                jwks.keys.len()
+            ));
+        }
+        let mut keys = Vec::new();
+        for (i, jwk) in jwks.keys.iter().enumerate().take(MAX_KEYS) {
+            match verifying_key(jwk) {
+                Ok(k) => keys.push(k),
+                Err(e) => problems.push(format!("{owner}: jwks.keys[{i}]: {e}")),
+            }
+        }
+        match arn {
+            Ok(arn) if problems.is_empty() => Ok(Self {
+                account,
+                url: format!("https://{host_path}"),
+                arn,
+                client_ids,
+                jwks,
+                keys,
+            }),
+            _ => Err(super::problems(problems)),
+        }
+    }
+
+    /// The account the provider belongs to.
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+    /// The issuer URL, `https://HOST/PATH`: tokens' `iss`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// The provider's ARN, `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`: the
+    /// `Federated` principal of trust policies.
+    pub fn arn(&self) -> &PrincipalArn {
+        &self.arn
+    }
+    /// The issuer as claim keys name it (`HOST/PATH`).
+    pub fn issuer(&self) -> &str {
+        self.arn.web_identity_issuer().unwrap_or_default()
+    }
+    /// The audiences accepted.
+    pub fn client_ids(&self) -> &[String] {
+        &self.client_ids
+    }
+    /// The issuer's public keys.
+    pub fn jwks(&self) -> &JwkSet {
+        &self.jwks
+    }
+    pub(crate) fn keys(&self) -> &[VerifyingKey] {
+        &self.keys
+    }
+}
+
+/// A JWK a token can be verified with: a public RSA or EC key.
+fn verifying_key(jwk: &Jwk) -> Result<VerifyingKey, String> {
+    let algorithm = match jwk.common.key_algorithm {
+        Some(a) => Some(
+            a.to_string()
+                .parse::<Algorithm>()
+                .map_err(|_| format!("key algorithm {a} cannot sign tokens"))?,
+        ),
+        None => None,
+    };
+    if matches!(
+        algorithm,
+        Some(Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
+    ) || matches!(
+        jwk.algorithm,
+        jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_)
+    ) {
+        return Err("a symmetric key cannot be published in a JWKS".to_owned());
+    }
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("not a usable public key: {e}"))?;
+    Ok(VerifyingKey {
+        kid: jwk.common.key_id.clone(),
+        algorithm,
+        key,
+    })
+}
