@@ -21,7 +21,11 @@
 //! path); a federated-user principal `"sessionUser"` (the IAM user that called
 //! GetFederationToken): a resource policy's grant to that role or user then reaches
 //! the session, limited by its session policy. A federated user without a
-//! `sessionPolicy` has no permissions of its own, as in AWS.
+//! `sessionPolicy` has no permissions of its own, as in AWS. A web identity
+//! principal (an OIDC provider ARN, `accounts.google.com`, ...) may give
+//! `"tokenClaims"`, its token's claims: they become the keys STS sets for
+//! `sts:AssumeRoleWithWebIdentity` (`ISSUER:sub`, `ISSUER:aud`, ...,
+//! `aws:FederatedProvider`).
 //!
 //! The answer: `{"decision": "Allowed", "explanation": [...]}`, or
 //! `{"error": "...", "line": N}` for a line that cannot be evaluated (not JSON, not
@@ -51,7 +55,7 @@ use xrole_core::{AccountId, PrincipalArn, PrincipalKind, RoleArn};
 
 use crate::eval::{
     Caller, CompiledPolicy, Context, ContextValue, Evaluation, OrgPath, PolicyLevel, PolicyRole,
-    PolicySet, Request, attached_label, evaluate,
+    PolicySet, Request, attached_label, evaluate, web_identity_context,
 };
 
 #[derive(Deserialize)]
@@ -123,6 +127,8 @@ struct RequestLine {
     session_role: Option<String>,
     /// The IAM user behind a federated-user principal.
     session_user: Option<String>,
+    /// The claims of a web identity principal's token (AssumeRoleWithWebIdentity).
+    token_claims: Option<serde_json::Map<String, Value>>,
 }
 
 /// `caller`, a federated user, with the IAM user of its account it was issued to.
@@ -213,21 +219,32 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
     if let Some(user) = &r.session_user {
         caller = with_session_user(caller, user)?;
     }
-    let mut context = Context::new();
-    let mut context_chars = 0;
+    // A token's claims become the keys STS sets (the same rule as the embedded
+    // STS's); explicit context keys go over them.
+    let mut context = match &r.token_claims {
+        Some(claims) => {
+            if caller.arn().web_identity_issuer().is_none() {
+                return Err("request.tokenClaims: only a web identity principal (an OIDC provider ARN or a web identity provider) presents a token".to_owned());
+            }
+            web_identity_context(caller.arn(), claims)
+        }
+        None => Context::new(),
+    };
     for (k, v) in &r.context {
         bounded("request.context key", k)?;
-        let value = context_value(k, v)?;
-        context_chars += match &value {
-            ContextValue::Single(s) => s.chars().count(),
-            ContextValue::Multi(items) => items.iter().map(|s| s.chars().count()).sum(),
-        };
+        context.insert(k, context_value(k, v)?);
+    }
+    let mut context_chars = 0;
+    for (k, value) in context.iter() {
+        for text in value.as_slice() {
+            bounded(&format!("context key {k:?}"), text)?;
+            context_chars += text.chars().count();
+        }
         if context_chars > MAX_CONTEXT_CHARS {
             return Err(format!(
                 "request.context: more than {MAX_CONTEXT_CHARS} characters of values"
             ));
         }
-        context.insert(k, value);
     }
     let mut request = Request::new(caller, &r.action, &r.resource).context(&context);
     if let Some(account) = &r.resource_account {

@@ -306,3 +306,47 @@ fn federated_users_with_their_session_user() {
         "{not_federated}"
     );
 }
+
+#[test]
+fn web_identity_principals_with_token_claims() {
+    let provider = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com";
+    let line = |principal: &str, claims: Value| {
+        json!({
+            "request": {"principal": principal, "action": "sts:AssumeRoleWithWebIdentity",
+                        "resource": "arn:aws:iam::222222222222:role/Deploy", "tokenClaims": claims},
+            "resourcePolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": "repo:acme/api:ref:refs/heads/main",
+                    "aws:FederatedProvider": provider}}}]}
+        })
+        .to_string()
+    };
+    let main = json!({"sub": "repo:acme/api:ref:refs/heads/main", "aud": "sts.amazonaws.com"});
+    let allowed = simulate_line(&line(provider, main.clone()));
+    assert_eq!(allowed["decision"], "Allowed", "{allowed}");
+    let other = json!({"sub": "repo:acme/other:ref:refs/heads/main", "aud": "sts.amazonaws.com"});
+    let denied = simulate_line(&line(provider, other));
+    assert_eq!(denied["decision"], "ImplicitlyDenied", "{denied}");
+    assert_eq!(
+        denied["explanation"][0]["message"],
+        "resourcePolicy Statement[0] would allow, but its condition StringEquals on token.actions.githubusercontent.com:sub does not hold"
+    );
+    // Claims belong to web identity principals only.
+    let error = simulate_line(&line("arn:aws:iam::111111111111:user/alice", main));
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("request.tokenClaims: only a web identity principal"),
+        "{error}"
+    );
+    // Claim values are capped like every context value.
+    let long = json!({"sub": "x".repeat(3000), "aud": "sts.amazonaws.com"});
+    let error = simulate_line(&line(provider, long));
+    assert!(
+        error["error"].as_str().unwrap().contains("3000 characters"),
+        "{error}"
+    );
+}

@@ -40,7 +40,7 @@ pub use org::{OrgPath, PolicyLevel, attached_label};
 pub use policy::CompiledPolicy;
 pub use principal::Caller;
 pub use request::Request;
-pub use web_identity::{WebIdentityCall, evaluate_web_identity};
+pub use web_identity::{WebIdentityCall, evaluate_web_identity, web_identity_context};
 
 use explain::{explain_missing, line};
 use policy::{Statement, Verdict};

@@ -39,23 +39,11 @@ impl WebIdentityCall {
         }
     }
 
-    /// The token's claims that STS makes condition keys of
-    /// ([`web_identity_claim_keys`]): strings and numbers as text, lists as lists.
-    /// `ISSUER:aud` is the authorized party (`azp`) when the token names one, and
-    /// `ISSUER:oaud` then the original audience.
+    /// The token's claims as condition keys (see [`web_identity_context`]).
     pub fn claims(mut self, claims: &Map<String, Value>) -> Self {
-        let azp = claims.get("azp").and_then(Value::as_str);
-        for &name in web_identity_claim_keys(&self.issuer) {
-            let value = match (name, azp) {
-                ("aud", Some(azp)) => Some(ContextValue::from(azp)),
-                ("oaud", Some(_)) => claims.get("aud").and_then(context_value),
-                ("oaud", None) => None,
-                _ => claims.get(name).and_then(context_value),
-            };
-            if let Some(v) = value {
-                self = self.claim(name, v);
-            }
-        }
+        let provider = self.base.caller.arn().clone();
+        self.base
+            .add_context(&web_identity_context(&provider, claims));
         self
     }
 
@@ -89,6 +77,30 @@ impl WebIdentityCall {
             .request(ASSUME_ROLE_WITH_WEB_IDENTITY, self.role.as_str())
             .with("sts:RoleSessionName", self.session_name.as_str())
     }
+}
+
+/// The condition keys STS sets from a token of `provider`: `aws:FederatedProvider`,
+/// and `ISSUER:CLAIM` for each claim it makes a key of
+/// ([`web_identity_claim_keys`]), strings and numbers as text, lists as lists.
+/// `ISSUER:aud` is the authorized party (`azp`) when the token names one, and
+/// `ISSUER:oaud` then the original audience.
+pub fn web_identity_context(provider: &PrincipalArn, claims: &Map<String, Value>) -> Context {
+    let issuer = provider.web_identity_issuer().unwrap_or_default();
+    let mut context = Context::new();
+    context.insert("aws:FederatedProvider", provider.to_string());
+    let azp = claims.get("azp").and_then(Value::as_str);
+    for &name in web_identity_claim_keys(issuer) {
+        let value = match (name, azp) {
+            ("aud", Some(azp)) => Some(ContextValue::from(azp)),
+            ("oaud", Some(_)) => claims.get("aud").and_then(context_value),
+            ("oaud", None) => None,
+            _ => claims.get(name).and_then(context_value),
+        };
+        if let Some(v) = value {
+            context.insert(&format!("{issuer}:{name}"), v);
+        }
+    }
+    context
 }
 
 /// A claim as a condition value: text, a number as text, a list of those.
