@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    AccountId, ExternalId, MfaSerial, OrgDenial, OrgPolicyType, PrincipalArn, PrincipalKind,
-    RoleArn, RoleSpec, SessionDuration,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, ExternalId, MfaSerial, OrgDenial, OrgPolicyType,
+    PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration, WebIdentityTrust,
 };
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
@@ -87,6 +87,19 @@ pub enum Error {
         /// The device.
         serial: MfaSerial,
         /// What the provider said.
+        #[source]
+        source: SharedSource,
+    },
+
+    /// A web identity token could not be had (its file, the GitHub Actions
+    /// endpoint, the provider).
+    #[error("web identity token for {role} could not be read from {from}: {source}")]
+    WebIdentityToken {
+        /// The role.
+        role: RoleArn,
+        /// Where the token was to come from (never a secret).
+        from: String,
+        /// What went wrong.
         #[source]
         source: SharedSource,
     },
@@ -294,6 +307,9 @@ pub struct AccessDenied {
     /// The organization policy STS names as the cause, if it names one: then no
     /// trust or identity policy change can help.
     pub org: Option<OrgDenial>,
+    /// The web identity providers and exact claims the role's declaration says its
+    /// trust policy admits (for `sts:AssumeRoleWithWebIdentity`).
+    pub declared_web_identities: Vec<WebIdentityTrust>,
 }
 
 impl AccessDenied {
@@ -384,6 +400,27 @@ impl fmt::Display for AccessDenied {
                 org.policy_type().phrase(),
                 self.action
             );
+        }
+        // A web identity is judged by the trust policy alone, on the token's claims.
+        if self.action == ASSUME_ROLE_WITH_WEB_IDENTITY {
+            write!(
+                f,
+                "  Only the trust policy of {} (account {}) decides: one of its statements must allow {} to the OIDC provider of the token's issuer in account {} (Principal Federated), and its conditions on the issuer's aud and sub keys must match the token's claims exactly (a GitHub Actions job's sub is repo:OWNER/REPO:ref:refs/heads/BRANCH, repo:OWNER/REPO:environment:NAME or repo:OWNER/REPO:pull_request). A token of another repository, branch, environment or audience is refused on purpose.",
+                self.role,
+                self.role.account(),
+                self.action,
+                self.role.account()
+            )?;
+            for w in &self.declared_web_identities {
+                write!(
+                    f,
+                    "\n  The declaration admits tokens of {} with sub {} and aud {}.",
+                    w.provider(),
+                    w.subjects().join(" or "),
+                    w.audiences().join(" or ")
+                )?;
+            }
+            return Ok(());
         }
         // A refused code is not a policy problem: say so rather than list policies.
         if self.message.contains("MultiFactorAuthentication failed") {

@@ -6,7 +6,7 @@ use aws_types::SdkConfig;
 use tokio::sync::Semaphore;
 use xrole_core::{AccountId, Partition, RoleArn};
 
-use crate::{AssumeRole, AssumedRole, Error, Source};
+use crate::{AssumeRole, AssumedRole, Error, Source, WebIdentity};
 
 /// One role name (or a list of role ARNs) over many accounts. STS throttling is
 /// retried with jittered backoff; there is no cap on the number of live sessions.
@@ -113,6 +113,7 @@ impl Fleet {
             Source::Default => Owned::Config(Arc::new(crate::assume::default_base().await)),
             Source::Config(base) => Owned::Config(Arc::new(base.clone())),
             Source::Role(role) => Owned::Role(role.clone()),
+            Source::WebIdentity(w) => Owned::WebIdentity(Arc::new(w.clone())),
         };
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
@@ -161,6 +162,7 @@ impl Fleet {
 enum Owned {
     Config(Arc<SdkConfig>),
     Role(AssumedRole),
+    WebIdentity(Arc<WebIdentity>),
 }
 
 impl Owned {
@@ -168,6 +170,7 @@ impl Owned {
         match self {
             Self::Config(base) => Source::Config(base),
             Self::Role(role) => Source::Role(role),
+            Self::WebIdentity(w) => Source::WebIdentity(w),
         }
     }
 }

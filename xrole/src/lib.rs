@@ -85,7 +85,8 @@ pub mod registry;
 mod role;
 
 pub use assume::{
-    AssumeRole, MfaStrategy, Source, TokenError, TokenProvider, default_session_name, mfa_session,
+    AssumeRole, IdentityTokenProvider, MfaStrategy, Source, TokenError, TokenProvider, WebIdentity,
+    default_session_name, mfa_session,
 };
 pub use xrole_macros::assume_role;
 
@@ -103,11 +104,12 @@ pub use profile::ProfileChain;
 pub use refresh::{Stats, refresh_window};
 pub use role::{AssumedRole, CallerIdentity};
 pub use xrole_core::{
-    AccountId, ConsoleColor, ExternalId, FederationEndpoint, MfaSerial, OrgDenial, OrgPolicyType,
-    Partition, Permission, PolicyArn, PolicyArns, PrincipalArn, Region, RoleArn, RoleSpec,
-    RoleSpecBuilder, SessionDuration, SessionName, SessionPolicy, SessionTag, SessionTags,
-    SigninSession, SigninToken, SourceIdentity, SpecError, SwitchRoleLink, TokenCode,
-    TransitiveTagKeys, console_home, policy,
+    AccountId, ConsoleColor, ExternalId, FederationEndpoint, GITHUB_ACTIONS_ISSUER, GitHubRef,
+    MfaSerial, OrgDenial, OrgPolicyType, Partition, Permission, PolicyArn, PolicyArns,
+    PrincipalArn, Region, RoleArn, RoleSpec, RoleSpecBuilder, STS_AUDIENCE, SessionDuration,
+    SessionName, SessionPolicy, SessionTag, SessionTags, SigninSession, SigninToken,
+    SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys, WebIdentityTrust,
+    console_home, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

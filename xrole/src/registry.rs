@@ -5,16 +5,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Weak};
 
-use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 
-use crate::assume::{SessionKey, source_key};
+use crate::assume::{SessionKey, SourceKey, Upstream, source_key};
 use crate::role::{AssumedRole, RoleInner};
 use crate::{AssumeRole, Error};
 
-/// A session's identity: its parameters and the access key id of the source
-/// credentials that assume it.
-type Key = (SessionKey, String);
+/// A session's identity: its parameters and who assumes it (the access key id of
+/// the source credentials, or the web identity source).
+type Key = (SessionKey, SourceKey);
 
 static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<Key, Weak<RoleInner>>>> =
     LazyLock::new(|| tokio::sync::Mutex::new(HashMap::new()));
@@ -29,7 +28,7 @@ static SESSIONS: LazyLock<tokio::sync::Mutex<HashMap<Key, Weak<RoleInner>>>> =
 pub(crate) async fn shared(
     request: AssumeRole,
     base: &SdkConfig,
-    source: SharedCredentialsProvider,
+    source: Upstream,
     parent: Option<&AssumedRole>,
 ) -> Result<AssumedRole, Error> {
     let Some(source_id) = source_key(&source).await else {

@@ -7,6 +7,7 @@ use xrole_core::{OrgDenial, PrincipalArn, RoleArn, SessionName};
 
 use super::AssumeRole;
 use super::mfa::Mfa;
+use super::web_identity::WebIdentity;
 use crate::Error;
 use crate::error::AccessDenied;
 
@@ -16,10 +17,15 @@ pub(super) struct Params {
     pub(super) session_name: SessionName,
     /// The device whose code goes with each call (the each-assume strategy).
     pub(super) mfa: Option<Mfa>,
+    /// Where the tokens come from, for a web identity session.
+    pub(super) web_identity: Option<WebIdentity>,
 }
 
 impl Params {
     pub(super) async fn assume(&self, sts: &aws_sdk_sts::Client) -> Result<Credentials, Error> {
+        if let Some(w) = &self.web_identity {
+            return self.assume_with_web_identity(sts, w).await;
+        }
         let r = &self.request;
         let spec = r.spec.spec();
         let span = tracing::info_span!("xrole.assume", role_arn = %spec.role(), session_name = %self.session_name);
@@ -73,39 +79,88 @@ impl Params {
         credentials_from(out.credentials(), spec.role())
     }
 
+    /// One `AssumeRoleWithWebIdentity`, with a token read now.
+    async fn assume_with_web_identity(
+        &self,
+        sts: &aws_sdk_sts::Client,
+        source: &WebIdentity,
+    ) -> Result<Credentials, Error> {
+        let spec = self.request.spec.spec();
+        let token = source.token(spec.role()).await?;
+        let span = tracing::info_span!("xrole.assume_with_web_identity", role_arn = %spec.role(), session_name = %self.session_name);
+        let _entered = span.enter();
+        let mut call = sts
+            .assume_role_with_web_identity()
+            .role_arn(spec.role().as_str())
+            .role_session_name(self.session_name.as_str())
+            .web_identity_token(token);
+        if let Some(d) = spec.duration() {
+            call = call.duration_seconds(d.as_secs() as i32);
+        }
+        if let Some(p) = spec.session_policy() {
+            call = call.policy(p.as_str());
+        }
+        for arn in spec.policy_arns().iter() {
+            call = call.policy_arns(
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn.as_str())
+                    .build(),
+            );
+        }
+        drop(_entered);
+        let out = call.send().await.map_err(|e| {
+            if e.code() == Some("AccessDenied") {
+                self.access_denied(
+                    e.message().unwrap_or_default(),
+                    xrole_core::ASSUME_ROLE_WITH_WEB_IDENTITY,
+                )
+            } else {
+                Error::from_sdk(spec.role(), "AssumeRoleWithWebIdentity", e)
+            }
+        })?;
+        credentials_from(out.credentials(), spec.role())
+    }
+
     fn error(
         &self,
         e: aws_sdk_sts::error::SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>,
     ) -> Error {
-        let r = &self.request;
-        let spec = r.spec.spec();
+        let spec = self.request.spec.spec();
         match e.code() {
             Some("AccessDenied") => {
-                let message = e.message().unwrap_or_default().to_owned();
-                // "User: ARN is not authorized to perform: ACTION on resource: ARN"
-                let caller = message
-                    .strip_prefix("User: ")
-                    .and_then(|m| m.split(' ').next())
-                    .and_then(|a| PrincipalArn::parse(a).ok());
-                let action = message
-                    .split("to perform: ")
-                    .nth(1)
-                    .and_then(|m| m.split(' ').next())
-                    .unwrap_or("sts:AssumeRole")
-                    .to_owned();
-                Error::AccessDenied(Box::new(AccessDenied {
-                    org: OrgDenial::from_message(&message),
-                    role: spec.role().clone(),
-                    caller,
-                    action,
-                    message,
-                    external_id: spec.external_id().cloned(),
-                    mfa: self.mfa.is_some() || r.mfa.is_some(),
-                    declared_trust: spec.trusted().to_vec(),
-                }))
+                self.access_denied(e.message().unwrap_or_default(), "sts:AssumeRole")
             }
             _ => Error::from_sdk(spec.role(), "AssumeRole", e),
         }
+    }
+
+    /// STS's `AccessDenied`, read into what explains it; `operation` is the action
+    /// when the message names none.
+    fn access_denied(&self, message: &str, operation: &str) -> Error {
+        let r = &self.request;
+        let spec = r.spec.spec();
+        // "User: ARN is not authorized to perform: ACTION on resource: ARN"
+        let caller = message
+            .strip_prefix("User: ")
+            .and_then(|m| m.split(' ').next())
+            .and_then(|a| PrincipalArn::parse(a).ok());
+        let action = message
+            .split("to perform: ")
+            .nth(1)
+            .and_then(|m| m.split(' ').next())
+            .unwrap_or(operation)
+            .to_owned();
+        Error::AccessDenied(Box::new(AccessDenied {
+            org: OrgDenial::from_message(message),
+            role: spec.role().clone(),
+            caller,
+            action,
+            message: message.to_owned(),
+            external_id: spec.external_id().cloned(),
+            mfa: self.mfa.is_some() || r.mfa.is_some(),
+            declared_trust: spec.trusted().to_vec(),
+            declared_web_identities: spec.web_identities().to_vec(),
+        }))
     }
 }
 

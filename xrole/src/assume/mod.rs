@@ -3,11 +3,13 @@
 //!
 //! - [`call`]: one AssumeRole call and its answer;
 //! - [`mfa`]: MFA codes and the MFA session strategy;
-//! - [`session`]: starting a session's refresh engine.
+//! - [`session`]: starting a session's refresh engine;
+//! - [`web_identity`]: the web identity source and its tokens.
 
 mod call;
 mod mfa;
 mod session;
+mod web_identity;
 
 use std::sync::{Arc, RwLock};
 
@@ -20,6 +22,8 @@ use xrole_core::{
 
 pub(crate) use mfa::Mfa;
 pub use mfa::{MfaStrategy, TokenError, TokenProvider, mfa_session};
+pub(crate) use web_identity::WebIdentityKey;
+pub use web_identity::{IdentityTokenProvider, WebIdentity};
 
 use crate::Error;
 use crate::refresh::EngineProvider;
@@ -43,6 +47,17 @@ pub enum Source<'a> {
     /// Another session (role chaining): each hop keeps its own refreshing session,
     /// and a chained session lasts at most an hour.
     Role(&'a AssumedRole),
+    /// A web identity token (GitHub Actions, EKS, any OIDC issuer), traded with
+    /// `AssumeRoleWithWebIdentity` at every refresh.
+    WebIdentity(&'a WebIdentity),
+}
+
+/// What a session's STS calls stand on: credentials that sign them, or a web
+/// identity token presented in each (unsigned) call.
+#[derive(Clone)]
+pub(crate) enum Upstream {
+    Credentials(SharedCredentialsProvider),
+    WebIdentity(WebIdentity),
 }
 
 /// The process's base configuration, once set or loaded.
@@ -73,6 +88,12 @@ impl<'a> From<&'a SdkConfig> for Source<'a> {
 impl<'a> From<&'a AssumedRole> for Source<'a> {
     fn from(role: &'a AssumedRole) -> Self {
         Self::Role(role)
+    }
+}
+
+impl<'a> From<&'a WebIdentity> for Source<'a> {
+    fn from(source: &'a WebIdentity) -> Self {
+        Self::WebIdentity(source)
     }
 }
 
@@ -260,6 +281,7 @@ impl AssumeRole {
     /// too.
     pub async fn assume<'a>(self, source: impl Into<Source<'a>>) -> Result<AssumedRole, Error> {
         let loaded;
+        let mut web_identity = None;
         let (base, parent) = match source.into() {
             Source::Default => {
                 loaded = default_base().await;
@@ -267,14 +289,32 @@ impl AssumeRole {
             }
             Source::Config(base) => (base, None),
             Source::Role(parent) => (parent.base_config(), Some(parent)),
+            Source::WebIdentity(w) => {
+                web_identity = Some(w.clone());
+                match w.base() {
+                    Some(base) => (base, None),
+                    None => {
+                        loaded = default_base().await;
+                        (&loaded, None)
+                    }
+                }
+            }
         };
         self.check(parent.map(AssumedRole::role))?;
-        let provider = match parent {
-            Some(parent) => SharedCredentialsProvider::new(EngineProvider(parent.engine().clone())),
-            None => base.credentials_provider().ok_or_else(|| Error::Config {
-                role: self.role().clone(),
-                message: "the base configuration has no credentials provider".into(),
-            })?,
+        let provider = match (web_identity, parent) {
+            (Some(w), _) => {
+                self.check_web_identity()?;
+                Upstream::WebIdentity(w)
+            }
+            (None, Some(parent)) => Upstream::Credentials(SharedCredentialsProvider::new(
+                EngineProvider(parent.engine().clone()),
+            )),
+            (None, None) => {
+                Upstream::Credentials(base.credentials_provider().ok_or_else(|| Error::Config {
+                    role: self.role().clone(),
+                    message: "the base configuration has no credentials provider".into(),
+                })?)
+            }
         };
         if self.shared {
             crate::registry::shared(self, base, provider, parent).await
@@ -301,6 +341,36 @@ impl AssumeRole {
             base_region: base.region().map(|r| r.as_ref().to_owned()),
             base_endpoint: base.endpoint_url().map(str::to_owned),
         }
+    }
+
+    /// `AssumeRoleWithWebIdentity` takes no external id, MFA, session tags or
+    /// source identity (the token carries tags and source identity, as claims):
+    /// say so before any call.
+    fn check_web_identity(&self) -> Result<(), Error> {
+        let spec = self.spec.spec();
+        let mut sent = Vec::new();
+        if spec.external_id().is_some() {
+            sent.push("an external id");
+        }
+        if spec.mfa_serial().is_some() || self.mfa.is_some() {
+            sent.push("MFA");
+        }
+        if !spec.tags().is_empty() || !spec.transitive_tag_keys().is_empty() {
+            sent.push("session tags");
+        }
+        if spec.source_identity().is_some() {
+            sent.push("a source identity");
+        }
+        if sent.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Config {
+            role: spec.role().clone(),
+            message: format!(
+                "AssumeRoleWithWebIdentity cannot send {}: a web identity session takes only the session name, duration and session policies (tags and a source identity come from the token's claims)",
+                sent.join(", ")
+            ),
+        })
     }
 
     /// Checks the rules that span parameters, before any call.
@@ -357,13 +427,25 @@ pub(crate) struct SessionKey {
     base_endpoint: Option<String>,
 }
 
-/// Resolves a provider once (used to key the registry by source credentials).
-pub(crate) async fn source_key(provider: &SharedCredentialsProvider) -> Option<String> {
-    provider
-        .provide_credentials()
-        .await
-        .ok()
-        .map(|c| c.access_key_id().to_owned())
+/// Who assumes a session, for the registry: the source credentials' access key
+/// id, or the web identity source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SourceKey {
+    AccessKey(String),
+    WebIdentity(WebIdentityKey),
+}
+
+/// The upstream's identity, when it can be known now: credentials are resolved
+/// once; a custom token provider has none.
+pub(crate) async fn source_key(upstream: &Upstream) -> Option<SourceKey> {
+    match upstream {
+        Upstream::Credentials(provider) => provider
+            .provide_credentials()
+            .await
+            .ok()
+            .map(|c| SourceKey::AccessKey(c.access_key_id().to_owned())),
+        Upstream::WebIdentity(w) => w.key().map(SourceKey::WebIdentity),
+    }
 }
 
 #[cfg(test)]

@@ -12,20 +12,21 @@ use aws_types::SdkConfig;
 
 use super::call::Params;
 use super::mfa::mfa_session_engine;
-use super::{AssumeRole, MfaStrategy, default_session_name};
+use super::{AssumeRole, MfaStrategy, Upstream, WebIdentity, default_session_name};
 use crate::Error;
 use crate::refresh::{Engine, EngineProvider, Fetch, SessionIdentityCache};
 use crate::role::AssumedRole;
 
 impl AssumeRole {
-    /// Starts the session on `source` credentials, with `base`'s settings (region,
-    /// endpoint, clock, sleep, HTTP client). `parent` is the session `source` comes
-    /// from when chained: it is invalidated when STS says its credentials expired,
-    /// and kept alive as long as this one.
+    /// Starts the session on `upstream` (source credentials, or a web identity
+    /// token), with `base`'s settings (region, endpoint, clock, sleep, HTTP
+    /// client). `parent` is the session the credentials come from when chained: it
+    /// is invalidated when STS says its credentials expired, and kept alive as long
+    /// as this one.
     pub(crate) async fn start(
         self,
         base: &SdkConfig,
-        source: SharedCredentialsProvider,
+        upstream: Upstream,
         parent: Option<&AssumedRole>,
     ) -> Result<AssumedRole, Error> {
         let role = self.spec.spec().role().clone();
@@ -64,6 +65,21 @@ impl AssumeRole {
             let engine = p.engine().clone();
             Arc::new(move || engine.invalidate()) as Arc<dyn Fn() + Send + Sync>
         });
+        let source = match upstream {
+            Upstream::Credentials(source) => source,
+            Upstream::WebIdentity(w) => {
+                return self
+                    .start_engine(
+                        role,
+                        unsigned_sts_client(&sts_base),
+                        Some(w),
+                        (None, None),
+                        (time, sleep),
+                        (client_base, parent),
+                    )
+                    .await;
+            }
+        };
         // The MFA session strategy puts a GetSessionToken session between the source
         // and the role.
         let (source, on_source_expired, mfa_for_calls) = match &self.mfa {
@@ -87,7 +103,34 @@ impl AssumeRole {
             }
             other => (source, on_parent_expired, other.clone()),
         };
-        let sts = sts_client(&sts_base, source);
+        self.start_engine(
+            role,
+            sts_client(&sts_base, source),
+            None,
+            (mfa_for_calls, on_source_expired),
+            (time, sleep),
+            (client_base, parent),
+        )
+        .await
+    }
+
+    /// The engine that calls STS with `sts` (signed, or unsigned with tokens of
+    /// `web_identity`), and the session's configuration for clients.
+    async fn start_engine(
+        self,
+        role: xrole_core::RoleArn,
+        sts: aws_sdk_sts::Client,
+        web_identity: Option<WebIdentity>,
+        (mfa_for_calls, on_source_expired): (
+            Option<super::Mfa>,
+            Option<Arc<dyn Fn() + Send + Sync>>,
+        ),
+        (time, sleep): (
+            SharedTimeSource,
+            aws_smithy_async::rt::sleep::SharedAsyncSleep,
+        ),
+        (client_base, parent): (SdkConfig, Option<&AssumedRole>),
+    ) -> Result<AssumedRole, Error> {
         let session_name = self
             .spec
             .spec()
@@ -99,6 +142,7 @@ impl AssumeRole {
             request: self,
             session_name: session_name.clone(),
             mfa: mfa_for_calls,
+            web_identity,
         });
         let fetch: Fetch = Arc::new(move || {
             let sts = sts.clone();
@@ -125,6 +169,19 @@ impl AssumeRole {
         }
         Ok(session)
     }
+}
+
+/// An STS client on `base`'s settings without credentials: for the unsigned
+/// `AssumeRoleWithWebIdentity`, whose token is the credential.
+fn unsigned_sts_client(base: &SdkConfig) -> aws_sdk_sts::Client {
+    let mut config = base.to_builder();
+    config.set_credentials_provider(None);
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(
+            &config.identity_cache(IdentityCache::no_cache()).build(),
+        )
+        .build(),
+    )
 }
 
 /// An STS client on `base`'s settings that signs with `source`, uncached: it signs

@@ -1,0 +1,323 @@
+//! The web identity source ([`WebIdentity`]): a token read again at every refresh,
+//! from a file (`AWS_WEB_IDENTITY_TOKEN_FILE`, which Kubernetes rotates), from the
+//! GitHub Actions token endpoint, or from any [`IdentityTokenProvider`], traded for
+//! the role's credentials with the unsigned `AssumeRoleWithWebIdentity`.
+
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_types::SdkConfig;
+use http_body_util::{BodyExt, Limited};
+use xrole_core::{RoleArn, STS_AUDIENCE};
+
+use super::mfa::TokenError;
+use crate::Error;
+use crate::error::SharedSource;
+use crate::refresh::BoxFuture;
+
+/// STS's longest `WebIdentityToken`: a longer file or answer is refused unread.
+const MAX_TOKEN_BYTES: usize = 20_000;
+/// The most the GitHub endpoint's JSON answer may hold.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Supplies web identity tokens (OIDC ID tokens), asked at every refresh.
+pub trait IdentityTokenProvider: Send + Sync {
+    /// A current token.
+    fn token(&self) -> BoxFuture<Result<String, TokenError>>;
+}
+
+/// Any function or closure returning a future of a token, with any error that
+/// converts into [`TokenError`].
+impl<F, Fut, E> IdentityTokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<String, E>> + Send + 'static,
+    E: Into<TokenError>,
+{
+    fn token(&self) -> BoxFuture<Result<String, TokenError>> {
+        let token = self();
+        Box::pin(async move { token.await.map_err(Into::into) })
+    }
+}
+
+/// Where the tokens come from.
+#[derive(Clone)]
+enum TokenFrom {
+    File(PathBuf),
+    GitHubActions {
+        request_url: String,
+        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: a secret, never shown.
+        request_token: String,
+        audience: String,
+        connector: Arc<OnceLock<Connector>>,
+    },
+    Provider(Arc<dyn IdentityTokenProvider>),
+}
+
+/// What makes two web identity sources the same, as typed values: the registry
+/// shares sessions on the same file or endpoint and audience (a custom provider
+/// is never shared: nothing proves two are the same).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum WebIdentityKey {
+    File(PathBuf),
+    GitHubActions {
+        request_url: String,
+        audience: String,
+    },
+}
+
+/// A web identity source for [`AssumeRole::assume`](crate::AssumeRole::assume):
+/// the role is assumed with `AssumeRoleWithWebIdentity` (unsigned: the token is the
+/// credential), and every refresh reads a new token, so rotated tokens and long
+/// jobs are served by the same refresh engine, window and outage behaviour as any
+/// session. Chain from the session it gives like from any other.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), xrole::Error> {
+/// use xrole::{AssumeRole, WebIdentity};
+///
+/// // In a GitHub Actions job with `permissions: id-token: write`:
+/// let source = WebIdentity::github_actions(xrole::STS_AUDIENCE)?;
+/// let deploy = AssumeRole::new("arn:aws:iam::222222222222:role/Deploy".parse()?)
+///     .session_name("gha-deploy".parse()?)
+///     .assume(&source)
+///     .await?;
+/// # let _ = deploy; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct WebIdentity {
+    from: TokenFrom,
+    base: Option<SdkConfig>,
+}
+
+impl fmt::Debug for WebIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebIdentity")
+            .field("from", &self.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebIdentity {
+    /// Tokens read from `path` at every refresh (as Kubernetes projects and rotates
+    /// a service account token).
+    pub fn token_file(path: impl Into<PathBuf>) -> Self {
+        Self::of(TokenFrom::File(path.into()))
+    }
+
+    /// Tokens fetched at every refresh from the GitHub Actions token endpoint, for
+    /// `audience` (`sts.amazonaws.com` for AWS): the endpoint and its bearer are
+    /// read now from `ACTIONS_ID_TOKEN_REQUEST_URL` and
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, which GitHub sets in jobs granted
+    /// `id-token: write`.
+    pub fn github_actions(audience: &str) -> Result<Self, Error> {
+        let var = |name: &str| {
+            std::env::var(name).map_err(|_| Error::Env {
+                variable: name.to_owned(),
+                key: "web_identity",
+                message: "is not set: the job needs `permissions: id-token: write` to request OIDC tokens".to_owned(),
+            })
+        };
+        Ok(Self::github_actions_endpoint(
+            &var("ACTIONS_ID_TOKEN_REQUEST_URL")?,
+            &var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")?,
+            audience,
+        ))
+    }
+
+    /// Tokens fetched from a GitHub Actions token endpoint given explicitly: `GET
+    /// request_url&audience=AUDIENCE` with `Authorization: Bearer request_token`,
+    /// answering `{"value": "TOKEN"}`.
+    pub fn github_actions_endpoint(request_url: &str, request_token: &str, audience: &str) -> Self {
+        Self::of(TokenFrom::GitHubActions {
+            request_url: request_url.to_owned(),
+            request_token: request_token.to_owned(),
+            audience: audience.to_owned(),
+            connector: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// The source the environment names, as AWS's SDKs and GitHub's actions read
+    /// it: the file of `AWS_WEB_IDENTITY_TOKEN_FILE` when set (EKS, any
+    /// Kubernetes), else the GitHub Actions endpoint with the audience
+    /// `sts.amazonaws.com`.
+    pub fn from_env() -> Result<Self, Error> {
+        match std::env::var_os("AWS_WEB_IDENTITY_TOKEN_FILE") {
+            Some(path) if !path.is_empty() => Ok(Self::token_file(path)),
+            _ => Self::github_actions(STS_AUDIENCE),
+        }
+    }
+
+    /// Tokens from any provider (a function returning a future of the token).
+    pub fn provider(provider: impl IdentityTokenProvider + 'static) -> Self {
+        Self::of(TokenFrom::Provider(Arc::new(provider)))
+    }
+
+    /// The region, STS endpoint, clock and HTTP client to call STS with (default:
+    /// the process's base configuration). Its credentials are not used: the call
+    /// is unsigned.
+    pub fn config(mut self, base: &SdkConfig) -> Self {
+        self.base = Some(base.clone());
+        self
+    }
+
+    fn of(from: TokenFrom) -> Self {
+        Self { from, base: None }
+    }
+
+    pub(crate) fn base(&self) -> Option<&SdkConfig> {
+        self.base.as_ref()
+    }
+
+    pub(crate) fn key(&self) -> Option<WebIdentityKey> {
+        match &self.from {
+            TokenFrom::File(p) => Some(WebIdentityKey::File(p.clone())),
+            TokenFrom::GitHubActions {
+                request_url,
+                audience,
+                ..
+            } => Some(WebIdentityKey::GitHubActions {
+                request_url: request_url.clone(),
+                audience: audience.clone(),
+            }),
+            TokenFrom::Provider(_) => None,
+        }
+    }
+
+    /// Where the tokens come from, in words (no secret).
+    pub(crate) fn describe(&self) -> String {
+        match &self.from {
+            TokenFrom::File(p) => format!("the token file {}", p.display()),
+            TokenFrom::GitHubActions { audience, .. } => {
+                format!("the GitHub Actions token endpoint (audience {audience})")
+            }
+            TokenFrom::Provider(_) => "the identity token provider".to_owned(),
+        }
+    }
+
+    /// A current token, read now.
+    pub(crate) async fn token(&self, role: &RoleArn) -> Result<String, Error> {
+        let failed = |source: TokenError| Error::WebIdentityToken {
+            role: role.clone(),
+            from: self.describe(),
+            source: SharedSource::from_boxed(source),
+        };
+        let token = match &self.from {
+            TokenFrom::File(path) => read_token_file(path.clone()).await,
+            TokenFrom::GitHubActions {
+                request_url,
+                request_token,
+                audience,
+                connector,
+            } => fetch_github_token(request_url, request_token, audience, connector).await,
+            TokenFrom::Provider(p) => p.token().await,
+        }
+        .map_err(failed)?;
+        let token = token.trim().to_owned();
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(failed(
+                format!(
+                    "a token must be 1 to {MAX_TOKEN_BYTES} characters, found {}",
+                    token.len()
+                )
+                .into(),
+            ));
+        }
+        Ok(token)
+    }
+}
+
+/// The file's token, at most [`MAX_TOKEN_BYTES`], read off the async threads.
+async fn read_token_file(path: PathBuf) -> Result<String, TokenError> {
+    let read = move || -> Result<String, TokenError> {
+        let file = std::fs::File::open(&path)?;
+        let mut text = String::new();
+        file.take(MAX_TOKEN_BYTES as u64 + 1)
+            .read_to_string(&mut text)?;
+        if text.len() > MAX_TOKEN_BYTES {
+            return Err(format!("the file holds more than {MAX_TOKEN_BYTES} bytes").into());
+        }
+        Ok(text)
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle
+            .spawn_blocking(read)
+            .await
+            .map_err(|e| TokenError::from(e.to_string()))?,
+        Err(_) => read(),
+    }
+}
+
+/// GitHub's answer: `{"value": "TOKEN"}` (other fields ignored).
+#[derive(serde::Deserialize)]
+struct GitHubAnswer {
+    value: String,
+}
+
+/// `GET request_url&audience=AUDIENCE` with the bearer, within bounds of time and
+/// size; errors never repeat the bearer.
+async fn fetch_github_token(
+    request_url: &str,
+    request_token: &str,
+    audience: &str,
+    connector: &OnceLock<Connector>,
+) -> Result<String, TokenError> {
+    let separator = if request_url.contains('?') { '&' } else { '?' };
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("audience", audience)
+        .finish();
+    let url = format!("{request_url}{separator}{query}");
+    let connector = connector.get_or_init(|| {
+        Connector::builder()
+            .connector_settings(
+                HttpConnectorSettings::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(ANSWER_TIMEOUT)
+                    .build(),
+            )
+            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build()
+    });
+    let mut request =
+        HttpRequest::get(url.as_str()).map_err(|e| format!("the request cannot be built: {e}"))?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {request_token}"));
+    request
+        .headers_mut()
+        .insert("accept", "application/json; api-version=2.0");
+    let exchange = async {
+        let response = connector
+            .call(request)
+            .await
+            .map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map_err(|e| format!("the answer cannot be read: {e}"))?
+            .to_bytes();
+        Ok::<_, String>((status, body))
+    };
+    let (status, body) = tokio::time::timeout(ANSWER_TIMEOUT, exchange)
+        .await
+        .map_err(|_| format!("no answer within {} s", ANSWER_TIMEOUT.as_secs()))??;
+    if !status.is_success() {
+        let text = String::from_utf8_lossy(&body);
+        let reason: String = text.trim().chars().take(300).collect();
+        return Err(format!("the endpoint refused ({}): {reason}", status.as_u16()).into());
+    }
+    let answer: GitHubAnswer = serde_json::from_slice(&body)
+        .map_err(|e| format!("the answer is not {{\"value\": TOKEN}}: {e}"))?;
+    Ok(answer.value)
+}
