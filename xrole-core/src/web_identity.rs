@@ -36,6 +36,65 @@ pub fn web_identity_claim_keys(issuer: &str) -> &'static [&'static str] {
     }
 }
 
+/// What an `AssumeRoleWithWebIdentity` call cannot carry that a declaration may
+/// hold: the rule the runtime (before any call) and `#[assume_role]` (at compile
+/// time) both apply, in the same words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WebIdentityParameters {
+    /// An `ExternalId` is declared.
+    pub external_id: bool,
+    /// An MFA device is declared.
+    pub mfa: bool,
+    /// Session tags or transitive tag keys are declared.
+    pub tags: bool,
+    /// A `SourceIdentity` is declared.
+    pub source_identity: bool,
+    /// The role is declared as chained (assumed with another role's credentials).
+    pub chained: bool,
+}
+
+impl WebIdentityParameters {
+    /// What `spec` declares.
+    pub fn of(spec: &crate::RoleSpec) -> Self {
+        Self {
+            external_id: spec.external_id().is_some(),
+            mfa: spec.mfa_serial().is_some(),
+            tags: !spec.tags().is_empty() || !spec.transitive_tag_keys().is_empty(),
+            source_identity: spec.source_identity().is_some(),
+            chained: spec.chained(),
+        }
+    }
+
+    /// An error naming everything declared that the call cannot carry.
+    pub fn check(self) -> Result<(), Error> {
+        let sent: Vec<&str> = [
+            (self.external_id, "an external id"),
+            (self.mfa, "MFA"),
+            (self.tags, "session tags"),
+            (self.source_identity, "a source identity"),
+        ]
+        .into_iter()
+        .filter_map(|(declared, what)| declared.then_some(what))
+        .collect();
+        if self.chained {
+            return Err(Error::new(
+                "web identity",
+                "a web identity session is assumed with a token, not with another role's credentials: it cannot be chained",
+            ));
+        }
+        if sent.is_empty() {
+            return Ok(());
+        }
+        Err(Error::new(
+            "web identity",
+            format!(
+                "AssumeRoleWithWebIdentity cannot send {}: a web identity session takes only the session name, duration and session policies (tags and a source identity come from the token's claims)",
+                sent.join(", ")
+            ),
+        ))
+    }
+}
+
 /// What a GitHub Actions job runs on, the part of its token's `sub` after the
 /// repository (GitHub, "Example subject claims").
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -40,6 +40,7 @@ pub(crate) const KEYS: &[Key] = &[
     key("source_identity", read_source_identity),
     key("session_policy", read_session_policy),
     key("trusted", read_trusted),
+    key("web_identity", read_web_identity),
     Key {
         name: "allow",
         repeatable: true,
@@ -59,6 +60,15 @@ fn key_names() -> impl Iterator<Item = &'static str> {
 pub(crate) enum Value {
     Lit(String, Span),
     Env(LitStr),
+}
+
+/// Where a web identity session's tokens come from.
+#[derive(Clone)]
+pub(crate) enum WebIdentityDecl {
+    /// `env("VAR")`: the token file VAR names (`AWS_WEB_IDENTITY_TOKEN_FILE`).
+    File(LitStr),
+    /// An expression giving an `xrole::WebIdentity` (or a `Result` of one).
+    Provider(Expr),
 }
 
 /// A permission: actions and resources.
@@ -89,6 +99,7 @@ pub(crate) struct Args {
     pub(crate) trusted: Vec<Value>,
     pub(crate) allow: Vec<Allow>,
     pub(crate) chained: bool,
+    pub(crate) web_identity: Option<(WebIdentityDecl, Span)>,
     pub(crate) krate: Option<syn::Path>,
     seen: Vec<String>,
     pub(crate) errors: Vec<syn::Error>,
@@ -240,6 +251,24 @@ fn read_session_policy(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<
 
 fn read_trusted(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     a.trusted = list(meta)?;
+    Ok(())
+}
+
+fn read_web_identity(a: &mut Args, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    let expr: Expr = meta.value()?.parse()?;
+    let span = expr.span();
+    let decl = match expr_value(&expr) {
+        Ok(Value::Env(var)) => WebIdentityDecl::File(var),
+        Ok(Value::Lit(..)) => {
+            a.errors.push(syn::Error::new(
+                span,
+                "expected env(\"AWS_WEB_IDENTITY_TOKEN_FILE\") (the token file a variable names) or an expression giving an xrole::WebIdentity, such as xrole::WebIdentity::github_actions(xrole::STS_AUDIENCE)",
+            ));
+            return Ok(());
+        }
+        Err(_) => WebIdentityDecl::Provider(expr),
+    };
+    a.web_identity = Some((decl, span));
     Ok(())
 }
 
@@ -430,6 +459,18 @@ impl Args {
             check(&mut errors, v, xrole_core::PrincipalArn::parse);
         }
         self.rules_across_keys(attr_span, &mut errors);
+        if let Some((_, span)) = &self.web_identity {
+            let declared = xrole_core::WebIdentityParameters {
+                external_id: self.external_id.is_some(),
+                mfa: self.mfa_serial.is_some() || self.mfa_token.is_some(),
+                tags: !self.tags.is_empty() || !self.transitive_tag_keys.is_empty(),
+                source_identity: self.source_identity.is_some(),
+                chained: self.chained,
+            };
+            if let Err(e) = declared.check() {
+                errors.push(syn::Error::new(*span, e.to_string()));
+            }
+        }
         for allow in &self.allow {
             for v in &allow.actions {
                 check(&mut errors, v, xrole_core::policy::validate_action);

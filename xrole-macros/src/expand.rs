@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::args::{Args, Value};
+use crate::args::{Args, Value, WebIdentityDecl};
 
 /// The attribute on `item`, as tokens: the item (adjusted) and its generated code, or
 /// the item unchanged beside every error.
@@ -257,6 +257,27 @@ fn build_field(ty: &syn::Type, role: &TokenStream) -> TokenStream {
     }
 }
 
+/// The call that assumes the declared role from `source`: with the MFA token
+/// provider when one is declared; with the declared web identity when the source
+/// is `Source::Default`.
+fn assume_call(
+    args: &Args,
+    k: &TokenStream,
+    spec: &TokenStream,
+    source: &TokenStream,
+) -> TokenStream {
+    match (&args.mfa_token, &args.web_identity) {
+        (Some(tokens), _) => quote!(#k::__private::assume_mfa(&#spec, #source, #tokens).await?),
+        (None, Some((WebIdentityDecl::File(var), _))) => quote!(
+            #k::__private::assume_web_identity(&#spec, #source, || #k::__private::web_identity_file(#var)).await?
+        ),
+        (None, Some((WebIdentityDecl::Provider(expr), _))) => quote!(
+            #k::__private::assume_web_identity(&#spec, #source, || #k::__private::IntoWebIdentity::into_web_identity(#expr)).await?
+        ),
+        (None, None) => quote!(#k::__private::assume(&#spec, #source).await?),
+    }
+}
+
 fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec<syn::Error>> {
     let syn::Fields::Named(fields) = &item.fields else {
         return Err(vec![syn::Error::new(
@@ -268,12 +289,12 @@ fn expand_struct(args: &Args, item: &syn::ItemStruct) -> Result<TokenStream, Vec
     let name = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let role = quote!(role);
-    let assume_call = match &args.mfa_token {
-        Some(tokens) => {
-            quote!(#k::__private::assume_mfa(&Self::role_spec()?, source.into(), #tokens).await?)
-        }
-        None => quote!(#k::__private::assume(&Self::role_spec()?, source.into()).await?),
-    };
+    let assume_call = assume_call(
+        args,
+        &k,
+        &quote!(Self::role_spec()?),
+        &quote!(source.into()),
+    );
     let inits = fields.named.iter().map(|f| {
         let ident = &f.ident;
         let value = build_field(&f.ty, &role);
@@ -381,12 +402,8 @@ fn expand_fn(args: &Args, item: &syn::ItemFn) -> Result<TokenStream, Vec<syn::Er
     let body = &item.block;
     let fn_name = &item.sig.ident;
     let spec_fn = format_ident!("{}_role_spec", fn_name);
-    let assume_default_call = match &args.mfa_token {
-        Some(tokens) => quote!(
-            #k::__private::assume_mfa(&#spec_fn()?, #k::Source::Default, #tokens).await?
-        ),
-        None => quote!(#k::__private::assume(&#spec_fn()?, #k::Source::Default).await?),
-    };
+    let assume_default_call =
+        assume_call(args, &k, &quote!(#spec_fn()?), &quote!(#k::Source::Default));
     let const_name = format_ident!("{}_ROLE_SPEC", fn_name.to_string().to_uppercase());
     let literal = all_literal(args);
     let constant = literal.then(|| {

@@ -53,6 +53,7 @@ struct CrateReadme;
 /// | `source_identity` | value | `SourceIdentity`, 2 to 64 of `[\w+=,.@-]` |
 /// | `session_policy` | value | an inline session policy, a JSON document of at most 2048 characters |
 /// | `trusted = [value, ...]` | principal ARNs or account ids | who the generated trust policy admits |
+/// | `web_identity` | `env("VARIABLE")` (the token file it names, such as `AWS_WEB_IDENTITY_TOKEN_FILE`) or an expression giving an `xrole::WebIdentity` (or a `Result` of one), such as `xrole::WebIdentity::github_actions(xrole::STS_AUDIENCE)` | from `Source::Default`, the role is assumed with `AssumeRoleWithWebIdentity` and that token source, read again at every refresh; it excludes `external_id`, `mfa_serial`, `tags`, `transitive_tag_keys`, `source_identity` and `chained` |
 /// | `allow(actions = [...], resources = [...])` | repeatable | one statement of the generated permission policy |
 /// | `chained = true` | boolean | the role is assumed with another role's credentials |
 /// | `crate = "path"` | a path | where `xrole` is, when renamed (default `::xrole`) |
@@ -117,7 +118,9 @@ struct CrateReadme;
 /// ```
 ///
 /// `Source::Default` is the process's base configuration (`xrole::set_base_config`,
-/// else aws-config's defaults loaded once). With only literals, `ROLE_SPEC` is the
+/// else aws-config's defaults loaded once); with `web_identity`, it is the declared
+/// web identity instead (`Source::WebIdentity`), the base configuration giving only
+/// the region and endpoint. With only literals, `ROLE_SPEC` is the
 /// same `RoleSpec` as a `const`.
 #[proc_macro_attribute]
 pub fn assume_role(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -41,6 +41,7 @@
 //! |---|---|
 //! | `&SdkConfig` | its credentials (anything aws-config loads), region, endpoint, clock |
 //! | `&AssumedRole` | another session: role chaining, each hop refreshing itself, one hour at most |
+//! | `&WebIdentity` | an OIDC token (GitHub Actions, EKS, any issuer), read again at every refresh and traded with `AssumeRoleWithWebIdentity` |
 //! | [`Source::Default`] | a `ProfileChain`'s `source_profile`; otherwise the process's base configuration ([`set_base_config`], else aws-config's defaults) |
 //!
 //! ```no_run

@@ -7,7 +7,7 @@ use xrole_core::{
 };
 
 pub use crate::Source;
-use crate::{AssumeRole, AssumedRole, Error, TokenProvider};
+use crate::{AssumeRole, AssumedRole, Error, TokenProvider, WebIdentity};
 
 /// A value of the declaration: a literal (checked at compile time) or the name of an
 /// environment variable (read and checked at run time).
@@ -152,6 +152,45 @@ pub async fn assume(spec: &RoleSpec, source: Source<'_>) -> Result<AssumedRole, 
         .shared(true)
         .assume(source)
         .await
+}
+
+/// [`assume`] for a spec declared with `web_identity`: from `Source::Default`, the
+/// declared web identity (made only then); from another source, that source.
+pub async fn assume_web_identity(
+    spec: &RoleSpec,
+    source: Source<'_>,
+    web_identity: impl FnOnce() -> Result<WebIdentity, Error>,
+) -> Result<AssumedRole, Error> {
+    match source {
+        Source::Default => {
+            let w = web_identity()?;
+            assume(spec, Source::WebIdentity(&w)).await
+        }
+        other => assume(spec, other).await,
+    }
+}
+
+/// `web_identity = env("VAR")`: the token file the variable names.
+pub fn web_identity_file(var: &'static str) -> Result<WebIdentity, Error> {
+    text(Src::Env(var), "web_identity").map(WebIdentity::token_file)
+}
+
+/// What `web_identity = EXPR` may give: a source, or the result of making one.
+pub trait IntoWebIdentity {
+    /// The source, or why it could not be made.
+    fn into_web_identity(self) -> Result<WebIdentity, Error>;
+}
+
+impl IntoWebIdentity for WebIdentity {
+    fn into_web_identity(self) -> Result<WebIdentity, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoWebIdentity for Result<WebIdentity, Error> {
+    fn into_web_identity(self) -> Result<WebIdentity, Error> {
+        self
+    }
 }
 
 /// [`assume`] for a spec with an MFA device, whose codes `tokens` supplies.

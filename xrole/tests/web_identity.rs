@@ -348,3 +348,55 @@ async fn a_token_of_another_repository_is_refused_and_explained() {
         "{text}"
     );
 }
+
+#[xrole::assume_role(
+    arn = "arn:aws:iam::222222222222:role/Deploy",
+    session_name = "attr",
+    web_identity = env("XROLE_TEST_WEB_IDENTITY_TOKEN_FILE"),
+)]
+async fn deploy_identity(#[role] role: xrole::AssumedRole) -> Result<String, Error> {
+    Ok(role.caller_identity().await?.arn.to_string())
+}
+
+#[xrole::assume_role(
+    arn = "arn:aws:iam::222222222222:role/Deploy",
+    web_identity = xrole::WebIdentity::github_actions(xrole::STS_AUDIENCE),
+)]
+struct FromGitHub {
+    #[expect(
+        dead_code,
+        reason = "no GitHub job here: only the error path is tested"
+    )]
+    role: xrole::AssumedRole,
+}
+
+#[tokio::test]
+async fn the_attribute_names_the_token_file_or_a_provider() {
+    let github = TestIssuer::github_actions().unwrap();
+    let (_sts, clock, base) = setup(&github).await;
+    xrole::set_base_config(base);
+    let path = PathBuf::from(env!("XROLE_TEST_WEB_IDENTITY_TOKEN_FILE"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = TokenFile(path);
+    file.write(
+        &github
+            .github_job(clock.now(), "acme/api", "main", AUDIENCE)
+            .sign()
+            .unwrap(),
+    );
+    assert_eq!(
+        deploy_identity().await.unwrap(),
+        "arn:aws:sts::222222222222:assumed-role/Deploy/attr"
+    );
+    // Outside a GitHub job the endpoint's variables are missing: said before any call.
+    let e = FromGitHub::assume(xrole::Source::Default)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().starts_with(
+            "environment variable ACTIONS_ID_TOKEN_REQUEST_URL (for `web_identity`) is not set"
+        ),
+        "{e}"
+    );
+}

@@ -18,6 +18,7 @@ use aws_types::SdkConfig;
 use xrole_core::{
     ExternalId, MfaSerial, PolicyArns, Region, RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration,
     SessionName, SessionPolicy, SessionTags, SourceIdentity, TransitiveTagKeys,
+    WebIdentityParameters,
 };
 
 pub(crate) use mfa::Mfa;
@@ -345,31 +346,14 @@ impl AssumeRole {
 
     /// `AssumeRoleWithWebIdentity` takes no external id, MFA, session tags or
     /// source identity (the token carries tags and source identity, as claims):
-    /// say so before any call.
+    /// say so before any call ([`WebIdentityParameters`], the attribute's rule too).
     fn check_web_identity(&self) -> Result<(), Error> {
         let spec = self.spec.spec();
-        let mut sent = Vec::new();
-        if spec.external_id().is_some() {
-            sent.push("an external id");
-        }
-        if spec.mfa_serial().is_some() || self.mfa.is_some() {
-            sent.push("MFA");
-        }
-        if !spec.tags().is_empty() || !spec.transitive_tag_keys().is_empty() {
-            sent.push("session tags");
-        }
-        if spec.source_identity().is_some() {
-            sent.push("a source identity");
-        }
-        if sent.is_empty() {
-            return Ok(());
-        }
-        Err(Error::Config {
+        let mut declared = WebIdentityParameters::of(spec);
+        declared.mfa |= self.mfa.is_some();
+        declared.check().map_err(|e| Error::Config {
             role: spec.role().clone(),
-            message: format!(
-                "AssumeRoleWithWebIdentity cannot send {}: a web identity session takes only the session name, duration and session policies (tags and a source identity come from the token's claims)",
-                sent.join(", ")
-            ),
+            message: e.message().to_owned(),
         })
     }
 
