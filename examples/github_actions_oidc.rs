@@ -22,9 +22,9 @@
 
 use std::time::SystemTime;
 
-use xrole::{AssumeRole, Error, GitHubRef, Partition, WebIdentity, WebIdentityTrust};
+use xrole::{AssumeRole, GitHubRef, Partition, WebIdentity, WebIdentityTrust};
 use xrole_core::policy::PolicyDocument;
-use xrole_examples::{BoxError, check, section};
+use xrole_examples::{BoxError, explained, section};
 use xrole_test::lint::{LintConfig, LintReport, lint_trust_policy};
 use xrole_test::oidc::TestIssuer;
 use xrole_test::sts::{Clock, EmbeddedSts, World};
@@ -71,27 +71,6 @@ fn job_token(
         let signed = token.sign().map_err(|e| e.to_string());
         async move { signed }
     })
-}
-
-/// The runtime's words for a refusal, and the embedded STS's evaluation of it.
-fn explained(
-    sts: &EmbeddedSts,
-    result: Result<xrole::AssumedRole, Error>,
-) -> Result<(String, String), BoxError> {
-    let err = match result {
-        Ok(_) => return Err("the token was accepted".into()),
-        Err(e) => e,
-    };
-    check(
-        matches!(err, Error::AccessDenied(_)),
-        "the refusal is an AccessDenied",
-    )?;
-    let audit = sts
-        .last_audit("AssumeRoleWithWebIdentity")
-        .and_then(|e| e.detail)
-        .unwrap_or_default();
-    println!("the runtime says:\n{err}\n\nthe embedded STS's evaluation:\n{audit}");
-    Ok((err.to_string(), audit))
 }
 
 async fn run() -> Result<Report, BoxError> {
@@ -141,6 +120,7 @@ async fn run() -> Result<Report, BoxError> {
     let other = job_token(&github, &clock, "acme/other", None).config(&base);
     let other_repository = explained(
         &sts,
+        "AssumeRoleWithWebIdentity",
         AssumeRole::from_spec(&spec)
             .eager(true)
             .assume(&other)
@@ -157,6 +137,7 @@ async fn run() -> Result<Report, BoxError> {
     .config(&base);
     let pull_request = explained(
         &sts,
+        "AssumeRoleWithWebIdentity",
         AssumeRole::from_spec(&spec).eager(true).assume(&pr).await,
     )?;
 

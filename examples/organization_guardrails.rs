@@ -21,8 +21,8 @@
 //! cargo run --example organization_guardrails
 //! ```
 
-use xrole::{AssumeRole, Error, assume_role};
-use xrole_examples::{BoxError, check, section};
+use xrole::{AssumeRole, assume_role};
+use xrole_examples::{BoxError, explained, section};
 use xrole_test::sts::{EmbeddedSts, World};
 
 #[assume_role(
@@ -95,27 +95,6 @@ struct Report {
     outsider: (String, String),
 }
 
-/// The runtime's words for a refusal, and the embedded STS's evaluation of it.
-fn explained(
-    sts: &EmbeddedSts,
-    result: Result<xrole::AssumedRole, Error>,
-) -> Result<(String, String), BoxError> {
-    let err = match result {
-        Ok(_) => return Err("the guardrail let the call through".into()),
-        Err(e) => e,
-    };
-    check(
-        matches!(err, Error::AccessDenied(_)),
-        "the refusal is an AccessDenied",
-    )?;
-    let audit = sts
-        .last_audit("AssumeRole")
-        .and_then(|e| e.detail)
-        .unwrap_or_default();
-    println!("the runtime says:\n{err}\n\nthe embedded STS's evaluation:\n{audit}");
-    Ok((err.to_string(), audit))
-}
-
 async fn run() -> Result<Report, BoxError> {
     let mut world = World::from_json(WORLD)?;
     let sandbox_spec = WorkloadDeploy::ROLE_SPEC
@@ -145,6 +124,7 @@ async fn run() -> Result<Report, BoxError> {
     section("The same pipeline may not assume a role in a Sandbox account (SCP)");
     let sandbox = explained(
         &sts,
+        "AssumeRole",
         AssumeRole::from_spec(&sandbox_spec)
             .eager(true)
             .assume(&deploy_role)
@@ -157,6 +137,7 @@ async fn run() -> Result<Report, BoxError> {
     let contractor = sts.sdk_config_for(CONTRACTOR).await?;
     let outsider = explained(
         &sts,
+        "AssumeRole",
         AssumeRole::from_spec(&WorkloadDeploy::ROLE_SPEC)
             .eager(true)
             .assume(&contractor)

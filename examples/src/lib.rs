@@ -263,6 +263,30 @@ pub fn refusal(
     }
 }
 
+/// A refusal on the embedded STS explained twice: the runtime's `AccessDenied`,
+/// and the STS's evaluation of the last `action` call (its audit log's detail);
+/// both printed. An error when the call was admitted or failed otherwise.
+pub fn explained(
+    sts: &EmbeddedSts,
+    action: &str,
+    result: Result<AssumedRole, xrole::Error>,
+) -> Result<(String, String), BoxError> {
+    let err = match result {
+        Ok(role) => return Err(format!("{} admitted the session", role.role()).into()),
+        Err(e) => e,
+    };
+    check(
+        matches!(err, xrole::Error::AccessDenied(_)),
+        format!("the refusal is an AccessDenied: {err}"),
+    )?;
+    let audit = sts
+        .last_audit(action)
+        .and_then(|e| e.detail)
+        .unwrap_or_default();
+    println!("the runtime says:\n{err}\n\nthe embedded STS's evaluation:\n{audit}");
+    Ok((err.to_string(), audit))
+}
+
 /// The HTTP status STS answered an AssumeRole with, through the error's sources.
 pub fn http_status(e: &xrole::Error) -> Option<u16> {
     use aws_sdk_sts::error::SdkError;

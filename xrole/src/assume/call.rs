@@ -30,15 +30,16 @@ impl Params {
         let spec = r.spec.spec();
         let span = tracing::info_span!("xrole.assume", role_arn = %spec.role(), session_name = %self.session_name);
         let _entered = span.enter();
+        let session = SessionParameters::of(spec);
         let mut call = sts
             .assume_role()
             .role_arn(spec.role().as_str())
-            .role_session_name(self.session_name.as_str());
+            .role_session_name(self.session_name.as_str())
+            .set_duration_seconds(session.duration_seconds)
+            .set_policy(session.policy)
+            .set_policy_arns(session.policy_arns);
         if let Some(id) = spec.external_id() {
             call = call.external_id(id.as_str());
-        }
-        if let Some(d) = spec.duration() {
-            call = call.duration_seconds(d.as_secs() as i32);
         }
         for tag in spec.tags().iter() {
             call = call.tags(
@@ -57,16 +58,6 @@ impl Params {
         }
         if let Some(si) = spec.source_identity() {
             call = call.source_identity(si.as_str());
-        }
-        if let Some(p) = spec.session_policy() {
-            call = call.policy(p.as_str());
-        }
-        for arn in spec.policy_arns().iter() {
-            call = call.policy_arns(
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn.as_str())
-                    .build(),
-            );
         }
         if let Some(m) = &self.mfa {
             let code = m.code(spec.role()).await?;
@@ -89,24 +80,15 @@ impl Params {
         let token = source.token(spec.role()).await?;
         let span = tracing::info_span!("xrole.assume_with_web_identity", role_arn = %spec.role(), session_name = %self.session_name);
         let _entered = span.enter();
-        let mut call = sts
+        let session = SessionParameters::of(spec);
+        let call = sts
             .assume_role_with_web_identity()
             .role_arn(spec.role().as_str())
             .role_session_name(self.session_name.as_str())
-            .web_identity_token(token);
-        if let Some(d) = spec.duration() {
-            call = call.duration_seconds(d.as_secs() as i32);
-        }
-        if let Some(p) = spec.session_policy() {
-            call = call.policy(p.as_str());
-        }
-        for arn in spec.policy_arns().iter() {
-            call = call.policy_arns(
-                aws_sdk_sts::types::PolicyDescriptorType::builder()
-                    .arn(arn.as_str())
-                    .build(),
-            );
-        }
+            .web_identity_token(token)
+            .set_duration_seconds(session.duration_seconds)
+            .set_policy(session.policy)
+            .set_policy_arns(session.policy_arns);
         drop(_entered);
         let out = call.send().await.map_err(|e| {
             if e.code() == Some("AccessDenied") {
@@ -161,6 +143,33 @@ impl Params {
             declared_trust: spec.trusted().to_vec(),
             declared_web_identities: spec.web_identities().to_vec(),
         }))
+    }
+}
+
+/// The parameters every role-assuming call sends alike: `DurationSeconds` and
+/// the session policies.
+struct SessionParameters {
+    duration_seconds: Option<i32>,
+    policy: Option<String>,
+    policy_arns: Option<Vec<aws_sdk_sts::types::PolicyDescriptorType>>,
+}
+
+impl SessionParameters {
+    fn of(spec: &xrole_core::RoleSpec) -> Self {
+        let arns: Vec<_> = spec
+            .policy_arns()
+            .iter()
+            .map(|arn| {
+                aws_sdk_sts::types::PolicyDescriptorType::builder()
+                    .arn(arn.as_str())
+                    .build()
+            })
+            .collect();
+        Self {
+            duration_seconds: spec.duration().map(|d| d.as_secs() as i32),
+            policy: spec.session_policy().map(|p| p.as_str().to_owned()),
+            policy_arns: (!arns.is_empty()).then_some(arns),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_async::rt::sleep::default_async_sleep;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, default_async_sleep};
 use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use aws_types::SdkConfig;
 
@@ -71,11 +71,16 @@ impl AssumeRole {
                 return self
                     .start_engine(
                         role,
-                        unsigned_sts_client(&sts_base),
-                        Some(w),
-                        (None, None),
-                        (time, sleep),
-                        (client_base, parent),
+                        Calls {
+                            sts: unsigned_sts_client(&sts_base),
+                            web_identity: Some(w),
+                            mfa: None,
+                            on_source_expired: None,
+                        },
+                        time,
+                        sleep,
+                        client_base,
+                        parent,
                     )
                     .await;
             }
@@ -105,32 +110,37 @@ impl AssumeRole {
         };
         self.start_engine(
             role,
-            sts_client(&sts_base, source),
-            None,
-            (mfa_for_calls, on_source_expired),
-            (time, sleep),
-            (client_base, parent),
+            Calls {
+                sts: sts_client(&sts_base, source),
+                web_identity: None,
+                mfa: mfa_for_calls,
+                on_source_expired,
+            },
+            time,
+            sleep,
+            client_base,
+            parent,
         )
         .await
     }
 
-    /// The engine that calls STS with `sts` (signed, or unsigned with tokens of
-    /// `web_identity`), and the session's configuration for clients.
+    /// The engine that makes the session's `calls`, and the session's
+    /// configuration for clients (`client_base` with the engine's credentials).
     async fn start_engine(
         self,
         role: xrole_core::RoleArn,
-        sts: aws_sdk_sts::Client,
-        web_identity: Option<WebIdentity>,
-        (mfa_for_calls, on_source_expired): (
-            Option<super::Mfa>,
-            Option<Arc<dyn Fn() + Send + Sync>>,
-        ),
-        (time, sleep): (
-            SharedTimeSource,
-            aws_smithy_async::rt::sleep::SharedAsyncSleep,
-        ),
-        (client_base, parent): (SdkConfig, Option<&AssumedRole>),
+        calls: Calls,
+        time: SharedTimeSource,
+        sleep: SharedAsyncSleep,
+        client_base: SdkConfig,
+        parent: Option<&AssumedRole>,
     ) -> Result<AssumedRole, Error> {
+        let Calls {
+            sts,
+            web_identity,
+            mfa: mfa_for_calls,
+            on_source_expired,
+        } = calls;
         let session_name = self
             .spec
             .spec()
@@ -169,6 +179,17 @@ impl AssumeRole {
         }
         Ok(session)
     }
+}
+
+/// How a session calls STS: the client, and what goes with each call.
+struct Calls {
+    sts: aws_sdk_sts::Client,
+    /// The token source of a web identity session (its calls are unsigned).
+    web_identity: Option<WebIdentity>,
+    /// The MFA device whose code goes with each call (the each-assume strategy).
+    mfa: Option<super::Mfa>,
+    /// Told when STS says the source credentials expired.
+    on_source_expired: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// An STS client on `base`'s settings without credentials: for the unsigned

@@ -96,7 +96,7 @@ pub(crate) enum WebIdentityKey {
 #[derive(Clone)]
 pub struct WebIdentity {
     from: TokenFrom,
-    base: Option<SdkConfig>,
+    base: Option<Arc<SdkConfig>>,
 }
 
 impl fmt::Debug for WebIdentity {
@@ -166,7 +166,7 @@ impl WebIdentity {
     /// the process's base configuration). Its credentials are not used: the call
     /// is unsigned.
     pub fn config(mut self, base: &SdkConfig) -> Self {
-        self.base = Some(base.clone());
+        self.base = Some(Arc::new(base.clone()));
         self
     }
 
@@ -175,7 +175,7 @@ impl WebIdentity {
     }
 
     pub(crate) fn base(&self) -> Option<&SdkConfig> {
-        self.base.as_ref()
+        self.base.as_deref()
     }
 
     pub(crate) fn key(&self) -> Option<WebIdentityKey> {

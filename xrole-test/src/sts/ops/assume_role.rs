@@ -5,21 +5,23 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use xrole_core::{
-    ExternalId, PrincipalArn, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
+    ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
     TransitiveTagKeys,
 };
 
 use super::super::audit::AuditEntry;
-use super::super::caller::{Principal, role_id_of};
+use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
-use super::super::keys;
 use super::super::query::Query;
-use super::super::state::{Inner, Issuer, Session};
+use super::super::state::Inner;
 use super::super::xml;
 use super::params::{
     SessionPolicies, decoded, optional, principal_tags, required, role_duration, session_tags,
 };
-use super::{OrgScope, REQUEST_ID_SLOT, check_mfa, expiration, issue, not_authorized, sts_call};
+use super::{
+    OrgScope, REQUEST_ID_SLOT, assumed_role_user, check_mfa, issue, not_authorized, role_session,
+    sts_call,
+};
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
 /// AssumeRole's parameters, decoded once, each checked as STS checks it.
@@ -224,43 +226,22 @@ pub(super) fn serve(
             .filter(|(k, _)| transitive_keys.iter().any(|t| SessionTag::same_key(t, k)))
             .cloned(),
     );
-    let assumed = PrincipalArn::parse(&format!(
-        "arn:{}:sts::{}:assumed-role/{}/{}",
-        role_arn.partition(),
-        role_arn.account(),
-        role_arn.name(),
-        session_name
-    ))
-    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
-    let user_id = format!("{}:{session_name}", role_id_of(&role_path_arn));
-    let key_id = keys::access_key_id("ASIA");
-    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
-    let session = Session {
-        secret: keys::secret_access_key(),
-        token: keys::session_token(expiration),
-        expiration,
-        arn: assumed.clone(),
-        user_id: user_id.clone(),
-        issuer: Issuer::Role(role_path_arn),
-        // MFA carries over to chained sessions from the session it came from.
-        mfa_at: match mfa {
-            Mfa::Present { age_secs } => Some(now - Duration::from_secs(age_secs)),
-            _ => None,
-        },
-        source_identity: inherited_source.clone(),
-        tags: principal_tags,
-        transitive,
-        session_policies,
+    let (key_id, mut session) = role_session(inner, &role_path_arn, &session_name, duration, now)?;
+    // MFA carries over to chained sessions from the session it came from.
+    session.mfa_at = match mfa {
+        Mfa::Present { age_secs } => Some(now - Duration::from_secs(age_secs)),
+        _ => None,
     };
+    session.source_identity = inherited_source.clone();
+    session.tags = principal_tags;
+    session.transitive = transitive;
+    session.session_policies = session_policies;
     let report_packed = !requested_policies.is_empty() || !tags.is_empty();
     Ok(xml::response("AssumeRole", REQUEST_ID_SLOT, |x| {
         if let Some(si) = &inherited_source {
             x.text("SourceIdentity", si);
         }
-        x.open("AssumedRoleUser")
-            .text("Arn", assumed.as_str())
-            .text("AssumedRoleId", &user_id)
-            .close("AssumedRoleUser");
+        assumed_role_user(x, &session);
         issue(inner, session, x, &key_id, now);
         if report_packed {
             x.text("PackedPolicySize", &percent.to_string());

@@ -5,18 +5,16 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use xrole_core::{PrincipalArn, RoleArn, SessionDuration, SessionName};
+use xrole_core::{RoleArn, SessionDuration, SessionName};
 
 use super::super::audit::AuditEntry;
-use super::super::caller::role_id_of;
 use super::super::error::{ErrorCode, StsError};
-use super::super::keys;
 use super::super::query::{Query, echo};
-use super::super::state::{Inner, Issuer, Session};
+use super::super::state::Inner;
 use super::super::web_identity::{VerifiedToken, verify};
 use super::super::xml;
 use super::params::{SessionPolicies, decoded, principal_tags, required, role_duration};
-use super::{OrgScope, REQUEST_ID_SLOT, expiration, issue};
+use super::{OrgScope, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
 use crate::eval::{Decision, PolicySet, WebIdentityCall, evaluate_web_identity};
 
 /// STS's bounds on the token (`WebIdentityToken`, 4 to 20000 characters) and on
@@ -166,41 +164,17 @@ pub(super) fn serve(
     }
     let percent = requested_policies.packed_percent(&[])?;
 
-    let assumed = PrincipalArn::parse(&format!(
-        "arn:{}:sts::{}:assumed-role/{}/{}",
-        role_arn.partition(),
-        role_arn.account(),
-        role_arn.name(),
-        session_name
-    ))
-    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
-    let user_id = format!("{}:{session_name}", role_id_of(&role_path_arn));
-    let key_id = keys::access_key_id("ASIA");
-    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
-    let session = Session {
-        secret: keys::secret_access_key(),
-        token: keys::session_token(expiration),
-        expiration,
-        arn: assumed.clone(),
-        user_id: user_id.clone(),
-        issuer: Issuer::Role(role_path_arn),
-        mfa_at: None,
-        source_identity: None,
-        tags: principal_tags(role_tags, &[]),
-        transitive: Vec::new(),
-        session_policies,
-    };
+    let (key_id, mut session) = role_session(inner, &role_path_arn, &session_name, duration, now)?;
+    session.tags = principal_tags(role_tags, &[]);
+    session.session_policies = session_policies;
     let report_packed = !requested_policies.is_empty();
     Ok(xml::response(
         "AssumeRoleWithWebIdentity",
         REQUEST_ID_SLOT,
         |x| {
             x.text("SubjectFromWebIdentityToken", &subject)
-                .text("Audience", &audience)
-                .open("AssumedRoleUser")
-                .text("Arn", assumed.as_str())
-                .text("AssumedRoleId", &user_id)
-                .close("AssumedRoleUser");
+                .text("Audience", &audience);
+            assumed_role_user(x, &session);
             issue(inner, session, x, &key_id, now);
             x.text("Provider", &issuer_url);
             if report_packed {

@@ -9,14 +9,17 @@ mod params;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xrole_core::{AccountId, MfaSerial, OrgDenial, TokenCode};
+use xrole_core::{
+    AccountId, MfaSerial, OrgDenial, PrincipalArn, RoleArn, SessionDuration, SessionName, TokenCode,
+};
 
 use super::audit::AuditEntry;
 use super::auth;
-use super::caller::{Principal, authenticate};
+use super::caller::{Principal, authenticate, role_id_of};
 use super::error::{ErrorCode, StsError};
+use super::keys;
 use super::query::{Query, echo};
-use super::state::{Inner, Session};
+use super::state::{Inner, Issuer, Session};
 use super::world::World;
 use super::xml;
 use crate::eval::{Context, OrgPath, PolicySet, StsCall};
@@ -178,6 +181,50 @@ fn format_time(t: SystemTime) -> String {
                 .ok()
         })
         .unwrap_or_default()
+}
+
+/// A new session of `role` (its ARN with the path) named `session_name`, lasting
+/// `duration` from `now`: its ARN (`assumed-role/ROLE/SESSION`, no path), its
+/// unique id (`ROLEID:SESSION`), fresh keys, and no MFA, source identity, tags or
+/// session policy yet (the operation sets what it decided). Returns the access key
+/// id with it.
+fn role_session(
+    inner: &Inner,
+    role: &RoleArn,
+    session_name: &SessionName,
+    duration: SessionDuration,
+    now: SystemTime,
+) -> Result<(String, Session), StsError> {
+    let arn = PrincipalArn::parse(&format!(
+        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+        role.partition(),
+        role.account(),
+        role.name(),
+    ))
+    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
+    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn,
+        user_id: format!("{}:{session_name}", role_id_of(role)),
+        issuer: Issuer::Role(role.clone()),
+        mfa_at: None,
+        source_identity: None,
+        tags: Vec::new(),
+        transitive: Vec::new(),
+        session_policies: Vec::new(),
+    };
+    Ok((keys::access_key_id("ASIA"), session))
+}
+
+/// `<AssumedRoleUser>` of a role session.
+fn assumed_role_user(x: &mut xml::Xml, session: &Session) {
+    x.open("AssumedRoleUser")
+        .text("Arn", session.arn.as_str())
+        .text("AssumedRoleId", &session.user_id)
+        .close("AssumedRoleUser");
 }
 
 /// Issues credentials, records the session, and writes `<Credentials>`.
