@@ -307,16 +307,23 @@ impl WebIdentityTrust {
     }
 
     /// The OIDC provider ARN of GitHub Actions in `account`.
-    pub fn github_actions_provider(partition: Partition, account: AccountId) -> PrincipalArn {
+    pub fn github_actions_provider(
+        partition: Partition,
+        account: AccountId,
+    ) -> Result<PrincipalArn, Error> {
         Self::oidc_provider(partition, account, GITHUB_ACTIONS_ISSUER)
     }
 
     /// The ARN of the OIDC provider for the issuer `host_path` (`HOST/PATH`, without
-    /// `https://`) in `account`.
-    fn oidc_provider(partition: Partition, account: AccountId, host_path: &str) -> PrincipalArn {
-        let arn = format!("arn:{partition}:iam::{account}:oidc-provider/{host_path}");
-        // The host paths given here are checked to be valid provider names.
-        PrincipalArn::parse(&arn).unwrap_or_else(|_| PrincipalArn::account_root(partition, account))
+    /// `https://`) in `account`, checked as every principal is.
+    fn oidc_provider(
+        partition: Partition,
+        account: AccountId,
+        host_path: &str,
+    ) -> Result<PrincipalArn, Error> {
+        PrincipalArn::parse(&format!(
+            "arn:{partition}:iam::{account}:oidc-provider/{host_path}"
+        ))
     }
 
     /// A GitHub Actions trust: jobs of `repository` (`OWNER/REPO`) running on `on`
@@ -331,7 +338,7 @@ impl WebIdentityTrust {
         check_repository(repository)?;
         let subject = format!("repo:{repository}:{}", on.subject()?);
         Self::new(
-            Self::github_actions_provider(partition, account),
+            Self::github_actions_provider(partition, account)?,
             subject,
             STS_AUDIENCE,
         )
@@ -369,7 +376,7 @@ impl WebIdentityTrust {
         check_kubernetes_name(namespace, "Kubernetes namespace", 63, false)?;
         check_kubernetes_name(service_account, "Kubernetes service account", 253, true)?;
         Self::new(
-            Self::oidc_provider(partition, account, host_path),
+            Self::oidc_provider(partition, account, host_path)?,
             format!("system:serviceaccount:{namespace}:{service_account}"),
             STS_AUDIENCE,
         )

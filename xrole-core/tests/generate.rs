@@ -426,10 +426,13 @@ fn web_identity_and_aws_principals_make_one_statement_each() {
     assert!(spec.call_parameters().web_identities().is_empty());
     // A provider given as a plain trusted principal is explained.
     let e = role("arn:aws:iam::222222222222:role/Deploy")
-        .trusted(WebIdentityTrust::github_actions_provider(
-            Partition::Aws,
-            "222222222222".parse().unwrap(),
-        ))
+        .trusted(
+            WebIdentityTrust::github_actions_provider(
+                Partition::Aws,
+                "222222222222".parse().unwrap(),
+            )
+            .unwrap(),
+        )
         .build()
         .unwrap_err()
         .to_string();

@@ -455,7 +455,7 @@ fn the_evaluator_judges_a_wildcard_trust_as_aws_does() {
         resource: Some(trust),
         ..PolicySet::default()
     };
-    let provider = WebIdentityTrust::github_actions_provider(Partition::Aws, account());
+    let provider = WebIdentityTrust::github_actions_provider(Partition::Aws, account()).unwrap();
     let call = |sub: &str, aud: &str| {
         let claims = serde_json::json!({"sub": sub, "aud": aud, "job_workflow_ref": "x"});
         WebIdentityCall::new(provider.clone(), DEPLOY.parse().unwrap(), "s", 0)
@@ -490,6 +490,7 @@ fn the_evaluator_judges_a_wildcard_trust_as_aws_does() {
         keys.get("aws:PrincipalType").and_then(ContextValue::single),
         Some("WebIdentityUser")
     );
+    assert_eq!(keys.get("aws:PrincipalAccount"), None);
     // azp, when present, is the audience; the original one is oaud.
     let claims = serde_json::json!({"sub": "s", "aud": ["a", "b"], "azp": "client-1"});
     let request = WebIdentityCall::new(

@@ -22,7 +22,8 @@ pub struct Request {
 impl Request {
     /// A request by `caller` for `action` on `resource`. The context starts with the
     /// keys AWS derives from the caller: `aws:PrincipalArn` (a session's role ARN),
-    /// `aws:PrincipalAccount`, `aws:PrincipalType`, and `aws:username` for users.
+    /// `aws:PrincipalAccount` (not for identity providers), `aws:PrincipalType`, and
+    /// `aws:username` for users.
     pub fn new(caller: Caller, action: &str, resource: &str) -> Self {
         let mut context = Context::new();
         let arn = caller.arn();
@@ -31,7 +32,11 @@ impl Request {
             _ => arn.to_string(),
         };
         context.insert("aws:PrincipalArn", principal_arn);
-        if let Some(account) = caller.account() {
+        // An identity provider is no principal of an account: STS sets no
+        // aws:PrincipalAccount for its calls (AssumeRoleWithWebIdentity, ...WithSAML).
+        if let Some(account) = caller.account()
+            && arn.kind() != PrincipalKind::Federated
+        {
             context.insert("aws:PrincipalAccount", account.to_string());
         }
         let principal_type = match arn.kind() {

@@ -1,18 +1,20 @@
 //! Web identity tokens checked as STS checks them before any policy: the issuer
 //! must be an OIDC provider of the role's account, the signature one of its keys',
 //! the audience one of its client ids, and the token valid now by the world's
-//! clock. jsonwebtoken checks the signature, algorithm, issuer and audience; the
-//! times are checked here because the clock is the world's, not the host's.
+//! clock. The provider is looked up under the world's lock and copied out, so
+//! that signatures are verified without holding it. jsonwebtoken checks the
+//! signature, algorithm, issuer and audience; the times are checked here because
+//! the clock is the world's, not the host's.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 use xrole_core::{AccountId, PrincipalArn};
 
 use super::error::{ErrorCode, StsError};
-use super::world::World;
+use super::world::{OidcProvider, World};
 
 /// A token STS accepted: its provider, claims, subject and audience.
 #[derive(Debug)]
@@ -34,13 +36,9 @@ fn unverifiable() -> StsError {
     StsError::of(ErrorCode::InvalidIdentityToken)
 }
 
-/// Checks `token` for a role of `account` at `now`.
-pub(crate) fn verify(
-    world: &World,
-    account: AccountId,
-    token: &str,
-    now: SystemTime,
-) -> Result<VerifiedToken, StsError> {
+/// The token's header and the issuer it names, read before any check: the issuer
+/// names the provider whose keys verify the token, and is trusted only after.
+pub(crate) fn unverified_issuer(token: &str) -> Result<(Header, String), StsError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| unverifiable())?;
     if !matches!(
         header.alg,
@@ -55,19 +53,37 @@ pub(crate) fn verify(
             header.alg
         )));
     }
-    // The issuer names the provider whose keys verify the token, so it is read
-    // before the signature is checked, and trusted only after.
     let unchecked: Map<String, Value> =
         jsonwebtoken::dangerous::insecure_decode_claims(token).map_err(|_| unverifiable())?;
-    let Some(iss) = unchecked.get("iss").and_then(Value::as_str) else {
-        return Err(invalid("The web identity token has no iss claim."));
-    };
-    let Some(provider) = world.oidc_provider(account, iss) else {
-        return Err(invalid(format!(
+    match unchecked.get("iss").and_then(Value::as_str) {
+        Some(iss) => Ok((header, iss.to_owned())),
+        None => Err(invalid("The web identity token has no iss claim.")),
+    }
+}
+
+/// The OIDC provider of `account` for `iss`, or STS's refusal.
+pub(crate) fn provider_of(
+    world: &World,
+    account: AccountId,
+    iss: &str,
+) -> Result<OidcProvider, StsError> {
+    world.oidc_provider(account, iss).cloned().ok_or_else(|| {
+        invalid(format!(
             "No OpenIDConnect provider found in your account for {}",
             super::query::echo(iss)
-        )));
-    };
+        ))
+    })
+}
+
+/// Checks `token` (whose header and issuer [`unverified_issuer`] read) with the
+/// keys of `provider` at `now`.
+pub(crate) fn verify(
+    provider: &OidcProvider,
+    header: &Header,
+    iss: &str,
+    token: &str,
+    now: SystemTime,
+) -> Result<VerifiedToken, StsError> {
     let keys: Vec<_> = provider
         .keys()
         .iter()

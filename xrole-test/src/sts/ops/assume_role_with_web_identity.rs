@@ -11,7 +11,7 @@ use super::super::audit::AuditEntry;
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::{Query, echo};
 use super::super::state::Inner;
-use super::super::web_identity::{VerifiedToken, verify};
+use super::super::web_identity::{VerifiedToken, provider_of, unverified_issuer, verify};
 use super::super::xml;
 use super::params::{SessionPolicies, decoded, principal_tags, required, role_duration};
 use super::{OrgScope, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
@@ -98,16 +98,21 @@ pub(super) fn serve(
         policies: requested_policies,
     } = decoded(input, &problems)?;
 
-    let state = inner.state();
+    let refused = |e: StsError, entry: &mut AuditEntry| {
+        entry.detail = Some(format!("the token was refused: {}", e.message));
+        e
+    };
+    let (header, iss) = unverified_issuer(&token).map_err(|e| refused(e, entry))?;
+    let oidc = provider_of(&inner.state().world, role_arn.account(), &iss)
+        .map_err(|e| refused(e, entry))?;
     let VerifiedToken {
         provider,
         issuer_url,
         claims,
         subject,
         audience,
-    } = verify(&state.world, role_arn.account(), &token, now).inspect_err(|e| {
-        entry.detail = Some(format!("the token was refused: {}", e.message));
-    })?;
+    } = verify(&oidc, &header, &iss, &token, now).map_err(|e| refused(e, entry))?;
+    let state = inner.state();
     entry.caller = Some(provider.to_string());
     let denied = || {
         StsError::new(
