@@ -202,6 +202,22 @@ impl TokenBuilder<'_> {
         self.claims.insert(name.to_owned(), value.into());
         self
     }
+    /// Session tags for the session (`https://aws.amazon.com/tags`:
+    /// `principal_tags`, each a one-value list, and `transitive_tag_keys`).
+    pub fn session_tags(self, tags: &[(&str, &str)], transitive: &[&str]) -> Self {
+        let principal: Map<String, Value> = tags
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(vec![*v])))
+            .collect();
+        self.claim(
+            crate::eval::TAGS_CLAIM,
+            serde_json::json!({"principal_tags": principal, "transitive_tag_keys": transitive}),
+        )
+    }
+    /// A source identity for the session (`https://aws.amazon.com/source_identity`).
+    pub fn source_identity(self, identity: &str) -> Self {
+        self.claim(crate::eval::SOURCE_IDENTITY_CLAIM, identity)
+    }
     /// Removes a claim.
     pub fn without(mut self, name: &str) -> Self {
         self.claims.remove(name);

@@ -556,3 +556,156 @@ fn world_files_declare_oidc_providers() {
         .to_string();
     assert!(e.contains("oidcProviders[0].jwks: not a JWKS"), "{e}");
 }
+
+#[tokio::test]
+async fn session_tags_and_source_identity_come_from_the_token() {
+    let github = TestIssuer::github_actions().unwrap();
+    let mut w = world(&github);
+    let provider = WebIdentityTrust::github_actions_provider(Partition::Aws, account()).unwrap();
+    // A role whose trust also allows the token's tags and source identity, and a
+    // next hop that admits only sessions tagged Project=Automation.
+    const TAGGED: &str = "arn:aws:iam::222222222222:role/Tagged";
+    const NEXT: &str = "arn:aws:iam::222222222222:role/Next";
+    w.add_role(
+        Role::new(
+            TAGGED.parse().unwrap(),
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession","sts:SetSourceIdentity"],"Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:sub":"{MAIN}","aws:RequestTag/Project":"Automation"}}}}}}]}}"#
+            )
+            .parse()
+            .unwrap(),
+        )
+        .policy(
+            "next",
+            format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"{NEXT}"}}]}}"#)
+                .parse()
+                .unwrap(),
+        ),
+    )
+    .unwrap()
+    .add_role(Role::new(
+        NEXT.parse().unwrap(),
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{TAGGED}"}},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{{"StringEquals":{{"aws:PrincipalTag/Project":"Automation"}}}}}}]}}"#
+        )
+        .parse()
+        .unwrap(),
+    ))
+    .unwrap();
+    let (sts, client) = start(w).await;
+    let now = sts.clock().now();
+    let job = || github.github_job(now, "acme/api", "main", STS_AUDIENCE);
+    let assume_tagged = |token: String| {
+        let client = client.clone();
+        async move {
+            client
+                .assume_role_with_web_identity()
+                .role_arn(TAGGED)
+                .role_session_name("tagged")
+                .web_identity_token(token)
+                .send()
+                .await
+        }
+    };
+    let token = job()
+        .session_tags(&[("Project", "Automation"), ("Team", "api")], &["Project"])
+        .source_identity("alice")
+        .sign()
+        .unwrap();
+    let out = assume_tagged(token).await.unwrap();
+    assert_eq!(out.source_identity(), Some("alice"));
+    #[allow(deprecated)]
+    let packed = out.packed_policy_size();
+    assert!(
+        packed.is_some_and(|p| p > 0),
+        "tags count toward the packed size"
+    );
+    // The session's tags are principal tags; the transitive one and the source
+    // identity pass on to the next hop.
+    let c = out.credentials().unwrap();
+    let session = Client::new(
+        &sts.sdk_config_for_session(c.access_key_id(), c.secret_access_key(), c.session_token())
+            .await,
+    );
+    let hop = session
+        .assume_role()
+        .role_arn(NEXT)
+        .role_session_name("next")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hop.source_identity(), Some("alice"));
+    let e = session
+        .assume_role()
+        .role_arn(NEXT)
+        .role_session_name("next")
+        .tags(
+            aws_sdk_sts::types::Tag::builder()
+                .key("project")
+                .value("x")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.message()
+            .unwrap()
+            .contains("override transitive tag key project"),
+        "{e:?}"
+    );
+    // Another tag value: the trust's condition on aws:RequestTag refuses.
+    let other = job()
+        .session_tags(&[("Project", "Other")], &[])
+        .sign()
+        .unwrap();
+    let e = assume_tagged(other).await.unwrap_err();
+    assert_eq!(e.code(), Some("AccessDenied"));
+    // Tags on a role whose trust does not allow sts:TagSession: refused.
+    let tagged = job()
+        .session_tags(&[("Project", "Automation")], &[])
+        .sign()
+        .unwrap();
+    let (code, _) = assume(&client, &tagged).await.unwrap_err();
+    assert_eq!(code, "AccessDenied");
+    let detail = sts
+        .last_audit("AssumeRoleWithWebIdentity")
+        .unwrap()
+        .detail
+        .unwrap();
+    assert!(detail.contains("sts:TagSession"), "{detail}");
+    // Malformed: two values, a transitive key that is no tag, a bad source identity.
+    for (token, why) in [
+        (
+            job()
+                .claim(
+                    TAGS_CLAIM,
+                    serde_json::json!({"principal_tags": {"Project": ["a", "b"]}}),
+                )
+                .sign()
+                .unwrap(),
+            "the session tag \"Project\" must have one text value",
+        ),
+        (
+            job()
+                .session_tags(&[("Project", "a")], &["Owner"])
+                .sign()
+                .unwrap(),
+            "\"Owner\" is not the key of one of the session's tags",
+        ),
+        (
+            job().source_identity("a b").sign().unwrap(),
+            "source identity",
+        ),
+    ] {
+        let e = assume_tagged(token).await.unwrap_err();
+        assert_eq!(e.code(), Some("InvalidIdentityToken"));
+        let m = e.message().unwrap();
+        assert!(
+            m.starts_with("The web identity token's session tags or source identity are invalid:")
+                && m.contains(why),
+            "{m}"
+        );
+    }
+}

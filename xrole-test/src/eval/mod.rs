@@ -40,7 +40,10 @@ pub use org::{OrgPath, PolicyLevel, attached_label};
 pub use policy::CompiledPolicy;
 pub use principal::Caller;
 pub use request::Request;
-pub use web_identity::{WebIdentityCall, evaluate_web_identity, web_identity_context};
+pub use web_identity::{
+    SOURCE_IDENTITY_CLAIM, TAGS_CLAIM, TokenSession, WebIdentityCall, evaluate_web_identity,
+    web_identity_context,
+};
 
 use explain::{explain_missing, line};
 use policy::{Statement, Verdict};

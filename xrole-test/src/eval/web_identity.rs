@@ -1,10 +1,14 @@
 //! An AssumeRoleWithWebIdentity call as the evaluator sees it: the identity
 //! provider is the principal, the token's claims are condition keys
-//! (`ISSUER:sub`, `ISSUER:aud`, ...), and the trust policy alone decides (no
-//! identity policy governs a provider).
+//! (`ISSUER:sub`, `ISSUER:aud`, ...), the session tags and source identity the
+//! token carries need `sts:TagSession` and `sts:SetSourceIdentity`, and the trust
+//! policy alone decides (no identity policy governs a provider).
 
 use serde_json::{Map, Value};
-use xrole_core::{ASSUME_ROLE_WITH_WEB_IDENTITY, PrincipalArn, RoleArn, web_identity_claim_keys};
+use xrole_core::{
+    ASSUME_ROLE_WITH_WEB_IDENTITY, PrincipalArn, RoleArn, SessionTag, SessionTags, SourceIdentity,
+    TransitiveTagKeys, web_identity_claim_keys,
+};
 
 use super::call::{CallEvaluation, StsCall};
 use super::{Caller, Context, ContextValue, PolicySet, Request};
@@ -16,6 +20,106 @@ pub struct WebIdentityCall {
     role: RoleArn,
     session_name: String,
     issuer: String,
+    session: TokenSession,
+}
+
+/// The claim under which a token carries session tags (`principal_tags`, each a
+/// one-value list, and `transitive_tag_keys`): IAM user guide, "Passing session
+/// tags using AssumeRoleWithWebIdentity".
+pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
+
+/// The claim under which a token carries a source identity.
+pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
+
+/// What a token asks of its session: session tags, transitive tag keys, a source
+/// identity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenSession {
+    /// The session tags, in the token's order.
+    pub tags: Vec<(String, String)>,
+    /// The keys among them that pass on to chained sessions.
+    pub transitive_tag_keys: Vec<String>,
+    /// The source identity.
+    pub source_identity: Option<String>,
+}
+
+impl TokenSession {
+    /// Reads [`TAGS_CLAIM`] and [`SOURCE_IDENTITY_CLAIM`], each value checked with
+    /// xrole-core's rules (those of AssumeRole's parameters): at most 50 tags, keys
+    /// unique regardless of case, transitive keys among them.
+    pub fn from_claims(claims: &Map<String, Value>) -> Result<Self, String> {
+        let mut session = Self::default();
+        if let Some(tags) = claims.get(TAGS_CLAIM) {
+            let tags = tags
+                .as_object()
+                .ok_or_else(|| format!("{TAGS_CLAIM} must be an object"))?;
+            if let Some(principal) = tags.get("principal_tags") {
+                let principal = principal
+                    .as_object()
+                    .ok_or_else(|| "principal_tags must be an object".to_owned())?;
+                for (key, value) in principal {
+                    let value = match value {
+                        Value::String(v) => v.as_str(),
+                        Value::Array(list) if list.len() == 1 => {
+                            list[0].as_str().ok_or_else(|| {
+                                format!("the session tag {key:?} must have one text value")
+                            })?
+                        }
+                        _ => {
+                            return Err(format!(
+                                "the session tag {key:?} must have one text value"
+                            ));
+                        }
+                    };
+                    SessionTag::new(key, value).map_err(|e| e.to_string())?;
+                    session.tags.push((key.clone(), value.to_owned()));
+                }
+            }
+            if let Some(keys) = tags.get("transitive_tag_keys") {
+                let keys = keys
+                    .as_array()
+                    .ok_or_else(|| "transitive_tag_keys must be a list".to_owned())?;
+                for k in keys {
+                    let k = k
+                        .as_str()
+                        .ok_or_else(|| "transitive_tag_keys must list text keys".to_owned())?;
+                    session.transitive_tag_keys.push(k.to_owned());
+                }
+            }
+            let checked = SessionTags::new(
+                session
+                    .tags
+                    .iter()
+                    .filter_map(|(k, v)| SessionTag::new(k, v).ok())
+                    .collect(),
+            )
+            .map_err(|e| e.to_string())?;
+            TransitiveTagKeys::new(&session.transitive_tag_keys)
+                .and_then(|keys| keys.validate(&checked))
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(si) = claims.get(SOURCE_IDENTITY_CLAIM) {
+            let si = si
+                .as_str()
+                .ok_or_else(|| format!("{SOURCE_IDENTITY_CLAIM} must be text"))?;
+            SourceIdentity::parse(si).map_err(|e| e.to_string())?;
+            session.source_identity = Some(si.to_owned());
+        }
+        Ok(session)
+    }
+
+    /// The session tags whose keys are transitive.
+    pub fn transitive_tags(&self) -> Vec<(String, String)> {
+        self.tags
+            .iter()
+            .filter(|(k, _)| {
+                self.transitive_tag_keys
+                    .iter()
+                    .any(|t| SessionTag::same_key(t, k))
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 impl WebIdentityCall {
@@ -29,14 +133,36 @@ impl WebIdentityCall {
             .unwrap_or_default()
             .to_owned();
         let mut base = StsCall::new(Caller::new(provider.clone()), now_unix);
-        base.context
-            .insert("aws:FederatedProvider", provider.to_string());
+        base.add_context(&web_identity_context(&provider, &Map::new()));
         Self {
             base,
             role,
             session_name: session_name.to_owned(),
             issuer,
+            session: TokenSession::default(),
         }
+    }
+
+    /// The session tags, transitive keys and source identity the token carries
+    /// ([`TokenSession::from_claims`]).
+    pub fn session(mut self, session: &TokenSession) -> Self {
+        self.base.tags = session.tags.clone();
+        self.session = session.clone();
+        self
+    }
+
+    /// The actions the call needs allowed: `sts:AssumeRoleWithWebIdentity`, plus
+    /// `sts:TagSession` when the token carries tags and `sts:SetSourceIdentity`
+    /// when it carries a source identity.
+    pub fn actions(&self) -> Vec<&'static str> {
+        let mut actions = vec![ASSUME_ROLE_WITH_WEB_IDENTITY];
+        if !self.session.tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if self.session.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        actions
     }
 
     /// The token's claims as condition keys (see [`web_identity_context`]).
@@ -71,11 +197,36 @@ impl WebIdentityCall {
         &self.issuer
     }
 
-    /// The request STS evaluates: `sts:AssumeRoleWithWebIdentity` on the role.
+    /// The request STS evaluates for `sts:AssumeRoleWithWebIdentity` on the role.
     pub fn request(&self) -> Request {
-        self.base
-            .request(ASSUME_ROLE_WITH_WEB_IDENTITY, self.role.as_str())
-            .with("sts:RoleSessionName", self.session_name.as_str())
+        self.request_for(ASSUME_ROLE_WITH_WEB_IDENTITY)
+    }
+
+    /// One request per needed action ([`actions`](Self::actions)), each with the
+    /// context STS builds: the claims, the session tags (`aws:RequestTag/...`,
+    /// `aws:TagKeys`), `sts:TransitiveTagKeys`, `sts:SourceIdentity`.
+    pub fn requests(&self) -> Vec<Request> {
+        self.actions()
+            .into_iter()
+            .map(|a| self.request_for(a))
+            .collect()
+    }
+
+    fn request_for(&self, action: &str) -> Request {
+        let mut r = self
+            .base
+            .request(action, self.role.as_str())
+            .with("sts:RoleSessionName", self.session_name.as_str());
+        if !self.session.transitive_tag_keys.is_empty() {
+            r = r.with(
+                "sts:TransitiveTagKeys",
+                self.session.transitive_tag_keys.clone(),
+            );
+        }
+        if let Some(si) = &self.session.source_identity {
+            r = r.with("sts:SourceIdentity", si.as_str());
+        }
+        r
     }
 }
 
@@ -122,5 +273,5 @@ fn context_value(v: &Value) -> Option<ContextValue> {
 /// Evaluates an AssumeRoleWithWebIdentity call against the role's trust policy
 /// (and the organization's resource control policies, set on `policies`).
 pub fn evaluate_web_identity(call: &WebIdentityCall, policies: &PolicySet) -> CallEvaluation {
-    CallEvaluation::of([(ASSUME_ROLE_WITH_WEB_IDENTITY, call.request())], policies)
+    CallEvaluation::of(call.actions().into_iter().zip(call.requests()), policies)
 }

@@ -1,6 +1,8 @@
 //! AssumeRoleWithWebIdentity: unsigned, as in AWS. The token is verified first
 //! (`sts/web_identity.rs`), then the role's trust policy decides with the token's
-//! claims as context keys, and a session of the role is issued.
+//! claims as context keys (and `sts:TagSession` / `sts:SetSourceIdentity` for the
+//! session tags and source identity it carries), and a session of the role is
+//! issued.
 
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -15,7 +17,7 @@ use super::super::web_identity::{VerifiedToken, provider_of, unverified_issuer, 
 use super::super::xml;
 use super::params::{SessionPolicies, decoded, principal_tags, required, role_duration};
 use super::{OrgScope, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
-use crate::eval::{Decision, PolicySet, WebIdentityCall, evaluate_web_identity};
+use crate::eval::{Decision, PolicySet, TokenSession, WebIdentityCall, evaluate_web_identity};
 
 /// STS's bounds on the token (`WebIdentityToken`, 4 to 20000 characters) and on
 /// `ProviderId` (4 to 2048), which only OAuth 2.0 providers send.
@@ -112,6 +114,17 @@ pub(super) fn serve(
         subject,
         audience,
     } = verify(&oidc, &header, &iss, &token, now).map_err(|e| refused(e, entry))?;
+    let asked = TokenSession::from_claims(&claims).map_err(|why| {
+        refused(
+            StsError::new(
+                ErrorCode::InvalidIdentityToken,
+                format!(
+                    "The web identity token's session tags or source identity are invalid: {why}"
+                ),
+            ),
+            entry,
+        )
+    })?;
     let state = inner.state();
     entry.caller = Some(provider.to_string());
     let denied = || {
@@ -149,6 +162,7 @@ pub(super) fn serve(
             .map_or(0, |d| d.as_secs() as i64),
     )
     .claims(&claims)
+    .session(&asked)
     .source_ip(
         state
             .source_ips
@@ -162,21 +176,27 @@ pub(super) fn serve(
     drop(state);
     let evaluation = evaluate_web_identity(&call, &policies);
     entry.decision = Some(evaluation.decision);
-    if let Some((_, e)) = evaluation.first_refusal() {
+    if let Some((action, e)) = evaluation.first_refusal() {
+        // STS's message names no action: the detail says which one was refused.
         let err = denied();
-        entry.detail = Some(format!("{}\n{e}", err.message));
+        entry.detail = Some(format!("{}\n{action} is refused: {e}", err.message));
         return Err(err);
     }
-    let percent = requested_policies.packed_percent(&[])?;
+    let percent = requested_policies.packed_percent(&asked.tags)?;
 
     let (key_id, mut session) = role_session(inner, &role_path_arn, &session_name, duration, now)?;
-    session.tags = principal_tags(role_tags, &[]);
+    session.tags = principal_tags(role_tags, &asked.tags);
+    session.transitive = asked.transitive_tags();
+    session.source_identity = asked.source_identity.clone();
     session.session_policies = session_policies;
-    let report_packed = !requested_policies.is_empty();
+    let report_packed = !requested_policies.is_empty() || !asked.tags.is_empty();
     Ok(xml::response(
         "AssumeRoleWithWebIdentity",
         REQUEST_ID_SLOT,
         |x| {
+            if let Some(si) = &asked.source_identity {
+                x.text("SourceIdentity", si);
+            }
             x.text("SubjectFromWebIdentityToken", &subject)
                 .text("Audience", &audience);
             assumed_role_user(x, &session);
