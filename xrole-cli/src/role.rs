@@ -236,17 +236,26 @@ impl RoleFlags {
                 String::new(),
             ),
         };
-        let source = match base.credentials_provider() {
-            Some(p) => p
-                .provide_credentials()
-                .await
-                .map_err(|e| CliError::Usage(format!("no source credentials: {e}")))?
-                .access_key_id()
-                .to_owned(),
-            None => return Err(CliError::Usage("no source credentials".into())),
+        // A chain that starts with a web identity is the same source while its
+        // token file is: its tokens change at every rotation, its file does not.
+        let web_identity = chain
+            .as_ref()
+            .and_then(|c| c.web_identity_token_file())
+            .map(|p| p.display().to_string());
+        let source = match (&web_identity, base.credentials_provider()) {
+            (Some(_), _) => None,
+            (None, Some(p)) => Some(
+                p.provide_credentials()
+                    .await
+                    .map_err(|e| CliError::Usage(format!("no source credentials: {e}")))?
+                    .access_key_id()
+                    .to_owned(),
+            ),
+            (None, None) => return Err(CliError::Usage("no source credentials".into())),
         };
         let source = serde_json::json!({
             "access_key_id": source,
+            "web_identity_token_file": web_identity,
             "region": base.region().map(|r| r.to_string()),
             "endpoint": base.endpoint_url(),
             "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),

@@ -12,6 +12,10 @@
 //! source_profile = infra
 //! ```
 //!
+//! A role profile with `web_identity_token_file` instead of `source_profile`
+//! starts a chain with a web identity (as on EKS): its role is assumed with
+//! `AssumeRoleWithWebIdentity` and the file's token, read again at every refresh.
+//!
 //! [`ProfileChain`] reads such a chain and assumes it with xrole's sessions: each
 //! hop refreshes on its own with one STS call (aws-config's profile provider runs
 //! every hop again for each refresh), and a chained hop asking for more than an
@@ -53,6 +57,8 @@ pub struct ProfileChain {
     files: EnvConfigFiles,
     source: String,
     hops: Vec<ProfileHop>,
+    /// The first hop's `web_identity_token_file`, when the chain starts with one.
+    web_identity: Option<PathBuf>,
     mfa: Option<std::sync::Arc<dyn TokenProvider>>,
     mfa_strategy: MfaStrategy,
 }
@@ -62,15 +68,17 @@ impl fmt::Debug for ProfileChain {
         f.debug_struct("ProfileChain")
             .field("source", &self.source)
             .field("hops", &self.hops)
+            .field("web_identity", &self.web_identity)
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
             .field("mfa_strategy", &self.mfa_strategy)
             .finish()
     }
 }
 
-/// Keys that name a source of credentials other than `source_profile`; xrole
-/// assumes roles from a `source_profile` only.
-const OTHER_SOURCES: [&str; 2] = ["credential_source", "web_identity_token_file"];
+/// A key that names a source of credentials xrole does not read (instance and
+/// container metadata): roles are assumed from a `source_profile` or a
+/// `web_identity_token_file`.
+const OTHER_SOURCE: &str = "credential_source";
 
 impl ProfileChain {
     /// Reads `profile` from the default files (`~/.aws/config`, `~/.aws/credentials`,
@@ -96,19 +104,31 @@ impl ProfileChain {
         )
         .await
         .map_err(|e| profile_error(profile, format!("the profile files cannot be read: {e}")))?;
-        let (source, hops) = walk(&set, profile)?;
+        let Walked {
+            source,
+            hops,
+            web_identity,
+        } = walk(&set, profile)?;
         Ok(Self {
             files,
             source,
             hops,
+            web_identity,
             mfa: None,
             mfa_strategy: MfaStrategy::EachAssume,
         })
     }
 
-    /// The profile whose credentials start the chain.
+    /// The profile whose credentials start the chain (for a chain that starts with
+    /// a web identity, the profile that names the token file).
     pub fn source_profile(&self) -> &str {
         &self.source
+    }
+
+    /// The token file the first hop is assumed with, when the chain starts with a
+    /// web identity (`web_identity_token_file`).
+    pub fn web_identity_token_file(&self) -> Option<&std::path::Path> {
+        self.web_identity.as_deref()
     }
 
     /// The role profiles, in the order they are assumed (the requested one last).
@@ -175,6 +195,13 @@ impl ProfileChain {
             source_profile = self.source_config().await;
             source = Source::Config(&source_profile);
         }
+        // A chain that starts with a web identity: its token file, with the
+        // configuration's region, endpoint and clock.
+        let web_identity;
+        if let (Some(path), Source::Config(config)) = (&self.web_identity, source) {
+            web_identity = crate::WebIdentity::token_file(path).config(config);
+            source = Source::WebIdentity(&web_identity);
+        }
         let mut session: Option<AssumedRole> = None;
         for hop in &self.hops {
             let first = session.is_none();
@@ -237,9 +264,17 @@ fn profile_error(profile: &str, message: String) -> Error {
     }
 }
 
-/// Follows `source_profile` from `requested` to the profile holding credentials;
-/// returns that profile and the role hops in the order they are assumed.
-fn walk(set: &ProfileSet, requested: &str) -> Result<(String, Vec<ProfileHop>), Error> {
+/// A resolved chain: the profile that starts it, its role hops in the order they
+/// are assumed, and the first hop's token file when a web identity starts it.
+struct Walked {
+    source: String,
+    hops: Vec<ProfileHop>,
+    web_identity: Option<PathBuf>,
+}
+
+/// Follows `source_profile` from `requested` to the profile holding credentials
+/// (or naming a `web_identity_token_file`).
+fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
     let mut hops = Vec::new();
     let mut visited: Vec<String> = Vec::new();
     let mut name = requested.to_owned();
@@ -267,13 +302,33 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<(String, Vec<ProfileHop>), 
             }
             break;
         };
-        if let Some(key) = OTHER_SOURCES.iter().find(|k| profile.get(k).is_some()) {
+        if profile.get(OTHER_SOURCE).is_some() {
             return Err(profile_error(
                 &name,
-                format!("{key} is not supported by xrole's profile chains; use source_profile"),
+                format!(
+                    "{OTHER_SOURCE} is not supported by xrole's profile chains; use source_profile or web_identity_token_file"
+                ),
             ));
         }
         hops.push(hop(&name, role, profile)?);
+        if let Some(file) = profile
+            .get("web_identity_token_file")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        {
+            if profile.get("source_profile").is_some() {
+                return Err(profile_error(
+                    &name,
+                    "names both source_profile and web_identity_token_file: a role profile has one source".into(),
+                ));
+            }
+            hops.reverse();
+            return Ok(Walked {
+                source: name,
+                hops,
+                web_identity: Some(PathBuf::from(file)),
+            });
+        }
         visited.push(name.clone());
         let source = profile
             .get("source_profile")
@@ -292,7 +347,11 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<(String, Vec<ProfileHop>), 
         name = source.to_owned();
     }
     hops.reverse();
-    Ok((name, hops))
+    Ok(Walked {
+        source: name,
+        hops,
+        web_identity: None,
+    })
 }
 
 fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {

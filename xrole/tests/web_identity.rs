@@ -400,3 +400,42 @@ async fn the_attribute_names_the_token_file_or_a_provider() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_profile_chain_starts_with_a_web_identity_token_file() {
+    let github = TestIssuer::github_actions().unwrap();
+    let (_sts, clock, base) = setup(&github).await;
+    let token = TokenFile::new("profile");
+    token.write(
+        &github
+            .github_job(clock.now(), "acme/api", "main", AUDIENCE)
+            .sign()
+            .unwrap(),
+    );
+    let config = TokenFile::new("profile-config");
+    config.write(&format!(
+        "[profile ci]\nrole_arn = {DEPLOY}\nweb_identity_token_file = {}\nrole_session_name = ci\n\n\
+         [profile target]\nrole_arn = {TARGET}\nsource_profile = ci\nrole_session_name = hop\n\n\
+         [profile both]\nrole_arn = {DEPLOY}\nweb_identity_token_file = {}\nsource_profile = ci\n",
+        token.0.display(),
+        token.0.display()
+    ));
+    let chain = xrole::ProfileChain::from_config_file("target", &config.0)
+        .await
+        .unwrap();
+    assert_eq!(chain.source_profile(), "ci");
+    assert_eq!(chain.web_identity_token_file(), Some(token.0.as_path()));
+    assert_eq!(chain.hops().len(), 2);
+    let role = chain.assume(&base).await.unwrap();
+    assert_eq!(
+        role.caller_identity().await.unwrap().arn.as_str(),
+        "arn:aws:sts::222222222222:assumed-role/Target/hop"
+    );
+    let e = xrole::ProfileChain::from_config_file("both", &config.0)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "profile both: names both source_profile and web_identity_token_file: a role profile has one source"
+    );
+}

@@ -314,3 +314,75 @@ async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn a_web_identity_profile_is_cached_by_its_token_file() {
+    use xrole_core::{GitHubRef, Partition, RoleSpec, STS_AUDIENCE, WebIdentityTrust};
+    let github = xrole_test::oidc::TestIssuer::github_actions().unwrap();
+    let spec = RoleSpec::builder(ROLE.parse().unwrap())
+        .trusted_web_identity(
+            WebIdentityTrust::github_actions(
+                Partition::Aws,
+                "222222222222".parse().unwrap(),
+                "acme/api",
+                GitHubRef::Branch("main".into()),
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let mut world = World::new();
+    world
+        // The command's helper signs as alice; this test removes her keys.
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap())
+        .unwrap()
+        .add_role_from_spec(&spec)
+        .unwrap()
+        .add_oidc_provider(
+            github
+                .provider("222222222222".parse().unwrap(), [STS_AUDIENCE])
+                .unwrap(),
+        )
+        .unwrap();
+    let sts = EmbeddedSts::start(world).await.unwrap();
+    let cache = CacheDir::new("web-identity");
+    std::fs::create_dir_all(&cache.0).unwrap();
+    let dir = cache.0.parent().unwrap();
+    let token_file = dir.join("token.jwt");
+    std::fs::write(
+        &token_file,
+        github
+            .github_job(sts.clock().now(), "acme/api", "main", STS_AUDIENCE)
+            .sign()
+            .unwrap(),
+    )
+    .unwrap();
+    let config_file = dir.join("config");
+    std::fs::write(
+        &config_file,
+        format!(
+            "[profile ci]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\nrole_session_name = ci\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let mut c = command(&sts, &["credential-process", "--profile", "ci"]);
+        // No AWS key: the token is the only credential.
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("XROLE_CACHE_DIR", &cache.0)
+            .env("AWS_CONFIG_FILE", &config_file);
+        let out = c.output().await.unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    }
+    assert_eq!(
+        sts.count("AssumeRoleWithWebIdentity"),
+        1,
+        "the second invocation is served from the cache"
+    );
+    let last = sts.last_audit("AssumeRoleWithWebIdentity").unwrap();
+    assert_eq!(last.parameter("RoleSessionName"), Some("ci"));
+}
