@@ -16,7 +16,8 @@ use super::super::query::Query;
 use super::super::state::Inner;
 use super::super::xml;
 use super::params::{
-    SessionPolicies, decoded, optional, principal_tags, required, role_duration, session_tags,
+    SessionPolicies, decoded, optional, principal_tags, role_and_session_name, role_duration,
+    session_tags,
 };
 use super::{
     OrgScope, REQUEST_ID_SLOT, assumed_role_user, check_mfa, issue, not_authorized, role_session,
@@ -41,14 +42,7 @@ impl Input {
     /// Every constraint STS checks before authorization; each broken one is added to
     /// `problems`, so that the answer lists them all.
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
-        let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
-        let session_name = required(
-            query,
-            "RoleSessionName",
-            "roleSessionName",
-            SessionName::parse,
-            problems,
-        );
+        let (role, session_name) = role_and_session_name(query, problems);
         let duration = role_duration(query, problems);
         let external_id = optional(
             query,

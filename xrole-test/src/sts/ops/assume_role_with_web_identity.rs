@@ -15,7 +15,9 @@ use super::super::query::{Query, echo};
 use super::super::state::Inner;
 use super::super::web_identity::{VerifiedToken, provider_of, unverified_issuer, verify};
 use super::super::xml;
-use super::params::{SessionPolicies, decoded, principal_tags, required, role_duration};
+use super::params::{
+    SessionPolicies, decoded, principal_tags, required, role_and_session_name, role_duration,
+};
 use super::{OrgScope, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
 use crate::eval::{Decision, PolicySet, TokenSession, WebIdentityCall, evaluate_web_identity};
 
@@ -35,14 +37,7 @@ struct Input {
 
 impl Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
-        let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
-        let session_name = required(
-            query,
-            "RoleSessionName",
-            "roleSessionName",
-            SessionName::parse,
-            problems,
-        );
+        let (role, session_name) = role_and_session_name(query, problems);
         let token = required(
             query,
             "WebIdentityToken",

@@ -4,7 +4,8 @@
 
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{
-    AccountId, PolicyArn, PolicyArns, SessionDuration, SessionPolicy, SessionTag, SessionTags,
+    AccountId, PolicyArn, PolicyArns, RoleArn, SessionDuration, SessionName, SessionPolicy,
+    SessionTag, SessionTags,
 };
 
 use super::super::error::{ErrorCode, StsError};
@@ -50,6 +51,23 @@ pub(super) fn optional<T>(
     parse(t)
         .map_err(|e| problems.push(constraint(t, field, &e)))
         .ok()
+}
+
+/// `RoleArn` and `RoleSessionName`, which every operation that assumes a role
+/// requires.
+pub(super) fn role_and_session_name(
+    query: &Query,
+    problems: &mut Vec<String>,
+) -> (Option<RoleArn>, Option<SessionName>) {
+    let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
+    let session_name = required(
+        query,
+        "RoleSessionName",
+        "roleSessionName",
+        SessionName::parse,
+        problems,
+    );
+    (role, session_name)
 }
 
 /// `DurationSeconds` of the operations that assume a role: 900 seconds to 12
