@@ -3,6 +3,7 @@
 //! the documents of a cross-account setup, and insta snapshots of a declared role's
 //! three documents.
 
+pub mod access;
 pub mod eval;
 pub mod http;
 pub mod lint;

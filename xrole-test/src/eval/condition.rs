@@ -38,7 +38,33 @@ pub(crate) struct CompiledCondition {
     pub(crate) key: String,
     key_lower: String,
     values: Vec<Value>,
+    /// The values as written, for explanations.
+    pub(crate) written: Vec<String>,
 }
+
+/// Keys whose value the caller chooses with each call, or that describe the call's
+/// circumstances rather than who the caller is: what an access graph takes as
+/// satisfiable, labelling the edge with it. Lower case; entries ending in `/` are
+/// prefixes.
+const CALLER_CHOSEN_KEYS: [&str; 17] = [
+    "sts:externalid",
+    "sts:rolesessionname",
+    "sts:sourceidentity",
+    "sts:transitivetagkeys",
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:vpcsourceip",
+    "aws:requesttag/",
+    "aws:tagkeys",
+    "aws:securetransport",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:viaawsservice",
+];
 
 fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
     match family {
@@ -126,7 +152,31 @@ impl CompiledCondition {
             key: c.key.clone(),
             key_lower: c.key.to_ascii_lowercase(),
             values,
+            written: c.values.iter().map(|v| v.as_text().into_owned()).collect(),
         }
+    }
+
+    /// Whether the caller chooses the key's value with the call
+    /// ([`CALLER_CHOSEN_KEYS`]), or a web identity token does (a claim key, whose
+    /// prefix is the issuer's host: `token.actions.githubusercontent.com:sub`).
+    pub(crate) fn caller_chosen(&self) -> bool {
+        let key = self.key_lower.as_str();
+        let claim = key
+            .split_once(':')
+            .is_some_and(|(prefix, _)| prefix.contains('.'));
+        claim
+            || CALLER_CHOSEN_KEYS
+                .iter()
+                .any(|k| match k.strip_suffix('/') {
+                    Some(prefix) => key.starts_with(prefix) && key.len() > prefix.len(),
+                    None => key == *k,
+                })
+    }
+
+    /// Whether the request leaves this condition open: the caller chooses its key
+    /// and the request has no value for it (see [`Request::open_conditions`](super::Request::open_conditions)).
+    pub(crate) fn open_in(&self, ctx: &Context) -> bool {
+        self.caller_chosen() && ctx.get_lower(&self.key_lower).is_none()
     }
 
     /// Whether the condition holds for the request.

@@ -28,6 +28,19 @@ pub enum Finding {
         /// The key, as written.
         key: String,
     },
+    /// The statement allows only if the caller sends what this condition asks
+    /// (an open condition: see [`Request::open_conditions`](super::Request::open_conditions)).
+    Requires {
+        /// The operator, as written.
+        operator: String,
+        /// The key, as written.
+        key: String,
+        /// The values, as written (any one matching is enough).
+        values: Vec<String>,
+        /// The statement denies, and the caller avoids it by sending what does
+        /// not satisfy this condition.
+        avoids_deny: bool,
+    },
     /// No statement of this document (or of this side) allows the request.
     NoAllow,
     /// The caller is not governed by identity policies (account root, service), so
@@ -49,6 +62,7 @@ impl Finding {
             Finding::Allows => "Allows",
             Finding::AllowsThroughAccount => "AllowsThroughAccount",
             Finding::ConditionFailed { .. } => "ConditionFailed",
+            Finding::Requires { .. } => "Requires",
             Finding::NoAllow => "NoAllow",
             Finding::ImplicitIdentityAllow => "ImplicitIdentityAllow",
             Finding::NoSessionPolicy => "NoSessionPolicy",
@@ -126,6 +140,25 @@ impl fmt::Display for Explanation {
                     f,
                     "{at} would allow, but its condition {operator} on {key} does not hold"
                 )
+            }
+            Finding::Requires {
+                operator,
+                key,
+                values,
+                avoids_deny,
+            } => {
+                let values = match values.as_slice() {
+                    [one] => format!("{one:?}"),
+                    many => format!("{many:?}"),
+                };
+                if *avoids_deny {
+                    write!(
+                        f,
+                        "{at} denies unless the caller avoids {operator} {key} {values}"
+                    )
+                } else {
+                    write!(f, "{at} allows only with {operator} {key} {values}")
+                }
             }
             Finding::NoAllow if self.policy.is_none() => write!(f, "no {side} allow the request"),
             Finding::NoAllow => write!(f, "{at} has no statement that allows the request"),
@@ -221,6 +254,60 @@ pub(super) fn explain_missing(
     match v.near_miss {
         Some(miss) => out.push(near_miss_line(side, doc, miss)),
         None => out.push(line(side, doc, None, Finding::NoAllow)),
+    }
+}
+
+/// The lines of the open conditions an allowing statement needs.
+pub(super) fn requirement_lines(
+    out: &mut Vec<Explanation>,
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    st: &Statement,
+    request: &super::Request,
+) {
+    if !request.open {
+        return;
+    }
+    let open: Vec<&CompiledCondition> = st
+        .conditions
+        .iter()
+        .filter(|c| c.open_in(&request.context))
+        .collect();
+    open_lines(out, side, doc, st, &open, false);
+}
+
+/// The lines of the denies the caller must avoid, each open condition of them.
+pub(super) fn avoidance_lines(
+    out: &mut Vec<Explanation>,
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    v: &Verdict<'_>,
+) {
+    for (st, open) in &v.avoidable {
+        open_lines(out, side, doc, st, open, true);
+    }
+}
+
+fn open_lines(
+    out: &mut Vec<Explanation>,
+    side: PolicyRole,
+    doc: &CompiledPolicy,
+    st: &Statement,
+    open: &[&CompiledCondition],
+    avoids_deny: bool,
+) {
+    for c in open {
+        out.push(line(
+            side,
+            doc,
+            Some(st),
+            Finding::Requires {
+                operator: c.operator.to_string(),
+                key: c.key.clone(),
+                values: c.written.clone(),
+                avoids_deny,
+            },
+        ));
     }
 }
 

@@ -45,7 +45,7 @@ pub use web_identity::{
     web_identity_context,
 };
 
-use explain::{explain_missing, line};
+use explain::{avoidance_lines, explain_missing, line, requirement_lines};
 use policy::{Statement, Verdict};
 use principal::Match;
 
@@ -239,6 +239,7 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
                 Finding::Allows
             };
             explanation.push(line(PolicyRole::Resource, doc, Some(st), finding));
+            requirement_lines(&mut explanation, PolicyRole::Resource, doc, st, request);
         }
         (Some((doc, v)), None) if !same_account || trust_required => {
             explain_missing(&mut explanation, PolicyRole::Resource, doc, v);
@@ -257,7 +258,8 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         } else if !session.is_empty() {
             match session_allow {
                 Some((doc, st)) => {
-                    explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows))
+                    explanation.push(line(PolicyRole::Session, doc, Some(st), Finding::Allows));
+                    requirement_lines(&mut explanation, PolicyRole::Session, doc, st, request);
                 }
                 None => {
                     if let Some((doc, v)) = session.first() {
@@ -269,9 +271,23 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
         for (doc, v) in boundaries.iter() {
             match v.allow {
                 Some((st, _)) => {
-                    explanation.push(line(PolicyRole::Boundary, doc, Some(st), Finding::Allows))
+                    explanation.push(line(PolicyRole::Boundary, doc, Some(st), Finding::Allows));
+                    requirement_lines(&mut explanation, PolicyRole::Boundary, doc, st, request);
                 }
                 None => explain_missing(&mut explanation, PolicyRole::Boundary, doc, v),
+            }
+        }
+    }
+    // With open conditions, the denies an allowed call must avoid.
+    if allowed && request.open {
+        for (role, verdicts) in [
+            (PolicyRole::Resource, &resource),
+            (PolicyRole::Identity, &identity),
+            (PolicyRole::Session, &session),
+            (PolicyRole::Boundary, &boundaries),
+        ] {
+            for (doc, v) in verdicts {
+                avoidance_lines(&mut explanation, role, doc, v);
             }
         }
     }
@@ -297,6 +313,7 @@ fn explain_identity(
         out.push(nobody(Finding::ImplicitIdentityAllow));
     } else if let Some((doc, st)) = allow {
         out.push(line(PolicyRole::Identity, doc, Some(st), Finding::Allows));
+        requirement_lines(out, PolicyRole::Identity, doc, st, request);
     } else {
         let near = identity.iter().find(|(_, v)| v.near_miss.is_some());
         match near.or(identity.first()) {

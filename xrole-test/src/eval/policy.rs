@@ -148,6 +148,9 @@ pub(super) struct Verdict<'a> {
     pub(super) allow: Option<(&'a Statement, Match)>,
     /// The first statement that would allow but for a condition.
     pub(super) near_miss: Option<(&'a Statement, &'a CompiledCondition)>,
+    /// Denying statements the caller can avoid, with their open conditions (only
+    /// for a request with open conditions).
+    pub(super) avoidable: Vec<(&'a Statement, Vec<&'a CompiledCondition>)>,
 }
 
 impl CompiledPolicy {
@@ -163,6 +166,7 @@ impl CompiledPolicy {
             denies: Vec::new(),
             allow: None,
             near_miss: None,
+            avoidable: Vec::new(),
         };
         for st in self.statements.iter() {
             let how = match &st.principal {
@@ -215,10 +219,27 @@ impl CompiledPolicy {
             if !resource {
                 continue;
             }
-            if let Some(failed) = st.conditions.iter().find(|c| !c.holds(&request.context)) {
+            // An open condition (see `Request::open_conditions`) lets an allow hold
+            // (the caller sends what it asks) and a deny be avoided (the caller
+            // sends something else); the other conditions are judged as usual.
+            let mut open = Vec::new();
+            let mut failed = None;
+            for c in &st.conditions {
+                if request.open && c.open_in(&request.context) {
+                    open.push(c);
+                } else if !c.holds(&request.context) {
+                    failed = Some(c);
+                    break;
+                }
+            }
+            if let Some(failed) = failed {
                 if st.effect == Effect::Allow && v.near_miss.is_none() {
                     v.near_miss = Some((st, failed));
                 }
+                continue;
+            }
+            if st.effect == Effect::Deny && !open.is_empty() {
+                v.avoidable.push((st, open));
                 continue;
             }
             match st.effect {

@@ -17,6 +17,8 @@ pub struct Request {
     pub(super) resource_arn_account: Option<AccountId>,
     pub(super) resource_account: Option<AccountId>,
     pub(super) context: Context,
+    /// Conditions on keys the caller chooses, absent from the context, are open.
+    pub(super) open: bool,
 }
 
 impl Request {
@@ -82,7 +84,20 @@ impl Request {
             resource_arn_account,
             resource_account: None,
             context,
+            open: false,
         }
+    }
+
+    /// Asks what the caller would need to send: a condition on a key the caller
+    /// chooses with the call (`sts:ExternalId`, MFA, source address, request tags,
+    /// a web identity token's claims, ...) and the request does not set counts as
+    /// satisfiable. An allowing statement that needs one allows, and the
+    /// evaluation lists it ([`Finding::Requires`](super::Finding::Requires)); a
+    /// denying statement that needs one can be avoided, and does not deny. Keys
+    /// the request sets are judged as usual.
+    pub fn open_conditions(mut self) -> Self {
+        self.open = true;
+        self
     }
 
     /// Adds context keys (over the derived ones).

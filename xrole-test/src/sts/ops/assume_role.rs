@@ -20,8 +20,7 @@ use super::params::{
     session_tags,
 };
 use super::{
-    OrgScope, REQUEST_ID_SLOT, assumed_role_user, check_mfa, issue, not_authorized, role_session,
-    sts_call,
+    REQUEST_ID_SLOT, assumed_role_user, check_mfa, issue, not_authorized, role_session, sts_call,
 };
 use crate::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
@@ -114,7 +113,9 @@ pub(super) fn serve(
     let (role_max, role_tags, trust, role_path_arn, org) = {
         let state = inner.state();
         session_policies.extend(requested_policies.managed(&state.world, role_arn.account())?);
-        let org = OrgScope::of(&state.world, principal.account, role_arn.account());
+        let org = state
+            .world
+            .org_scope(Some(principal.account), role_arn.account());
         match state.world.role_compiled(&role_arn) {
             Some((r, trust, _)) => (
                 r.max_session_secs(),

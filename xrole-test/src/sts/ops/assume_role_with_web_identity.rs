@@ -18,7 +18,7 @@ use super::super::xml;
 use super::params::{
     SessionPolicies, decoded, principal_tags, required, role_and_session_name, role_duration,
 };
-use super::{OrgScope, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
+use super::{REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
 use crate::eval::{Decision, PolicySet, TokenSession, WebIdentityCall, evaluate_web_identity};
 
 /// STS's bounds on the token (`WebIdentityToken`, 4 to 20000 characters) and on
@@ -165,7 +165,7 @@ pub(super) fn serve(
             .copied()
             .unwrap_or(peer),
     );
-    if let Some(org) = OrgScope::for_resource(&state.world, role_arn.account()) {
+    if let Some(org) = state.world.org_scope(None, role_arn.account()) {
         call = call.context(&org.govern(&mut policies));
     }
     drop(state);

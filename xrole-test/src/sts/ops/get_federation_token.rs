@@ -17,7 +17,7 @@ use super::super::xml;
 use super::params::{
     SessionPolicies, decoded, long_duration, principal_tags, required, session_tags,
 };
-use super::{OrgScope, REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
+use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
 use crate::eval::{CallEvaluation, CompiledPolicy};
 
 /// GetFederationToken's parameters, decoded once, each checked as STS checks it.
@@ -85,7 +85,9 @@ pub(super) fn serve(
     let org = {
         let state = inner.state();
         session_policies.extend(policies.managed(&state.world, principal.account)?);
-        OrgScope::of(&state.world, principal.account, principal.account)
+        state
+            .world
+            .org_scope(Some(principal.account), principal.account)
     };
     let percent = policies.packed_percent(&tags)?;
 

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use xrole_core::{
-    AccountId, MfaSerial, OrgDenial, PrincipalArn, RoleArn, SessionDuration, SessionName, TokenCode,
+    MfaSerial, OrgDenial, PrincipalArn, RoleArn, SessionDuration, SessionName, TokenCode,
 };
 
 use super::audit::AuditEntry;
@@ -20,9 +20,8 @@ use super::error::{ErrorCode, StsError};
 use super::keys;
 use super::query::{Query, echo};
 use super::state::{Inner, Issuer, Session};
-use super::world::World;
 use super::xml;
-use crate::eval::{Context, OrgPath, PolicySet, StsCall};
+use crate::eval::StsCall;
 
 /// The operations the server knows, by their `Action` name.
 const ACTIONS: [&str; 5] = [
@@ -93,43 +92,6 @@ pub(crate) fn serve(
             get_federation_token::serve(inner, &principal, query, now, req.peer.ip(), entry)
         }
         _ => assume_role::serve(inner, &principal, query, now, req.peer.ip(), entry),
-    }
-}
-
-/// The organization's part in a call by a principal of one account on a resource
-/// of another (or the same): its condition keys, the caller's SCP path and the
-/// resource's RCP path.
-struct OrgScope {
-    context: Context,
-    service_control: OrgPath,
-    resource_control: OrgPath,
-}
-
-impl OrgScope {
-    /// The scope in the world's organization, if it has one.
-    fn of(world: &World, principal: AccountId, resource: AccountId) -> Option<Self> {
-        world.organization().map(|org| Self {
-            context: org.context(Some(principal), Some(resource)),
-            service_control: org.scp_path(principal),
-            resource_control: org.rcp_path(resource),
-        })
-    }
-
-    /// The scope of a call on a resource of `resource` by a principal outside every
-    /// account (an identity provider): the resource's RCP path and keys only.
-    fn for_resource(world: &World, resource: AccountId) -> Option<Self> {
-        world.organization().map(|org| Self {
-            context: org.context(None, Some(resource)),
-            service_control: OrgPath::default(),
-            resource_control: org.rcp_path(resource),
-        })
-    }
-
-    /// Sets the paths on `policies`; the condition keys are for the call.
-    fn govern(self, policies: &mut PolicySet) -> Context {
-        policies.service_control = self.service_control;
-        policies.resource_control = self.resource_control;
-        self.context
     }
 }
 

@@ -10,7 +10,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
 use super::oidc::OidcProvider;
-use crate::eval::{CompiledPolicy, PolicySet};
+use crate::eval::{CompiledPolicy, Context, OrgPath, PolicySet};
 use crate::org::{CompiledOrganization, Organization};
 
 /// Compiled policies of one entity.
@@ -30,6 +30,24 @@ impl Compiled {
             boundaries: self.boundary.iter().cloned().collect(),
             ..PolicySet::default()
         }
+    }
+}
+
+/// The organization's part in a call by a principal of one account (or of none:
+/// an identity provider, a service) on a resource of another or the same: its
+/// condition keys, the caller's SCP path and the resource's RCP path.
+pub(crate) struct OrgScope {
+    context: Context,
+    service_control: OrgPath,
+    resource_control: OrgPath,
+}
+
+impl OrgScope {
+    /// Sets the paths on `policies`; the condition keys are for the call.
+    pub(crate) fn govern(self, policies: &mut PolicySet) -> Context {
+        policies.service_control = self.service_control;
+        policies.resource_control = self.resource_control;
+        self.context
     }
 }
 
@@ -400,6 +418,33 @@ impl World {
         Err(super::problem(format!(
             "{principal} is neither a user nor a role of the world"
         )))
+    }
+
+    /// The organization's scope of a call by a principal of `principal` (none for
+    /// an identity provider or a service, which no SCP governs) on a resource of
+    /// `resource`, if the world has an organization.
+    pub(crate) fn org_scope(
+        &self,
+        principal: Option<AccountId>,
+        resource: AccountId,
+    ) -> Option<OrgScope> {
+        self.organization().map(|org| OrgScope {
+            context: org.context(principal, Some(resource)),
+            service_control: principal.map(|p| org.scp_path(p)).unwrap_or_default(),
+            resource_control: org.rcp_path(resource),
+        })
+    }
+
+    /// Every user with its compiled policies.
+    pub(crate) fn users_compiled(&self) -> impl Iterator<Item = (&User, &Compiled)> {
+        self.users.iter().map(|u| (&u.user, &u.compiled))
+    }
+
+    /// Every role with its compiled trust and policies.
+    pub(crate) fn roles_compiled(
+        &self,
+    ) -> impl Iterator<Item = (&Role, &CompiledPolicy, &Compiled)> {
+        self.roles.iter().map(|r| (&r.role, &r.trust, &r.compiled))
     }
 
     /// Adds an OIDC identity provider: `AssumeRoleWithWebIdentity` accepts tokens of

@@ -1,0 +1,299 @@
+//! The access graph on a world with the traps reviewers meet: a `:root` trust with
+//! and without the identity policy, MFA and ExternalId edges kept with their
+//! labels, a deny that spares one principal, a service principal, a web identity provider, a
+//! three-hop chain, an SCP cutting an edge, and a diff that adds a `:root` trust.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use xrole_core::*;
+use xrole_test::access::{AccessGraph, NodeKind, describe_new_access};
+use xrole_test::org::{OrgAccount, OrgPolicy, Organization};
+use xrole_test::sts::{Role, User, World};
+
+const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
+const BOB: &str = "arn:aws:iam::111111111111:user/bob";
+const CAROL: &str = "arn:aws:iam::111111111111:user/carol";
+const ROOT_TRUST: &str = "arn:aws:iam::222222222222:role/RootTrust";
+const MFA_ROLE: &str = "arn:aws:iam::222222222222:role/MfaRole";
+const VENDOR: &str = "arn:aws:iam::222222222222:role/Vendor";
+const GUARDED: &str = "arn:aws:iam::222222222222:role/Guarded";
+const CORP_ONLY: &str = "arn:aws:iam::222222222222:role/CorpOnly";
+const EC2: &str = "arn:aws:iam::222222222222:role/Ec2Role";
+const DEPLOY: &str = "arn:aws:iam::222222222222:role/GitHubDeploy";
+const HOP1: &str = "arn:aws:iam::222222222222:role/Hop1";
+const HOP2: &str = "arn:aws:iam::333333333333:role/Hop2";
+const HOP3: &str = "arn:aws:iam::444444444444:role/Hop3";
+const GITHUB: &str = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com";
+
+fn doc(json: &str) -> PolicyDocument {
+    json.parse().unwrap()
+}
+
+fn trust(principal: &str, action: &str, condition: &str) -> PolicyDocument {
+    doc(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"{action}"{condition}}}]}}"#
+    ))
+}
+
+fn may_assume(resource: &str) -> PolicyDocument {
+    doc(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{resource}"}}]}}"#
+    ))
+}
+
+fn world() -> World {
+    let mut w = World::new();
+    w.add_user(
+        User::new(ALICE.parse().unwrap())
+            .unwrap()
+            .policy("assume", may_assume("*")),
+    )
+    .unwrap()
+    // Bob's account is trusted, but no identity policy of his allows the call.
+    .add_user(User::new(BOB.parse().unwrap()).unwrap())
+    .unwrap()
+    .add_user(
+        User::new(CAROL.parse().unwrap())
+            .unwrap()
+            .policy("assume", may_assume("arn:aws:iam::222222222222:role/*")),
+    )
+    .unwrap()
+    .add_role(Role::new(
+        ROOT_TRUST.parse().unwrap(),
+        trust(r#"{"AWS":"arn:aws:iam::111111111111:root"}"#, "sts:AssumeRole", ""),
+    ))
+    .unwrap()
+    .add_role(Role::new(
+        MFA_ROLE.parse().unwrap(),
+        trust(
+            &format!(r#"{{"AWS":"{ALICE}"}}"#),
+            "sts:AssumeRole",
+            r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+    ))
+    .unwrap()
+    .add_role(Role::new(
+        VENDOR.parse().unwrap(),
+        trust(
+            r#"{"AWS":"111111111111"}"#,
+            "sts:AssumeRole",
+            r#","Condition":{"StringEquals":{"sts:ExternalId":"vendor-1234"}}"#,
+        ),
+    ))
+    .unwrap()
+    // The account is trusted, but a deny spares only alice (trust policies take
+    // no NotPrincipal: the deny names who it spares with aws:PrincipalArn).
+    .add_role(Role::new(
+        GUARDED.parse().unwrap(),
+        doc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Principal":{{"AWS":"111111111111"}},"Action":"sts:AssumeRole"}},
+                {{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"aws:PrincipalArn":"{ALICE}"}}}}}}]}}"#
+        )),
+    ))
+    .unwrap()
+    // Allowed to alice, denied from outside the corporate network: the caller
+    // avoids the deny by calling from inside.
+    .add_role(Role::new(
+        CORP_ONLY.parse().unwrap(),
+        doc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+                {{"Effect":"Allow","Principal":{{"AWS":"{ALICE}"}},"Action":"sts:AssumeRole"}},
+                {{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{{"NotIpAddress":{{"aws:SourceIp":"10.0.0.0/8"}}}}}}]}}"#
+        )),
+    ))
+    .unwrap()
+    .add_role(Role::new(
+        EC2.parse().unwrap(),
+        trust(r#"{"Service":"ec2.amazonaws.com"}"#, "sts:AssumeRole", ""),
+    ))
+    .unwrap()
+    .add_role(Role::new(
+        DEPLOY.parse().unwrap(),
+        trust(
+            &format!(r#"{{"Federated":"{GITHUB}"}}"#),
+            "sts:AssumeRoleWithWebIdentity",
+            r#","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:acme/api:ref:refs/heads/main"}}"#,
+        ),
+    ))
+    .unwrap()
+    // A three-hop chain: alice -> Hop1 -> Hop2 -> Hop3.
+    .add_role(
+        Role::new(
+            HOP1.parse().unwrap(),
+            trust(&format!(r#"{{"AWS":"{ALICE}"}}"#), "sts:AssumeRole", ""),
+        )
+        .policy("next", may_assume(HOP2)),
+    )
+    .unwrap()
+    .add_role(
+        Role::new(
+            HOP2.parse().unwrap(),
+            trust(&format!(r#"{{"AWS":"{HOP1}"}}"#), "sts:AssumeRole", ""),
+        )
+        .policy("next", may_assume(HOP3)),
+    )
+    .unwrap()
+    .add_role(Role::new(
+        HOP3.parse().unwrap(),
+        trust(&format!(r#"{{"AWS":"{HOP2}"}}"#), "sts:AssumeRole", ""),
+    ))
+    .unwrap();
+    w
+}
+
+fn principals(graph: &AccessGraph, role: &str) -> Vec<String> {
+    graph
+        .who_can_assume(role)
+        .into_iter()
+        .map(|a| a.principal)
+        .collect()
+}
+
+#[test]
+fn a_root_trust_reaches_exactly_the_principals_whose_policies_allow() {
+    let graph = AccessGraph::build(&world());
+    // Bob has no identity policy: the account's trust does not reach him.
+    assert_eq!(principals(&graph, ROOT_TRUST), [ALICE, CAROL]);
+    // A deny on every other principal spares alice only.
+    assert_eq!(principals(&graph, GUARDED), [ALICE]);
+}
+
+#[test]
+fn conditions_the_caller_sends_label_edges_instead_of_cutting_them() {
+    let graph = AccessGraph::build(&world());
+    let mfa = graph.path(ALICE, MFA_ROLE).unwrap();
+    assert_eq!(
+        mfa.requires,
+        [vec![xrole_test::access::Requirement {
+            operator: "Bool".into(),
+            key: "aws:MultiFactorAuthPresent".into(),
+            values: vec!["true".into()],
+            avoids_deny: false,
+        }]]
+    );
+    let vendor = graph.who_can_assume(VENDOR);
+    assert_eq!(vendor.len(), 2, "{vendor:?}");
+    assert!(vendor.iter().all(|a| a.requires[0][0].to_string()
+        == r#"StringEquals sts:ExternalId "vendor-1234""#));
+    // A deny the caller avoids by what it sends labels the edge too.
+    let corp = graph.path(ALICE, CORP_ONLY).unwrap();
+    assert_eq!(
+        corp.requires[0][0].to_string(),
+        r#"not (NotIpAddress aws:SourceIp "10.0.0.0/8")"#
+    );
+    // The explanation of an edge says which statements allowed it.
+    let edge = graph
+        .edges()
+        .iter()
+        .find(|e| graph.nodes()[e.to].arn == VENDOR)
+        .unwrap();
+    let text = edge.explanation.to_string();
+    assert!(
+        text.contains("allows only with StringEquals sts:ExternalId \"vendor-1234\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn services_and_web_identity_providers_are_sources() {
+    let graph = AccessGraph::build(&world());
+    assert_eq!(principals(&graph, EC2), ["ec2.amazonaws.com"]);
+    let ec2 = graph.node("ec2.amazonaws.com").unwrap();
+    assert_eq!(graph.nodes()[ec2].kind, NodeKind::Service);
+    let deploy = graph.who_can_assume(DEPLOY);
+    assert_eq!(deploy.len(), 1);
+    assert_eq!(deploy[0].principal, GITHUB);
+    let labels: Vec<String> = deploy[0].requires[0]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            r#"StringEquals token.actions.githubusercontent.com:aud "sts.amazonaws.com""#,
+            r#"StringEquals token.actions.githubusercontent.com:sub "repo:acme/api:ref:refs/heads/main""#
+        ]
+    );
+    let edge = graph
+        .edges()
+        .iter()
+        .find(|e| graph.nodes()[e.to].arn == DEPLOY)
+        .unwrap();
+    assert_eq!(edge.action, "sts:AssumeRoleWithWebIdentity");
+}
+
+#[test]
+fn chains_are_paths_with_the_chained_hour_noted() {
+    let graph = AccessGraph::build(&world());
+    let path = graph.path(ALICE, HOP3).unwrap();
+    assert_eq!(path.path, [ALICE, HOP1, HOP2, HOP3]);
+    assert!(path.is_chained());
+    assert_eq!(
+        path.to_string(),
+        format!(
+            "{ALICE}\n  -> {HOP1}\n  -> {HOP2} [chained: 1h at most]\n  -> {HOP3} [chained: 1h at most]"
+        )
+    );
+    let reach: Vec<String> = graph
+        .reachable_from(HOP1)
+        .into_iter()
+        .filter_map(|a| a.path.last().cloned())
+        .collect();
+    assert_eq!(reach, [HOP2, HOP3]);
+    assert!(graph.path(HOP3, ALICE).is_none());
+    xrole_test::assert_who_can_assume!(world(), HOP3);
+}
+
+#[test]
+fn an_scp_cuts_an_edge() {
+    let mut w = world();
+    let deny = OrgPolicy::new(
+        "NoHop3",
+        doc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"{HOP3}"}}]}}"#
+        )),
+    );
+    let org = Organization::new("o-a1b2c3d4e5", "r-ab12", "999999999999".parse().unwrap())
+        .account(OrgAccount::new("333333333333".parse().unwrap(), "r-ab12").scp(deny));
+    w.set_organization(&org).unwrap();
+    let graph = AccessGraph::build(&w);
+    assert!(graph.path(HOP2, HOP3).is_none());
+    assert!(graph.path(ALICE, HOP2).is_some());
+}
+
+#[test]
+fn a_diff_that_adds_a_root_trust_is_new_access() {
+    let before = world();
+    assert_eq!(
+        describe_new_access(&AccessGraph::build(&before), &AccessGraph::build(&before)),
+        None
+    );
+    xrole_test::assert_no_new_access!(before, world());
+    let mut after = world();
+    after
+        .replace_role(Role::new(
+            HOP3.parse().unwrap(),
+            trust(
+                r#"{"AWS":"arn:aws:iam::111111111111:root"}"#,
+                "sts:AssumeRole",
+                "",
+            ),
+        ))
+        .unwrap();
+    let message =
+        describe_new_access(&AccessGraph::build(&before), &AccessGraph::build(&after)).unwrap();
+    // Alice's policy allows any role; Carol's only account 222222222222's.
+    assert!(message.starts_with("1 new access path(s):"), "{message}");
+    assert!(
+        message.contains(&format!("{ALICE}\n  -> {HOP3}")) && !message.contains(CAROL),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "allows the caller's account, which must also allow it in an identity policy"
+        ),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(|| xrole_test::assert_no_new_access!(before, after));
+    assert!(caught.is_err());
+}
