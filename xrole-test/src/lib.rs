@@ -6,6 +6,7 @@
 pub mod access;
 pub mod eval;
 pub mod http;
+pub mod import;
 pub mod lint;
 pub mod oidc;
 pub mod org;

@@ -297,3 +297,77 @@ fn a_diff_that_adds_a_root_trust_is_new_access() {
     let caught = std::panic::catch_unwind(|| xrole_test::assert_no_new_access!(before, after));
     assert!(caught.is_err());
 }
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/access/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn account_exports_make_a_world_and_its_graph() {
+    use xrole_test::import::import_authorization_details;
+    let mut w = World::new();
+    for name in ["tooling-111111111111", "workload-222222222222"] {
+        import_authorization_details(&mut w, &format!("{name}.json"), &fixture(name)).unwrap();
+    }
+    let graph = AccessGraph::build(&w);
+    // alice reaches WorkloadAdmin through her group's managed policy (its default
+    // version, v2) with MFA (the trust was URL-encoded), then Deployer, chained.
+    let found = graph.who_can_assume("arn:aws:iam::222222222222:role/deploy/Deployer");
+    let text: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "arn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/WorkloadAdmin (requires Bool aws:MultiFactorAuthPresent \"true\")\n  -> arn:aws:iam::222222222222:role/deploy/Deployer [chained: 1h at most]",
+            "arn:aws:iam::222222222222:role/WorkloadAdmin\n  -> arn:aws:iam::222222222222:role/deploy/Deployer [chained: 1h at most]",
+        ]
+    );
+    // bob's only policy reads S3.
+    assert!(
+        graph
+            .reachable_from("arn:aws:iam::111111111111:user/bob")
+            .is_empty()
+    );
+    // A second account's export lists the same AWS managed policy: it enters once.
+    let mut again = w.clone();
+    let more = fixture("workload-222222222222").replace("222222222222", "333333333333");
+    import_authorization_details(&mut again, "other.json", &more).unwrap();
+}
+
+#[test]
+fn export_problems_name_the_file_and_the_path() {
+    use xrole_test::import::import_authorization_details;
+    let mut w = World::new();
+    let e = import_authorization_details(
+        &mut w,
+        "broken.json",
+        r#"{"IsTruncated": true,
+            "Policies": [{"Arn": "arn:aws:iam::111111111111:policy/P", "PolicyVersionList": [{"Document": {}, "IsDefaultVersion": false}]}],
+            "RoleDetailList": [
+              {"Arn": "arn:aws:iam::111111111111:role/R", "AssumeRolePolicyDocument": "%7B%22Version%22%3A"},
+              {"Arn": "arn:aws:iam::111111111111:role/S", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}},
+              {"Arn": "not-an-arn"}],
+            "UserDetailList": [{"Arn": "arn:aws:iam::111111111111:user/u", "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::111111111111:policy/Missing"}]}]}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "broken.json: $.IsTruncated: the output is truncated",
+        "broken.json: $.Policies[0].PolicyVersionList: has no version with IsDefaultVersion true",
+        "broken.json: $.RoleDetailList[0].AssumeRolePolicyDocument: not a policy document (URL-encoded JSON)",
+        "broken.json: $.RoleDetailList[1].AssumeRolePolicyDocument: ",
+        "Statement[0]: needs a Principal in a trust policy",
+        "broken.json: $.RoleDetailList[2].Arn:",
+        "broken.json: $.UserDetailList[0]: ",
+        "managed policy arn:aws:iam::111111111111:policy/Missing is not in the world",
+    ] {
+        assert!(e.contains(expected), "{expected}\nin:\n{e}");
+    }
+    let e = import_authorization_details(&mut w, "list.json", "[]")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("list.json: $: must be the object"), "{e}");
+}
