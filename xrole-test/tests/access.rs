@@ -371,3 +371,62 @@ fn export_problems_name_the_file_and_the_path() {
         .to_string();
     assert!(e.contains("list.json: $: must be the object"), "{e}");
 }
+
+#[test]
+fn principals_judged_alike_share_one_evaluation_unless_a_document_names_them() {
+    // Users with the same managed policy: a root trust judges them alike; a
+    // condition on aws:PrincipalArn, or a policy variable, tells them apart.
+    const DAN: &str = "arn:aws:iam::111111111111:user/dan";
+    const EVE: &str = "arn:aws:iam::111111111111:user/eve";
+    const FAY: &str = "arn:aws:iam::111111111111:user/fay";
+    const GUS: &str = "arn:aws:iam::111111111111:user/gus";
+    const NAMED: &str = "arn:aws:iam::222222222222:role/OnlyDan";
+    const FAY_TOOLS: &str = "arn:aws:iam::222222222222:role/fay-tools";
+    let mut w = World::new();
+    w.add_managed_policy(
+        "arn:aws:iam::111111111111:policy/Assume".parse().unwrap(),
+        may_assume("arn:aws:iam::222222222222:role/*"),
+    )
+    .unwrap()
+    .add_managed_policy(
+        "arn:aws:iam::111111111111:policy/OwnTools".parse().unwrap(),
+        may_assume("arn:aws:iam::222222222222:role/${aws:username}-tools"),
+    )
+    .unwrap();
+    for (user, policy) in [
+        (DAN, "Assume"),
+        (EVE, "Assume"),
+        (FAY, "OwnTools"),
+        (GUS, "OwnTools"),
+    ] {
+        w.add_user(
+            User::new(user.parse().unwrap()).unwrap().managed_policy(
+                format!("arn:aws:iam::111111111111:policy/{policy}")
+                    .parse()
+                    .unwrap(),
+            ),
+        )
+        .unwrap();
+    }
+    for (role, condition) in [
+        (ROOT_TRUST, String::new()),
+        (
+            NAMED,
+            format!(r#","Condition":{{"StringEquals":{{"aws:PrincipalArn":"{DAN}"}}}}"#),
+        ),
+        (FAY_TOOLS, String::new()),
+    ] {
+        w.add_role(Role::new(
+            role.parse().unwrap(),
+            trust(r#"{"AWS":"111111111111"}"#, "sts:AssumeRole", &condition),
+        ))
+        .unwrap();
+    }
+    let graph = AccessGraph::build(&w);
+    assert_eq!(principals(&graph, ROOT_TRUST), [DAN, EVE]);
+    assert_eq!(principals(&graph, NAMED), [DAN]);
+    // The variable makes fay's policy allow her own tools only.
+    assert_eq!(principals(&graph, FAY_TOOLS), [DAN, EVE, FAY]);
+    let pairwise = AccessGraph::build_pairwise(&w);
+    assert_eq!(graph.edges().len(), pairwise.edges().len());
+}

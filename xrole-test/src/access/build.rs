@@ -2,6 +2,7 @@
 //! picks each role's candidate callers, and the evaluation of each candidate.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Map;
 use xrole_core::policy::{Effect, Principal, PrincipalType};
@@ -23,6 +24,67 @@ struct Calling {
     account: Option<AccountId>,
     policies: PolicySet,
     tags: Vec<(String, String)>,
+    /// What makes principals interchangeable for a trust that names their account
+    /// (see [`Signature`]); `None` when a policy of it depends on who the
+    /// principal is.
+    signature: Option<Signature>,
+}
+
+/// Principals of one account and kind with the same policies (shared compiled
+/// documents: the same managed policies and groups) and tags are judged alike by
+/// a trust that names their account, unless a document names the principal
+/// itself: one evaluation then stands for all of them.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Signature {
+    account: Option<AccountId>,
+    role: bool,
+    policies: Vec<usize>,
+    tags: Vec<(String, String)>,
+}
+
+impl Signature {
+    fn of(
+        account: Option<AccountId>,
+        role: bool,
+        policies: &PolicySet,
+        tags: &[(String, String)],
+    ) -> Option<Self> {
+        let docs = policies.identity.iter().chain(&policies.boundaries);
+        if docs.clone().any(CompiledPolicy::depends_on_principal) {
+            return None;
+        }
+        let mut keys: Vec<usize> = policies
+            .identity
+            .iter()
+            .map(CompiledPolicy::statements_key)
+            .collect();
+        keys.sort_unstable();
+        // Boundaries after a marker: the same document as a boundary is not the
+        // same as an identity policy.
+        keys.push(0);
+        keys.extend(
+            policies
+                .boundaries
+                .iter()
+                .map(CompiledPolicy::statements_key),
+        );
+        let mut tags = tags.to_vec();
+        tags.sort();
+        Some(Self {
+            account,
+            role,
+            policies: keys,
+            tags,
+        })
+    }
+}
+
+/// A role's candidate callers: those its trust names by ARN, each judged alone,
+/// and those it reaches through an account or `*`, which may be grouped.
+#[derive(Default)]
+struct Candidates {
+    named: Vec<usize>,
+    expanded: Vec<usize>,
 }
 
 /// The graph being built: nodes, the callers of principal nodes, and the index of
@@ -55,7 +117,13 @@ impl Builder {
         n
     }
 
-    fn principal(&mut self, n: usize, p: Calling) {
+    fn principal(&mut self, n: usize, mut p: Calling) {
+        p.signature = Signature::of(
+            p.account,
+            self.graph.nodes[n].kind == NodeKind::Role,
+            &p.policies,
+            &p.tags,
+        );
         if let Some(account) = p.account {
             self.by_account.entry(account).or_default().push(n);
         }
@@ -66,8 +134,8 @@ impl Builder {
     /// The nodes a trust policy's `Allow` statements name (`*` and accounts expand
     /// to the principals of the world they may name); nodes
     /// are made for the providers and services it names.
-    fn candidates(&mut self, trust: &xrole_core::PolicyDocument) -> Vec<usize> {
-        let mut out = Vec::new();
+    fn candidates(&mut self, trust: &xrole_core::PolicyDocument) -> Candidates {
+        let mut out = Candidates::default();
         for st in trust.statements() {
             if st.effect != Effect::Allow {
                 continue;
@@ -77,12 +145,12 @@ impl Builder {
                 continue;
             };
             if matches!(principal, Principal::Any) {
-                out.extend(self.principals.iter().copied());
+                out.expanded.extend(self.principals.iter().copied());
                 continue;
             }
             for (kind, value) in principal.entries() {
                 if value == "*" {
-                    out.extend(self.principals.iter().copied());
+                    out.expanded.extend(self.principals.iter().copied());
                     continue;
                 }
                 let Ok(p) = PrincipalArn::parse(value) else {
@@ -91,32 +159,38 @@ impl Builder {
                 match (kind, p.kind()) {
                     (_, PrincipalKind::Account | PrincipalKind::AccountRoot) => {
                         if let Some(list) = p.account().and_then(|a| self.by_account.get(&a)) {
-                            out.extend(list.iter().copied());
+                            out.expanded.extend(list.iter().copied());
                         }
                     }
                     (_, PrincipalKind::User | PrincipalKind::Role) => {
-                        out.extend(self.graph.by_arn.get(value).copied());
+                        out.named.extend(self.graph.by_arn.get(value).copied());
                     }
                     (_, PrincipalKind::AssumedRole) => {
                         if let (Some(a), Some(name)) = (p.account(), p.name()) {
-                            out.extend(self.roles_by_name.get(&(a, name.to_owned())).copied());
+                            out.named
+                                .extend(self.roles_by_name.get(&(a, name.to_owned())).copied());
                         }
                     }
                     (PrincipalType::Federated, PrincipalKind::Federated)
                         if p.web_identity_issuer().is_some() =>
                     {
-                        out.push(self.node(value, NodeKind::WebIdentityProvider));
+                        out.named
+                            .push(self.node(value, NodeKind::WebIdentityProvider));
                     }
                     (PrincipalType::Service, PrincipalKind::Service) => {
-                        out.push(self.node(value, NodeKind::Service));
+                        out.named.push(self.node(value, NodeKind::Service));
                     }
                     // SAML providers, canonical users, federated users: not modelled.
                     _ => {}
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        out.named.sort_unstable();
+        out.named.dedup();
+        out.expanded.sort_unstable();
+        out.expanded.dedup();
+        // A principal the trust names by ARN is judged alone.
+        out.expanded.retain(|n| out.named.binary_search(n).is_err());
         out
     }
 
@@ -128,7 +202,7 @@ impl Builder {
         to: usize,
         role: &RoleArn,
         trust: &CompiledPolicy,
-    ) -> Option<Edge> {
+    ) -> Option<Judged> {
         let kind = self.graph.nodes[from].kind;
         let (action, request, mut policies, principal_account) = match self.callers.get(&from) {
             Some(p) => {
@@ -167,6 +241,12 @@ impl Builder {
         if explanation.decision != Decision::Allowed {
             return None;
         }
+        // An organization policy that names the principal itself judges each alone.
+        let org_depends = [&policies.service_control, &policies.resource_control]
+            .iter()
+            .flat_map(|path| path.iter())
+            .flat_map(|level| level.policies.iter())
+            .any(CompiledPolicy::depends_on_principal);
         let mut requires: Vec<Requirement> = explanation
             .explanation
             .iter()
@@ -187,14 +267,31 @@ impl Builder {
             .collect();
         requires.sort();
         requires.dedup();
-        Some(Edge {
-            from,
-            to,
-            action,
-            requires,
-            explanation,
+        Some(Judged {
+            edge: Edge {
+                from,
+                to,
+                action,
+                requires,
+                explanation: Arc::new(explanation),
+            },
+            org_depends,
         })
     }
+
+    fn add(&mut self, edge: Edge) {
+        let e = self.graph.edges.len();
+        self.graph.out[edge.from].push(e);
+        self.graph.into[edge.to].push(e);
+        self.graph.edges.push(edge);
+    }
+}
+
+/// An allowed edge, and whether an organization policy on its way names the
+/// principal itself (then its group cannot share the evaluation).
+struct Judged {
+    edge: Edge,
+    org_depends: bool,
 }
 
 impl AccessGraph {
@@ -202,6 +299,17 @@ impl AccessGraph {
     /// and services its trust policies name; an edge wherever the evaluator allows
     /// the assumption (see the [module documentation](super)).
     pub fn build(world: &World) -> Self {
+        Self::build_with(world, false)
+    }
+
+    /// The same graph by evaluating every principal against every role, without
+    /// the index of trust principals: the bench's baseline. Not a public API.
+    #[doc(hidden)]
+    pub fn build_pairwise(world: &World) -> Self {
+        Self::build_with(world, true)
+    }
+
+    fn build_with(world: &World, pairwise: bool) -> Self {
         let mut b = Builder::default();
         for (user, compiled) in world.users_compiled() {
             let n = b.node(user.arn().as_str(), NodeKind::User);
@@ -212,6 +320,7 @@ impl AccessGraph {
                     account: user.arn().account(),
                     policies: compiled.policy_set(Vec::new()),
                     tags: user.tags().to_vec(),
+                    signature: None,
                 },
             );
         }
@@ -236,6 +345,7 @@ impl AccessGraph {
                         account: Some(arn.account()),
                         policies: compiled.policy_set(Vec::new()),
                         tags: role.tags().to_vec(),
+                        signature: None,
                     },
                 );
             }
@@ -245,16 +355,54 @@ impl AccessGraph {
             b.node(provider.arn().as_str(), NodeKind::WebIdentityProvider);
         }
         for (to, role, trust) in targets {
-            for from in b.candidates(role.trust_policy()) {
+            let Candidates { named, expanded } = b.candidates(role.trust_policy());
+            let mut alone = named;
+            let mut groups: HashMap<&Signature, Vec<usize>> = HashMap::new();
+            if pairwise {
+                alone.extend(b.principals.iter().copied());
+                alone.sort_unstable();
+                alone.dedup();
+            } else if trust.depends_on_principal() {
+                alone.extend(expanded);
+            } else {
+                for n in expanded {
+                    match b.callers.get(&n).and_then(|c| c.signature.as_ref()) {
+                        Some(sig) => groups.entry(sig).or_default().push(n),
+                        None => alone.push(n),
+                    }
+                }
+            }
+            let mut found = Vec::new();
+            for from in alone {
                 if from == to {
                     continue;
                 }
-                if let Some(edge) = b.edge(world, from, to, role.arn(), trust) {
-                    let e = b.graph.edges.len();
-                    b.graph.out[from].push(e);
-                    b.graph.into[to].push(e);
-                    b.graph.edges.push(edge);
+                found.extend(b.edge(world, from, to, role.arn(), trust).map(|j| j.edge));
+            }
+            for members in groups.values() {
+                let members: Vec<usize> = members.iter().copied().filter(|&m| m != to).collect();
+                let Some(&first) = members.first() else {
+                    continue;
+                };
+                let Some(judged) = b.edge(world, first, to, role.arn(), trust) else {
+                    continue;
+                };
+                if judged.org_depends {
+                    found.push(judged.edge);
+                    for &m in &members[1..] {
+                        found.extend(b.edge(world, m, to, role.arn(), trust).map(|j| j.edge));
+                    }
+                    continue;
                 }
+                for &m in &members[1..] {
+                    let mut e = judged.edge.clone();
+                    e.from = m;
+                    found.push(e);
+                }
+                found.push(judged.edge);
+            }
+            for edge in found {
+                b.add(edge);
             }
         }
         b.graph

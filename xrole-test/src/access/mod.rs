@@ -15,12 +15,17 @@
 //!
 //! - `build`: the nodes, the index of trust principals that picks each role's
 //!   candidates (so the build is linear in the edges it tries, not in principals
-//!   times roles), and the evaluation of each candidate edge.
+//!   times roles), and the evaluation of each candidate edge. Principals of one
+//!   account with the same shared policies and tags, reached through a trust
+//!   that names their account, are judged once for all of them, unless a
+//!   document on the way names the principal itself (`aws:PrincipalArn`,
+//!   `aws:username`, `aws:userid`, a policy variable).
 
 mod build;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::eval::Evaluation;
 
@@ -87,8 +92,9 @@ pub struct Edge {
     pub action: &'static str,
     /// What the caller must send, sorted.
     pub requires: Vec<Requirement>,
-    /// The evaluation that allowed it.
-    pub explanation: Evaluation,
+    /// The evaluation that allowed it (shared by the principals a trust judged
+    /// alike: see the module documentation).
+    pub explanation: Arc<Evaluation>,
 }
 
 /// One way a principal reaches a role: the path of ARNs, each hop's requirements.
@@ -313,7 +319,7 @@ pub struct NewAccess {
     /// The path that is new (its last hop, for a new edge).
     pub access: Access,
     /// The evaluation that allows the new edge, when the new access is one edge.
-    pub explanation: Option<Evaluation>,
+    pub explanation: Option<Arc<Evaluation>>,
 }
 
 impl fmt::Display for NewAccess {

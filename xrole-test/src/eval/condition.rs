@@ -173,6 +173,16 @@ impl CompiledCondition {
                 })
     }
 
+    /// Whether the condition's outcome may differ between two principals with the
+    /// same policies and tags: its key names the principal itself, or a value
+    /// uses a policy variable.
+    pub(crate) fn depends_on_principal(&self) -> bool {
+        matches!(
+            self.key_lower.as_str(),
+            "aws:principalarn" | "aws:username" | "aws:userid"
+        ) || self.values.iter().any(|v| v.pattern.has_variables())
+    }
+
     /// Whether the request leaves this condition open: the caller chooses its key
     /// and the request has no value for it (see [`Request::open_conditions`](super::Request::open_conditions)).
     pub(crate) fn open_in(&self, ctx: &Context) -> bool {

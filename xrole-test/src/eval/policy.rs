@@ -130,6 +130,29 @@ impl CompiledPolicy {
         Arc::ptr_eq(&self.statements, &other.statements)
     }
 
+    /// An identity of the compiled statements: equal for documents that share them
+    /// (a managed policy attached to many principals).
+    pub(crate) fn statements_key(&self) -> usize {
+        Arc::as_ptr(&self.statements).cast::<()>() as usize
+    }
+
+    /// Whether the document may judge two principals with the same policies and
+    /// tags differently: a policy variable in a pattern, or a condition on who the
+    /// principal is (`aws:PrincipalArn`, `aws:username`, `aws:userid`).
+    pub(crate) fn depends_on_principal(&self) -> bool {
+        self.statements.iter().any(|st| {
+            let lists = [st.action.as_ref(), st.resource.as_ref()];
+            lists
+                .iter()
+                .flatten()
+                .any(|(_, patterns)| patterns.iter().any(Pattern::has_variables))
+                || st
+                    .conditions
+                    .iter()
+                    .any(CompiledCondition::depends_on_principal)
+        })
+    }
+
     /// The same compiled statements under another label (one organization policy
     /// attached at several levels).
     pub fn relabel(&self, label: impl Into<String>) -> Self {
