@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 an error (explained on standard error, nothing on
 //! standard output); 2 bad flags (clap's message); under `exec`, the child's.
 
+mod access;
 mod console;
 mod exec;
 mod output;
@@ -72,12 +73,19 @@ enum Command {
     /// Print the console's switch-role link for the role; with --federated, a
     /// sign-in URL for an assumed session (usable for 15 minutes).
     Console(console::ConsoleFlags),
+    /// Who can assume what, over accounts' exports (aws iam
+    /// get-account-authorization-details): who-can, reach, diff, graph.
+    Access {
+        #[command(subcommand)]
+        command: access::AccessCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 enum StsCommand {
-    /// Serve STS (AssumeRole, GetCallerIdentity, GetSessionToken,
-    /// GetFederationToken, and the federation endpoint at /federation) on
+    /// Serve STS (AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity,
+    /// GetSessionToken, GetFederationToken, and the federation endpoint at
+    /// /federation) on
     /// 127.0.0.1 for a world file's accounts, users and roles, until SIGINT or
     /// SIGTERM.
     Serve(serve::ServeFlags),
@@ -162,5 +170,6 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             output::print(&format!("{}\n", console::run(&flags).await?))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Access { command } => access::run(&command),
     }
 }

@@ -5,6 +5,7 @@
 
 use std::process::Output;
 
+mod access;
 mod console;
 mod exec;
 mod process;

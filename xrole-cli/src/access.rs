@@ -1,0 +1,231 @@
+//! `xrole access`: who can assume what, over the policies people deploy
+//! (`xrole_test::access` on a world read from the inputs).
+//!
+//! Inputs are `aws iam get-account-authorization-details` outputs, one file per
+//! account. Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
+//! `diff` new access (each new edge and path listed); 2 bad flags.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+use xrole_test::access::{Access, AccessGraph, new_access, render_who_can_assume};
+use xrole_test::import::import_authorization_details;
+use xrole_test::sts::World;
+
+use crate::CliError;
+use crate::output;
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum AccessCommand {
+    /// Every principal that can assume ROLE_ARN, directly or through a chain, with
+    /// what each hop requires.
+    WhoCan {
+        /// The role.
+        role: String,
+        #[command(flatten)]
+        inputs: Inputs,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = Form::Text)]
+        format: Form,
+    },
+    /// Every role PRINCIPAL_ARN can reach, directly or through a chain.
+    Reach {
+        /// The principal (a user's or role's ARN).
+        principal: String,
+        #[command(flatten)]
+        inputs: Inputs,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = Form::Text)]
+        format: Form,
+    },
+    /// The access AFTER opens that BEFORE did not have (a plan-time gate: before =
+    /// the accounts' export, after = the change applied); exit code 1 when any.
+    Diff {
+        /// The inputs before the change.
+        #[arg(long, required = true, num_args = 1..)]
+        before: Vec<PathBuf>,
+        /// The inputs after it.
+        #[arg(long, required = true, num_args = 1..)]
+        after: Vec<PathBuf>,
+    },
+    /// The whole graph.
+    Graph {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// `dot` (Graphviz) or `json`.
+        #[arg(long, value_enum, default_value_t = GraphForm::Dot)]
+        format: GraphForm,
+    },
+}
+
+/// The inputs of one world.
+#[derive(Args, Debug)]
+pub(crate) struct Inputs {
+    /// An account's `aws iam get-account-authorization-details` output
+    /// (repeatable: one per account).
+    #[arg(long = "input", required = true, num_args = 1..)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Form {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum GraphForm {
+    Dot,
+    Json,
+}
+
+/// The largest input read: a big account's export is tens of megabytes.
+const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The world of `files`, every problem of every file reported at once.
+fn world(files: &[PathBuf]) -> Result<World, CliError> {
+    let mut world = World::new();
+    let mut problems = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        let size = std::fs::metadata(path)
+            .map_err(CliError::io(format!("cannot read {name}")))?
+            .len();
+        if size > MAX_INPUT_BYTES {
+            return Err(CliError::Usage(format!(
+                "{name}: {size} bytes, more than the {MAX_INPUT_BYTES} an input may have"
+            )));
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read {name}")))?;
+        if let Err(e) = import_authorization_details(&mut world, &name, &text) {
+            problems.extend(e.problems().iter().cloned());
+        }
+    }
+    if problems.is_empty() {
+        Ok(world)
+    } else {
+        Err(CliError::Usage(format!(
+            "the inputs cannot be read:\n  {}",
+            problems.join("\n  ")
+        )))
+    }
+}
+
+/// One access as JSON: `principal`, `path`, per hop its `conditions` and the
+/// `explanation` of the evaluation that allowed it.
+fn access_json(graph: &AccessGraph, a: &Access) -> Value {
+    let hops: Vec<(&String, &String)> = a.path.iter().zip(a.path.iter().skip(1)).collect();
+    let explanation: Vec<Vec<String>> = hops
+        .iter()
+        .map(|(from, to)| {
+            graph
+                .edges()
+                .iter()
+                .find(|e| &&graph.nodes()[e.from].arn == from && &&graph.nodes()[e.to].arn == to)
+                .map(|e| {
+                    e.explanation
+                        .explanation
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    json!({
+        "principal": a.principal,
+        "path": a.path,
+        "conditions": a.requires.iter().map(|hop| hop.iter().map(ToString::to_string).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "chained": (0..hops.len()).map(|i| a.is_chained_hop(i)).collect::<Vec<_>>(),
+        "explanation": explanation,
+    })
+}
+
+fn print_accesses(graph: &AccessGraph, found: &[Access], form: Form) -> Result<(), CliError> {
+    let text = match form {
+        Form::Json => {
+            let list: Vec<Value> = found.iter().map(|a| access_json(graph, a)).collect();
+            format!("{}\n", Value::Array(list))
+        }
+        Form::Text => found.iter().map(|a| format!("{a}\n")).collect(),
+    };
+    output::print(&text)
+}
+
+pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
+    match command {
+        AccessCommand::WhoCan {
+            role,
+            inputs,
+            format,
+        } => {
+            let graph = AccessGraph::build(&world(&inputs.files)?);
+            if graph.node(role).is_none() {
+                return Err(CliError::Usage(format!("{role} is no role of the inputs")));
+            }
+            match format {
+                Form::Text => output::print(&render_who_can_assume(&graph, role))?,
+                Form::Json => print_accesses(&graph, &graph.who_can_assume(role), *format)?,
+            }
+        }
+        AccessCommand::Reach {
+            principal,
+            inputs,
+            format,
+        } => {
+            let graph = AccessGraph::build(&world(&inputs.files)?);
+            if graph.node(principal).is_none() {
+                return Err(CliError::Usage(format!(
+                    "{principal} is no principal of the inputs"
+                )));
+            }
+            print_accesses(&graph, &graph.reachable_from(principal), *format)?;
+        }
+        AccessCommand::Diff { before, after } => {
+            let before = AccessGraph::build(&world(before)?);
+            let after = AccessGraph::build(&world(after)?);
+            let found = new_access(&before, &after);
+            if found.is_empty() {
+                output::print("no new access\n")?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut text = format!("{} new access path(s):\n", found.len());
+            for f in &found {
+                text.push_str(&format!("{f}\n"));
+            }
+            output::print(&text)?;
+            return Ok(ExitCode::from(1));
+        }
+        AccessCommand::Graph { inputs, format } => {
+            let graph = AccessGraph::build(&world(&inputs.files)?);
+            let text = match format {
+                GraphForm::Dot => graph.to_dot(),
+                GraphForm::Json => {
+                    let nodes: Vec<Value> = graph
+                        .nodes()
+                        .iter()
+                        .map(|n| json!({"arn": n.arn, "kind": format!("{:?}", n.kind)}))
+                        .collect();
+                    let edges: Vec<Value> = graph
+                        .edges()
+                        .iter()
+                        .map(|e| {
+                            json!({
+                                "from": graph.nodes()[e.from].arn,
+                                "to": graph.nodes()[e.to].arn,
+                                "action": e.action,
+                                "conditions": e.requires.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    format!("{}\n", json!({"nodes": nodes, "edges": edges}))
+                }
+            };
+            output::print(&text)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

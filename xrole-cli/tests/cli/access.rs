@@ -1,0 +1,112 @@
+//! `xrole access` on two accounts' exports (the fixtures of xrole-test).
+
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../xrole-test/tests/fixtures/access")
+        .join(format!("{name}.json"))
+}
+
+async fn access(args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_xrole"))
+        .arg("access")
+        .args(args)
+        .env_clear()
+        .output()
+        .await
+        .unwrap()
+}
+
+const DEPLOYER: &str = "arn:aws:iam::222222222222:role/deploy/Deployer";
+
+#[tokio::test]
+async fn who_can_reach_diff_and_graph_on_account_exports() {
+    let tooling = fixture("tooling-111111111111");
+    let workload = fixture("workload-222222222222");
+    let (tooling, workload) = (tooling.to_str().unwrap(), workload.to_str().unwrap());
+    let out = access(&["who-can", DEPLOYER, "--input", tooling, workload]).await;
+    assert!(out.status.success(), "{}", super::stderr(&out));
+    let text = super::stdout(&out);
+    assert!(
+        text.starts_with(&format!("# Who can assume {DEPLOYER}\narn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/WorkloadAdmin (requires Bool aws:MultiFactorAuthPresent \"true\")")),
+        "{text}"
+    );
+    let out = access(&[
+        "who-can", DEPLOYER, "--input", tooling, workload, "--format", "json",
+    ])
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["principal"], "arn:aws:iam::111111111111:user/alice");
+    assert_eq!(json[0]["path"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json[0]["conditions"][0][0],
+        "Bool aws:MultiFactorAuthPresent \"true\""
+    );
+    assert_eq!(json[0]["chained"], serde_json::json!([false, true]));
+    assert!(
+        json[0]["explanation"][0][0]
+            .as_str()
+            .unwrap()
+            .contains("allows")
+    );
+
+    let out = access(&[
+        "reach",
+        "arn:aws:iam::111111111111:user/alice",
+        "--input",
+        tooling,
+        workload,
+    ])
+    .await;
+    assert!(out.status.success());
+    assert_eq!(
+        super::stdout(&out).matches("\n  -> ").count(),
+        3,
+        "{}",
+        super::stdout(&out)
+    );
+
+    // The gate: the same accounts, nothing new; a root trust added, exit code 1.
+    let out = access(&[
+        "diff", "--before", tooling, workload, "--after", tooling, workload,
+    ])
+    .await;
+    assert!(out.status.success(), "{}", super::stdout(&out));
+    let dir = std::env::temp_dir().join(format!("xrole-access-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let after = dir.join("workload.json");
+    let widened = std::fs::read_to_string(workload).unwrap().replace(
+        "\"AWS\": \"arn:aws:iam::222222222222:role/WorkloadAdmin\"",
+        "\"AWS\": \"arn:aws:iam::111111111111:root\"",
+    );
+    std::fs::write(&after, widened).unwrap();
+    let out = access(&[
+        "diff",
+        "--before",
+        tooling,
+        workload,
+        "--after",
+        tooling,
+        after.to_str().unwrap(),
+    ])
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{}", super::stdout(&out));
+    let text = super::stdout(&out);
+    assert!(
+        text.starts_with("1 new access path(s):\narn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/deploy/Deployer"),
+        "{text}"
+    );
+
+    let out = access(&["graph", "--input", tooling, workload]).await;
+    assert!(super::stdout(&out).starts_with("digraph access {"));
+    let out = access(&["graph", "--input", tooling, workload, "--format", "json"]).await;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["edges"].as_array().unwrap().len(), 2, "{json}");
+
+    // Bad inputs: every problem with its file and path, exit code 1.
+    let out = access(&["who-can", DEPLOYER, "--input", "/nonexistent/x.json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(super::stderr(&out).contains("cannot read /nonexistent/x.json"));
+}
