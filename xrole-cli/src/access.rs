@@ -2,7 +2,8 @@
 //! (`xrole_test::access` on a world read from the inputs).
 //!
 //! Inputs are `aws iam get-account-authorization-details` outputs, one file per
-//! account. Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
+//! account, and Terraform plans (`terraform show -json PLAN`, for the account
+//! `--account-id` names). Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
 //! `diff` new access (each new edge and path listed); 2 bad flags.
 
 use std::path::PathBuf;
@@ -10,8 +11,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
+use xrole::AccountId;
 use xrole_test::access::{Access, AccessGraph, new_access, render_who_can_assume};
-use xrole_test::import::import_authorization_details;
+use xrole_test::import::{import_authorization_details, import_terraform_plan};
 use xrole_test::sts::World;
 
 use crate::CliError;
@@ -46,9 +48,12 @@ pub(crate) enum AccessCommand {
         /// The inputs before the change.
         #[arg(long, required = true, num_args = 1..)]
         before: Vec<PathBuf>,
-        /// The inputs after it.
+        /// The inputs after it (a plan among them, say).
         #[arg(long, required = true, num_args = 1..)]
         after: Vec<PathBuf>,
+        /// The account Terraform plans apply to.
+        #[arg(long)]
+        account_id: Option<AccountId>,
     },
     /// The whole graph.
     Graph {
@@ -63,10 +68,13 @@ pub(crate) enum AccessCommand {
 /// The inputs of one world.
 #[derive(Args, Debug)]
 pub(crate) struct Inputs {
-    /// An account's `aws iam get-account-authorization-details` output
-    /// (repeatable: one per account).
+    /// An account's `aws iam get-account-authorization-details` output, or a
+    /// Terraform plan's JSON (repeatable).
     #[arg(long = "input", required = true, num_args = 1..)]
     files: Vec<PathBuf>,
+    /// The account Terraform plans apply to (their roles' and policies' ARNs).
+    #[arg(long)]
+    account_id: Option<AccountId>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -85,7 +93,7 @@ pub(crate) enum GraphForm {
 const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The world of `files`, every problem of every file reported at once.
-fn world(files: &[PathBuf]) -> Result<World, CliError> {
+fn world(files: &[PathBuf], account: Option<AccountId>) -> Result<World, CliError> {
     let mut world = World::new();
     let mut problems = Vec::new();
     for path in files {
@@ -100,7 +108,20 @@ fn world(files: &[PathBuf]) -> Result<World, CliError> {
         }
         let text =
             std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read {name}")))?;
-        if let Err(e) = import_authorization_details(&mut world, &name, &text) {
+        // A plan has planned_values; an account's export has none.
+        let is_plan =
+            serde_json::from_str::<Value>(&text).is_ok_and(|v| v.get("planned_values").is_some());
+        let read = match (is_plan, account) {
+            (false, _) => import_authorization_details(&mut world, &name, &text),
+            (true, Some(account)) => import_terraform_plan(&mut world, &name, &text, account),
+            (true, None) => {
+                problems.push(format!(
+                    "{name}: a Terraform plan: give --account-id, the account it applies to"
+                ));
+                continue;
+            }
+        };
+        if let Err(e) = read {
             problems.extend(e.problems().iter().cloned());
         }
     }
@@ -162,7 +183,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files)?);
+            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
             if graph.node(role).is_none() {
                 return Err(CliError::Usage(format!("{role} is no role of the inputs")));
             }
@@ -176,7 +197,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files)?);
+            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
             if graph.node(principal).is_none() {
                 return Err(CliError::Usage(format!(
                     "{principal} is no principal of the inputs"
@@ -184,9 +205,13 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             }
             print_accesses(&graph, &graph.reachable_from(principal), *format)?;
         }
-        AccessCommand::Diff { before, after } => {
-            let before = AccessGraph::build(&world(before)?);
-            let after = AccessGraph::build(&world(after)?);
+        AccessCommand::Diff {
+            before,
+            after,
+            account_id,
+        } => {
+            let before = AccessGraph::build(&world(before, *account_id)?);
+            let after = AccessGraph::build(&world(after, *account_id)?);
             let found = new_access(&before, &after);
             if found.is_empty() {
                 output::print("no new access\n")?;
@@ -200,7 +225,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::from(1));
         }
         AccessCommand::Graph { inputs, format } => {
-            let graph = AccessGraph::build(&world(&inputs.files)?);
+            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
             let text = match format {
                 GraphForm::Dot => graph.to_dot(),
                 GraphForm::Json => {

@@ -430,3 +430,51 @@ fn principals_judged_alike_share_one_evaluation_unless_a_document_names_them() {
     let pairwise = AccessGraph::build_pairwise(&w);
     assert_eq!(graph.edges().len(), pairwise.edges().len());
 }
+
+#[test]
+fn a_terraform_plan_adds_its_roles_and_reports_what_it_cannot_know() {
+    use xrole_test::import::{import_authorization_details, import_terraform_plan};
+    let mut w = World::new();
+    import_authorization_details(&mut w, "tooling.json", &fixture("tooling-111111111111")).unwrap();
+    let e = import_terraform_plan(
+        &mut w,
+        "plan.json",
+        &fixture("plan-222222222222"),
+        "222222222222".parse().unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    // The module's role trusts a value known only after apply: reported, skipped.
+    assert!(
+        e.contains("plan.json: $.planned_values.root_module.child_modules[0].resources[0].values.assume_role_policy: module.ci.aws_iam_role.runner.assume_role_policy is known only after apply"),
+        "{e}"
+    );
+    assert_eq!(e.matches("plan.json:").count(), 1, "{e}");
+    // The rest entered: the policy ARN the attachment takes (unknown in the plan)
+    // follows from the policy's name through the configuration's reference.
+    let graph = AccessGraph::build(&w);
+    let found = graph.who_can_assume("arn:aws:iam::222222222222:role/ci/Deploy");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].principal, "arn:aws:iam::111111111111:user/alice");
+    assert_eq!(
+        found[0].requires[0][0].to_string(),
+        r#"StringEquals sts:ExternalId "tf-ext-1""#
+    );
+    let role: RoleArn = "arn:aws:iam::222222222222:role/ci/Deploy".parse().unwrap();
+    assert_eq!(
+        w.role(&role).unwrap().managed_policies()[0].as_str(),
+        "arn:aws:iam::222222222222:policy/DeployStacks"
+    );
+    let e = import_terraform_plan(
+        &mut World::new(),
+        "x.json",
+        "{}",
+        "222222222222".parse().unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("x.json: $.planned_values.root_module: missing"),
+        "{e}"
+    );
+}

@@ -110,3 +110,70 @@ async fn who_can_reach_diff_and_graph_on_account_exports() {
     assert_eq!(out.status.code(), Some(1));
     assert!(super::stderr(&out).contains("cannot read /nonexistent/x.json"));
 }
+
+#[tokio::test]
+async fn a_terraform_plan_is_an_input_for_its_account() {
+    let tooling = fixture("tooling-111111111111");
+    let tooling = tooling.to_str().unwrap();
+    let plan = fixture("plan-222222222222");
+    let plan = plan.to_str().unwrap();
+    // Without its account, a plan cannot name its roles.
+    let out = access(&[
+        "who-can",
+        "arn:aws:iam::222222222222:role/ci/Deploy",
+        "--input",
+        tooling,
+        plan,
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        super::stderr(&out).contains("a Terraform plan: give --account-id"),
+        "{}",
+        super::stderr(&out)
+    );
+    // A value known only after apply is reported by address, never guessed.
+    let out = access(&[
+        "who-can",
+        "arn:aws:iam::222222222222:role/ci/Deploy",
+        "--input",
+        tooling,
+        plan,
+        "--account-id",
+        "222222222222",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        super::stderr(&out)
+            .contains("module.ci.aws_iam_role.runner.assume_role_policy is known only after apply"),
+        "{}",
+        super::stderr(&out)
+    );
+    // The plan without that module: the gate sees the new role's access.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    json["planned_values"]["root_module"]["child_modules"] = serde_json::json!([]);
+    let dir = std::env::temp_dir().join(format!("xrole-access-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let known = dir.join("plan.json");
+    std::fs::write(&known, json.to_string()).unwrap();
+    let out = access(&[
+        "diff",
+        "--before",
+        tooling,
+        "--after",
+        tooling,
+        known.to_str().unwrap(),
+        "--account-id",
+        "222222222222",
+    ])
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{}", super::stderr(&out));
+    let text = super::stdout(&out);
+    assert!(
+        text.contains("arn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/ci/Deploy (requires StringEquals sts:ExternalId \"tf-ext-1\")"),
+        "{text}"
+    );
+}

@@ -3,15 +3,19 @@
 //!
 //! - `authorization_details`: `aws iam get-account-authorization-details`, one
 //!   file per account (users, groups, roles, managed policies with their default
-//!   versions, boundaries, tags).
+//!   versions, boundaries, tags);
+//! - `terraform`: a plan's JSON (`terraform show -json PLAN`): the IAM resources
+//!   as they will be once applied, unknown values reported by address.
 //!
 //! Every problem names its file and JSON path (`prod.json: RoleDetailList[3].
 //! AssumeRolePolicyDocument: ...`), and every problem of a file is reported at
 //! once.
 
 mod authorization_details;
+mod terraform;
 
 pub use authorization_details::import_authorization_details;
+pub use terraform::import_terraform_plan;
 
 use crate::sts::WorldError;
 
