@@ -2,8 +2,9 @@
 //! (`xrole_test::access` on a world read from the inputs).
 //!
 //! Inputs are `aws iam get-account-authorization-details` outputs, one file per
-//! account, and Terraform plans (`terraform show -json PLAN`, for the account
-//! `--account-id` names). Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
+//! account, Terraform plans (`terraform show -json PLAN`) and CloudFormation
+//! templates (JSON or YAML), these for the account `--account-id` names, with
+//! `--region` and `--parameter KEY=VALUE` for the templates. Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
 //! `diff` new access (each new edge and path listed); 2 bad flags.
 
 use std::path::PathBuf;
@@ -13,7 +14,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use xrole::AccountId;
 use xrole_test::access::{Access, AccessGraph, new_access, render_who_can_assume};
-use xrole_test::import::{import_authorization_details, import_terraform_plan};
+use xrole_test::import::{
+    StackContext, import_authorization_details, import_cloudformation, import_terraform_plan,
+};
 use xrole_test::sts::World;
 
 use crate::CliError;
@@ -51,9 +54,8 @@ pub(crate) enum AccessCommand {
         /// The inputs after it (a plan among them, say).
         #[arg(long, required = true, num_args = 1..)]
         after: Vec<PathBuf>,
-        /// The account Terraform plans apply to.
-        #[arg(long)]
-        account_id: Option<AccountId>,
+        #[command(flatten)]
+        stack: StackFlags,
     },
     /// The whole graph.
     Graph {
@@ -68,13 +70,33 @@ pub(crate) enum AccessCommand {
 /// The inputs of one world.
 #[derive(Args, Debug)]
 pub(crate) struct Inputs {
-    /// An account's `aws iam get-account-authorization-details` output, or a
-    /// Terraform plan's JSON (repeatable).
+    /// An account's `aws iam get-account-authorization-details` output, a
+    /// Terraform plan's JSON or a CloudFormation template (repeatable).
     #[arg(long = "input", required = true, num_args = 1..)]
     files: Vec<PathBuf>,
-    /// The account Terraform plans apply to (their roles' and policies' ARNs).
+    #[command(flatten)]
+    stack: StackFlags,
+}
+
+/// What Terraform plans and CloudFormation templates are deployed with.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct StackFlags {
+    /// The account plans and templates apply to (their roles' and policies' ARNs,
+    /// AWS::AccountId).
     #[arg(long)]
     account_id: Option<AccountId>,
+    /// The region of CloudFormation stacks (AWS::Region).
+    #[arg(long)]
+    region: Option<String>,
+    /// A CloudFormation parameter's value, KEY=VALUE (repeatable).
+    #[arg(long = "parameter", value_parser = parse_parameter)]
+    parameters: Vec<(String, String)>,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?}: write KEY=VALUE"))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -92,8 +114,27 @@ pub(crate) enum GraphForm {
 /// The largest input read: a big account's export is tens of megabytes.
 const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
 
+/// What an input is, from its first bytes and keys.
+enum Kind {
+    Export,
+    Plan,
+    Template,
+}
+
+fn kind_of(text: &str) -> Kind {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.get("planned_values").is_some() => Kind::Plan,
+        Ok(v) if v.get("Resources").is_some() => Kind::Template,
+        Ok(_) => Kind::Export,
+        // Not JSON: a YAML template (its errors are the template reader's).
+        Err(_) if !text.trim_start().starts_with(['{', '[']) => Kind::Template,
+        Err(_) => Kind::Export,
+    }
+}
+
 /// The world of `files`, every problem of every file reported at once.
-fn world(files: &[PathBuf], account: Option<AccountId>) -> Result<World, CliError> {
+fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
+    let account = stack.account_id;
     let mut world = World::new();
     let mut problems = Vec::new();
     for path in files {
@@ -108,15 +149,28 @@ fn world(files: &[PathBuf], account: Option<AccountId>) -> Result<World, CliErro
         }
         let text =
             std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read {name}")))?;
-        // A plan has planned_values; an account's export has none.
-        let is_plan =
-            serde_json::from_str::<Value>(&text).is_ok_and(|v| v.get("planned_values").is_some());
-        let read = match (is_plan, account) {
-            (false, _) => import_authorization_details(&mut world, &name, &text),
-            (true, Some(account)) => import_terraform_plan(&mut world, &name, &text, account),
-            (true, None) => {
+        let read = match (kind_of(&text), account) {
+            (Kind::Export, _) => import_authorization_details(&mut world, &name, &text),
+            (Kind::Plan, Some(account)) => import_terraform_plan(&mut world, &name, &text, account),
+            (Kind::Template, Some(account)) => import_cloudformation(
+                &mut world,
+                &name,
+                &text,
+                &StackContext {
+                    account,
+                    region: stack.region.clone(),
+                    parameters: stack.parameters.iter().cloned().collect(),
+                },
+            ),
+            (Kind::Plan, None) => {
                 problems.push(format!(
                     "{name}: a Terraform plan: give --account-id, the account it applies to"
+                ));
+                continue;
+            }
+            (Kind::Template, None) => {
+                problems.push(format!(
+                    "{name}: a CloudFormation template: give --account-id, the account its stack is in"
                 ));
                 continue;
             }
@@ -183,7 +237,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
+            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
             if graph.node(role).is_none() {
                 return Err(CliError::Usage(format!("{role} is no role of the inputs")));
             }
@@ -197,7 +251,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
+            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
             if graph.node(principal).is_none() {
                 return Err(CliError::Usage(format!(
                     "{principal} is no principal of the inputs"
@@ -208,10 +262,10 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
         AccessCommand::Diff {
             before,
             after,
-            account_id,
+            stack,
         } => {
-            let before = AccessGraph::build(&world(before, *account_id)?);
-            let after = AccessGraph::build(&world(after, *account_id)?);
+            let before = AccessGraph::build(&world(before, stack)?);
+            let after = AccessGraph::build(&world(after, stack)?);
             let found = new_access(&before, &after);
             if found.is_empty() {
                 output::print("no new access\n")?;
@@ -225,7 +279,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::from(1));
         }
         AccessCommand::Graph { inputs, format } => {
-            let graph = AccessGraph::build(&world(&inputs.files, inputs.account_id)?);
+            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
             let text = match format {
                 GraphForm::Dot => graph.to_dot(),
                 GraphForm::Json => {

@@ -478,3 +478,78 @@ fn a_terraform_plan_adds_its_roles_and_reports_what_it_cannot_know() {
         "{e}"
     );
 }
+
+#[test]
+fn a_cloudformation_template_in_yaml_resolves_its_intrinsics() {
+    use xrole_test::import::{StackContext, import_authorization_details, import_cloudformation};
+    let mut w = World::new();
+    import_authorization_details(&mut w, "tooling.json", &fixture("tooling-111111111111")).unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/access/stack-222222222222.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let stack = StackContext {
+        account: "222222222222".parse().unwrap(),
+        region: Some("eu-west-1".into()),
+        parameters: [("ToolingAccount".to_owned(), "111111111111".to_owned())].into(),
+    };
+    let e = import_cloudformation(&mut w, "stack.yaml", &text, &stack)
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "stack.yaml: Resources.Unnamed.Properties.RoleName: not set: CloudFormation generates the name at deploy time",
+        "stack.yaml: Resources.Conditional.Properties: Fn::If is not resolved offline",
+    ] {
+        assert!(e.contains(expected), "{expected}\nin:\n{e}");
+    }
+    assert_eq!(e.matches("stack.yaml:").count(), 2, "{e}");
+    // !Sub, !Ref, !FindInMap, !GetAtt and !Join resolved: alice reaches the
+    // release role through the deploy role, MFA first.
+    let graph = AccessGraph::build(&w);
+    let path = graph
+        .path(ALICE, "arn:aws:iam::222222222222:role/release")
+        .unwrap();
+    assert_eq!(
+        path.path,
+        [
+            ALICE,
+            "arn:aws:iam::222222222222:role/ci/deploy-prod",
+            "arn:aws:iam::222222222222:role/release"
+        ]
+    );
+    assert_eq!(
+        path.requires[0][0].to_string(),
+        r#"Bool aws:MultiFactorAuthPresent "true""#
+    );
+    // A parameter without a value is said, by path.
+    let mut bare = World::new();
+    let e = import_cloudformation(
+        &mut bare,
+        "stack.yaml",
+        &text,
+        &StackContext {
+            parameters: Default::default(),
+            ..stack.clone()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("Resources.DeployRole.Properties: parameter ToolingAccount has no value"),
+        "{e}"
+    );
+    // JSON templates take the long forms.
+    let json = r#"{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Fn::Join": ["-", ["a", {"Ref": "AWS::Region"}]]},
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}}}"#;
+    let mut w2 = World::new();
+    import_cloudformation(&mut w2, "t.json", json, &stack).unwrap();
+    assert!(
+        w2.role(
+            &"arn:aws:iam::222222222222:role/a-eu-west-1"
+                .parse()
+                .unwrap()
+        )
+        .is_some()
+    );
+}

@@ -177,3 +177,45 @@ async fn a_terraform_plan_is_an_input_for_its_account() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_cloudformation_template_is_an_input_with_its_parameters() {
+    let tooling = fixture("tooling-111111111111");
+    let stack = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../xrole-test/tests/fixtures/access/stack-222222222222.yaml");
+    // Keep the resources that resolve: the fixture's traps are the library's tests.
+    let text = std::fs::read_to_string(&stack).unwrap();
+    let kept = &text[..text.find("  Unnamed:").unwrap()];
+    let dir = std::env::temp_dir().join(format!("xrole-access-cfn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = dir.join("stack.yaml");
+    std::fs::write(&template, kept).unwrap();
+    let args = [
+        "who-can",
+        "arn:aws:iam::222222222222:role/release",
+        "--input",
+        tooling.to_str().unwrap(),
+        template.to_str().unwrap(),
+        "--account-id",
+        "222222222222",
+        "--parameter",
+        "ToolingAccount=111111111111",
+    ];
+    let out = access(&args).await;
+    assert!(out.status.success(), "{}", super::stderr(&out));
+    assert!(
+        super::stdout(&out).contains("arn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/ci/deploy-prod (requires Bool aws:MultiFactorAuthPresent \"true\")"),
+        "{}",
+        super::stdout(&out)
+    );
+    // Without the parameter, the problem names the path.
+    let out = access(&args[..7]).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        super::stderr(&out)
+            .contains("Resources.DeployRole.Properties: parameter ToolingAccount has no value"),
+        "{}",
+        super::stderr(&out)
+    );
+}

@@ -4,6 +4,8 @@
 //! - `authorization_details`: `aws iam get-account-authorization-details`, one
 //!   file per account (users, groups, roles, managed policies with their default
 //!   versions, boundaries, tags);
+//! - `cloudformation`: templates, JSON or YAML with short-form tags, intrinsic
+//!   functions resolved from the stack's parameters, account and region;
 //! - `terraform`: a plan's JSON (`terraform show -json PLAN`): the IAM resources
 //!   as they will be once applied, unknown values reported by address.
 //!
@@ -12,9 +14,11 @@
 //! once.
 
 mod authorization_details;
+mod cloudformation;
 mod terraform;
 
 pub use authorization_details::import_authorization_details;
+pub use cloudformation::{StackContext, import_cloudformation};
 pub use terraform::import_terraform_plan;
 
 use crate::sts::WorldError;
