@@ -349,7 +349,8 @@ fn export_problems_name_the_file_and_the_path() {
             "RoleDetailList": [
               {"Arn": "arn:aws:iam::111111111111:role/R", "AssumeRolePolicyDocument": "%7B%22Version%22%3A"},
               {"Arn": "arn:aws:iam::111111111111:role/S", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}},
-              {"Arn": "not-an-arn"}],
+              {"Arn": "not-an-arn"},
+              {"Arn": "arn:aws:iam::111111111111:role/T", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:user/x"}, "Action": "sts:AssumeRole"}]}}],
             "UserDetailList": [{"Arn": "arn:aws:iam::111111111111:user/u", "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::111111111111:policy/Missing"}]}]}"#,
     )
     .unwrap_err()
@@ -361,6 +362,9 @@ fn export_problems_name_the_file_and_the_path() {
         "broken.json: $.RoleDetailList[1].AssumeRolePolicyDocument: ",
         "Statement[0]: needs a Principal in a trust policy",
         "broken.json: $.RoleDetailList[2].Arn:",
+        // A trust with NotPrincipal (which IAM does not take) is said, not modelled.
+        "broken.json: $.RoleDetailList[3].AssumeRolePolicyDocument: ",
+        "NotPrincipal: is not allowed in a trust policy",
         "broken.json: $.UserDetailList[0]: ",
         "managed policy arn:aws:iam::111111111111:policy/Missing is not in the world",
     ] {
