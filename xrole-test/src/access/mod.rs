@@ -176,22 +176,9 @@ impl AccessGraph {
             return Vec::new();
         };
         // Breadth first backwards: `next[n]` is the edge n takes toward the role.
-        let mut next: Vec<Option<usize>> = vec![None; self.nodes.len()];
-        let mut seen = vec![false; self.nodes.len()];
-        seen[target] = true;
-        let mut queue = VecDeque::from([target]);
-        while let Some(n) = queue.pop_front() {
-            for &e in &self.into[n] {
-                let from = self.edges[e].from;
-                if !seen[from] {
-                    seen[from] = true;
-                    next[from] = Some(e);
-                    queue.push_back(from);
-                }
-            }
-        }
+        let next = self.search(target, true);
         let mut found: Vec<Access> = (0..self.nodes.len())
-            .filter(|&n| n != target && seen[n])
+            .filter(|&n| n != target && next[n].is_some())
             .map(|n| self.follow(n, |at| next[at]))
             .collect();
         found.sort_by(|a, b| a.principal.cmp(&b.principal));
@@ -204,7 +191,7 @@ impl AccessGraph {
         let Some(start) = self.node(principal) else {
             return Vec::new();
         };
-        let prev = self.forward(start);
+        let prev = self.search(start, false);
         let mut found: Vec<Access> = (0..self.nodes.len())
             .filter(|&n| n != start && prev[n].is_some())
             .map(|n| self.back_to(start, n, &prev))
@@ -219,27 +206,37 @@ impl AccessGraph {
         if start == end {
             return None;
         }
-        let prev = self.forward(start);
+        let prev = self.search(start, false);
         prev[end].map(|_| self.back_to(start, end, &prev))
     }
 
-    /// Breadth first from `start`: `prev[n]` is the edge that reached n.
-    fn forward(&self, start: usize) -> Vec<Option<usize>> {
-        let mut prev: Vec<Option<usize>> = vec![None; self.nodes.len()];
+    /// Breadth first from `start`, along edges (or against them, `backwards`):
+    /// for each node reached, the edge that reached it.
+    fn search(&self, start: usize, backwards: bool) -> Vec<Option<usize>> {
+        let mut via: Vec<Option<usize>> = vec![None; self.nodes.len()];
         let mut seen = vec![false; self.nodes.len()];
         seen[start] = true;
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
-            for &e in &self.out[n] {
-                let to = self.edges[e].to;
-                if !seen[to] {
-                    seen[to] = true;
-                    prev[to] = Some(e);
-                    queue.push_back(to);
+            let edges = if backwards {
+                &self.into[n]
+            } else {
+                &self.out[n]
+            };
+            for &e in edges {
+                let next = if backwards {
+                    self.edges[e].from
+                } else {
+                    self.edges[e].to
+                };
+                if !seen[next] {
+                    seen[next] = true;
+                    via[next] = Some(e);
+                    queue.push_back(next);
                 }
             }
         }
-        prev
+        via
     }
 
     /// The path from `start` to `end` through the `prev` edges.

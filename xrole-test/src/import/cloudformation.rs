@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
-use super::FileProblems;
+use super::{Entities, FileProblems};
 use crate::sts::{Group, Role, User, World, WorldError};
 
 /// What a template is deployed with: parameter values, the account and region
@@ -644,22 +644,12 @@ pub fn import_cloudformation(
             format!("a policy is attached to {owner_kind} {owner:?}, which the template does not declare"),
         );
     }
-    let mut add = |what: String, r: Result<&mut World, WorldError>| {
-        if let Err(e) = r {
-            p.at(&what, e.problems().join("; "));
-        }
-    };
-    for (arn, doc) in policies {
-        add(format!("policy {arn}"), world.add_managed_policy(arn, doc));
+    Entities {
+        policies,
+        groups,
+        users,
+        roles,
     }
-    for (name, g) in groups {
-        add(format!("group {name}"), world.add_group(g));
-    }
-    for (name, u) in users {
-        add(format!("user {name}"), world.add_user(u));
-    }
-    for (name, r) in roles {
-        add(format!("role {name}"), world.add_role(r));
-    }
+    .add_to(world, &mut p);
     p.into_result()
 }

@@ -21,7 +21,47 @@ pub use authorization_details::import_authorization_details;
 pub use cloudformation::{StackContext, import_cloudformation};
 pub use terraform::import_terraform_plan;
 
-use crate::sts::WorldError;
+use xrole_core::PolicyArn;
+use xrole_core::policy::PolicyDocument;
+
+use crate::sts::{Group, Role, User, World, WorldError};
+
+/// What an input declares, named, ready to enter a world: managed policies
+/// first, then groups, users (who join the groups) and roles (which attach the
+/// policies), each in name order.
+#[derive(Default)]
+pub(crate) struct Entities {
+    pub(crate) policies: Vec<(PolicyArn, PolicyDocument)>,
+    pub(crate) groups: Vec<(String, Group)>,
+    pub(crate) users: Vec<(String, User)>,
+    pub(crate) roles: Vec<(String, Role)>,
+}
+
+impl Entities {
+    /// Adds everything to `world`; what the world refuses is a problem of `p`.
+    pub(crate) fn add_to(mut self, world: &mut World, p: &mut FileProblems<'_>) {
+        let mut add = |what: String, r: Result<&mut World, WorldError>| {
+            if let Err(e) = r {
+                p.at(&what, e.problems().join("; "));
+            }
+        };
+        self.groups.sort_by(|a, b| a.0.cmp(&b.0));
+        self.users.sort_by(|a, b| a.0.cmp(&b.0));
+        self.roles.sort_by(|a, b| a.0.cmp(&b.0));
+        for (arn, doc) in self.policies {
+            add(format!("policy {arn}"), world.add_managed_policy(arn, doc));
+        }
+        for (name, g) in self.groups {
+            add(format!("group {name}"), world.add_group(g));
+        }
+        for (name, u) in self.users {
+            add(format!("user {name}"), world.add_user(u));
+        }
+        for (name, r) in self.roles {
+            add(format!("role {name}"), world.add_role(r));
+        }
+    }
+}
 
 /// Problems of one input file, each prefixed with the file and the JSON path.
 pub(crate) struct FileProblems<'f> {

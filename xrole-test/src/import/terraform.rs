@@ -15,7 +15,7 @@ use serde_json::Value;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
-use super::FileProblems;
+use super::{Entities, FileProblems};
 use crate::sts::{Group, Role, User, World, WorldError};
 
 /// The resource types read; others are left alone.
@@ -492,29 +492,13 @@ pub fn import_terraform_plan(
             ),
         }
     }
-    let mut add = |what: String, r: Result<&mut World, WorldError>| {
-        if let Err(e) = r {
-            reader.p.at(&what, e.problems().join("; "));
-        }
-    };
-    for (arn, doc) in policies {
-        add(format!("policy {arn}"), world.add_managed_policy(arn, doc));
+    Entities {
+        policies,
+        groups: groups.into_iter().collect(),
+        users: users.into_iter().collect(),
+        roles: roles.into_iter().collect(),
     }
-    let mut sorted: Vec<_> = groups.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, g) in sorted {
-        add(format!("group {name}"), world.add_group(g));
-    }
-    let mut sorted: Vec<_> = users.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, u) in sorted {
-        add(format!("user {name}"), world.add_user(u));
-    }
-    let mut sorted: Vec<_> = roles.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, role) in sorted {
-        add(format!("role {name}"), world.add_role(role));
-    }
+    .add_to(world, reader.p);
     p.into_result()
 }
 
