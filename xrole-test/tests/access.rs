@@ -253,12 +253,17 @@ fn an_scp_cuts_an_edge() {
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"{HOP3}"}}]}}"#
         )),
     );
-    let org = Organization::new("o-a1b2c3d4e5", "r-ab12", "999999999999".parse().unwrap())
-        .account(OrgAccount::new("333333333333".parse().unwrap(), "r-ab12").scp(deny));
+    let org = Organization::new("o-a1b2c3d4e5", "r-ab12", "999999999999".parse().unwrap()).account(
+        OrgAccount::new("333333333333".parse().unwrap(), "r-ab12")
+            .scp(OrgPolicy::full_aws_access())
+            .scp(deny),
+    );
     w.set_organization(&org).unwrap();
     let graph = AccessGraph::build(&w);
     assert!(graph.path(HOP2, HOP3).is_none());
     assert!(graph.path(ALICE, HOP2).is_some());
+    // The account keeps FullAWSAccess: the deny alone cuts the edge.
+    assert!(graph.path(HOP1, HOP2).is_some());
 }
 
 #[test]
@@ -556,4 +561,44 @@ fn a_cloudformation_template_in_yaml_resolves_its_intrinsics() {
         )
         .is_some()
     );
+}
+
+#[test]
+fn an_scp_that_names_a_principal_judges_each_member_of_a_group_alone() {
+    const EVE: &str = "arn:aws:iam::111111111111:user/eve";
+    const DAN: &str = "arn:aws:iam::111111111111:user/dan";
+    let mut w = World::new();
+    w.add_managed_policy(
+        "arn:aws:iam::111111111111:policy/Assume".parse().unwrap(),
+        may_assume("*"),
+    )
+    .unwrap();
+    // Eve first: the group's first judgement is a refusal.
+    for user in [EVE, DAN] {
+        w.add_user(
+            User::new(user.parse().unwrap())
+                .unwrap()
+                .managed_policy("arn:aws:iam::111111111111:policy/Assume".parse().unwrap()),
+        )
+        .unwrap();
+    }
+    w.add_role(Role::new(
+        ROOT_TRUST.parse().unwrap(),
+        trust(r#"{"AWS":"111111111111"}"#, "sts:AssumeRole", ""),
+    ))
+    .unwrap();
+    let deny_eve = OrgPolicy::new(
+        "NoEve",
+        doc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"sts:AssumeRole","Resource":"*","Condition":{{"StringEquals":{{"aws:PrincipalArn":"{EVE}"}}}}}}]}}"#
+        )),
+    );
+    let org = Organization::new("o-a1b2c3d4e5", "r-ab12", "999999999999".parse().unwrap()).account(
+        OrgAccount::new("111111111111".parse().unwrap(), "r-ab12")
+            .scp(OrgPolicy::full_aws_access())
+            .scp(deny_eve),
+    );
+    w.set_organization(&org).unwrap();
+    let graph = AccessGraph::build(&w);
+    assert_eq!(principals(&graph, ROOT_TRUST), [DAN]);
 }

@@ -194,7 +194,8 @@ impl Builder {
         out
     }
 
-    /// The edge from `from` to the role `to`, if the evaluator allows it.
+    /// The evaluator's judgement of the edge from `from` to the role `to` (`None`
+    /// for a node that names no principal).
     fn edge(
         &self,
         world: &World,
@@ -238,15 +239,18 @@ impl Builder {
             request = request.context(&org.govern(&mut policies));
         }
         let explanation = evaluate(&request, &policies);
-        if explanation.decision != Decision::Allowed {
-            return None;
-        }
         // An organization policy that names the principal itself judges each alone.
         let org_depends = [&policies.service_control, &policies.resource_control]
             .iter()
             .flat_map(|path| path.iter())
             .flat_map(|level| level.policies.iter())
             .any(CompiledPolicy::depends_on_principal);
+        if explanation.decision != Decision::Allowed {
+            return Some(Judged {
+                edge: None,
+                org_depends,
+            });
+        }
         let mut requires: Vec<Requirement> = explanation
             .explanation
             .iter()
@@ -268,13 +272,13 @@ impl Builder {
         requires.sort();
         requires.dedup();
         Some(Judged {
-            edge: Edge {
+            edge: Some(Edge {
                 from,
                 to,
                 action,
                 requires,
                 explanation: Arc::new(explanation),
-            },
+            }),
             org_depends,
         })
     }
@@ -287,10 +291,10 @@ impl Builder {
     }
 }
 
-/// An allowed edge, and whether an organization policy on its way names the
+/// The edge, if allowed, and whether an organization policy on its way names the
 /// principal itself (then its group cannot share the evaluation).
 struct Judged {
-    edge: Edge,
+    edge: Option<Edge>,
     org_depends: bool,
 }
 
@@ -377,7 +381,10 @@ impl AccessGraph {
                 if from == to {
                     continue;
                 }
-                found.extend(b.edge(world, from, to, role.arn(), trust).map(|j| j.edge));
+                found.extend(
+                    b.edge(world, from, to, role.arn(), trust)
+                        .and_then(|j| j.edge),
+                );
             }
             for members in groups.values() {
                 let members: Vec<usize> = members.iter().copied().filter(|&m| m != to).collect();
@@ -388,18 +395,21 @@ impl AccessGraph {
                     continue;
                 };
                 if judged.org_depends {
-                    found.push(judged.edge);
+                    found.extend(judged.edge);
                     for &m in &members[1..] {
-                        found.extend(b.edge(world, m, to, role.arn(), trust).map(|j| j.edge));
+                        found.extend(b.edge(world, m, to, role.arn(), trust).and_then(|j| j.edge));
                     }
                     continue;
                 }
+                let Some(edge) = judged.edge else {
+                    continue;
+                };
                 for &m in &members[1..] {
-                    let mut e = judged.edge.clone();
+                    let mut e = edge.clone();
                     e.from = m;
                     found.push(e);
                 }
-                found.push(judged.edge);
+                found.push(edge);
             }
             for edge in found {
                 b.add(edge);
