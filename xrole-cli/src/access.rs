@@ -78,9 +78,14 @@ pub(crate) struct Inputs {
     stack: StackFlags,
 }
 
-/// What Terraform plans and CloudFormation templates are deployed with.
+/// What Terraform plans and CloudFormation templates are deployed with, and the
+/// world the inputs join.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct StackFlags {
+    /// A world file (`xrole sts serve`'s format) the inputs are read into: its
+    /// `organization` (SCPs and RCPs) and `oidcProviders` then take part.
+    #[arg(long)]
+    world: Option<PathBuf>,
     /// The account plans and templates apply to (their roles' and policies' ARNs,
     /// AWS::AccountId).
     #[arg(long)]
@@ -135,7 +140,16 @@ fn kind_of(text: &str) -> Kind {
 /// The world of `files`, every problem of every file reported at once.
 fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
     let account = stack.account_id;
-    let mut world = World::new();
+    let mut world = match &stack.world {
+        None => World::new(),
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(CliError::io(format!("cannot read {name}")))?;
+            World::from_json(&text)
+                .map_err(|e| CliError::Usage(format!("{name}: {}", e.problems().join("\n  "))))?
+        }
+    };
     let mut problems = Vec::new();
     for path in files {
         let name = path.display().to_string();

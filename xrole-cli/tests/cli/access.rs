@@ -219,3 +219,46 @@ async fn a_cloudformation_template_is_an_input_with_its_parameters() {
         super::stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn a_world_file_brings_the_organization() {
+    // An SCP on the identity account denies assuming Deployer: the chain is cut.
+    let tooling = fixture("tooling-111111111111");
+    let workload = fixture("workload-222222222222");
+    let dir = std::env::temp_dir().join(format!("xrole-access-world-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let world = dir.join("world.json");
+    std::fs::write(
+        &world,
+        format!(
+            r#"{{"organization": {{"id": "o-a1b2c3d4e5", "managementAccount": "999999999999",
+                "roots": [{{"id": "r-ab12"}}],
+                "accounts": [{{"id": "111111111111", "parent": "r-ab12", "scps": ["FullAWSAccess",
+                  {{"Version": "2012-10-17", "Id": "NoWorkloadAdmin", "Statement": [{{"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::222222222222:role/WorkloadAdmin"}}]}}]}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    let args = |with_world: bool| {
+        let mut a = vec![
+            "who-can".to_owned(),
+            DEPLOYER.to_owned(),
+            "--input".to_owned(),
+            tooling.to_str().unwrap().to_owned(),
+            workload.to_str().unwrap().to_owned(),
+        ];
+        if with_world {
+            a.extend(["--world".to_owned(), world.to_str().unwrap().to_owned()]);
+        }
+        a
+    };
+    let plain = access(&args(false).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    assert!(super::stdout(&plain).contains("user/alice"));
+    let governed = access(&args(true).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(governed.status.success(), "{}", super::stderr(&governed));
+    assert!(
+        !super::stdout(&governed).contains("user/alice"),
+        "{}",
+        super::stdout(&governed)
+    );
+}
