@@ -230,12 +230,10 @@ async fn a_world_file_brings_the_organization() {
     let world = dir.join("world.json");
     std::fs::write(
         &world,
-        format!(
-            r#"{{"organization": {{"id": "o-a1b2c3d4e5", "managementAccount": "999999999999",
-                "roots": [{{"id": "r-ab12"}}],
-                "accounts": [{{"id": "111111111111", "parent": "r-ab12", "scps": ["FullAWSAccess",
-                  {{"Version": "2012-10-17", "Id": "NoWorkloadAdmin", "Statement": [{{"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::222222222222:role/WorkloadAdmin"}}]}}]}}]}}}}"#
-        ),
+            r#"{"organization": {"id": "o-a1b2c3d4e5", "managementAccount": "999999999999",
+                "roots": [{"id": "r-ab12"}],
+                "accounts": [{"id": "111111111111", "parent": "r-ab12", "scps": ["FullAWSAccess",
+                  {"Version": "2012-10-17", "Id": "NoWorkloadAdmin", "Statement": [{"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::222222222222:role/WorkloadAdmin"}]}]}]}}"#,
     )
     .unwrap();
     let args = |with_world: bool| {
