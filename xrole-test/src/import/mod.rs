@@ -1,4 +1,4 @@
-//! The policies people deploy, read into a [`World`](crate::sts::World): what the
+//! The policies people deploy, read into a [`World`]: what the
 //! access graph (`access`) and the evaluator then judge.
 //!
 //! - `authorization_details`: `aws iam get-account-authorization-details`, one

@@ -1,0 +1,304 @@
+//! The template's text as JSON (YAML's short-form tags in their long form) and
+//! its intrinsic functions resolved: `Ref`, `Fn::Sub`, `Fn::Join`, `Fn::GetAtt`,
+//! `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, the pseudo parameters; any other
+//! function is unresolvable offline.
+
+use std::collections::HashMap;
+
+use saphyr::{LoadableYamlNode, Scalar, Yaml};
+use serde_json::{Map, Value, json};
+
+use super::StackContext;
+
+/// The YAML short form of an intrinsic function, in its JSON long form.
+fn long_form(tag: &str, value: Value) -> Value {
+    match tag {
+        "Ref" => json!({ "Ref": value }),
+        "Condition" => json!({ "Condition": value }),
+        // `!GetAtt Res.Attr` is `["Res", "Attr"]`.
+        "GetAtt" => match value {
+            Value::String(s) => {
+                let (res, attr) = s.split_once('.').unwrap_or((s.as_str(), ""));
+                json!({ "Fn::GetAtt": [res, attr] })
+            }
+            other => json!({ "Fn::GetAtt": other }),
+        },
+        other => json!({ format!("Fn::{other}"): value }),
+    }
+}
+
+/// A YAML document as JSON, short-form tags in their long form.
+fn to_json(y: &Yaml<'_>) -> Result<Value, String> {
+    Ok(match y {
+        Yaml::Value(Scalar::Null) => Value::Null,
+        Yaml::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+        Yaml::Value(Scalar::Integer(i)) => Value::from(*i),
+        Yaml::Value(Scalar::FloatingPoint(f)) => json!(f.into_inner()),
+        Yaml::Value(Scalar::String(s)) => Value::String(s.to_string()),
+        Yaml::Representation(s, _, _) => Value::String(s.to_string()),
+        Yaml::Sequence(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Yaml::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match to_json(k)? {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                out.insert(key, to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Yaml::Tagged(tag, node) => {
+            if tag.handle == "!" {
+                long_form(&tag.suffix, to_json(node)?)
+            } else {
+                to_json(node)?
+            }
+        }
+        Yaml::Alias(_) => return Err("YAML aliases are not read".to_owned()),
+        Yaml::BadValue => return Err("a YAML value cannot be read".to_owned()),
+    })
+}
+
+/// The template as JSON, whichever it was written in.
+pub(super) fn parse(text: &str) -> Result<Value, String> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"));
+    }
+    let docs = Yaml::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
+    match docs.as_slice() {
+        [one] => to_json(one),
+        _ => Err("a template is one YAML document".to_owned()),
+    }
+}
+
+/// What a resource of the template resolves to: its name and ARN.
+pub(super) struct Named {
+    pub(super) kind: &'static str,
+    pub(super) name: String,
+    pub(super) arn: String,
+}
+
+pub(super) struct Resolver<'t> {
+    pub(super) template: &'t Value,
+    pub(super) stack: &'t StackContext,
+    /// Logical id to the resource's name and ARN, when the template names it.
+    pub(super) named: HashMap<String, Named>,
+}
+
+impl Resolver<'_> {
+    fn parameter(&self, name: &str) -> Result<Value, String> {
+        match name {
+            "AWS::AccountId" => return Ok(Value::String(self.stack.account.to_string())),
+            "AWS::Region" => {
+                return self
+                    .stack
+                    .region
+                    .clone()
+                    .map(Value::String)
+                    .ok_or_else(|| "AWS::Region has no value: give the stack's region".to_owned());
+            }
+            "AWS::Partition" => return Ok(Value::String("aws".into())),
+            "AWS::URLSuffix" => return Ok(Value::String("amazonaws.com".into())),
+            _ => {}
+        }
+        if let Some(v) = self.stack.parameters.get(name) {
+            return Ok(Value::String(v.clone()));
+        }
+        if let Some(p) = self.template.pointer(&format!("/Parameters/{name}")) {
+            return p.get("Default").cloned().ok_or_else(|| {
+                format!("parameter {name} has no value: give it (--parameter {name}=VALUE)")
+            });
+        }
+        match self.named.get(name) {
+            // Ref of a managed policy is its ARN; of a role, user or group its name.
+            Some(n) if n.kind == "policy" => Ok(Value::String(n.arn.clone())),
+            Some(n) => Ok(Value::String(n.name.clone())),
+            None => Err(format!(
+                "Ref {name}: no parameter, pseudo parameter or named resource"
+            )),
+        }
+    }
+
+    fn attribute(&self, resource: &str, attr: &str) -> Result<Value, String> {
+        let n = self.named.get(resource).ok_or_else(|| {
+            format!("Fn::GetAtt {resource}.{attr}: not a named IAM resource of the template")
+        })?;
+        match attr {
+            "Arn" | "PolicyArn" => Ok(Value::String(n.arn.clone())),
+            _ => Err(format!(
+                "Fn::GetAtt {resource}.{attr} is known only once deployed"
+            )),
+        }
+    }
+
+    /// `value` with every intrinsic function resolved; `None` for `AWS::NoValue`.
+    pub(super) fn resolve(&self, value: &Value) -> Result<Option<Value>, String> {
+        match value {
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for v in items {
+                    out.extend(self.resolve(v)?);
+                }
+                Ok(Some(Value::Array(out)))
+            }
+            Value::Object(map) if map.len() == 1 => {
+                let (k, v) = map
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.as_str(), v))
+                    .unwrap_or(("", v_null()));
+                match k {
+                    "Ref" => match v.as_str() {
+                        Some("AWS::NoValue") => Ok(None),
+                        Some(name) => self.parameter(name).map(Some),
+                        None => Err("Ref takes a name".into()),
+                    },
+                    "Fn::GetAtt" => {
+                        let parts: Vec<String> = match self.resolve(v)? {
+                            Some(Value::Array(a)) => a
+                                .iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        match parts.as_slice() {
+                            [res, attr] => self.attribute(res, attr).map(Some),
+                            _ => Err("Fn::GetAtt takes [resource, attribute]".into()),
+                        }
+                    }
+                    "Fn::Join" => {
+                        let Some(Value::Array(args)) = self.resolve(v)? else {
+                            return Err("Fn::Join takes [delimiter, [values]]".into());
+                        };
+                        match args.as_slice() {
+                            [Value::String(d), Value::Array(items)] => {
+                                let parts: Option<Vec<&str>> =
+                                    items.iter().map(Value::as_str).collect();
+                                parts
+                                    .map(|p| Some(Value::String(p.join(d))))
+                                    .ok_or_else(|| "Fn::Join joins text values".into())
+                            }
+                            _ => Err("Fn::Join takes [delimiter, [values]]".into()),
+                        }
+                    }
+                    "Fn::Select" => {
+                        let Some(Value::Array(args)) = self.resolve(v)? else {
+                            return Err("Fn::Select takes [index, [values]]".into());
+                        };
+                        let index = args
+                            .first()
+                            .and_then(|i| i.as_u64().or_else(|| i.as_str()?.parse().ok()));
+                        match (index, args.get(1)) {
+                            (Some(i), Some(Value::Array(items))) => items
+                                .get(usize::try_from(i).unwrap_or(usize::MAX))
+                                .cloned()
+                                .map(Some)
+                                .ok_or_else(|| format!("Fn::Select: no value at {i}")),
+                            _ => Err("Fn::Select takes [index, [values]]".into()),
+                        }
+                    }
+                    "Fn::Split" => {
+                        let Some(Value::Array(args)) = self.resolve(v)? else {
+                            return Err("Fn::Split takes [delimiter, text]".into());
+                        };
+                        match args.as_slice() {
+                            [Value::String(d), Value::String(t)] if !d.is_empty() => {
+                                Ok(Some(Value::Array(
+                                    t.split(d.as_str())
+                                        .map(|s| Value::String(s.into()))
+                                        .collect(),
+                                )))
+                            }
+                            _ => Err("Fn::Split takes [delimiter, text]".into()),
+                        }
+                    }
+                    "Fn::FindInMap" => {
+                        let Some(Value::Array(args)) = self.resolve(v)? else {
+                            return Err("Fn::FindInMap takes [map, key, key]".into());
+                        };
+                        let keys: Option<Vec<&str>> = args.iter().map(Value::as_str).collect();
+                        match keys.as_deref() {
+                            Some([m, a, b]) => self
+                                .template
+                                .get("Mappings")
+                                .and_then(|x| x.get(m))
+                                .and_then(|x| x.get(a))
+                                .and_then(|x| x.get(b))
+                                .cloned()
+                                .map(Some)
+                                .ok_or_else(|| {
+                                    format!("Fn::FindInMap: {m}.{a}.{b} is not in Mappings")
+                                }),
+                            _ => Err("Fn::FindInMap takes [map, key, key]".into()),
+                        }
+                    }
+                    "Fn::Sub" => self.sub(v).map(|s| Some(Value::String(s))),
+                    f if f.starts_with("Fn::") || f == "Condition" => Err(format!(
+                        "{f} is not resolved offline: its value is known only once deployed"
+                    )),
+                    _ => self.object(map),
+                }
+            }
+            Value::Object(map) => self.object(map),
+            other => Ok(Some(other.clone())),
+        }
+    }
+
+    fn object(&self, map: &Map<String, Value>) -> Result<Option<Value>, String> {
+        let mut out = Map::new();
+        for (k, v) in map {
+            if let Some(v) = self.resolve(v)? {
+                out.insert(k.clone(), v);
+            }
+        }
+        Ok(Some(Value::Object(out)))
+    }
+
+    /// `Fn::Sub`: `"text ${Name} ${Res.Attr} ${!Literal}"`, or `[text, {Name: value}]`.
+    fn sub(&self, v: &Value) -> Result<String, String> {
+        let (text, vars) = match v {
+            Value::String(t) => (t.as_str(), None),
+            Value::Array(a) => match a.as_slice() {
+                [Value::String(t), Value::Object(vars)] => (t.as_str(), Some(vars)),
+                _ => return Err("Fn::Sub takes text, or [text, {variables}]".into()),
+            },
+            _ => return Err("Fn::Sub takes text, or [text, {variables}]".into()),
+        };
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find('}').ok_or("Fn::Sub: unclosed ${")?;
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else {
+                let value = match vars.and_then(|m| m.get(name)) {
+                    Some(v) => self.resolve(v)?,
+                    None => match name.split_once('.') {
+                        Some((res, attr)) if !name.starts_with("AWS::") => {
+                            Some(self.attribute(res, attr)?)
+                        }
+                        _ => Some(self.parameter(name)?),
+                    },
+                };
+                match value {
+                    Some(Value::String(s)) => out.push_str(&s),
+                    Some(Value::Number(n)) => out.push_str(&n.to_string()),
+                    _ => return Err(format!("Fn::Sub: ${{{name}}} is not text")),
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+fn v_null() -> &'static Value {
+    &Value::Null
+}
