@@ -21,6 +21,8 @@ pub use authorization_details::import_authorization_details;
 pub use cloudformation::{StackContext, import_cloudformation};
 pub use terraform::import_terraform_plan;
 
+use std::collections::HashMap;
+
 use xrole_core::PolicyArn;
 use xrole_core::policy::PolicyDocument;
 
@@ -87,6 +89,118 @@ impl<'f> FileProblems<'f> {
             Ok(())
         } else {
             Err(WorldError::new("import", self.problems))
+        }
+    }
+}
+
+/// What one resource gives another that it names apart from it: an inline policy
+/// resource, a managed policy attachment, a group membership.
+#[derive(Clone)]
+pub(crate) enum Attach {
+    Inline(String, Box<PolicyDocument>),
+    Managed(PolicyArn),
+    /// The user joins this group.
+    Member(String),
+}
+
+/// What a role, user or group takes from an [`Attach`].
+pub(crate) trait Holder: Sized {
+    fn inline(self, name: &str, doc: PolicyDocument) -> Self;
+    fn managed(self, arn: PolicyArn) -> Self;
+    /// Only users join groups.
+    fn member(self, _group: &str) -> Self {
+        self
+    }
+
+    /// Every attachment, in the order declared.
+    fn attach_all(self, list: Vec<Attach>) -> Self {
+        list.into_iter().fold(self, |h, a| match a {
+            Attach::Inline(name, doc) => h.inline(&name, *doc),
+            Attach::Managed(arn) => h.managed(arn),
+            Attach::Member(group) => h.member(&group),
+        })
+    }
+}
+
+impl Holder for Role {
+    fn inline(self, name: &str, doc: PolicyDocument) -> Self {
+        self.policy(name, doc)
+    }
+    fn managed(self, arn: PolicyArn) -> Self {
+        self.managed_policy(arn)
+    }
+}
+
+impl Holder for User {
+    fn inline(self, name: &str, doc: PolicyDocument) -> Self {
+        self.policy(name, doc)
+    }
+    fn managed(self, arn: PolicyArn) -> Self {
+        self.managed_policy(arn)
+    }
+    fn member(self, group: &str) -> Self {
+        self.group(group)
+    }
+}
+
+impl Holder for Group {
+    fn inline(self, name: &str, doc: PolicyDocument) -> Self {
+        self.policy(name, doc)
+    }
+    fn managed(self, arn: PolicyArn) -> Self {
+        self.managed_policy(arn)
+    }
+}
+
+/// Attachments waiting for their owner (by kind, `role`, `user` or `group`, and
+/// name), each with the place and words of the problem if the owner never comes.
+#[derive(Default)]
+pub(crate) struct Pending(HashMap<(&'static str, String), Vec<Waiting>>);
+
+/// One attachment, with the place and words of the problem if its owner never
+/// comes.
+struct Waiting {
+    what: Attach,
+    at: String,
+    missing: String,
+}
+
+impl Pending {
+    pub(crate) fn add(
+        &mut self,
+        kind: &'static str,
+        owner: &str,
+        what: Attach,
+        at: String,
+        missing: String,
+    ) {
+        self.0
+            .entry((kind, owner.to_owned()))
+            .or_default()
+            .push(Waiting { what, at, missing });
+    }
+
+    /// The attachments of this owner, now that it is declared.
+    pub(crate) fn take(&mut self, kind: &'static str, owner: &str) -> Vec<Attach> {
+        self.0
+            .remove(&(kind, owner.to_owned()))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| w.what)
+            .collect()
+    }
+
+    /// Reports every attachment whose owner never came, once per place and words.
+    pub(crate) fn report(self, p: &mut FileProblems<'_>) {
+        let mut left: Vec<_> = self.0.into_iter().collect();
+        left.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut said = std::collections::HashSet::new();
+        for (_, list) in left {
+            for w in list {
+                if said.insert((w.at.clone(), w.missing.clone())) {
+                    p.at(&w.at, &w.missing);
+                }
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
-use super::{Entities, FileProblems};
+use super::{Attach, Entities, FileProblems, Holder, Pending};
 use crate::sts::{Group, Role, User, World, WorldError};
 
 /// The resource types read; others are left alone.
@@ -262,11 +262,94 @@ pub fn import_terraform_plan(
                 .insert(r.address.clone(), (name, arn));
         }
     }
+    // Attachments, inline policies and memberships, waiting for their owners.
+    let mut pending = Pending::default();
+    for (at, r) in &resources {
+        let owner_attr = match r.kind {
+            "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => "role",
+            "aws_iam_user_policy"
+            | "aws_iam_user_policy_attachment"
+            | "aws_iam_user_group_membership" => "user",
+            "aws_iam_group_policy"
+            | "aws_iam_group_policy_attachment"
+            | "aws_iam_group_membership" => "group",
+            _ => continue,
+        };
+        let Some(owner) = reader.text(r, at, owner_attr) else {
+            continue;
+        };
+        let owner_at = format!("{at}.values.{owner_attr}");
+        let missing = format!("{owner_attr} {owner:?} is not in the plan");
+        match r.kind {
+            "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+                let (Some(name), Some(doc)) = (
+                    reader.text(r, at, "name"),
+                    reader.document(r, at, "policy", PolicyKind::Identity),
+                ) else {
+                    continue;
+                };
+                pending.add(
+                    owner_attr,
+                    &owner,
+                    Attach::Inline(name, Box::new(doc)),
+                    owner_at,
+                    missing,
+                );
+            }
+            "aws_iam_role_policy_attachment"
+            | "aws_iam_user_policy_attachment"
+            | "aws_iam_group_policy_attachment" => {
+                let Some(arn) = reader.text(r, at, "policy_arn") else {
+                    continue;
+                };
+                match PolicyArn::parse(&arn) {
+                    Ok(a) => pending.add(owner_attr, &owner, Attach::Managed(a), owner_at, missing),
+                    Err(e) => reader.p.at(&format!("{at}.values.policy_arn"), e),
+                }
+            }
+            "aws_iam_user_group_membership" => {
+                for g in r
+                    .values
+                    .get("groups")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    pending.add(
+                        "user",
+                        &owner,
+                        Attach::Member(g.to_owned()),
+                        "$.planned_values".to_owned(),
+                        format!("a membership names user {owner:?}, not in the plan"),
+                    );
+                }
+            }
+            "aws_iam_group_membership" => {
+                for u in r
+                    .values
+                    .get("users")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    pending.add(
+                        "user",
+                        u,
+                        Attach::Member(owner.clone()),
+                        "$.planned_values".to_owned(),
+                        format!("a membership names user {u:?}, not in the plan"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
     let mut policies: Vec<(PolicyArn, PolicyDocument)> = Vec::new();
-    let mut groups: HashMap<String, Group> = HashMap::new();
-    let mut users: HashMap<String, User> = HashMap::new();
-    let mut roles: HashMap<String, Role> = HashMap::new();
-    let mut memberships: Vec<(String, String)> = Vec::new();
+    let mut groups: Vec<(String, Group)> = Vec::new();
+    let mut users: Vec<(String, User)> = Vec::new();
+    let mut roles: Vec<(String, Role)> = Vec::new();
     for (at, r) in &resources {
         let arn_of = |reader: &Reader<'_, '_>| reader.known.by_address.get(&r.address).cloned();
         match r.kind {
@@ -284,7 +367,9 @@ pub fn import_terraform_plan(
             }
             "aws_iam_group" => {
                 if let Some((name, _)) = arn_of(&reader) {
-                    groups.insert(name.clone(), Group::new(reader.account, &name));
+                    let group =
+                        Group::new(reader.account, &name).attach_all(pending.take("group", &name));
+                    groups.push((name, group));
                 }
             }
             "aws_iam_user" => {
@@ -302,7 +387,8 @@ pub fn import_terraform_plan(
                         if let Some(b) = boundary(r, at, &mut reader) {
                             u = u.permissions_boundary(b);
                         }
-                        users.insert(name, u);
+                        let u = u.attach_all(pending.take("user", &name));
+                        users.push((name, u));
                     }
                     Err(e) => reader.p.at(&format!("{at}.values.name"), e),
                 }
@@ -369,134 +455,18 @@ pub fn import_terraform_plan(
                         ),
                     }
                 }
-                roles.insert(name, role);
+                let role = role.attach_all(pending.take("role", &name));
+                roles.push((name, role));
             }
             _ => {}
         }
     }
-    // Attachments, inline policies and memberships, onto their owners.
-    for (at, r) in &resources {
-        let owner_attr = match r.kind {
-            "aws_iam_role_policy" | "aws_iam_role_policy_attachment" => "role",
-            "aws_iam_user_policy"
-            | "aws_iam_user_policy_attachment"
-            | "aws_iam_user_group_membership" => "user",
-            "aws_iam_group_policy"
-            | "aws_iam_group_policy_attachment"
-            | "aws_iam_group_membership" => "group",
-            _ => continue,
-        };
-        let Some(owner) = reader.text(r, at, owner_attr) else {
-            continue;
-        };
-        let missing = |reader: &mut Reader<'_, '_>| {
-            reader.p.at(
-                &format!("{at}.values.{owner_attr}"),
-                format!("{owner_attr} {owner:?} is not in the plan"),
-            );
-        };
-        match r.kind {
-            "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
-                let (Some(name), Some(doc)) = (
-                    reader.text(r, at, "name"),
-                    reader.document(r, at, "policy", PolicyKind::Identity),
-                ) else {
-                    continue;
-                };
-                let added = match owner_attr {
-                    "role" => roles
-                        .remove(&owner)
-                        .map(|x| roles.insert(owner.clone(), x.policy(&name, doc)))
-                        .is_some(),
-                    "user" => users
-                        .remove(&owner)
-                        .map(|x| users.insert(owner.clone(), x.policy(&name, doc)))
-                        .is_some(),
-                    _ => groups
-                        .remove(&owner)
-                        .map(|x| groups.insert(owner.clone(), x.policy(&name, doc)))
-                        .is_some(),
-                };
-                if !added {
-                    missing(&mut reader);
-                }
-            }
-            "aws_iam_role_policy_attachment"
-            | "aws_iam_user_policy_attachment"
-            | "aws_iam_group_policy_attachment" => {
-                let Some(arn) = reader.text(r, at, "policy_arn") else {
-                    continue;
-                };
-                let arn = match PolicyArn::parse(&arn) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        reader.p.at(&format!("{at}.values.policy_arn"), e);
-                        continue;
-                    }
-                };
-                let added = match owner_attr {
-                    "role" => roles
-                        .remove(&owner)
-                        .map(|x| roles.insert(owner.clone(), x.managed_policy(arn)))
-                        .is_some(),
-                    "user" => users
-                        .remove(&owner)
-                        .map(|x| users.insert(owner.clone(), x.managed_policy(arn)))
-                        .is_some(),
-                    _ => groups
-                        .remove(&owner)
-                        .map(|x| groups.insert(owner.clone(), x.managed_policy(arn)))
-                        .is_some(),
-                };
-                if !added {
-                    missing(&mut reader);
-                }
-            }
-            "aws_iam_user_group_membership" => {
-                for g in r
-                    .values
-                    .get("groups")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(g) = g.as_str() {
-                        memberships.push((owner.clone(), g.to_owned()));
-                    }
-                }
-            }
-            "aws_iam_group_membership" => {
-                for u in r
-                    .values
-                    .get("users")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(u) = u.as_str() {
-                        memberships.push((u.to_owned(), owner.clone()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    for (user, group) in memberships {
-        match users.remove(&user) {
-            Some(u) => {
-                users.insert(user, u.group(&group));
-            }
-            None => reader.p.at(
-                "$.planned_values",
-                format!("a membership names user {user:?}, not in the plan"),
-            ),
-        }
-    }
+    pending.report(reader.p);
     Entities {
         policies,
-        groups: groups.into_iter().collect(),
-        users: users.into_iter().collect(),
-        roles: roles.into_iter().collect(),
+        groups,
+        users,
+        roles,
     }
     .add_to(world, reader.p);
     p.into_result()

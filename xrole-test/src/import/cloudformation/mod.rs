@@ -20,7 +20,7 @@ use intrinsics::{Named, Resolver, parse};
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
-use super::{Entities, FileProblems};
+use super::{Attach, Entities, FileProblems, Holder, Pending};
 use crate::sts::{Group, Role, User, World, WorldError};
 
 /// What a template is deployed with: parameter values, the account and region
@@ -35,13 +35,6 @@ pub struct StackContext {
     /// Parameter values (over the template's defaults); `AWS::StackName` may be
     /// given here too.
     pub parameters: HashMap<String, String>,
-}
-
-/// A policy an `AWS::IAM::Policy` or `ManagedPolicy` attaches to an owner.
-#[derive(Clone)]
-enum Attach {
-    Inline(String, Box<PolicyDocument>),
-    Managed(PolicyArn),
 }
 
 /// Reads a CloudFormation template (JSON or YAML, from the file named `file` in
@@ -109,7 +102,7 @@ pub fn import_cloudformation(
     let mut roles: Vec<(String, Role)> = Vec::new();
     // What AWS::IAM::Policy and ManagedPolicy resources attach, by owner kind
     // and name; taken by the owners below, the rest reported.
-    let mut attachments: HashMap<(&'static str, String), Vec<Attach>> = HashMap::new();
+    let mut pending = Pending::default();
     let props_of = |id: &str, r: &Value, p: &mut FileProblems<'_>| -> Option<Value> {
         match r.get("Properties").map(|v| resolver.resolve(v)) {
             Some(Ok(Some(v))) => Some(v),
@@ -169,10 +162,13 @@ pub fn import_cloudformation(
                 .flatten()
             {
                 match owner.as_str() {
-                    Some(o) => attachments
-                        .entry((owner_kind, o.to_owned()))
-                        .or_default()
-                        .push(what.clone()),
+                    Some(o) => pending.add(
+                        owner_kind,
+                        o,
+                        what.clone(),
+                        "Resources".to_owned(),
+                        format!("a policy is attached to {owner_kind} {o:?}, which the template does not declare"),
+                    ),
                     None => p.at(&format!("{at}.{key}"), "must list names"),
                 }
             }
@@ -228,15 +224,7 @@ pub fn import_cloudformation(
                 ),
             }
         }
-        for what in attachments
-            .remove(&(owner_kind, named.name.clone()))
-            .unwrap_or_default()
-        {
-            match what {
-                Attach::Inline(n, d) => inline.push((n, *d)),
-                Attach::Managed(a) => managed.push(a),
-            }
-        }
+        let attached = pending.take(owner_kind, &named.name);
         let boundary = props
             .get("PermissionsBoundary")
             .and_then(Value::as_str)
@@ -301,7 +289,7 @@ pub fn import_cloudformation(
                 {
                     role = role.max_session_duration(u32::try_from(max).unwrap_or(u32::MAX));
                 }
-                roles.push((named.name.clone(), role));
+                roles.push((named.name.clone(), role.attach_all(attached)));
             }
             "user" => {
                 let user = PrincipalArn::parse(&named.arn)
@@ -336,7 +324,7 @@ pub fn import_cloudformation(
                 for (k, v) in tags {
                     user = user.tag(&k, &v);
                 }
-                users.push((named.name.clone(), user));
+                users.push((named.name.clone(), user.attach_all(attached)));
             }
             _ => {
                 let mut group = Group::new(stack.account, &named.name);
@@ -346,18 +334,11 @@ pub fn import_cloudformation(
                 for a in managed {
                     group = group.managed_policy(a);
                 }
-                groups.push((named.name.clone(), group));
+                groups.push((named.name.clone(), group.attach_all(attached)));
             }
         }
     }
-    let mut left: Vec<_> = attachments.into_keys().collect();
-    left.sort();
-    for (owner_kind, owner) in left {
-        p.at(
-            "Resources",
-            format!("a policy is attached to {owner_kind} {owner:?}, which the template does not declare"),
-        );
-    }
+    pending.report(&mut p);
     Entities {
         policies,
         groups,
