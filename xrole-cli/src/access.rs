@@ -206,29 +206,23 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
 /// One access as JSON: `principal`, `path`, per hop its `conditions` and the
 /// `explanation` of the evaluation that allowed it.
 fn access_json(graph: &AccessGraph, a: &Access) -> Value {
-    let hops: Vec<(&String, &String)> = a.path.iter().zip(a.path.iter().skip(1)).collect();
-    let explanation: Vec<Vec<String>> = hops
+    let explanation: Vec<Vec<String>> = a
+        .edges
         .iter()
-        .map(|(from, to)| {
-            graph
-                .edges()
+        .map(|&e| {
+            graph.edges()[e]
+                .explanation
+                .explanation
                 .iter()
-                .find(|e| &&graph.nodes()[e.from].arn == from && &&graph.nodes()[e.to].arn == to)
-                .map(|e| {
-                    e.explanation
-                        .explanation
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
+                .map(ToString::to_string)
+                .collect()
         })
         .collect();
     json!({
         "principal": a.principal,
         "path": a.path,
         "conditions": a.requires.iter().map(|hop| hop.iter().map(ToString::to_string).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        "chained": (0..hops.len()).map(|i| a.is_chained_hop(i)).collect::<Vec<_>>(),
+        "chained": (0..a.edges.len()).map(|i| a.is_chained_hop(i)).collect::<Vec<_>>(),
         "explanation": explanation,
     })
 }

@@ -117,18 +117,35 @@ impl Builder {
         n
     }
 
-    fn principal(&mut self, n: usize, mut p: Calling) {
-        p.signature = Signature::of(
-            p.account,
+    /// Makes node `n` a principal that calls as `caller`, governed by `policies`.
+    fn principal(
+        &mut self,
+        n: usize,
+        caller: Caller,
+        policies: PolicySet,
+        tags: Vec<(String, String)>,
+    ) {
+        let account = caller.account();
+        let signature = Signature::of(
+            account,
             self.graph.nodes[n].kind == NodeKind::Role,
-            &p.policies,
-            &p.tags,
+            &policies,
+            &tags,
         );
-        if let Some(account) = p.account {
+        if let Some(account) = account {
             self.by_account.entry(account).or_default().push(n);
         }
         self.principals.push(n);
-        self.callers.insert(n, p);
+        self.callers.insert(
+            n,
+            Calling {
+                caller,
+                account,
+                policies,
+                tags,
+                signature,
+            },
+        );
     }
 
     /// The nodes a trust policy's `Allow` statements name (`*` and accounts expand
@@ -319,13 +336,9 @@ impl AccessGraph {
             let n = b.node(user.arn().as_str(), NodeKind::User);
             b.principal(
                 n,
-                Calling {
-                    caller: Caller::new(user.arn().clone()),
-                    account: user.arn().account(),
-                    policies: compiled.policy_set(Vec::new()),
-                    tags: user.tags().to_vec(),
-                    signature: None,
-                },
+                Caller::new(user.arn().clone()),
+                compiled.policy_set(Vec::new()),
+                user.tags().to_vec(),
             );
         }
         let mut targets = Vec::new();
@@ -344,13 +357,9 @@ impl AccessGraph {
             if let Ok(session) = session {
                 b.principal(
                     n,
-                    Calling {
-                        caller: Caller::new(session).with_role(arn.clone()),
-                        account: Some(arn.account()),
-                        policies: compiled.policy_set(Vec::new()),
-                        tags: role.tags().to_vec(),
-                        signature: None,
-                    },
+                    Caller::new(session).with_role(arn.clone()),
+                    compiled.policy_set(Vec::new()),
+                    role.tags().to_vec(),
                 );
             }
             targets.push((n, role, trust));

@@ -106,6 +106,9 @@ pub struct Access {
     pub path: Vec<String>,
     /// Per hop (`path[i]` assumes `path[i + 1]`), what it requires.
     pub requires: Vec<Vec<Requirement>>,
+    /// Per hop, its edge (an index into [`AccessGraph::edges`]), whose
+    /// evaluation explains it.
+    pub edges: Vec<usize>,
     /// Whether the path starts at a role (its session): then its first hop is
     /// role chaining too.
     pub from_role: bool,
@@ -278,6 +281,7 @@ impl AccessGraph {
             principal: self.nodes[start].arn.clone(),
             path,
             requires,
+            edges: hops.to_vec(),
             from_role: self.nodes[start].kind == NodeKind::Role,
         }
     }
