@@ -17,9 +17,7 @@
 use xrole::{AssumeRole, AssumedRole, Error, assume_role};
 use xrole_core::{AccountId, PrincipalArn};
 use xrole_examples::Bucket;
-#[cfg(feature = "remote")]
-use xrole_examples::check;
-use xrole_examples::{BoxError, Lab, Target, print_policy, refusal, section};
+use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, lint_spec};
 use xrole_test::sts::{User, World};
 
@@ -93,7 +91,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     );
     print_policy(
         "caller policy of infra-operator (Infra)",
-        &spec.caller_policy(),
+        &spec.caller_policy()?,
     );
     let own = LintConfig::new()
         .own_account(AccountId::from_static("111111111111"))
@@ -126,14 +124,29 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         attempt.map_or_else(|e| e.to_string(), |_| "admitted".to_owned())
     } else {
         let refused = refusal(attempt, "infra-intern without an identity policy")?;
-        if let Error::AccessDenied(denied) = &refused
-            && let Some((trust, caller)) = denied.fixing_policies()
-        {
-            print_policy("would fix it, in Dev: trust policy", &trust);
-            print_policy(
-                "would fix it, in Infra: identity policy of infra-intern",
-                &caller,
-            );
+        if let Error::AccessDenied(denied) = &refused {
+            // The embedded STS says what its evaluator found; moto does not.
+            if *lab.target() == Target::Embedded {
+                check(
+                    denied.cause() == xrole::DenialCause::CallerPolicyMissing,
+                    format!("the intern lacks an identity policy: {:?}", denied.cause()),
+                )?;
+            }
+            if let Some(xrole::Fix::Add {
+                trust_statement,
+                caller_policy,
+                ..
+            }) = denied.fixing_policies()
+            {
+                print_policy(
+                    "would fix it, in Dev: the statement to add to the trust policy",
+                    &trust_statement,
+                );
+                print_policy(
+                    "would fix it, in Infra: identity policy of infra-intern",
+                    &caller_policy,
+                );
+            }
         }
         refused.to_string()
     };

@@ -106,7 +106,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     );
     print_policy(
         "caller policy: on crossAccountUser (account 111111111111)",
-        &spec.caller_policy(),
+        &spec.caller_policy()?,
     );
 
     section("Console");

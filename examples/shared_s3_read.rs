@@ -284,7 +284,7 @@ fn evaluated(spec: &RoleSpec, session: &str) -> Result<Outcomes, BoxError> {
     let user_policies = PolicySet {
         identity: vec![CompiledPolicy::new(
             "caller policy",
-            &spec.caller_policy(),
+            &spec.caller_policy()?,
             PolicyKind::Identity,
         )?],
         ..PolicySet::default()

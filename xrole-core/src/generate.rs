@@ -24,13 +24,23 @@ pub fn assume_actions(tagged: bool, with_source_identity: bool) -> Vec<&'static 
 }
 
 impl RoleSpec {
-    /// The actions both the trust policy and the caller's policy must allow (see
-    /// [`assume_actions`]).
+    /// The actions the role is assumed with: those both the trust policy and the
+    /// caller's policy must allow (see [`assume_actions`]); for a role trusted
+    /// only through web identity, `sts:AssumeRoleWithWebIdentity`, which the trust
+    /// alone decides.
     pub fn assume_actions(&self) -> Vec<&'static str> {
+        if self.web_identity_only() {
+            return vec![crate::ASSUME_ROLE_WITH_WEB_IDENTITY];
+        }
         assume_actions(
             !self.tags.is_empty() || !self.transitive_tag_keys.is_empty(),
             self.source_identity.is_some(),
         )
+    }
+
+    /// Whether only web identity providers are trusted (no AWS principal or service).
+    fn web_identity_only(&self) -> bool {
+        self.trusted.is_empty() && !self.web_identities.is_empty()
     }
 
     /// The role's trust policy: the trusted principals may call the assume actions,
@@ -132,12 +142,23 @@ impl RoleSpec {
     }
 
     /// The caller's identity policy (in the trusted account): the assume actions on
-    /// exactly this role.
-    pub fn caller_policy(&self) -> PolicyDocument {
-        PolicyDocument::new(vec![
+    /// exactly this role. A role trusted only through web identity has none to
+    /// give: a token holder is no IAM principal and has no identity policy, and
+    /// STS decides `sts:AssumeRoleWithWebIdentity` by the trust policy alone.
+    pub fn caller_policy(&self) -> Result<PolicyDocument, Error> {
+        if self.web_identity_only() {
+            return Err(Error::new(
+                "caller policy",
+                format!(
+                    "no caller identity policy is needed for {}: it is trusted only through web identity, and a token holder has no identity policy (the trust policy alone decides sts:AssumeRoleWithWebIdentity)",
+                    self.role
+                ),
+            ));
+        }
+        Ok(PolicyDocument::new(vec![
             Statement::new(Effect::Allow)
                 .actions(self.assume_actions())
                 .resources([self.role.to_string()]),
-        ])
+        ]))
     }
 }

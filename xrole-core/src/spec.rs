@@ -111,8 +111,8 @@ impl Permission {
 ///     .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
 ///     .allow(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
 ///     .build()?;
-/// assert_eq!(spec.caller_policy().statements().len(), 1);
-/// # Ok::<(), xrole_core::SpecError>(())
+/// assert_eq!(spec.caller_policy()?.statements().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RoleSpec {

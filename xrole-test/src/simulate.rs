@@ -13,9 +13,12 @@
 //!
 //! `serviceControlPolicies` are the levels of the caller's account path and
 //! `resourceControlPolicies` those of the resource's, root first, in the shape
-//! iam-simulate takes: each level must allow and a deny at any level wins. The
-//! documents are evaluated as given (list `FullAWSAccess` or `RCPFullAWSAccess`
-//! where a level has it); a document's `Id` names it in explanations.
+//! iam-simulate takes: each level must allow and a deny at any level wins. An SCP
+//! level is the documents given (list `FullAWSAccess` where the level has it: it
+//! can be detached). An RCP level always includes `RCPFullAWSAccess`, which
+//! Organizations attaches everywhere and which cannot be detached, whether or not
+//! the line lists it: a level listing only denies, or nothing, is that policy
+//! plus its denies. A document's `Id` names it in explanations.
 //!
 //! An assumed-role principal may give `"sessionRole"` (its role's ARN, with the
 //! path); a federated-user principal `"sessionUser"` (the IAM user that called
@@ -57,6 +60,7 @@ use crate::eval::{
     Caller, CompiledPolicy, Context, ContextValue, Evaluation, OrgPath, PolicyLevel, PolicyRole,
     PolicySet, Request, attached_label, evaluate, web_identity_context,
 };
+use crate::org::OrgPolicy;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -82,7 +86,9 @@ struct LevelLine {
     policies: Vec<Value>,
 }
 
-/// The levels of one side, each policy labelled with its name and level.
+/// The levels of one side, each policy labelled with its name and level. An RCP
+/// level is what Organizations has in force there: `RCPFullAWSAccess` and the
+/// listed policies ([`OrgPolicy::rcp_level`]), whether or not the line lists it.
 fn levels(field: &str, side: PolicyRole, lines: &[LevelLine]) -> Result<OrgPath, String> {
     let kind = match side {
         PolicyRole::ResourceControl => PolicyKind::ResourceControl,
@@ -96,16 +102,27 @@ fn levels(field: &str, side: PolicyRole, lines: &[LevelLine]) -> Result<OrgPath,
                 &format!("{field}[{i}].orgIdentifier"),
                 &level.org_identifier,
             )?;
-            let policies = level
+            let listed = level
                 .policies
                 .iter()
                 .enumerate()
                 .map(|(j, v)| {
                     let at = format!("{field}[{i}].policies[{j}]");
                     let doc = PolicyDocument::from_value(v).map_err(|e| format!("{at}: {e}"))?;
-                    let name = doc.id.clone().unwrap_or_else(|| at.clone());
-                    CompiledPolicy::new(attached_label(side, &name, target), &doc, kind)
-                        .map_err(|e| format!("{at}: {e}"))
+                    doc.validate(kind).map_err(|e| format!("{at}: {e}"))?;
+                    let name = doc.id.clone().unwrap_or(at);
+                    Ok(OrgPolicy::new(&name, doc))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let in_force = match side {
+                PolicyRole::ResourceControl => OrgPolicy::rcp_level(listed),
+                _ => listed,
+            };
+            let policies = in_force
+                .iter()
+                .map(|p| {
+                    CompiledPolicy::new(attached_label(side, p.name(), target), p.document(), kind)
+                        .map_err(|e| format!("{field}[{i}]: {e}"))
                 })
                 .collect::<Result<_, String>>()?;
             Ok(PolicyLevel::new(target, policies))

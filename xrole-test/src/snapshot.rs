@@ -59,15 +59,24 @@ pub fn render_role_policies(spec: &RoleSpec) -> String {
             _ => p.to_string(),
         })
         .collect();
-    let attach = if callers.is_empty() {
-        "the caller".to_owned()
-    } else {
+    let providers: Vec<String> = spec
+        .web_identities()
+        .iter()
+        .map(|w| format!("holders of {} tokens", w.provider()))
+        .collect();
+    let attach = if !callers.is_empty() {
         callers.join("; ")
+    } else if !providers.is_empty() {
+        providers.join("; ")
+    } else {
+        "the caller".to_owned()
     };
     section(
         &mut out,
         format!("Caller policy: attach to {attach}"),
-        Ok(spec.caller_policy().to_canonical_json()),
+        spec.caller_policy()
+            .map(|d| d.to_canonical_json())
+            .map_err(|e| e.message().to_owned()),
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

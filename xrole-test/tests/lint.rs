@@ -528,6 +528,20 @@ fn web_identity_trusts() {
             ),
             vec![],
         ),
+        // Conditions that name sub but admit a stranger's subject (the evaluator
+        // decides, not the key): a negation, IfExists on a claim every token has.
+        (
+            gh("StringNotEquals", r#""repo:evil/x:ref:refs/heads/main""#),
+            vec!["XR017"],
+        ),
+        (gh("StringNotLike", r#""repo:evil/*""#), vec!["XR017"]),
+        // A deny of the same document that closes a wide pattern: not too wide.
+        (
+            trust(
+                r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}},{"Effect":"Deny","Principal":{"Federated":"arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:acme/api:*"}}}"#,
+            ),
+            vec![],
+        ),
         // SAML providers are not web identity: none of these lints.
         (
             oidc_trust("arn:aws:iam::222222222222:saml-provider/Okta", ""),
@@ -563,4 +577,192 @@ fn web_identity_findings_say_where_and_how_to_mend() {
     let config = LintConfig::new()
         .suppress(Suppression::new("XR019", "the provider has one client id").unwrap());
     assert_eq!(trust_findings(&wide, &config).len(), 1);
+}
+
+/// XR001 decides by what a condition admits, not by the key it names: each open
+/// trust below lints as open, its safe counterpart clean, and the evaluator
+/// agrees on each with a concrete stranger (an account the trust never names).
+#[test]
+fn open_trust_corpus() {
+    use xrole_test::eval::{
+        AssumeRoleCall, Caller, CompiledPolicy, Context, Decision, PolicySet, evaluate_assume_role,
+    };
+    let role = RoleArn::from_static("arn:aws:iam::222222222222:role/Deploy");
+    let user = || {
+        Caller::new(PrincipalArn::from_static(
+            "arn:aws:iam::999999999999:user/eve",
+        ))
+    };
+    let session = |name: &str| {
+        let role = RoleArn::new(Partition::Aws, "999999999999".parse().unwrap(), name).unwrap();
+        Caller::new(role.session_arn("sess").unwrap()).with_role(role)
+    };
+    let any = |condition: &str| {
+        trust(&format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#
+        ))
+    };
+    let foreign_org = Context::new()
+        .with("aws:PrincipalOrgID", "o-stranger01")
+        .with(
+            "aws:PrincipalOrgPaths",
+            vec!["o-stranger01/r-ab12/ou-ab12-11111111/"],
+        );
+    // (trust, open?, the stranger, its context)
+    let corpus: Vec<(String, bool, Caller, Context)> = vec![
+        (
+            any(r#"{"StringNotEquals":{"aws:PrincipalAccount":"222222222222"}}"#),
+            true,
+            user(),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}"#),
+            true,
+            user(),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringLike":{"aws:PrincipalAccount":"*"}}"#),
+            true,
+            user(),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy-*"}}"#),
+            true,
+            session("deploy-eve"),
+            Context::new(),
+        ),
+        (
+            any(r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy-*"}}"#),
+            true,
+            session("deploy-eve"),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#),
+            true,
+            user(),
+            foreign_org.clone(),
+        ),
+        // An ExternalId is no identity: whoever knows it is let in.
+        (
+            any(r#"{"StringEquals":{"sts:ExternalId":"shared-id"}}"#),
+            true,
+            user(),
+            Context::new().with("sts:ExternalId", "shared-id"),
+        ),
+        // The safe counterparts.
+        (
+            any(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}"#),
+            false,
+            user(),
+            foreign_org.clone(),
+        ),
+        (
+            any(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}"#),
+            false,
+            user(),
+            Context::new(),
+        ),
+        (
+            any(r#"{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::333333333333:role/deploy"}}"#),
+            false,
+            session("deploy"),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringEquals":{"aws:PrincipalAccount":"333333333333"}}"#),
+            false,
+            user(),
+            Context::new(),
+        ),
+        (
+            any(r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::333333333333:role/deploy-*"}}"#),
+            false,
+            session("deploy-eve"),
+            Context::new(),
+        ),
+        // A deny elsewhere in the document closes the statement.
+        (
+            trust(
+                r#"{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}"#,
+            ),
+            false,
+            user(),
+            foreign_org,
+        ),
+    ];
+    for (json, open, stranger, context) in corpus {
+        let findings = trust_findings(&json, &LintConfig::new());
+        let xr001 = findings.iter().any(|f| f.starts_with("error[XR001]"));
+        assert_eq!(xr001, open, "{json}: {findings:?}");
+        // The evaluator, asked directly, agrees.
+        let doc: PolicyDocument = json.parse().unwrap();
+        let policies = PolicySet {
+            resource: Some(CompiledPolicy::new("trust", &doc, PolicyKind::Trust).unwrap()),
+            identity: vec![
+                CompiledPolicy::new(
+                    "stranger's own",
+                    &r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#
+                        .parse()
+                        .unwrap(),
+                    PolicyKind::Identity,
+                )
+                .unwrap(),
+            ],
+            ..PolicySet::default()
+        };
+        let mut call = AssumeRoleCall::new(stranger, role.clone(), "sess", 1_700_000_000);
+        if let Some(id) = context.get("sts:ExternalId").and_then(|v| v.single()) {
+            call = call.external_id(id);
+        }
+        let decision = evaluate_assume_role(&call.context(&context), &policies);
+        assert_eq!(
+            decision.decision == Decision::Allowed,
+            open,
+            "{json}: {decision:?}"
+        );
+    }
+    // The finding says whom the evaluator let in.
+    let findings = trust_findings(
+        &any(r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy-*"}}"#),
+        &LintConfig::new(),
+    );
+    assert_eq!(
+        findings,
+        [
+            "error[XR001] trust policy Statement[0].Principal.AWS: any principal in any account may assume this role: its conditions admit a session of role deploy-xrole-lint of account 999999999999, which no policy names, outside any organization; name the trusted principals, or restrict with StringEquals aws:PrincipalOrgID, StringEquals aws:PrincipalAccount or ArnEquals aws:PrincipalArn on exact values"
+        ]
+    );
+}
+
+/// XR004 asks the evaluator whether the third party gets in without the agreed
+/// ExternalId: a condition that any id satisfies, or that an absent id passes,
+/// is no protection.
+#[test]
+fn external_id_decided_by_what_it_admits() {
+    let vendor = |condition: &str| {
+        trust(&format!(
+            r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#
+        ))
+    };
+    for (condition, flagged) in [
+        (r#"{"StringLike":{"sts:ExternalId":"*"}}"#, true),
+        (r#"{"StringEqualsIfExists":{"sts:ExternalId":"x1"}}"#, true),
+        (r#"{"Null":{"sts:ExternalId":"false"}}"#, true),
+        (r#"{"StringNotEquals":{"sts:ExternalId":"x1"}}"#, true),
+        (r#"{"StringEquals":{"sts:ExternalId":"x1"}}"#, false),
+        (r#"{"StringEquals":{"sts:ExternalId":["x1","x2"]}}"#, false),
+        // MFA is the caller's to send: it does not stand in for an ExternalId.
+        (r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#, true),
+    ] {
+        let found = trust_findings(&vendor(condition), &LintConfig::new());
+        assert_eq!(
+            found.iter().any(|f| f.starts_with("warning[XR004]")),
+            flagged,
+            "{condition}: {found:?}"
+        );
+    }
 }

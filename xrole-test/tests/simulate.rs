@@ -350,3 +350,49 @@ fn web_identity_principals_with_token_claims() {
         "{error}"
     );
 }
+
+/// `RCPFullAWSAccess` is attached to every root, OU and account and cannot be
+/// detached: a level that lists only denies, or nothing, is that policy plus its
+/// denies, never a level with no allow (a state AWS cannot produce).
+#[test]
+fn rcp_levels_always_include_rcp_full_aws_access() {
+    let deny_outside = json!({"Id": "EnforceOrgIdentities", "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "sts:AssumeRole", "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]});
+    let rcp_full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]});
+    let with_rcps = |levels: Value, org_id: Option<&str>| {
+        let mut l: Value =
+            serde_json::from_str(&line("arn:aws:iam::111111111111:user/alice", Some("ext-1")))
+                .unwrap();
+        if let Some(id) = org_id {
+            l["request"]["context"]["aws:PrincipalOrgID"] = json!(id);
+        }
+        l["resourceControlPolicies"] = levels;
+        simulate_line(&l.to_string())
+    };
+    // Only a deny at the root, nothing at the account: RCPFullAWSAccess allows.
+    let implicit = json!([
+        {"orgIdentifier": "r-ab12", "policies": [deny_outside]},
+        {"orgIdentifier": "222222222222", "policies": []}
+    ]);
+    let explicit = json!([
+        {"orgIdentifier": "r-ab12", "policies": [rcp_full, deny_outside]},
+        {"orgIdentifier": "222222222222", "policies": [rcp_full]}
+    ]);
+    for levels in [implicit, explicit] {
+        let member = with_rcps(levels.clone(), Some("o-a1b2c3d4e5"));
+        assert_eq!(member["decision"], "Allowed", "{member}");
+        let outsider = with_rcps(levels, None);
+        assert_eq!(outsider["decision"], "ExplicitlyDenied", "{outsider}");
+        assert_eq!(
+            outsider["explanation"][0]["policy"],
+            r#"RCP "EnforceOrgIdentities" attached to r-ab12"#
+        );
+        // One deny line: RCPFullAWSAccess is never counted twice, nor reported
+        // as a level without an allow.
+        assert!(
+            !outsider.to_string().contains("no RCP attached"),
+            "{outsider}"
+        );
+    }
+}

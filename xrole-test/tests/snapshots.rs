@@ -157,3 +157,31 @@ fn undeclared_documents_are_shown_as_missing() {
         "{text}"
     );
 }
+
+/// A role trusted only through web identity (GitHub Actions): the caller
+/// documents say that no identity policy is needed, since a token holder has
+/// none and the trust alone decides `sts:AssumeRoleWithWebIdentity`.
+#[test]
+fn github_actions_deploy_role() {
+    let spec = RoleSpec::builder(RoleArn::from_static(
+        "arn:aws:iam::222222222222:role/Deploy",
+    ))
+    .trusted_web_identity(
+        WebIdentityTrust::github_actions(
+            Partition::Aws,
+            AccountId::from_static("222222222222"),
+            "acme/api",
+            GitHubRef::Branch("main".into()),
+        )
+        .unwrap(),
+    )
+    .allow(Permission::new(
+        ["s3:PutObject"],
+        ["arn:aws:s3:::acme-releases/*"],
+    ))
+    .build()
+    .unwrap();
+    assert_eq!(spec.assume_actions(), ["sts:AssumeRoleWithWebIdentity"]);
+    assert!(spec.caller_policy().is_err());
+    assert_role_policies!(spec);
+}

@@ -6,9 +6,12 @@ use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, ExternalId, MfaSerial, OrgDenial, OrgPolicyType,
-    PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration, WebIdentityTrust,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, DenialKind, ExternalId, MfaSerial, OrgDenial,
+    OrgPolicyType, PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration,
+    WebIdentityTrust,
 };
+
+use crate::assume::TokenClaims;
 
 /// Errors of xrole. Every variant names the role it concerns; none shows a secret.
 ///
@@ -162,6 +165,23 @@ impl Error {
         None
     }
 
+    /// Why a role could not be assumed, when this is a refusal: an
+    /// `AccessDenied`'s [`cause`](AccessDenied::cause), or a chained session asked
+    /// to last over an hour.
+    pub fn denial_cause(&self) -> Option<DenialCause> {
+        match self {
+            Error::AccessDenied(denied) => Some(denied.cause()),
+            Error::ChainedDuration { requested, .. } => Some(DenialCause::ChainedDuration {
+                requested: *requested,
+            }),
+            Error::CredentialsExpired {
+                last_error: Some(e),
+                ..
+            } => e.denial_cause(),
+            _ => None,
+        }
+    }
+
     /// STS's error code, if STS answered with one.
     pub fn sts_code(&self) -> Option<&str> {
         match self {
@@ -310,6 +330,149 @@ pub struct AccessDenied {
     /// The web identity providers and exact claims the role's declaration says its
     /// trust policy admits (for `sts:AssumeRoleWithWebIdentity`).
     pub declared_web_identities: Vec<WebIdentityTrust>,
+    /// The claims of the web identity token that was refused (read, not verified).
+    pub token: Option<TokenClaims>,
+    /// The request id of STS's answer: with the embedded STS, its own account of
+    /// the refusal is `EmbeddedSts::audit_of_request(id)` (the evaluator's
+    /// explanation in its `detail`).
+    pub request_id: Option<String>,
+    /// What the embedded STS's evaluator found (its `x-xrole-denial-kind`
+    /// header); real STS says nothing of the kind.
+    pub reported: Option<DenialKind>,
+}
+
+/// Why a role could not be assumed, for code to branch on rather than on text
+/// ([`AccessDenied::cause`], [`Error::denial_cause`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DenialCause {
+    /// The trust policy demands an ExternalId and none was sent.
+    ExternalIdMissing,
+    /// An ExternalId was sent (the declared one) and the trust policy demands
+    /// another: send the id agreed with the role's owner.
+    ExternalIdMismatch {
+        /// The id sent.
+        sent: ExternalId,
+    },
+    /// The caller's account is not trusted: no parameter can help; by design
+    /// until the role's owner trusts it.
+    AccountNotTrusted {
+        /// The caller's account.
+        account: AccountId,
+    },
+    /// The caller's account is trusted for other principals, not for this one.
+    PrincipalNotTrusted {
+        /// The caller.
+        caller: PrincipalArn,
+    },
+    /// The trust policy demands MFA and none was used.
+    MfaMissing,
+    /// The MFA code was refused (wrong, reused, or another user's device).
+    MfaCodeRefused,
+    /// The caller's own identity policies do not allow the action on the role.
+    CallerPolicyMissing,
+    /// An organization policy refused: by design, beyond both accounts' policies.
+    OrganizationPolicy(OrgDenial),
+    /// A web identity token's claims fail the trust policy.
+    WebIdentityClaims {
+        /// The claim the declaration pins and the token does not match (`sub` or
+        /// `aud`), when the declaration says.
+        claim: Option<&'static str>,
+        /// The values the declaration admits for it.
+        declared: Vec<String>,
+        /// The token's value of it.
+        token: Option<String>,
+    },
+    /// A chained session was asked to last more than an hour.
+    ChainedDuration {
+        /// The requested duration.
+        requested: SessionDuration,
+    },
+    /// The role does not exist (STS answers a missing role as any refusal).
+    RoleMissing,
+    /// What the caller knows satisfies the declaration: the deployed policies
+    /// differ from it, or the role does not exist.
+    DeployedPoliciesDiffer,
+    /// Nothing the caller knows tells.
+    Unknown,
+}
+
+impl fmt::Display for DenialCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DenialCause::ExternalIdMissing => {
+                f.write_str("the trust policy demands an ExternalId and none was sent")
+            }
+            DenialCause::ExternalIdMismatch { sent } => write!(
+                f,
+                "the trust policy demands another ExternalId than the one sent ({sent})"
+            ),
+            DenialCause::AccountNotTrusted { account } => {
+                write!(f, "account {account} is not trusted")
+            }
+            DenialCause::PrincipalNotTrusted { caller } => {
+                write!(f, "the trust policy does not admit {caller}")
+            }
+            DenialCause::MfaMissing => f.write_str("the trust policy demands MFA"),
+            DenialCause::MfaCodeRefused => f.write_str("the MFA code was refused"),
+            DenialCause::CallerPolicyMissing => f.write_str(
+                "the caller's identity policies do not allow the action on the role",
+            ),
+            DenialCause::OrganizationPolicy(org) => write!(f, "the organization refuses ({org})"),
+            DenialCause::WebIdentityClaims {
+                claim,
+                declared,
+                token,
+            } => {
+                write!(f, "the token's claims fail the trust policy")?;
+                if let Some(claim) = claim {
+                    write!(
+                        f,
+                        ": its {claim} is {}, the declaration admits {}",
+                        token.as_deref().unwrap_or("(none)"),
+                        declared.join(" or ")
+                    )?;
+                }
+                Ok(())
+            }
+            DenialCause::ChainedDuration { requested } => write!(
+                f,
+                "a chained session lasts at most 1h, {requested} was requested"
+            ),
+            DenialCause::RoleMissing => f.write_str("the role does not exist"),
+            DenialCause::DeployedPoliciesDiffer => f.write_str(
+                "the call satisfies the declaration: the deployed policies differ from it, or the role does not exist",
+            ),
+            DenialCause::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// What [`AccessDenied::fixing_policies`] offers.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per refusal and read at once, never stored in bulk"
+)]
+pub enum Fix {
+    /// Add `trust_statement` to the role's trust policy (it admits exactly
+    /// `admits`, beside every principal the role already trusts), and attach
+    /// `caller_policy` to the caller in its account.
+    Add {
+        /// The principal the statement admits.
+        admits: PrincipalArn,
+        /// A one-statement trust policy to merge into the role's, never to replace it.
+        trust_statement: PolicyDocument,
+        /// The caller's identity policy allowing the call on this role.
+        caller_policy: PolicyDocument,
+    },
+    /// The refusal is by design (an untrusted account, an organization policy, a
+    /// token of another identity): nothing to paste.
+    ByDesign {
+        /// Why, and who could change it.
+        reason: String,
+    },
 }
 
 impl AccessDenied {
@@ -322,39 +485,168 @@ impl AccessDenied {
         if self.declared_trust.is_empty() {
             return None;
         }
-        let trusted = self.declared_trust.iter().any(|p| {
+        let same_account = self
+            .declared_trust
+            .iter()
+            .any(|p| p.account() == Some(account));
+        (!same_account).then_some(account)
+    }
+
+    /// Whether the declaration names the caller: itself, its role, or its account.
+    fn caller_declared(&self, caller: &PrincipalArn) -> bool {
+        self.declared_trust.iter().any(|p| {
             p == caller
                 || (matches!(p.kind(), PrincipalKind::AccountRoot | PrincipalKind::Account)
-                    && p.account() == Some(account))
+                    && p.account() == caller.account())
                 // A session is trusted through its role (its ARN has no path).
                 || (caller.kind() == PrincipalKind::AssumedRole
                     && p.kind() == PrincipalKind::Role
-                    && p.account() == Some(account)
+                    && p.account() == caller.account()
                     && p.name() == caller.name())
-        });
-        (!trusted).then_some(account)
+        })
     }
 
-    /// The trust policy (for the role, in its account) and the caller's identity
-    /// policy (in the caller's account) that would allow this call.
-    pub fn fixing_policies(&self) -> Option<(PolicyDocument, PolicyDocument)> {
+    /// Why STS refused: what the embedded STS's evaluator reported when it
+    /// answered, else what the caller can tell from STS's message, the role's
+    /// declaration and what it sent.
+    pub fn cause(&self) -> DenialCause {
+        if let Some(org) = self.org {
+            return DenialCause::OrganizationPolicy(org);
+        }
+        if self.message.contains("MultiFactorAuthentication failed") {
+            return DenialCause::MfaCodeRefused;
+        }
+        if self.action == ASSUME_ROLE_WITH_WEB_IDENTITY {
+            return self.web_identity_cause();
+        }
+        if let Some(kind) = self.reported {
+            return match kind {
+                DenialKind::ExternalIdMissing => DenialCause::ExternalIdMissing,
+                DenialKind::ExternalIdMismatch => match &self.external_id {
+                    Some(sent) => DenialCause::ExternalIdMismatch { sent: sent.clone() },
+                    None => DenialCause::ExternalIdMissing,
+                },
+                DenialKind::MfaMissing => DenialCause::MfaMissing,
+                DenialKind::PrincipalNotTrusted => self.untrusted_cause(),
+                DenialKind::CallerPolicyMissing => DenialCause::CallerPolicyMissing,
+                DenialKind::RoleMissing => DenialCause::RoleMissing,
+                _ => DenialCause::Unknown,
+            };
+        }
+        if let Some(account) = self.untrusted_account() {
+            return DenialCause::AccountNotTrusted { account };
+        }
+        match &self.caller {
+            Some(caller) if !self.declared_trust.is_empty() && !self.caller_declared(caller) => {
+                DenialCause::PrincipalNotTrusted {
+                    caller: caller.clone(),
+                }
+            }
+            Some(_) if !self.declared_trust.is_empty() => DenialCause::DeployedPoliciesDiffer,
+            _ => DenialCause::Unknown,
+        }
+    }
+
+    /// A trust without a statement for the caller: its account, or the caller.
+    fn untrusted_cause(&self) -> DenialCause {
+        match (&self.caller, self.caller.as_ref().and_then(|c| c.account())) {
+            (Some(caller), Some(account)) => {
+                let account_named = self
+                    .declared_trust
+                    .iter()
+                    .any(|p| p.account() == Some(account));
+                if self.declared_trust.is_empty() || account_named {
+                    DenialCause::PrincipalNotTrusted {
+                        caller: caller.clone(),
+                    }
+                } else {
+                    DenialCause::AccountNotTrusted { account }
+                }
+            }
+            _ => DenialCause::Unknown,
+        }
+    }
+
+    /// A refused web identity: the first claim the declaration pins that the
+    /// token does not match.
+    fn web_identity_cause(&self) -> DenialCause {
+        if self.reported == Some(DenialKind::RoleMissing) {
+            return DenialCause::RoleMissing;
+        }
+        let token = self.token.as_ref();
+        let subject = token.and_then(|t| t.subject.clone());
+        let audiences = token.map(|t| t.audiences.clone()).unwrap_or_default();
+        let owned = |v: &[String]| v.to_vec();
+        for w in &self.declared_web_identities {
+            if !w.subjects().iter().any(|s| Some(s) == subject.as_ref()) {
+                return DenialCause::WebIdentityClaims {
+                    claim: Some("sub"),
+                    declared: owned(w.subjects()),
+                    token: subject,
+                };
+            }
+            if !w.audiences().iter().any(|a| audiences.contains(a)) {
+                return DenialCause::WebIdentityClaims {
+                    claim: Some("aud"),
+                    declared: owned(w.audiences()),
+                    token: audiences.first().cloned(),
+                };
+            }
+        }
+        DenialCause::WebIdentityClaims {
+            claim: None,
+            declared: Vec::new(),
+            token: subject,
+        }
+    }
+
+    /// What would allow this call: the statement to *add* to the role's trust
+    /// policy (admitting exactly this caller, with the ExternalId and MFA it
+    /// sent, beside every principal the role already trusts, which it never
+    /// drops) and the caller's identity policy; or, for a refusal that is by
+    /// design, why nothing should be pasted. `None` when STS named no caller.
+    pub fn fixing_policies(&self) -> Option<Fix> {
+        let by_design = |reason: String| Some(Fix::ByDesign { reason });
+        match self.cause() {
+            DenialCause::OrganizationPolicy(org) => {
+                return by_design(format!(
+                    "the organization refuses ({org}); no trust or identity policy can change it: the organization's administrators decide"
+                ));
+            }
+            DenialCause::AccountNotTrusted { account } => {
+                return by_design(format!(
+                    "account {account} is not trusted by {}; only the role's owner can decide to trust it, and no policy is offered to paste",
+                    self.role
+                ));
+            }
+            DenialCause::WebIdentityClaims { .. } => {
+                return by_design(
+                    "the token is of an identity the trust policy does not admit (another repository, branch, environment or audience): refused on purpose".to_owned(),
+                );
+            }
+            DenialCause::MfaCodeRefused => {
+                return by_design("the MFA code was refused: send the current code of the caller's own device; no policy change is needed".to_owned());
+            }
+            DenialCause::ExternalIdMismatch { .. } => {
+                return by_design("the ExternalId differs from the one the trust policy demands: send the id agreed with the role's owner; do not loosen the condition".to_owned());
+            }
+            _ => {}
+        }
         let caller = self.caller.clone()?;
         // A session is trusted through its role.
-        let trusted = match (
+        let admits = match (
             caller.kind(),
             caller.partition(),
             caller.account(),
             caller.name(),
         ) {
-            (xrole_core::PrincipalKind::AssumedRole, Some(p), Some(a), Some(name)) => {
-                RoleArn::new(p, a, name)
-                    .ok()
-                    .map(PrincipalArn::from)
-                    .unwrap_or(caller)
-            }
+            (PrincipalKind::AssumedRole, Some(p), Some(a), Some(name)) => RoleArn::new(p, a, name)
+                .ok()
+                .map(PrincipalArn::from)
+                .unwrap_or(caller),
             _ => caller,
         };
-        let mut spec = RoleSpec::builder(self.role.clone()).trusted(trusted);
+        let mut spec = RoleSpec::builder(self.role.clone()).trusted(admits.clone());
         if let Some(id) = &self.external_id {
             spec = spec.external_id(id.clone());
         }
@@ -364,8 +656,33 @@ impl AccessDenied {
             spec = spec.mfa_serial(serial);
         }
         let spec = spec.build().ok()?;
-        Some((spec.trust_policy().ok()?, spec.caller_policy()))
+        let mut statements = spec.trust_policy().ok()?.statements().to_vec();
+        if let Some(st) = statements.first_mut() {
+            st.sid = Some(admitting_sid(&admits));
+        }
+        let trust_statement = PolicyDocument::new(statements);
+        Some(Fix::Add {
+            admits,
+            trust_statement,
+            caller_policy: spec.caller_policy().ok()?,
+        })
     }
+}
+
+/// The `Sid` of a statement admitting `principal`: letters and digits of its
+/// name, so the statement says whom it was added for.
+fn admitting_sid(principal: &PrincipalArn) -> String {
+    let name: String = principal
+        .name()
+        .unwrap_or("Account")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let account = principal
+        .account()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    format!("Admit{name}{account}")
 }
 
 impl fmt::Display for AccessDenied {
@@ -411,6 +728,19 @@ impl fmt::Display for AccessDenied {
                 self.action,
                 self.role.account()
             )?;
+            if let Some(t) = &self.token {
+                write!(
+                    f,
+                    "\n  The token's sub is {}, its aud {} (issuer {}).",
+                    t.subject.as_deref().unwrap_or("(none)"),
+                    if t.audiences.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        t.audiences.join(", ")
+                    },
+                    t.issuer.as_deref().unwrap_or("(none)")
+                )?;
+            }
             for w in &self.declared_web_identities {
                 write!(
                     f,
@@ -469,11 +799,19 @@ impl fmt::Display for AccessDenied {
             self.action,
             conditions.join("; ")
         )?;
-        write!(
+        writeln!(
             f,
             "  - account {caller_account} (trusted): an identity policy of {who} must allow {} on {}",
             self.action, self.role
         )?;
+        write!(
+            f,
+            "  - or the role may not exist: STS answers a missing role with the same AccessDenied"
+        )?;
+        let cause = self.cause();
+        if self.reported.is_some() && cause != DenialCause::Unknown {
+            write!(f, "\n  The embedded STS found: {cause}.")?;
+        }
         // Why the ExternalId exists, when it may be the cause: the fix is to send the
         // id the role's owner was given, never to drop the condition. It is the cause
         // only once the caller's account is trusted, which STS does not tell.
@@ -486,7 +824,7 @@ impl fmt::Display for AccessDenied {
         if self.caller.is_some() {
             write!(
                 f,
-                "\n  AccessDenied::fixing_policies() renders both documents."
+                "\n  AccessDenied::fixing_policies() gives the trust statement to add for this caller and its identity policy, or says why none should be added."
             )?;
         }
         Ok(())

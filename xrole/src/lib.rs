@@ -86,8 +86,8 @@ pub mod registry;
 mod role;
 
 pub use assume::{
-    AssumeRole, IdentityTokenProvider, MfaStrategy, Source, TokenError, TokenProvider, WebIdentity,
-    default_session_name, mfa_session,
+    AssumeRole, IdentityTokenProvider, MfaStrategy, Source, TokenClaims, TokenError, TokenProvider,
+    WebIdentity, default_session_name, mfa_session,
 };
 pub use xrole_macros::assume_role;
 
@@ -99,7 +99,7 @@ pub fn set_base_config(config: aws_types::SdkConfig) {
 }
 /// The AWS SDK configuration sessions are built from and give to clients.
 pub use aws_types::SdkConfig;
-pub use error::{AccessDenied, Error, SharedSource};
+pub use error::{AccessDenied, DenialCause, Error, Fix, SharedSource};
 pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
 pub use refresh::{Stats, refresh_window};

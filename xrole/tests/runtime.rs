@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::ProvideCredentials;
 use xrole::*;
-use xrole_core::PolicyDocument;
+use xrole_core::{PolicyDocument, RoleSpec};
 use xrole_test::sts::{Clock, EmbeddedSts, MfaDevice, Role, User, World};
 
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
@@ -552,13 +552,27 @@ async fn access_denied_explains_both_sides() {
     assert!(text.starts_with("AccessDenied: arn:aws:iam::111111111111:user/mallory may not sts:AssumeRole arn:aws:iam::222222222222:role/CrossAccountAccessRole"), "{text}");
     assert!(text.contains("account 222222222222 (trusting): the trust policy of arn:aws:iam::222222222222:role/CrossAccountAccessRole must allow"), "{text}");
     assert!(text.contains("account 111111111111 (trusted): an identity policy of arn:aws:iam::111111111111:user/mallory must allow sts:AssumeRole"), "{text}");
-    let (trust, caller) = denied.fixing_policies().unwrap();
+    // mallory is in the trusted account but not admitted: the fix admits exactly
+    // mallory, as a statement to add beside the principals already trusted.
+    let Some(xrole::Fix::Add {
+        admits,
+        trust_statement,
+        caller_policy,
+    }) = denied.fixing_policies()
+    else {
+        panic!("{:?}", denied.fixing_policies())
+    };
+    assert_eq!(admits.as_str(), "arn:aws:iam::111111111111:user/mallory");
+    let statement = trust_statement.to_canonical_json();
     assert!(
-        trust
-            .to_canonical_json()
-            .contains("\"sts:ExternalId\": \"ext-9\"")
+        statement.contains("\"sts:ExternalId\": \"ext-9\""),
+        "{statement}"
     );
-    assert!(caller.to_canonical_json().contains(ROLE));
+    assert!(
+        statement.contains("\"Sid\": \"Admitmallory111111111111\""),
+        "{statement}"
+    );
+    assert!(caller_policy.to_canonical_json().contains(ROLE));
 }
 
 #[tokio::test]
@@ -1008,4 +1022,186 @@ async fn an_mfa_session_outside_sts_limits_is_refused_before_any_call() {
         "{err}"
     );
     assert_eq!(sts.calls(), 0);
+}
+
+/// `cause()` says why, for code to branch on: each refusal the examples show,
+/// as the embedded STS's evaluator found it; the STS's own account of it is
+/// reachable by the request id; `fixing_policies()` adds a statement for the
+/// caller, or offers nothing where the refusal is by design.
+#[tokio::test]
+async fn refusals_have_causes_and_safe_fixes() {
+    let vendor = "arn:aws:iam::222222222222:role/Vendor";
+    let mfa_role = "arn:aws:iam::222222222222:role/Admin";
+    let intern = "arn:aws:iam::111111111111:user/intern";
+    let outsider = "arn:aws:iam::333333333333:user/outsider";
+    let mut w = world();
+    w.add_role(Role::new(
+        vendor.parse().unwrap(),
+        trust(
+            "111111111111",
+            r#"{"StringEquals":{"sts:ExternalId":"agreed"}}"#,
+        ),
+    ))
+    .unwrap()
+    .add_role(Role::new(
+        mfa_role.parse().unwrap(),
+        trust(
+            "111111111111",
+            r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+        ),
+    ))
+    .unwrap()
+    .add_user(User::new(intern.parse().unwrap()).unwrap())
+    .unwrap()
+    .add_user(
+        User::new(outsider.parse().unwrap())
+            .unwrap()
+            .policy("assume", allow_assume("*")),
+    )
+    .unwrap();
+    let (sts, _clock, alice) = setup(w).await;
+    let refused = |r: Result<AssumedRole, Error>| match r {
+        Err(Error::AccessDenied(d)) => d,
+        other => panic!("{:?}", other.map(|r| r.role().clone())),
+    };
+    let assume = |role: &str| AssumeRole::new(role.parse().unwrap()).eager(true);
+
+    // No ExternalId, then another one.
+    let missing = refused(assume(vendor).assume(&alice).await);
+    assert_eq!(missing.cause(), DenialCause::ExternalIdMissing);
+    let wrong = refused(
+        assume(vendor)
+            .external_id("guessed".parse().unwrap())
+            .assume(&alice)
+            .await,
+    );
+    assert_eq!(
+        wrong.cause(),
+        DenialCause::ExternalIdMismatch {
+            sent: "guessed".parse().unwrap()
+        }
+    );
+    assert!(matches!(
+        wrong.fixing_policies(),
+        Some(Fix::ByDesign { .. })
+    ));
+    // The STS's own reason, next to the error.
+    let audit = sts
+        .audit_of_request(wrong.request_id.as_deref().unwrap())
+        .unwrap();
+    assert!(
+        audit.detail.unwrap().contains("sts:ExternalId"),
+        "the evaluator's explanation names the condition"
+    );
+
+    // MFA demanded, none used.
+    let no_mfa = refused(assume(mfa_role).assume(&alice).await);
+    assert_eq!(no_mfa.cause(), DenialCause::MfaMissing);
+
+    // A user of the trusted account without an identity policy.
+    let base = sts.sdk_config_for(intern).await.unwrap();
+    let intern_denied = refused(assume(ROLE).assume(&base).await);
+    assert_eq!(intern_denied.cause(), DenialCause::CallerPolicyMissing);
+    assert!(matches!(
+        intern_denied.fixing_policies(),
+        Some(Fix::Add { ref admits, .. }) if admits.as_str() == intern
+    ));
+
+    // An account the trust does not name: by design, nothing to paste.
+    let base = sts.sdk_config_for(outsider).await.unwrap();
+    let stranger = refused(assume(ROLE).assume(&base).await);
+    assert!(
+        matches!(stranger.cause(), DenialCause::PrincipalNotTrusted { ref caller } if caller.as_str() == outsider),
+        "{:?}",
+        stranger.cause()
+    );
+    // With a declaration that names its trusted account, the account is named.
+    let declared = RoleSpec::builder(ROLE.parse().unwrap())
+        .trusted("arn:aws:iam::111111111111:root".parse().unwrap())
+        .build()
+        .unwrap();
+    let stranger = refused(
+        AssumeRole::from_spec(&declared)
+            .eager(true)
+            .assume(&base)
+            .await,
+    );
+    assert_eq!(
+        stranger.cause(),
+        DenialCause::AccountNotTrusted {
+            account: "333333333333".parse().unwrap()
+        }
+    );
+    let Some(Fix::ByDesign { reason }) = stranger.fixing_policies() else {
+        panic!("an untrusted account gets no policy to paste")
+    };
+    assert!(reason.contains("333333333333 is not trusted"), "{reason}");
+
+    // A role that does not exist: STS says the same AccessDenied; the runtime
+    // lists it, the embedded STS knows.
+    let ghost = refused(
+        assume("arn:aws:iam::222222222222:role/Ghost")
+            .assume(&alice)
+            .await,
+    );
+    assert_eq!(ghost.cause(), DenialCause::RoleMissing);
+    assert!(
+        ghost.to_string().contains("the role may not exist"),
+        "{ghost}"
+    );
+
+    // Chained beyond the hour: a cause too, before any call.
+    let hop = assume(ROLE).assume(&alice).await.unwrap();
+    let chained = assume(vendor)
+        .duration("2h".parse().unwrap())
+        .assume(&hop)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        chained.denial_cause(),
+        Some(DenialCause::ChainedDuration { .. })
+    ));
+}
+
+/// The fix never replaces a trust: for a declaration trusting alice, a refused
+/// mallory of the same account gets a statement admitting mallory alone, to add.
+#[tokio::test]
+async fn fixing_policies_never_drop_a_trusted_principal() {
+    let mallory = "arn:aws:iam::111111111111:user/mallory";
+    let spec = RoleSpec::builder("arn:aws:iam::222222222222:role/AliceOnly".parse().unwrap())
+        .trusted(ALICE.parse().unwrap())
+        .build()
+        .unwrap();
+    let mut w = world();
+    w.add_user(
+        User::new(mallory.parse().unwrap())
+            .unwrap()
+            .policy("assume", allow_assume("*")),
+    )
+    .unwrap();
+    w.add_role_from_spec(&spec).unwrap();
+    let (sts, _clock, _) = setup(w).await;
+    let base = sts.sdk_config_for(mallory).await.unwrap();
+    let Err(Error::AccessDenied(denied)) =
+        AssumeRole::from_spec(&spec).eager(true).assume(&base).await
+    else {
+        panic!("mallory is not trusted")
+    };
+    assert!(matches!(
+        denied.cause(),
+        DenialCause::PrincipalNotTrusted { ref caller } if caller.as_str() == mallory
+    ));
+    let Some(Fix::Add {
+        admits,
+        trust_statement,
+        ..
+    }) = denied.fixing_policies()
+    else {
+        panic!("{:?}", denied.fixing_policies())
+    };
+    assert_eq!(admits.as_str(), mallory);
+    // One statement, admitting mallory only: merged with the trust, alice stays.
+    assert_eq!(trust_statement.statements().len(), 1);
+    let text = trust_statement.to_canonical_json();
+    assert!(text.contains(mallory) && !text.contains(ALICE), "{text}");
 }

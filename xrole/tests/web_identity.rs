@@ -347,6 +347,50 @@ async fn a_token_of_another_repository_is_refused_and_explained() {
         text.contains("The declaration admits tokens of arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com with sub repo:acme/api:ref:refs/heads/main and aud sts.amazonaws.com."),
         "{text}"
     );
+    // The refusal names the token's own sub, and says which claim failed.
+    assert!(
+        text.contains(
+            "The token's sub is repo:acme/other:ref:refs/heads/main, its aud sts.amazonaws.com"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        denied.cause(),
+        xrole::DenialCause::WebIdentityClaims {
+            claim: Some("sub"),
+            declared: vec!["repo:acme/api:ref:refs/heads/main".to_owned()],
+            token: Some("repo:acme/other:ref:refs/heads/main".to_owned()),
+        }
+    );
+    assert!(matches!(
+        denied.fixing_policies(),
+        Some(xrole::Fix::ByDesign { .. })
+    ));
+}
+
+/// A fixed token: the session of a short job, or a test.
+#[tokio::test]
+async fn a_fixed_token_assumes_the_role() {
+    let github = TestIssuer::github_actions().unwrap();
+    let (_sts, clock, base) = setup(&github).await;
+    let token = github
+        .github_job(clock.now(), "acme/api", "main", AUDIENCE)
+        .sign()
+        .unwrap();
+    let source = WebIdentity::token(token.clone()).config(&base);
+    // The token is a secret: never in Debug.
+    assert!(!format!("{source:?}").contains(&token));
+    let role = AssumeRole::from_spec(&spec())
+        .eager(true)
+        .assume(&source)
+        .await
+        .unwrap();
+    let identity = role.caller_identity().await.unwrap();
+    assert!(
+        identity.arn.as_str().contains("assumed-role/Deploy/"),
+        "{}",
+        identity.arn
+    );
 }
 
 #[xrole::assume_role(

@@ -285,6 +285,18 @@ impl PrincipalArn {
         Self::from_parts(Cow::Owned(text), p)
     }
 
+    /// The IAM user `path_and_name` (`alice`, or `team/alice` with a path) of
+    /// `account`: `arn:{partition}:iam::{account}:user/{path_and_name}`.
+    pub fn user(
+        partition: Partition,
+        account: AccountId,
+        path_and_name: &str,
+    ) -> Result<Self, Error> {
+        Self::parse(&format!(
+            "arn:{partition}:iam::{account}:user/{path_and_name}"
+        ))
+    }
+
     /// What kind of principal this is.
     pub fn kind(&self) -> PrincipalKind {
         self.kind

@@ -89,6 +89,18 @@ impl RoleArn {
         Self::parse(&format!("arn:{partition}:iam::{account}:role/{name}"))
     }
 
+    /// The ARN of this role's session `session_name`:
+    /// `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION` (a session's ARN
+    /// carries the role's name, never its path).
+    pub fn session_arn(&self, session_name: &str) -> Result<PrincipalArn, Error> {
+        PrincipalArn::parse(&format!(
+            "arn:{}:sts::{}:assumed-role/{}/{session_name}",
+            self.partition,
+            self.account,
+            self.name()
+        ))
+    }
+
     /// The partition.
     pub fn partition(&self) -> Partition {
         self.partition

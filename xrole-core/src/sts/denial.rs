@@ -84,3 +84,73 @@ impl fmt::Display for OrgDenial {
         }
     }
 }
+
+/// Why the embedded STS refused an `AccessDenied` call, as its evaluator found
+/// it: sent in the [`DENIAL_KIND_HEADER`] of the answer (real STS sends none), so
+/// that the runtime's refusal says exactly what the emulator decided. One
+/// vocabulary for the emulator (writes it) and the runtime (reads it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DenialKind {
+    /// The trust policy's condition on `sts:ExternalId` failed, and none was sent.
+    ExternalIdMissing,
+    /// The trust policy's condition on `sts:ExternalId` failed on the id sent.
+    ExternalIdMismatch,
+    /// The trust policy's condition on MFA failed.
+    MfaMissing,
+    /// No statement of the trust policy names the caller, its role or its account.
+    PrincipalNotTrusted,
+    /// The caller's identity policies do not allow the action on the role.
+    CallerPolicyMissing,
+    /// The role does not exist (STS answers it as any refusal).
+    RoleMissing,
+    /// A web identity token's claims fail the trust policy's conditions.
+    WebIdentityClaims,
+    /// An organization policy (SCP or RCP) refused.
+    OrganizationPolicy,
+    /// Anything else (a session policy, a boundary, another condition).
+    Other,
+}
+
+/// The answer header carrying the embedded STS's [`DenialKind`].
+pub const DENIAL_KIND_HEADER: &str = "x-xrole-denial-kind";
+
+impl DenialKind {
+    const ALL: [DenialKind; 9] = [
+        DenialKind::ExternalIdMissing,
+        DenialKind::ExternalIdMismatch,
+        DenialKind::MfaMissing,
+        DenialKind::PrincipalNotTrusted,
+        DenialKind::CallerPolicyMissing,
+        DenialKind::RoleMissing,
+        DenialKind::WebIdentityClaims,
+        DenialKind::OrganizationPolicy,
+        DenialKind::Other,
+    ];
+
+    /// The kind as the header writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DenialKind::ExternalIdMissing => "external-id-missing",
+            DenialKind::ExternalIdMismatch => "external-id-mismatch",
+            DenialKind::MfaMissing => "mfa-missing",
+            DenialKind::PrincipalNotTrusted => "principal-not-trusted",
+            DenialKind::CallerPolicyMissing => "caller-policy-missing",
+            DenialKind::RoleMissing => "role-missing",
+            DenialKind::WebIdentityClaims => "web-identity-claims",
+            DenialKind::OrganizationPolicy => "organization-policy",
+            DenialKind::Other => "other",
+        }
+    }
+
+    /// The kind a header value names, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl fmt::Display for DenialKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -348,13 +348,7 @@ impl AccessGraph {
             b.roles_by_name
                 .insert((arn.account(), arn.name().to_owned()), n);
             // The role's own sessions are the callers of the edges it takes.
-            let session = PrincipalArn::parse(&format!(
-                "arn:{}:sts::{}:assumed-role/{}/{SESSION}",
-                arn.partition(),
-                arn.account(),
-                arn.name()
-            ));
-            if let Ok(session) = session {
+            if let Ok(session) = arn.session_arn(SESSION) {
                 b.principal(
                     n,
                     Caller::new(session).with_role(arn.clone()),

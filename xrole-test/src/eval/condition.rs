@@ -66,6 +66,14 @@ const CALLER_CHOSEN_KEYS: [&str; 17] = [
     "aws:viaawsservice",
 ];
 
+/// Whether a condition key is a web identity token's claim: its prefix is the
+/// issuer's host (`token.actions.githubusercontent.com:sub`), where AWS's own
+/// prefixes (`aws:`, `sts:`) hold no dot.
+pub(super) fn is_claim_key(key: &str) -> bool {
+    key.split_once(':')
+        .is_some_and(|(prefix, _)| prefix.contains('.'))
+}
+
 fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
     match family {
         OperatorFamily::String | OperatorFamily::Binary => Typed::Text,
@@ -99,7 +107,7 @@ fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
 
 /// `arn:partition:service:region:account:resource` split in six (the resource keeps
 /// its colons); a lone `*` stands for any ARN.
-fn arn_sections(text: &str) -> Option<Vec<&str>> {
+pub(crate) fn arn_sections(text: &str) -> Option<Vec<&str>> {
     if text == "*" {
         return Some(vec!["*"; 6]);
     }
@@ -161,10 +169,7 @@ impl CompiledCondition {
     /// prefix is the issuer's host: `token.actions.githubusercontent.com:sub`).
     pub(crate) fn caller_chosen(&self) -> bool {
         let key = self.key_lower.as_str();
-        let claim = key
-            .split_once(':')
-            .is_some_and(|(prefix, _)| prefix.contains('.'));
-        claim
+        is_claim_key(key)
             || CALLER_CHOSEN_KEYS
                 .iter()
                 .any(|k| match k.strip_suffix('/') {

@@ -4,9 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use xrole_core::{OrgDenial, OrgPolicyType};
+use xrole_core::{DenialKind, OrgDenial, OrgPolicyType};
 
-use super::condition::CompiledCondition;
+use super::condition::{CompiledCondition, is_claim_key};
 use super::policy::{CompiledPolicy, Statement, Verdict};
 use super::{Decision, PolicyRole};
 
@@ -216,6 +216,53 @@ impl Evaluation {
                 }
                 _ => None,
             }
+        })
+    }
+}
+
+impl Evaluation {
+    /// What kind of refusal this is, for the [`DenialKind`] the embedded STS
+    /// sends beside its `AccessDenied`: the organization first (STS names it),
+    /// then the trust policy's failing condition (`sts:ExternalId`, sent or not,
+    /// MFA, a web identity claim) or its lack of a statement for the caller, then
+    /// the caller's identity policies. `None` when allowed.
+    pub fn denial_kind(&self, external_id_sent: bool) -> Option<DenialKind> {
+        if self.is_allowed() {
+            return None;
+        }
+        if self.org_denial().is_some() {
+            return Some(DenialKind::OrganizationPolicy);
+        }
+        let on = |side: PolicyRole| self.explanation.iter().filter(move |l| l.side == side);
+        for line in on(PolicyRole::Resource) {
+            match &line.finding {
+                Finding::ConditionFailed { key, .. } => {
+                    let key = key.to_ascii_lowercase();
+                    return Some(match key.as_str() {
+                        "sts:externalid" if external_id_sent => DenialKind::ExternalIdMismatch,
+                        "sts:externalid" => DenialKind::ExternalIdMissing,
+                        "aws:multifactorauthpresent" | "aws:multifactorauthage" => {
+                            DenialKind::MfaMissing
+                        }
+                        _ if is_claim_key(&key) => DenialKind::WebIdentityClaims,
+                        _ => DenialKind::Other,
+                    });
+                }
+                Finding::NoAllow => return Some(DenialKind::PrincipalNotTrusted),
+                Finding::Denies => return Some(DenialKind::Other),
+                _ => {}
+            }
+        }
+        let identity_refused = on(PolicyRole::Identity).any(|l| {
+            matches!(
+                l.finding,
+                Finding::NoAllow | Finding::ConditionFailed { .. } | Finding::Denies
+            )
+        });
+        Some(if identity_refused {
+            DenialKind::CallerPolicyMissing
+        } else {
+            DenialKind::Other
         })
     }
 }

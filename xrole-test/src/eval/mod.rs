@@ -34,6 +34,7 @@ use xrole_core::PrincipalArn;
 pub use assume::{AssumeRoleCall, evaluate_assume_role};
 pub(crate) use call::StsCall;
 pub use call::{CallEvaluation, Mfa};
+pub(crate) use condition::arn_sections;
 pub use context::{Context, ContextValue};
 pub use explain::{Evaluation, Explanation, Finding};
 pub use org::{OrgPath, PolicyLevel, attached_label};

@@ -100,6 +100,14 @@ impl Request {
         self
     }
 
+    /// Judges `key` absent, even with [`open_conditions`](Self::open_conditions):
+    /// the caller sends no value for it (a key present with no value is absent to
+    /// every operator, and closed to the open mode).
+    pub fn without(mut self, key: &str) -> Self {
+        self.context.insert(key, Vec::<String>::new());
+        self
+    }
+
     /// Adds context keys (over the derived ones).
     pub fn context(mut self, context: &Context) -> Self {
         for (k, v) in context.iter() {

@@ -27,6 +27,7 @@
 //! The organization lints (`XR011` to `XR016`) are in `org.rs`, the web identity
 //! lints (`XR017` to `XR020`) in `oidc.rs`.
 
+mod admits;
 mod oidc;
 mod org;
 
@@ -312,18 +313,6 @@ fn requires_mfa(st: &Statement) -> bool {
     })
 }
 
-/// Keys that restrict who an any-principal trust admits.
-const RESTRICTING_KEYS: &[&str] = &[
-    "aws:PrincipalArn",
-    "aws:PrincipalAccount",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "aws:userid",
-];
-
 /// Lints a trust policy. `role_account` is the trusting account (always one's own).
 pub fn lint_trust_policy(
     doc: &PolicyDocument,
@@ -332,6 +321,9 @@ pub fn lint_trust_policy(
     report: &mut LintReport,
 ) {
     let own = |a: AccountId| Some(a) == role_account || config.own_accounts.contains(&a);
+    // Whether a statement restricts who it admits is the evaluator's answer, never
+    // the keys its conditions name (`admits.rs`).
+    let probes = admits::Probes::new(doc, role_account, &config.own_accounts);
     for (i, st) in doc.statements().iter().enumerate() {
         let path = statement_path(doc, i);
         let finding = |lint: Lint, at: String, message: String| LintFinding {
@@ -372,9 +364,13 @@ pub fn lint_trust_policy(
         };
         for (at, ty, value) in entries {
             if value == "*" {
-                if !has_condition(st, RESTRICTING_KEYS) {
+                let admitted = match &probes {
+                    Some(p) => p.stranger_admitted(i),
+                    None => Some("a principal of an account no policy names".to_owned()),
+                };
+                if let Some(who) = admitted {
                     report.push(config, finding(ANY_PRINCIPAL_TRUST, at,
-                        "any principal in any account may assume this role; name the trusted principals, or restrict with aws:PrincipalArn, aws:PrincipalAccount or aws:PrincipalOrgID".into()));
+                        format!("any principal in any account may assume this role: its conditions admit {who}; name the trusted principals, or restrict with StringEquals aws:PrincipalOrgID, StringEquals aws:PrincipalAccount or ArnEquals aws:PrincipalArn on exact values")));
                 }
                 continue;
             }
@@ -389,7 +385,15 @@ pub fn lint_trust_policy(
             match (ty, p.kind()) {
                 (PrincipalType::Federated, PrincipalKind::Federated) => {
                     if let Some(issuer) = p.web_identity_issuer() {
-                        oidc::lint_web_identity(st, &path, &at, issuer, config, report);
+                        let statement = oidc::WebIdentityStatement {
+                            st,
+                            index: i,
+                            path: &path,
+                            principal_at: &at,
+                            provider: &p,
+                            issuer,
+                        };
+                        oidc::lint_web_identity(&statement, probes.as_ref(), config, report);
                     }
                 }
                 (PrincipalType::Service, PrincipalKind::Service)
@@ -401,7 +405,9 @@ pub fn lint_trust_policy(
                 (PrincipalType::Aws, _) => {
                     if let Some(account) = p.account()
                         && !own(account)
-                        && !has_condition(st, &["sts:ExternalId"])
+                        && probes
+                            .as_ref()
+                            .is_none_or(|probes| probes.admits_without_external_id(i, &p))
                     {
                         report.push(config, finding(THIRD_PARTY_WITHOUT_EXTERNAL_ID, at,
                                 format!("account {account} is not declared as one of your own; a third party must present an ExternalId (StringEquals sts:ExternalId) so it cannot be used as a confused deputy")));

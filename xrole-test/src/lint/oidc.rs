@@ -6,8 +6,10 @@
 //! identity provider":
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub>).
 
+use xrole_core::PrincipalArn;
 use xrole_core::policy::{Condition, OperatorBase, Statement};
 
+use super::admits::Probes;
 use super::{
     Document, LintConfig, LintFinding, LintReport, OIDC_STRING_LIKE_WITHOUT_WILDCARD,
     OIDC_SUB_TOO_WIDE, OIDC_WITHOUT_AUD, OIDC_WITHOUT_SUB,
@@ -94,16 +96,41 @@ fn is_claim(c: &Condition, issuer: &str, claim: &str) -> bool {
         .is_some_and(|k| k.eq_ignore_ascii_case(issuer))
 }
 
-/// Lints one `Allow` statement of a trust policy that admits the web identity
-/// provider `issuer` (the prefix of its claims' keys) at `principal_at`.
+/// One `Allow` statement of a trust policy that admits a web identity provider.
+pub(super) struct WebIdentityStatement<'a> {
+    pub(super) st: &'a Statement,
+    /// The statement's index in its document.
+    pub(super) index: usize,
+    /// The statement's path.
+    pub(super) path: &'a str,
+    /// The path of the principal entry naming the provider.
+    pub(super) principal_at: &'a str,
+    pub(super) provider: &'a PrincipalArn,
+    /// The prefix of the provider's claim keys.
+    pub(super) issuer: &'a str,
+}
+
+/// A subject of `kind`'s shape that belongs to nobody the policy names.
+fn stranger_sub(kind: Issuer) -> &'static str {
+    match kind {
+        Issuer::GitHub => "repo:xrole-lint-stranger/intruder:ref:refs/heads/main",
+        Issuer::Eks => "system:serviceaccount:xrole-lint-stranger:intruder",
+        Issuer::Other => "xrole-lint-stranger",
+    }
+}
+
+/// Lints one statement admitting a web identity provider. Whether its `sub`
+/// conditions restrict is the evaluator's answer (`probes`): `XR017` when a
+/// stranger's subject is admitted, `XR018` when a subject the pattern's wildcard
+/// reaches in another repository or service account is; without probes, the
+/// worst is assumed.
 pub(super) fn lint_web_identity(
-    st: &Statement,
-    path: &str,
-    principal_at: &str,
-    issuer: &str,
+    w: &WebIdentityStatement<'_>,
+    probes: Option<&Probes<'_>>,
     config: &LintConfig,
     report: &mut LintReport,
 ) {
+    let issuer = w.issuer;
     let kind = Issuer::of(issuer);
     let finding = |lint, at: String, message: String| LintFinding {
         lint,
@@ -111,13 +138,39 @@ pub(super) fn lint_web_identity(
         path: at,
         message,
     };
-    let conditions: Vec<&Condition> = st.condition.iter().flatten().collect();
-    if !conditions.iter().any(|c| is_claim(c, issuer, "sub")) {
+    let sub_key = format!("{issuer}:sub");
+    let admits = |subject: &str| {
+        probes.is_none_or(|p| p.admits_subject(w.index, w.provider, &sub_key, subject))
+    };
+    let conditions: Vec<&Condition> = w.st.condition.iter().flatten().collect();
+    // XR018 first: a pattern spanning identities says more than XR017 would.
+    let mut too_wide = Vec::new();
+    for c in &conditions {
+        if !is_claim(c, issuer, "sub") || c.operator.base != OperatorBase::StringLike {
+            continue;
+        }
+        let at = format!("{}.Condition.{}[{:?}]", w.path, c.operator, c.key);
+        for v in c.values.iter().map(|v| v.as_text()) {
+            if let Some(who) = kind.too_wide(&v)
+                && admits(&fill(&v))
+            {
+                too_wide.push(finding(
+                    OIDC_SUB_TOO_WIDE,
+                    at.clone(),
+                    format!(
+                        "{v:?} admits {who}; name the one identity meant with StringEquals, e.g. {:?}",
+                        kind.example_sub()
+                    ),
+                ));
+            }
+        }
+    }
+    if too_wide.is_empty() && admits(stranger_sub(kind)) {
         report.push(
             config,
             finding(
                 OIDC_WITHOUT_SUB,
-                principal_at.to_owned(),
+                w.principal_at.to_owned(),
                 format!(
                     "any identity {issuer} issues tokens for may assume this role{}; add StringEquals {issuer}:sub with {:?}",
                     if kind == Issuer::GitHub {
@@ -135,7 +188,7 @@ pub(super) fn lint_web_identity(
             config,
             finding(
                 OIDC_WITHOUT_AUD,
-                principal_at.to_owned(),
+                w.principal_at.to_owned(),
                 format!(
                     "tokens {issuer} issued for any audience are accepted; add StringEquals {issuer}:aud with {}",
                     kind.example_aud()
@@ -143,41 +196,33 @@ pub(super) fn lint_web_identity(
             ),
         );
     }
+    let mut too_wide = too_wide.into_iter().peekable();
     for c in conditions {
         let sub = is_claim(c, issuer, "sub");
         if !(sub || is_claim(c, issuer, "aud")) || c.operator.base != OperatorBase::StringLike {
             continue;
         }
-        let at = format!("{path}.Condition.{}[{:?}]", c.operator, c.key);
-        let values: Vec<String> = c.values.iter().map(|v| v.as_text().into_owned()).collect();
-        if values.iter().all(|v| !v.contains(['*', '?'])) {
+        let at = format!("{}.Condition.{}[{:?}]", w.path, c.operator, c.key);
+        if c.values.iter().all(|v| !v.as_text().contains(['*', '?'])) {
             report.push(
                 config,
                 finding(
                     OIDC_STRING_LIKE_WITHOUT_WILDCARD,
-                    at.clone(),
+                    at,
                     "StringLike with no wildcard compares as StringEquals does; write StringEquals, so that a wildcard added later is a visible change of operator".into(),
                 ),
             );
             continue;
         }
-        if !sub {
-            continue;
-        }
-        for v in &values {
-            if let Some(who) = kind.too_wide(v) {
-                report.push(
-                    config,
-                    finding(
-                        OIDC_SUB_TOO_WIDE,
-                        at.clone(),
-                        format!(
-                            "{v:?} admits {who}; name the one identity meant with StringEquals, e.g. {:?}",
-                            kind.example_sub()
-                        ),
-                    ),
-                );
-            }
+        while let Some(f) = too_wide.next_if(|f| f.path == at) {
+            report.push(config, f);
         }
     }
+}
+
+/// A subject `pattern`'s wildcards reach: each filled with a name of nobody's.
+fn fill(pattern: &str) -> String {
+    pattern
+        .replace('*', "xrole-lint-intruder")
+        .replace('?', "x")
 }

@@ -106,8 +106,7 @@ impl Organization {
             };
             let default_scps = [OrgPolicy::full_aws_access()];
             let scps = t.scps.as_deref().unwrap_or(&default_scps);
-            let rcps =
-                std::iter::once(OrgPolicy::rcp_full_aws_access()).chain(t.rcps.iter().cloned());
+            let rcps = OrgPolicy::rcp_level(t.rcps.iter().cloned());
             let mut compile = |side: PolicyRole, kind: PolicyKind, at: &str, p: &OrgPolicy| {
                 let label = attached_label(side, &p.name, &target);
                 let key = (kind, p.name.clone());
@@ -136,12 +135,13 @@ impl Organization {
                 })
                 .collect();
             let rcp_level = rcps
+                .iter()
                 .filter_map(|p| {
                     compile(
                         PolicyRole::ResourceControl,
                         PolicyKind::ResourceControl,
                         "rcps",
-                        &p,
+                        p,
                     )
                 })
                 .collect();

@@ -67,6 +67,25 @@ impl OrgPolicy {
         Self::new("RCPFullAWSAccess", PolicyDocument::new(vec![all]))
     }
 
+    /// The RCPs in force at a level where `attached` are attached: always
+    /// `RCPFullAWSAccess` first, since Organizations attaches it to every root,
+    /// OU and account and it cannot be detached (Organizations guide, "Resource
+    /// control policies":
+    /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>),
+    /// then the others. A level listing it (by name, or its statements under any
+    /// `Id`) keeps one copy.
+    pub fn rcp_level(attached: impl IntoIterator<Item = OrgPolicy>) -> Vec<OrgPolicy> {
+        let full = Self::rcp_full_aws_access();
+        let is_full = |p: &OrgPolicy| {
+            let mut doc = p.doc.clone();
+            doc.id = None;
+            p.name == full.name || doc.equivalent(&full.doc)
+        };
+        std::iter::once(full.clone())
+            .chain(attached.into_iter().filter(|p| !is_full(p)))
+            .collect()
+    }
+
     /// AWS's own policy by its name, if `name` is `FullAWSAccess` or
     /// `RCPFullAWSAccess`.
     pub fn aws_managed(name: &str) -> Option<Self> {
@@ -80,6 +99,11 @@ impl OrgPolicy {
     /// The policy's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The policy's document.
+    pub fn document(&self) -> &PolicyDocument {
+        &self.doc
     }
 }
 

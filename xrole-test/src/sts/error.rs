@@ -123,11 +123,13 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// An error answer: code and message.
+/// An error answer: code and message, and for a refusal what the evaluator
+/// found (sent in [`DENIAL_KIND_HEADER`](xrole_core::DENIAL_KIND_HEADER)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StsError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
+    pub(crate) denial: Option<xrole_core::DenialKind>,
 }
 
 impl StsError {
@@ -135,7 +137,14 @@ impl StsError {
         Self {
             code,
             message: message.into(),
+            denial: None,
         }
+    }
+
+    /// The refusal's kind, as the evaluator found it.
+    pub(crate) fn denial(mut self, kind: xrole_core::DenialKind) -> Self {
+        self.denial = Some(kind);
+        self
     }
 
     pub(crate) fn of(code: ErrorCode) -> Self {

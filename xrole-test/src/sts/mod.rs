@@ -363,6 +363,21 @@ impl EmbeddedSts {
             .cloned()
     }
 
+    /// The kept call answered with `request_id`: the embedded STS's own account of
+    /// a refusal, next to the error the code got. The runtime's
+    /// `xrole::AccessDenied` carries the request id (`request_id`), and its
+    /// `cause()` the kind the evaluator found; the entry's `detail` holds the
+    /// evaluator's whole explanation.
+    pub fn audit_of_request(&self, request_id: &str) -> Option<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .rev()
+            .find(|e| e.request_id == request_id)
+            .cloned()
+    }
+
     /// How many calls of `action` there were (failed ones included), for the
     /// operations the server knows; exact whatever the audit log's capacity.
     pub fn count(&self, action: &str) -> usize {

@@ -193,17 +193,28 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
             })
         }
     };
-    let (status, text) = match result {
-        Ok(xml) => (http::StatusCode::OK, xml),
+    let (status, text, denial) = match result {
+        Ok(xml) => (http::StatusCode::OK, xml, None),
         Err(e) => {
             entry.error = Some(e.code.as_str().to_owned());
             if entry.detail.is_none() {
                 entry.detail = Some(e.message.clone());
             }
-            (e.code.status(), xml::error(&e, &request_id))
+            (e.code.status(), xml::error(&e, &request_id), e.denial)
         }
     };
     let text = text.replace(REQUEST_ID_SLOT, &request_id);
     inner.state().audit.push(entry);
-    answer(status, text, inner.clock.now())
+    let mut response = answer(status, text, inner.clock.now());
+    // As STS does: the SDKs read a request id from this header.
+    if let Ok(id) = http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    if let Some(kind) = denial {
+        response.headers_mut().insert(
+            xrole_core::DENIAL_KIND_HEADER,
+            http::HeaderValue::from_static(kind.as_str()),
+        );
+    }
+    response
 }

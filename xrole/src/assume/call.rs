@@ -3,11 +3,11 @@
 
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
-use xrole_core::{OrgDenial, PrincipalArn, RoleArn, SessionName};
+use xrole_core::{DENIAL_KIND_HEADER, DenialKind, OrgDenial, PrincipalArn, RoleArn, SessionName};
 
 use super::AssumeRole;
 use super::mfa::Mfa;
-use super::web_identity::WebIdentity;
+use super::web_identity::{TokenClaims, WebIdentity};
 use crate::Error;
 use crate::error::AccessDenied;
 
@@ -77,10 +77,11 @@ impl Params {
         source: &WebIdentity,
     ) -> Result<Credentials, Error> {
         let spec = self.request.spec.spec();
-        let token = source.token(spec.role()).await?;
+        let token = source.read_token(spec.role()).await?;
         let span = tracing::info_span!("xrole.assume_with_web_identity", role_arn = %spec.role(), session_name = %self.session_name);
         let _entered = span.enter();
         let session = SessionParameters::of(spec);
+        let claims = TokenClaims::read_unverified(&token);
         let call = sts
             .assume_role_with_web_identity()
             .role_arn(spec.role().as_str())
@@ -92,10 +93,9 @@ impl Params {
         drop(_entered);
         let out = call.send().await.map_err(|e| {
             if e.code() == Some("AccessDenied") {
-                self.access_denied(
-                    e.message().unwrap_or_default(),
-                    xrole_core::ASSUME_ROLE_WITH_WEB_IDENTITY,
-                )
+                let mut denied = self.access_denied(&e, xrole_core::ASSUME_ROLE_WITH_WEB_IDENTITY);
+                denied.token = claims;
+                Error::AccessDenied(Box::new(denied))
             } else {
                 Error::from_sdk(spec.role(), "AssumeRoleWithWebIdentity", e)
             }
@@ -110,7 +110,7 @@ impl Params {
         let spec = self.request.spec.spec();
         match e.code() {
             Some("AccessDenied") => {
-                self.access_denied(e.message().unwrap_or_default(), "sts:AssumeRole")
+                Error::AccessDenied(Box::new(self.access_denied(&e, "sts:AssumeRole")))
             }
             _ => Error::from_sdk(spec.role(), "AssumeRole", e),
         }
@@ -118,9 +118,18 @@ impl Params {
 
     /// STS's `AccessDenied`, read into what explains it; `operation` is the action
     /// when the message names none.
-    fn access_denied(&self, message: &str, operation: &str) -> Error {
+    fn access_denied<E, R>(
+        &self,
+        e: &aws_sdk_sts::error::SdkError<E, R>,
+        operation: &str,
+    ) -> AccessDenied
+    where
+        E: ProvideErrorMetadata + aws_sdk_sts::operation::RequestId,
+        R: HasHeaders,
+    {
         let r = &self.request;
         let spec = r.spec.spec();
+        let message = e.message().unwrap_or_default();
         // "User: ARN is not authorized to perform: ACTION on resource: ARN"
         let caller = message
             .strip_prefix("User: ")
@@ -132,7 +141,8 @@ impl Params {
             .and_then(|m| m.split(' ').next())
             .unwrap_or(operation)
             .to_owned();
-        Error::AccessDenied(Box::new(AccessDenied {
+        let header = |name: &str| e.raw_response().and_then(|r| r.header(name));
+        AccessDenied {
             org: OrgDenial::from_message(message),
             role: spec.role().clone(),
             caller,
@@ -142,7 +152,24 @@ impl Params {
             mfa: self.mfa.is_some() || r.mfa.is_some(),
             declared_trust: spec.trusted().to_vec(),
             declared_web_identities: spec.web_identities().to_vec(),
-        }))
+            token: None,
+            request_id: e
+                .as_service_error()
+                .and_then(|s| s.request_id())
+                .map(str::to_owned),
+            reported: header(DENIAL_KIND_HEADER).and_then(DenialKind::parse),
+        }
+    }
+}
+
+/// The headers of an SDK error's raw answer.
+trait HasHeaders {
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl HasHeaders for aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers().get(name)
     }
 }
 

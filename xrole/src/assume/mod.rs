@@ -24,7 +24,7 @@ use xrole_core::{
 pub(crate) use mfa::Mfa;
 pub use mfa::{MfaStrategy, TokenError, TokenProvider, mfa_session};
 pub(crate) use web_identity::WebIdentityKey;
-pub use web_identity::{IdentityTokenProvider, WebIdentity};
+pub use web_identity::{IdentityTokenProvider, TokenClaims, WebIdentity};
 
 use crate::Error;
 use crate::refresh::EngineProvider;

@@ -61,6 +61,8 @@ enum TokenFrom {
         connector: Arc<OnceLock<Connector>>,
     },
     Provider(Arc<dyn IdentityTokenProvider>),
+    /// One token for every refresh (a secret, never shown).
+    Fixed(Arc<str>),
 }
 
 /// What makes two web identity sources the same, as typed values: the registry
@@ -157,6 +159,14 @@ impl WebIdentity {
         }
     }
 
+    /// One fixed token, sent at every refresh: for tests and jobs shorter than
+    /// the token's life. Once it expires, refreshes fail with STS's
+    /// `ExpiredTokenException`; a rotating source (a file, GitHub's endpoint, a
+    /// provider) is what long runs need.
+    pub fn token(token: impl Into<String>) -> Self {
+        Self::of(TokenFrom::Fixed(token.into().into()))
+    }
+
     /// Tokens from any provider (a function returning a future of the token).
     pub fn provider(provider: impl IdentityTokenProvider + 'static) -> Self {
         Self::of(TokenFrom::Provider(Arc::new(provider)))
@@ -189,7 +199,9 @@ impl WebIdentity {
                 request_url: request_url.clone(),
                 audience: audience.clone(),
             }),
-            TokenFrom::Provider(_) => None,
+            // Nothing proves two providers the same; a fixed token is a secret,
+            // kept out of keys.
+            TokenFrom::Provider(_) | TokenFrom::Fixed(_) => None,
         }
     }
 
@@ -201,11 +213,12 @@ impl WebIdentity {
                 format!("the GitHub Actions token endpoint (audience {audience})")
             }
             TokenFrom::Provider(_) => "the identity token provider".to_owned(),
+            TokenFrom::Fixed(_) => "the token given".to_owned(),
         }
     }
 
     /// A current token, read now.
-    pub(crate) async fn token(&self, role: &RoleArn) -> Result<String, Error> {
+    pub(crate) async fn read_token(&self, role: &RoleArn) -> Result<String, Error> {
         let failed = |source: TokenError| Error::WebIdentityToken {
             role: role.clone(),
             from: self.describe(),
@@ -220,6 +233,7 @@ impl WebIdentity {
                 connector,
             } => fetch_github_token(request_url, request_token, audience, connector).await,
             TokenFrom::Provider(p) => p.token().await,
+            TokenFrom::Fixed(token) => Ok(token.to_string()),
         }
         .map_err(failed)?;
         let token = token.trim().to_owned();
@@ -320,4 +334,62 @@ async fn fetch_github_token(
     let answer: GitHubAnswer = serde_json::from_slice(&body)
         .map_err(|e| format!("the answer is not {{\"value\": TOKEN}}: {e}"))?;
     Ok(answer.value)
+}
+
+/// What a web identity token says of itself: its issuer, subject and audiences,
+/// read from its payload without verifying it (STS verifies; this only explains
+/// a refusal). Claims are no secret; the token is never kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenClaims {
+    /// `iss`.
+    pub issuer: Option<String>,
+    /// `sub`.
+    pub subject: Option<String>,
+    /// `aud` (one or several).
+    pub audiences: Vec<String>,
+}
+
+/// The claims a token's payload is read for, each value bounded.
+#[derive(serde::Deserialize)]
+struct Payload {
+    iss: Option<String>,
+    sub: Option<String>,
+    #[serde(default)]
+    aud: Audience,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+    #[default]
+    None,
+}
+
+/// Longest claim value kept for an explanation.
+const MAX_CLAIM_CHARS: usize = 256;
+
+impl TokenClaims {
+    /// The claims of `token` (`HEADER.PAYLOAD.SIGNATURE`, base64url), unverified;
+    /// `None` when it is not a JWT.
+    pub fn read_unverified(token: &str) -> Option<Self> {
+        use base64::Engine;
+        let payload = token.split('.').nth(1)?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
+        let p: Payload = serde_json::from_slice(&json).ok()?;
+        let bound = |v: String| v.chars().take(MAX_CLAIM_CHARS).collect::<String>();
+        Some(Self {
+            issuer: p.iss.map(bound),
+            subject: p.sub.map(bound),
+            audiences: match p.aud {
+                Audience::One(a) => vec![bound(a)],
+                Audience::Many(list) => list.into_iter().take(16).map(bound).collect(),
+                Audience::None => Vec::new(),
+            },
+        })
+    }
 }

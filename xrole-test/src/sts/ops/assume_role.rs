@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use xrole_core::{
-    ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
+    DenialKind, ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
     TransitiveTagKeys,
 };
 
@@ -130,7 +130,7 @@ pub(super) fn serve(
     };
     let Some(trust) = trust else {
         entry.decision = Some(Decision::ImplicitlyDenied);
-        let err = denied("sts:AssumeRole", None);
+        let err = denied("sts:AssumeRole", None).denial(DenialKind::RoleMissing);
         entry.detail = Some(format!(
             "{}\n{role_arn} does not exist in the world",
             err.message
@@ -202,7 +202,10 @@ pub(super) fn serve(
     let evaluation = evaluate_assume_role(&call, &policies);
     entry.decision = Some(evaluation.decision);
     if let Some((action, e)) = evaluation.first_refusal() {
-        let err = denied(action, e.org_denial());
+        let mut err = denied(action, e.org_denial());
+        if let Some(kind) = e.denial_kind(external_id.is_some()) {
+            err = err.denial(kind);
+        }
         entry.detail = Some(format!("{}\n{e}", err.message));
         return Err(err);
     }

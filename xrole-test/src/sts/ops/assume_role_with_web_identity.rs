@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use xrole_core::{RoleArn, SessionDuration, SessionName};
+use xrole_core::{DenialKind, RoleArn, SessionDuration, SessionName};
 
 use super::super::audit::AuditEntry;
 use super::super::error::{ErrorCode, StsError};
@@ -133,7 +133,7 @@ pub(super) fn serve(
     let Some((role, trust, _)) = state.world.role_compiled(&role_arn) else {
         entry.decision = Some(Decision::ImplicitlyDenied);
         entry.detail = Some(format!("{role_arn} does not exist in the world"));
-        return Err(denied());
+        return Err(denied().denial(DenialKind::RoleMissing));
     };
     if duration.as_secs() > role.max_session_secs() {
         return Err(StsError::validation(&[
@@ -173,7 +173,10 @@ pub(super) fn serve(
     entry.decision = Some(evaluation.decision);
     if let Some((action, e)) = evaluation.first_refusal() {
         // STS's message names no action: the detail says which one was refused.
-        let err = denied();
+        let mut err = denied();
+        if let Some(kind) = e.denial_kind(false) {
+            err = err.denial(kind);
+        }
         entry.detail = Some(format!("{}\n{action} is refused: {e}", err.message));
         return Err(err);
     }

@@ -9,9 +9,7 @@ mod params;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xrole_core::{
-    MfaSerial, OrgDenial, PrincipalArn, RoleArn, SessionDuration, SessionName, TokenCode,
-};
+use xrole_core::{MfaSerial, OrgDenial, RoleArn, SessionDuration, SessionName, TokenCode};
 
 use super::audit::AuditEntry;
 use super::auth;
@@ -157,13 +155,9 @@ fn role_session(
     duration: SessionDuration,
     now: SystemTime,
 ) -> Result<(String, Session), StsError> {
-    let arn = PrincipalArn::parse(&format!(
-        "arn:{}:sts::{}:assumed-role/{}/{session_name}",
-        role.partition(),
-        role.account(),
-        role.name(),
-    ))
-    .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
+    let arn = role
+        .session_arn(session_name.as_str())
+        .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
     let expiration = expiration(inner, now, u64::from(duration.as_secs()));
     let session = Session {
         secret: keys::secret_access_key(),

@@ -402,7 +402,9 @@ impl World {
             spec.role().account(),
             spec.role().name()
         );
-        let doc = spec.caller_policy();
+        let doc = spec
+            .caller_policy()
+            .map_err(|e| super::problem(e.to_string()))?;
         if let Some(user) = self.user(principal) {
             let mut user = user.clone();
             user.inline.docs.retain(|(n, _)| *n != name);
