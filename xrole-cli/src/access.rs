@@ -3,9 +3,13 @@
 //!
 //! Inputs are `aws iam get-account-authorization-details` outputs, one file per
 //! account, Terraform plans (`terraform show -json PLAN`) and CloudFormation
-//! templates (JSON or YAML), these for the account `--account-id` names, with
-//! `--region` and `--parameter KEY=VALUE` for the templates. Exit codes: 0 answered (for `diff`, nothing new); 1 an error, or for
-//! `diff` new access (each new edge and path listed); 2 bad flags.
+//! templates (JSON or YAML), these for the account `--account-id` names (a plan
+//! may name its own), with `--region` and `--parameter KEY=VALUE` for the
+//! templates. What a plan leaves unjudged (a value known only after apply, an AWS
+//! managed policy in no input) follows the answer: after text on standard
+//! output, on standard error beside JSON. Exit codes: 0 answered (for `diff`,
+//! nothing new and everything judged); 1 an error, or for `diff` new access (each
+//! new edge and path listed) or anything unjudged; 2 bad flags.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,7 +91,8 @@ pub(crate) struct StackFlags {
     #[arg(long)]
     world: Option<PathBuf>,
     /// The account plans and templates apply to (their roles' and policies' ARNs,
-    /// AWS::AccountId).
+    /// AWS::AccountId); a plan that names its account (allowed_account_ids, its
+    /// prior state's ARNs, data.aws_caller_identity) needs none.
     #[arg(long)]
     account_id: Option<AccountId>,
     /// The region of CloudFormation stacks (AWS::Region).
@@ -137,8 +142,9 @@ fn kind_of(text: &str) -> Kind {
     }
 }
 
-/// The world of `files`, every problem of every file reported at once.
-fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
+/// The world of `files` and what its plans left unjudged, every problem of
+/// every file reported at once.
+fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), CliError> {
     let account = stack.account_id;
     let mut world = match &stack.world {
         None => World::new(),
@@ -151,6 +157,7 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
         }
     };
     let mut problems = Vec::new();
+    let mut unjudged = Vec::new();
     for path in files {
         let name = path.display().to_string();
         let size = std::fs::metadata(path)
@@ -165,7 +172,11 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
             std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read {name}")))?;
         let read = match (kind_of(&text), account) {
             (Kind::Export, _) => import_authorization_details(&mut world, &name, &text),
-            (Kind::Plan, Some(account)) => import_terraform_plan(&mut world, &name, &text, account),
+            (Kind::Plan, _) => {
+                import_terraform_plan(&mut world, &name, &text, account).map(|plan| {
+                    unjudged.extend(plan.unjudged.into_iter().map(|u| format!("{name}: {u}")));
+                })
+            }
             (Kind::Template, Some(account)) => import_cloudformation(
                 &mut world,
                 &name,
@@ -176,12 +187,6 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
                     parameters: stack.parameters.iter().cloned().collect(),
                 },
             ),
-            (Kind::Plan, None) => {
-                problems.push(format!(
-                    "{name}: a Terraform plan: give --account-id, the account it applies to"
-                ));
-                continue;
-            }
             (Kind::Template, None) => {
                 problems.push(format!(
                     "{name}: a CloudFormation template: give --account-id, the account its stack is in"
@@ -194,7 +199,7 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<World, CliError> {
         }
     }
     if problems.is_empty() {
-        Ok(world)
+        Ok((world, unjudged))
     } else {
         Err(CliError::Usage(format!(
             "the inputs cannot be read:\n  {}",
@@ -227,6 +232,34 @@ fn access_json(graph: &AccessGraph, a: &Access) -> Value {
     })
 }
 
+/// What could not be judged, as lines after an answer: `not judged (...):` and
+/// one line each.
+fn unjudged_text(unjudged: &[String]) -> String {
+    if unjudged.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "\nnot judged ({}), the answer covers the rest:\n",
+        unjudged.len()
+    );
+    for u in unjudged {
+        text.push_str(&format!("  {u}\n"));
+    }
+    text
+}
+
+/// Says what could not be judged: after a text answer on standard output, on
+/// standard error beside JSON (which stays one value).
+fn report_unjudged(unjudged: &[String], form: Form) -> Result<(), CliError> {
+    match form {
+        Form::Text => output::print(&unjudged_text(unjudged)),
+        Form::Json => {
+            eprint!("{}", unjudged_text(unjudged).trim_start_matches('\n'));
+            Ok(())
+        }
+    }
+}
+
 fn print_accesses(graph: &AccessGraph, found: &[Access], form: Form) -> Result<(), CliError> {
     let text = match form {
         Form::Json => {
@@ -245,49 +278,67 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
+            let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
+            let graph = AccessGraph::build(&world);
             if graph.node(role).is_none() {
-                return Err(CliError::Usage(format!("{role} is no role of the inputs")));
+                return Err(CliError::Usage(format!(
+                    "{role} is no role of the inputs{}",
+                    unjudged_text(&unjudged)
+                )));
             }
             match format {
                 Form::Text => output::print(&render_who_can_assume(&graph, role))?,
                 Form::Json => print_accesses(&graph, &graph.who_can_assume(role), *format)?,
             }
+            report_unjudged(&unjudged, *format)?;
         }
         AccessCommand::Reach {
             principal,
             inputs,
             format,
         } => {
-            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
+            let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
+            let graph = AccessGraph::build(&world);
             if graph.node(principal).is_none() {
                 return Err(CliError::Usage(format!(
-                    "{principal} is no principal of the inputs"
+                    "{principal} is no principal of the inputs{}",
+                    unjudged_text(&unjudged)
                 )));
             }
             print_accesses(&graph, &graph.reachable_from(principal), *format)?;
+            report_unjudged(&unjudged, *format)?;
         }
         AccessCommand::Diff {
             before,
             after,
             stack,
         } => {
-            let before = AccessGraph::build(&world(before, stack)?);
-            let after = AccessGraph::build(&world(after, stack)?);
-            let found = new_access(&before, &after);
-            if found.is_empty() {
-                output::print("no new access\n")?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut text = format!("{} new access path(s):\n", found.len());
+            let (before, mut unjudged) = world(before, stack)?;
+            let (after, after_unjudged) = world(after, stack)?;
+            unjudged.extend(after_unjudged);
+            let found = new_access(&AccessGraph::build(&before), &AccessGraph::build(&after));
+            let mut text = if found.is_empty() {
+                "no new access\n".to_owned()
+            } else {
+                format!("{} new access path(s):\n", found.len())
+            };
             for f in &found {
                 text.push_str(&format!("{f}\n"));
             }
+            // What could not be judged may open access: the gate does not pass.
+            text.push_str(&unjudged_text(&unjudged));
             output::print(&text)?;
-            return Ok(ExitCode::from(1));
+            let clean = found.is_empty() && unjudged.is_empty();
+            return Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
         AccessCommand::Graph { inputs, format } => {
-            let graph = AccessGraph::build(&world(&inputs.files, &inputs.stack)?);
+            let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
+            let graph = AccessGraph::build(&world);
+            report_unjudged(&unjudged, Form::Json)?;
             let text = match format {
                 GraphForm::Dot => graph.to_dot(),
                 GraphForm::Json => {

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use xrole_core::*;
-use xrole_test::access::{AccessGraph, NodeKind, describe_new_access};
+use xrole_test::access::{AccessGraph, NodeKind, describe_new_access, new_access};
 use xrole_test::org::{OrgAccount, OrgPolicy, Organization};
 use xrole_test::sts::{Role, User, World};
 
@@ -445,20 +445,19 @@ fn a_terraform_plan_adds_its_roles_and_reports_what_it_cannot_know() {
     use xrole_test::import::{import_authorization_details, import_terraform_plan};
     let mut w = World::new();
     import_authorization_details(&mut w, "tooling.json", &fixture("tooling-111111111111")).unwrap();
-    let e = import_terraform_plan(
+    let plan = import_terraform_plan(
         &mut w,
         "plan.json",
         &fixture("plan-222222222222"),
-        "222222222222".parse().unwrap(),
+        Some("222222222222".parse().unwrap()),
     )
-    .unwrap_err()
-    .to_string();
-    // The module's role trusts a value known only after apply: reported, skipped.
-    assert!(
-        e.contains("plan.json: $.planned_values.root_module.child_modules[0].resources[0].values.assume_role_policy: module.ci.aws_iam_role.runner.assume_role_policy is known only after apply"),
-        "{e}"
+    .unwrap();
+    // The module's role trusts a value known only after apply: named, left out,
+    // and the rest of the plan read.
+    assert_eq!(
+        plan.unjudged,
+        ["module.ci.aws_iam_role.runner: assume_role_policy known only after apply"]
     );
-    assert_eq!(e.matches("plan.json:").count(), 1, "{e}");
     // The rest entered: the policy ARN the attachment takes (unknown in the plan)
     // follows from the policy's name through the configuration's reference.
     let graph = AccessGraph::build(&w);
@@ -478,7 +477,7 @@ fn a_terraform_plan_adds_its_roles_and_reports_what_it_cannot_know() {
         &mut World::new(),
         "x.json",
         "{}",
-        "222222222222".parse().unwrap(),
+        Some("222222222222".parse().unwrap()),
     )
     .unwrap_err()
     .to_string();
@@ -601,4 +600,128 @@ fn an_scp_that_names_a_principal_judges_each_member_of_a_group_alone() {
     w.set_organization(&org).unwrap();
     let graph = AccessGraph::build(&w);
     assert_eq!(principals(&graph, ROOT_TRUST), [DAN]);
+}
+
+/// A plan over the export of the account it changes, as `xrole access diff`
+/// meets it: an update replaces the exported role, a delete removes one, a no-op
+/// keeps the export's version (with its attachments), the provider's zero values
+/// are unset, a value known only after apply and an AWS managed policy in no
+/// input are named and the rest is judged, and the account comes from the plan.
+#[test]
+fn a_plan_changes_the_roles_an_export_holds() {
+    use xrole_test::import::{import_authorization_details, import_terraform_plan};
+    let mut w = World::new();
+    import_authorization_details(&mut w, "tooling.json", &fixture("tooling-111111111111")).unwrap();
+    import_authorization_details(&mut w, "workload.json", &fixture("workload-222222222222"))
+        .unwrap();
+    let legacy: RoleArn = "arn:aws:iam::222222222222:role/Legacy".parse().unwrap();
+    w.add_role(
+        Role::new(
+            legacy.clone(),
+            trust(r#"{"AWS":"111111111111"}"#, "sts:AssumeRole", ""),
+        )
+        .managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap()),
+    )
+    .unwrap();
+    let deployer = "arn:aws:iam::222222222222:role/deploy/Deployer";
+    let before = AccessGraph::build(&w);
+    // Before, alice reaches the deployer only through WorkloadAdmin.
+    assert_eq!(before.path(ALICE, deployer).unwrap().path.len(), 3);
+
+    let plan = import_terraform_plan(
+        &mut w,
+        "plan.json",
+        &fixture("plan-changes-222222222222"),
+        None,
+    )
+    .unwrap();
+    // The account from the prior state's ARNs.
+    assert_eq!(plan.account, "222222222222".parse().unwrap());
+    assert_eq!(plan.unjudged.len(), 2, "{:?}", plan.unjudged);
+    assert_eq!(
+        plan.unjudged[0],
+        "aws_iam_role.etl_worker: assume_role_policy known only after apply"
+    );
+    assert!(
+        plan.unjudged[1].starts_with("aws_iam_role.reporter: arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole is attached but in no input"),
+        "{:?}",
+        plan.unjudged
+    );
+    // Deleted; created (without the policy no input holds); never judged.
+    assert!(w.role(&legacy).is_none());
+    let reporter: RoleArn = "arn:aws:iam::222222222222:role/Reporter".parse().unwrap();
+    assert!(w.role(&reporter).unwrap().managed_policies().is_empty());
+    assert!(
+        w.role(&"arn:aws:iam::222222222222:role/etl-worker".parse().unwrap())
+            .is_none()
+    );
+    // Updated in place: the zero values unset, the new trust judged.
+    let role = w.role(&deployer.parse().unwrap()).unwrap();
+    assert!(role.boundary().is_none() && role.policies().is_empty());
+    let after = AccessGraph::build(&w);
+    // The update's new trust: alice assumes the deployer directly.
+    assert_eq!(after.path(ALICE, deployer).unwrap().path.len(), 2);
+    let new = new_access(&before, &after);
+    assert!(
+        new.iter()
+            .any(|a| a.access.principal == ALICE && a.access.path.len() == 2),
+        "{:?}",
+        describe_new_access(&before, &after)
+    );
+    // The no-op kept the export's version of WorkloadAdmin, with the inline and
+    // managed policies the plan's copy does not list.
+    let admin = w
+        .role(
+            &"arn:aws:iam::222222222222:role/WorkloadAdmin"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(admin.policies()[0].0, "assume-deployer");
+    assert_eq!(
+        admin.managed_policies()[0].as_str(),
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    );
+}
+
+/// The account a plan applies to: given, named by the plan in several ways, or
+/// a clear problem when neither or both disagree.
+#[test]
+fn a_plan_names_its_account() {
+    use xrole_test::import::import_terraform_plan;
+    let with = |extra: &str| {
+        format!(r#"{{"planned_values":{{"root_module":{{"resources":[]}}}}{extra}}}"#)
+    };
+    let account = |json: &str, given: Option<&str>| {
+        import_terraform_plan(
+            &mut World::new(),
+            "p.json",
+            json,
+            given.map(|a| a.parse().unwrap()),
+        )
+        .map(|p| p.account.to_string())
+        .map_err(|e| e.to_string())
+    };
+    let allowed = with(
+        r#","configuration":{"provider_config":{"aws":{"expressions":{"allowed_account_ids":{"constant_value":["333333333333"]}}}}}"#,
+    );
+    assert_eq!(account(&allowed, None).unwrap(), "333333333333");
+    let caller = with(
+        r#","prior_state":{"values":{"root_module":{"resources":[{"address":"data.aws_caller_identity.current","mode":"data","type":"aws_caller_identity","values":{"account_id":"444444444444"}}]}}}"#,
+    );
+    assert_eq!(account(&caller, None).unwrap(), "444444444444");
+    assert_eq!(
+        account(&with(""), Some("555555555555")).unwrap(),
+        "555555555555"
+    );
+    let none = account(&with(""), None).unwrap_err();
+    assert!(
+        none.contains("p.json: $: the plan names no account"),
+        "{none}"
+    );
+    let other = account(&allowed, Some("555555555555")).unwrap_err();
+    assert!(
+        other.contains("the plan names account 333333333333, not 555555555555 as given"),
+        "{other}"
+    );
 }

@@ -117,7 +117,7 @@ async fn a_terraform_plan_is_an_input_for_its_account() {
     let tooling = tooling.to_str().unwrap();
     let plan = fixture("plan-222222222222");
     let plan = plan.to_str().unwrap();
-    // Without its account, a plan cannot name its roles.
+    // Without its account, a plan that names none cannot name its roles.
     let out = access(&[
         "who-can",
         "arn:aws:iam::222222222222:role/ci/Deploy",
@@ -128,11 +128,12 @@ async fn a_terraform_plan_is_an_input_for_its_account() {
     .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        super::stderr(&out).contains("a Terraform plan: give --account-id"),
+        super::stderr(&out).contains("the plan names no account"),
         "{}",
         super::stderr(&out)
     );
-    // A value known only after apply is reported by address, never guessed.
+    // A value known only after apply is named by address, never guessed, and
+    // the rest is answered.
     let out = access(&[
         "who-can",
         "arn:aws:iam::222222222222:role/ci/Deploy",
@@ -143,12 +144,18 @@ async fn a_terraform_plan_is_an_input_for_its_account() {
         "222222222222",
     ])
     .await;
-    assert_eq!(out.status.code(), Some(1));
+    assert!(out.status.success(), "{}", super::stderr(&out));
+    let text = super::stdout(&out);
     assert!(
-        super::stderr(&out)
-            .contains("module.ci.aws_iam_role.runner.assume_role_policy is known only after apply"),
-        "{}",
-        super::stderr(&out)
+        text.contains("arn:aws:iam::111111111111:user/alice"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not judged (1), the answer covers the rest:\n  ")
+            && text.contains(
+                "module.ci.aws_iam_role.runner: assume_role_policy known only after apply"
+            ),
+        "{text}"
     );
     // The plan without that module: the gate sees the new role's access.
     let mut json: serde_json::Value =
@@ -259,4 +266,30 @@ async fn a_world_file_brings_the_organization() {
         "{}",
         super::stdout(&governed)
     );
+}
+
+/// The gate on a plan that changes roles the export holds: `diff --before
+/// EXPORTS --after EXPORTS PLAN` with the account read from the plan; the new
+/// trust is new access, and what the plan leaves unknown keeps the gate shut.
+#[tokio::test]
+async fn diff_applies_a_plan_to_the_exports_it_changes() {
+    let tooling = fixture("tooling-111111111111");
+    let workload = fixture("workload-222222222222");
+    let plan = fixture("plan-changes-222222222222");
+    let [tooling, workload, plan] = [&tooling, &workload, &plan].map(|p| p.to_str().unwrap());
+    let out = access(&[
+        "diff", "--before", tooling, workload, "--after", tooling, workload, plan,
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", super::stderr(&out));
+    let text = super::stdout(&out);
+    assert!(
+        text.contains("arn:aws:iam::111111111111:user/alice\n  -> arn:aws:iam::222222222222:role/deploy/Deployer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("aws_iam_role.etl_worker: assume_role_policy known only after apply"),
+        "{text}"
+    );
+    assert!(!text.contains("already in the world"), "{text}");
 }

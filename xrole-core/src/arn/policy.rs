@@ -86,6 +86,18 @@ impl PolicyArn {
         }
     }
 
+    /// The customer managed policy `path_and_name` (`Deploy`, or `ci/Deploy` with
+    /// a path) of `account`: `arn:{partition}:iam::{account}:policy/{path_and_name}`.
+    pub fn customer(
+        partition: Partition,
+        account: AccountId,
+        path_and_name: &str,
+    ) -> Result<Self, Error> {
+        Self::parse(&format!(
+            "arn:{partition}:iam::{account}:policy/{path_and_name}"
+        ))
+    }
+
     /// A policy ARN from a literal, checked at compile time in a `const`.
     ///
     /// # Panics

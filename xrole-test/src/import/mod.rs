@@ -19,14 +19,14 @@ mod terraform;
 
 pub use authorization_details::import_authorization_details;
 pub use cloudformation::{StackContext, import_cloudformation};
-pub use terraform::import_terraform_plan;
+pub use terraform::{PlanImport, import_terraform_plan};
 
 use std::collections::HashMap;
 
 use xrole_core::PolicyArn;
 use xrole_core::policy::PolicyDocument;
 
-use crate::sts::{Group, Role, User, World, WorldError};
+use crate::sts::{Group, Role, User, Without, World, WorldError};
 
 /// What an input declares, named, ready to enter a world: managed policies
 /// first, then groups, users (who join the groups) and roles (which attach the
@@ -84,6 +84,11 @@ impl<'f> FileProblems<'f> {
             .push(format!("{}: {path}: {message}", self.file));
     }
 
+    /// The problems, when the input cannot be read at all (at least one was said).
+    pub(crate) fn into_error(self) -> WorldError {
+        WorldError::new("import", self.problems)
+    }
+
     pub(crate) fn into_result(self) -> Result<(), WorldError> {
         if self.problems.is_empty() {
             Ok(())
@@ -112,43 +117,54 @@ pub(crate) trait Holder: Sized {
         self
     }
 
+    /// One attachment.
+    fn attach(self, a: Attach) -> Self {
+        match a {
+            Attach::Inline(name, doc) => self.inline(&name, *doc),
+            Attach::Managed(arn) => self.managed(arn),
+            Attach::Member(group) => self.member(&group),
+        }
+    }
+
     /// Every attachment, in the order declared.
     fn attach_all(self, list: Vec<Attach>) -> Self {
-        list.into_iter().fold(self, |h, a| match a {
-            Attach::Inline(name, doc) => h.inline(&name, *doc),
-            Attach::Managed(arn) => h.managed(arn),
-            Attach::Member(group) => h.member(&group),
-        })
+        list.into_iter().fold(self, Holder::attach)
     }
 }
 
+// Attaching what the holder has already replaces it (an inline policy of the
+// same name) or leaves it (a managed policy, a group): an export and a plan may
+// both name it.
 impl Holder for Role {
     fn inline(self, name: &str, doc: PolicyDocument) -> Self {
-        self.policy(name, doc)
+        self.without(Without::Policy(name)).policy(name, doc)
     }
     fn managed(self, arn: PolicyArn) -> Self {
-        self.managed_policy(arn)
+        self.without(Without::ManagedPolicy(&arn))
+            .managed_policy(arn)
     }
 }
 
 impl Holder for User {
     fn inline(self, name: &str, doc: PolicyDocument) -> Self {
-        self.policy(name, doc)
+        self.without(Without::Policy(name)).policy(name, doc)
     }
     fn managed(self, arn: PolicyArn) -> Self {
-        self.managed_policy(arn)
+        self.without(Without::ManagedPolicy(&arn))
+            .managed_policy(arn)
     }
     fn member(self, group: &str) -> Self {
-        self.group(group)
+        self.without(Without::Group(group)).group(group)
     }
 }
 
 impl Holder for Group {
     fn inline(self, name: &str, doc: PolicyDocument) -> Self {
-        self.policy(name, doc)
+        self.without(Without::Policy(name)).policy(name, doc)
     }
     fn managed(self, arn: PolicyArn) -> Self {
-        self.managed_policy(arn)
+        self.without(Without::ManagedPolicy(&arn))
+            .managed_policy(arn)
     }
 }
 
@@ -188,6 +204,24 @@ impl Pending {
             .into_iter()
             .map(|w| w.what)
             .collect()
+    }
+
+    /// Every waiting attachment, by owner, in owner order.
+    pub(crate) fn drain(&mut self) -> Vec<((&'static str, String), Vec<Attach>)> {
+        let mut all: Vec<_> = self
+            .0
+            .drain()
+            .map(|(k, list)| (k, list.into_iter().map(|w| w.what).collect()))
+            .collect();
+        all.sort_by(|a: &((&str, String), Vec<Attach>), b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// The owners attachments wait for.
+    pub(crate) fn owners(&self) -> Vec<(&'static str, String)> {
+        let mut owners: Vec<_> = self.0.keys().cloned().collect();
+        owners.sort();
+        owners
     }
 
     /// Reports every attachment whose owner never came, once per place and words.

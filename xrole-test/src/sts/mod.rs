@@ -46,7 +46,9 @@ use xrole_core::PrincipalArn;
 pub use audit::AuditEntry;
 pub use clock::Clock;
 pub use error::ErrorCode;
-pub use world::{AccessKey, Group, MfaDevice, OidcProvider, Role, User, World, WorldError};
+pub use world::{
+    AccessKey, Group, MfaDevice, OidcProvider, Role, User, Without, World, WorldError,
+};
 
 use faults::Faults;
 use server::Limits;

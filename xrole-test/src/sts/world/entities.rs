@@ -122,6 +122,18 @@ impl fmt::Debug for MfaDevice {
     }
 }
 
+/// What an entity is to lose ([`User::without`], [`Group::without`],
+/// [`Role::without`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Without<'a> {
+    /// The inline policy of this name.
+    Policy(&'a str),
+    /// The attachment of this managed policy.
+    ManagedPolicy(&'a PolicyArn),
+    /// The membership of this group (users only).
+    Group(&'a str),
+}
+
 /// Inline policies by name, as written.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Inline {
@@ -218,6 +230,16 @@ impl User {
     /// Attaches a managed policy.
     pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
         self.managed.push(arn);
+        self
+    }
+    /// Removes the inline policy `name`, the managed policy `arn` or the group
+    /// `name` (each when present).
+    pub fn without(mut self, what: Without<'_>) -> Self {
+        match what {
+            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
+            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
+            Without::Group(name) => self.groups.retain(|g| g != name),
+        }
         self
     }
     /// Adds a tag (`aws:PrincipalTag/key`).
@@ -331,6 +353,24 @@ impl Group {
         self.managed.push(arn);
         self
     }
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The managed policies attached.
+    pub fn managed_policies(&self) -> &[PolicyArn] {
+        &self.managed
+    }
+    /// Removes the inline policy `name` or the managed policy `arn` (a group
+    /// belongs to no group).
+    pub fn without(mut self, what: Without<'_>) -> Self {
+        match what {
+            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
+            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
+            Without::Group(_) => {}
+        }
+        self
+    }
 
     /// The rules a group keeps on its own.
     pub(super) fn check(&self, problems: &mut Vec<String>) {
@@ -399,6 +439,16 @@ impl Role {
     /// Attaches a managed permission policy.
     pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
         self.managed.push(arn);
+        self
+    }
+    /// Removes the inline policy `name` or the managed policy `arn` (a role
+    /// belongs to no group).
+    pub fn without(mut self, what: Without<'_>) -> Self {
+        match what {
+            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
+            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
+            Without::Group(_) => {}
+        }
         self
     }
     /// Sets the longest session STS grants for this role (3600 to 43200 seconds).

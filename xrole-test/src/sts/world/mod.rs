@@ -9,14 +9,17 @@
 //! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
 //! - `oidc`: OIDC identity providers, their audiences and public keys;
 //! - `store`: the [`World`], its indexes and the rules that span entities;
+//! - `change`: entities replaced and removed (what a plan does to an export),
+//!   every index and compiled policy kept true;
 //! - `file`: the JSON world file.
 
+mod change;
 mod entities;
 mod file;
 mod oidc;
 mod store;
 
-pub use entities::{AccessKey, Group, MfaDevice, Role, User};
+pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
 pub use oidc::OidcProvider;
 pub use store::World;
 

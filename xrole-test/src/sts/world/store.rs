@@ -52,14 +52,14 @@ impl OrgScope {
 }
 
 #[derive(Clone, Debug)]
-struct StoredUser {
-    user: User,
+pub(super) struct StoredUser {
+    pub(super) user: User,
     compiled: Compiled,
 }
 
 #[derive(Clone, Debug)]
-struct StoredRole {
-    role: Role,
+pub(super) struct StoredRole {
+    pub(super) role: Role,
     trust: CompiledPolicy,
     compiled: Compiled,
 }
@@ -72,21 +72,21 @@ struct StoredRole {
 /// [`replace_role`](Self::replace_role) change an entity on purpose.
 #[derive(Clone, Debug, Default)]
 pub struct World {
-    users: Vec<StoredUser>,
-    user_index: HashMap<PrincipalArn, usize>,
-    groups: Vec<Group>,
-    group_index: HashMap<(AccountId, String), usize>,
-    roles: Vec<StoredRole>,
-    role_index: HashMap<RoleArn, usize>,
+    pub(super) users: Vec<StoredUser>,
+    pub(super) user_index: HashMap<PrincipalArn, usize>,
+    pub(super) groups: Vec<Group>,
+    pub(super) group_index: HashMap<(AccountId, String), usize>,
+    pub(super) roles: Vec<StoredRole>,
+    pub(super) role_index: HashMap<RoleArn, usize>,
     /// Each managed policy's document, compiled as an identity policy when it is
     /// one (an SCP or RCP kept here is not).
-    managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, String>)>,
+    pub(super) managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, String>)>,
     organization: Option<CompiledOrganization>,
     disabled_regions: Vec<(AccountId, String)>,
     /// OIDC providers, one per account and issuer.
     oidc_providers: Vec<OidcProvider>,
     /// Access key id to the index of its user.
-    keys: HashMap<String, usize>,
+    pub(super) keys: HashMap<String, usize>,
 }
 
 fn compile(
@@ -127,6 +127,15 @@ impl World {
                 "managed policy {arn} is already in the world"
             )));
         }
+        self.put_managed_policy(arn, doc)
+    }
+
+    /// Stores a managed policy's document, compiled, over any of that ARN.
+    pub(super) fn put_managed_policy(
+        &mut self,
+        arn: PolicyArn,
+        doc: PolicyDocument,
+    ) -> Result<&mut Self, WorldError> {
         let label = format!("managed policy {arn}");
         let identity = CompiledPolicy::new(label.clone(), &doc, PolicyKind::Identity)
             .map_err(|e| format!("{label}: {e}"));
@@ -210,17 +219,33 @@ impl World {
 
     /// Adds a group (before the users that belong to it).
     pub fn add_group(&mut self, group: Group) -> Result<&mut Self, WorldError> {
+        if self
+            .group_index
+            .contains_key(&(group.account, group.name.clone()))
+        {
+            return Err(super::problem(format!(
+                "group {} of {} is already in the world",
+                group.name, group.account
+            )));
+        }
+        self.put_group(group)
+    }
+
+    /// Checks and stores a group, over any of its account and name.
+    pub(super) fn put_group(&mut self, group: Group) -> Result<&mut Self, WorldError> {
         let owner = format!("group {} of {}", group.name, group.account);
         let mut problems = Vec::new();
         group.check(&mut problems);
-        let key = (group.account, group.name.clone());
-        if self.group_index.contains_key(&key) {
-            problems.push(format!("{owner} is already in the world"));
-        }
         checked(problems)?;
         self.compile_identity(&owner, &group.inline, &group.managed)?;
-        self.group_index.insert(key, self.groups.len());
-        self.groups.push(group);
+        let key = (group.account, group.name.clone());
+        match self.group_index.get(&key) {
+            Some(&i) => self.groups[i] = group,
+            None => {
+                self.group_index.insert(key, self.groups.len());
+                self.groups.push(group);
+            }
+        }
         Ok(self)
     }
 
@@ -240,7 +265,7 @@ impl World {
         self.put_user(user)
     }
 
-    fn put_user(&mut self, mut user: User) -> Result<&mut Self, WorldError> {
+    pub(super) fn put_user(&mut self, mut user: User) -> Result<&mut Self, WorldError> {
         if user.access_keys.is_empty() {
             user.access_keys.push(AccessKey::generate());
         }
@@ -322,7 +347,7 @@ impl World {
         self.put_role(role)
     }
 
-    fn put_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
+    pub(super) fn put_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
         let owner = role.arn.to_string();
         let mut problems = Vec::new();
         role.check(&mut problems);
