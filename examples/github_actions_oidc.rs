@@ -188,6 +188,19 @@ mod tests {
                 "{sts}"
             );
         }
+        // The cause names the claim and the token's own value of it.
+        for (report, sub) in [
+            (
+                &report.other_repository,
+                "repo:acme/other:ref:refs/heads/main",
+            ),
+            (&report.pull_request, "repo:acme/api:pull_request"),
+        ] {
+            let want = format!(
+                "cause: the token's claims fail the trust policy: its sub is {sub}, the declaration admits repo:acme/api:ref:refs/heads/main"
+            );
+            assert!(report.0.contains(&want), "{}", report.0);
+        }
         let codes: Vec<&str> = report.lint.findings.iter().map(|f| f.lint.code).collect();
         assert_eq!(codes, ["XR018"], "{}", report.lint);
     }

@@ -170,6 +170,10 @@ mod tests {
         assert!(
             runtime.contains("with an explicit deny in a service control policy")
                 && runtime.contains("The organization refuses")
+                && runtime.contains("the service control policies on the path")
+                && runtime.contains(
+                    "cause: the organization refuses (an explicit deny in a service control policy)"
+                )
                 && !runtime.contains("Either side can refuse"),
             "{runtime}"
         );
@@ -180,7 +184,8 @@ mod tests {
         let (runtime, sts) = &report.outsider;
         assert!(
             runtime.contains("with an explicit deny in a resource control policy")
-                && runtime.contains("account 222222222222 (the role's account)"),
+                && runtime.contains("account 222222222222 (the role's account)")
+                && runtime.contains("cause: the organization refuses (an explicit deny in a resource control policy)"),
             "{runtime}"
         );
         assert!(

@@ -12,9 +12,9 @@
 //!   cargo run --features remote --example same_account_mfa -- --aws               # asks for the code on stdin
 //! ```
 
-use xrole::{AssumeRole, AssumedRole, MfaSerial, TokenCode, assume_role};
+use xrole::{AssumeRole, AssumedRole, DenialCause, MfaSerial, TokenCode, assume_role};
 use xrole_core::AccountId;
-use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
+use xrole_examples::{BoxError, Lab, Target, check, expect_cause, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, Suppression, lint_spec};
 use xrole_test::sts::{MfaDevice, User, World};
 
@@ -88,8 +88,9 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             .assume(&base)
             .await,
         "without MFA",
-    )?
-    .to_string();
+    )?;
+    expect_cause(lab.target(), &without_mfa, &DenialCause::MfaMissing)?;
+    let without_mfa = without_mfa.to_string();
 
     section("With a wrong code");
     let wrong = AssumeRole::from_spec(&spec)
@@ -97,7 +98,9 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             TokenCode::parse("000000").map_err(|e| e.to_string())
         })
         .eager(true);
-    let wrong_code = refusal(wrong.assume(&base).await, "with a wrong code")?.to_string();
+    let wrong_code = refusal(wrong.assume(&base).await, "with a wrong code")?;
+    expect_cause(lab.target(), &wrong_code, &DenialCause::MfaCodeRefused)?;
+    let wrong_code = wrong_code.to_string();
 
     section("With the device's code");
     let aws = target == Target::Aws;

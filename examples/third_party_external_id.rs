@@ -15,9 +15,9 @@
 //!   cargo run --features remote --example third_party_external_id -- --aws
 //! ```
 
-use xrole::{AssumeRole, AssumedRole, assume_role};
+use xrole::{AssumeRole, AssumedRole, DenialCause, assume_role};
 use xrole_core::{AccountId, PrincipalArn};
-use xrole_examples::{BoxError, Lab, Target, check, print_policy, refusal, section};
+use xrole_examples::{BoxError, Lab, Target, check, expect_cause, print_policy, refusal, section};
 use xrole_test::lint::{LintConfig, Suppression, lint_spec};
 use xrole_test::sts::{User, World};
 
@@ -86,8 +86,9 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             .assume(&base)
             .await,
         "without an ExternalId (the role must demand one)",
-    )?
-    .to_string();
+    )?;
+    expect_cause(lab.target(), &missing_id, &DenialCause::ExternalIdMissing)?;
+    let missing_id = missing_id.to_string();
 
     section("With another customer's ExternalId");
     let wrong = AssumeRole::from_spec(&spec)
@@ -96,8 +97,15 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     let wrong_id = refusal(
         wrong.assume(&base).await,
         "with another customer's ExternalId",
-    )?
-    .to_string();
+    )?;
+    expect_cause(
+        lab.target(),
+        &wrong_id,
+        &DenialCause::ExternalIdMismatch {
+            sent: "another-customers-id-5678".parse()?,
+        },
+    )?;
+    let wrong_id = wrong_id.to_string();
 
     section("The lint that catches a vendor trusted without ExternalId");
     let own = LintConfig::new()

@@ -263,9 +263,9 @@ pub fn refusal(
     }
 }
 
-/// A refusal on the embedded STS explained twice: the runtime's `AccessDenied`,
-/// and the STS's evaluation of the last `action` call (its audit log's detail);
-/// both printed. An error when the call was admitted or failed otherwise.
+/// A refusal on the embedded STS explained twice: the runtime's `AccessDenied`
+/// with its `cause()` (`cause: ...` on the last line), and the STS's evaluation
+/// of the last `action` call (its audit log's detail); both printed. An error when the call was admitted or failed otherwise.
 pub fn explained(
     sts: &EmbeddedSts,
     action: &str,
@@ -283,8 +283,28 @@ pub fn explained(
         .last_audit(action)
         .and_then(|e| e.detail)
         .unwrap_or_default();
-    println!("the runtime says:\n{err}\n\nthe embedded STS's evaluation:\n{audit}");
-    Ok((err.to_string(), audit))
+    let cause = err
+        .denial_cause()
+        .map_or_else(String::new, |c| format!("\n  cause: {c}"));
+    println!("the runtime says:\n{err}{cause}\n\nthe embedded STS's evaluation:\n{audit}");
+    Ok((format!("{err}{cause}"), audit))
+}
+
+/// On the embedded STS, whose answers say what its evaluator found, that the
+/// refusal `e` has the cause `want`; other targets say no such thing.
+pub fn expect_cause(
+    target: &Target,
+    e: &xrole::Error,
+    want: &xrole::DenialCause,
+) -> Result<(), BoxError> {
+    if *target != Target::Embedded {
+        return Ok(());
+    }
+    let found = e.denial_cause();
+    check(
+        found.as_ref() == Some(want),
+        format!("the refusal's cause is {want:?}, found {found:?}"),
+    )
 }
 
 /// The HTTP status STS answered an AssumeRole with, through the error's sources.

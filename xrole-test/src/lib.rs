@@ -1,7 +1,25 @@
-//! The xrole test harness: an evaluator of AWS's policy logic (with explanations),
-//! a batch interface to it (`simulate`, behind `xrole policy simulate`), lints for
-//! the documents of a cross-account setup, and insta snapshots of a declared role's
-//! three documents.
+//! The xrole test harness: everything `cargo test` needs to prove a
+//! cross-account setup works, with no AWS account and no network.
+//!
+//! - [`eval`]: AWS's policy evaluation logic, each decision with its explanation;
+//! - [`simulate`]: the evaluator over JSON lines (`xrole policy simulate`);
+//! - [`lint`]: lints with stable codes, decided by the evaluator where a
+//!   condition is involved, and suppressions that need a reason;
+//! - [`snapshot`]: a declared role's three documents as insta snapshots
+//!   ([`assert_role_policies!`]);
+//! - [`sts`]: the embedded STS (`AssumeRole`, `AssumeRoleWithWebIdentity`,
+//!   `GetCallerIdentity`, `GetSessionToken`, `GetFederationToken`, and the
+//!   federation endpoint) and its [`World`](sts::World);
+//! - [`org`]: organizations, their SCPs and RCPs;
+//! - [`oidc`]: a test OIDC issuer minting web identity tokens;
+//! - [`import`]: deployed policies read into a world (account exports, Terraform
+//!   plans, CloudFormation templates);
+//! - [`access`]: who can assume what, as a graph ([`assert_who_can_assume!`],
+//!   [`assert_no_new_access!`]);
+//! - [`http`]: the bounded HTTP server loop the embedded STS and the command's
+//!   credential endpoint share.
+//!
+//! Read these docs locally with `cargo doc -p xrole-test --open`.
 
 pub mod access;
 pub mod eval;

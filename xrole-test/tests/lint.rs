@@ -766,3 +766,15 @@ fn external_id_decided_by_what_it_admits() {
         );
     }
 }
+
+/// The README shows the lint table rendered from the lints themselves.
+#[test]
+fn the_readme_shows_the_lint_table() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table = markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's lint table differs from xrole_test::lint::markdown_table():\n{table}"
+    );
+}

@@ -890,9 +890,22 @@ async fn worlds_from_json_and_specs() {
         "{bad}"
     );
     assert!(
-        bad.problems()[1].contains(
-            "trust policy of arn:aws:iam::222222222222:role/R: Statement[0]: needs a Principal"
-        ),
+        bad.problems()[1].starts_with("roles[0].trustPolicy: Statement[0]: needs a Principal"),
+        "{bad}"
+    );
+    // Every problem of one entity, each at its place.
+    let bad = World::from_json(r#"{"users":[{"arn":"arn:aws:iam::111111111111:user/a"},{"arn":"arn:aws:iam::111111111111:user/b","groups":["ops"],"managedPolicies":["arn:aws:iam::aws:policy/Nope"],"policies":{"p":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]},"q":{"Statement":[{"Effect":"Maybe"}]}}}]}"#).unwrap_err();
+    assert_eq!(
+        bad.problems()
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "users[1].groups[0]",
+            r#"users[1].policies["p"]"#,
+            r#"users[1].policies["q"]"#,
+            "users[1].managedPolicies[0]"
+        ],
         "{bad}"
     );
 

@@ -713,8 +713,8 @@ impl fmt::Display for AccessDenied {
             };
             return write!(
                 f,
-                "  The organization refuses ({org}): the {}s on the path from the organization's root to {account} ({whose} account) decide, and no change to the trust policy or to {who}'s identity policies can help. The organization's administrators must change those policies, or move {account} to an OU where they allow {}.",
-                org.policy_type().phrase(),
+                "  The organization refuses ({org}): the {} on the path from the organization's root to {account} ({whose} account) decide, and no change to the trust policy or to {who}'s identity policies can help. The organization's administrators must change those policies, or move {account} to an OU where they allow {}.",
+                org.policy_type().plural(),
                 self.action
             );
         }

@@ -26,6 +26,14 @@ impl OrgPolicyType {
             OrgPolicyType::ResourceControl => "resource control policy",
         }
     }
+
+    /// The type in the plural: `service control policies`.
+    pub const fn plural(self) -> &'static str {
+        match self {
+            OrgPolicyType::ServiceControl => "service control policies",
+            OrgPolicyType::ResourceControl => "resource control policies",
+        }
+    }
 }
 
 /// Why an organization policy refused.

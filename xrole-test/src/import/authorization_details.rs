@@ -4,6 +4,16 @@
 //! them) or URL-encoded text (the API's RFC 3986 encoding). Each account's file
 //! goes into one world; AWS managed policies, listed by every account's export,
 //! enter once.
+//!
+//! Fields read: `Arn`, `Tags` (`Key`, `Value`) and `PermissionsBoundary`
+//! (`PermissionsBoundaryArn`) of every principal; `GroupList`, `UserPolicyList`
+//! and `AttachedManagedPolicies` (`PolicyArn`) of users; `GroupName`,
+//! `GroupPolicyList` and attachments of groups; `AssumeRolePolicyDocument`,
+//! `RolePolicyList` (`PolicyName`, `PolicyDocument`), attachments and
+//! `MaxSessionDuration` of roles; the `Arn` and the `PolicyVersionList` entry
+//! with `IsDefaultVersion` of `Policies`; `IsTruncated` (a truncated export is a
+//! problem). A managed policy must be listed by some input: an export lists the
+//! ones its account uses, AWS managed policies included.
 
 use percent_encoding::percent_decode_str;
 use serde_json::Value;

@@ -1,31 +1,11 @@
 //! Lints for the documents of a cross-account setup, with stable codes, severities,
-//! and suppressions that must say why.
+//! and suppressions that must say why. Every lint, its code, severity and title,
+//! is one row of the table [`ALL`] shows; [`markdown_table`] renders it for other
+//! documents (the README's table is checked against it).
 //!
-//! | code | severity | finding |
-//! |---|---|---|
-//! | `XR001` | error | a trust policy admits any principal (`*`) without a condition that restricts who |
-//! | `XR002` | error | a principal with a wildcard account or name (`arn:aws:iam::*:root`) |
-//! | `XR003` | error | `NotPrincipal` in a trust policy |
-//! | `XR004` | warning | trust to an account outside the declared own accounts without `sts:ExternalId` |
-//! | `XR005` | warning | a service principal without `aws:SourceArn` or `aws:SourceAccount` |
-//! | `XR006` | error | a trust that admits an admin-capable role without requiring MFA |
-//! | `XR007` | warning | `*` or `service:*` actions in a permission policy |
-//! | `XR008` | warning | `*` resources in a permission policy (for actions that take resources) |
-//! | `XR009` | error | an MFA condition that can never match (e.g. `Bool aws:MultiFactorAuthPresent false` in a Deny) |
-//! | `XR010` | error | a chained session declared longer than one hour |
-//! | `XR011` | error | a `Principal` or `NotPrincipal` in a service control policy |
-//! | `XR012` | error | a resource control policy whose principal is not `"*"` |
-//! | `XR013` | error | an RCP action of a service that RCPs do not govern |
-//! | `XR014` | warning | `NotAction` with `Allow` in a service control policy |
-//! | `XR015` | error | an SCP or RCP over Organizations' 5120 characters |
-//! | `XR016` | error | an `Allow` in a resource control policy (only `RCPFullAWSAccess` may allow) |
-//! | `XR017` | error | a web identity (OIDC) trust without a condition on the token's `sub` |
-//! | `XR018` | error | a `sub` pattern whose wildcard spans repositories, organizations or service accounts (`repo:*`, `repo:ORG/*`, `system:serviceaccount:*`) |
-//! | `XR019` | warning | a web identity trust without a condition on the token's `aud` |
-//! | `XR020` | warning | `StringLike` on a token claim with no wildcard, where `StringEquals` was meant |
-//!
-//! The organization lints (`XR011` to `XR016`) are in `org.rs`, the web identity
-//! lints (`XR017` to `XR020`) in `oidc.rs`.
+//! The trust lints whose verdict depends on a condition (`XR001`, `XR004`,
+//! `XR017`, `XR018`) ask the evaluator whether the statement admits principals
+//! nobody declared, never which keys its conditions name.
 
 mod admits;
 mod oidc;
@@ -66,13 +46,36 @@ macro_rules! lints {
             #[doc = concat!("`", $code, "`: ", $title, ".")]
             pub const $name: Lint = Lint { code: $code, severity: Severity::$sev, title: $title };
         )*
-        /// Every lint, by code.
+        /// Every lint, by code:
+        ///
+        /// | code | severity | finding |
+        /// |---|---|---|
+        $(
+            #[doc = concat!("| `", $code, "` | ", stringify!($sev), " | ", $title, " |")]
+        )*
         pub const ALL: &[Lint] = &[$($name),*];
     };
 }
 
+/// The lints as a Markdown table (`| code | severity | finding |`), one row per
+/// lint of [`ALL`], in code order: what other documents show.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| code | severity | finding |\n|---|---|---|\n");
+    for lint in ALL {
+        let severity = match lint.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        };
+        table.push_str(&format!(
+            "| `{}` | {severity} | {} |\n",
+            lint.code, lint.title
+        ));
+    }
+    table
+}
+
 lints! {
-    ANY_PRINCIPAL_TRUST = "XR001", Error, "a trust policy admits any principal without a condition that restricts who";
+    ANY_PRINCIPAL_TRUST = "XR001", Error, "a trust policy admits principals of any account: its conditions let in one nobody declared";
     WILDCARD_PRINCIPAL = "XR002", Error, "a principal with a wildcard account or name";
     NOT_PRINCIPAL_IN_TRUST = "XR003", Error, "NotPrincipal in a trust policy";
     THIRD_PARTY_WITHOUT_EXTERNAL_ID = "XR004", Warning, "trust to an account outside the own accounts without sts:ExternalId";
@@ -88,7 +91,7 @@ lints! {
     SCP_NOT_ACTION_ALLOW = "XR014", Warning, "NotAction with Allow in a service control policy";
     ORG_POLICY_TOO_LARGE = "XR015", Error, "an SCP or RCP over Organizations' size limit";
     RCP_ALLOW = "XR016", Error, "an Allow in a resource control policy";
-    OIDC_WITHOUT_SUB = "XR017", Error, "a web identity trust without a condition on the token's sub";
+    OIDC_WITHOUT_SUB = "XR017", Error, "a web identity trust that admits a token of any subject";
     OIDC_SUB_TOO_WIDE = "XR018", Error, "a sub pattern whose wildcard spans repositories, organizations or service accounts";
     OIDC_WITHOUT_AUD = "XR019", Warning, "a web identity trust without a condition on the token's aud";
     OIDC_STRING_LIKE_WITHOUT_WILDCARD = "XR020", Warning, "StringLike on a token claim with no wildcard";
@@ -177,11 +180,23 @@ pub enum SuppressionError {
         code: String,
     },
     /// No lint has this code.
-    #[error("no lint has the code {code:?} (codes: XR001 to XR020)")]
+    #[error(
+        "no lint has the code {code:?} (codes: {} to {})",
+        first_code(),
+        last_code()
+    )]
     UnknownCode {
         /// The code given.
         code: String,
     },
+}
+
+fn first_code() -> &'static str {
+    ALL.first().map_or("", |l| l.code)
+}
+
+fn last_code() -> &'static str {
+    ALL.last().map_or("", |l| l.code)
 }
 
 impl Suppression {

@@ -6,6 +6,15 @@
 //! value that cannot be resolved (a generated name, `Fn::If`, `Fn::ImportValue`,
 //! a parameter without a value) is a problem named by its path, never guessed.
 //!
+//! Properties read: `RoleName`, `Path`, `AssumeRolePolicyDocument`,
+//! `MaxSessionDuration`, `Policies` (`PolicyName`, `PolicyDocument`),
+//! `ManagedPolicyArns`, `PermissionsBoundary` and `Tags` of roles; `UserName`,
+//! `Groups` and the same policies of users; `GroupName` and policies of groups;
+//! `PolicyName`, `PolicyDocument`, `Roles`, `Users`, `Groups` of
+//! `AWS::IAM::Policy`; `ManagedPolicyName` and the same of
+//! `AWS::IAM::ManagedPolicy`. A managed policy of AWS the template attaches must
+//! be in the world already (an export of the account lists it).
+//!
 //! - `intrinsics`: the template as JSON, and the resolution of its intrinsic
 //!   functions;
 //! - here: the IAM resources, read into a world.

@@ -4,7 +4,7 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
-use xrole_core::policy::PolicyDocument;
+use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
@@ -14,7 +14,9 @@ use super::store::World;
 use crate::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
 
 impl World {
-    /// Loads a JSON world file (see the crate README for its shape).
+    /// Loads a JSON world file.
+    ///
+    #[doc = include_str!("../../../docs/world-file.md")]
     pub fn from_json(json: &str) -> Result<Self, WorldError> {
         // serde reads a struct from an array too: `[]` would be an empty world.
         if !json.trim_start().starts_with('{') {
@@ -167,8 +169,56 @@ struct RoleFile {
     permissions_boundary: Option<String>,
 }
 
-fn doc(at: &str, value: &serde_json::Value) -> Result<PolicyDocument, WorldError> {
-    PolicyDocument::from_value(value).map_err(|e| super::problem(format!("{at}: {e}")))
+/// A document at `at`, valid for `kind`.
+fn doc(
+    at: &str,
+    value: &serde_json::Value,
+    kind: PolicyKind,
+) -> Result<PolicyDocument, WorldError> {
+    PolicyDocument::from_value(value)
+        .and_then(|d| d.validate(kind).map(|()| d))
+        .map_err(|e| super::problem(format!("{at}: {e}")))
+}
+
+/// A managed policy's ARN at `at`, of a policy the world has.
+fn managed(world: &World, at: &str, text: &str) -> Result<PolicyArn, WorldError> {
+    let arn = policy_arn(at, text)?;
+    if !world.has_managed_policy(&arn) {
+        return Err(super::problem(format!(
+            "{at}: managed policy {arn} is not in the world (list it under managedPolicies)"
+        )));
+    }
+    Ok(arn)
+}
+
+/// The problems of one entity of the file, each at its place: every one is
+/// found before the entity is given up.
+#[derive(Default)]
+struct Places(Vec<String>);
+
+impl Places {
+    /// The value, or its problems kept.
+    fn take<T>(&mut self, r: Result<T, WorldError>) -> Option<T> {
+        r.map_err(|e| self.0.extend(e.problems().iter().cloned()))
+            .ok()
+    }
+
+    /// Hands the problems found, if any, to `collect`.
+    fn report(self, collect: &mut impl FnMut(Result<(), WorldError>)) {
+        if !self.0.is_empty() {
+            collect(Err(super::problems(self.0)));
+        }
+    }
+
+    /// What the world says of the whole entity, at `at`, unless a part of it was
+    /// already refused (then the entity was incomplete: its parts' problems say why).
+    fn add(&mut self, at: &str, r: Result<(), WorldError>) {
+        if self.0.is_empty()
+            && let Err(e) = r
+        {
+            self.0.push(format!("{at}: {}", e.problems().join("; ")));
+        }
+    }
 }
 
 fn policy_arn(at: &str, text: &str) -> Result<PolicyArn, WorldError> {
@@ -187,92 +237,144 @@ impl WorldFile {
         for (arn, value) in self.managed_policies.iter() {
             collect((|| {
                 let at = format!("managedPolicies[{arn:?}]");
-                world.add_managed_policy(policy_arn(&at, arn)?, doc(&at, value)?)?;
+                let doc = PolicyDocument::from_value(value)
+                    .map_err(|e| super::problem(format!("{at}: {e}")))?;
+                world
+                    .add_managed_policy(policy_arn(&at, arn)?, doc)
+                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 Ok(())
             })());
         }
         for (i, g) in self.groups.iter().enumerate() {
-            collect((|| {
-                let at = format!("groups[{i}]");
-                let account = AccountId::parse(&g.account)
-                    .map_err(|e| super::problem(format!("{at}.account: {e}")))?;
-                let mut group = Group::new(account, &g.name);
-                for (name, v) in g.policies.iter() {
-                    group = group.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+            let at = format!("groups[{i}]");
+            let mut here = Places::default();
+            let Some(account) = here.take(
+                AccountId::parse(&g.account)
+                    .map_err(|e| super::problem(format!("{at}.account: {e}"))),
+            ) else {
+                here.report(&mut collect);
+                continue;
+            };
+            let mut group = Group::new(account, &g.name);
+            for (name, v) in g.policies.iter() {
+                if let Some(d) = here.take(doc(
+                    &format!("{at}.policies[{name:?}]"),
+                    v,
+                    PolicyKind::Identity,
+                )) {
+                    group = group.policy(name, d);
                 }
-                for arn in &g.managed_policies {
-                    group =
-                        group.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
+            }
+            for (j, arn) in g.managed_policies.iter().enumerate() {
+                if let Some(a) =
+                    here.take(managed(&world, &format!("{at}.managedPolicies[{j}]"), arn))
+                {
+                    group = group.managed_policy(a);
                 }
-                world
-                    .add_group(group)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
-                Ok(())
-            })());
+            }
+            here.add(&at, world.add_group(group).map(drop));
+            here.report(&mut collect);
         }
         for (i, u) in self.users.iter().enumerate() {
-            collect((|| {
-                let at = format!("users[{i}]");
-                let arn = PrincipalArn::parse(&u.arn)
-                    .map_err(|e| super::problem(format!("{at}.arn: {e}")))?;
-                let mut user = User::new(arn).map_err(|e| {
-                    super::problem(format!("{at}.arn: {}", e.problems().join("; ")))
-                })?;
-                for key in &u.access_keys {
-                    user = user.access_key(key.clone());
+            let at = format!("users[{i}]");
+            let mut here = Places::default();
+            let Some(mut user) = here.take(
+                PrincipalArn::parse(&u.arn)
+                    .map_err(|e| super::problem(format!("{at}.arn: {e}")))
+                    .and_then(|arn| {
+                        User::new(arn).map_err(|e| {
+                            super::problem(format!("{at}.arn: {}", e.problems().join("; ")))
+                        })
+                    }),
+            ) else {
+                here.report(&mut collect);
+                continue;
+            };
+            for key in &u.access_keys {
+                user = user.access_key(key.clone());
+            }
+            for (j, g) in u.groups.iter().enumerate() {
+                match user.arn().account().and_then(|a| world.group(a, g)) {
+                    Some(_) => user = user.group(g),
+                    None => here.0.push(format!(
+                        "{at}.groups[{j}]: group {g} is not in the world (list it under groups)"
+                    )),
                 }
-                for g in &u.groups {
-                    user = user.group(g);
+            }
+            for (name, v) in u.policies.iter() {
+                if let Some(d) = here.take(doc(
+                    &format!("{at}.policies[{name:?}]"),
+                    v,
+                    PolicyKind::Identity,
+                )) {
+                    user = user.policy(name, d);
                 }
-                for (name, v) in u.policies.iter() {
-                    user = user.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+            }
+            for (j, arn) in u.managed_policies.iter().enumerate() {
+                if let Some(a) =
+                    here.take(managed(&world, &format!("{at}.managedPolicies[{j}]"), arn))
+                {
+                    user = user.managed_policy(a);
                 }
-                for arn in &u.managed_policies {
-                    user = user.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
-                }
-                for (k, v) in u.tags.iter() {
-                    user = user.tag(k, v);
-                }
-                for d in &u.mfa_devices {
-                    user = user.mfa_device(d.clone());
-                }
-                if let Some(b) = &u.permissions_boundary {
-                    user = user
-                        .permissions_boundary(policy_arn(&format!("{at}.permissionsBoundary"), b)?);
-                }
-                world
-                    .add_user(user)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
-                Ok(())
-            })());
+            }
+            for (k, v) in u.tags.iter() {
+                user = user.tag(k, v);
+            }
+            for d in &u.mfa_devices {
+                user = user.mfa_device(d.clone());
+            }
+            if let Some(b) = &u.permissions_boundary
+                && let Some(a) = here.take(managed(&world, &format!("{at}.permissionsBoundary"), b))
+            {
+                user = user.permissions_boundary(a);
+            }
+            here.add(&at, world.add_user(user).map(drop));
+            here.report(&mut collect);
         }
         for (i, r) in self.roles.iter().enumerate() {
-            collect((|| {
-                let at = format!("roles[{i}]");
-                let arn =
-                    RoleArn::parse(&r.arn).map_err(|e| super::problem(format!("{at}.arn: {e}")))?;
-                let mut role = Role::new(arn, doc(&format!("{at}.trustPolicy"), &r.trust_policy)?);
-                for (name, v) in r.policies.iter() {
-                    role = role.policy(name, doc(&format!("{at}.policies[{name:?}]"), v)?);
+            let at = format!("roles[{i}]");
+            let mut here = Places::default();
+            let arn = here
+                .take(RoleArn::parse(&r.arn).map_err(|e| super::problem(format!("{at}.arn: {e}"))));
+            let trust = here.take(doc(
+                &format!("{at}.trustPolicy"),
+                &r.trust_policy,
+                PolicyKind::Trust,
+            ));
+            let (Some(arn), Some(trust)) = (arn, trust) else {
+                here.report(&mut collect);
+                continue;
+            };
+            let mut role = Role::new(arn, trust);
+            for (name, v) in r.policies.iter() {
+                if let Some(d) = here.take(doc(
+                    &format!("{at}.policies[{name:?}]"),
+                    v,
+                    PolicyKind::Identity,
+                )) {
+                    role = role.policy(name, d);
                 }
-                for arn in &r.managed_policies {
-                    role = role.managed_policy(policy_arn(&format!("{at}.managedPolicies"), arn)?);
+            }
+            for (j, arn) in r.managed_policies.iter().enumerate() {
+                if let Some(a) =
+                    here.take(managed(&world, &format!("{at}.managedPolicies[{j}]"), arn))
+                {
+                    role = role.managed_policy(a);
                 }
-                if let Some(max) = r.max_session_duration {
-                    role = role.max_session_duration(max);
-                }
-                for (k, v) in r.tags.iter() {
-                    role = role.tag(k, v);
-                }
-                if let Some(b) = &r.permissions_boundary {
-                    role = role
-                        .permissions_boundary(policy_arn(&format!("{at}.permissionsBoundary"), b)?);
-                }
-                world
-                    .add_role(role)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
-                Ok(())
-            })());
+            }
+            if let Some(max) = r.max_session_duration {
+                role = role.max_session_duration(max);
+            }
+            for (k, v) in r.tags.iter() {
+                role = role.tag(k, v);
+            }
+            if let Some(b) = &r.permissions_boundary
+                && let Some(a) = here.take(managed(&world, &format!("{at}.permissionsBoundary"), b))
+            {
+                role = role.permissions_boundary(a);
+            }
+            here.add(&at, world.add_role(role).map(drop));
+            here.report(&mut collect);
         }
         for (account, regions) in self.disabled_regions.iter() {
             collect((|| {
