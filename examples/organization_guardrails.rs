@@ -185,7 +185,7 @@ mod tests {
         assert!(
             runtime.contains("with an explicit deny in a resource control policy")
                 && runtime.contains("account 222222222222 (the role's account)")
-                && runtime.contains("cause: the organization refuses (an explicit deny in a resource control policy)"),
+                && runtime.contains(r#"cause: the organization refuses (an explicit deny in a resource control policy): RCP "EnforceOrgIdentities" attached to r-ab12"#),
             "{runtime}"
         );
         assert!(

@@ -28,9 +28,9 @@ pub use spec::{
     Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StaticSpec, StrList,
 };
 pub use sts::{
-    DENIAL_KIND_HEADER, DenialKind, ExternalId, FederatedUserName, MfaSerial, OrgDenial,
-    OrgPolicyType, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy, SessionTag,
-    SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
+    DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, ExternalId, FederatedUserName, MfaSerial,
+    OrgDenial, OrgPolicyType, PolicyArns, Region, SessionDuration, SessionName, SessionPolicy,
+    SessionTag, SessionTags, SourceIdentity, TokenCode, TransitiveTagKeys,
 };
 pub use web_identity::{
     ASSUME_ROLE_WITH_WEB_IDENTITY, GITHUB_ACTIONS_ISSUER, GitHubRef, STS_AUDIENCE,

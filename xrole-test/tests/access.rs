@@ -725,3 +725,44 @@ fn a_plan_names_its_account() {
         "{other}"
     );
 }
+
+/// A replacement (`["create","delete"]`) puts the planned role in over the
+/// export's, and a `read` or `no-op` of a role nobody exported adds it.
+#[test]
+fn a_replaced_role_takes_the_planned_trust() {
+    use xrole_test::import::import_terraform_plan;
+    let mut w = World::new();
+    let arn: RoleArn = "arn:aws:iam::222222222222:role/App".parse().unwrap();
+    w.add_role(Role::new(
+        arn.clone(),
+        trust(r#"{"AWS":"111111111111"}"#, "sts:AssumeRole", ""),
+    ))
+    .unwrap();
+    let role = |name: &str, account: &str| {
+        serde_json::json!({"address": format!("aws_iam_role.{}", name.to_lowercase()), "mode": "managed",
+            "type": "aws_iam_role", "name": name.to_lowercase(),
+            "values": {"name": name, "path": "/", "permissions_boundary": "",
+                "assume_role_policy": format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#)}})
+    };
+    let plan = serde_json::json!({
+        "planned_values": {"root_module": {"resources": [role("App", "333333333333"), role("Kept", "111111111111")]}},
+        "resource_changes": [
+            {"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role",
+             "change": {"actions": ["create", "delete"], "before": {"name": "App"}, "after": {}}},
+            {"address": "aws_iam_role.kept", "mode": "managed", "type": "aws_iam_role",
+             "change": {"actions": ["no-op"], "before": {}, "after": {}}}
+        ],
+        "configuration": {"provider_config": {"aws": {"expressions": {"allowed_account_ids": {"constant_value": ["222222222222"]}}}}}
+    });
+    let done = import_terraform_plan(&mut w, "p.json", &plan.to_string(), None).unwrap();
+    assert!(done.unjudged.is_empty(), "{:?}", done.unjudged);
+    let trust = w.role(&arn).unwrap().trust_policy().to_compact_json();
+    assert!(
+        trust.contains("333333333333") && !trust.contains("111111111111"),
+        "{trust}"
+    );
+    assert!(
+        w.role(&"arn:aws:iam::222222222222:role/Kept".parse().unwrap())
+            .is_some()
+    );
+}

@@ -339,6 +339,9 @@ pub struct AccessDenied {
     /// What the embedded STS's evaluator found (its `x-xrole-denial-kind`
     /// header); real STS says nothing of the kind.
     pub reported: Option<DenialKind>,
+    /// The organization policy and level the embedded STS names as refusing
+    /// (its `x-xrole-denial-policy` header).
+    pub reported_policy: Option<String>,
 }
 
 /// Why a role could not be assumed, for code to branch on rather than on text
@@ -372,7 +375,14 @@ pub enum DenialCause {
     /// The caller's own identity policies do not allow the action on the role.
     CallerPolicyMissing,
     /// An organization policy refused: by design, beyond both accounts' policies.
-    OrganizationPolicy(OrgDenial),
+    OrganizationPolicy {
+        /// The policy type, and whether it denied or did not allow.
+        denial: OrgDenial,
+        /// The policy and its level (`SCP "DenyLeavingOrg" attached to
+        /// ou-ab12-11111111 (Workloads)`), when the embedded STS says; real STS
+        /// names neither.
+        policy: Option<String>,
+    },
     /// A web identity token's claims fail the trust policy.
     WebIdentityClaims {
         /// The claim the declaration pins and the token does not match (`sub` or
@@ -418,7 +428,13 @@ impl fmt::Display for DenialCause {
             DenialCause::CallerPolicyMissing => f.write_str(
                 "the caller's identity policies do not allow the action on the role",
             ),
-            DenialCause::OrganizationPolicy(org) => write!(f, "the organization refuses ({org})"),
+            DenialCause::OrganizationPolicy { denial, policy } => {
+                write!(f, "the organization refuses ({denial})")?;
+                if let Some(policy) = policy {
+                    write!(f, ": {policy}")?;
+                }
+                Ok(())
+            }
             DenialCause::WebIdentityClaims {
                 claim,
                 declared,
@@ -511,7 +527,10 @@ impl AccessDenied {
     /// declaration and what it sent.
     pub fn cause(&self) -> DenialCause {
         if let Some(org) = self.org {
-            return DenialCause::OrganizationPolicy(org);
+            return DenialCause::OrganizationPolicy {
+                denial: org,
+                policy: self.reported_policy.clone(),
+            };
         }
         if self.message.contains("MultiFactorAuthentication failed") {
             return DenialCause::MfaCodeRefused;
@@ -608,7 +627,7 @@ impl AccessDenied {
     pub fn fixing_policies(&self) -> Option<Fix> {
         let by_design = |reason: String| Some(Fix::ByDesign { reason });
         match self.cause() {
-            DenialCause::OrganizationPolicy(org) => {
+            DenialCause::OrganizationPolicy { denial: org, .. } => {
                 return by_design(format!(
                     "the organization refuses ({org}); no trust or identity policy can change it: the organization's administrators decide"
                 ));

@@ -123,6 +123,10 @@ pub enum DenialKind {
 /// The answer header carrying the embedded STS's [`DenialKind`].
 pub const DENIAL_KIND_HEADER: &str = "x-xrole-denial-kind";
 
+/// The answer header naming the organization policy that refused and its level
+/// (`SCP "DenyLeavingOrg" attached to ou-ab12-11111111 (Workloads)`), when one did.
+pub const DENIAL_POLICY_HEADER: &str = "x-xrole-denial-policy";
+
 impl DenialKind {
     const ALL: [DenialKind; 9] = [
         DenialKind::ExternalIdMissing,

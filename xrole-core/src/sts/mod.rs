@@ -13,7 +13,7 @@ mod region;
 mod tags;
 mod text;
 
-pub use denial::{DENIAL_KIND_HEADER, DenialKind, OrgDenial, OrgPolicyType};
+pub use denial::{DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, OrgDenial, OrgPolicyType};
 pub use duration::SessionDuration;
 pub use mfa::TokenCode;
 pub use policy::{PolicyArns, SessionPolicy};

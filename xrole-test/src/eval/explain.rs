@@ -221,6 +221,21 @@ impl Evaluation {
 }
 
 impl Evaluation {
+    /// The organization policy that refused, with its level, as explanations
+    /// label it (`SCP "DenyLeavingOrg" attached to ou-ab12-11111111 (Workloads)`).
+    pub fn org_denial_policy(&self) -> Option<&str> {
+        self.org_denial()?;
+        self.explanation
+            .iter()
+            .filter(|l| {
+                matches!(
+                    l.side,
+                    PolicyRole::ServiceControl | PolicyRole::ResourceControl
+                )
+            })
+            .find_map(|l| l.policy.as_deref())
+    }
+
     /// What kind of refusal this is, for the [`DenialKind`] the embedded STS
     /// sends beside its `AccessDenied`: the organization first (STS names it),
     /// then the trust policy's failing condition (`sts:ExternalId`, sent or not,

@@ -130,6 +130,8 @@ pub(crate) struct StsError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
     pub(crate) denial: Option<xrole_core::DenialKind>,
+    /// The organization policy that refused, with its level.
+    pub(crate) denial_policy: Option<String>,
 }
 
 impl StsError {
@@ -138,12 +140,25 @@ impl StsError {
             code,
             message: message.into(),
             denial: None,
+            denial_policy: None,
         }
     }
 
     /// The refusal's kind, as the evaluator found it.
     pub(crate) fn denial(mut self, kind: xrole_core::DenialKind) -> Self {
         self.denial = Some(kind);
+        self
+    }
+
+    /// The refusal as `evaluation` explains it: its kind, and the organization
+    /// policy that refused with its level.
+    pub(crate) fn denied_by(
+        mut self,
+        evaluation: &crate::eval::Evaluation,
+        external_id_sent: bool,
+    ) -> Self {
+        self.denial = evaluation.denial_kind(external_id_sent);
+        self.denial_policy = evaluation.org_denial_policy().map(str::to_owned);
         self
     }
 

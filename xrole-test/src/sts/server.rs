@@ -200,7 +200,8 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
             if entry.detail.is_none() {
                 entry.detail = Some(e.message.clone());
             }
-            (e.code.status(), xml::error(&e, &request_id), e.denial)
+            let xml = xml::error(&e, &request_id);
+            (e.code.status(), xml, Some((e.denial, e.denial_policy)))
         }
     };
     let text = text.replace(REQUEST_ID_SLOT, &request_id);
@@ -210,11 +211,18 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
     if let Ok(id) = http::HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
-    if let Some(kind) = denial {
-        response.headers_mut().insert(
-            xrole_core::DENIAL_KIND_HEADER,
-            http::HeaderValue::from_static(kind.as_str()),
-        );
+    if let Some((kind, policy)) = denial {
+        let headers = response.headers_mut();
+        if let Some(kind) = kind {
+            headers.insert(
+                xrole_core::DENIAL_KIND_HEADER,
+                http::HeaderValue::from_static(kind.as_str()),
+            );
+        }
+        // A label a header cannot carry (not visible ASCII) stays in the audit log.
+        if let Some(value) = policy.and_then(|p| http::HeaderValue::from_str(&p).ok()) {
+            headers.insert(xrole_core::DENIAL_POLICY_HEADER, value);
+        }
     }
     response
 }

@@ -3,7 +3,10 @@
 
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
-use xrole_core::{DENIAL_KIND_HEADER, DenialKind, OrgDenial, PrincipalArn, RoleArn, SessionName};
+use xrole_core::{
+    DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, OrgDenial, PrincipalArn, RoleArn,
+    SessionName,
+};
 
 use super::AssumeRole;
 use super::mfa::Mfa;
@@ -158,9 +161,14 @@ impl Params {
                 .and_then(|s| s.request_id())
                 .map(str::to_owned),
             reported: header(DENIAL_KIND_HEADER).and_then(DenialKind::parse),
+            reported_policy: header(DENIAL_POLICY_HEADER)
+                .map(|p| p.chars().take(MAX_REPORTED_CHARS).collect()),
         }
     }
 }
+
+/// The most of an answer header's text kept in an error.
+const MAX_REPORTED_CHARS: usize = 512;
 
 /// The headers of an SDK error's raw answer.
 trait HasHeaders {

@@ -202,10 +202,7 @@ pub(super) fn serve(
     let evaluation = evaluate_assume_role(&call, &policies);
     entry.decision = Some(evaluation.decision);
     if let Some((action, e)) = evaluation.first_refusal() {
-        let mut err = denied(action, e.org_denial());
-        if let Some(kind) = e.denial_kind(external_id.is_some()) {
-            err = err.denial(kind);
-        }
+        let err = denied(action, e.org_denial()).denied_by(e, external_id.is_some());
         entry.detail = Some(format!("{}\n{e}", err.message));
         return Err(err);
     }

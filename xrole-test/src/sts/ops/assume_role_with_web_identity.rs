@@ -173,10 +173,7 @@ pub(super) fn serve(
     entry.decision = Some(evaluation.decision);
     if let Some((action, e)) = evaluation.first_refusal() {
         // STS's message names no action: the detail says which one was refused.
-        let mut err = denied();
-        if let Some(kind) = e.denial_kind(false) {
-            err = err.denial(kind);
-        }
+        let err = denied().denied_by(e, false);
         entry.detail = Some(format!("{}\n{action} is refused: {e}", err.message));
         return Err(err);
     }
