@@ -14,6 +14,8 @@
 //! value of a key the caller chooses (ExternalId, MFA, tags, source address:
 //! [`Request::open_conditions`]).
 
+use std::cell::OnceCell;
+
 use xrole_core::policy::{Effect, PolicyDocument, PolicyKind, Statement};
 use xrole_core::{AccountId, Partition, PrincipalArn, PrincipalKind, RoleArn};
 
@@ -31,7 +33,7 @@ const STRANGER_ORG_PATH: &str = "o-xrolelint00/r-xr00/ou-xr00-xrolelint/";
 /// An ExternalId nobody agreed with the role's owner.
 const UNAGREED_EXTERNAL_ID: &str = "xrole-lint-unagreed-id";
 /// Bounds the probes a statement's patterns add (documents are untrusted input).
-const MAX_PATTERN_PROBES: usize = 32;
+pub(super) const MAX_PATTERN_PROBES: usize = 32;
 
 /// The statement at index `i` of `doc` with every `Deny` of `doc`: what decides
 /// whether that statement lets a caller in. `None` when the document does not
@@ -56,6 +58,8 @@ pub(super) struct Probes<'a> {
     role: RoleArn,
     stranger: AccountId,
     stranger_policy: CompiledPolicy,
+    /// Each statement with its document's denies, compiled once when first asked.
+    compiled: Vec<OnceCell<Option<CompiledPolicy>>>,
 }
 
 impl<'a> Probes<'a> {
@@ -85,13 +89,14 @@ impl<'a> Probes<'a> {
             role,
             stranger,
             stranger_policy: allow_all()?,
+            compiled: doc.statements().iter().map(|_| OnceCell::new()).collect(),
         })
     }
 
     /// A stranger statement `i` admits to `sts:AssumeRole`, described, or `None`
     /// when it admits none.
     pub(super) fn stranger_admitted(&self, i: usize) -> Option<String> {
-        let trust = with_denies(self.doc, i)?;
+        let trust = self.trust(i)?;
         let st = self.doc.statements().get(i)?;
         let mut callers = vec![self.user(INTRUDER), self.session(INTRUDER)];
         callers.extend(self.invited(st));
@@ -105,7 +110,7 @@ impl<'a> Probes<'a> {
                         .with("aws:PrincipalOrgID", STRANGER_ORG)
                         .with("aws:PrincipalOrgPaths", vec![STRANGER_ORG_PATH]);
                 }
-                if self.admitted(&request, &trust) {
+                if self.admitted(&request, trust) {
                     return Some(format!(
                         "{} of account {}, which no policy names, {}",
                         describe(&caller),
@@ -127,7 +132,7 @@ impl<'a> Probes<'a> {
     /// without an ExternalId agreed with the role's owner: sending none, or one
     /// nobody agreed.
     pub(super) fn admits_without_external_id(&self, i: usize, principal: &PrincipalArn) -> bool {
-        let Some(trust) = with_denies(self.doc, i) else {
+        let Some(trust) = self.trust(i) else {
             return false;
         };
         let callers: Vec<Caller> = match principal.kind() {
@@ -157,8 +162,8 @@ impl<'a> Probes<'a> {
         };
         callers.into_iter().any(|caller| {
             let base = Request::new(caller, "sts:AssumeRole", self.role.as_str()).open_conditions();
-            self.admitted(&base.clone().without("sts:ExternalId"), &trust)
-                || self.admitted(&base.with("sts:ExternalId", UNAGREED_EXTERNAL_ID), &trust)
+            self.admitted(&base.clone().without("sts:ExternalId"), trust)
+                || self.admitted(&base.with("sts:ExternalId", UNAGREED_EXTERNAL_ID), trust)
         })
     }
 
@@ -171,7 +176,7 @@ impl<'a> Probes<'a> {
         sub_key: &str,
         subject: &str,
     ) -> bool {
-        let Some(trust) = with_denies(self.doc, i) else {
+        let Some(trust) = self.trust(i) else {
             return false;
         };
         let request = Request::new(
@@ -181,7 +186,15 @@ impl<'a> Probes<'a> {
         )
         .with(sub_key, subject)
         .open_conditions();
-        self.admitted(&request, &trust)
+        self.admitted(&request, trust)
+    }
+
+    /// Statement `i` with its document's denies, compiled.
+    fn trust(&self, i: usize) -> Option<&CompiledPolicy> {
+        self.compiled
+            .get(i)?
+            .get_or_init(|| with_denies(self.doc, i))
+            .as_ref()
     }
 
     /// The evaluator's decision, the caller's own identity policies allowing
