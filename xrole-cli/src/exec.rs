@@ -161,12 +161,7 @@ impl Endpoint {
 
 /// 32 random bytes from the operating system, in hex.
 fn random_token() -> Result<String, CliError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| CliError::Io {
-        context: "cannot draw the endpoint's token".into(),
-        source: std::io::Error::other(e.to_string()),
-    })?;
-    Ok(hex::encode(bytes))
+    Ok(hex::encode(crate::random::<32>("the endpoint's token")?))
 }
 
 struct Served {

@@ -5,6 +5,7 @@
 //! standard output); 2 bad flags (clap's message); under `exec`, the child's.
 
 mod access;
+mod cache;
 mod console;
 mod exec;
 mod output;
@@ -89,6 +90,17 @@ enum StsCommand {
     /// 127.0.0.1 for a world file's accounts, users and roles, until SIGINT or
     /// SIGTERM.
     Serve(serve::ServeFlags),
+}
+
+/// `N` random bytes from the operating system, for `purpose` (said if none can
+/// be had).
+pub(crate) fn random<const N: usize>(purpose: &str) -> Result<[u8; N], CliError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| CliError::Io {
+        context: format!("no randomness for {purpose}"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(bytes)
 }
 
 /// Why a command failed: printed on standard error, exit code 1.

@@ -5,14 +5,12 @@
 //! started together make one call (a lock per key).
 //!
 //! The cache: the user's cache directory (`XROLE_CACHE_DIR` overrides it),
-//! directory 0700, files 0600, one file per key named by the key's SHA-256. A file
-//! holds its key in full: a corrupted file, or one written for another key, is
+//! directory 0700, files 0600, one file per key named by the key's SHA-256, each
+//! trusted only as `cache.rs` checks it. A file holds its key in full: a
+//! corrupted file, one written for another key or one with times out of range is
 //! ignored and replaced, never trusted.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::fs::File;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -23,6 +21,7 @@ use sha2::{Digest, Sha256};
 use xrole::Source;
 
 use crate::CliError;
+use crate::cache::CacheDir;
 use crate::role::RoleFlags;
 
 /// How long an invocation waits for another that holds the key's lock (it may be
@@ -47,12 +46,13 @@ struct Entry {
 }
 
 impl Entry {
-    /// Credentials still outside the library's refresh window.
+    /// Credentials still outside the library's refresh window; `None` for times
+    /// no clock can hold (a corrupt entry).
     fn fresh(&self, now: SystemTime) -> Option<Credentials> {
-        let issued = SystemTime::UNIX_EPOCH + Duration::from_secs(self.issued);
-        let expiry = SystemTime::UNIX_EPOCH + Duration::from_secs(self.expiration);
+        let at = |secs: u64| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs));
+        let (issued, expiry) = (at(self.issued)?, at(self.expiration)?);
         let lifetime = expiry.duration_since(issued).ok()?;
-        (now + xrole::refresh_window(lifetime) < expiry).then(|| {
+        (now.checked_add(xrole::refresh_window(lifetime))? < expiry).then(|| {
             Credentials::new(
                 &self.access_key_id,
                 &self.secret_access_key,
@@ -64,63 +64,16 @@ impl Entry {
     }
 }
 
-/// The cache directory, created 0700 (and made so if it exists).
-fn cache_dir() -> Result<PathBuf, CliError> {
-    let dir = match std::env::var_os("XROLE_CACHE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::cache_dir()
-            .ok_or_else(|| {
-                CliError::Usage("no cache directory: set XROLE_CACHE_DIR or HOME".into())
-            })?
-            .join("xrole"),
-    };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .map_err(CliError::io(format!("cannot create {}", dir.display())))?;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(CliError::io(format!("cannot restrict {}", dir.display())))?;
-    Ok(dir)
-}
-
-/// The entry of `key` in `path`, if the file is readable, well formed and for it.
-fn read(path: &Path, key: &str) -> Option<Entry> {
-    // A cache file is small: a larger one is not ours.
-    let text = std::fs::read(path).ok().filter(|t| t.len() < 64 * 1024)?;
-    let entry: Entry = serde_json::from_slice(&text).ok()?;
+/// The entry of `key` in file `name`, if the file is the user's own, well formed
+/// and for it.
+fn read(dir: &CacheDir, name: &str, key: &str) -> Option<Entry> {
+    let entry: Entry = serde_json::from_slice(&dir.read(name)?).ok()?;
     (entry.version == 1 && entry.key == key).then_some(entry)
 }
 
-/// Writes `entry` whole or not at all: a temporary file (0600), then a rename.
-fn write(path: &Path, entry: &Entry) -> Result<(), CliError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(CliError::io(format!("cannot write {}", tmp.display())))?;
-    let text = serde_json::to_vec(entry).map_err(|e| CliError::Io {
-        context: "cannot encode the cache entry".into(),
-        source: std::io::Error::other(e),
-    })?;
-    file.write_all(&text)
-        .and_then(|()| file.sync_all())
-        .map_err(CliError::io(format!("cannot write {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(CliError::io(format!("cannot write {}", path.display())))
-}
-
 /// Takes the key's lock, waiting for another invocation that holds it.
-async fn lock(path: PathBuf) -> Result<File, CliError> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .map_err(CliError::io(format!("cannot open {}", path.display())))?;
+async fn lock(dir: &CacheDir, name: &str) -> Result<File, CliError> {
+    let file = dir.lock_file(name)?;
     let started = std::time::Instant::now();
     loop {
         match file.try_lock() {
@@ -131,12 +84,15 @@ async fn lock(path: PathBuf) -> Result<File, CliError> {
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(CliError::Usage(format!(
                     "another xrole credential-process held {} for {} s",
-                    path.display(),
+                    dir.path_of(name).display(),
                     LOCK_WAIT.as_secs()
                 )));
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(CliError::io(format!("cannot lock {}", path.display()))(e));
+                return Err(CliError::io(format!(
+                    "cannot lock {}",
+                    dir.path_of(name).display()
+                ))(e));
             }
         }
     }
@@ -151,19 +107,19 @@ fn secs(t: SystemTime) -> u64 {
 
 /// The credentials of `key` from the cache while fresh; else from `fetch`, one
 /// invocation at a time per key, then cached.
-async fn cached<F, Fut>(dir: &Path, key: String, fetch: F) -> Result<Credentials, CliError>
+async fn cached<F, Fut>(dir: &CacheDir, key: String, fetch: F) -> Result<Credentials, CliError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Credentials, CliError>>,
 {
-    let name = hex::encode(Sha256::digest(key.as_bytes()));
-    let path = dir.join(format!("{name}.json"));
-    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(SystemTime::now())) {
+    let stem = hex::encode(Sha256::digest(key.as_bytes()));
+    let name = format!("{stem}.json");
+    if let Some(c) = read(dir, &name, &key).and_then(|e| e.fresh(SystemTime::now())) {
         return Ok(c);
     }
-    let _lock = lock(dir.join(format!("{name}.lock"))).await?;
+    let _lock = lock(dir, &format!("{stem}.lock")).await?;
     // Another invocation may have refreshed while this one waited.
-    if let Some(c) = read(&path, &key).and_then(|e| e.fresh(SystemTime::now())) {
+    if let Some(c) = read(dir, &name, &key).and_then(|e| e.fresh(SystemTime::now())) {
         return Ok(c);
     }
     let issued = SystemTime::now();
@@ -171,18 +127,20 @@ where
     let expiration = credentials
         .expiry()
         .unwrap_or(issued + Duration::from_secs(900));
-    write(
-        &path,
-        &Entry {
-            version: 1,
-            key,
-            access_key_id: credentials.access_key_id().to_owned(),
-            secret_access_key: credentials.secret_access_key().to_owned(),
-            session_token: credentials.session_token().map(str::to_owned),
-            issued: secs(issued),
-            expiration: secs(expiration),
-        },
-    )?;
+    let entry = Entry {
+        version: 1,
+        key,
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: credentials.secret_access_key().to_owned(),
+        session_token: credentials.session_token().map(str::to_owned),
+        issued: secs(issued),
+        expiration: secs(expiration),
+    };
+    let text = serde_json::to_vec(&entry).map_err(|e| CliError::Io {
+        context: "cannot encode the cache entry".into(),
+        source: std::io::Error::other(e),
+    })?;
+    dir.write(&name, &text)?;
     Ok(credentials)
 }
 
@@ -192,7 +150,7 @@ where
 /// serves every role for the session's lifetime.
 pub(crate) async fn credentials(flags: &RoleFlags) -> Result<Credentials, CliError> {
     let key = flags.cache_key().await?;
-    let dir = cache_dir()?;
+    let dir = CacheDir::open()?;
     let Some((serial, given)) = flags.mfa_session_device(&key) else {
         let (base, chain) = (&key.base, key.chain.clone());
         return cached(&dir, key.key.clone(), || async {

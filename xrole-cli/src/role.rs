@@ -13,6 +13,8 @@ use xrole::{
 
 use aws_credential_types::provider::ProvideCredentials;
 
+use sha2::Digest;
+
 use crate::CliError;
 
 /// What identifies a session outside the process, with what it was computed from.
@@ -237,11 +239,13 @@ impl RoleFlags {
             ),
         };
         // A chain that starts with a web identity is the same source while its
-        // token file is: its tokens change at every rotation, its file does not.
-        let web_identity = chain
-            .as_ref()
-            .and_then(|c| c.web_identity_token_file())
-            .map(|p| p.display().to_string());
+        // token is: keyed by the token's identity and hash, never by the file's
+        // path alone (a token the trust refuses must not be served the session
+        // another token was given).
+        let web_identity = match chain.as_ref().and_then(|c| c.web_identity_token_file()) {
+            Some(path) => Some(token_identity(path)?),
+            None => None,
+        };
         let source = match (&web_identity, base.credentials_provider()) {
             (Some(_), _) => None,
             (None, Some(p)) => Some(
@@ -255,7 +259,7 @@ impl RoleFlags {
         };
         let source = serde_json::json!({
             "access_key_id": source,
-            "web_identity_token_file": web_identity,
+            "web_identity": web_identity,
             "region": base.region().map(|r| r.to_string()),
             "endpoint": base.endpoint_url(),
             "sts_endpoint": std::env::var("AWS_ENDPOINT_URL_STS").ok(),
@@ -402,4 +406,45 @@ impl RoleFlags {
             .assume(source)
             .await?)
     }
+}
+
+/// What identifies the web identity token in `path` now: its issuer, subject and
+/// audiences (read, not verified: STS verifies) and its SHA-256. The file is read
+/// as the runtime reads it: a regular file, never waited on, at most STS's
+/// longest token.
+fn token_identity(path: &std::path::Path) -> Result<serde_json::Value, CliError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let context = || format!("cannot read the web identity token file {}", path.display());
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(CliError::io(context()))?;
+    let is_file = file.metadata().map_err(CliError::io(context()))?.is_file();
+    if !is_file {
+        return Err(CliError::Usage(format!(
+            "{}: not a regular file",
+            context()
+        )));
+    }
+    let most = *xrole::WEB_IDENTITY_TOKEN_CHARS.end();
+    let mut token = String::new();
+    file.take(most as u64 + 1)
+        .read_to_string(&mut token)
+        .map_err(CliError::io(context()))?;
+    let token = token.trim();
+    if token.len() > most {
+        return Err(CliError::Usage(format!(
+            "{}: more than the {most} characters STS takes",
+            context()
+        )));
+    }
+    let claims = xrole::TokenClaims::read_unverified(token);
+    Ok(serde_json::json!({
+        "issuer": claims.as_ref().and_then(|c| c.issuer.clone()),
+        "subject": claims.as_ref().and_then(|c| c.subject.clone()),
+        "audiences": claims.map(|c| c.audiences).unwrap_or_default(),
+        "sha256": hex::encode(sha2::Sha256::digest(token.as_bytes())),
+    }))
 }

@@ -34,5 +34,5 @@ pub use sts::{
 };
 pub use web_identity::{
     ASSUME_ROLE_WITH_WEB_IDENTITY, GITHUB_ACTIONS_ISSUER, GitHubRef, STS_AUDIENCE,
-    WebIdentityParameters, WebIdentityTrust, web_identity_claim_keys,
+    WEB_IDENTITY_TOKEN_CHARS, WebIdentityParameters, WebIdentityTrust, web_identity_claim_keys,
 };

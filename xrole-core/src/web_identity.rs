@@ -14,6 +14,10 @@ use crate::{AccountId, Error, Partition, PrincipalArn};
 /// The action a web identity trust allows.
 pub const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
 
+/// STS's bounds on a `WebIdentityToken`: 4 to 20000 characters (STS API
+/// reference, AssumeRoleWithWebIdentity).
+pub const WEB_IDENTITY_TOKEN_CHARS: std::ops::RangeInclusive<usize> = 4..=20_000;
+
 /// The audience AWS's own tools ask tokens for (`configure-aws-credentials`, the
 /// EKS pod identity webhook), and the client id an OIDC provider then registers.
 pub const STS_AUDIENCE: &str = "sts.amazonaws.com";

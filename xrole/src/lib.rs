@@ -109,8 +109,8 @@ pub use xrole_core::{
     MfaSerial, OrgDenial, OrgPolicyType, Partition, Permission, PolicyArn, PolicyArns,
     PrincipalArn, Region, RoleArn, RoleSpec, RoleSpecBuilder, STS_AUDIENCE, SessionDuration,
     SessionName, SessionPolicy, SessionTag, SessionTags, SigninSession, SigninToken,
-    SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys, WebIdentityTrust,
-    console_home, policy,
+    SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys,
+    WEB_IDENTITY_TOKEN_CHARS, WebIdentityTrust, console_home, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

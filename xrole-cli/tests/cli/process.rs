@@ -385,4 +385,186 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
     );
     let last = sts.last_audit("AssumeRoleWithWebIdentity").unwrap();
     assert_eq!(last.parameter("RoleSessionName"), Some("ci"));
+    // Another token in the same file, one the trust refuses: never served the
+    // session the first token was given.
+    std::fs::write(
+        &token_file,
+        github
+            .github_job(sts.clock().now(), "acme/other", "main", STS_AUDIENCE)
+            .sign()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut c = command(&sts, &["credential-process", "--profile", "ci"]);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("XROLE_CACHE_DIR", &cache.0)
+        .env("AWS_CONFIG_FILE", &config_file);
+    let out = c.output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("AccessDenied"), "{}", stderr(&out));
+    assert_eq!(sts.count("AssumeRoleWithWebIdentity"), 2);
+}
+
+/// The cache trusts nothing it did not create: a directory of another user's,
+/// a link, one others may write, a relative path; entries of another user's,
+/// readable by others, FIFOs, links, times out of range; a planted lock link.
+#[tokio::test]
+async fn the_cache_refuses_what_another_user_could_have_planted() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let sts = sts().await;
+    let run = |dir: &std::path::Path| {
+        let mut c = command(
+            &sts,
+            &[
+                "credential-process",
+                "--role-arn",
+                ROLE,
+                "--role-session-name",
+                "proc",
+            ],
+        );
+        c.env("XROLE_CACHE_DIR", dir);
+        c.output()
+    };
+    let refused = |out: &Output, why: &str| {
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(out));
+        assert!(out.stdout.is_empty(), "{}", stdout(out));
+        assert!(stderr(out).contains(why), "{why}: {}", stderr(out));
+    };
+
+    // The directory.
+    let base = CacheDir::new("attacks");
+    let root = base.0.parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&root).unwrap();
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let link = root.join("link");
+    symlink(&elsewhere, &link).unwrap();
+    refused(
+        &run(&link).await.unwrap(),
+        "a symbolic link is never followed",
+    );
+    let open = root.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    refused(&run(&open).await.unwrap(), "others may write to it");
+    refused(
+        &run(std::path::Path::new("relative/cache")).await.unwrap(),
+        "XROLE_CACHE_DIR must be an absolute path",
+    );
+    let foreign = root.join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    if std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).is_ok() {
+        refused(&run(&foreign).await.unwrap(), "owned by user 65534");
+        assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 0);
+    }
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    // The entries of a directory that is ours.
+    let dir = root.join("cache");
+    let out = run(&dir).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let valid = std::fs::read(&entry).unwrap();
+    let forged = String::from_utf8(valid.clone()).unwrap().replace(
+        first["AccessKeyId"].as_str().unwrap(),
+        "ASIAPLANTEDBYANOTHER",
+    );
+    let out_of_range = String::from_utf8(valid.clone()).unwrap().replace(
+        r#""Expiration":"#,
+        r#""Expiration":18446744073709551615,"Unused":"#,
+    );
+    type Plant = Box<dyn Fn(&std::path::Path)>;
+    let plant_with_mode = |mode: u32, text: String| -> Plant {
+        Box::new(move |p: &std::path::Path| {
+            let _ = std::fs::remove_file(p);
+            std::fs::write(p, &text).unwrap();
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        })
+    };
+    let elsewhere_file = elsewhere.join("planted.json");
+    std::fs::write(&elsewhere_file, &forged).unwrap();
+    let cases: Vec<(&str, Plant)> = vec![
+        ("readable by others", plant_with_mode(0o644, forged.clone())),
+        ("writable by others", plant_with_mode(0o666, forged.clone())),
+        (
+            "a link to a file",
+            Box::new(move |p: &std::path::Path| {
+                let _ = std::fs::remove_file(p);
+                symlink(&elsewhere_file, p).unwrap();
+            }),
+        ),
+        (
+            "a FIFO",
+            Box::new(|p: &std::path::Path| {
+                let _ = std::fs::remove_file(p);
+                rustix::fs::mknodat(
+                    rustix::fs::CWD,
+                    p,
+                    rustix::fs::FileType::Fifo,
+                    rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+                    0,
+                )
+                .unwrap();
+            }),
+        ),
+        (
+            "another user's",
+            Box::new({
+                let forged = forged.clone();
+                move |p: &std::path::Path| {
+                    let _ = std::fs::remove_file(p);
+                    std::fs::write(p, &forged).unwrap();
+                    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+                    // Only root can give a file away; as another user the file is
+                    // another user's already.
+                    let _ = std::os::unix::fs::chown(p, Some(65534), Some(65534));
+                }
+            }),
+        ),
+    ];
+    for (what, plant) in cases {
+        plant(&entry);
+        let before = sts.count("AssumeRole");
+        let out = tokio::time::timeout(std::time::Duration::from_secs(30), run(&dir))
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the invocation blocked"))
+            .unwrap();
+        assert!(out.status.success(), "{what}: {}", stderr(&out));
+        assert!(!stdout(&out).contains("PLANTED"), "{what}: served");
+        assert_eq!(sts.count("AssumeRole"), before + 1, "{what}: not trusted");
+        // Replaced by the user's own entry, served from then on.
+        let mode = std::fs::symlink_metadata(&entry)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{what}");
+        let out = run(&dir).await.unwrap();
+        assert!(out.status.success());
+        assert_eq!(sts.count("AssumeRole"), before + 1, "{what}: replaced");
+    }
+    // Times no clock holds: corrupt, replaced, no panic.
+    std::fs::write(&entry, &out_of_range).unwrap();
+    let before = sts.count("AssumeRole");
+    let out = run(&dir).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sts.count("AssumeRole"), before + 1);
+    // A lock planted as a link is not followed: its target is never created.
+    let lock = entry.with_extension("lock");
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::remove_file(&entry).unwrap();
+    let target = elsewhere.join("lock-target");
+    symlink(&target, &lock).unwrap();
+    refused(
+        &run(&dir).await.unwrap(),
+        "not a regular file of the running user's alone",
+    );
+    assert!(!target.exists());
 }

@@ -23,7 +23,7 @@ use crate::error::SharedSource;
 use crate::refresh::BoxFuture;
 
 /// STS's longest `WebIdentityToken`: a longer file or answer is refused unread.
-const MAX_TOKEN_BYTES: usize = 20_000;
+const MAX_TOKEN_BYTES: usize = *xrole_core::WEB_IDENTITY_TOKEN_CHARS.end();
 /// The most the GitHub endpoint's JSON answer may hold.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

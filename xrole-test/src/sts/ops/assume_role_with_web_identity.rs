@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use xrole_core::{DenialKind, RoleArn, SessionDuration, SessionName};
+use xrole_core::{DenialKind, RoleArn, SessionDuration, SessionName, WEB_IDENTITY_TOKEN_CHARS};
 
 use super::super::audit::AuditEntry;
 use super::super::error::{ErrorCode, StsError};
@@ -21,9 +21,9 @@ use super::params::{
 use super::{REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
 use crate::eval::{Decision, PolicySet, TokenSession, WebIdentityCall, evaluate_web_identity};
 
-/// STS's bounds on the token (`WebIdentityToken`, 4 to 20000 characters) and on
-/// `ProviderId` (4 to 2048), which only OAuth 2.0 providers send.
-const TOKEN_CHARS: std::ops::RangeInclusive<usize> = 4..=20_000;
+/// STS's bounds on the token ([`WEB_IDENTITY_TOKEN_CHARS`]) and on `ProviderId`
+/// (4 to 2048), which only OAuth 2.0 providers send.
+const TOKEN_CHARS: std::ops::RangeInclusive<usize> = WEB_IDENTITY_TOKEN_CHARS;
 const PROVIDER_ID_CHARS: std::ops::RangeInclusive<usize> = 4..=2048;
 
 /// The operation's parameters, decoded once.
