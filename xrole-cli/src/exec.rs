@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use serde_json::json;
 use tokio::net::TcpListener;
 use xrole::AssumedRole;
-use xrole_test::http::{Bounds, serve};
+use xrole_test::http::{Bounds, serve_trusting};
 
 use crate::CliError;
 use crate::output::{rfc3339, variables};
@@ -39,10 +39,16 @@ const CONFLICTING: &[&str] = &[
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 ];
 
+/// The prefix of the variables xrole reads its flags from (`XROLE_EXTERNAL_ID`,
+/// ...): never passed to the child.
+const XROLE_PREFIX: &str = "XROLE_";
+
 /// Connections the endpoint serves at once: children, and their SDKs' pools.
 const MAX_CONNECTIONS: usize = 256;
 /// Time a client has to send a request's headers, and the longest idle time.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a new connection has to start its request: SDKs send at once.
+const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Runs `command` on the role; the child's exit code is the result.
 pub(crate) async fn run(
@@ -58,6 +64,13 @@ pub(crate) async fn run(
     child.args(args);
     for name in CONFLICTING {
         child.env_remove(name);
+    }
+    // xrole's own flags as variables (the ExternalId among them) are xrole's,
+    // not the child's.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with(XROLE_PREFIX)) {
+            child.env_remove(name);
+        }
     }
     let endpoint = if static_env {
         child.envs(variables(&session.credentials().await?));
@@ -146,11 +159,23 @@ impl Endpoint {
         let bounds = Bounds {
             max_connections: MAX_CONNECTIONS,
             header_timeout: HEADER_TIMEOUT,
+            first_request_timeout: FIRST_REQUEST_TIMEOUT,
         };
-        let task = tokio::spawn(serve(listener, bounds, move |req, _peer| {
+        // A connection that carried the token keeps its place however many others
+        // a local process opens: the child is answered first.
+        let trusted = {
             let served = served.clone();
-            async move { answer(&served, &req).await }
-        }));
+            move |headers: &http::HeaderMap| authorized(headers, &served.token)
+        };
+        let task = tokio::spawn(serve_trusting(
+            listener,
+            bounds,
+            trusted,
+            move |req, _peer| {
+                let served = served.clone();
+                async move { answer(&served, &req).await }
+            },
+        ));
         Ok(Self {
             url: format!("http://{addr}/credentials"),
             token,
@@ -191,14 +216,17 @@ fn same_token(given: &[u8], expected: &[u8]) -> bool {
             == 0
 }
 
+/// Whether a request carries the endpoint's token.
+fn authorized(headers: &http::HeaderMap, token: &str) -> bool {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .is_some_and(|v| same_token(v.as_bytes(), token.as_bytes()))
+}
+
 /// One request: the token checked, then the session's current credentials, which
 /// the engine hands out at once once loaded.
 async fn answer(served: &Served, req: &hyper::Request<Incoming>) -> Answer {
-    let authorized = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .is_some_and(|v| same_token(v.as_bytes(), served.token.as_bytes()));
-    if !authorized {
+    if !authorized(req.headers(), &served.token) {
         return json_answer(
             http::StatusCode::FORBIDDEN,
             &json!({"code": "AccessDenied", "message": "missing or wrong authorization token"}),
@@ -363,5 +391,77 @@ mod tests {
             keys.len() >= 2,
             "the session refreshed while serving: {keys:?}"
         );
+    }
+
+    /// A local process holding 556 idle connections, reopened as they close,
+    /// starves no child: the child's fetches take the place of idle ones.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn idle_connections_of_another_process_starve_no_child() {
+        const ATTACKERS: usize = 556;
+        let sts = EmbeddedSts::start(World::from_json(WORLD).unwrap())
+            .await
+            .unwrap();
+        let endpoint = endpoint(&sts).await;
+        let addr = endpoint
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let mut attackers = tokio::task::JoinSet::new();
+        for _ in 0..ATTACKERS {
+            let (addr, stop) = (addr.clone(), stop.clone());
+            attackers.spawn(async move {
+                let reopen = async {
+                    while Instant::now() < deadline {
+                        let Ok(mut held) = tokio::net::TcpStream::connect(&addr).await else {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        };
+                        // Idle until the server closes it, then again.
+                        let mut byte = [0u8; 1];
+                        let _ = tokio::time::timeout(Duration::from_secs(30), held.read(&mut byte))
+                            .await;
+                    }
+                };
+                tokio::select! {
+                    () = reopen => {}
+                    () = stop.notified() => {}
+                }
+            });
+        }
+        // Every attacker connected once before the child asks.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut times = Vec::new();
+        let mut failed = 0;
+        for _ in 0..200 {
+            let t = Instant::now();
+            match tokio::time::timeout(
+                Duration::from_secs(5),
+                get(&endpoint.url, "GET", Some(&endpoint.token)),
+            )
+            .await
+            {
+                Ok((200, _)) => times.push(t.elapsed()),
+                _ => failed += 1,
+            }
+        }
+        stop.notify_waiters();
+        attackers.abort_all();
+        times.sort();
+        let p99 = times
+            .get(times.len() * 99 / 100)
+            .copied()
+            .unwrap_or_default();
+        println!("endpoint_attacker_connections: {ATTACKERS}");
+        println!("endpoint_child_fetch_failed: {failed}");
+        println!(
+            "endpoint_child_fetch_p99_ms: {:.1}",
+            p99.as_secs_f64() * 1000.0
+        );
+        assert_eq!(failed, 0, "every fetch of the child is answered");
     }
 }

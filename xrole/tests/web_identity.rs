@@ -198,6 +198,7 @@ async fn github_endpoint(
         xrole_test::http::Bounds {
             max_connections: 8,
             header_timeout: Duration::from_secs(5),
+            first_request_timeout: Duration::from_secs(5),
         },
         move |req, _| {
             let github = github.clone();

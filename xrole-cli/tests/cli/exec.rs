@@ -55,7 +55,10 @@ async fn exec_cleans_the_childs_environment_and_returns_its_code() {
     // Variables that would take the child elsewhere (xrole's own source credentials
     // come from the environment's keys first).
     c.env("AWS_PROFILE", "other")
-        .env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/Elsewhere");
+        .env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/Elsewhere")
+        // xrole's own variables stay with xrole (the ExternalId is a secret of sorts).
+        .env("XROLE_ROLE_SESSION_NAME", "from-env")
+        .env("XROLE_DEBUG_UNRELATED", "x");
     let out = c.output().await.unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     let env = stdout(&out);
@@ -69,6 +72,7 @@ async fn exec_cleans_the_childs_environment_and_returns_its_code() {
         "AWS_SECRET_ACCESS_KEY=",
         "AWS_PROFILE=",
         "AWS_ROLE_ARN=",
+        "XROLE_",
     ] {
         assert!(!env.contains(gone), "{gone} in {env}");
     }

@@ -31,8 +31,9 @@ pub(crate) struct Limits {
     pub(crate) header_timeout: Duration,
     /// Time to send a request's body once its headers arrived.
     pub(crate) body_timeout: Duration,
-    /// Connections served at once; more wait to be accepted. SDK clients keep their
-    /// connections alive between calls, so the limit counts idle ones too.
+    /// Connections served at once; at the limit a new one takes the place of the
+    /// oldest idle one. SDK clients keep their connections alive between calls,
+    /// so the limit counts idle ones too.
     pub(crate) max_connections: usize,
     /// Audit entries kept (older ones are dropped and counted).
     pub(crate) audit_capacity: usize,
@@ -52,11 +53,16 @@ impl Default for Limits {
     }
 }
 
+/// Time a new connection has to start its first request (at most the header
+/// timeout): an SDK sends as soon as it connects.
+const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Serves connections until the task is aborted, within the server's limits.
 pub(crate) async fn run(listener: TcpListener, inner: Arc<Inner>) {
     let bounds = crate::http::Bounds {
         max_connections: inner.limits.max_connections,
         header_timeout: inner.limits.header_timeout,
+        first_request_timeout: inner.limits.header_timeout.min(FIRST_REQUEST_TIMEOUT),
     };
     crate::http::serve(listener, bounds, move |req, peer| {
         let inner = inner.clone();
