@@ -54,7 +54,11 @@ async fn assume_many(client: &Client, total: usize, concurrency: usize) -> Durat
 }
 
 async fn unsigned_megabyte(addr: std::net::SocketAddr) {
-    let body = "=&".repeat(512 * 1024);
+    unsigned(addr, &"=&".repeat(512 * 1024)).await;
+}
+
+/// One unsigned POST of `body`, its answer read to the end.
+async fn unsigned(addr: std::net::SocketAddr, body: &str) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
@@ -133,6 +137,41 @@ fn main() {
             while senders.join_next().await.is_some() {}
         }
         println!("sts_unsigned_growth_mib: {:.1}", rss_mib() - before);
+
+        // Unauthenticated AssumeRoleWithWebIdentity calls of about 250 KB each
+        // (XROLE_BENCH_UNAUTHENTICATED_CALLS of them, 100,000 by default): the
+        // audit log keeps a bounded summary of each, and at most 32 MiB in all.
+        let calls: usize = std::env::var("XROLE_BENCH_UNAUTHENTICATED_CALLS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let padding: String = (0..200)
+            .map(|i| format!("&Pad{i}={}", "v".repeat(1_200)))
+            .collect();
+        let body: Arc<str> = format!(
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::222222222222:role/CrossAccountAccessRole&RoleSessionName=x&WebIdentityToken=not.a.token{padding}"
+        )
+        .into();
+        let before = rss_mib();
+        let mut senders = tokio::task::JoinSet::new();
+        for worker in 0..8 {
+            let (addr, body) = (sts.addr(), body.clone());
+            senders.spawn(async move {
+                for _ in (worker..calls).step_by(8) {
+                    unsigned(addr, &body).await;
+                }
+            });
+        }
+        while senders.join_next().await.is_some() {}
+        println!("sts_unauthenticated_250kb_calls: {calls}");
+        println!(
+            "sts_unauthenticated_250kb_growth_mib: {:.1}",
+            rss_mib() - before
+        );
+        println!(
+            "sts_audit_mib_after_unauthenticated: {:.1}",
+            sts.audit_bytes() as f64 / (1024.0 * 1024.0)
+        );
     });
 
     // `*` and 6,000 `?` against a 1M-character resource (backtracking to the last

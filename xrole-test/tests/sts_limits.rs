@@ -153,6 +153,53 @@ async fn a_connection_beyond_the_limit_takes_the_place_of_the_oldest_idle_one() 
     assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
 }
 
+/// Unauthenticated web identity calls and sign-in requests full of text keep
+/// nothing of it: the log stays small, entry after entry.
+#[tokio::test]
+async fn unauthenticated_text_never_grows_the_audit_log() {
+    use xrole_test::sts::{MAX_AUDITED_CHARS, MAX_AUDITED_DETAIL_CHARS};
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    // About 250 KB of parameters each, with a token no provider signed.
+    let padding: String = (0..200)
+        .map(|i| format!("&Pad{i}={}", "v".repeat(1_200)))
+        .collect();
+    let body = format!(
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::222222222222:role/CrossAccountAccessRole&RoleSessionName=x&WebIdentityToken=not.a.token{padding}"
+    );
+    assert!(body.len() > 240_000);
+    let before = sts.audit_bytes();
+    for _ in 0..50 {
+        let _ = send(&sts, &post(&sts, &body)).await;
+    }
+    let audit = sts.audit_of("AssumeRoleWithWebIdentity");
+    assert_eq!(audit.len(), 50);
+    for entry in &audit {
+        assert!(entry.parameters.is_empty(), "{entry:?}");
+        assert!(entry.detail.as_deref().unwrap_or("").len() <= MAX_AUDITED_DETAIL_CHARS + 40);
+    }
+    // A sign-in request with a 60 KB session id: no more than a bounded id kept.
+    let session = format!(
+        r#"{{"sessionId":"{}","sessionKey":"k","sessionToken":"t"}}"#,
+        "A".repeat(60_000)
+    );
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("Action", "getSigninToken")
+        .append_pair("Session", &session)
+        .finish();
+    let page = xrole_test::http::get(&format!("http://{}/federation?{query}", sts.addr()))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 403, "{}", page.body);
+    let signin = sts.last_audit("getSigninToken").unwrap();
+    assert!(
+        signin.access_key_id.as_deref().unwrap().chars().count() < MAX_AUDITED_CHARS + 40,
+        "{signin:?}"
+    );
+    let grown = sts.audit_bytes() - before;
+    println!("audit_bytes_per_unauthenticated_call: {}", grown / 51);
+    assert!(grown < 51 * 2 * 1024, "{grown} bytes for 51 calls");
+}
+
 #[tokio::test]
 async fn anonymous_requests_leave_only_a_summary() {
     let sts = EmbeddedSts::start(world()).await.unwrap();

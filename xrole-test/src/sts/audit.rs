@@ -59,4 +59,65 @@ impl AuditEntry {
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
     }
+
+    /// The entry as the log keeps it: at most [`MAX_AUDITED_PARAMETERS`]
+    /// parameters, each text at most [`MAX_AUDITED_CHARS`] characters (the
+    /// detail [`MAX_AUDITED_DETAIL_CHARS`]), longer ones cut with their length
+    /// said. Whatever a caller sends, an entry stays small.
+    pub(crate) fn bounded(mut self) -> Self {
+        let cut = |text: &mut String, most: usize| {
+            if let Some((at, _)) = text.char_indices().nth(most) {
+                let chars = text.chars().count();
+                text.truncate(at);
+                text.push_str(&format!("... ({chars} characters)"));
+            }
+        };
+        for field in [&mut self.request_id]
+            .into_iter()
+            .chain(self.action.as_mut())
+            .chain(self.caller.as_mut())
+            .chain(self.access_key_id.as_mut())
+            .chain(self.error.as_mut())
+        {
+            cut(field, MAX_AUDITED_CHARS);
+        }
+        if self.parameters.len() > MAX_AUDITED_PARAMETERS {
+            let more = self.parameters.len() - MAX_AUDITED_PARAMETERS;
+            self.parameters.truncate(MAX_AUDITED_PARAMETERS);
+            self.parameters
+                .push(("...".into(), format!("{more} more parameters")));
+        }
+        for (k, v) in &mut self.parameters {
+            cut(k, MAX_AUDITED_CHARS);
+            cut(v, MAX_AUDITED_CHARS);
+        }
+        if let Some(detail) = self.detail.as_mut() {
+            cut(detail, MAX_AUDITED_DETAIL_CHARS);
+        }
+        self
+    }
+
+    /// About how many bytes the entry holds: what the log's byte budget counts.
+    pub(crate) fn size(&self) -> usize {
+        let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Self>()
+            + self.request_id.len()
+            + text(&self.action)
+            + text(&self.caller)
+            + text(&self.access_key_id)
+            + text(&self.error)
+            + text(&self.detail)
+            + self
+                .parameters
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + std::mem::size_of::<(String, String)>())
+                .sum::<usize>()
+    }
 }
+
+/// The most parameters an audit entry keeps.
+pub const MAX_AUDITED_PARAMETERS: usize = 64;
+/// The longest text an audit entry keeps of a parameter, caller or key id.
+pub const MAX_AUDITED_CHARS: usize = 256;
+/// The longest detail (an evaluator's explanation) an audit entry keeps.
+pub const MAX_AUDITED_DETAIL_CHARS: usize = 8 * 1024;

@@ -43,7 +43,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use xrole_core::PrincipalArn;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, MAX_AUDITED_CHARS, MAX_AUDITED_DETAIL_CHARS, MAX_AUDITED_PARAMETERS};
 pub use clock::Clock;
 pub use error::ErrorCode;
 pub use world::{
@@ -391,9 +391,17 @@ impl EmbeddedSts {
         self.inner.state().audit.count_error(code.as_str()) as usize
     }
 
-    /// How many audit entries were dropped to keep the log within its capacity.
+    /// How many audit entries were dropped to keep the log within its capacity
+    /// (entries, and 32 MiB).
     pub fn dropped_audit_entries(&self) -> u64 {
         self.inner.state().audit.dropped()
+    }
+
+    /// About how many bytes the audit log's entries hold: at most 32 MiB,
+    /// whatever callers send (each entry bounded: 64 parameters, 256 characters a
+    /// value, 8 KiB of detail).
+    pub fn audit_bytes(&self) -> usize {
+        self.inner.state().audit.bytes()
     }
 
     /// How many issued sessions the server holds.

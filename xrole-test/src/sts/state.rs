@@ -91,9 +91,16 @@ impl Sessions {
 
 /// The last `capacity` calls, and exact counts of every call since the log was
 /// last cleared.
+/// The most bytes the audit log's entries hold, whatever their number: the
+/// oldest go first.
+pub(crate) const MAX_AUDIT_BYTES: usize = 32 * 1024 * 1024;
+
 pub(crate) struct AuditLog {
     entries: VecDeque<AuditEntry>,
     capacity: usize,
+    /// The bytes the entries hold, and the most they may.
+    bytes: usize,
+    max_bytes: usize,
     dropped: u64,
     /// Calls by action, for the operations the server knows.
     actions: HashMap<&'static str, u64>,
@@ -106,6 +113,8 @@ impl AuditLog {
         Self {
             entries: VecDeque::new(),
             capacity,
+            bytes: 0,
+            max_bytes: MAX_AUDIT_BYTES,
             dropped: 0,
             actions: HashMap::new(),
             errors: HashMap::new(),
@@ -119,15 +128,26 @@ impl AuditLog {
         if let Some(code) = &entry.error {
             *self.errors.entry(code.clone()).or_default() += 1;
         }
-        if self.entries.len() >= self.capacity {
-            self.entries.pop_front();
+        let entry = entry.bounded();
+        let size = entry.size();
+        if self.capacity == 0 || size > self.max_bytes {
+            self.dropped += 1;
+            return;
+        }
+        while self.entries.len() >= self.capacity || self.bytes + size > self.max_bytes {
+            let Some(old) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= old.size();
             self.dropped += 1;
         }
-        if self.capacity > 0 {
-            self.entries.push_back(entry);
-        } else {
-            self.dropped += 1;
-        }
+        self.bytes += size;
+        self.entries.push_back(entry);
+    }
+
+    /// The bytes the kept entries hold (at most [`MAX_AUDIT_BYTES`]).
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub(crate) fn entries(&self) -> impl DoubleEndedIterator<Item = &AuditEntry> {

@@ -86,7 +86,6 @@ pub(super) fn serve(
 ) -> Result<String, StsError> {
     let mut problems = Vec::new();
     let input = Input::decode(query, &mut problems);
-    entry.parameters = query.audited();
     let Input {
         role: role_arn,
         session_name,
@@ -109,6 +108,9 @@ pub(super) fn serve(
         subject,
         audience,
     } = verify(&oidc, &header, &iss, &token, now).map_err(|e| refused(e, entry))?;
+    // The token is verified: the call is its provider's, and its parameters are
+    // kept (an unverified sender's never are).
+    entry.parameters = query.audited();
     let asked = TokenSession::from_claims(&claims).map_err(|why| {
         refused(
             StsError::new(
