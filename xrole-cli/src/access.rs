@@ -38,6 +38,9 @@ pub(crate) enum AccessCommand {
         /// How to print.
         #[arg(long, value_enum, default_value_t = Form::Text)]
         format: Form,
+        /// The most accesses listed; the rest are counted.
+        #[arg(long, default_value_t = DEFAULT_LIMIT)]
+        limit: usize,
     },
     /// Every role PRINCIPAL_ARN can reach, directly or through a chain.
     Reach {
@@ -48,6 +51,9 @@ pub(crate) enum AccessCommand {
         /// How to print.
         #[arg(long, value_enum, default_value_t = Form::Text)]
         format: Form,
+        /// The most accesses listed; the rest are counted.
+        #[arg(long, default_value_t = DEFAULT_LIMIT)]
+        limit: usize,
     },
     /// The access AFTER opens that BEFORE did not have (a plan-time gate: before =
     /// the accounts' export, after = the change applied); exit code 1 when any.
@@ -208,6 +214,23 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), 
     }
 }
 
+/// The graph of `world`, its progress on standard error once a build has taken
+/// more than two seconds (every two seconds after).
+fn build(world: &World) -> AccessGraph {
+    let started = std::time::Instant::now();
+    let mut said = started;
+    AccessGraph::build_reporting(world, &mut |done, total| {
+        let now = std::time::Instant::now();
+        if now.duration_since(started).as_secs() >= 2 && now.duration_since(said).as_secs() >= 2 {
+            eprintln!("xrole: access graph: {done} of {total} roles judged");
+            said = now;
+        }
+    })
+}
+
+/// The most accesses an answer lists; the rest are counted.
+const DEFAULT_LIMIT: usize = 1000;
+
 /// One access as JSON: `principal`, `path`, per hop its `conditions` and the
 /// `explanation` of the evaluation that allowed it.
 fn access_json(graph: &AccessGraph, a: &Access) -> Value {
@@ -260,13 +283,32 @@ fn report_unjudged(unjudged: &[String], form: Form) -> Result<(), CliError> {
     }
 }
 
-fn print_accesses(graph: &AccessGraph, found: &[Access], form: Form) -> Result<(), CliError> {
+/// Prints at most `limit` of `found`, and how many more there are: after the
+/// text, or on standard error beside JSON (which stays one array).
+fn print_accesses(
+    graph: &AccessGraph,
+    found: &[Access],
+    form: Form,
+    limit: usize,
+) -> Result<(), CliError> {
+    let shown = &found[..found.len().min(limit)];
+    let more = found.len() - shown.len();
+    let rest = format!("... and {more} more (--limit {limit} listed)\n");
     let text = match form {
         Form::Json => {
-            let list: Vec<Value> = found.iter().map(|a| access_json(graph, a)).collect();
+            let list: Vec<Value> = shown.iter().map(|a| access_json(graph, a)).collect();
+            if more > 0 {
+                eprint!("{rest}");
+            }
             format!("{}\n", Value::Array(list))
         }
-        Form::Text => found.iter().map(|a| format!("{a}\n")).collect(),
+        Form::Text => {
+            let mut text: String = shown.iter().map(|a| format!("{a}\n")).collect();
+            if more > 0 {
+                text.push_str(&rest);
+            }
+            text
+        }
     };
     output::print(&text)
 }
@@ -277,18 +319,22 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             role,
             inputs,
             format,
+            limit,
         } => {
             let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
-            let graph = AccessGraph::build(&world);
+            let graph = build(&world);
             if graph.node(role).is_none() {
                 return Err(CliError::Usage(format!(
                     "{role} is no role of the inputs{}",
                     unjudged_text(&unjudged)
                 )));
             }
+            let found = graph.who_can_assume(role);
             match format {
-                Form::Text => output::print(&render_who_can_assume(&graph, role))?,
-                Form::Json => print_accesses(&graph, &graph.who_can_assume(role), *format)?,
+                Form::Text if found.len() <= *limit => {
+                    output::print(&render_who_can_assume(&graph, role))?;
+                }
+                _ => print_accesses(&graph, &found, *format, *limit)?,
             }
             report_unjudged(&unjudged, *format)?;
         }
@@ -296,16 +342,17 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             principal,
             inputs,
             format,
+            limit,
         } => {
             let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
-            let graph = AccessGraph::build(&world);
+            let graph = build(&world);
             if graph.node(principal).is_none() {
                 return Err(CliError::Usage(format!(
                     "{principal} is no principal of the inputs{}",
                     unjudged_text(&unjudged)
                 )));
             }
-            print_accesses(&graph, &graph.reachable_from(principal), *format)?;
+            print_accesses(&graph, &graph.reachable_from(principal), *format, *limit)?;
             report_unjudged(&unjudged, *format)?;
         }
         AccessCommand::Diff {
@@ -316,7 +363,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             let (before, mut unjudged) = world(before, stack)?;
             let (after, after_unjudged) = world(after, stack)?;
             unjudged.extend(after_unjudged);
-            let found = new_access(&AccessGraph::build(&before), &AccessGraph::build(&after));
+            let found = new_access(&build(&before), &build(&after));
             let mut text = if found.is_empty() {
                 "no new access\n".to_owned()
             } else {
@@ -337,7 +384,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
         }
         AccessCommand::Graph { inputs, format } => {
             let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
-            let graph = AccessGraph::build(&world);
+            let graph = build(&world);
             report_unjudged(&unjudged, Form::Json)?;
             let text = match format {
                 GraphForm::Dot => graph.to_dot(),

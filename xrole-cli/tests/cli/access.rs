@@ -293,3 +293,37 @@ async fn diff_applies_a_plan_to_the_exports_it_changes() {
     );
     assert!(!text.contains("already in the world"), "{text}");
 }
+
+/// An answer lists at most `--limit` accesses and counts the rest.
+#[tokio::test]
+async fn answers_are_bounded_with_a_count_of_the_rest() {
+    let tooling = fixture("tooling-111111111111");
+    let workload = fixture("workload-222222222222");
+    let (tooling, workload) = (tooling.to_str().unwrap(), workload.to_str().unwrap());
+    let out = access(&[
+        "who-can", DEPLOYER, "--input", tooling, workload, "--limit", "1",
+    ])
+    .await;
+    assert!(out.status.success(), "{}", super::stderr(&out));
+    let text = super::stdout(&out);
+    assert_eq!(
+        text.matches("arn:aws:iam::111111111111:user/").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.ends_with("... and 1 more (--limit 1 listed)\n"),
+        "{text}"
+    );
+    let out = access(&[
+        "who-can", DEPLOYER, "--input", tooling, workload, "--limit", "1", "--format", "json",
+    ])
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+    assert!(
+        super::stderr(&out).contains("... and 1 more"),
+        "{}",
+        super::stderr(&out)
+    );
+}

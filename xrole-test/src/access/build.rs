@@ -80,11 +80,20 @@ impl Signature {
 }
 
 /// A role's candidate callers: those its trust names by ARN, each judged alone,
-/// and those it reaches through an account or `*`, which may be grouped.
+/// and the groups it reaches through an account or `*`.
 #[derive(Default)]
 struct Candidates {
     named: Vec<usize>,
-    expanded: Vec<usize>,
+    /// Indexes into [`Builder::groups`].
+    groups: Vec<usize>,
+}
+
+/// Principals judged alike (one [`Signature`]), or one principal that must be
+/// judged alone (no signature): found once for the whole world, so that a trust
+/// naming an account costs one evaluation per group, not one per principal.
+struct Group {
+    shared: bool,
+    members: Vec<usize>,
 }
 
 /// The graph being built: nodes, the callers of principal nodes, and the index of
@@ -93,12 +102,14 @@ struct Candidates {
 struct Builder {
     graph: AccessGraph,
     callers: HashMap<usize, Calling>,
-    /// Users and role sessions of each account: what a `:root` trust may reach.
-    by_account: HashMap<AccountId, Vec<usize>>,
     /// Roles by account and name: an assumed-role ARN names no path.
     roles_by_name: HashMap<(AccountId, String), usize>,
     /// Users and roles, in the order added: what `*` may reach.
     principals: Vec<usize>,
+    /// The groups of principals, and those of each account: what a `:root` trust
+    /// may reach.
+    groups: Vec<Group>,
+    groups_by_account: HashMap<AccountId, Vec<usize>>,
 }
 
 impl Builder {
@@ -132,9 +143,6 @@ impl Builder {
             &policies,
             &tags,
         );
-        if let Some(account) = account {
-            self.by_account.entry(account).or_default().push(n);
-        }
         self.principals.push(n);
         self.callers.insert(
             n,
@@ -148,9 +156,60 @@ impl Builder {
         );
     }
 
-    /// The nodes a trust policy's `Allow` statements name (`*` and accounts expand
-    /// to the principals of the world they may name); nodes
-    /// are made for the providers and services it names.
+    /// Groups the principals once every one is known: by signature within each
+    /// account; a principal without one is a group of its own.
+    fn index_groups(&mut self) {
+        let mut by_signature: HashMap<&Signature, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_account: HashMap<AccountId, Vec<usize>> = HashMap::new();
+        for &n in &self.principals {
+            let Some(calling) = self.callers.get(&n) else {
+                continue;
+            };
+            // Through a grant to its account, a principal needs its own identity
+            // policies to allow the call: one whose policies never take the
+            // action is no candidate there (`*` and its ARN still reach it).
+            let through_account = !calling.caller.has_identity_policies()
+                || calling
+                    .policies
+                    .identity
+                    .iter()
+                    .any(|d| d.may_allow_action("sts:AssumeRole"));
+            let account = calling.account.filter(|_| through_account);
+            let g = match &calling.signature {
+                Some(sig) => match by_signature.get(sig) {
+                    Some(&g) => g,
+                    None => {
+                        by_signature.insert(sig, groups.len());
+                        groups.push(Group {
+                            shared: true,
+                            members: Vec::new(),
+                        });
+                        if let Some(a) = account {
+                            by_account.entry(a).or_default().push(groups.len() - 1);
+                        }
+                        groups.len() - 1
+                    }
+                },
+                None => {
+                    groups.push(Group {
+                        shared: false,
+                        members: Vec::new(),
+                    });
+                    if let Some(a) = account {
+                        by_account.entry(a).or_default().push(groups.len() - 1);
+                    }
+                    groups.len() - 1
+                }
+            };
+            groups[g].members.push(n);
+        }
+        self.groups = groups;
+        self.groups_by_account = by_account;
+    }
+
+    /// The nodes a trust policy's `Allow` statements name, and the groups `*` and
+    /// accounts reach; nodes are made for the providers and services it names.
     fn candidates(&mut self, trust: &xrole_core::PolicyDocument) -> Candidates {
         let mut out = Candidates::default();
         for st in trust.statements() {
@@ -162,12 +221,12 @@ impl Builder {
                 continue;
             };
             if matches!(principal, Principal::Any) {
-                out.expanded.extend(self.principals.iter().copied());
+                out.groups.extend(0..self.groups.len());
                 continue;
             }
             for (kind, value) in principal.entries() {
                 if value == "*" {
-                    out.expanded.extend(self.principals.iter().copied());
+                    out.groups.extend(0..self.groups.len());
                     continue;
                 }
                 let Ok(p) = PrincipalArn::parse(value) else {
@@ -175,8 +234,9 @@ impl Builder {
                 };
                 match (kind, p.kind()) {
                     (_, PrincipalKind::Account | PrincipalKind::AccountRoot) => {
-                        if let Some(list) = p.account().and_then(|a| self.by_account.get(&a)) {
-                            out.expanded.extend(list.iter().copied());
+                        if let Some(list) = p.account().and_then(|a| self.groups_by_account.get(&a))
+                        {
+                            out.groups.extend(list.iter().copied());
                         }
                     }
                     (_, PrincipalKind::User | PrincipalKind::Role) => {
@@ -204,10 +264,8 @@ impl Builder {
         }
         out.named.sort_unstable();
         out.named.dedup();
-        out.expanded.sort_unstable();
-        out.expanded.dedup();
-        // A principal the trust names by ARN is judged alone.
-        out.expanded.retain(|n| out.named.binary_search(n).is_err());
+        out.groups.sort_unstable();
+        out.groups.dedup();
         out
     }
 
@@ -320,17 +378,24 @@ impl AccessGraph {
     /// and services its trust policies name; an edge wherever the evaluator allows
     /// the assumption (see the [module documentation](super)).
     pub fn build(world: &World) -> Self {
-        Self::build_with(world, false)
+        Self::build_with(world, false, &mut |_, _| {})
+    }
+
+    /// [`build`](Self::build), telling `progress(roles_done, roles)` as it goes
+    /// (after every 1,000 roles, and at the end): for a command that says how a
+    /// long build is going.
+    pub fn build_reporting(world: &World, progress: &mut dyn FnMut(usize, usize)) -> Self {
+        Self::build_with(world, false, progress)
     }
 
     /// The same graph by evaluating every principal against every role, without
     /// the index of trust principals: the bench's baseline. Not a public API.
     #[doc(hidden)]
     pub fn build_pairwise(world: &World) -> Self {
-        Self::build_with(world, true)
+        Self::build_with(world, true, &mut |_, _| {})
     }
 
-    fn build_with(world: &World, pairwise: bool) -> Self {
+    fn build_with(world: &World, pairwise: bool, progress: &mut dyn FnMut(usize, usize)) -> Self {
         let mut b = Builder::default();
         for (user, compiled) in world.users_compiled() {
             let n = b.node(user.arn().as_str(), NodeKind::User);
@@ -361,36 +426,38 @@ impl AccessGraph {
         for provider in world.oidc_providers() {
             b.node(provider.arn().as_str(), NodeKind::WebIdentityProvider);
         }
-        for (to, role, trust) in targets {
-            let Candidates { named, expanded } = b.candidates(role.trust_policy());
-            let mut alone = named;
-            let mut groups: HashMap<&Signature, Vec<usize>> = HashMap::new();
+        b.index_groups();
+        let total = targets.len();
+        for (done, (to, role, trust)) in targets.into_iter().enumerate() {
+            if done % 1000 == 0 && done > 0 {
+                progress(done, total);
+            }
+            let Candidates { named, groups } = b.candidates(role.trust_policy());
+            // A principal the trust names by ARN is judged alone, and only so.
+            let judged_alone = |n: &usize| named.binary_search(n).is_ok() || *n == to;
+            let mut found = Vec::new();
+            let mut alone = named.clone();
             if pairwise {
                 alone.extend(b.principals.iter().copied());
                 alone.sort_unstable();
                 alone.dedup();
-            } else if trust.depends_on_principal() {
-                alone.extend(expanded);
-            } else {
-                for n in expanded {
-                    match b.callers.get(&n).and_then(|c| c.signature.as_ref()) {
-                        Some(sig) => groups.entry(sig).or_default().push(n),
-                        None => alone.push(n),
-                    }
-                }
             }
-            let mut found = Vec::new();
-            for from in alone {
-                if from == to {
+            let per_member = pairwise || trust.depends_on_principal();
+            let mut shared = Vec::new();
+            for &g in &groups {
+                let group = &b.groups[g];
+                if per_member || !group.shared {
+                    if !pairwise {
+                        alone.extend(group.members.iter().copied().filter(|n| !judged_alone(n)));
+                    }
                     continue;
                 }
-                found.extend(
-                    b.edge(world, from, to, role.arn(), trust)
-                        .and_then(|j| j.edge),
-                );
-            }
-            for members in groups.values() {
-                let members: Vec<usize> = members.iter().copied().filter(|&m| m != to).collect();
+                let members: Vec<usize> = group
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|n| !judged_alone(n))
+                    .collect();
                 let Some(&first) = members.first() else {
                     continue;
                 };
@@ -398,9 +465,9 @@ impl AccessGraph {
                     continue;
                 };
                 if judged.org_depends {
-                    found.extend(judged.edge);
+                    shared.extend(judged.edge);
                     for &m in &members[1..] {
-                        found.extend(b.edge(world, m, to, role.arn(), trust).and_then(|j| j.edge));
+                        shared.extend(b.edge(world, m, to, role.arn(), trust).and_then(|j| j.edge));
                     }
                     continue;
                 }
@@ -410,14 +477,25 @@ impl AccessGraph {
                 for &m in &members[1..] {
                     let mut e = edge.clone();
                     e.from = m;
-                    found.push(e);
+                    shared.push(e);
                 }
-                found.push(edge);
+                shared.push(edge);
             }
+            for from in alone {
+                if from == to {
+                    continue;
+                }
+                found.extend(
+                    b.edge(world, from, to, role.arn(), trust)
+                        .and_then(|j| j.edge),
+                );
+            }
+            found.extend(shared);
             for edge in found {
                 b.add(edge);
             }
         }
+        progress(total, total);
         b.graph
     }
 }

@@ -153,6 +153,24 @@ impl CompiledPolicy {
         })
     }
 
+    /// Whether some `Allow` statement's `Action` (or `NotAction`) takes `action`,
+    /// whatever its resource and conditions: a principal none of whose identity
+    /// policies may allow it can never be allowed it through a grant to its account.
+    pub(crate) fn may_allow_action(&self, action: &str) -> bool {
+        let folded = action.to_lowercase();
+        let ctx = super::Context::new();
+        self.statements.iter().any(|st| {
+            st.effect == Effect::Allow
+                && st.action.as_ref().is_some_and(|(not, patterns)| {
+                    // A pattern with a variable is judged by the request: it may.
+                    patterns
+                        .iter()
+                        .any(|p| p.has_variables() || p.matches_folded(&folded, &ctx))
+                        != *not
+                })
+        })
+    }
+
     /// The same compiled statements under another label (one organization policy
     /// attached at several levels).
     pub fn relabel(&self, label: impl Into<String>) -> Self {
