@@ -18,12 +18,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use xrole::AccountId;
 use xrole_test::access::{Access, AccessGraph, new_access, render_who_can_assume};
-use xrole_test::import::{
-    StackContext, import_authorization_details, import_cloudformation, import_terraform_plan,
-};
+use xrole_test::import::{Deployment, Input};
 use xrole_test::sts::World;
 
 use crate::CliError;
+use crate::input::{MAX_INPUT_BYTES, listed, read_bounded};
 use crate::output;
 
 #[derive(Subcommand, Debug)]
@@ -127,79 +126,35 @@ pub(crate) enum GraphForm {
     Json,
 }
 
-/// The largest input read: a big account's export is tens of megabytes.
-const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
-
-/// What an input is, from its first bytes and keys.
-enum Kind {
-    Export,
-    Plan,
-    Template,
-}
-
-fn kind_of(text: &str) -> Kind {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.get("planned_values").is_some() => Kind::Plan,
-        Ok(v) if v.get("Resources").is_some() => Kind::Template,
-        Ok(_) => Kind::Export,
-        // Not JSON: a YAML template (its errors are the template reader's).
-        Err(_) if !text.trim_start().starts_with(['{', '[']) => Kind::Template,
-        Err(_) => Kind::Export,
-    }
-}
-
 /// The world of `files` and what its plans left unjudged, every problem of
 /// every file reported at once.
 fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), CliError> {
-    let account = stack.account_id;
+    let deployment = Deployment {
+        account: stack.account_id,
+        region: stack.region.clone(),
+        parameters: stack.parameters.iter().cloned().collect(),
+    };
     let mut world = match &stack.world {
         None => World::new(),
         Some(path) => {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path)
-                .map_err(CliError::io(format!("cannot read {name}")))?;
+            let text = read_bounded(path, MAX_INPUT_BYTES)?;
             World::from_json(&text)
-                .map_err(|e| CliError::Usage(format!("{name}: {}", e.problems().join("\n  "))))?
+                .map_err(|e| CliError::Usage(format!("{name}: {}", listed(e.problems(), "  "))))?
         }
     };
     let mut problems = Vec::new();
     let mut unjudged = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let size = std::fs::metadata(path)
-            .map_err(CliError::io(format!("cannot read {name}")))?
-            .len();
-        if size > MAX_INPUT_BYTES {
-            return Err(CliError::Usage(format!(
-                "{name}: {size} bytes, more than the {MAX_INPUT_BYTES} an input may have"
-            )));
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(CliError::io(format!("cannot read {name}")))?;
-        let read = match (kind_of(&text), account) {
-            (Kind::Export, _) => import_authorization_details(&mut world, &name, &text),
-            (Kind::Plan, _) => {
-                import_terraform_plan(&mut world, &name, &text, account).map(|plan| {
-                    unjudged.extend(plan.unjudged.into_iter().map(|u| format!("{name}: {u}")));
-                })
-            }
-            (Kind::Template, Some(account)) => import_cloudformation(
-                &mut world,
-                &name,
-                &text,
-                &StackContext {
-                    account,
-                    region: stack.region.clone(),
-                    parameters: stack.parameters.iter().cloned().collect(),
-                },
-            ),
-            (Kind::Template, None) => {
-                problems.push(format!(
-                    "{name}: a CloudFormation template: give --account-id, the account its stack is in"
-                ));
-                continue;
-            }
-        };
+        let text = read_bounded(path, MAX_INPUT_BYTES)?;
+        let read = Input::parse(&name, &text).and_then(|input| {
+            drop(text);
+            input.import_into(&mut world, &name, &deployment)
+        });
+        let read = read.map(|found| {
+            unjudged.extend(found.into_iter().map(|u| format!("{name}: {u}")));
+        });
         if let Err(e) = read {
             problems.extend(e.problems().iter().cloned());
         }
@@ -209,7 +164,7 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), 
     } else {
         Err(CliError::Usage(format!(
             "the inputs cannot be read:\n  {}",
-            problems.join("\n  ")
+            listed(&problems, "  ")
         )))
     }
 }

@@ -8,6 +8,7 @@ mod access;
 mod cache;
 mod console;
 mod exec;
+mod input;
 mod output;
 mod policy;
 mod process;

@@ -134,7 +134,11 @@ fn parse_tag(text: &str) -> Result<SessionTag, String> {
 /// JSON, or `file://PATH` as the AWS CLI reads it.
 fn parse_policy(text: &str) -> Result<SessionPolicy, String> {
     let json = match text.strip_prefix("file://") {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
+        Some(path) => crate::input::read_bounded(
+            std::path::Path::new(path),
+            crate::input::MAX_SESSION_POLICY_FILE_BYTES,
+        )
+        .map_err(|e| e.to_string())?,
         None => text.to_owned(),
     };
     SessionPolicy::parse(json.trim()).map_err(|e| e.to_string())

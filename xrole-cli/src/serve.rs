@@ -42,12 +42,15 @@ async fn stop_signal() -> std::io::Result<&'static str> {
 
 /// Serves until a stop signal; prints how many calls were served.
 pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
-    let text = std::fs::read_to_string(&flags.world).map_err(CliError::io(format!(
-        "cannot read {}",
-        flags.world.display()
-    )))?;
-    let world = World::from_json(&text)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", flags.world.display())))?;
+    let text = crate::input::read_bounded(&flags.world, crate::input::MAX_INPUT_BYTES)?;
+    let world = World::from_json(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "{}: {} problems in world\n  {}",
+            flags.world.display(),
+            e.problems().len(),
+            crate::input::listed(e.problems(), "  ")
+        ))
+    })?;
     let sts = EmbeddedSts::builder(world)
         .port(flags.port)
         .region(&flags.region)

@@ -766,3 +766,41 @@ fn a_replaced_role_takes_the_planned_trust() {
             .is_some()
     );
 }
+
+/// Hostile templates: nesting that would exhaust the stack, and references that
+/// would ask for gigabytes, are refused with their reason, quickly.
+#[test]
+fn hostile_templates_are_refused_within_bounds() {
+    use xrole_test::import::{StackContext, import_cloudformation};
+    let stack = StackContext {
+        account: "222222222222".parse().unwrap(),
+        region: None,
+        parameters: Default::default(),
+    };
+    let deep = format!("Resources:\n  X:\n    {}x\n", "- ".repeat(10_000));
+    let e = import_cloudformation(&mut World::new(), "deep.yaml", &deep, &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("collections nested deeper than 64 levels"),
+        "{e}"
+    );
+    let refs = vec!["!Ref Big"; 100_000].join(", ");
+    let join = format!(
+        "Parameters:\n  Big:\n    Type: String\n    Default: {}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: r\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Join ['', [{refs}]]}}\n            Action: sts:AssumeRole\n",
+        "x".repeat(100_000)
+    );
+    let e = import_cloudformation(&mut World::new(), "join.yaml", &join, &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("characters of values"), "{e}");
+    let sub = format!(
+        "Parameters:\n  Big:\n    Type: String\n    Default: {}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub '{}'\n      AssumeRolePolicyDocument: {{}}\n",
+        "x".repeat(100_000),
+        "${Big}".repeat(20)
+    );
+    let e = import_cloudformation(&mut World::new(), "sub.yaml", &sub, &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("Fn::Sub resolves to more than"), "{e}");
+}

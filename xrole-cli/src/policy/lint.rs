@@ -1,7 +1,7 @@
 //! `xrole policy lint`: the lints over policy files, printed as text, JSON or
 //! SARIF, each finding located in its file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -77,13 +77,12 @@ pub(super) struct Located {
 
 /// The file's findings, located.
 fn lint_file(
-    file: &PathBuf,
+    file: &Path,
     kind: LintKind,
     config: &LintConfig,
     own: Option<AccountId>,
 ) -> Result<Vec<Located>, CliError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(CliError::io(format!("cannot read {}", file.display())))?;
+    let text = crate::input::read_bounded(file, crate::input::MAX_POLICY_FILE_BYTES)?;
     let doc: PolicyDocument = text
         .parse()
         .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
@@ -114,7 +113,7 @@ fn lint_file(
         .map(|finding| {
             let (line, column) = locate(&text, &finding.path);
             Located {
-                file: file.clone(),
+                file: file.to_path_buf(),
                 line,
                 column,
                 finding,

@@ -327,3 +327,33 @@ async fn answers_are_bounded_with_a_count_of_the_rest() {
         super::stderr(&out)
     );
 }
+
+/// Inputs are read within bounds whatever they are (`/dev/zero` never ends), and
+/// a file of many bad items prints a bounded list with a count of the rest.
+#[tokio::test]
+async fn inputs_are_read_and_reported_within_bounds() {
+    let out = access(&["graph", "--input", "/dev/zero"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        super::stderr(&out).contains("/dev/zero: more than the 536870912 bytes an input may have"),
+        "{}",
+        super::stderr(&out)
+    );
+    let items: Vec<String> = (0..5_000)
+        .map(|i| format!(r#"{{"Arn": "bad-{i}"}}"#))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("xrole-access-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        format!(r#"{{"UserDetailList": [{}]}}"#, items.join(",")),
+    )
+    .unwrap();
+    let out = access(&["graph", "--input", bad.to_str().unwrap()]).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = super::stderr(&out);
+    assert!(err.lines().count() < 110, "{} lines", err.lines().count());
+    assert!(err.contains("more problems"), "{err}");
+}

@@ -148,28 +148,37 @@ pub fn import_authorization_details(
     file: &str,
     json: &str,
 ) -> Result<(), WorldError> {
-    let mut p = FileProblems::new(file);
-    let root: Value = match serde_json::from_str(json) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) => {
-            p.at(
-                "$",
-                "must be the object get-account-authorization-details prints",
-            );
-            return p.into_result();
-        }
+    match serde_json::from_str(json) {
+        Ok(root) => authorization_details(world, file, &root),
         Err(e) => {
+            let mut p = FileProblems::new(file);
             p.at("$", format!("not JSON: {e}"));
-            return p.into_result();
+            p.into_result()
         }
-    };
+    }
+}
+
+/// [`import_authorization_details`] of an export already parsed.
+pub(super) fn authorization_details(
+    world: &mut World,
+    file: &str,
+    root: &Value,
+) -> Result<(), WorldError> {
+    let mut p = FileProblems::new(file);
+    if !root.is_object() {
+        p.at(
+            "$",
+            "must be the object get-account-authorization-details prints",
+        );
+        return p.into_result();
+    }
     if root.get("IsTruncated").and_then(Value::as_bool) == Some(true) {
         p.at(
             "$.IsTruncated",
             "the output is truncated: fetch every page (the AWS CLI does unless --max-items is given) and merge them",
         );
     }
-    for (i, policy) in list(&root, "Policies", "$", &mut p).iter().enumerate() {
+    for (i, policy) in list(root, "Policies", "$", &mut p).iter().enumerate() {
         let at = format!("$.Policies[{i}]");
         let Some(arn) = text(policy, "Arn", &at, &mut p) else {
             continue;
@@ -204,7 +213,7 @@ pub fn import_authorization_details(
             p.at(&at, e.problems().join("; "));
         }
     }
-    for (i, group) in list(&root, "GroupDetailList", "$", &mut p)
+    for (i, group) in list(root, "GroupDetailList", "$", &mut p)
         .iter()
         .enumerate()
     {
@@ -230,10 +239,7 @@ pub fn import_authorization_details(
             p.at(&at, e.problems().join("; "));
         }
     }
-    for (i, user) in list(&root, "UserDetailList", "$", &mut p)
-        .iter()
-        .enumerate()
-    {
+    for (i, user) in list(root, "UserDetailList", "$", &mut p).iter().enumerate() {
         let at = format!("$.UserDetailList[{i}]");
         let Some(arn) = text(user, "Arn", &at, &mut p) else {
             continue;
@@ -271,10 +277,7 @@ pub fn import_authorization_details(
             p.at(&at, e.problems().join("; "));
         }
     }
-    for (i, role) in list(&root, "RoleDetailList", "$", &mut p)
-        .iter()
-        .enumerate()
-    {
+    for (i, role) in list(root, "RoleDetailList", "$", &mut p).iter().enumerate() {
         let at = format!("$.RoleDetailList[{i}]");
         let Some(arn) = text(role, "Arn", &at, &mut p) else {
             continue;

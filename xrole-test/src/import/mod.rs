@@ -21,6 +21,96 @@ pub use authorization_details::import_authorization_details;
 pub use cloudformation::{StackContext, import_cloudformation};
 pub use terraform::{PlanImport, import_terraform_plan};
 
+use serde_json::Value;
+use xrole_core::AccountId;
+
+/// An input file, parsed once and known by its kind.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Input {
+    /// `aws iam get-account-authorization-details`.
+    Export(Value),
+    /// A Terraform plan's JSON.
+    Plan(Value),
+    /// A CloudFormation template, JSON or YAML (read into its JSON form).
+    Template(Value),
+}
+
+impl Input {
+    /// Reads `text` (of the file named `file` in problems) once: JSON with
+    /// `planned_values` is a plan, with `Resources` a template, any other JSON an
+    /// export; text that is not JSON is a YAML template.
+    pub fn parse(file: &str, text: &str) -> Result<Self, WorldError> {
+        let problem = |why: String| {
+            let mut p = FileProblems::new(file);
+            p.at("$", why);
+            p.into_error()
+        };
+        let json = text.trim_start().starts_with(['{', '[']);
+        if !json {
+            return cloudformation::parse_template(text)
+                .map(Input::Template)
+                .map_err(problem);
+        }
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| problem(format!("not JSON: {e}")))?;
+        Ok(if value.get("planned_values").is_some() {
+            Input::Plan(value)
+        } else if value.get("Resources").is_some() {
+            Input::Template(value)
+        } else {
+            Input::Export(value)
+        })
+    }
+
+    /// Reads the input into `world`: an export as it is, a plan for
+    /// `deployment`'s account or the one it names, a template deployed as
+    /// `deployment` says (its account is needed). What a plan could not judge is
+    /// returned.
+    pub fn import_into(
+        &self,
+        world: &mut World,
+        file: &str,
+        deployment: &Deployment,
+    ) -> Result<Vec<String>, WorldError> {
+        match self {
+            Input::Export(v) => {
+                authorization_details::authorization_details(world, file, v).map(|()| Vec::new())
+            }
+            Input::Plan(v) => terraform::terraform_plan(world, file, v, deployment.account)
+                .map(|plan| plan.unjudged),
+            Input::Template(v) => {
+                let Some(account) = deployment.account else {
+                    let mut p = FileProblems::new(file);
+                    p.at(
+                        "$",
+                        "a CloudFormation template: give the account its stack is in (--account-id)",
+                    );
+                    return Err(p.into_error());
+                };
+                let stack = StackContext {
+                    account,
+                    region: deployment.region.clone(),
+                    parameters: deployment.parameters.clone(),
+                };
+                cloudformation::cloudformation(world, file, v, &stack).map(|()| Vec::new())
+            }
+        }
+    }
+}
+
+/// Where plans and templates are deployed: the account (a plan may name its
+/// own), and a stack's region and parameter values.
+#[derive(Clone, Debug, Default)]
+pub struct Deployment {
+    /// The account.
+    pub account: Option<AccountId>,
+    /// A stack's region (`AWS::Region`).
+    pub region: Option<String>,
+    /// A stack's parameter values.
+    pub parameters: HashMap<String, String>,
+}
+
 use std::collections::HashMap;
 
 use xrole_core::PolicyArn;
@@ -65,10 +155,16 @@ impl Entities {
     }
 }
 
+/// The most problems kept of one input; the rest are counted (a file of a
+/// million bad items must not make a million messages).
+pub const MAX_PROBLEMS_PER_FILE: usize = 1000;
+
 /// Problems of one input file, each prefixed with the file and the JSON path.
 pub(crate) struct FileProblems<'f> {
     file: &'f str,
     problems: Vec<String>,
+    /// Problems past [`MAX_PROBLEMS_PER_FILE`], counted.
+    more: usize,
 }
 
 impl<'f> FileProblems<'f> {
@@ -76,24 +172,40 @@ impl<'f> FileProblems<'f> {
         Self {
             file,
             problems: Vec::new(),
+            more: 0,
         }
     }
 
     pub(crate) fn at(&mut self, path: &str, message: impl std::fmt::Display) {
+        if self.problems.len() >= MAX_PROBLEMS_PER_FILE {
+            self.more += 1;
+            return;
+        }
         self.problems
             .push(format!("{}: {path}: {message}", self.file));
     }
 
     /// The problems, when the input cannot be read at all (at least one was said).
-    pub(crate) fn into_error(self) -> WorldError {
+    pub(crate) fn into_error(mut self) -> WorldError {
+        self.count_the_rest();
         WorldError::new("import", self.problems)
     }
 
-    pub(crate) fn into_result(self) -> Result<(), WorldError> {
+    pub(crate) fn into_result(mut self) -> Result<(), WorldError> {
         if self.problems.is_empty() {
             Ok(())
         } else {
+            self.count_the_rest();
             Err(WorldError::new("import", self.problems))
+        }
+    }
+
+    fn count_the_rest(&mut self) {
+        if self.more > 0 {
+            self.problems.push(format!(
+                "{}: ... and {} more problems",
+                self.file, self.more
+            ));
         }
     }
 }

@@ -3,9 +3,11 @@
 //! `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, the pseudo parameters; any other
 //! function is unresolvable offline.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
+use saphyr_parser::{Event, Parser};
 use serde_json::{Map, Value, json};
 
 use super::StackContext;
@@ -60,11 +62,45 @@ fn to_json(y: &Yaml<'_>) -> Result<Value, String> {
     })
 }
 
+/// The deepest nesting of collections a YAML template may have (JSON's parser
+/// stops at 128): no template comes near it, and reading deeper would exhaust
+/// the stack.
+pub(crate) const MAX_YAML_DEPTH: usize = 64;
+
+/// The longest text one intrinsic function may resolve to, and the most text a
+/// template's resolution may produce in all: IAM documents are a few kilobytes,
+/// and a template of many references to a long parameter must not ask for more.
+pub(crate) const MAX_RESOLVED_CHARS: usize = 1024 * 1024;
+pub(crate) const MAX_RESOLVED_TOTAL: usize = 64 * 1024 * 1024;
+
+/// Checks the YAML's nesting from the parser's events, before any tree is built.
+fn check_depth(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| format!("not YAML: {e}"))?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    return Err(format!(
+                        "collections nested deeper than {MAX_YAML_DEPTH} levels (line {})",
+                        span.start.line()
+                    ));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The template as JSON, whichever it was written in.
 pub(super) fn parse(text: &str) -> Result<Value, String> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"));
     }
+    check_depth(text)?;
     let docs = Yaml::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
     match docs.as_slice() {
         [one] => to_json(one),
@@ -84,9 +120,36 @@ pub(super) struct Resolver<'t> {
     pub(super) stack: &'t StackContext,
     /// Logical id to the resource's name and ARN, when the template names it.
     pub(super) named: HashMap<String, Named>,
+    /// The text resolution has produced so far (see [`MAX_RESOLVED_TOTAL`]).
+    pub(super) produced: Cell<usize>,
 }
 
 impl Resolver<'_> {
+    /// Counts `chars` more characters of resolved text, refused past the bounds.
+    fn charge(&self, what: &str, chars: usize) -> Result<(), String> {
+        let total = self.produced.get().saturating_add(chars);
+        if chars > MAX_RESOLVED_CHARS {
+            return Err(format!(
+                "{what} resolves to {chars} characters, more than the {MAX_RESOLVED_CHARS} a value may have"
+            ));
+        }
+        if total > MAX_RESOLVED_TOTAL {
+            return Err(format!(
+                "the template resolves to more than {MAX_RESOLVED_TOTAL} characters of values"
+            ));
+        }
+        self.produced.set(total);
+        Ok(())
+    }
+
+    /// A resolved value, its text counted.
+    fn counted(&self, what: &str, v: Value) -> Result<Value, String> {
+        if let Value::String(s) = &v {
+            self.charge(what, s.len())?;
+        }
+        Ok(v)
+    }
+
     fn parameter(&self, name: &str) -> Result<Value, String> {
         match name {
             "AWS::AccountId" => return Ok(Value::String(self.stack.account.to_string())),
@@ -151,7 +214,10 @@ impl Resolver<'_> {
                 match k {
                     "Ref" => match v.as_str() {
                         Some("AWS::NoValue") => Ok(None),
-                        Some(name) => self.parameter(name).map(Some),
+                        Some(name) => self
+                            .parameter(name)
+                            .and_then(|p| self.counted(&format!("Ref {name}"), p))
+                            .map(Some),
                         None => Err("Ref takes a name".into()),
                     },
                     "Fn::GetAtt" => {
@@ -175,9 +241,12 @@ impl Resolver<'_> {
                             [Value::String(d), Value::Array(items)] => {
                                 let parts: Option<Vec<&str>> =
                                     items.iter().map(Value::as_str).collect();
-                                parts
-                                    .map(|p| Some(Value::String(p.join(d))))
-                                    .ok_or_else(|| "Fn::Join joins text values".into())
+                                let parts = parts.ok_or("Fn::Join joins text values")?;
+                                // Counted before it is made.
+                                let chars = parts.iter().map(|p| p.len()).sum::<usize>()
+                                    + d.len() * parts.len().saturating_sub(1);
+                                self.charge("Fn::Join", chars)?;
+                                Ok(Some(Value::String(parts.join(d))))
                             }
                             _ => Err("Fn::Join takes [delimiter, [values]]".into()),
                         }
@@ -286,15 +355,22 @@ impl Resolver<'_> {
                         _ => Some(self.parameter(name)?),
                     },
                 };
-                match value {
-                    Some(Value::String(s)) => out.push_str(&s),
-                    Some(Value::Number(n)) => out.push_str(&n.to_string()),
+                let text = match value {
+                    Some(Value::String(s)) => s,
+                    Some(Value::Number(n)) => n.to_string(),
                     _ => return Err(format!("Fn::Sub: ${{{name}}} is not text")),
+                };
+                if out.len() + text.len() > MAX_RESOLVED_CHARS {
+                    return Err(format!(
+                        "Fn::Sub resolves to more than the {MAX_RESOLVED_CHARS} characters a value may have"
+                    ));
                 }
+                out.push_str(&text);
             }
             rest = &after[end + 1..];
         }
         out.push_str(rest);
+        self.charge("Fn::Sub", out.len())?;
         Ok(out)
     }
 }

@@ -55,26 +55,42 @@ pub fn import_cloudformation(
     text: &str,
     stack: &StackContext,
 ) -> Result<(), WorldError> {
-    let mut p = FileProblems::new(file);
-    let template = match parse(text) {
-        Ok(t @ Value::Object(_)) => t,
-        Ok(_) => {
-            p.at("$", "a template is an object with Resources");
-            return p.into_result();
-        }
+    match parse(text) {
+        Ok(template) => cloudformation(world, file, &template, stack),
         Err(e) => {
+            let mut p = FileProblems::new(file);
             p.at("$", e);
-            return p.into_result();
+            p.into_result()
         }
-    };
+    }
+}
+
+/// The template's text as JSON (YAML's short forms in their long form).
+pub(super) fn parse_template(text: &str) -> Result<Value, String> {
+    parse(text)
+}
+
+/// [`import_cloudformation`] of a template already parsed.
+pub(super) fn cloudformation(
+    world: &mut World,
+    file: &str,
+    template: &Value,
+    stack: &StackContext,
+) -> Result<(), WorldError> {
+    let mut p = FileProblems::new(file);
+    if !template.is_object() {
+        p.at("$", "a template is an object with Resources");
+        return p.into_result();
+    }
     let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
         p.at("Resources", "missing: a template declares its resources");
         return p.into_result();
     };
     let mut resolver = Resolver {
-        template: &template,
+        template,
         stack,
         named: HashMap::new(),
+        produced: std::cell::Cell::new(0),
     };
     // Names first: other resources refer to them.
     for (id, r) in resources {

@@ -214,14 +214,28 @@ pub fn import_terraform_plan(
     json: &str,
     account: Option<AccountId>,
 ) -> Result<PlanImport, WorldError> {
-    let mut p = FileProblems::new(file);
-    let root: Value = match serde_json::from_str(json) {
-        Ok(v @ Value::Object(_)) => v,
-        Ok(_) | Err(_) => {
+    match serde_json::from_str::<Value>(json) {
+        Ok(root) => terraform_plan(world, file, &root, account),
+        Err(_) => {
+            let mut p = FileProblems::new(file);
             p.at("$", "not a plan's JSON (terraform show -json PLAN)");
-            return Err(p.into_error());
+            Err(p.into_error())
         }
-    };
+    }
+}
+
+/// [`import_terraform_plan`] of a plan already parsed.
+pub(crate) fn terraform_plan(
+    world: &mut World,
+    file: &str,
+    root: &Value,
+    account: Option<AccountId>,
+) -> Result<PlanImport, WorldError> {
+    let mut p = FileProblems::new(file);
+    if !root.is_object() {
+        p.at("$", "not a plan's JSON (terraform show -json PLAN)");
+        return Err(p.into_error());
+    }
     let Some(module) = root.pointer("/planned_values/root_module") else {
         p.at(
             "$.planned_values.root_module",
@@ -229,10 +243,10 @@ pub fn import_terraform_plan(
         );
         return Err(p.into_error());
     };
-    let Some((account, partition)) = account_of(&root, account, &mut p) else {
+    let Some((account, partition)) = account_of(root, account, &mut p) else {
         return Err(p.into_error());
     };
-    let plan = Plan::read(&root, module);
+    let plan = Plan::read(root, module);
     let mut reader = Reader {
         account,
         partition,

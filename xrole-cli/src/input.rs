@@ -1,0 +1,50 @@
+//! The files a command is given, read within bounds: the read itself is
+//! bounded (a file's size is never trusted), so that `/dev/zero`, a FIFO or
+//! standard input cannot make it grow; what it prints of an input's problems is
+//! bounded too.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::CliError;
+
+/// The largest export, plan, template or world file read: a big account's
+/// export is tens of megabytes.
+pub(crate) const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest policy file `policy lint` reads.
+pub(crate) const MAX_POLICY_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest `--policy file://` read (STS takes 2,048 characters, packed).
+pub(crate) const MAX_SESSION_POLICY_FILE_BYTES: u64 = 64 * 1024;
+/// The most problems of one command's inputs printed; the rest are counted.
+pub(crate) const MAX_PROBLEMS_SHOWN: usize = 100;
+
+/// The text of `path`, at most `limit` bytes of it read: a longer input is an
+/// error that says the limit, never read to its end.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<String, CliError> {
+    let name = path.display();
+    let file = std::fs::File::open(path).map_err(CliError::io(format!("cannot read {name}")))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(CliError::io(format!("cannot read {name}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(CliError::Usage(format!(
+            "{name}: more than the {limit} bytes an input may have"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| CliError::Usage(format!("{name}: not UTF-8 text")))
+}
+
+/// `problems`, at most [`MAX_PROBLEMS_SHOWN`] of them, and how many more there
+/// are, one a line after `indent`.
+pub(crate) fn listed(problems: &[String], indent: &str) -> String {
+    let shown = &problems[..problems.len().min(MAX_PROBLEMS_SHOWN)];
+    let mut text = shown.join(&format!("\n{indent}"));
+    if problems.len() > shown.len() {
+        text.push_str(&format!(
+            "\n{indent}... and {} more problems",
+            problems.len() - shown.len()
+        ));
+    }
+    text
+}
