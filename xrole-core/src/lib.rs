@@ -19,7 +19,7 @@ mod web_identity;
 pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
 pub use console::{
     ConsoleColor, FederationEndpoint, FederationRequest, SigninSession, SigninToken,
-    SwitchRoleLink, console_home,
+    SwitchRoleLink, console_home, is_console_destination,
 };
 pub use error::Error;
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};

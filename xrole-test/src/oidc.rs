@@ -149,6 +149,7 @@ impl TestIssuer {
             algorithm: Algorithm::RS256,
             claims,
             kid: None,
+            no_kid: false,
         }
     }
 
@@ -186,6 +187,7 @@ pub struct TokenBuilder<'a> {
     algorithm: Algorithm,
     claims: Map<String, Value>,
     kid: Option<String>,
+    no_kid: bool,
 }
 
 impl TokenBuilder<'_> {
@@ -243,6 +245,11 @@ impl TokenBuilder<'_> {
         self.kid = Some(kid.to_owned());
         self
     }
+    /// Names no key id in the header: the verifier must find the key itself.
+    pub fn no_kid(mut self) -> Self {
+        self.no_kid = true;
+        self
+    }
     /// The signed token (`header.claims.signature`).
     pub fn sign(&self) -> Result<String, IssuerError> {
         let key = match self.algorithm {
@@ -250,7 +257,7 @@ impl TokenBuilder<'_> {
             _ => &self.issuer.rs256,
         };
         let mut header = Header::new(key.algorithm);
-        header.kid = Some(self.kid.clone().unwrap_or_else(|| key.kid.clone()));
+        header.kid = (!self.no_kid).then(|| self.kid.clone().unwrap_or_else(|| key.kid.clone()));
         jsonwebtoken::encode(&header, &self.claims, &key.key)
             .map_err(|e| IssuerError(format!("cannot sign: {e}")))
     }

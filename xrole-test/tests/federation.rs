@@ -82,11 +82,50 @@ async fn a_role_session_signs_in_once_its_token_is_traded() {
     assert!(!logged.contains(session.session_token()));
     assert!(!logged.contains(token.expose()));
 
+    // A token signs in once: the same URL followed again is refused.
+    let (status, location, body) = get(&login).await;
+    assert_eq!((status, location), (403, None));
+    assert!(body.contains("already used"), "{body}");
+
     // A token serves for 15 minutes.
+    let (_, _, body) = get(&url).await;
+    let token = SigninToken::from_answer(body.as_bytes()).unwrap();
+    let login = endpoint(&sts).login_url(&token, HOME, None);
     clock.advance(SigninToken::LIFETIME + Duration::from_secs(1));
     let (status, location, body) = get(&login).await;
     assert_eq!((status, location), (403, None));
     assert!(body.contains("older than 15 minutes"), "{body}");
+}
+
+/// `login` sends the user only to a console page, as the real endpoint does: never
+/// to another host, nor over plain http.
+#[tokio::test]
+async fn login_redirects_only_to_the_console() {
+    let sts = sts(Clock::manual(SystemTime::now())).await;
+    let session = role_session(&sts).await;
+    let url = endpoint(&sts).signin_token_url(&session, None);
+    for destination in [
+        "https://evil.example.com/",
+        "http://console.aws.amazon.com/",
+        "https://console.aws.amazon.com.evil.example/",
+        "https://evil.example/console.aws.amazon.com/",
+        "https://console.aws.amazon.com:8443/",
+    ] {
+        let (_, _, body) = get(&url).await;
+        let token = SigninToken::from_answer(body.as_bytes()).unwrap();
+        let (status, location, body) =
+            get(&endpoint(&sts).login_url(&token, destination, None)).await;
+        assert_eq!((status, location), (400, None), "{destination}");
+        assert!(
+            body.contains("Destination must be an https page of the AWS console"),
+            "{body}"
+        );
+    }
+    let (_, _, body) = get(&url).await;
+    let token = SigninToken::from_answer(body.as_bytes()).unwrap();
+    let region = "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1";
+    let (status, location, _) = get(&endpoint(&sts).login_url(&token, region, None)).await;
+    assert_eq!((status, location.as_deref()), (302, Some(region)));
 }
 
 /// The custom identity broker of the IAM user guide: a user's keys federate a

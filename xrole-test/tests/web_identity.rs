@@ -29,6 +29,11 @@ fn account() -> AccountId {
 /// The GitHub trust of `acme/api` on `main`, a role it may chain into, and GitHub's
 /// provider in the workload account.
 fn world(github: &TestIssuer) -> World {
+    world_with(github.provider(account(), [STS_AUDIENCE]).unwrap())
+}
+
+/// The test's roles with `provider` as the account's OIDC provider.
+fn world_with(provider: OidcProvider) -> World {
     let trust = WebIdentityTrust::github_actions(
         Partition::Aws,
         account(),
@@ -54,7 +59,7 @@ fn world(github: &TestIssuer) -> World {
             .unwrap(),
         ))
         .unwrap()
-        .add_oidc_provider(github.provider(account(), [STS_AUDIENCE]).unwrap())
+        .add_oidc_provider(provider)
         .unwrap();
     world
 }
@@ -707,5 +712,69 @@ async fn session_tags_and_source_identity_come_from_the_token() {
                 && m.contains(why),
             "{m}"
         );
+    }
+}
+
+/// A token is tried only against the key it names (or the provider's one key of
+/// its algorithm): no token makes the server try many; keys that could never
+/// verify are refused when the provider is made.
+#[tokio::test]
+async fn a_token_is_tried_only_against_the_key_it_names() {
+    let github = TestIssuer::github_actions().unwrap();
+    let other = TestIssuer::new("https://token.actions.githubusercontent.com").unwrap();
+    // One RSA key: a token that names none is verified with it.
+    let (sts, client) = start(world(&github)).await;
+    let token = github
+        .github_job(sts.clock().now(), "acme/api", "main", STS_AUDIENCE)
+        .no_kid()
+        .sign()
+        .unwrap();
+    assert!(assume(&client, &token).await.is_ok());
+    // Two RSA keys: a token that names none is not tried against each.
+    let mut jwks = github.jwks();
+    jwks.keys.extend(other.jwks().keys);
+    let provider = OidcProvider::new(account(), github.url(), [STS_AUDIENCE], jwks).unwrap();
+    let (sts, client) = start(world_with(provider)).await;
+    let token = github
+        .github_job(sts.clock().now(), "acme/api", "main", STS_AUDIENCE)
+        .no_kid()
+        .sign()
+        .unwrap();
+    let (code, message) = assume(&client, &token).await.unwrap_err();
+    assert_eq!(code, "InvalidIdentityToken");
+    assert!(
+        message.contains("Couldn't retrieve verification key"),
+        "{message}"
+    );
+
+    // Keys that can never verify a token STS accepts.
+    let provider = |key: &str| {
+        World::from_json(&format!(
+            r#"{{"oidcProviders":[{{"account":"222222222222","url":"https://x.example.com","clientIds":["a"],"jwks":{{"keys":[{key}]}}}}]}}"#
+        ))
+        .unwrap_err()
+        .to_string()
+    };
+    let big_n = "A".repeat(1366); // about 8192 bits
+    for (key, why) in [
+        (
+            format!(r#"{{"kty":"RSA","n":"{big_n}","e":"AQAB","kid":"big"}}"#),
+            "keys of more than 4096 bits are refused",
+        ),
+        (
+            r#"{"kty":"RSA","n":"sXch","e":"AQAB","use":"enc"}"#.to_owned(),
+            "a key whose use is not sig never verifies a token",
+        ),
+        (
+            r#"{"kty":"EC","crv":"P-521","x":"AQ","y":"AQ"}"#.to_owned(),
+            "STS verifies ES256 (P-256) and ES384 (P-384) only",
+        ),
+        (
+            r#"{"kty":"RSA","n":"sXch","e":"AQAB","alg":"PS256"}"#.to_owned(),
+            "STS verifies RS256, RS384, RS512, ES256 and ES384 only",
+        ),
+    ] {
+        let e = provider(&key);
+        assert!(e.contains(why), "{key}: {e}");
     }
 }

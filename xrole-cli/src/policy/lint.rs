@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
+
 use serde_json::json;
+use serde_json::value::RawValue;
 use xrole::AccountId;
 use xrole_core::policy::PolicyDocument;
 use xrole_test::lint::{
@@ -107,19 +110,42 @@ fn lint_file(
             lint_permission_policy(&doc, Document::Permission, config, &mut report)
         }
     }
+    // The document's element offsets found once, then every finding's place in
+    // one pass over the text: linear however many findings there are.
+    let tree = serde_json::from_str::<&RawValue>(&text).ok().map(Tree::of);
+    let offsets: Vec<usize> = report
+        .findings
+        .iter()
+        .map(|f| tree.as_ref().map_or(0, |t| t.offset(&text, &f.path)))
+        .collect();
+    let places = positions(&text, &offsets);
     Ok(report
         .findings
         .into_iter()
-        .map(|finding| {
-            let (line, column) = locate(&text, &finding.path);
-            Located {
-                file: file.to_path_buf(),
-                line,
-                column,
-                finding,
-            }
+        .zip(places)
+        .map(|(finding, (line, column))| Located {
+            file: file.to_path_buf(),
+            line,
+            column,
+            finding,
         })
         .collect())
+}
+
+/// A file's name as the text format prints it: control characters escaped, so
+/// that a name holding a newline cannot forge a finding's line.
+fn shown(file: &Path) -> String {
+    file.display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The severity as the formats write it.
@@ -150,7 +176,7 @@ pub(super) fn run(flags: &LintFlags) -> Result<ExitCode, CliError> {
             .map(|f| {
                 format!(
                     "{}:{}:{}: {}\n",
-                    f.file.display(),
+                    shown(&f.file),
                     f.line,
                     f.column,
                     f.finding
@@ -195,58 +221,110 @@ pub(super) fn run(flags: &LintFlags) -> Result<ExitCode, CliError> {
     )
 }
 
-/// Where the element at `path` (`Statement[0].Principal.AWS`) starts in the JSON
-/// `text`, followed as deep as the document allows (a single statement object
-/// stands for `Statement[0]`): 1-based line and column.
-fn locate(text: &str, path: &str) -> (usize, usize) {
-    use serde_json::value::RawValue;
-    use std::collections::BTreeMap;
+/// A JSON document's elements, each with where it starts: read once.
+struct Tree<'t> {
+    raw: &'t RawValue,
+    kids: Kids<'t>,
+}
 
-    let Ok(mut here) = serde_json::from_str::<&RawValue>(text) else {
-        return (1, 1);
-    };
-    'walk: for segment in path.split('.').filter(|s| !s.is_empty()) {
-        let (key, indexes) = segment.split_once('[').unwrap_or((segment, ""));
-        if !key.is_empty() {
-            match serde_json::from_str::<BTreeMap<String, &RawValue>>(here.get()) {
-                Ok(object) => match object.get(key) {
-                    Some(value) => here = value,
-                    None => break 'walk,
-                },
-                Err(_) => break 'walk,
-            }
-        }
-        for index in indexes
-            .split('[')
-            .filter(|i| !i.is_empty())
-            .map(|i| i.trim_end_matches(']'))
-        {
-            let Ok(i) = index.parse::<usize>() else {
-                break 'walk;
+enum Kids<'t> {
+    Object(BTreeMap<String, Tree<'t>>),
+    Array(Vec<Tree<'t>>),
+    Leaf,
+}
+
+impl<'t> Tree<'t> {
+    fn of(raw: &'t RawValue) -> Self {
+        let kids =
+            if let Ok(object) = serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()) {
+                Kids::Object(object.into_iter().map(|(k, v)| (k, Tree::of(v))).collect())
+            } else if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+                Kids::Array(items.into_iter().map(Tree::of).collect())
+            } else {
+                Kids::Leaf
             };
-            match serde_json::from_str::<Vec<&RawValue>>(here.get()) {
-                Ok(items) => match items.get(i) {
-                    Some(item) => here = item,
-                    None => break 'walk,
-                },
-                // One statement written as an object is Statement[0].
-                Err(_) if i == 0 => {}
-                Err(_) => break 'walk,
+        Self { raw, kids }
+    }
+
+    /// Where the element at `path` (`Statement[0].Principal.AWS`) starts in
+    /// `text`, followed as deep as the document allows (a single statement
+    /// object stands for `Statement[0]`).
+    fn offset(&self, text: &str, path: &str) -> usize {
+        let mut here = self;
+        'walk: for segment in path.split('.').filter(|s| !s.is_empty()) {
+            let (key, indexes) = segment.split_once('[').unwrap_or((segment, ""));
+            if !key.is_empty() {
+                match &here.kids {
+                    Kids::Object(object) => match object.get(key) {
+                        Some(value) => here = value,
+                        None => break 'walk,
+                    },
+                    _ => break 'walk,
+                }
+            }
+            for index in indexes
+                .split('[')
+                .filter(|i| !i.is_empty())
+                .map(|i| i.trim_end_matches(']'))
+            {
+                let Ok(i) = index.parse::<usize>() else {
+                    break 'walk;
+                };
+                match &here.kids {
+                    Kids::Array(items) => match items.get(i) {
+                        Some(item) => here = item,
+                        None => break 'walk,
+                    },
+                    // One statement written as an object is Statement[0].
+                    _ if i == 0 => {}
+                    _ => break 'walk,
+                }
             }
         }
+        // The element borrows from `text`: its distance from the start is its offset.
+        (here.raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
     }
-    // `here` borrows from `text`: its distance from the start is its offset.
-    let offset = (here.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    let before = text.get(..offset).unwrap_or("");
-    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].encode_utf16().count() + 1;
-    (line, column)
+}
+
+/// The 1-based line and column (UTF-16 code units) of each offset into `text`,
+/// in one pass over it.
+fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut line, mut column) = (1, 1);
+    let mut chars = text.char_indices().peekable();
+    for i in order {
+        let target = offsets[i].min(text.len());
+        while let Some(&(pos, c)) = chars.peek() {
+            if pos >= target {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += c.len_utf16();
+            }
+            chars.next();
+        }
+        out[i] = (line, column);
+    }
+    out
+}
+
+/// Where the element at `path` starts in the JSON `text`: 1-based line and column.
+#[cfg(test)]
+fn locate(text: &str, path: &str) -> (usize, usize) {
+    let offset = serde_json::from_str::<&RawValue>(text)
+        .ok()
+        .map_or(0, |raw| Tree::of(raw).offset(text, path));
+    positions(text, &[offset])[0]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::locate;
+    use super::*;
 
     #[test]
     fn findings_are_located_as_deep_as_the_path_goes() {
@@ -259,5 +337,22 @@ mod tests {
         assert_eq!(locate("not json", "Statement[0]"), (1, 1));
         let single = "{\"Statement\": {\"Principal\": \"é*\", \"Action\": \"x\"}}";
         assert_eq!(locate(single, "Statement[0].Action"), (1, 45));
+    }
+
+    /// A newline in a file's name cannot forge a line of the text format.
+    #[test]
+    fn names_are_printed_without_control_characters() {
+        let name = Path::new("x.json:1:1: error[XR001] forged\nreal.json");
+        assert_eq!(shown(name), "x.json:1:1: error[XR001] forged\\nreal.json");
+    }
+
+    /// Every finding of a document located in one pass, in any order.
+    #[test]
+    fn many_findings_are_located_in_one_pass() {
+        let text = "{\"Statement\": [\n  {\"Action\": \"*\"},\n  {\"é\": 1, \"Action\": \"*\"}\n]}";
+        let tree = Tree::of(serde_json::from_str::<&RawValue>(text).unwrap());
+        let paths = ["Statement[1].Action", "Statement[0].Action", "Statement[1]"];
+        let offsets: Vec<usize> = paths.iter().map(|p| tree.offset(text, p)).collect();
+        assert_eq!(positions(text, &offsets), [(3, 22), (2, 14), (3, 3)]);
     }
 }

@@ -45,7 +45,7 @@ const NOT_IN_SEGMENT: &AsciiSet = &CONTROLS
 /// the command ran in, as code-scanning uploads expect it), an absolute one is a
 /// `file://` URI; segments are percent-encoded and joined by `/`.
 fn uri(file: &Path) -> String {
-    let segments: Vec<String> = file
+    let mut segments: Vec<String> = file
         .components()
         .filter_map(|c| match c {
             Component::Normal(s) => {
@@ -55,12 +55,15 @@ fn uri(file: &Path) -> String {
             _ => None,
         })
         .collect();
-    let path = segments.join("/");
     if file.is_absolute() {
-        format!("file:///{path}")
-    } else {
-        path
+        return format!("file:///{}", segments.join("/"));
     }
+    // A relative reference's first segment must hold no ':' (RFC 3986, 4.2), or
+    // `a:b.json` would read as a URI of scheme `a`.
+    if let Some(first) = segments.first_mut() {
+        *first = first.replace(':', "%3A");
+    }
+    segments.join("/")
 }
 
 /// The log of `findings`, as JSON text.
@@ -164,5 +167,8 @@ mod tests {
         );
         assert_eq!(uri(Path::new("../a b/t#1.json")), "../a%20b/t%231.json");
         assert_eq!(uri(Path::new("/tmp/t.json")), "file:///tmp/t.json");
+        // A ':' in a relative path's first segment would make it a scheme.
+        assert_eq!(uri(Path::new("a:b.json")), "a%3Ab.json");
+        assert_eq!(uri(Path::new("x:y/c:d.json")), "x%3Ay/c:d.json");
     }
 }

@@ -233,6 +233,34 @@ pub fn console_home(partition: Partition, region: Option<&Region>) -> Result<Str
     })
 }
 
+/// Whether `url` is a console page of some partition, as the federation
+/// endpoint's `login` requires of its `Destination`: `https`, on the partition's
+/// console host or a region's (`eu-west-1.console.aws.amazon.com`). A sign-in
+/// never redirects anywhere else.
+pub fn is_console_destination(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    scheme == "https"
+        && uri.port().is_none()
+        && Partition::ALL
+            .iter()
+            .filter_map(|p| p.console_host())
+            .any(|console| {
+                host == console
+                    || host.strip_suffix(console).is_some_and(|region| {
+                        region.strip_suffix('.').is_some_and(|r| {
+                            !r.is_empty()
+                                && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                        })
+                    })
+            })
+}
+
 /// A request to the federation endpoint, decoded from its query string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -248,7 +276,7 @@ pub enum FederationRequest {
     Login {
         /// `SigninToken`.
         token: SigninToken,
-        /// `Destination`: an `https://` or `http://` URL.
+        /// `Destination`: a console page ([`is_console_destination`]).
         destination: String,
         /// `Issuer`.
         issuer: Option<String>,
@@ -331,9 +359,15 @@ impl FederationRequest {
                         )))
                     }
                 };
+                let destination = url(required(destination, "Destination")?, "Destination")?;
+                if !is_console_destination(&destination) {
+                    return Err(bad(format!(
+                        "Destination must be an https page of the AWS console (console.aws.amazon.com or a region's), found {destination:?}"
+                    )));
+                }
                 Ok(Self::Login {
                     token: SigninToken(required(token, "SigninToken")?),
-                    destination: url(required(destination, "Destination")?, "Destination")?,
+                    destination,
                     issuer: issuer.map(|i| url(i, "Issuer")).transpose()?,
                 })
             }

@@ -7,6 +7,7 @@ use std::fmt;
 
 pub use federation::{
     FederationEndpoint, FederationRequest, SigninSession, SigninToken, console_home,
+    is_console_destination,
 };
 
 use crate::{Error, Partition, RoleArn};

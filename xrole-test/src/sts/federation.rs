@@ -52,8 +52,16 @@ impl SigninTokens {
         self.expiry.insert(token, expires);
     }
 
-    fn valid(&self, token: &str, now: SystemTime) -> bool {
-        self.expiry.get(token).is_some_and(|at| now < *at)
+    /// Redeems `token`: valid once, within its lifetime (a sign-in URL is
+    /// followed once; a second use is refused).
+    fn redeem(&mut self, token: &str, now: SystemTime) -> bool {
+        let valid = self.expiry.get(token).is_some_and(|at| now < *at);
+        if valid {
+            // Its place in `order` goes when it comes first: a redeemed token
+            // left there is harmless, and nothing is searched.
+            self.expiry.remove(token);
+        }
+        valid
     }
 }
 
@@ -136,10 +144,10 @@ pub(crate) fn handle(inner: &Inner, method: &http::Method, query: Option<&str>) 
                 if let Some(issuer) = issuer {
                     entry.parameters.push(("Issuer".into(), issuer));
                 }
-                if !state.signin_tokens.valid(token.expose(), now) {
+                if !state.signin_tokens.redeem(token.expose(), now) {
                     return Err(StsError::new(
                         ErrorCode::AccessDenied,
-                        "The SigninToken is unknown or older than 15 minutes.",
+                        "The SigninToken is unknown, already used, or older than 15 minutes.",
                     ));
                 }
                 let mut answer = Answer::new(Full::new(Bytes::new()));

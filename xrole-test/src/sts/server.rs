@@ -66,7 +66,7 @@ pub(crate) async fn run(listener: TcpListener, inner: Arc<Inner>) {
     };
     crate::http::serve(listener, bounds, move |req, peer| {
         let inner = inner.clone();
-        async move { handle(&inner, req, peer).await }
+        async move { handle(inner, req, peer).await }
     })
     .await;
 }
@@ -107,7 +107,8 @@ fn unreadable(inner: &Inner, e: &StsError, request_id: &str) -> Answer {
 }
 
 /// Serves one request and records it.
-async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) -> Answer {
+async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketAddr) -> Answer {
+    let inner: &Inner = &shared;
     let request_id = keys::request_id();
     let (parts, body) = req.into_parts();
     if parts.uri.path() == FederationEndpoint::PATH {
@@ -171,6 +172,7 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
         }
         (None, Err(e)) => Err(e),
         (None, Ok(query)) => {
+            let parameters = query.len();
             let host = parts
                 .headers
                 .get(http::header::HOST)
@@ -178,14 +180,49 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
                 .unwrap_or("127.0.0.1");
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let uri = format!("http://{host}{path}");
-            let request = auth::HttpRequest {
-                method: parts.method.as_str(),
-                uri: &uri,
-                headers: &parts.headers,
-                body: &body,
-                peer,
+            let served = if query.get("Action") == Some(ops::UNSIGNED_ACTION) {
+                // Its token's signature is checked with an RSA or EC key: work
+                // done off the async threads, so that a flood of bad tokens
+                // delays no other caller.
+                let (shared, method, headers, body, uri) = (
+                    shared.clone(),
+                    parts.method.clone(),
+                    parts.headers.clone(),
+                    body.clone(),
+                    uri.clone(),
+                );
+                let mut moved =
+                    std::mem::replace(&mut entry, AuditEntry::new(0, now, String::new()));
+                let blocking = tokio::task::spawn_blocking(move || {
+                    let request = auth::HttpRequest {
+                        method: method.as_str(),
+                        uri: &uri,
+                        headers: &headers,
+                        body: &body,
+                        peer,
+                    };
+                    let served = ops::serve(&shared, &request, &query, &mut moved);
+                    (served, moved)
+                })
+                .await;
+                match blocking {
+                    Ok((served, back)) => {
+                        entry = back;
+                        served
+                    }
+                    Err(_) => Err(StsError::of(ErrorCode::InternalFailure)),
+                }
+            } else {
+                let request = auth::HttpRequest {
+                    method: parts.method.as_str(),
+                    uri: &uri,
+                    headers: &parts.headers,
+                    body: &body,
+                    peer,
+                };
+                ops::serve(inner, &request, &query, &mut entry)
             };
-            ops::serve(inner, &request, &query, &mut entry).inspect_err(|e| {
+            served.inspect_err(|e| {
                 if entry.caller.is_none() {
                     entry.detail = Some(format!(
                         "{} (not authenticated: {} {}, {} body bytes, {} parameters)",
@@ -193,7 +230,7 @@ async fn handle(inner: &Inner, req: hyper::Request<Incoming>, peer: SocketAddr) 
                         parts.method,
                         echo(parts.uri.path()),
                         body.len(),
-                        query.len()
+                        parameters
                     ));
                 }
             })

@@ -28,6 +28,15 @@ pub(crate) struct VerifiedToken {
     pub(crate) audience: String,
 }
 
+/// The algorithms STS verifies web identity tokens with.
+pub(crate) const ACCEPTED_ALGORITHMS: [Algorithm; 5] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+];
+
 fn invalid(message: impl Into<String>) -> StsError {
     StsError::new(ErrorCode::InvalidIdentityToken, message)
 }
@@ -40,14 +49,7 @@ fn unverifiable() -> StsError {
 /// names the provider whose keys verify the token, and is trusted only after.
 pub(crate) fn unverified_issuer(token: &str) -> Result<(Header, String), StsError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| unverifiable())?;
-    if !matches!(
-        header.alg,
-        Algorithm::RS256
-            | Algorithm::RS384
-            | Algorithm::RS512
-            | Algorithm::ES256
-            | Algorithm::ES384
-    ) {
+    if !ACCEPTED_ALGORITHMS.contains(&header.alg) {
         return Err(invalid(format!(
             "The web identity token is signed with {:?}: AWS accepts RS256, RS384, RS512, ES256 and ES384 only.",
             header.alg
@@ -84,13 +86,16 @@ pub(crate) fn verify(
     token: &str,
     now: SystemTime,
 ) -> Result<VerifiedToken, StsError> {
+    // Only the key the token names is tried; a token that names none, only the
+    // provider's one key of its algorithm: no token makes the server try many.
     let keys: Vec<_> = provider
         .keys()
         .iter()
         .filter(|k| header.kid.is_none() || k.kid == header.kid)
         .filter(|k| k.algorithm.is_none_or(|a| a == header.alg))
+        .filter(|k| k.key.family() == header.alg.family())
         .collect();
-    if keys.is_empty() {
+    if keys.is_empty() || (header.kid.is_none() && keys.len() > 1) {
         return Err(invalid(
             "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
         ));

@@ -44,6 +44,9 @@ pub(crate) const REQUEST_ID_SLOT: &str = "\u{1}request-id\u{1}";
 /// Authenticates the call (but for the unsigned AssumeRoleWithWebIdentity, whose
 /// token is its credential) and runs its operation; the audit entry gains the
 /// caller, the parameters and the decision.
+/// The operation served before authentication: its token is its credential.
+pub(crate) const UNSIGNED_ACTION: &str = "AssumeRoleWithWebIdentity";
+
 pub(crate) fn serve(
     inner: &Inner,
     req: &auth::HttpRequest<'_>,
@@ -72,7 +75,7 @@ pub(crate) fn serve(
             ),
         ));
     }
-    if action == "AssumeRoleWithWebIdentity" {
+    if action == UNSIGNED_ACTION {
         return assume_role_with_web_identity::serve(inner, query, now, req.peer.ip(), entry);
     }
     let principal = authenticate(inner, req, now)?;

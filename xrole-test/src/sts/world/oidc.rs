@@ -6,15 +6,20 @@
 
 use std::fmt;
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use xrole_core::{AccountId, PrincipalArn};
 
 use super::WorldError;
+use crate::sts::web_identity::ACCEPTED_ALGORITHMS;
 
-/// At most this many keys in a provider's JWKS: every token is tried against the
-/// keys of its `kid`, or all of them when it names none.
+/// At most this many keys in a provider's JWKS: a token is tried against the key
+/// its `kid` names, or the provider's only key of its algorithm.
 const MAX_KEYS: usize = 100;
+
+/// The largest RSA key accepted: issuers use 2048 to 4096 bits, and verifying
+/// with a larger one costs every token much more.
+const MAX_RSA_BITS: usize = 4096;
 
 /// One public key of a provider's JWKS, ready to verify with.
 #[derive(Clone)]
@@ -155,11 +160,47 @@ fn verifying_key(jwk: &Jwk) -> Result<VerifyingKey, String> {
     if matches!(
         algorithm,
         Some(Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
-    ) || matches!(
-        jwk.algorithm,
-        jsonwebtoken::jwk::AlgorithmParameters::OctetKey(_)
-    ) {
+    ) || matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_))
+    {
         return Err("a symmetric key cannot be published in a JWKS".to_owned());
+    }
+    // Keys that can never verify a token STS accepts are refused here, not tried
+    // against every token.
+    if let Some(a) = algorithm
+        && !ACCEPTED_ALGORITHMS.contains(&a)
+    {
+        return Err(format!(
+            "key algorithm {a:?}: STS verifies RS256, RS384, RS512, ES256 and ES384 only"
+        ));
+    }
+    if matches!(
+        jwk.common.public_key_use,
+        Some(PublicKeyUse::Encryption | PublicKeyUse::Other(_))
+    ) {
+        return Err("a key whose use is not sig never verifies a token".to_owned());
+    }
+    match &jwk.algorithm {
+        AlgorithmParameters::RSA(rsa) => {
+            // base64url: 6 bits a character.
+            let bits = rsa.n.trim_end_matches('=').len() * 6;
+            if bits > MAX_RSA_BITS + 8 {
+                return Err(format!(
+                    "an RSA key of about {bits} bits: keys of more than {MAX_RSA_BITS} bits are refused (each costs much to verify with)"
+                ));
+            }
+        }
+        AlgorithmParameters::EllipticCurve(ec)
+            if !matches!(ec.curve, EllipticCurve::P256 | EllipticCurve::P384) =>
+        {
+            return Err(format!(
+                "an EC key on {:?}: STS verifies ES256 (P-256) and ES384 (P-384) only",
+                ec.curve
+            ));
+        }
+        AlgorithmParameters::OctetKeyPair(_) => {
+            return Err("an OKP (EdDSA) key: STS verifies RSA and EC signatures only".to_owned());
+        }
+        _ => {}
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("not a usable public key: {e}"))?;
     Ok(VerifyingKey {
