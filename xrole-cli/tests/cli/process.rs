@@ -349,14 +349,6 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
     std::fs::create_dir_all(&cache.0).unwrap();
     let dir = cache.0.parent().unwrap();
     let token_file = dir.join("token.jwt");
-    std::fs::write(
-        &token_file,
-        github
-            .github_job(sts.clock().now(), "acme/api", "main", STS_AUDIENCE)
-            .sign()
-            .unwrap(),
-    )
-    .unwrap();
     let config_file = dir.join("config");
     std::fs::write(
         &config_file,
@@ -366,14 +358,28 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
         ),
     )
     .unwrap();
-    for _ in 0..2 {
+    let invoke = || {
         let mut c = command(&sts, &["credential-process", "--profile", "ci"]);
         // No AWS key: the token is the only credential.
         c.env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
             .env("XROLE_CACHE_DIR", &cache.0)
             .env("AWS_CONFIG_FILE", &config_file);
-        let out = c.output().await.unwrap();
+        c.output()
+    };
+    let write_token = |repository: &str| {
+        std::fs::write(
+            &token_file,
+            github
+                .github_job(sts.clock().now(), repository, "main", STS_AUDIENCE)
+                .sign()
+                .unwrap(),
+        )
+        .unwrap();
+    };
+    write_token("acme/api");
+    for _ in 0..2 {
+        let out = invoke().await.unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
@@ -387,20 +393,8 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
     assert_eq!(last.parameter("RoleSessionName"), Some("ci"));
     // Another token in the same file, one the trust refuses: never served the
     // session the first token was given.
-    std::fs::write(
-        &token_file,
-        github
-            .github_job(sts.clock().now(), "acme/other", "main", STS_AUDIENCE)
-            .sign()
-            .unwrap(),
-    )
-    .unwrap();
-    let mut c = command(&sts, &["credential-process", "--profile", "ci"]);
-    c.env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env("XROLE_CACHE_DIR", &cache.0)
-        .env("AWS_CONFIG_FILE", &config_file);
-    let out = c.output().await.unwrap();
+    write_token("acme/other");
+    let out = invoke().await.unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(out.stdout.is_empty());
     assert!(stderr(&out).contains("AccessDenied"), "{}", stderr(&out));

@@ -134,6 +134,17 @@ pub enum Without<'a> {
     Group(&'a str),
 }
 
+impl Without<'_> {
+    /// Takes the policy this names from an entity's inline and managed policies.
+    fn take_from(self, inline: &mut Inline, managed: &mut Vec<PolicyArn>) {
+        match self {
+            Without::Policy(name) => inline.docs.retain(|(n, _)| n != name),
+            Without::ManagedPolicy(arn) => managed.retain(|a| a != arn),
+            Without::Group(_) => {}
+        }
+    }
+}
+
 /// Inline policies by name, as written.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Inline {
@@ -235,11 +246,10 @@ impl User {
     /// Removes the inline policy `name`, the managed policy `arn` or the group
     /// `name` (each when present).
     pub fn without(mut self, what: Without<'_>) -> Self {
-        match what {
-            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
-            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
-            Without::Group(name) => self.groups.retain(|g| g != name),
+        if let Without::Group(name) = what {
+            self.groups.retain(|g| g != name);
         }
+        what.take_from(&mut self.inline, &mut self.managed);
         self
     }
     /// Adds a tag (`aws:PrincipalTag/key`).
@@ -364,11 +374,7 @@ impl Group {
     /// Removes the inline policy `name` or the managed policy `arn` (a group
     /// belongs to no group).
     pub fn without(mut self, what: Without<'_>) -> Self {
-        match what {
-            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
-            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
-            Without::Group(_) => {}
-        }
+        what.take_from(&mut self.inline, &mut self.managed);
         self
     }
 
@@ -444,11 +450,7 @@ impl Role {
     /// Removes the inline policy `name` or the managed policy `arn` (a role
     /// belongs to no group).
     pub fn without(mut self, what: Without<'_>) -> Self {
-        match what {
-            Without::Policy(name) => self.inline.docs.retain(|(n, _)| n != name),
-            Without::ManagedPolicy(arn) => self.managed.retain(|a| a != arn),
-            Without::Group(_) => {}
-        }
+        what.take_from(&mut self.inline, &mut self.managed);
         self
     }
     /// Sets the longest session STS grants for this role (3600 to 43200 seconds).
