@@ -1,5 +1,5 @@
 //! `xrole access`: who can assume what, over the policies people deploy
-//! (`xrole_test::access` on a world read from the inputs).
+//! (`xrole_iam::access` on a world read from the inputs).
 //!
 //! Inputs are `aws iam get-account-authorization-details` outputs, one file per
 //! account, Terraform plans (`terraform show -json PLAN`) and CloudFormation
@@ -17,9 +17,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use xrole::AccountId;
-use xrole_test::access::{Access, AccessGraph, new_access, render_who_can_assume};
-use xrole_test::import::{Deployment, Input};
-use xrole_test::sts::World;
+use xrole_iam::access::{Access, AccessGraph, new_access, render_who_can_assume};
+use xrole_iam::import::{Deployment, Input};
+use xrole_iam::world::World;
 
 use crate::CliError;
 use crate::input::{MAX_INPUT_BYTES, listed, read_bounded};

@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use serde_json::json;
 use tokio::net::TcpListener;
 use xrole::AssumedRole;
-use xrole_test::http::{Bounds, serve_trusting};
+use xrole_sts::http::{Bounds, serve_trusting};
 
 use crate::CliError;
 use crate::output::{rfc3339, variables};
@@ -82,24 +82,44 @@ pub(crate) async fn run(
             .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &endpoint.token);
         Some(endpoint)
     };
+    let signals = Signals::watch()?;
     let mut child = child
         .spawn()
         .map_err(CliError::io(format!("cannot run {program}")))?;
-    let status = wait_forwarding_signals(&mut child).await?;
+    let status = wait_forwarding_signals(&mut child, signals).await?;
     drop(endpoint);
     Ok(exit_code(status))
+}
+
+/// SIGINT and SIGTERM, watched from before the child starts: a signal that
+/// arrives as soon as the child runs is forwarded, never xrole's death.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn watch() -> Result<Self, CliError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())
+                .map_err(CliError::io("cannot watch SIGINT"))?,
+            terminate: signal(SignalKind::terminate())
+                .map_err(CliError::io("cannot watch SIGTERM"))?,
+        })
+    }
 }
 
 /// Waits for the child; SIGINT and SIGTERM sent to xrole are passed on to it (a
 /// terminal's Ctrl-C reaches both already), and xrole stays until it exits.
 async fn wait_forwarding_signals(
     child: &mut tokio::process::Child,
+    signals: Signals,
 ) -> Result<std::process::ExitStatus, CliError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(CliError::io("cannot watch SIGINT"))?;
-    let mut terminate =
-        signal(SignalKind::terminate()).map_err(CliError::io("cannot watch SIGTERM"))?;
+    let Signals {
+        mut interrupt,
+        mut terminate,
+    } = signals;
     let pid = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
@@ -264,7 +284,7 @@ mod tests {
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use xrole::{AssumeRole, Source};
-    use xrole_test::sts::{EmbeddedSts, World};
+    use xrole_sts::{EmbeddedSts, World};
 
     use super::*;
 

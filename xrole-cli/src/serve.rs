@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use xrole_test::sts::{EmbeddedSts, World};
+use xrole_sts::{EmbeddedSts, World};
 
 use crate::CliError;
 

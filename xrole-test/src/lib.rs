@@ -1,5 +1,9 @@
 //! The xrole test harness: everything `cargo test` needs to prove a
-//! cross-account setup works, with no AWS account and no network.
+//! cross-account setup works, with no AWS account and no network, as one
+//! dev-dependency. The engine is [`xrole_iam`] and the embedded STS
+//! [`xrole_sts`], product crates of their own (an auditor or the `xrole` command
+//! depends on them without insta); their modules are re-exported here under
+//! the names tests use.
 //!
 //! - [`eval`]: AWS's policy evaluation logic, each decision with its explanation;
 //! - [`simulate`]: the evaluator over JSON lines (`xrole policy simulate`);
@@ -17,20 +21,18 @@
 //! - [`access`]: who can assume what, as a graph ([`assert_who_can_assume!`],
 //!   [`assert_no_new_access!`]);
 //! - [`http`]: the bounded HTTP server loop the embedded STS and the command's
-//!   credential endpoint share.
+//!   credential endpoint share, and [`http::get`] to follow their links.
 //!
 //! Read these docs locally with `cargo doc -p xrole-test --open`.
 
 pub mod access;
-pub mod eval;
 pub mod http;
-pub mod import;
-pub mod lint;
 pub mod oidc;
-pub mod org;
-pub mod simulate;
 pub mod snapshot;
-pub mod sts;
+
+pub use xrole_iam::{eval, import, lint, org, simulate};
+/// The embedded STS (the [`xrole_sts`] crate) and its world.
+pub use xrole_sts as sts;
 
 #[doc(hidden)]
 pub mod __private {

@@ -27,7 +27,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
 use xrole_core::{AccountId, GITHUB_ACTIONS_ISSUER};
 
-use crate::sts::{OidcProvider, WorldError};
+use xrole_iam::world::{OidcProvider, WorldError};
 
 /// A failure to make keys or to sign.
 #[derive(Debug, thiserror::Error)]
@@ -212,13 +212,13 @@ impl TokenBuilder<'_> {
             .map(|(k, v)| ((*k).to_owned(), Value::from(vec![*v])))
             .collect();
         self.claim(
-            crate::eval::TAGS_CLAIM,
+            xrole_iam::eval::TAGS_CLAIM,
             serde_json::json!({"principal_tags": principal, "transitive_tag_keys": transitive}),
         )
     }
     /// A source identity for the session (`https://aws.amazon.com/source_identity`).
     pub fn source_identity(self, identity: &str) -> Self {
-        self.claim(crate::eval::SOURCE_IDENTITY_CLAIM, identity)
+        self.claim(xrole_iam::eval::SOURCE_IDENTITY_CLAIM, identity)
     }
     /// Removes a claim.
     pub fn without(mut self, name: &str) -> Self {

@@ -11,7 +11,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 use xrole::AccountId;
 use xrole_core::policy::PolicyDocument;
-use xrole_test::lint::{
+use xrole_iam::lint::{
     Document, LintConfig, LintFinding, LintReport, Severity, lint_permission_policy, lint_rcp,
     lint_scp, lint_trust_policy,
 };

@@ -20,7 +20,7 @@ pub(crate) enum PolicyCommand {
     /// policy, any other as a permission policy).
     Lint(lint::LintFlags),
     /// Evaluate decisions: one JSON request per line (FILE or standard input), one
-    /// JSON answer per line (see xrole_test::simulate for the format).
+    /// JSON answer per line (see xrole_iam::simulate for the format).
     Simulate {
         /// The request lines (default: standard input).
         file: Option<PathBuf>,
@@ -62,7 +62,7 @@ pub(crate) async fn run(command: &PolicyCommand) -> Result<ExitCode, CliError> {
                 spec = spec.allow(a.clone());
             }
             let spec = spec.build().map_err(xrole::Error::from)?;
-            crate::output::print(&xrole_test::snapshot::render_role_policies(&spec))?;
+            crate::output::print(&xrole_iam::policies::render_role_policies(&spec))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -71,11 +71,11 @@ pub(crate) async fn run(command: &PolicyCommand) -> Result<ExitCode, CliError> {
 fn simulate(file: Option<&PathBuf>) -> Result<ExitCode, CliError> {
     let stdout = std::io::stdout().lock();
     let summary = match file {
-        None => xrole_test::simulate::simulate(std::io::stdin().lock(), stdout),
+        None => xrole_iam::simulate::simulate(std::io::stdin().lock(), stdout),
         Some(path) => {
             let f = std::fs::File::open(path)
                 .map_err(CliError::io(format!("cannot read {}", path.display())))?;
-            xrole_test::simulate::simulate(BufReader::new(f), stdout)
+            xrole_iam::simulate::simulate(BufReader::new(f), stdout)
         }
     }
     .map_err(CliError::io("simulating"))?;

@@ -11,7 +11,7 @@ use serde_sarif::sarif::{
     PhysicalLocation, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
     ResultLevel, Run, SCHEMA_URL, Sarif, Tool, ToolComponent, Version,
 };
-use xrole_test::lint::{ALL, Severity};
+use xrole_iam::lint::{ALL, Severity};
 
 use super::lint::{Located, severity_name};
 use crate::CliError;

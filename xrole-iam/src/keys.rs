@@ -1,0 +1,69 @@
+//! Credential material that looks like AWS's: `AKIA`/`ASIA` key ids, 40-character
+//! secrets, long session tokens, unique ids.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn chars(alphabet: &[u8], n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(alphabet[fastrand::usize(..alphabet.len())]))
+        .collect()
+}
+
+const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// A key id: the prefix (`AKIA` long-term, `ASIA` temporary) and 16 characters.
+pub fn access_key_id(prefix: &str) -> String {
+    format!("{prefix}{}", chars(UPPER, 16))
+}
+
+/// A 40-character secret access key.
+pub fn secret_access_key() -> String {
+    chars(SECRET, 40)
+}
+
+const TOKEN_PREFIX: &str = "IQoJb3JpZ2luX2Vj";
+
+/// A session token, as long as STS's. Like STS's, it carries its expiry (here as 16
+/// hex digits after the prefix), so the server can tell an expired token from an
+/// unknown one after it has dropped the session.
+pub fn session_token(expiration: SystemTime) -> String {
+    let secs = expiration
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{TOKEN_PREFIX}{secs:016x}{}", chars(SECRET, 324))
+}
+
+/// The expiry a token of [`session_token`]'s shape carries.
+pub fn token_expiry(token: &str) -> Option<SystemTime> {
+    let hex = token.strip_prefix(TOKEN_PREFIX)?.get(..16)?;
+    let secs = u64::from_str_radix(hex, 16).ok()?;
+    UNIX_EPOCH.checked_add(Duration::from_secs(secs))
+}
+
+/// A request id in STS's shape.
+pub fn request_id() -> String {
+    let hex = b"0123456789abcdef";
+    format!(
+        "{}-{}-{}-{}-{}",
+        chars(hex, 8),
+        chars(hex, 4),
+        chars(hex, 4),
+        chars(hex, 4),
+        chars(hex, 12)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_their_expiry() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let token = session_token(at);
+        assert_eq!(token.len(), 356);
+        assert_eq!(token_expiry(&token), Some(at));
+        assert_eq!(token_expiry("FwoGZXIvYXdzE"), None);
+    }
+}

@@ -1,0 +1,38 @@
+//! The world the embedded STS serves: accounts with their users, groups, roles and
+//! managed policies.
+//!
+//! Build it in code, load it from a JSON world file ([`World::from_json`]), create
+//! roles straight from a [`RoleSpec`](xrole_core::RoleSpec) ([`World::add_role_from_spec`])
+//! or from the policy files a repository keeps ([`Role::from_policy_files`]). Every
+//! policy is validated for its kind when it enters the world, and compiled once.
+//!
+//! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
+//! - `oidc`: OIDC identity providers, their audiences and public keys;
+//! - `store`: the [`World`], its indexes and the rules that span entities;
+//! - `change`: entities replaced and removed (what a plan does to an export),
+//!   every index and compiled policy kept true;
+//! - `file`: the JSON world file.
+
+mod change;
+mod entities;
+mod file;
+mod oidc;
+mod store;
+
+pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
+pub use oidc::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};
+pub use store::{Compiled, OrgScope, World};
+
+/// Problems in a world description, each prefixed by its place
+/// (`roles[0].trustPolicy: ...`).
+pub type WorldError = xrole_core::Problems<String>;
+
+/// One problem of a world.
+pub(crate) fn problem(text: impl Into<String>) -> WorldError {
+    WorldError::one("world", text.into())
+}
+
+/// Several problems of a world (never none).
+pub(crate) fn problems(list: Vec<String>) -> WorldError {
+    WorldError::new("world", list)
+}

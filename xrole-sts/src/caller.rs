@@ -1,0 +1,196 @@
+//! Who signed a request: the caller, from an issued session or a user's long-term
+//! key, with the policies, tags and MFA state its calls are decided with.
+
+use std::time::SystemTime;
+
+use xrole_core::{AccountId, PrincipalArn, RoleArn};
+
+use super::auth;
+use super::error::{ErrorCode, StsError};
+use super::query::echo;
+use super::state::{Inner, Issuer};
+use xrole_iam::eval::{Caller, Mfa, PolicySet};
+use xrole_iam::keys;
+use xrole_iam::world::User;
+
+/// Who signed a request.
+pub(crate) struct Principal {
+    pub(crate) caller: Caller,
+    pub(crate) arn: PrincipalArn,
+    pub(crate) user_id: String,
+    pub(crate) account: AccountId,
+    pub(crate) policies: PolicySet,
+    pub(crate) tags: Vec<(String, String)>,
+    pub(crate) transitive: Vec<(String, String)>,
+    pub(crate) mfa: Mfa,
+    /// An assumed-role session: AssumeRole with it is role chaining.
+    pub(crate) chained: bool,
+    pub(crate) source_identity: Option<String>,
+    /// The user behind long-term keys (GetSessionToken and MFA need one).
+    pub(crate) user: Option<User>,
+    pub(crate) long_term: bool,
+    /// The access key id that signed the request.
+    pub(crate) access_key_id: String,
+}
+
+pub(crate) fn authenticate(
+    inner: &Inner,
+    req: &auth::HttpRequest<'_>,
+    now: SystemTime,
+) -> Result<Principal, StsError> {
+    let auth = auth::parse_authorization(req.headers)?;
+    let token = req
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
+    let state = inner.state();
+    let principal = if let Some(session) = state.sessions.get(&auth.key_id) {
+        if token != Some(session.token.as_str()) {
+            return Err(StsError::of(ErrorCode::InvalidClientTokenId));
+        }
+        auth::verify(&auth, req, &session.secret, token, now)?;
+        if now >= session.expiration {
+            return Err(StsError::of(ErrorCode::ExpiredTokenException));
+        }
+        let account = session
+            .arn
+            .account()
+            .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
+        let (caller, policies, chained, user) = match &session.issuer {
+            Issuer::Role(role_arn) => {
+                let (_, _, compiled) = state
+                    .world
+                    .role_compiled(role_arn)
+                    .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
+                (
+                    Caller::new(session.arn.clone()).with_role(role_arn.clone()),
+                    compiled.policy_set(session.session_policies.clone()),
+                    true,
+                    None,
+                )
+            }
+            Issuer::User => {
+                let (user, compiled) = state
+                    .world
+                    .user_compiled(&session.arn)
+                    .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
+                (
+                    Caller::new(session.arn.clone()),
+                    compiled.policy_set(Vec::new()),
+                    false,
+                    Some(user.clone()),
+                )
+            }
+            // The user's policies narrowed by the session policies (none: no
+            // permissions); the user's long-term key stays the user's own.
+            Issuer::Federation(user_arn) => {
+                let (_, compiled) = state
+                    .world
+                    .user_compiled(user_arn)
+                    .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
+                (
+                    Caller::new(session.arn.clone()).federated_by(user_arn.clone()),
+                    compiled.policy_set(session.session_policies.clone()),
+                    false,
+                    None,
+                )
+            }
+        };
+        Principal {
+            caller,
+            arn: session.arn.clone(),
+            user_id: session.user_id.clone(),
+            account,
+            policies,
+            tags: session.tags.clone(),
+            transitive: session.transitive.clone(),
+            mfa: match session.mfa_at {
+                Some(at) => Mfa::Present {
+                    age_secs: now.duration_since(at).map_or(0, |d| d.as_secs()),
+                },
+                None => Mfa::Absent,
+            },
+            chained,
+            source_identity: session.source_identity.clone(),
+            user,
+            long_term: false,
+            access_key_id: auth.key_id.clone(),
+        }
+    } else if let Some((user, compiled)) = state.world.user_by_key(&auth.key_id) {
+        if token.is_some() {
+            return Err(StsError::of(ErrorCode::InvalidClientTokenId));
+        }
+        let key = user
+            .access_keys()
+            .iter()
+            .find(|k| k.id == auth.key_id)
+            .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
+        auth::verify(&auth, req, key.secret(), None, now)?;
+        let account = user
+            .arn()
+            .account()
+            .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
+        Principal {
+            caller: Caller::new(user.arn().clone()),
+            arn: user.arn().clone(),
+            user_id: user_id_of(user),
+            account,
+            policies: compiled.policy_set(Vec::new()),
+            tags: user.tags().to_vec(),
+            transitive: Vec::new(),
+            mfa: Mfa::LongTermKeys,
+            chained: false,
+            source_identity: None,
+            user: Some(user.clone()),
+            long_term: true,
+            access_key_id: auth.key_id.clone(),
+        }
+    } else if token
+        .and_then(keys::token_expiry)
+        .is_some_and(|expiry| expiry <= now)
+    {
+        // A session dropped after it expired: its token still says so.
+        return Err(StsError::of(ErrorCode::ExpiredTokenException));
+    } else {
+        return Err(StsError::of(ErrorCode::InvalidClientTokenId));
+    };
+    if auth.service != "sts" {
+        return Err(StsError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            format!(
+                "Credential should be scoped to correct service: 'sts', not '{}'.",
+                echo(&auth.service)
+            ),
+        ));
+    }
+    if state.world.region_disabled(principal.account, &auth.region) {
+        return Err(StsError::new(
+            ErrorCode::RegionDisabledException,
+            format!(
+                "STS is not activated in this region for account:{}. Your account administrator can activate STS in this region using the IAM Console.",
+                principal.account
+            ),
+        ));
+    }
+    Ok(principal)
+}
+
+/// A stable user id (`AIDA...`) per user, derived from its ARN.
+pub(crate) fn user_id_of(user: &User) -> String {
+    let digest: u64 = user
+        .arn()
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    format!("AIDA{digest:017X}")
+}
+
+/// A stable role id (`AROA...`) per role.
+pub(crate) fn role_id_of(role: &RoleArn) -> String {
+    let digest: u64 = role.as_str().bytes().fold(0x8422_2325_cbf2_9ce4, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("AROA{digest:017X}")
+}

@@ -1,0 +1,420 @@
+//! The embedded STS: an in-process server on 127.0.0.1 that speaks the STS Query
+//! protocol (`AssumeRole`, `GetCallerIdentity`, `GetSessionToken`) as the AWS SDKs
+//! expect it, verifies SigV4 signatures, decides with the evaluator, validates
+//! parameters as STS does, and issues credentials that work for further calls. At
+//! `/federation` it also serves the sign-in service's federation endpoint
+//! (`getSigninToken`, `login`) for the sessions it issued.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use xrole_sts::{EmbeddedSts, User, World};
+//!
+//! let mut world = World::new();
+//! world.add_user(User::new("arn:aws:iam::111111111111:user/alice".parse()?)?)?;
+//! let sts = EmbeddedSts::start(world).await?;
+//! let config = sts.sdk_config_for("arn:aws:iam::111111111111:user/alice").await?;
+//! // aws_sdk_sts::Client::new(&config).get_caller_identity().send().await?;
+//! # Ok(()) }
+//! ```
+
+mod audit;
+mod auth;
+mod caller;
+mod clock;
+mod error;
+mod faults;
+mod federation;
+pub mod http;
+mod ops;
+mod query;
+mod server;
+mod state;
+mod web_identity;
+mod xml;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use xrole_core::PrincipalArn;
+
+pub use audit::{AuditEntry, MAX_AUDITED_CHARS, MAX_AUDITED_DETAIL_CHARS, MAX_AUDITED_PARAMETERS};
+pub use clock::Clock;
+pub use error::ErrorCode;
+pub use xrole_iam::world::{
+    AccessKey, Group, MfaDevice, OidcProvider, Role, User, Without, World, WorldError,
+};
+
+use faults::Faults;
+use server::Limits;
+use state::{Inner, State};
+
+/// Errors of the harness around the server (not STS answers).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HarnessError {
+    /// The server could not bind or serve.
+    #[error("embedded STS: {0}")]
+    Io(#[from] std::io::Error),
+    /// The principal is not a user of the world (only users hold access keys).
+    #[error("embedded STS: {0} is not a user of the world; only users hold access keys")]
+    UnknownUser(String),
+    /// The principal's text is not a principal.
+    #[error("embedded STS: {0}")]
+    Principal(#[from] xrole_core::Error),
+    /// The world was rejected.
+    #[error(transparent)]
+    World(#[from] WorldError),
+}
+
+/// How to start an [`EmbeddedSts`].
+#[derive(Debug)]
+pub struct EmbeddedStsBuilder {
+    world: World,
+    clock: Clock,
+    port: u16,
+    region: String,
+    limits: Limits,
+}
+
+impl EmbeddedStsBuilder {
+    /// The clock shared with the code under test (default: the system clock).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// The port on 127.0.0.1 (default: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// The region [`EmbeddedSts::sdk_config_for`] configures (default `us-east-1`).
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = region.to_owned();
+        self
+    }
+    /// How long a client may take to send a request's headers, and the longest a
+    /// connection may stay idle between requests (default 10 s; real time, not the
+    /// clock's).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_timeout = timeout;
+        self
+    }
+    /// How long a client may take to send a request's body (default 10 s).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_timeout = timeout;
+        self
+    }
+    /// How many connections are served at once (default 4096: a fleet of a thousand
+    /// sessions, each with its own kept-alive connection, fits); further clients wait
+    /// to be accepted.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.limits.max_connections = n;
+        self
+    }
+    /// How many calls the audit log keeps (default 10,000); older entries are
+    /// dropped and counted ([`EmbeddedSts::dropped_audit_entries`]), while
+    /// [`EmbeddedSts::count`] and [`EmbeddedSts::count_errors`] stay exact.
+    pub fn audit_capacity(mut self, entries: usize) -> Self {
+        self.limits.audit_capacity = entries;
+        self
+    }
+    /// How many issued sessions live at once (default 100,000). Expired sessions are
+    /// dropped as new ones are issued; at the limit the one closest to expiry goes.
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.limits.max_sessions = n;
+        self
+    }
+    /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<EmbeddedSts, HarnessError> {
+        let listener =
+            TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port)).await?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            clock: self.clock,
+            state: Mutex::new(State::new(self.world, &self.limits)),
+            limits: self.limits,
+        });
+        let task = tokio::spawn(server::run(listener, inner.clone()));
+        Ok(EmbeddedSts {
+            inner,
+            addr,
+            region: self.region,
+            task,
+        })
+    }
+}
+
+/// A running embedded STS. Dropping it stops the server.
+pub struct EmbeddedSts {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+    region: String,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmbeddedSts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedSts")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EmbeddedSts {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EmbeddedSts {
+    /// How to start one: clock, port, region.
+    pub fn builder(world: World) -> EmbeddedStsBuilder {
+        EmbeddedStsBuilder {
+            world,
+            clock: Clock::system(),
+            port: 0,
+            region: "us-east-1".into(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Starts one on any free port with the system clock.
+    pub async fn start(world: World) -> Result<Self, HarnessError> {
+        Self::builder(world).start().await
+    }
+
+    /// The endpoint, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The clock the server reads (share it with the SDK clients under test).
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The long-term credentials of a user of the world (its first access key).
+    pub fn credentials_for(&self, user: &str) -> Result<Credentials, HarnessError> {
+        let arn = PrincipalArn::parse(user)?;
+        let state = self.inner.state();
+        let key = state
+            .world
+            .user(&arn)
+            .and_then(|u| u.access_keys().first().cloned())
+            .ok_or_else(|| HarnessError::UnknownUser(user.to_owned()))?;
+        Ok(Credentials::new(
+            &key.id,
+            key.secret(),
+            None,
+            None,
+            "xrole-embedded-sts",
+        ))
+    }
+
+    /// An `SdkConfig` pointing at this server with a user's credentials, the shared
+    /// clock as time source and sleep, so any AWS SDK client works against it.
+    pub async fn sdk_config_for(&self, user: &str) -> Result<aws_types::SdkConfig, HarnessError> {
+        let credentials = self.credentials_for(user)?;
+        Ok(self
+            .sdk_config_with(SharedCredentialsProvider::new(credentials))
+            .await)
+    }
+
+    /// An `SdkConfig` pointing at this server on temporary credentials it issued
+    /// (the `Credentials` of an AssumeRole, GetSessionToken or GetFederationToken
+    /// answer).
+    pub async fn sdk_config_for_session(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: &str,
+    ) -> aws_types::SdkConfig {
+        let credentials = aws_credential_types::Credentials::new(
+            access_key_id,
+            secret_access_key,
+            Some(session_token.to_owned()),
+            None,
+            "embedded-sts-session",
+        );
+        self.sdk_config_with(SharedCredentialsProvider::new(credentials))
+            .await
+    }
+
+    /// An `SdkConfig` pointing at this server without credentials: for the unsigned
+    /// `AssumeRoleWithWebIdentity`, or the web identity source of the runtime.
+    pub async fn sdk_config_without_credentials(&self) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(self.region.clone()))
+            .endpoint_url(self.url())
+            .no_credentials()
+            .time_source(self.inner.clock.clone())
+            .sleep_impl(self.inner.clock.clone())
+            .load()
+            .await
+    }
+
+    /// An `SdkConfig` pointing at this server with any credentials provider.
+    pub async fn sdk_config_with(
+        &self,
+        credentials: SharedCredentialsProvider,
+    ) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new(self.region.clone()))
+            .endpoint_url(self.url())
+            .credentials_provider(credentials)
+            .time_source(self.inner.clock.clone())
+            .sleep_impl(self.inner.clock.clone())
+            .load()
+            .await
+    }
+
+    /// Changes the world while the server runs.
+    pub fn update_world<T>(&self, change: impl FnOnce(&mut World) -> T) -> T {
+        change(&mut self.inner.state().world)
+    }
+
+    /// Makes every credential issued from now on live `lifetime` (on the server's
+    /// clock) whatever the requested duration; `None` restores STS's behavior.
+    pub fn set_credential_lifetime(&self, lifetime: Option<Duration>) {
+        self.inner.state().lifetime_override = lifetime;
+    }
+
+    /// The address requests of `principal` (an ARN, as the caller is known) appear to
+    /// come from, for `aws:SourceIp` (default: the TCP peer, 127.0.0.1).
+    pub fn set_source_ip(&self, principal: &str, ip: IpAddr) {
+        self.inner
+            .state()
+            .source_ips
+            .insert(principal.to_owned(), ip);
+    }
+
+    /// Delays every answer by `latency` of the server's clock.
+    pub fn set_latency(&self, latency: Duration) {
+        self.inner.state().faults.latency = latency;
+    }
+
+    /// Switches a full outage on or off: every request gets `ServiceUnavailable`.
+    pub fn set_outage(&self, down: bool) {
+        self.inner.state().faults.outage = down;
+    }
+
+    /// Answers every request with a malformed body, or stops doing so.
+    pub fn set_malformed(&self, malformed: bool) {
+        self.inner.state().faults.malformed = malformed;
+    }
+
+    /// Accepts at most `rps` requests per second of the server's clock; the rest get
+    /// `Throttling`. `None` lifts the limit.
+    pub fn set_throttle(&self, rps: Option<f64>) {
+        self.inner.state().faults.throttle(rps);
+    }
+
+    /// Fails that fraction (0 to 1) of requests, evenly spread, with `code`.
+    pub fn fail_rate(&self, rate: f64, code: ErrorCode) {
+        self.inner.state().faults.fail_rate = (rate > 0.0).then_some((rate.min(1.0), code));
+    }
+
+    /// Fails the requests with these numbers (1-based, counted from the start).
+    pub fn fail_calls(&self, calls: impl IntoIterator<Item = u64>, code: ErrorCode) {
+        let mut state = self.inner.state();
+        state.faults.fail_calls = calls.into_iter().collect();
+        state.faults.fail_calls_code = Some(code);
+    }
+
+    /// Lifts every fault.
+    pub fn clear_faults(&self) {
+        self.inner.state().faults = Faults::default();
+    }
+
+    /// The calls the audit log keeps: the last ones, up to its capacity (see
+    /// [`EmbeddedStsBuilder::audit_capacity`]).
+    pub fn audit(&self) -> Vec<AuditEntry> {
+        self.inner.state().audit.entries().cloned().collect()
+    }
+
+    /// The kept calls of `action` (`AssumeRole`, `getSigninToken`, ...), oldest first.
+    pub fn audit_of(&self, action: &str) -> Vec<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .filter(|e| e.action.as_deref() == Some(action))
+            .cloned()
+            .collect()
+    }
+
+    /// The last kept call of `action`.
+    pub fn last_audit(&self, action: &str) -> Option<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .rev()
+            .find(|e| e.action.as_deref() == Some(action))
+            .cloned()
+    }
+
+    /// The kept call answered with `request_id`: the embedded STS's own account of
+    /// a refusal, next to the error the code got. The runtime's
+    /// `xrole::AccessDenied` carries the request id (`request_id`), and its
+    /// `cause()` the kind the evaluator found; the entry's `detail` holds the
+    /// evaluator's whole explanation.
+    pub fn audit_of_request(&self, request_id: &str) -> Option<AuditEntry> {
+        self.inner
+            .state()
+            .audit
+            .entries()
+            .rev()
+            .find(|e| e.request_id == request_id)
+            .cloned()
+    }
+
+    /// How many calls of `action` there were (failed ones included), for the
+    /// operations the server knows; exact whatever the audit log's capacity.
+    pub fn count(&self, action: &str) -> usize {
+        self.inner.state().audit.count_action(action) as usize
+    }
+
+    /// How many calls failed with `code`; exact whatever the audit log's capacity.
+    pub fn count_errors(&self, code: ErrorCode) -> usize {
+        self.inner.state().audit.count_error(code.as_str()) as usize
+    }
+
+    /// How many audit entries were dropped to keep the log within its capacity
+    /// (entries, and 32 MiB).
+    pub fn dropped_audit_entries(&self) -> u64 {
+        self.inner.state().audit.dropped()
+    }
+
+    /// About how many bytes the audit log's entries hold: at most 32 MiB,
+    /// whatever callers send (each entry bounded: 64 parameters, 256 characters a
+    /// value, 8 KiB of detail).
+    pub fn audit_bytes(&self) -> usize {
+        self.inner.state().audit.bytes()
+    }
+
+    /// How many issued sessions the server holds.
+    pub fn live_sessions(&self) -> usize {
+        self.inner.state().sessions.len()
+    }
+
+    /// How many requests arrived.
+    pub fn calls(&self) -> u64 {
+        self.inner.state().calls
+    }
+
+    /// Forgets the audit log and its counts (the call numbering goes on).
+    pub fn clear_audit(&self) {
+        self.inner.state().audit.clear();
+    }
+}

@@ -1,0 +1,139 @@
+//! GetFederationToken: a federated user's session for an IAM user's long-term keys.
+//! Its permissions are the user's narrowed by the session policies sent (none sent:
+//! no permissions), plus what resource policies grant to the federated user's ARN.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use xrole_core::{FederatedUserName, PrincipalArn};
+
+use super::super::audit::AuditEntry;
+use super::super::caller::Principal;
+use super::super::error::{ErrorCode, StsError};
+use super::super::query::Query;
+use super::super::state::{Inner, Issuer, Session};
+use super::super::xml;
+use super::params::{
+    SessionPolicies, decoded, long_duration, principal_tags, required, session_tags,
+};
+use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
+use xrole_iam::eval::{CallEvaluation, CompiledPolicy};
+use xrole_iam::keys;
+
+/// GetFederationToken's parameters, decoded once, each checked as STS checks it.
+struct Input {
+    name: FederatedUserName,
+    /// Seconds (default 12 hours).
+    duration: u64,
+    /// Session tags as sent, in order.
+    tags: Vec<(String, String)>,
+    policies: SessionPolicies,
+}
+
+impl Input {
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
+        let name = required(query, "Name", "name", FederatedUserName::parse, problems);
+        let duration = long_duration(query, problems);
+        let (tags, _) = session_tags(query, problems);
+        let policies = SessionPolicies::decode(query, problems);
+        Some(Self {
+            name: name?,
+            duration: duration?,
+            tags,
+            policies,
+        })
+    }
+}
+
+pub(super) fn serve(
+    inner: &Inner,
+    principal: &Principal,
+    query: &Query,
+    now: SystemTime,
+    peer: IpAddr,
+    entry: &mut AuditEntry,
+) -> Result<String, StsError> {
+    // Only an IAM user's long-term keys federate (STS API reference,
+    // GetFederationToken).
+    if !principal.long_term {
+        return Err(StsError::new(
+            ErrorCode::AccessDenied,
+            "Cannot call GetFederationToken with session credentials",
+        ));
+    }
+    let mut problems = Vec::new();
+    let input = Input::decode(query, &mut problems);
+    let Input {
+        name,
+        duration,
+        tags,
+        policies,
+    } = decoded(input, &problems)?;
+    let federated = principal
+        .arn
+        .partition()
+        .and_then(|p| {
+            PrincipalArn::parse(&format!(
+                "arn:{p}:sts::{}:federated-user/{name}",
+                principal.account
+            ))
+            .ok()
+        })
+        .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
+
+    let mut session_policies: Vec<CompiledPolicy> = policies.inline()?.into_iter().collect();
+    let org = {
+        let state = inner.state();
+        session_policies.extend(policies.managed(&state.world, principal.account)?);
+        state
+            .world
+            .org_scope(Some(principal.account), principal.account)
+    };
+    let percent = policies.packed_percent(&tags)?;
+
+    // Authorization: the user's identity policies (and the organization's) must
+    // allow sts:GetFederationToken on the federated user, and sts:TagSession with
+    // tags.
+    let mut call = sts_call(inner, principal, peer, now);
+    call.tags = tags.clone();
+    let mut policy_set = principal.policies.clone();
+    if let Some(org) = org {
+        call.add_context(&org.govern(&mut policy_set));
+    }
+    let actions = std::iter::once("sts:GetFederationToken")
+        .chain((!tags.is_empty()).then_some("sts:TagSession"))
+        .map(|action| (action, call.request(action, federated.as_str())));
+    let evaluation = CallEvaluation::of(actions, &policy_set);
+    entry.decision = Some(evaluation.decision);
+    if let Some((action, e)) = evaluation.first_refusal() {
+        let err = not_authorized(principal, action, federated.as_str(), e.org_denial());
+        entry.detail = Some(format!("{}\n{e}", err.message));
+        return Err(err);
+    }
+
+    let user_id = format!("{}:{name}", principal.account);
+    let key_id = keys::access_key_id("ASIA");
+    let expiration = expiration(inner, now, duration);
+    let session = Session {
+        secret: keys::secret_access_key(),
+        token: keys::session_token(expiration),
+        expiration,
+        arn: federated.clone(),
+        user_id: user_id.clone(),
+        issuer: Issuer::Federation(principal.arn.clone()),
+        // GetFederationToken takes no MFA code: its sessions say MFA is absent.
+        mfa_at: None,
+        source_identity: None,
+        tags: principal_tags(principal.tags.clone(), &tags),
+        transitive: Vec::new(),
+        session_policies,
+    };
+    Ok(xml::response("GetFederationToken", REQUEST_ID_SLOT, |x| {
+        issue(inner, session, x, &key_id, now);
+        x.open("FederatedUser")
+            .text("FederatedUserId", &user_id)
+            .text("Arn", federated.as_str())
+            .close("FederatedUser")
+            .text("PackedPolicySize", &percent.to_string());
+    }))
+}

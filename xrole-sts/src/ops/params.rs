@@ -1,0 +1,255 @@
+//! The parameters the credential-issuing operations share, decoded and checked as
+//! STS checks them: required and optional grammar values, session tags, and
+//! session policies with their packed size.
+
+use xrole_core::policy::{PolicyDocument, PolicyKind};
+use xrole_core::{
+    AccountId, PolicyArn, PolicyArns, RoleArn, SessionDuration, SessionName, SessionPolicy,
+    SessionTag, SessionTags,
+};
+
+use super::super::error::{ErrorCode, StsError};
+use super::super::query::{Query, constraint, echo};
+use xrole_iam::eval::CompiledPolicy;
+use xrole_iam::world::World;
+
+/// An operation's decoded input, or every problem found at once (STS's
+/// `ValidationError`).
+pub(super) fn decoded<T>(input: Option<T>, problems: &[String]) -> Result<T, StsError> {
+    if !problems.is_empty() {
+        return Err(StsError::validation(problems));
+    }
+    // Decoding yields no input only with a problem to say.
+    input.ok_or_else(|| StsError::of(ErrorCode::InternalFailure))
+}
+
+/// A parameter STS requires, parsed with its grammar type.
+pub(super) fn required<T>(
+    query: &Query,
+    name: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    if query.get(name).is_none() {
+        problems.push(format!(
+            "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+    optional(query, name, field, parse, problems)
+}
+
+/// An optional parameter, parsed with its grammar type when sent.
+pub(super) fn optional<T>(
+    query: &Query,
+    name: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let t = query.get(name)?;
+    parse(t)
+        .map_err(|e| problems.push(constraint(t, field, &e)))
+        .ok()
+}
+
+/// `RoleArn` and `RoleSessionName`, which every operation that assumes a role
+/// requires.
+pub(super) fn role_and_session_name(
+    query: &Query,
+    problems: &mut Vec<String>,
+) -> (Option<RoleArn>, Option<SessionName>) {
+    let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
+    let session_name = required(
+        query,
+        "RoleSessionName",
+        "roleSessionName",
+        SessionName::parse,
+        problems,
+    );
+    (role, session_name)
+}
+
+/// `DurationSeconds` of the operations that assume a role: 900 seconds to 12
+/// hours (the role's maximum is checked after), an hour when not sent.
+pub(super) fn role_duration(query: &Query, problems: &mut Vec<String>) -> Option<SessionDuration> {
+    let Some(text) = query.get("DurationSeconds") else {
+        return Some(SessionDuration::DEFAULT);
+    };
+    match text.parse::<u64>() {
+        Ok(n) => SessionDuration::from_secs(n)
+            .map_err(|e| problems.push(constraint(text, "durationSeconds", &e)))
+            .ok(),
+        Err(_) => {
+            problems.push(format!(
+                "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must be a number",
+                echo(text)
+            ));
+            None
+        }
+    }
+}
+
+/// `DurationSeconds` of GetSessionToken and GetFederationToken: 900 seconds to 36
+/// hours, 12 hours when not sent.
+pub(super) fn long_duration(query: &Query, problems: &mut Vec<String>) -> Option<u64> {
+    let range = SessionDuration::SESSION_TOKEN_SECS;
+    let Some(text) = query.get("DurationSeconds") else {
+        return Some(43_200);
+    };
+    match text.parse::<u64>() {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ => {
+            problems.push(format!(
+                "Value '{}' at 'durationSeconds' failed to satisfy constraint: Member must have value between {} and {}",
+                echo(text),
+                range.start(),
+                range.end()
+            ));
+            None
+        }
+    }
+}
+
+/// `Tags.member.N`: the pairs as sent, in order, and the checked set (by
+/// xrole-core's rules, the runtime's and the attribute's too) when every tag is
+/// valid.
+pub(super) fn session_tags(
+    query: &Query,
+    problems: &mut Vec<String>,
+) -> (Vec<(String, String)>, Option<SessionTags>) {
+    let tags = query.member_pairs("Tags.member.");
+    let parsed: Vec<SessionTag> = tags
+        .iter()
+        .filter_map(|(k, v)| {
+            SessionTag::new(k, v)
+                .map_err(|e| {
+                    problems.push(format!("Value at 'tags' failed to satisfy constraint: {e}"))
+                })
+                .ok()
+        })
+        .collect();
+    let checked = SessionTags::new(parsed)
+        .map_err(|e| {
+            problems.push(format!(
+                "Value at 'tags' failed to satisfy constraint: {}",
+                e.message()
+            ))
+        })
+        .ok();
+    (tags, checked)
+}
+
+/// A new session's principal tags: the identity's own `tags`, each overridden by
+/// a session tag of the same key (compared as IAM compares keys, ignoring case).
+pub(super) fn principal_tags(
+    mut tags: Vec<(String, String)>,
+    session: &[(String, String)],
+) -> Vec<(String, String)> {
+    for (k, v) in session {
+        tags.retain(|(t, _)| !SessionTag::same_key(t, k));
+        tags.push((k.clone(), v.clone()));
+    }
+    tags
+}
+
+/// `Policy` and `PolicyArns.member.N.arn` as sent, their sizes checked.
+pub(super) struct SessionPolicies {
+    pub(super) policy: Option<String>,
+    pub(super) arns: Vec<String>,
+}
+
+impl SessionPolicies {
+    pub(super) fn decode(query: &Query, problems: &mut Vec<String>) -> Self {
+        let arns = query.member_values("PolicyArns.member.", ".arn");
+        if arns.len() > PolicyArns::MAX {
+            problems.push(format!(
+                "Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to {}, found {}",
+                PolicyArns::MAX,
+                arns.len()
+            ));
+        }
+        let policy = query.get("Policy");
+        if let Some(p) = policy
+            && p.chars().count() > SessionPolicy::MAX_LEN
+        {
+            problems.push(format!(
+                "Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to {}",
+                SessionPolicy::MAX_LEN
+            ));
+        }
+        Self {
+            policy: policy.map(str::to_owned),
+            arns,
+        }
+    }
+
+    /// Whether no session policy was sent.
+    pub(super) fn is_empty(&self) -> bool {
+        self.policy.is_none() && self.arns.is_empty()
+    }
+
+    /// The inline document, compiled; a document that is not a valid session policy
+    /// is STS's `MalformedPolicyDocument`.
+    pub(super) fn inline(&self) -> Result<Option<CompiledPolicy>, StsError> {
+        let Some(text) = &self.policy else {
+            return Ok(None);
+        };
+        let malformed = |e: String| StsError::new(ErrorCode::MalformedPolicyDocument, e);
+        let doc = PolicyDocument::from_json(text).map_err(|e| malformed(e.to_string()))?;
+        CompiledPolicy::new("session policy", &doc, PolicyKind::Session)
+            .map(Some)
+            .map_err(|e| malformed(e.to_string()))
+    }
+
+    /// The managed session policies, from the world. Each must be AWS-managed or
+    /// of `account`, the session's (the role's for AssumeRole, the user's for
+    /// GetFederationToken: STS API reference, `PolicyArns`); any other is STS's
+    /// `InvalidParameterValue`.
+    pub(super) fn managed(
+        &self,
+        world: &World,
+        account: AccountId,
+    ) -> Result<Vec<CompiledPolicy>, StsError> {
+        self.arns
+            .iter()
+            .map(|arn| {
+                let attachable = PolicyArn::parse(arn)
+                    .is_ok_and(|a| a.is_aws_managed() || a.owner() == Some(account));
+                match world.managed(arn) {
+                    Some(c) if attachable => Ok(c.clone()),
+                    _ => Err(StsError::new(
+                        ErrorCode::InvalidParameterValue,
+                        format!("Policy {arn} does not exist or is not attachable."),
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    /// How full the packed session policies and `tags` are, in percent, refused
+    /// past 100. STS packs them in a compressed binary form it does not document;
+    /// this counts their characters against a 4096-character budget, so a maximal
+    /// inline policy plus a few tags fits.
+    pub(super) fn packed_percent(&self, tags: &[(String, String)]) -> Result<u64, StsError> {
+        let chars = self
+            .policy
+            .as_deref()
+            .map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count())
+            + self.arns.iter().map(|a| a.len()).sum::<usize>()
+            + tags
+                .iter()
+                .map(|(k, v)| k.chars().count() + v.chars().count())
+                .sum::<usize>();
+        let percent = (chars as u64 * 100).div_ceil(4096);
+        if percent > 100 {
+            return Err(StsError::new(
+                ErrorCode::PackedPolicyTooLarge,
+                format!(
+                    "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+                ),
+            ));
+        }
+        Ok(percent)
+    }
+}
