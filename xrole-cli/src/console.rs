@@ -11,7 +11,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use clap::Args;
 use http_body_util::{BodyExt, Limited};
-use xrole::{
+use xrole_core::{
     ConsoleColor, FederationEndpoint, SessionDuration, SigninSession, SigninToken, SwitchRoleLink,
     console_home,
 };

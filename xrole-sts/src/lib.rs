@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_credential_types::Credentials;
+#[cfg(feature = "sdk")]
 use aws_credential_types::provider::SharedCredentialsProvider;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -92,7 +93,8 @@ impl EmbeddedStsBuilder {
         self.port = port;
         self
     }
-    /// The region [`EmbeddedSts::sdk_config_for`] configures (default `us-east-1`).
+    /// The region the server says it serves ([`EmbeddedSts::region`]; what
+    /// `sdk_config_for` configures), `us-east-1` by default.
     pub fn region(mut self, region: &str) -> Self {
         self.region = region.to_owned();
         self
@@ -221,6 +223,7 @@ impl EmbeddedSts {
         ))
     }
 
+    #[cfg(feature = "sdk")]
     /// An `SdkConfig` pointing at this server with a user's credentials, the shared
     /// clock as time source and sleep, so any AWS SDK client works against it.
     pub async fn sdk_config_for(&self, user: &str) -> Result<aws_types::SdkConfig, HarnessError> {
@@ -230,6 +233,7 @@ impl EmbeddedSts {
             .await)
     }
 
+    #[cfg(feature = "sdk")]
     /// An `SdkConfig` pointing at this server on temporary credentials it issued
     /// (the `Credentials` of an AssumeRole, GetSessionToken or GetFederationToken
     /// answer).
@@ -250,6 +254,7 @@ impl EmbeddedSts {
             .await
     }
 
+    #[cfg(feature = "sdk")]
     /// An `SdkConfig` pointing at this server without credentials: for the unsigned
     /// `AssumeRoleWithWebIdentity`, or the web identity source of the runtime.
     pub async fn sdk_config_without_credentials(&self) -> aws_types::SdkConfig {
@@ -263,6 +268,7 @@ impl EmbeddedSts {
             .await
     }
 
+    #[cfg(feature = "sdk")]
     /// An `SdkConfig` pointing at this server with any credentials provider.
     pub async fn sdk_config_with(
         &self,
@@ -276,6 +282,11 @@ impl EmbeddedSts {
             .sleep_impl(self.inner.clock.clone())
             .load()
             .await
+    }
+
+    /// The region the server serves, for clients' configuration.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// Changes the world while the server runs.

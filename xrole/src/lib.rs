@@ -89,6 +89,7 @@ pub use assume::{
     AssumeRole, IdentityTokenProvider, MfaStrategy, Source, TokenClaims, TokenError, TokenProvider,
     WebIdentity, default_session_name, mfa_session,
 };
+#[cfg(feature = "macros")]
 pub use xrole_macros::assume_role;
 
 /// Sets the base configuration of [`Source::Default`] (outside profile chains): the
@@ -104,13 +105,14 @@ pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
 pub use refresh::{Stats, refresh_window};
 pub use role::{AssumedRole, CallerIdentity};
+// The grammar the runtime's API takes and gives; the console's types (sign-in
+// links and the federation endpoint) are xrole-core's alone: the runtime uses none.
 pub use xrole_core::{
-    AccountId, ConsoleColor, ExternalId, FederationEndpoint, GITHUB_ACTIONS_ISSUER, GitHubRef,
-    MfaSerial, OrgDenial, OrgPolicyType, Partition, Permission, PolicyArn, PolicyArns,
-    PrincipalArn, Region, RoleArn, RoleSpec, RoleSpecBuilder, STS_AUDIENCE, SessionDuration,
-    SessionName, SessionPolicy, SessionTag, SessionTags, SigninSession, SigninToken,
-    SourceIdentity, SpecError, SwitchRoleLink, TokenCode, TransitiveTagKeys,
-    WEB_IDENTITY_TOKEN_CHARS, WebIdentityTrust, console_home, policy,
+    AccountId, ExternalId, GITHUB_ACTIONS_ISSUER, GitHubRef, MfaSerial, OrgDenial, OrgPolicyType,
+    Partition, Permission, PolicyArn, PolicyArns, PrincipalArn, Region, RoleArn, RoleSpec,
+    RoleSpecBuilder, STS_AUDIENCE, SessionDuration, SessionName, SessionPolicy, SessionTag,
+    SessionTags, SourceIdentity, SpecError, TokenCode, TransitiveTagKeys, WEB_IDENTITY_TOKEN_CHARS,
+    WebIdentityTrust, policy,
 };
 
 /// The workspace README's examples, compiled and run as doc tests here: this crate

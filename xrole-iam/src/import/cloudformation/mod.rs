@@ -17,9 +17,13 @@
 //!
 //! - `intrinsics`: the template as JSON, and the resolution of its intrinsic
 //!   functions;
+//! - `yaml`: a YAML template read into its JSON form (the `yaml` feature, on by
+//!   default);
 //! - here: the IAM resources, read into a world.
 
 mod intrinsics;
+#[cfg(feature = "yaml")]
+mod yaml;
 
 use std::collections::HashMap;
 
