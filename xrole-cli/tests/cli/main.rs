@@ -8,7 +8,9 @@ use std::process::Output;
 mod access;
 mod console;
 mod exec;
+mod policy;
 mod process;
+mod sts_serve;
 
 use xrole_core::PolicyDocument;
 use xrole_test::sts::{EmbeddedSts, Role, User, World};

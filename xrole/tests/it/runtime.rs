@@ -135,7 +135,7 @@ async fn every_builder_parameter_reaches_sts() {
     );
     // The default session name is derived from the program and valid.
     let default = default_session_name();
-    assert!(default.as_str().starts_with("xrole-runtime"), "{default}");
+    assert!(default.as_str().starts_with("xrole-it"), "{default}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
 const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
 
 fn world() -> World {
-    World::from_json(include_str!("../worlds/quickstart.json")).unwrap()
+    World::from_json(include_str!("../../worlds/quickstart.json")).unwrap()
 }
 
 fn builder() -> EmbeddedStsBuilder {

@@ -1,0 +1,17 @@
+//! The harness: evaluator, lints, simulate, organizations, the world, the embedded STS, importers and the access graph.
+//!
+//! One test binary per crate, each file a module: the SDK is linked once.
+
+mod access;
+mod evaluator;
+mod federated_users;
+mod federation;
+mod lint;
+mod organizations;
+mod simulate;
+mod snapshots;
+mod sts;
+mod sts_limits;
+mod sts_org;
+mod web_identity;
+mod world;

@@ -1,0 +1,9 @@
+//! The runtime against the embedded STS: sessions, refresh, chaining, MFA, the attribute, web identity, secrets.
+//!
+//! One test binary per crate, each file a module: the SDK is linked once.
+
+mod attribute;
+mod runtime;
+mod secrets;
+mod ui;
+mod web_identity;
