@@ -1,16 +1,11 @@
 //! `xrole console`: the console's switch-role link for the role, or with
 //! `--federated` a sign-in URL for an assumed session, obtained from the sign-in
-//! service's federation endpoint (`getSigninToken`) over the SDK's HTTPS client.
+//! service's federation endpoint (`getSigninToken`) with the runtime's bounded
+//! HTTPS GET (`xrole::https`).
 
 use std::time::Duration;
 
-use aws_smithy_http_client::Connector;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use clap::Args;
-use http_body_util::{BodyExt, Limited};
 use xrole_core::{
     ConsoleColor, FederationEndpoint, SessionDuration, SigninSession, SigninToken, SwitchRoleLink,
     console_home,
@@ -136,42 +131,23 @@ async fn signin_token(
         endpoint: endpoint.as_str().to_owned(),
         message: why,
     };
-    let connector = Connector::builder()
-        .connector_settings(
-            HttpConnectorSettings::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .read_timeout(ANSWER_TIMEOUT)
-                .build(),
-        )
-        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-        .build();
-    let request = HttpRequest::get(endpoint.signin_token_url(session, console_duration))
-        .map_err(|e| failed(format!("the request cannot be built: {e}")))?;
-    let exchange = async {
-        let response = connector
-            .call(request)
-            .await
-            .map_err(|e| failed(format!("no answer: {}", DisplayErrorContext(&e))))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), SigninToken::MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| failed(format!("the answer cannot be read: {e}")))?
-            .to_bytes();
-        Ok::<_, CliError>((status, body))
-    };
-    let (status, body) = tokio::time::timeout(ANSWER_TIMEOUT, exchange)
+    let client = xrole::https::BoundedGet::new(
+        CONNECT_TIMEOUT,
+        ANSWER_TIMEOUT,
+        SigninToken::MAX_ANSWER_BYTES,
+    );
+    let answer = client
+        .get(&endpoint.signin_token_url(session, console_duration), &[])
         .await
-        .map_err(|_| failed(format!("no answer within {} s", ANSWER_TIMEOUT.as_secs())))??;
-    if !status.is_success() {
+        .map_err(failed)?;
+    if !(200..300).contains(&answer.status) {
         // The endpoint's reason, shortened: it never repeats the request.
-        let text = String::from_utf8_lossy(&body);
-        let reason: String = text.trim().chars().take(300).collect();
         return Err(failed(format!(
-            "getSigninToken refused the session ({}): {reason}",
-            status.as_u16()
+            "getSigninToken refused the session ({}): {}",
+            answer.status,
+            answer.reason()
         )));
     }
+    let body = answer.body;
     SigninToken::from_answer(&body).map_err(|e| failed(e.to_string()))
 }

@@ -79,6 +79,7 @@ pub mod __private {
     //! What `#[assume_role]` expands to; not a public API.
     pub use crate::private::*;
 }
+pub mod https;
 mod private;
 pub mod profile;
 mod refresh;

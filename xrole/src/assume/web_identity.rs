@@ -9,17 +9,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_smithy_http_client::Connector;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_types::SdkConfig;
-use http_body_util::{BodyExt, Limited};
 use xrole_core::{RoleArn, STS_AUDIENCE};
 
 use super::mfa::TokenError;
 use crate::Error;
 use crate::error::SharedSource;
+use crate::https::BoundedGet;
 use crate::refresh::BoxFuture;
 
 /// STS's longest `WebIdentityToken`: a longer file or answer is refused unread.
@@ -58,7 +54,7 @@ enum TokenFrom {
         /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: a secret, never shown.
         request_token: String,
         audience: String,
-        connector: Arc<OnceLock<Connector>>,
+        client: Arc<OnceLock<BoundedGet>>,
     },
     Provider(Arc<dyn IdentityTokenProvider>),
     /// One token for every refresh (a secret, never shown).
@@ -144,7 +140,7 @@ impl WebIdentity {
             request_url: request_url.to_owned(),
             request_token: request_token.to_owned(),
             audience: audience.to_owned(),
-            connector: Arc::new(OnceLock::new()),
+            client: Arc::new(OnceLock::new()),
         })
     }
 
@@ -230,8 +226,8 @@ impl WebIdentity {
                 request_url,
                 request_token,
                 audience,
-                connector,
-            } => fetch_github_token(request_url, request_token, audience, connector).await,
+                client,
+            } => fetch_github_token(request_url, request_token, audience, client).await,
             TokenFrom::Provider(p) => p.token().await,
             TokenFrom::Fixed(token) => Ok(token.to_string()),
         }
@@ -283,54 +279,34 @@ async fn fetch_github_token(
     request_url: &str,
     request_token: &str,
     audience: &str,
-    connector: &OnceLock<Connector>,
+    client: &OnceLock<BoundedGet>,
 ) -> Result<String, TokenError> {
     let separator = if request_url.contains('?') { '&' } else { '?' };
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("audience", audience)
         .finish();
     let url = format!("{request_url}{separator}{query}");
-    let connector = connector.get_or_init(|| {
-        Connector::builder()
-            .connector_settings(
-                HttpConnectorSettings::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .read_timeout(ANSWER_TIMEOUT)
-                    .build(),
-            )
-            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .build()
-    });
-    let mut request =
-        HttpRequest::get(url.as_str()).map_err(|e| format!("the request cannot be built: {e}"))?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {request_token}"));
-    request
-        .headers_mut()
-        .insert("accept", "application/json; api-version=2.0");
-    let exchange = async {
-        let response = connector
-            .call(request)
-            .await
-            .map_err(|e| format!("no answer: {e}"))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|e| format!("the answer cannot be read: {e}"))?
-            .to_bytes();
-        Ok::<_, String>((status, body))
-    };
-    let (status, body) = tokio::time::timeout(ANSWER_TIMEOUT, exchange)
-        .await
-        .map_err(|_| format!("no answer within {} s", ANSWER_TIMEOUT.as_secs()))??;
-    if !status.is_success() {
-        let text = String::from_utf8_lossy(&body);
-        let reason: String = text.trim().chars().take(300).collect();
-        return Err(format!("the endpoint refused ({}): {reason}", status.as_u16()).into());
+    let client =
+        client.get_or_init(|| BoundedGet::new(CONNECT_TIMEOUT, ANSWER_TIMEOUT, MAX_ANSWER_BYTES));
+    let bearer = format!("Bearer {request_token}");
+    let answer = client
+        .get(
+            &url,
+            &[
+                ("authorization", &bearer),
+                ("accept", "application/json; api-version=2.0"),
+            ],
+        )
+        .await?;
+    if !(200..300).contains(&answer.status) {
+        return Err(format!(
+            "the endpoint refused ({}): {}",
+            answer.status,
+            answer.reason()
+        )
+        .into());
     }
+    let body = answer.body;
     let answer: GitHubAnswer = serde_json::from_slice(&body)
         .map_err(|e| format!("the answer is not {{\"value\": TOKEN}}: {e}"))?;
     Ok(answer.value)
