@@ -228,7 +228,7 @@ mod tests {
         assert!(
             report
                 .too_long
-                .contains("chained sessions last at most 1h (3600 s)"),
+                .contains("a chained session (a role assumed with another role's credentials) lasts at most 1h (3600 s)"),
             "{}",
             report.too_long
         );

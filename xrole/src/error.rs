@@ -36,7 +36,8 @@ pub enum Error {
     /// A chained session (assumed with another role's credentials) was asked to last
     /// more than an hour.
     #[error(
-        "assuming {role} with the credentials of {source_role} is role chaining, and chained sessions last at most 1h (3600 s); {requested} was requested"
+        "assuming {role} with the credentials of {source_role} is role chaining: {}; {requested} was requested",
+        SessionDuration::chained_rule()
     )]
     ChainedDuration {
         /// The role to assume.
@@ -453,7 +454,8 @@ impl fmt::Display for DenialCause {
             }
             DenialCause::ChainedDuration { requested } => write!(
                 f,
-                "a chained session lasts at most 1h, {requested} was requested"
+                "{}; {requested} was requested",
+                SessionDuration::chained_rule()
             ),
             DenialCause::RoleMissing => f.write_str("the role does not exist"),
             DenialCause::DeployedPoliciesDiffer => f.write_str(

@@ -87,6 +87,16 @@ impl SessionDuration {
         }
     }
 
+    /// The rule of chained sessions in words, as every message that reports it
+    /// says it: the spec's validation, the runtime's refusal, lint `XR010`.
+    pub fn chained_rule() -> String {
+        format!(
+            "a chained session (a role assumed with another role's credentials) lasts at most {} ({} s)",
+            Self::MAX_CHAINED,
+            Self::MAX_CHAINED.0
+        )
+    }
+
     /// Checks the one-hour limit of chained sessions.
     pub fn check_chained(self) -> Result<Self, Error> {
         if self.0 <= Self::MAX_CHAINED.0 {
@@ -94,10 +104,7 @@ impl SessionDuration {
         } else {
             Err(Error::new(
                 "session duration",
-                format!(
-                    "a chained session (a role assumed with another role's credentials) lasts at most 1h (3600 s), found {self} ({} s)",
-                    self.0
-                ),
+                format!("{}, found {self} ({} s)", Self::chained_rule(), self.0),
             ))
         }
     }

@@ -138,7 +138,11 @@ impl fmt::Display for Access {
                 write!(f, " (requires {})", list.join("; "))?;
             }
             if self.is_chained_hop(hop) {
-                write!(f, " [chained: 1h at most]")?;
+                write!(
+                    f,
+                    " [chained: {} at most]",
+                    xrole_core::SessionDuration::MAX_CHAINED
+                )?;
             }
         }
         Ok(())

@@ -619,12 +619,18 @@ pub fn lint_spec(spec: &RoleSpec, config: &LintConfig) -> LintReport {
     if spec.chained() {
         let duration = spec.duration().unwrap_or(SessionDuration::DEFAULT);
         if duration.check_chained().is_err() {
-            report.push(config, LintFinding {
-                lint: CHAINED_DURATION,
-                document: Document::Spec,
-                path: "duration".into(),
-                message: format!("a chained session lasts at most 1h, but {duration} is declared; STS rejects the call"),
-            });
+            report.push(
+                config,
+                LintFinding {
+                    lint: CHAINED_DURATION,
+                    document: Document::Spec,
+                    path: "duration".into(),
+                    message: format!(
+                        "{}, but {duration} is declared; STS rejects the call",
+                        SessionDuration::chained_rule()
+                    ),
+                },
+            );
         }
     }
     report

@@ -221,7 +221,7 @@ fn chained_duration_over_an_hour() {
     assert_eq!(report.findings.len(), 1);
     assert_eq!(
         report.findings[0].to_string(),
-        "error[XR010] role spec duration: a chained session lasts at most 1h, but 2h is declared; STS rejects the call"
+        "error[XR010] role spec duration: a chained session (a role assumed with another role's credentials) lasts at most 1h (3600 s), but 2h is declared; STS rejects the call"
     );
 }
 

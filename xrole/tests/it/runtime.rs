@@ -395,7 +395,7 @@ async fn chaining_keeps_each_hop_and_the_hour_limit() {
     assert!(matches!(err, Error::ChainedDuration { .. }));
     assert_eq!(
         err.to_string(),
-        "assuming arn:aws:iam::333333333333:role/Audit with the credentials of arn:aws:iam::222222222222:role/CrossAccountAccessRole is role chaining, and chained sessions last at most 1h (3600 s); 2h was requested"
+        "assuming arn:aws:iam::333333333333:role/Audit with the credentials of arn:aws:iam::222222222222:role/CrossAccountAccessRole is role chaining: a chained session (a role assumed with another role's credentials) lasts at most 1h (3600 s); 2h was requested"
     );
     let hop_c = AssumeRole::new(c.parse().unwrap())
         .eager(true)
