@@ -5,5 +5,4 @@
 mod attribute;
 mod runtime;
 mod secrets;
-mod ui;
 mod web_identity;
