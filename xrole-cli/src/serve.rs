@@ -25,7 +25,11 @@ pub(crate) struct ServeFlags {
     region: String,
     /// Every credential issued lives this many seconds, whatever was asked: also
     /// below STS's 900 s minimum, so that refreshes can be watched from outside.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=129_600))]
+    #[arg(
+        long,
+        value_parser = clap::value_parser!(u64)
+            .range(1..=*xrole_core::SessionDuration::SESSION_TOKEN_SECS.end())
+    )]
     credential_lifetime: Option<u64>,
 }
 

@@ -18,8 +18,11 @@ impl SessionDuration {
 
     /// The shortest session STS grants: 15 minutes.
     pub const MIN: SessionDuration = SessionDuration(900);
-    /// The longest session STS grants: 12 hours (if the role's maximum allows it).
+    /// The longest session STS grants: 12 hours (if the role's maximum allows it),
+    /// and the most a role's maximum session duration may be.
     pub const MAX: SessionDuration = SessionDuration(43_200);
+    /// The least a role's maximum session duration may be: 1 hour.
+    pub const MIN_ROLE_MAX: SessionDuration = SessionDuration(3_600);
     /// The longest chained session: 1 hour.
     pub const MAX_CHAINED: SessionDuration = SessionDuration(3_600);
     /// What STS uses when no duration is given: 1 hour.
@@ -32,7 +35,13 @@ impl SessionDuration {
     fn range_error(secs: u64, written: &str) -> Error {
         Error::new(
             "session duration",
-            format!("must be 900 to 43200 seconds (15m to 12h), found {secs} ({written:?})"),
+            format!(
+                "must be {} to {} seconds ({} to {}), found {secs} ({written:?})",
+                Self::MIN.0,
+                Self::MAX.0,
+                Self::MIN,
+                Self::MAX
+            ),
         )
     }
 
@@ -80,9 +89,17 @@ impl SessionDuration {
         if Self::SESSION_TOKEN_SECS.contains(&secs) {
             Ok(std::time::Duration::from_secs(secs))
         } else {
+            let (min, max) = (
+                *Self::SESSION_TOKEN_SECS.start(),
+                *Self::SESSION_TOKEN_SECS.end(),
+            );
             Err(Error::new(
                 "MFA session duration",
-                format!("must be 900 to 129600 seconds (15m to 36h), found {secs} ({s:?})"),
+                format!(
+                    "must be {min} to {max} seconds ({} to {}), found {secs} ({s:?})",
+                    format_secs(min),
+                    format_secs(max)
+                ),
             ))
         }
     }
@@ -163,20 +180,22 @@ fn parse_duration_text(s: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// The shortest `XhYmZs` form of `secs`: `1h`, `15m`, `1h30m`, `905` is `15m5s`.
+fn format_secs(secs: u64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
 impl fmt::Display for SessionDuration {
     /// The shortest `XhYmZs` form: `1h`, `15m`, `1h30m`, `905s` is `15m5s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (h, m, s) = (self.0 / 3600, self.0 % 3600 / 60, self.0 % 60);
-        if h > 0 {
-            write!(f, "{h}h")?;
-        }
-        if m > 0 {
-            write!(f, "{m}m")?;
-        }
-        if s > 0 {
-            write!(f, "{s}s")?;
-        }
-        Ok(())
+        f.write_str(&format_secs(u64::from(self.0)))
     }
 }
 

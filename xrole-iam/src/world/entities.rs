@@ -7,7 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    AccountId, MfaSerial, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, TokenCode,
+    AccountId, MfaSerial, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, SessionDuration,
+    TokenCode,
 };
 
 use super::WorldError;
@@ -455,7 +456,8 @@ impl Role {
         what.take_from(&mut self.inline, &mut self.managed);
         self
     }
-    /// Sets the longest session STS grants for this role (3600 to 43200 seconds).
+    /// Sets the longest session STS grants for this role (3600 to 43200 seconds:
+    /// `SessionDuration::MIN_ROLE_MAX` to `SessionDuration::MAX`).
     pub fn max_session_duration(mut self, secs: u32) -> Self {
         self.max_session_duration = secs;
         self
@@ -504,9 +506,13 @@ impl Role {
     /// The rules a role keeps on its own.
     pub(super) fn check(&self, problems: &mut Vec<String>) {
         let owner = self.arn.as_str();
-        if !(3600..=43_200).contains(&self.max_session_duration) {
+        let (least, most) = (
+            SessionDuration::MIN_ROLE_MAX.as_secs(),
+            SessionDuration::MAX.as_secs(),
+        );
+        if !(least..=most).contains(&self.max_session_duration) {
             problems.push(format!(
-                "{owner}: the maximum session duration must be 3600 to 43200 seconds, found {}",
+                "{owner}: the maximum session duration must be {least} to {most} seconds, found {}",
                 self.max_session_duration
             ));
         }

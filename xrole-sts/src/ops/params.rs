@@ -95,7 +95,7 @@ pub(super) fn role_duration(query: &Query, problems: &mut Vec<String>) -> Option
 pub(super) fn long_duration(query: &Query, problems: &mut Vec<String>) -> Option<u64> {
     let range = SessionDuration::SESSION_TOKEN_SECS;
     let Some(text) = query.get("DurationSeconds") else {
-        return Some(43_200);
+        return Some(u64::from(SessionDuration::MAX.as_secs()));
     };
     match text.parse::<u64>() {
         Ok(n) if range.contains(&n) => Some(n),
