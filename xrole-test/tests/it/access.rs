@@ -9,6 +9,8 @@ use xrole_test::access::{AccessGraph, NodeKind, describe_new_access, new_access}
 use xrole_test::org::{OrgAccount, OrgPolicy, Organization};
 use xrole_test::sts::{Role, User, World};
 
+use super::fixtures::doc;
+
 const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
 const BOB: &str = "arn:aws:iam::111111111111:user/bob";
 const CAROL: &str = "arn:aws:iam::111111111111:user/carol";
@@ -23,10 +25,6 @@ const HOP1: &str = "arn:aws:iam::222222222222:role/Hop1";
 const HOP2: &str = "arn:aws:iam::333333333333:role/Hop2";
 const HOP3: &str = "arn:aws:iam::444444444444:role/Hop3";
 const GITHUB: &str = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com";
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
-}
 
 fn trust(principal: &str, action: &str, condition: &str) -> PolicyDocument {
     doc(&format!(

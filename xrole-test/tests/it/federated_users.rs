@@ -5,23 +5,19 @@
 //! policy, a grant to the IAM user behind it is.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use aws_sdk_sts::Client;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use xrole_core::policy::PolicyKind;
-use xrole_core::*;
 use xrole_test::eval::*;
 use xrole_test::org::{OrgAccount, OrgPolicy, Organization};
 use xrole_test::sts::*;
+
+use super::fixtures::{client, client_from, doc};
 
 const BROKER: &str = "arn:aws:iam::111111111111:user/broker";
 const LOCKED: &str = "arn:aws:iam::111111111111:user/locked";
 const FED_BOB: &str = "arn:aws:sts::111111111111:federated-user/Bob";
 const BUCKET: &str = "arn:aws:s3:::reports/q3.csv";
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
-}
 
 fn allow(actions: &str, resource: &str) -> String {
     format!(
@@ -72,19 +68,6 @@ fn world() -> World {
         ))
         .unwrap();
     world
-}
-
-async fn client(sts: &EmbeddedSts, user: &str) -> Client {
-    Client::new(&sts.sdk_config_for(user).await.unwrap())
-}
-
-async fn client_from(sts: &EmbeddedSts, creds: &aws_sdk_sts::types::Credentials) -> Client {
-    let (id, secret, token) = (
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token(),
-    );
-    Client::new(&sts.sdk_config_for_session(id, secret, token).await)
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! The harness: evaluator, lints, simulate, organizations, the world, the embedded STS, importers and the access graph.
 //!
 //! One test binary per crate, each file a module: the SDK is linked once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod access;
 mod evaluator;
 mod federated_users;
 mod federation;
+mod fixtures;
 mod lint;
 mod organizations;
 mod simulate;

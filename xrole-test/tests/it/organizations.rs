@@ -9,6 +9,8 @@ use xrole_core::*;
 use xrole_test::eval::*;
 use xrole_test::org::*;
 
+use super::fixtures::doc;
+
 const ORG: &str = "o-a1b2c3d4e5";
 const ROOT: &str = "r-ab12";
 const WORKLOADS: &str = "ou-ab12-11111111";
@@ -19,10 +21,6 @@ const PROD: &str = "222222222222";
 const PLAY: &str = "333333333333";
 const VAULT: &str = "444444444444";
 const OUTSIDER: &str = "999999999999";
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
-}
 
 fn account(id: &str) -> AccountId {
     id.parse().unwrap()

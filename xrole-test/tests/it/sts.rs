@@ -12,12 +12,10 @@ use xrole_core::*;
 use xrole_test::eval::Decision;
 use xrole_test::sts::*;
 
+use super::fixtures::{client, client_from, doc};
+
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
 const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
-}
 
 fn assume_policy(resource: &str) -> PolicyDocument {
     doc(&format!(
@@ -59,20 +57,6 @@ fn quickstart_world() -> World {
         )
         .unwrap();
     world
-}
-
-async fn client(sts: &EmbeddedSts, user: &str) -> Client {
-    Client::new(&sts.sdk_config_for(user).await.unwrap())
-}
-
-/// A client on the credentials an AssumeRole answer carried.
-async fn client_from(sts: &EmbeddedSts, creds: &aws_sdk_sts::types::Credentials) -> Client {
-    let (id, secret, token) = (
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        creds.session_token(),
-    );
-    Client::new(&sts.sdk_config_for_session(id, secret, token).await)
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::types::Tag;
 use xrole_test::sts::*;
 
+use super::fixtures::client;
+
 const WORLD: &str = r#"{
   "managedPolicies": {
     "arn:aws:iam::111111111111:policy/EnforceOrgIdentities": {"Version": "2012-10-17", "Statement": [{
@@ -45,10 +47,6 @@ const WORLD: &str = r#"{
     ]
   }
 }"#;
-
-async fn client(sts: &EmbeddedSts, user: &str) -> Client {
-    Client::new(&sts.sdk_config_for(user).await.unwrap())
-}
 
 #[tokio::test]
 async fn scps_and_rcps_refuse_in_sts_words() {

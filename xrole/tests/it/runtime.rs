@@ -3,19 +3,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_credential_types::provider::ProvideCredentials;
 use xrole::*;
 use xrole_core::{PolicyDocument, RoleSpec};
 use xrole_test::sts::{Clock, EmbeddedSts, MfaDevice, Role, User, World};
 
+use super::fixtures::{advance, doc, start_time};
+
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
 const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
-}
 
 fn allow_assume(resource: &str) -> PolicyDocument {
     doc(&format!(
@@ -50,10 +48,6 @@ fn world() -> World {
     w
 }
 
-fn start_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
-}
-
 async fn setup(world: World) -> (EmbeddedSts, Clock, aws_types::SdkConfig) {
     let clock = Clock::manual(start_time());
     let sts = EmbeddedSts::builder(world)
@@ -63,16 +57,6 @@ async fn setup(world: World) -> (EmbeddedSts, Clock, aws_types::SdkConfig) {
         .unwrap();
     let base = sts.sdk_config_for(ALICE).await.unwrap();
     (sts, clock, base)
-}
-
-/// Advances the clock step by step, letting background tasks run between steps.
-async fn advance(clock: &Clock, total: Duration, step: Duration) {
-    let mut done = Duration::ZERO;
-    while done < total {
-        clock.advance(step);
-        done += step;
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
 }
 
 /// Asks for credentials the way every SDK request does; `None` if the caller would

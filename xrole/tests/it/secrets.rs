@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::ProvideCredentials;
 use xrole::*;
-use xrole_core::PolicyDocument;
 use xrole_test::sts::{Clock, EmbeddedSts, MfaDevice, Role, User, World};
+
+use super::fixtures::doc;
 
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
 const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
@@ -34,10 +35,6 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
-}
-
-fn doc(json: &str) -> PolicyDocument {
-    json.parse().unwrap()
 }
 
 #[tokio::test]

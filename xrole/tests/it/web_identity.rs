@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -14,13 +14,11 @@ use xrole::{AssumeRole, Error, GitHubRef, Partition, RoleSpec, WebIdentity, WebI
 use xrole_test::oidc::TestIssuer;
 use xrole_test::sts::{Clock, EmbeddedSts, Role, World};
 
+use super::fixtures::{advance, start_time};
+
 const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
 const TARGET: &str = "arn:aws:iam::222222222222:role/Target";
 const AUDIENCE: &str = "sts.amazonaws.com";
-
-fn start_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)
-}
 
 fn spec() -> RoleSpec {
     RoleSpec::builder(DEPLOY.parse().unwrap())
@@ -89,16 +87,6 @@ impl TokenFile {
 impl Drop for TokenFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Advances the clock step by step, letting background tasks run between steps.
-async fn advance(clock: &Clock, total: Duration, step: Duration) {
-    let mut done = Duration::ZERO;
-    while done < total {
-        clock.advance(step);
-        done += step;
-        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }
 
