@@ -24,6 +24,25 @@ const fn tag_ascii(b: u8) -> bool {
         )
 }
 
+/// Checks a tag key at run time: the character class, 1 to [`SessionTag::KEY_MAX`]
+/// characters, and not the reserved `aws:` prefix.
+fn check_key(s: &str) -> Result<(), Error> {
+    check_tag_text("session tag key", s, 1, SessionTag::KEY_MAX)?;
+    if s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+        return Err(Error::new(
+            "session tag key",
+            format!("the prefix \"aws:\" is reserved for AWS ({s:?})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a tag value at run time: the character class, at most
+/// [`SessionTag::VALUE_MAX`] characters.
+fn check_value(s: &str) -> Result<(), Error> {
+    check_tag_text("session tag value", s, 0, SessionTag::VALUE_MAX)
+}
+
 /// Checks tag text at run time (full Unicode classes).
 fn check_tag_text(subject: &'static str, s: &str, min: usize, max: usize) -> Result<(), Error> {
     if let Some((at, c)) = s.char_indices().find(|&(_, c)| !tag_char(c)) {
@@ -40,12 +59,6 @@ fn check_tag_text(subject: &'static str, s: &str, min: usize, max: usize) -> Res
         return Err(Error::new(
             subject,
             format!("must be {min} to {max} characters long, found {n} ({s:?})"),
-        ));
-    }
-    if subject == "session tag key" && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
-        return Err(Error::new(
-            subject,
-            format!("the prefix \"aws:\" is reserved for AWS ({s:?})"),
         ));
     }
     Ok(())
@@ -70,7 +83,8 @@ const fn check_tag_static(s: &str, min: usize, max: usize, key: bool) -> bool {
     b.len() >= min && b.len() <= max
 }
 
-/// A session tag: key 1-128 and value 0-256 characters of
+/// A session tag: key 1-128 ([`SessionTag::KEY_MAX`]) and value 0-256
+/// ([`SessionTag::VALUE_MAX`]) characters of
 /// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`; keys may not start with `aws:`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionTag {
@@ -79,10 +93,15 @@ pub struct SessionTag {
 }
 
 impl SessionTag {
+    /// The most characters of a key (STS: 128).
+    pub const KEY_MAX: usize = 128;
+    /// The most characters of a value (STS: 256).
+    pub const VALUE_MAX: usize = 256;
+
     /// Validates a tag.
     pub fn new(key: &str, value: &str) -> Result<Self, Error> {
-        check_tag_text("session tag key", key, 1, 128)?;
-        check_tag_text("session tag value", value, 0, 256)?;
+        check_key(key)?;
+        check_value(value)?;
         Ok(Self {
             key: Cow::Owned(key.to_owned()),
             value: Cow::Owned(value.to_owned()),
@@ -100,7 +119,9 @@ impl SessionTag {
         reason = "compile error in const context, like HeaderValue::from_static"
     )]
     pub const fn from_static(key: &'static str, value: &'static str) -> Self {
-        if check_tag_static(key, 1, 128, true) && check_tag_static(value, 0, 256, false) {
+        if check_tag_static(key, 1, Self::KEY_MAX, true)
+            && check_tag_static(value, 0, Self::VALUE_MAX, false)
+        {
             Self {
                 key: Cow::Borrowed(key),
                 value: Cow::Borrowed(value),
@@ -257,7 +278,7 @@ impl TransitiveTagKeys {
         let keys: Vec<Cow<'static, str>> = keys
             .into_iter()
             .map(|k| {
-                check_tag_text("session tag key", k.as_ref(), 1, 128)?;
+                check_key(k.as_ref())?;
                 Ok(Cow::Owned(k.as_ref().to_owned()))
             })
             .collect::<Result<_, Error>>()?;
@@ -294,7 +315,7 @@ impl TransitiveTagKeys {
     pub fn validate(&self, tags: &SessionTags) -> Result<(), Error> {
         self.check_count()?;
         for key in self.iter() {
-            check_tag_text("session tag key", key, 1, 128)?;
+            check_key(key)?;
             if tags.get(key).is_none() {
                 return Err(Error::new(
                     "transitive tag keys",
@@ -322,5 +343,33 @@ impl TransitiveTagKeys {
 impl fmt::Debug for TransitiveTagKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `const` panic cannot format numbers, so its words are held to the limits here.
+    #[test]
+    fn the_literal_message_states_the_limits() {
+        let refused = std::panic::catch_unwind(|| SessionTag::from_static("aws:x", "v"));
+        let payload = refused.expect_err("a reserved key is refused");
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        let words = format!(
+            "key 1-{}, value 0-{}",
+            SessionTag::KEY_MAX,
+            SessionTag::VALUE_MAX
+        );
+        assert!(message.contains(&words), "{message}");
+        let key = "k".repeat(SessionTag::KEY_MAX);
+        assert!(SessionTag::new(&key, &"v".repeat(SessionTag::VALUE_MAX)).is_ok());
+        assert!(SessionTag::new(&format!("{key}k"), "v").is_err());
+        assert!(SessionTag::new("k", &"v".repeat(SessionTag::VALUE_MAX + 1)).is_err());
+        assert!(SessionTag::new("AWS:x", "v").is_err());
     }
 }
