@@ -5,7 +5,9 @@
 //! No local process can starve a server by holding connections open: at the
 //! limit, a new connection takes the place of the oldest idle one that no
 //! trusted request came on (a server says which requests it trusts: the
-//! credential endpoint, those carrying its token).
+//! credential endpoint, those carrying its token). Connections whose client had
+//! sent nothing when they were accepted go first; one whose request was waiting
+//! goes only after [`MIN_TENURE`].
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -13,7 +15,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -27,13 +29,20 @@ use tokio::task::AbortHandle;
 /// often) before it tries again: connections that end free descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// How long a new connection whose client had sent its request by the time it was
+/// accepted keeps its place: the time the server has to read that request. Clients
+/// that send nothing and reconnect as fast as they are closed churn the idle
+/// connections faster than a busy server may get to a newcomer's request; they
+/// take the places of each other, not of a connection with a request waiting.
+pub const MIN_TENURE: Duration = Duration::from_millis(100);
+
 /// The bounds of one server.
 #[derive(Clone, Copy, Debug)]
 pub struct Bounds {
     /// Connections served at once. Clients keep their connections alive between
     /// requests, so the limit counts idle ones too; at the limit a new connection
-    /// takes the place of the oldest idle untrusted one, and is closed when every
-    /// connection is busy or trusted.
+    /// takes the place of the oldest idle untrusted one (see [`MIN_TENURE`]), and
+    /// is closed when there is none.
     pub max_connections: usize,
     /// Time to send a request's headers, and the longest idle time between requests.
     pub header_timeout: Duration,
@@ -46,6 +55,31 @@ pub struct Bounds {
 struct Live {
     abort: AbortHandle,
     state: Arc<ConnState>,
+    /// When it was accepted.
+    since: Instant,
+    /// Its client had sent data when it was accepted.
+    proven: bool,
+}
+
+/// The connection to close for a new one, oldest first: an idle untrusted one whose
+/// client had sent nothing when it was accepted, or failing that one that has had
+/// its [`MIN_TENURE`].
+fn victim(live: &VecDeque<Live>) -> Option<usize> {
+    let idle = |c: &Live| {
+        !c.state.busy.load(Ordering::Acquire) && !c.state.trusted.load(Ordering::Acquire)
+    };
+    live.iter().position(|c| idle(c) && !c.proven).or_else(|| {
+        live.iter()
+            .position(|c| idle(c) && c.since.elapsed() >= MIN_TENURE)
+    })
+}
+
+/// Whether the client has sent anything yet, without waiting.
+fn has_data(stream: &tokio::net::TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    let mut buf = tokio::io::ReadBuf::new(&mut byte);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    matches!(stream.poll_peek(&mut cx, &mut buf), std::task::Poll::Ready(Ok(n)) if n > 0)
 }
 
 #[derive(Default)]
@@ -90,15 +124,16 @@ where
                 continue;
             }
         };
+        // A client sends its request as it connects; by the time the connection
+        // is accepted the request is usually waiting. Such a connection is not
+        // given up for one that sent nothing until it has had its tenure.
+        let proven = has_data(&stream);
         while connections.try_join_next().is_some() {}
         live.retain(|c| !c.abort.is_finished());
         if live.len() >= max {
-            let idle = live.iter().position(|c| {
-                !c.state.busy.load(Ordering::Acquire) && !c.state.trusted.load(Ordering::Acquire)
-            });
-            match idle.and_then(|i| live.remove(i)) {
+            match victim(&live).and_then(|i| live.remove(i)) {
                 Some(oldest) => oldest.abort.abort(),
-                // Every connection is answering or trusted: this one waits for none.
+                // Every connection is answering, trusted or new: this one waits for none.
                 None => continue,
             }
         }
@@ -139,6 +174,51 @@ where
                 let _ = connection.await;
             }
         });
-        live.push_back(Live { abort, state });
+        live.push_back(Live {
+            abort,
+            state,
+            since: Instant::now(),
+            proven,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests may fail loudly
+
+    use super::*;
+
+    fn live(set: &mut tokio::task::JoinSet<()>, age: Duration, proven: bool) -> Live {
+        Live {
+            abort: set.spawn(std::future::pending()),
+            state: Arc::default(),
+            since: Instant::now().checked_sub(age).unwrap(),
+            proven,
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_that_sent_nothing_go_first_and_waiting_requests_keep_their_tenure() {
+        let mut set = tokio::task::JoinSet::new();
+        let young = MIN_TENURE / 4;
+        let old = MIN_TENURE * 2;
+        // The oldest connection had a request waiting; a later one sent nothing.
+        let mut connections: VecDeque<Live> =
+            [live(&mut set, young, true), live(&mut set, young, false)].into();
+        assert_eq!(victim(&connections), Some(1));
+        // A waiting request keeps its place while it is young...
+        connections.remove(1);
+        assert_eq!(victim(&connections), None);
+        // ...and gives it up after its tenure.
+        connections.push_front(live(&mut set, old, true));
+        assert_eq!(victim(&connections), Some(0));
+        // Busy and trusted connections are never given up.
+        connections[0].state.busy.store(true, Ordering::Release);
+        assert_eq!(victim(&connections), None);
+        connections.push_back(live(&mut set, old, false));
+        connections[2].state.trusted.store(true, Ordering::Release);
+        assert_eq!(victim(&connections), None);
+        set.abort_all();
     }
 }
