@@ -3,6 +3,7 @@
 //! caller's identity policy (in the trusted account). Their shape follows the IAM
 //! user guide: one statement each, a single value written as a string.
 
+use crate::policy::keys;
 use crate::policy::{
     ConditionOperator, Effect, OneOrMany, OperatorBase, PolicyDocument, Principal, PrincipalType,
     Statement,
@@ -88,14 +89,14 @@ impl RoleSpec {
             if let Some(id) = &self.external_id {
                 statement = statement.condition(
                     ConditionOperator::new(OperatorBase::StringEquals),
-                    "sts:ExternalId",
+                    keys::EXTERNAL_ID,
                     id.as_str(),
                 );
             }
             if self.mfa_serial.is_some() {
                 statement = statement.condition(
                     ConditionOperator::new(OperatorBase::Bool),
-                    "aws:MultiFactorAuthPresent",
+                    keys::MULTI_FACTOR_AUTH_PRESENT,
                     "true",
                 );
             }

@@ -3,6 +3,7 @@
 
 mod condition;
 mod document;
+pub mod keys;
 mod parse;
 mod problem;
 mod serialize;

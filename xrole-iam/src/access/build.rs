@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Map;
+use xrole_core::policy::keys;
 use xrole_core::policy::{Effect, Principal, PrincipalType};
 use xrole_core::{ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, PrincipalArn, PrincipalKind, RoleArn};
 
@@ -284,7 +285,7 @@ impl Builder {
             Some(p) => {
                 let mut r = Request::new(p.caller.clone(), "sts:AssumeRole", role.as_str());
                 for (k, v) in &p.tags {
-                    r = r.with(&format!("aws:PrincipalTag/{k}"), v.as_str());
+                    r = r.with(&keys::principal_tag(k), v.as_str());
                 }
                 ("sts:AssumeRole", r, p.policies.clone(), p.account)
             }

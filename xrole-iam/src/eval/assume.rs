@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use xrole_core::RoleArn;
+use xrole_core::policy::keys;
 
 use super::call::{CallEvaluation, Mfa, StsCall};
 use super::{Caller, Context, PolicySet, Request};
@@ -117,18 +118,18 @@ impl AssumeRoleCall {
                 let mut r = self
                     .base
                     .request(action, self.role.as_str())
-                    .with("sts:RoleSessionName", self.session_name.as_str());
+                    .with(keys::ROLE_SESSION_NAME, self.session_name.as_str());
                 if let Some(id) = &self.external_id {
-                    r = r.with("sts:ExternalId", id.as_str());
+                    r = r.with(keys::EXTERNAL_ID, id.as_str());
                 }
                 if !self.transitive_tag_keys.is_empty() {
-                    r = r.with("sts:TransitiveTagKeys", self.transitive_tag_keys.clone());
+                    r = r.with(keys::TRANSITIVE_TAG_KEYS, self.transitive_tag_keys.clone());
                 }
                 if let Some(si) = &self.source_identity {
-                    r = r.with("sts:SourceIdentity", si.as_str());
+                    r = r.with(keys::REQUESTED_SOURCE_IDENTITY, si.as_str());
                 }
                 if let Some(si) = &self.session_source_identity {
-                    r = r.with("aws:SourceIdentity", si.as_str());
+                    r = r.with(keys::SOURCE_IDENTITY, si.as_str());
                 }
                 r
             })

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{Caller, Context, Decision, Evaluation, PolicySet, Request, evaluate};
+use xrole_core::policy::keys;
 
 /// The MFA state of the caller's credentials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,34 +73,34 @@ impl StsCall {
     /// The request for `action` on `resource`, with the context STS builds for it.
     pub fn request(&self, action: &str, resource: &str) -> Request {
         let mut r = Request::new(self.caller.clone(), action, resource)
-            .with("aws:SecureTransport", self.secure_transport)
-            .with("aws:EpochTime", self.now_unix.to_string());
+            .with(keys::SECURE_TRANSPORT, self.secure_transport)
+            .with(keys::EPOCH_TIME, self.now_unix.to_string());
         if let Ok(t) = OffsetDateTime::from_unix_timestamp(self.now_unix)
             && let Ok(text) = t.format(&Rfc3339)
         {
-            r = r.with("aws:CurrentTime", text);
+            r = r.with(keys::CURRENT_TIME, text);
         }
         match self.mfa {
             Mfa::LongTermKeys => {}
-            Mfa::Absent => r = r.with("aws:MultiFactorAuthPresent", false),
+            Mfa::Absent => r = r.with(keys::MULTI_FACTOR_AUTH_PRESENT, false),
             Mfa::Present { age_secs } => {
                 r = r
-                    .with("aws:MultiFactorAuthPresent", true)
-                    .with("aws:MultiFactorAuthAge", age_secs.to_string());
+                    .with(keys::MULTI_FACTOR_AUTH_PRESENT, true)
+                    .with(keys::MULTI_FACTOR_AUTH_AGE, age_secs.to_string());
             }
         }
         if let Some(ip) = self.source_ip {
-            r = r.with("aws:SourceIp", ip.to_string());
+            r = r.with(keys::SOURCE_IP, ip.to_string());
         }
         for (k, v) in &self.principal_tags {
-            r = r.with(&format!("aws:PrincipalTag/{k}"), v.as_str());
+            r = r.with(&keys::principal_tag(k), v.as_str());
         }
         if !self.tags.is_empty() {
             for (k, v) in &self.tags {
-                r = r.with(&format!("aws:RequestTag/{k}"), v.as_str());
+                r = r.with(&keys::request_tag(k), v.as_str());
             }
             r = r.with(
-                "aws:TagKeys",
+                keys::TAG_KEYS,
                 self.tags.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
             );
         }

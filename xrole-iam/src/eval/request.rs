@@ -1,6 +1,7 @@
 //! One request as the evaluator sees it: who, which action, on what, and the
 //! context keys AWS derives from them.
 
+use xrole_core::policy::keys;
 use xrole_core::{AccountId, PrincipalKind};
 
 use super::{Caller, Context, ContextValue};
@@ -33,13 +34,13 @@ impl Request {
             (PrincipalKind::AssumedRole, Some(role)) => role.to_string(),
             _ => arn.to_string(),
         };
-        context.insert("aws:PrincipalArn", principal_arn);
+        context.insert(keys::PRINCIPAL_ARN, principal_arn);
         // An identity provider is no principal of an account: STS sets no
         // aws:PrincipalAccount for its calls (AssumeRoleWithWebIdentity, ...WithSAML).
         if let Some(account) = caller.account()
             && arn.kind() != PrincipalKind::Federated
         {
-            context.insert("aws:PrincipalAccount", account.to_string());
+            context.insert(keys::PRINCIPAL_ACCOUNT, account.to_string());
         }
         let principal_type = match arn.kind() {
             PrincipalKind::User => Some("User"),
@@ -54,24 +55,24 @@ impl Request {
             _ => None,
         };
         if let Some(t) = principal_type {
-            context.insert("aws:PrincipalType", t);
+            context.insert(keys::PRINCIPAL_TYPE, t);
         }
         if arn.kind() != PrincipalKind::Any {
             context.insert(
-                "aws:PrincipalIsAWSService",
+                keys::PRINCIPAL_IS_AWS_SERVICE,
                 arn.kind() == PrincipalKind::Service,
             );
         }
         let resource_arn_account = resource_arn_account(resource);
         if let Some(account) = resource_arn_account {
-            context.insert("aws:ResourceAccount", account.to_string());
+            context.insert(keys::RESOURCE_ACCOUNT, account.to_string());
         }
         match (arn.kind(), arn.name()) {
             (PrincipalKind::User, Some(name)) => context.insert("aws:username", name),
             // A federated user's unique id is ACCOUNT:NAME.
             (PrincipalKind::FederatedUser, Some(name)) => {
                 if let Some(account) = caller.account() {
-                    context.insert("aws:userid", format!("{account}:{name}"));
+                    context.insert(keys::USER_ID, format!("{account}:{name}"));
                 }
             }
             _ => {}
@@ -133,7 +134,7 @@ impl Request {
     pub fn resource_account(mut self, account: AccountId) -> Self {
         self.resource_account = Some(account);
         self.context
-            .insert_default("aws:ResourceAccount", account.to_string());
+            .insert_default(keys::RESOURCE_ACCOUNT, account.to_string());
         self
     }
 

@@ -5,6 +5,7 @@
 //! policy alone decides (no identity policy governs a provider).
 
 use serde_json::{Map, Value};
+use xrole_core::policy::keys;
 use xrole_core::{
     ASSUME_ROLE_WITH_WEB_IDENTITY, PrincipalArn, RoleArn, SessionTag, SessionTags, SourceIdentity,
     TransitiveTagKeys, web_identity_claim_keys,
@@ -216,15 +217,15 @@ impl WebIdentityCall {
         let mut r = self
             .base
             .request(action, self.role.as_str())
-            .with("sts:RoleSessionName", self.session_name.as_str());
+            .with(keys::ROLE_SESSION_NAME, self.session_name.as_str());
         if !self.session.transitive_tag_keys.is_empty() {
             r = r.with(
-                "sts:TransitiveTagKeys",
+                keys::TRANSITIVE_TAG_KEYS,
                 self.session.transitive_tag_keys.clone(),
             );
         }
         if let Some(si) = &self.session.source_identity {
-            r = r.with("sts:SourceIdentity", si.as_str());
+            r = r.with(keys::REQUESTED_SOURCE_IDENTITY, si.as_str());
         }
         r
     }
@@ -238,7 +239,7 @@ impl WebIdentityCall {
 pub fn web_identity_context(provider: &PrincipalArn, claims: &Map<String, Value>) -> Context {
     let issuer = provider.web_identity_issuer().unwrap_or_default();
     let mut context = Context::new();
-    context.insert("aws:FederatedProvider", provider.to_string());
+    context.insert(keys::FEDERATED_PROVIDER, provider.to_string());
     let azp = claims.get("azp").and_then(Value::as_str);
     for &name in web_identity_claim_keys(issuer) {
         let value = match (name, azp) {

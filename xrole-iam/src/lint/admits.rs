@@ -16,6 +16,7 @@
 
 use std::cell::OnceCell;
 
+use xrole_core::policy::keys;
 use xrole_core::policy::{Effect, PolicyDocument, PolicyKind, Statement};
 use xrole_core::{AccountId, Partition, PrincipalArn, PrincipalKind, RoleArn};
 
@@ -107,8 +108,8 @@ impl<'a> Probes<'a> {
                         .open_conditions();
                 if org {
                     request = request
-                        .with("aws:PrincipalOrgID", STRANGER_ORG)
-                        .with("aws:PrincipalOrgPaths", vec![STRANGER_ORG_PATH]);
+                        .with(keys::PRINCIPAL_ORG_ID, STRANGER_ORG)
+                        .with(keys::PRINCIPAL_ORG_PATHS, vec![STRANGER_ORG_PATH]);
                 }
                 if self.admitted(&request, trust) {
                     return Some(format!(
@@ -162,8 +163,8 @@ impl<'a> Probes<'a> {
         };
         callers.into_iter().any(|caller| {
             let base = Request::new(caller, "sts:AssumeRole", self.role.as_str()).open_conditions();
-            self.admitted(&base.clone().without("sts:ExternalId"), trust)
-                || self.admitted(&base.with("sts:ExternalId", UNAGREED_EXTERNAL_ID), trust)
+            self.admitted(&base.clone().without(keys::EXTERNAL_ID), trust)
+                || self.admitted(&base.with(keys::EXTERNAL_ID, UNAGREED_EXTERNAL_ID), trust)
         })
     }
 

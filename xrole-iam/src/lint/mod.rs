@@ -15,6 +15,7 @@ pub use org::{lint_rcp, lint_scp};
 
 use std::fmt;
 
+use xrole_core::policy::keys;
 use xrole_core::policy::{
     Condition, Effect, OperatorBase, PolicyDocument, Principal, PrincipalType, Statement,
 };
@@ -313,13 +314,13 @@ fn has_condition(st: &Statement, keys: &[&str]) -> bool {
 /// Whether the statement requires MFA (present true, or an age bound).
 fn requires_mfa(st: &Statement) -> bool {
     st.condition.iter().flatten().any(|c| {
-        (c.key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent")
+        (c.key.eq_ignore_ascii_case(keys::MULTI_FACTOR_AUTH_PRESENT)
             && c.operator.base == OperatorBase::Bool
             && !c.operator.if_exists
             && c.values
                 .iter()
                 .all(|v| v.as_text().eq_ignore_ascii_case("true")))
-            || (c.key.eq_ignore_ascii_case("aws:MultiFactorAuthAge")
+            || (c.key.eq_ignore_ascii_case(keys::MULTI_FACTOR_AUTH_AGE)
                 && matches!(
                     c.operator.base,
                     OperatorBase::NumericLessThan | OperatorBase::NumericLessThanEquals
@@ -412,7 +413,7 @@ pub fn lint_trust_policy(
                     }
                 }
                 (PrincipalType::Service, PrincipalKind::Service)
-                    if !has_condition(st, &["aws:SourceArn", "aws:SourceAccount"]) =>
+                    if !has_condition(st, &[keys::SOURCE_ARN, keys::SOURCE_ACCOUNT]) =>
                 {
                     report.push(config, finding(SERVICE_WITHOUT_SOURCE, at,
                             format!("{value} may assume this role on behalf of any account; add aws:SourceArn or aws:SourceAccount to prevent the confused deputy problem")));
@@ -531,8 +532,8 @@ fn mfa_never_matches(
     let path = statement_path(doc, i);
     for c in st.condition.iter().flatten() {
         let at = format!("{path}.Condition.{}[{:?}]", c.operator, c.key);
-        let mfa_present = c.key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent");
-        let mfa_age = c.key.eq_ignore_ascii_case("aws:MultiFactorAuthAge");
+        let mfa_present = c.key.eq_ignore_ascii_case(keys::MULTI_FACTOR_AUTH_PRESENT);
+        let mfa_age = c.key.eq_ignore_ascii_case(keys::MULTI_FACTOR_AUTH_AGE);
         if !(mfa_present || mfa_age) {
             continue;
         }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use xrole_core::AccountId;
+use xrole_core::policy::keys;
 
 use crate::eval::{Context, OrgPath, PolicySet, Request};
 
@@ -62,8 +63,8 @@ impl CompiledOrganization {
     pub fn context(&self, principal: Option<AccountId>, resource: Option<AccountId>) -> Context {
         let mut context = Context::new();
         for (account, id_key, paths_key) in [
-            (principal, "aws:PrincipalOrgID", "aws:PrincipalOrgPaths"),
-            (resource, "aws:ResourceOrgID", "aws:ResourceOrgPaths"),
+            (principal, keys::PRINCIPAL_ORG_ID, keys::PRINCIPAL_ORG_PATHS),
+            (resource, keys::RESOURCE_ORG_ID, keys::RESOURCE_ORG_PATHS),
         ] {
             if let Some(a) = account.and_then(|a| self.accounts.get(&a)) {
                 context.insert(id_key, self.id.as_str());
