@@ -26,8 +26,8 @@ use xrole::{AssumeRole, GitHubRef, Partition, WebIdentity, WebIdentityTrust};
 use xrole_core::policy::PolicyDocument;
 use xrole_examples::{BoxError, explained, section};
 use xrole_test::lint::{LintConfig, LintReport, lint_trust_policy};
-use xrole_test::oidc::TestIssuer;
 use xrole_test::sts::{Clock, EmbeddedSts, World};
+use xrole_test::web_identity::TestIssuer;
 
 const WORKLOAD: &str = "222222222222";
 const ROLE: &str = "arn:aws:iam::222222222222:role/GitHubDeploy";

@@ -15,7 +15,7 @@
 //!   `GetCallerIdentity`, `GetSessionToken`, `GetFederationToken`, and the
 //!   federation endpoint) and its [`World`](sts::World);
 //! - [`org`]: organizations, their SCPs and RCPs;
-//! - [`oidc`]: a test OIDC issuer minting web identity tokens;
+//! - [`web_identity`]: a test OIDC issuer minting web identity tokens;
 //! - [`import`]: deployed policies read into a world (account exports, Terraform
 //!   plans, CloudFormation templates);
 //! - [`access`]: who can assume what, as a graph ([`assert_who_can_assume!`],
@@ -27,8 +27,8 @@
 
 pub mod access;
 pub mod http;
-pub mod oidc;
 pub mod snapshot;
+pub mod web_identity;
 
 pub use xrole_iam::{eval, import, lint, org, simulate};
 /// The embedded STS (the [`xrole_sts`] crate) and its world.

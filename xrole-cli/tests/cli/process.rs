@@ -318,7 +318,7 @@ async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
 #[tokio::test]
 async fn a_web_identity_profile_is_cached_by_its_token_file() {
     use xrole_core::{GitHubRef, Partition, RoleSpec, STS_AUDIENCE, WebIdentityTrust};
-    let github = xrole_test::oidc::TestIssuer::github_actions().unwrap();
+    let github = xrole_test::web_identity::TestIssuer::github_actions().unwrap();
     let spec = RoleSpec::builder(ROLE.parse().unwrap())
         .trusted_web_identity(
             WebIdentityTrust::github_actions(

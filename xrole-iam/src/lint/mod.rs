@@ -8,8 +8,8 @@
 //! nobody declared, never which keys its conditions name.
 
 mod admits;
-mod oidc;
 mod org;
+mod web_identity;
 
 pub use org::{lint_rcp, lint_scp};
 
@@ -401,7 +401,7 @@ pub fn lint_trust_policy(
             match (ty, p.kind()) {
                 (PrincipalType::Federated, PrincipalKind::Federated) => {
                     if let Some(issuer) = p.web_identity_issuer() {
-                        let statement = oidc::WebIdentityStatement {
+                        let statement = web_identity::WebIdentityStatement {
                             st,
                             index: i,
                             path: &path,
@@ -409,7 +409,12 @@ pub fn lint_trust_policy(
                             provider: &p,
                             issuer,
                         };
-                        oidc::lint_web_identity(&statement, probes.as_ref(), config, report);
+                        web_identity::lint_web_identity(
+                            &statement,
+                            probes.as_ref(),
+                            config,
+                            report,
+                        );
                     }
                 }
                 (PrincipalType::Service, PrincipalKind::Service)

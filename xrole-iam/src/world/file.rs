@@ -9,8 +9,8 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
-use super::oidc::OidcProvider;
 use super::store::World;
+use super::web_identity::OidcProvider;
 use crate::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
 
 impl World {

@@ -7,7 +7,7 @@
 //! policy is validated for its kind when it enters the world, and compiled once.
 //!
 //! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
-//! - `oidc`: OIDC identity providers, their audiences and public keys;
+//! - `web_identity`: OIDC identity providers, their audiences and public keys;
 //! - `store`: the [`World`], its indexes and the rules that span entities;
 //! - `change`: entities replaced and removed (what a plan does to an export),
 //!   every index and compiled policy kept true;
@@ -16,12 +16,12 @@
 mod change;
 mod entities;
 mod file;
-mod oidc;
 mod store;
+mod web_identity;
 
 pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
-pub use oidc::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};
 pub use store::{Compiled, OrgScope, World};
+pub use web_identity::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};
 
 /// Problems in a world description, each prefixed by its place
 /// (`roles[0].trustPolicy: ...`).

@@ -9,7 +9,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
-use super::oidc::OidcProvider;
+use super::web_identity::OidcProvider;
 use crate::eval::{CompiledPolicy, Context, OrgPath, PolicySet};
 use crate::org::{CompiledOrganization, Organization};
 

@@ -10,9 +10,9 @@ use aws_sdk_sts::Client;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use xrole_core::*;
 use xrole_test::eval::*;
-use xrole_test::oidc::TestIssuer;
 use xrole_test::org::{OrgAccount, OrgPolicy, Organization};
 use xrole_test::sts::*;
+use xrole_test::web_identity::TestIssuer;
 
 const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
 const TARGET: &str = "arn:aws:iam::222222222222:role/Target";

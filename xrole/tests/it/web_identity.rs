@@ -11,8 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use xrole::{AssumeRole, Error, GitHubRef, Partition, RoleSpec, WebIdentity, WebIdentityTrust};
-use xrole_test::oidc::TestIssuer;
 use xrole_test::sts::{Clock, EmbeddedSts, Role, World};
+use xrole_test::web_identity::TestIssuer;
 
 use super::fixtures::{advance, start_time};
 

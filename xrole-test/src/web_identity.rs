@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use std::time::SystemTime;
-//! use xrole_test::oidc::TestIssuer;
+//! use xrole_test::web_identity::TestIssuer;
 //!
 //! let github = TestIssuer::github_actions()?;
 //! let token = github
