@@ -21,7 +21,6 @@ mod call;
 mod condition;
 mod context;
 mod explain;
-mod glob;
 mod org;
 mod pattern;
 mod policy;

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::pattern::Token;
+use super::Token;
 
 /// Whether `input` matches the tokens (`Var` tokens must be resolved: one that is
 /// not matches nothing).

@@ -1,6 +1,8 @@
 //! Text patterns of policies: `*` and `?` wildcards and `${...}` policy variables,
 //! compiled once into tokens and matched without regular expressions (see `glob`).
 
+mod glob;
+
 use super::context::Context;
 
 /// One token of a compiled pattern.
@@ -177,7 +179,7 @@ impl Pattern {
             Shape::Exact(s) => s == input,
             Shape::General => {
                 if !self.has_variables() {
-                    return super::glob::matches(&self.tokens, input);
+                    return glob::matches(&self.tokens, input);
                 }
                 // Resolve variables into literal text: their values never act as
                 // wildcards.
@@ -198,7 +200,7 @@ impl Pattern {
                         other => resolved.push(other.clone()),
                     }
                 }
-                super::glob::matches(&resolved, input)
+                glob::matches(&resolved, input)
             }
         }
     }
