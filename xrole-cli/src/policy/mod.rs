@@ -2,7 +2,6 @@
 //! simulate decisions, generate a role's three documents.
 
 mod lint;
-mod sarif;
 
 use std::io::BufReader;
 use std::path::PathBuf;

@@ -1,6 +1,8 @@
 //! `xrole policy lint`: the lints over policy files, printed as text, JSON or
 //! SARIF, each finding located in its file.
 
+mod sarif;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -202,7 +204,7 @@ pub(super) fn run(flags: &LintFlags) -> Result<ExitCode, CliError> {
                 .collect();
             format!("{:#}\n", serde_json::Value::Array(items))
         }
-        LintFormat::Sarif => super::sarif::log(&findings)?,
+        LintFormat::Sarif => sarif::log(&findings)?,
     };
     crate::output::print(&out)?;
     let threshold = match flags.deny {

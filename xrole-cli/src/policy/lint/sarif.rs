@@ -13,7 +13,7 @@ use serde_sarif::sarif::{
 };
 use xrole_iam::lint::{ALL, Severity};
 
-use super::lint::{Located, severity_name};
+use super::{Located, severity_name};
 use crate::CliError;
 
 fn level(severity: Severity) -> ResultLevel {
