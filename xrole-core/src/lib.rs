@@ -8,12 +8,12 @@ mod console;
 mod error;
 mod generate;
 pub use generate::assume_actions;
+mod charset;
 mod macros;
 pub mod policy;
 mod problems;
 mod spec;
 mod sts;
-mod text;
 mod web_identity;
 
 pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};

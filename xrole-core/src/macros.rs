@@ -46,7 +46,7 @@ macro_rules! string_traits {
 }
 
 /// A validated text newtype over `Cow<'static, str>`: `parse` checks it with
-/// `text::check`, `from_static` does the same at compile time.
+/// `charset::check`, `from_static` does the same at compile time.
 macro_rules! text_type {
     (
         $(#[$meta:meta])*
@@ -64,7 +64,7 @@ macro_rules! text_type {
 
             /// Validates `s` and returns an owned value.
             pub fn parse(s: &str) -> Result<Self, $crate::Error> {
-                match $crate::text::check(s, $min, $max, $charset) {
+                match $crate::charset::check(s, $min, $max, $charset) {
                     Ok(()) => Ok(Self(::std::borrow::Cow::Owned(s.to_owned()))),
                     Err(v) => Err(v.into_error($subject, s)),
                 }
@@ -79,7 +79,7 @@ macro_rules! text_type {
             /// Use [`parse`](Self::parse) for values that are not literals.
             #[allow(clippy::panic, reason = "the http::HeaderValue::from_static pattern: a compile error in const context")]
             pub const fn from_static(s: &'static str) -> Self {
-                match $crate::text::check(s, $min, $max, $charset) {
+                match $crate::charset::check(s, $min, $max, $charset) {
                     Ok(()) => Self(::std::borrow::Cow::Borrowed(s)),
                     Err(_) => panic!(concat!("invalid ", $subject, " literal")),
                 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::Error;
-use crate::text;
+use crate::charset;
 
 /// An AWS partition: the first section of every ARN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,7 +57,7 @@ impl Partition {
     pub(super) const fn from_name(s: &[u8]) -> Option<Self> {
         let mut i = 0;
         while i < Self::ALL.len() {
-            if text::bytes_eq(Self::ALL[i].as_str().as_bytes(), s) {
+            if charset::bytes_eq(Self::ALL[i].as_str().as_bytes(), s) {
                 return Some(Self::ALL[i]);
             }
             i += 1;

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::Error;
-use crate::text::{self, Charset};
+use crate::charset::{self, Charset};
 
 use super::scan::*;
 use super::*;
@@ -34,7 +34,7 @@ impl PolicyArn {
         // AWS managed policies live in the pseudo-account `aws`.
         if !span_eq(s, a.account, b"aws")
             && let Err(why) =
-                AccountId::check(text::slice(s, a.account.start(), a.account.end()).as_bytes())
+                AccountId::check(charset::slice(s, a.account.start(), a.account.end()).as_bytes())
         {
             return Err(ArnViolation::Account {
                 span: a.account,
@@ -46,14 +46,14 @@ impl PolicyArn {
             Err(e) => return Err(e),
         };
         // Policy names allow 1-128 characters of the same set as role names.
-        let b = text::slice(s, rest.start(), rest.end()).as_bytes();
-        let last = match text::rfind(b, b'/') {
+        let b = charset::slice(s, rest.start(), rest.end()).as_bytes();
+        let last = match charset::rfind(b, b'/') {
             Some(i) => i,
             None => return Err(ArnViolation::Path(rest)),
         };
         let name = Span::new(rest.start() + last + 1, rest.end());
-        if let Err(why) = text::check(
-            text::slice(s, name.start(), name.end()),
+        if let Err(why) = charset::check(
+            charset::slice(s, name.start(), name.end()),
             1,
             128,
             Charset::Name,
@@ -64,8 +64,8 @@ impl PolicyArn {
                 why,
             });
         }
-        if let Err(_why) = text::check(
-            text::slice(s, rest.start(), name.start()),
+        if let Err(_why) = charset::check(
+            charset::slice(s, rest.start(), name.start()),
             1,
             512,
             Charset::Path,

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::Error;
-use crate::text::{self, Charset};
+use crate::charset::{self, Charset};
 
 use super::scan::*;
 use super::*;
@@ -87,12 +87,12 @@ impl PrincipalArn {
             return Err(ArnViolation::TooLong);
         }
         let whole = Span::new(0, b.len());
-        if text::bytes_eq(b, b"*") {
+        if charset::bytes_eq(b, b"*") {
             return Ok(PrincipalParts::simple(PrincipalKind::Any, whole));
         }
-        if !text::starts_with(b, b"arn:") {
+        if !charset::starts_with(b, b"arn:") {
             let all_digits =
-                !b.is_empty() && text::check(s, 1, usize::MAX, Charset::Digits).is_ok();
+                !b.is_empty() && charset::check(s, 1, usize::MAX, Charset::Digits).is_ok();
             match AccountId::check(b) {
                 Ok(id) => {
                     let mut p = PrincipalParts::simple(PrincipalKind::Account, whole);
@@ -104,14 +104,14 @@ impl PrincipalArn {
             }
             let mut i = 0;
             while i < WEB_IDENTITY_PROVIDERS.len() {
-                if text::bytes_eq(b, WEB_IDENTITY_PROVIDERS[i].as_bytes()) {
+                if charset::bytes_eq(b, WEB_IDENTITY_PROVIDERS[i].as_bytes()) {
                     return Ok(PrincipalParts::simple(PrincipalKind::Federated, whole));
                 }
                 i += 1;
             }
-            if text::check(s, 1, 256, Charset::Host).is_ok()
-                && (text::ends_with(b, b".amazonaws.com")
-                    || text::ends_with(b, b".amazonaws.com.cn"))
+            if charset::check(s, 1, 256, Charset::Host).is_ok()
+                && (charset::ends_with(b, b".amazonaws.com")
+                    || charset::ends_with(b, b".amazonaws.com.cn"))
                 && b[0] != b'.'
             {
                 return Ok(PrincipalParts::simple(PrincipalKind::Service, whole));
@@ -134,8 +134,8 @@ impl PrincipalArn {
         if is_sts {
             if let Ok(rest) = after_type(s, res, "assumed-role", "") {
                 // assumed-role/RoleName/SessionName: role names carry no path here.
-                let r = text::slice(s, rest.start() + 1, rest.end()).as_bytes();
-                let slash = match text::find(r, b'/', 0) {
+                let r = charset::slice(s, rest.start() + 1, rest.end()).as_bytes();
+                let slash = match charset::find(r, b'/', 0) {
                     Some(i) => i,
                     None => {
                         return Err(ArnViolation::ResourceType {
@@ -146,8 +146,8 @@ impl PrincipalArn {
                 };
                 let role = Span::new(rest.start() + 1, rest.start() + 1 + slash);
                 let session = Span::new(rest.start() + 2 + slash, rest.end());
-                if let Err(why) = text::check(
-                    text::slice(s, role.start(), role.end()),
+                if let Err(why) = charset::check(
+                    charset::slice(s, role.start(), role.end()),
                     1,
                     64,
                     Charset::Name,
@@ -158,8 +158,8 @@ impl PrincipalArn {
                         why,
                     });
                 }
-                if let Err(why) = text::check(
-                    text::slice(s, session.start(), session.end()),
+                if let Err(why) = charset::check(
+                    charset::slice(s, session.start(), session.end()),
                     2,
                     64,
                     Charset::Name,

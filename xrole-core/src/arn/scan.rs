@@ -1,7 +1,7 @@
 //! The scanner every ARN family shares: the six sections, the IAM/STS checks of
 //! service, region and account, paths and names, and the resource type.
 
-use crate::text::{self, Charset, Violation};
+use crate::charset::{self, Charset, Violation};
 
 use super::account::AccountViolation;
 use super::partition::unknown_partition;
@@ -88,14 +88,14 @@ pub(super) const fn split_arn(s: &str) -> Result<ArnSections, ArnViolation> {
     if b.len() > MAX_ARN_LEN {
         return Err(ArnViolation::TooLong);
     }
-    if !text::starts_with(b, b"arn:") {
+    if !charset::starts_with(b, b"arn:") {
         return Err(ArnViolation::NotArn);
     }
     let mut bounds = [0usize; 5];
     let mut from = 4;
     let mut n = 0;
     while n < 4 {
-        match text::find(b, b':', from) {
+        match charset::find(b, b':', from) {
             Some(i) => {
                 bounds[n] = i;
                 from = i + 1;
@@ -105,7 +105,7 @@ pub(super) const fn split_arn(s: &str) -> Result<ArnSections, ArnViolation> {
         n += 1;
     }
     let partition_span = Span::new(4, bounds[0]);
-    let partition = match Partition::from_name(text::slice(s, 4, bounds[0]).as_bytes()) {
+    let partition = match Partition::from_name(charset::slice(s, 4, bounds[0]).as_bytes()) {
         Some(p) => p,
         None => return Err(ArnViolation::Partition(partition_span)),
     };
@@ -119,8 +119,8 @@ pub(super) const fn split_arn(s: &str) -> Result<ArnSections, ArnViolation> {
 }
 
 pub(super) const fn span_eq(s: &str, span: Span, expected: &[u8]) -> bool {
-    text::bytes_eq(
-        text::slice(s, span.start(), span.end()).as_bytes(),
+    charset::bytes_eq(
+        charset::slice(s, span.start(), span.end()).as_bytes(),
         expected,
     )
 }
@@ -140,7 +140,7 @@ pub(super) const fn check_global(
     if a.region.len() != 0 {
         return Err(ArnViolation::Region(a.region));
     }
-    match AccountId::check(text::slice(s, a.account.start(), a.account.end()).as_bytes()) {
+    match AccountId::check(charset::slice(s, a.account.start(), a.account.end()).as_bytes()) {
         Ok(id) => Ok(id),
         Err(why) => Err(ArnViolation::Account {
             span: a.account,
@@ -156,8 +156,8 @@ pub(super) const fn path_and_name(
     rest: Span,
     what: &'static str,
 ) -> Result<(Span, Span), ArnViolation> {
-    let b = text::slice(s, rest.start(), rest.end()).as_bytes();
-    let last = match text::rfind(b, b'/') {
+    let b = charset::slice(s, rest.start(), rest.end()).as_bytes();
+    let last = match charset::rfind(b, b'/') {
         Some(i) => i,
         None => return Err(ArnViolation::Path(rest)),
     };
@@ -166,8 +166,8 @@ pub(super) const fn path_and_name(
     if path.len() > 512 {
         return Err(ArnViolation::Path(path));
     }
-    if let Err(why) = text::check(
-        text::slice(s, path.start(), path.end()),
+    if let Err(why) = charset::check(
+        charset::slice(s, path.start(), path.end()),
         1,
         512,
         Charset::Path,
@@ -191,7 +191,12 @@ pub(super) const fn checked_name(
     charset: Charset,
     what: &'static str,
 ) -> Result<Span, ArnViolation> {
-    match text::check(text::slice(s, name.start(), name.end()), min, max, charset) {
+    match charset::check(
+        charset::slice(s, name.start(), name.end()),
+        min,
+        max,
+        charset,
+    ) {
         Ok(()) => Ok(name),
         Err(why) => Err(ArnViolation::Name {
             span: name,
@@ -209,9 +214,9 @@ pub(super) const fn after_type(
     ty: &'static str,
     expected: &'static str,
 ) -> Result<Span, ArnViolation> {
-    let b = text::slice(s, resource.start(), resource.end()).as_bytes();
+    let b = charset::slice(s, resource.start(), resource.end()).as_bytes();
     let t = ty.as_bytes();
-    if b.len() > t.len() && text::starts_with(b, t) && b[t.len()] == b'/' {
+    if b.len() > t.len() && charset::starts_with(b, t) && b[t.len()] == b'/' {
         Ok(Span::new(resource.start() + t.len(), resource.end()))
     } else {
         Err(ArnViolation::ResourceType {

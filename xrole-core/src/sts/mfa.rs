@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::Error;
-use crate::text::{self, Charset, Violation};
+use crate::charset::{self, Charset, Violation};
 
 /// A six-digit code from an MFA device (`TokenCode`). Never shown by `Debug` or in
 /// errors.
@@ -13,7 +13,7 @@ pub struct TokenCode(String);
 impl TokenCode {
     /// Validates a code: exactly six digits.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        match text::check(s, 6, 6, Charset::Digits) {
+        match charset::check(s, 6, 6, Charset::Digits) {
             Ok(()) => Ok(Self(s.to_owned())),
             Err(Violation::Length { .. }) => Err(Error::new(
                 "MFA token code",

@@ -7,16 +7,16 @@
 
 mod denial;
 mod duration;
+mod identifiers;
 mod mfa;
 mod policy;
 mod region;
 mod tags;
-mod text;
 
 pub use denial::{DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, OrgDenial, OrgPolicyType};
 pub use duration::SessionDuration;
+pub use identifiers::{ExternalId, FederatedUserName, MfaSerial, SessionName, SourceIdentity};
 pub use mfa::TokenCode;
 pub use policy::{PolicyArns, SessionPolicy};
 pub use region::Region;
 pub use tags::{SessionTag, SessionTags, TransitiveTagKeys};
-pub use text::{ExternalId, FederatedUserName, MfaSerial, SessionName, SourceIdentity};

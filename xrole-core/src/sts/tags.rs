@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::Error;
-use crate::text;
+use crate::charset;
 
 /// STS's tag character class `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
 fn tag_char(c: char) -> bool {
@@ -75,7 +75,7 @@ const fn check_tag_static(s: &str, min: usize, max: usize, key: bool) -> bool {
         i += 1;
     }
     if key && b.len() >= 4 {
-        let p = text::slice(s, 0, 4).as_bytes();
+        let p = charset::slice(s, 0, 4).as_bytes();
         if (p[0] | 0x20) == b'a' && (p[1] | 0x20) == b'w' && (p[2] | 0x20) == b's' && p[3] == b':' {
             return false;
         }

@@ -1,4 +1,5 @@
-//! Length and character-set checks shared by every grammar type.
+//! Length and character-set checks shared by every grammar type, and the `const`
+//! byte-string helpers (find, slice, compare) they and the ARN scanner are built from.
 //!
 //! The checks are `const fn` so that `from_static` constructors validate at compile
 //! time with the very rules that `FromStr` applies at run time.

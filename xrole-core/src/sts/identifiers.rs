@@ -1,8 +1,8 @@
 //! The text parameters: [`SessionName`], [`FederatedUserName`], [`SourceIdentity`],
 //! [`ExternalId`], [`MfaSerial`], each one `text_type!`.
 
+use crate::charset::Charset;
 use crate::macros::text_type;
-use crate::text::Charset;
 
 text_type!(
     /// `RoleSessionName`: 2-64 characters of `[\w+=,.@-]`. It appears in the
