@@ -4,11 +4,11 @@
 use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use xrole_core::{
-    DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, OrgDenial, PrincipalArn, RoleArn,
-    SessionName,
+    DENIAL_KIND_HEADER, DENIAL_POLICY_HEADER, DenialKind, OrgDenial, PrincipalArn, SessionName,
 };
 
 use super::AssumeRole;
+use super::client::credentials_from;
 use super::mfa::Mfa;
 use super::web_identity::{TokenClaims, WebIdentity};
 use crate::Error;
@@ -70,7 +70,7 @@ impl Params {
         }
         drop(_entered);
         let out = call.send().await.map_err(|e| self.error(e))?;
-        credentials_from(out.credentials(), spec.role())
+        credentials_from(out.credentials(), spec.role(), "AssumeRole")
     }
 
     /// One `AssumeRoleWithWebIdentity`, with a token read now.
@@ -103,7 +103,7 @@ impl Params {
                 Error::from_sdk(spec.role(), "AssumeRoleWithWebIdentity", e)
             }
         })?;
-        credentials_from(out.credentials(), spec.role())
+        credentials_from(out.credentials(), spec.role(), "AssumeRoleWithWebIdentity")
     }
 
     fn error(
@@ -206,33 +206,4 @@ impl SessionParameters {
             policy_arns: (!arns.is_empty()).then_some(arns),
         }
     }
-}
-
-pub(super) fn credentials_from(
-    c: Option<&aws_sdk_sts::types::Credentials>,
-    role: &RoleArn,
-) -> Result<Credentials, Error> {
-    let c = c.ok_or_else(|| Error::Sts {
-        role: role.clone(),
-        operation: "AssumeRole",
-        code: None,
-        status: None,
-        message: "STS answered without credentials".into(),
-        source: None,
-    })?;
-    let expiry = std::time::SystemTime::try_from(*c.expiration()).map_err(|e| Error::Sts {
-        role: role.clone(),
-        operation: "AssumeRole",
-        code: None,
-        status: None,
-        message: format!("unreadable expiration: {e}").into(),
-        source: None,
-    })?;
-    Ok(Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_owned()),
-        Some(expiry),
-        "xrole",
-    ))
 }

@@ -10,8 +10,7 @@ use aws_smithy_async::time::SharedTimeSource;
 use aws_types::SdkConfig;
 use xrole_core::{MfaSerial, RoleArn, TokenCode};
 
-use super::call::credentials_from;
-use super::session::sts_client;
+use super::client::{credentials_from, sts_client};
 use crate::Error;
 use crate::refresh::{BoxFuture, Engine, Fetch};
 
@@ -109,7 +108,7 @@ async fn get_session_token(
         .send()
         .await
         .map_err(|e| Error::from_sdk(role, "GetSessionToken", e))?;
-    credentials_from(out.credentials(), role)
+    credentials_from(out.credentials(), role, "GetSessionToken")
 }
 
 /// An engine for the MFA session (`GetSessionToken` with a code) under a role.

@@ -7,8 +7,10 @@
 //! - [`web_identity`]: the web identity source and its tokens.
 
 mod call;
+mod client;
 mod mfa;
 mod session;
+mod shared;
 mod web_identity;
 
 use std::sync::{Arc, RwLock};
@@ -23,6 +25,7 @@ use xrole_core::{
 
 pub(crate) use mfa::Mfa;
 pub use mfa::{MfaStrategy, TokenError, TokenProvider, mfa_session};
+pub use shared::live_sessions;
 pub(crate) use web_identity::WebIdentityKey;
 pub use web_identity::{IdentityTokenProvider, TokenClaims, WebIdentity};
 
@@ -318,7 +321,7 @@ impl AssumeRole {
             }
         };
         if self.shared {
-            crate::registry::shared(self, base, provider, parent).await
+            shared::shared(self, base, provider, parent).await
         } else {
             self.start(base, provider, parent).await
         }

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::identity::IdentityCache;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::{SharedAsyncSleep, default_async_sleep};
 use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource};
 use aws_types::SdkConfig;
 
 use super::call::Params;
+use super::client::{sts_client, unsigned_sts_client};
 use super::mfa::mfa_session_engine;
 use super::{AssumeRole, MfaStrategy, Upstream, WebIdentity, default_session_name};
 use crate::Error;
@@ -190,35 +190,4 @@ struct Calls {
     mfa: Option<super::Mfa>,
     /// Told when STS says the source credentials expired.
     on_source_expired: Option<Arc<dyn Fn() + Send + Sync>>,
-}
-
-/// An STS client on `base`'s settings without credentials: for the unsigned
-/// `AssumeRoleWithWebIdentity`, whose token is the credential.
-fn unsigned_sts_client(base: &SdkConfig) -> aws_sdk_sts::Client {
-    let mut config = base.to_builder();
-    config.set_credentials_provider(None);
-    aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(
-            &config.identity_cache(IdentityCache::no_cache()).build(),
-        )
-        .build(),
-    )
-}
-
-/// An STS client on `base`'s settings that signs with `source`, uncached: it signs
-/// one call per refresh, and a parent session's engine caches already.
-pub(super) fn sts_client(
-    base: &SdkConfig,
-    source: SharedCredentialsProvider,
-) -> aws_sdk_sts::Client {
-    aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(
-            &base
-                .to_builder()
-                .credentials_provider(source)
-                .identity_cache(IdentityCache::no_cache())
-                .build(),
-        )
-        .build(),
-    )
 }
