@@ -11,9 +11,6 @@
 //! Refusals answer with the status of their error code and a plain-text reason.
 //! Calls are recorded in the audit log (never the `Session` parameter).
 
-use std::collections::{HashMap, VecDeque};
-use std::time::SystemTime;
-
 use bytes::Bytes;
 use http_body_util::Full;
 use xrole_core::{FederationRequest, SigninToken};
@@ -24,46 +21,6 @@ use super::state::{Inner, Issuer};
 use xrole_iam::keys;
 
 type Answer = hyper::Response<Full<Bytes>>;
-
-/// The sign-in tokens issued and not yet expired, at most `capacity` (the oldest
-/// makes room).
-pub(crate) struct SigninTokens {
-    expiry: HashMap<String, SystemTime>,
-    order: VecDeque<String>,
-    capacity: usize,
-}
-
-impl SigninTokens {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            expiry: HashMap::new(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    fn insert(&mut self, token: String, expires: SystemTime) {
-        while self.order.len() >= self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                self.expiry.remove(&old);
-            }
-        }
-        self.order.push_back(token.clone());
-        self.expiry.insert(token, expires);
-    }
-
-    /// Redeems `token`: valid once, within its lifetime (a sign-in URL is
-    /// followed once; a second use is refused).
-    fn redeem(&mut self, token: &str, now: SystemTime) -> bool {
-        let valid = self.expiry.get(token).is_some_and(|at| now < *at);
-        if valid {
-            // Its place in `order` goes when it comes first: a redeemed token
-            // left there is harmless, and nothing is searched.
-            self.expiry.remove(token);
-        }
-        valid
-    }
-}
 
 /// Serves one request of the federation endpoint (its query string) and records it.
 pub(crate) fn handle(inner: &Inner, method: &http::Method, query: Option<&str>) -> Answer {

@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod actions;
 mod audit;
 mod auth;
 mod caller;
@@ -25,9 +26,11 @@ mod error;
 mod faults;
 mod federation;
 pub mod http;
+mod limits;
 mod ops;
 mod query;
 mod server;
+mod signin_tokens;
 mod state;
 mod web_identity;
 mod xml;
@@ -51,7 +54,7 @@ pub use xrole_iam::world::{
 };
 
 use faults::Faults;
-use server::Limits;
+use limits::Limits;
 use state::{Inner, State};
 
 /// Errors of the harness around the server (not STS answers).

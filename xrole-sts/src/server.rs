@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use tokio::net::TcpListener;
 use xrole_core::FederationEndpoint;
 
+use super::actions;
 use super::audit::AuditEntry;
 use super::auth;
 use super::error::{ErrorCode, StsError};
@@ -22,36 +23,6 @@ use super::query::{MAX_BODY_BYTES, Query, echo};
 use super::state::Inner;
 use super::xml;
 use xrole_iam::keys;
-
-/// The bounds of one server: time a client may take, connections, and what it
-/// remembers. Set through [`EmbeddedStsBuilder`](super::EmbeddedStsBuilder).
-#[derive(Clone, Debug)]
-pub(crate) struct Limits {
-    /// Time to send a request's headers, and the longest idle time between requests.
-    pub(crate) header_timeout: Duration,
-    /// Time to send a request's body once its headers arrived.
-    pub(crate) body_timeout: Duration,
-    /// Connections served at once; at the limit a new one takes the place of the
-    /// oldest idle one. SDK clients keep their connections alive between calls,
-    /// so the limit counts idle ones too.
-    pub(crate) max_connections: usize,
-    /// Audit entries kept (older ones are dropped and counted).
-    pub(crate) audit_capacity: usize,
-    /// Sessions kept alive at once.
-    pub(crate) max_sessions: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(10),
-            max_connections: 4096,
-            audit_capacity: 10_000,
-            max_sessions: 100_000,
-        }
-    }
-}
 
 /// Time a new connection has to start its first request (at most the header
 /// timeout): an SDK sends as soon as it connects.
@@ -180,7 +151,7 @@ async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketA
                 .unwrap_or("127.0.0.1");
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let uri = format!("http://{host}{path}");
-            let served = if query.get("Action") == Some(ops::UNSIGNED_ACTION) {
+            let served = if query.get("Action") == Some(actions::UNSIGNED_ACTION) {
                 // Its token's signature is checked with an RSA or EC key: work
                 // done off the async threads, so that a flood of bad tokens
                 // delays no other caller.

@@ -12,8 +12,8 @@ use xrole_core::{PrincipalArn, RoleArn};
 use super::audit::AuditEntry;
 use super::clock::Clock;
 use super::faults::Faults;
-use super::federation::SigninTokens;
-use super::server::Limits;
+use super::limits::Limits;
+use super::signin_tokens::SigninTokens;
 use xrole_iam::eval::CompiledPolicy;
 use xrole_iam::world::World;
 
@@ -122,7 +122,11 @@ impl AuditLog {
     }
 
     pub(crate) fn push(&mut self, entry: AuditEntry) {
-        if let Some(action) = entry.action.as_deref().and_then(super::ops::known_action) {
+        if let Some(action) = entry
+            .action
+            .as_deref()
+            .and_then(super::actions::known_action)
+        {
             *self.actions.entry(action).or_default() += 1;
         }
         if let Some(code) = &entry.error {

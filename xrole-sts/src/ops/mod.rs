@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use xrole_core::{MfaSerial, OrgDenial, RoleArn, SessionDuration, SessionName, TokenCode};
 
+use super::actions::{UNSIGNED_ACTION, VERSION, known_action};
 use super::audit::AuditEntry;
 use super::auth;
 use super::caller::{Principal, authenticate, role_id_of};
@@ -21,32 +22,12 @@ use super::xml;
 use xrole_iam::eval::StsCall;
 use xrole_iam::keys;
 
-/// The operations the server knows, by their `Action` name.
-const ACTIONS: [&str; 5] = [
-    "AssumeRole",
-    "AssumeRoleWithWebIdentity",
-    "GetCallerIdentity",
-    "GetFederationToken",
-    "GetSessionToken",
-];
-
-/// The API version every operation belongs to.
-const VERSION: &str = "2011-06-15";
-
-/// `action` as the server knows it, if it does.
-pub(crate) fn known_action(action: &str) -> Option<&'static str> {
-    ACTIONS.into_iter().find(|a| *a == action)
-}
-
 /// Answers are built before the request id is known to them; this marks its place.
 pub(crate) const REQUEST_ID_SLOT: &str = "\u{1}request-id\u{1}";
 
 /// Authenticates the call (but for the unsigned AssumeRoleWithWebIdentity, whose
 /// token is its credential) and runs its operation; the audit entry gains the
 /// caller, the parameters and the decision.
-/// The operation served before authentication: its token is its credential.
-pub(crate) const UNSIGNED_ACTION: &str = "AssumeRoleWithWebIdentity";
-
 pub(crate) fn serve(
     inner: &Inner,
     req: &auth::HttpRequest<'_>,
