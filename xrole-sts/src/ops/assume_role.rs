@@ -1,26 +1,23 @@
 //! AssumeRole: the parameters checked as STS checks them, the trust and identity
 //! policies evaluated with STS's context, and a session issued.
 
-use std::net::IpAddr;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use xrole_core::{
     DenialKind, ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
     TransitiveTagKeys,
 };
 
-use super::super::audit::AuditEntry;
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::Query;
-use super::super::state::Inner;
 use super::super::xml;
 use super::params::{
-    SessionPolicies, decoded, optional, principal_tags, role_and_session_name, role_duration,
+    Decode, SessionPolicies, optional, principal_tags, role_and_session_name, role_duration,
     session_tags,
 };
 use super::{
-    REQUEST_ID_SLOT, assumed_role_user, check_mfa, issue, not_authorized, role_session, sts_call,
+    Call, REQUEST_ID_SLOT, assumed_role_user, issue, not_authorized, role_session, sts_call,
 };
 use xrole_iam::eval::{AssumeRoleCall, CompiledPolicy, Decision, Mfa, evaluate_assume_role};
 
@@ -37,9 +34,7 @@ struct Input {
     policies: SessionPolicies,
 }
 
-impl Input {
-    /// Every constraint STS checks before authorization; each broken one is added to
-    /// `problems`, so that the answer lists them all.
+impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let (role, session_name) = role_and_session_name(query, problems);
         let duration = role_duration(query, problems);
@@ -82,27 +77,27 @@ impl Input {
     }
 }
 
-pub(super) fn serve(
-    inner: &Inner,
-    principal: &Principal,
-    query: &Query,
-    now: SystemTime,
-    peer: IpAddr,
-    entry: &mut AuditEntry,
-) -> Result<String, StsError> {
-    let mut problems = Vec::new();
-    let input = Input::decode(query, &mut problems);
-    let with_mfa = check_mfa(principal, query, &mut problems)?;
-    let Input {
-        role: role_arn,
-        session_name,
-        duration,
-        external_id,
-        source_identity,
-        tags,
-        transitive_keys,
-        policies: requested_policies,
-    } = decoded(input, &problems)?;
+pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, StsError> {
+    let (
+        Input {
+            role: role_arn,
+            session_name,
+            duration,
+            external_id,
+            source_identity,
+            tags,
+            transitive_keys,
+            policies: requested_policies,
+        },
+        with_mfa,
+    ) = call.decode(Some(principal))?;
+    let Call {
+        inner,
+        query: _,
+        now,
+        peer,
+        entry,
+    } = call;
     let external_id = external_id.as_ref().map(ExternalId::as_str);
     let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 

@@ -4,21 +4,17 @@
 //! session tags and source identity it carries), and a session of the role is
 //! issued.
 
-use std::net::IpAddr;
-use std::time::SystemTime;
-
 use xrole_core::{DenialKind, RoleArn, SessionDuration, SessionName, WEB_IDENTITY_TOKEN_CHARS};
 
 use super::super::audit::AuditEntry;
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::{Query, echo};
-use super::super::state::Inner;
 use super::super::web_identity::{VerifiedToken, provider_of, unverified_issuer, verify};
 use super::super::xml;
 use super::params::{
-    SessionPolicies, decoded, principal_tags, required, role_and_session_name, role_duration,
+    Decode, SessionPolicies, principal_tags, required, role_and_session_name, role_duration,
 };
-use super::{REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
+use super::{Call, REQUEST_ID_SLOT, assumed_role_user, issue, role_session};
 use xrole_iam::eval::{Decision, PolicySet, TokenSession, WebIdentityCall, evaluate_web_identity};
 
 /// STS's bounds on the token ([`WEB_IDENTITY_TOKEN_CHARS`]) and on `ProviderId`
@@ -35,7 +31,7 @@ struct Input {
     policies: SessionPolicies,
 }
 
-impl Input {
+impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let (role, session_name) = role_and_session_name(query, problems);
         let token = required(
@@ -77,22 +73,24 @@ impl Input {
     }
 }
 
-pub(super) fn serve(
-    inner: &Inner,
-    query: &Query,
-    now: SystemTime,
-    peer: IpAddr,
-    entry: &mut AuditEntry,
-) -> Result<String, StsError> {
-    let mut problems = Vec::new();
-    let input = Input::decode(query, &mut problems);
-    let Input {
-        role: role_arn,
-        session_name,
-        token,
-        duration,
-        policies: requested_policies,
-    } = decoded(input, &problems)?;
+pub(super) fn serve(call: Call<'_>) -> Result<String, StsError> {
+    let (
+        Input {
+            role: role_arn,
+            session_name,
+            token,
+            duration,
+            policies: requested_policies,
+        },
+        _,
+    ) = call.decode(None)?;
+    let Call {
+        inner,
+        query,
+        now,
+        peer,
+        entry,
+    } = call;
 
     let refused = |e: StsError, entry: &mut AuditEntry| {
         entry.detail = Some(format!("the token was refused: {}", e.message));

@@ -2,21 +2,17 @@
 //! Its permissions are the user's narrowed by the session policies sent (none sent:
 //! no permissions), plus what resource policies grant to the federated user's ARN.
 
-use std::net::IpAddr;
-use std::time::SystemTime;
-
 use xrole_core::{FederatedUserName, PrincipalArn};
 
-use super::super::audit::AuditEntry;
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::Query;
-use super::super::state::{Inner, Issuer, Session};
+use super::super::state::{Issuer, Session};
 use super::super::xml;
 use super::params::{
-    SessionPolicies, decoded, long_duration, principal_tags, required, session_tags,
+    Decode, SessionPolicies, long_duration, principal_tags, required, session_tags,
 };
-use super::{REQUEST_ID_SLOT, expiration, issue, not_authorized, sts_call};
+use super::{Call, REQUEST_ID_SLOT, expiration, issue, long_term_only, not_authorized, sts_call};
 use xrole_iam::eval::{CallEvaluation, CompiledPolicy};
 use xrole_iam::keys;
 
@@ -30,7 +26,7 @@ struct Input {
     policies: SessionPolicies,
 }
 
-impl Input {
+impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let name = required(query, "Name", "name", FederatedUserName::parse, problems);
         let duration = long_duration(query, problems);
@@ -45,30 +41,24 @@ impl Input {
     }
 }
 
-pub(super) fn serve(
-    inner: &Inner,
-    principal: &Principal,
-    query: &Query,
-    now: SystemTime,
-    peer: IpAddr,
-    entry: &mut AuditEntry,
-) -> Result<String, StsError> {
-    // Only an IAM user's long-term keys federate (STS API reference,
-    // GetFederationToken).
-    if !principal.long_term {
-        return Err(StsError::new(
-            ErrorCode::AccessDenied,
-            "Cannot call GetFederationToken with session credentials",
-        ));
-    }
-    let mut problems = Vec::new();
-    let input = Input::decode(query, &mut problems);
-    let Input {
-        name,
-        duration,
-        tags,
-        policies,
-    } = decoded(input, &problems)?;
+pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, StsError> {
+    long_term_only(principal, "GetFederationToken")?;
+    let (
+        Input {
+            name,
+            duration,
+            tags,
+            policies,
+        },
+        _,
+    ) = call.decode(None)?;
+    let Call {
+        inner,
+        now,
+        peer,
+        entry,
+        ..
+    } = call;
     let federated = principal
         .arn
         .partition()

@@ -1,15 +1,13 @@
 //! GetSessionToken: temporary credentials for a user's long-term keys, with MFA when
 //! a code is sent.
 
-use std::time::SystemTime;
-
 use super::super::caller::Principal;
-use super::super::error::{ErrorCode, StsError};
+use super::super::error::StsError;
 use super::super::query::Query;
-use super::super::state::{Inner, Issuer, Session};
+use super::super::state::{Issuer, Session};
 use super::super::xml;
-use super::params::{decoded, long_duration};
-use super::{REQUEST_ID_SLOT, check_mfa, expiration, issue};
+use super::params::{Decode, long_duration};
+use super::{Call, REQUEST_ID_SLOT, expiration, issue, long_term_only};
 use xrole_iam::keys;
 
 /// GetSessionToken's parameters (MFA aside: `check_mfa` reads them with the
@@ -19,7 +17,7 @@ struct Input {
     duration: u64,
 }
 
-impl Input {
+impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         Some(Self {
             duration: long_duration(query, problems)?,
@@ -27,22 +25,10 @@ impl Input {
     }
 }
 
-pub(super) fn serve(
-    inner: &Inner,
-    principal: &Principal,
-    query: &Query,
-    now: SystemTime,
-) -> Result<String, StsError> {
-    if !principal.long_term {
-        return Err(StsError::new(
-            ErrorCode::AccessDenied,
-            "Cannot call GetSessionToken with session credentials",
-        ));
-    }
-    let mut problems = Vec::new();
-    let input = Input::decode(query, &mut problems);
-    let with_mfa = check_mfa(principal, query, &mut problems)?;
-    let Input { duration } = decoded(input, &problems)?;
+pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, StsError> {
+    long_term_only(principal, "GetSessionToken")?;
+    let (Input { duration }, with_mfa) = call.decode(Some(principal))?;
+    let Call { inner, now, .. } = call;
     let key_id = keys::access_key_id("ASIA");
     let expiration = expiration(inner, now, duration);
     let session = Session {

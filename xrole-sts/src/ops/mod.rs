@@ -56,8 +56,15 @@ pub(crate) fn serve(
             ),
         ));
     }
+    let call = |entry| Call {
+        inner,
+        query,
+        now,
+        peer: req.peer.ip(),
+        entry,
+    };
     if action == UNSIGNED_ACTION {
-        return assume_role_with_web_identity::serve(inner, query, now, req.peer.ip(), entry);
+        return assume_role_with_web_identity::serve(call(entry));
     }
     let principal = authenticate(inner, req, now)?;
     entry.caller = Some(principal.arn.to_string());
@@ -69,12 +76,47 @@ pub(crate) fn serve(
                 .text("UserId", &principal.user_id)
                 .text("Account", principal.account.as_str());
         })),
-        "GetSessionToken" => get_session_token::serve(inner, &principal, query, now),
-        "GetFederationToken" => {
-            get_federation_token::serve(inner, &principal, query, now, req.peer.ip(), entry)
-        }
-        _ => assume_role::serve(inner, &principal, query, now, req.peer.ip(), entry),
+        "GetSessionToken" => get_session_token::serve(call(entry), &principal),
+        "GetFederationToken" => get_federation_token::serve(call(entry), &principal),
+        _ => assume_role::serve(call(entry), &principal),
     }
+}
+
+/// What every operation is given: the server, the decoded request, when it came
+/// and from where, and the audit entry it fills.
+pub(super) struct Call<'a> {
+    pub(super) inner: &'a Inner,
+    pub(super) query: &'a Query,
+    pub(super) now: SystemTime,
+    pub(super) peer: IpAddr,
+    pub(super) entry: &'a mut AuditEntry,
+}
+
+impl Call<'_> {
+    /// The operation's input, and whether a device of `mfa_of` accepted the
+    /// request's MFA code (for the operations that take one): every problem of
+    /// both at once.
+    fn decode<I: params::Decode>(&self, mfa_of: Option<&Principal>) -> Result<(I, bool), StsError> {
+        let mut problems = Vec::new();
+        let input = I::decode(self.query, &mut problems);
+        let with_mfa = match mfa_of {
+            Some(principal) => check_mfa(principal, self.query, &mut problems)?,
+            None => false,
+        };
+        Ok((params::decoded(input, &problems)?, with_mfa))
+    }
+}
+
+/// STS refuses `action` to session credentials: only an IAM user's long-term keys
+/// may call it (GetSessionToken, GetFederationToken).
+fn long_term_only(principal: &Principal, action: &str) -> Result<(), StsError> {
+    if principal.long_term {
+        return Ok(());
+    }
+    Err(StsError::new(
+        ErrorCode::AccessDenied,
+        format!("Cannot call {action} with session credentials"),
+    ))
 }
 
 /// STS's `AccessDenied` for an action the caller may not perform on `resource`,

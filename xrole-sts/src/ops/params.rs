@@ -13,6 +13,14 @@ use super::super::query::{Query, constraint, echo};
 use xrole_iam::eval::CompiledPolicy;
 use xrole_iam::world::World;
 
+/// An operation's parameters, decoded once at the door into a typed input. Every
+/// constraint STS checks before authorization is checked here; each broken one is
+/// added to `problems`, so that the answer lists them all.
+pub(super) trait Decode: Sized {
+    /// The input, or `None` with at least one problem said.
+    fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self>;
+}
+
 /// An operation's decoded input, or every problem found at once (STS's
 /// `ValidationError`).
 pub(super) fn decoded<T>(input: Option<T>, problems: &[String]) -> Result<T, StsError> {
