@@ -120,6 +120,9 @@ pub struct AssumeRole {
     /// to STS.
     spec: RoleSpecBuilder,
     mfa: Option<Mfa>,
+    /// Kept apart from `mfa` so that the order of `mfa` and `mfa_strategy` does
+    /// not matter.
+    mfa_strategy: Option<MfaStrategy>,
     sts_endpoint: Option<String>,
     eager: bool,
     shared: bool,
@@ -177,6 +180,7 @@ impl AssumeRole {
         Self {
             spec: spec.to_builder(),
             mfa: None,
+            mfa_strategy: None,
             sts_endpoint: None,
             eager: false,
             shared: false,
@@ -204,12 +208,14 @@ impl AssumeRole {
         self.mfa = Some(Mfa {
             serial,
             provider: Arc::new(provider),
-            strategy: MfaStrategy::default(),
+            strategy: self.mfa_strategy.unwrap_or_default(),
         });
         self
     }
-    /// How MFA codes are used (with [`mfa`](Self::mfa)).
+    /// How MFA codes are used (with [`mfa`](Self::mfa), before or after it; without
+    /// a device it changes nothing).
     pub fn mfa_strategy(mut self, strategy: MfaStrategy) -> Self {
+        self.mfa_strategy = Some(strategy);
         if let Some(m) = &mut self.mfa {
             m.strategy = strategy;
         }
@@ -457,6 +463,26 @@ mod tests {
 
     fn tags() -> SessionTags {
         SessionTags::new(vec![xrole_core::SessionTag::new("team", "a").unwrap()]).unwrap()
+    }
+
+    #[test]
+    fn the_mfa_strategy_holds_in_either_order() {
+        let b = base("us-east-1", None);
+        let code = || async { "123456".parse::<TokenCode>().map_err(|e| e.to_string()) };
+        let serial: MfaSerial = "arn:aws:iam::111111111111:mfa/alice".parse().unwrap();
+        let strategy = MfaStrategy::SessionToken {
+            duration: Duration::from_secs(3600),
+        };
+        let after = request().mfa(serial.clone(), code).mfa_strategy(strategy);
+        let before = request().mfa_strategy(strategy).mfa(serial, code);
+        assert_eq!(after.mfa.as_ref().map(|m| m.strategy), Some(strategy));
+        assert_eq!(before.mfa.as_ref().map(|m| m.strategy), Some(strategy));
+        assert!(after.session_key(&b) == before.session_key(&b));
+        // Without a device the strategy changes nothing: a caller may set one for
+        // every role it assumes.
+        let plain = request().mfa_strategy(strategy);
+        assert!(plain.mfa.is_none());
+        assert!(plain.session_key(&b) == request().session_key(&b));
     }
 
     #[test]
