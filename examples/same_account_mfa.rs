@@ -94,9 +94,8 @@ async fn run(target: Target) -> Result<Report, BoxError> {
 
     section("With a wrong code");
     let wrong = AssumeRole::from_spec(&spec)
-        .mfa(serial.clone(), || async {
-            TokenCode::parse("000000").map_err(|e| e.to_string())
-        })
+        .mfa_serial(serial.clone())
+        .mfa_token(|| async { TokenCode::parse("000000").map_err(|e| e.to_string()) })
         .eager(true);
     let wrong_code = refusal(wrong.assume(&base).await, "with a wrong code")?;
     expect_cause(lab.target(), &wrong_code, &DenialCause::MfaCodeRefused)?;
@@ -105,7 +104,8 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     section("With the device's code");
     let aws = target == Target::Aws;
     let role = AssumeRole::from_spec(&spec)
-        .mfa(serial, move || async move {
+        .mfa_serial(serial)
+        .mfa_token(move || async move {
             if aws {
                 prompt_code().await
             } else {

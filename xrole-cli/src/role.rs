@@ -221,10 +221,9 @@ impl RoleFlags {
         let spec = self.spec_builder()?;
         let mut r = AssumeRole::from_spec(spec.spec());
         if let Some(serial) = &self.serial_number {
-            r = r.mfa(
-                serial.clone(),
-                tokens(serial.clone(), self.token_code.clone()),
-            );
+            r = r
+                .mfa_serial(serial.clone())
+                .mfa_token(tokens(serial.clone(), self.token_code.clone()));
         }
         Ok(r)
     }
@@ -306,7 +305,7 @@ impl RoleFlags {
             .clone()
             .or_else(|| chain.hops().iter().find_map(|h| h.mfa_serial.clone()));
         if let Some(serial) = serial {
-            chain = chain.mfa_tokens(tokens(serial, self.token_code.clone()));
+            chain = chain.mfa_token(tokens(serial, self.token_code.clone()));
         }
         Ok(Some(chain))
     }

@@ -200,8 +200,8 @@ pub async fn assume_mfa(
     tokens: impl TokenProvider + 'static,
 ) -> Result<AssumedRole, Error> {
     let mut request = AssumeRole::from_spec(spec).eager(true).shared(true);
-    if let Some(serial) = spec.mfa_serial() {
-        request = request.mfa(serial.clone(), tokens);
+    if spec.mfa_serial().is_some() {
+        request = request.mfa_token(tokens);
     }
     request.assume(source).await
 }

@@ -136,8 +136,9 @@ impl ProfileChain {
         &self.hops
     }
 
-    /// The token provider for hops whose profile names an `mfa_serial`.
-    pub fn mfa_tokens(mut self, provider: impl TokenProvider + 'static) -> Self {
+    /// The token provider for hops whose profile names an `mfa_serial` (the
+    /// attribute's and [`AssumeRole`]'s `mfa_token`).
+    pub fn mfa_token(mut self, provider: impl TokenProvider + 'static) -> Self {
         self.mfa = Some(std::sync::Arc::new(provider));
         self
     }
@@ -233,27 +234,18 @@ impl ProfileChain {
                 profile_error(
                     &hop.profile,
                     format!(
-                        "mfa_serial is {serial}: give a token provider with ProfileChain::mfa_tokens"
+                        "mfa_serial is {serial}: give a token provider with ProfileChain::mfa_token"
                     ),
                 )
             })?;
-            request = request.mfa(serial.clone(), SharedTokens(provider));
+            request = request
+                .mfa_serial(serial.clone())
+                .mfa_token_shared(provider);
             if first {
                 request = request.mfa_strategy(self.mfa_strategy);
             }
         }
         Ok(request)
-    }
-}
-
-/// A shared token provider, usable for several hops.
-struct SharedTokens(std::sync::Arc<dyn TokenProvider>);
-
-impl TokenProvider for SharedTokens {
-    fn token(
-        &self,
-    ) -> crate::refresh::BoxFuture<Result<xrole_core::TokenCode, crate::assume::TokenError>> {
-        self.0.token()
     }
 }
 
@@ -495,7 +487,7 @@ aws_secret_access_key = not-a-secret
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "profile with-mfa: mfa_serial is arn:aws:iam::123456789012:mfa/deepak.dev: give a token provider with ProfileChain::mfa_tokens"
+            "profile with-mfa: mfa_serial is arn:aws:iam::123456789012:mfa/deepak.dev: give a token provider with ProfileChain::mfa_token"
         );
     }
 

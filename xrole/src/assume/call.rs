@@ -152,7 +152,7 @@ impl Params {
             action,
             message: message.to_owned(),
             external_id: spec.external_id().cloned(),
-            mfa: self.mfa.is_some() || r.mfa.is_some(),
+            mfa: self.mfa.is_some() || r.mfa().is_some(),
             declared_trust: spec.trusted().to_vec(),
             declared_web_identities: spec.web_identities().to_vec(),
             token: None,

@@ -119,9 +119,9 @@ pub struct AssumeRole {
     /// The call's parameters; the trusted principals and permissions are not sent
     /// to STS.
     spec: RoleSpecBuilder,
-    mfa: Option<Mfa>,
-    /// Kept apart from `mfa` so that the order of `mfa` and `mfa_strategy` does
-    /// not matter.
+    /// The provider of the MFA device's codes; the device is the spec's
+    /// `mfa_serial`. Each part is kept apart so that their order does not matter.
+    mfa_token: Option<Arc<dyn TokenProvider>>,
     mfa_strategy: Option<MfaStrategy>,
     sts_endpoint: Option<String>,
     eager: bool,
@@ -136,7 +136,8 @@ impl std::fmt::Debug for AssumeRole {
             .field("session_name", &spec.session_name())
             .field("external_id", &spec.external_id())
             .field("duration", &spec.duration())
-            .field("mfa_serial", &self.mfa.as_ref().map(|m| &m.serial))
+            .field("mfa_serial", &spec.mfa_serial())
+            .field("mfa_strategy", &self.mfa_strategy)
             .field("tags", spec.tags())
             .field("source_identity", &spec.source_identity())
             .field("region", &spec.region())
@@ -175,11 +176,11 @@ impl AssumeRole {
     }
 
     /// Everything a [`RoleSpec`] declares (add the MFA token provider with
-    /// [`mfa`](Self::mfa) when it declares a device).
+    /// [`mfa_token`](Self::mfa_token) when it declares a device).
     pub fn from_spec(spec: &RoleSpec) -> Self {
         Self {
             spec: spec.to_builder(),
-            mfa: None,
+            mfa_token: None,
             mfa_strategy: None,
             sts_endpoint: None,
             eager: false,
@@ -202,24 +203,36 @@ impl AssumeRole {
         self.spec = self.spec.duration(duration);
         self
     }
-    /// MFA: the device and a provider of its codes, asked only when STS needs one.
-    pub fn mfa(mut self, serial: MfaSerial, provider: impl TokenProvider + 'static) -> Self {
-        self.spec = self.spec.mfa_serial(serial.clone());
-        self.mfa = Some(Mfa {
-            serial,
-            provider: Arc::new(provider),
-            strategy: self.mfa_strategy.unwrap_or_default(),
-        });
+    /// `SerialNumber`: the MFA device whose code the call carries (the
+    /// attribute's `mfa_serial`). Its codes come from [`mfa_token`](Self::mfa_token).
+    pub fn mfa_serial(mut self, serial: MfaSerial) -> Self {
+        self.spec = self.spec.mfa_serial(serial);
         self
     }
-    /// How MFA codes are used (with [`mfa`](Self::mfa), before or after it; without
+    /// The provider of the MFA device's codes, asked only when STS needs one (the
+    /// attribute's `mfa_token`).
+    pub fn mfa_token(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.mfa_token = Some(Arc::new(provider));
+        self
+    }
+    /// [`mfa_token`](Self::mfa_token) with a provider already shared.
+    pub(crate) fn mfa_token_shared(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.mfa_token = Some(provider);
+        self
+    }
+    /// How MFA codes are used (in any order with the device and its codes; without
     /// a device it changes nothing).
     pub fn mfa_strategy(mut self, strategy: MfaStrategy) -> Self {
         self.mfa_strategy = Some(strategy);
-        if let Some(m) = &mut self.mfa {
-            m.strategy = strategy;
-        }
         self
+    }
+    /// The MFA device, its codes and their use, when the call carries MFA.
+    pub(crate) fn mfa(&self) -> Option<Mfa> {
+        Some(Mfa {
+            serial: self.spec.spec().mfa_serial()?.clone(),
+            provider: self.mfa_token.clone()?,
+            strategy: self.mfa_strategy.unwrap_or_default(),
+        })
     }
     /// Session tags.
     pub fn tags(mut self, tags: SessionTags) -> Self {
@@ -346,7 +359,7 @@ impl AssumeRole {
         SessionKey {
             call,
             session_name,
-            mfa: self.mfa.as_ref().map(|m| (m.serial.clone(), m.strategy)),
+            mfa: self.mfa().map(|m| (m.serial, m.strategy)),
             sts_endpoint: self.sts_endpoint.clone(),
             base_region: base.region().map(|r| r.as_ref().to_owned()),
             base_endpoint: base.endpoint_url().map(str::to_owned),
@@ -359,7 +372,7 @@ impl AssumeRole {
     fn check_web_identity(&self) -> Result<(), Error> {
         let spec = self.spec.spec();
         let mut declared = WebIdentityParameters::of(spec);
-        declared.mfa |= self.mfa.is_some();
+        declared.mfa |= self.mfa_token.is_some();
         declared.check().map_err(|e| Error::Config {
             role: spec.role().clone(),
             message: e.message().to_owned(),
@@ -376,7 +389,7 @@ impl AssumeRole {
         if let Some(Mfa {
             strategy: MfaStrategy::SessionToken { duration },
             ..
-        }) = &self.mfa
+        }) = &self.mfa()
             && !SessionDuration::SESSION_TOKEN_SECS.contains(&duration.as_secs())
         {
             return Err(config_error(format!(
@@ -387,10 +400,15 @@ impl AssumeRole {
             )));
         }
         // STS would refuse without a code, after a call: say so now.
-        if let (Some(serial), None) = (spec.mfa_serial(), &self.mfa) {
+        if let (Some(serial), None) = (spec.mfa_serial(), &self.mfa_token) {
             return Err(config_error(format!(
-                "the role declares the MFA device {serial} but no token provider supplies its codes: add .mfa(serial, provider)"
+                "the role declares the MFA device {serial} but no token provider supplies its codes: add .mfa_token(provider)"
             )));
+        }
+        if let (None, Some(_)) = (spec.mfa_serial(), &self.mfa_token) {
+            return Err(config_error(
+                "an MFA token provider is given but no device: add .mfa_serial(serial)".into(),
+            ));
         }
         // Re-validate collections a `const` may have built unchecked; only the
         // parameters of the call count here, not the trust and permissions.
@@ -473,15 +491,26 @@ mod tests {
         let strategy = MfaStrategy::SessionToken {
             duration: Duration::from_secs(3600),
         };
-        let after = request().mfa(serial.clone(), code).mfa_strategy(strategy);
-        let before = request().mfa_strategy(strategy).mfa(serial, code);
-        assert_eq!(after.mfa.as_ref().map(|m| m.strategy), Some(strategy));
-        assert_eq!(before.mfa.as_ref().map(|m| m.strategy), Some(strategy));
+        let after = request()
+            .mfa_serial(serial.clone())
+            .mfa_token(code)
+            .mfa_strategy(strategy);
+        let before = request()
+            .mfa_strategy(strategy)
+            .mfa_token(code)
+            .mfa_serial(serial);
+        assert_eq!(after.mfa().map(|m| m.strategy), Some(strategy));
+        assert_eq!(before.mfa().map(|m| m.strategy), Some(strategy));
         assert!(after.session_key(&b) == before.session_key(&b));
         // Without a device the strategy changes nothing: a caller may set one for
         // every role it assumes.
         let plain = request().mfa_strategy(strategy);
-        assert!(plain.mfa.is_none());
+        assert!(plain.mfa().is_none());
+        // Codes with no device to use them are a mistake, said before any call.
+        let Err(Error::Config { message, .. }) = request().mfa_token(code).check(None) else {
+            panic!("a token provider without a device is refused");
+        };
+        assert!(message.contains(".mfa_serial("), "{message}");
         assert!(plain.session_key(&b) == request().session_key(&b));
     }
 
@@ -495,10 +524,10 @@ mod tests {
             ("session name", request().session_name("other".parse().unwrap())),
             ("external id", request().external_id("external-id-1".parse().unwrap())),
             ("duration", request().duration("2h".parse().unwrap())),
-            ("mfa", request().mfa(serial.clone(), code)),
+            ("mfa", request().mfa_serial(serial.clone()).mfa_token(code)),
             (
                 "mfa strategy",
-                request().mfa(serial, code).mfa_strategy(MfaStrategy::SessionToken {
+                request().mfa_serial(serial).mfa_token(code).mfa_strategy(MfaStrategy::SessionToken {
                     duration: Duration::from_secs(3600),
                 }),
             ),

@@ -87,7 +87,7 @@ impl AssumeRole {
         };
         // The MFA session strategy puts a GetSessionToken session between the source
         // and the role.
-        let (source, on_source_expired, mfa_for_calls) = match &self.mfa {
+        let (source, on_source_expired, mfa_for_calls) = match &self.mfa() {
             Some(m) if matches!(m.strategy, MfaStrategy::SessionToken { .. }) => {
                 let duration = match m.strategy {
                     MfaStrategy::SessionToken { duration } => duration,

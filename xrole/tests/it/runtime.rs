@@ -441,7 +441,8 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
     };
     // Each AssumeRole asks for a code: once at build (lazy: not before first use).
     let each = AssumeRole::new(admin.parse().unwrap())
-        .mfa(serial.clone(), provider.clone())
+        .mfa_serial(serial.clone())
+        .mfa_token(provider.clone())
         .assume(&base)
         .await
         .unwrap();
@@ -464,7 +465,8 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
     // One MFA session: refreshes of the role need no new code while it lives.
     asked.store(0, Ordering::Relaxed);
     let with_session = AssumeRole::new(admin.parse().unwrap())
-        .mfa(serial, provider)
+        .mfa_serial(serial)
+        .mfa_token(provider)
         .mfa_strategy(MfaStrategy::SessionToken {
             duration: Duration::from_secs(12 * 3600),
         })
@@ -487,24 +489,24 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
     assert_eq!(sts.count("GetSessionToken"), 1);
     // A wrong code is refused with a clear error.
     let bad = AssumeRole::new(admin.parse().unwrap())
-        .mfa(
+        .mfa_serial(
             "arn:aws:iam::111111111111:mfa/crossAccountUser"
                 .parse()
                 .unwrap(),
-            || async { Ok::<_, String>(TokenCode::parse("000000").unwrap()) },
         )
+        .mfa_token(|| async { Ok::<_, String>(TokenCode::parse("000000").unwrap()) })
         .eager(true)
         .assume(&base)
         .await
         .unwrap_err();
     assert!(matches!(&bad, Error::AccessDenied(_)), "{bad}");
     let failing = AssumeRole::new(admin.parse().unwrap())
-        .mfa(
+        .mfa_serial(
             "arn:aws:iam::111111111111:mfa/crossAccountUser"
                 .parse()
                 .unwrap(),
-            || async { Err::<TokenCode, _>("device unplugged".to_owned()) },
         )
+        .mfa_token(|| async { Err::<TokenCode, _>("device unplugged".to_owned()) })
         .eager(true)
         .assume(&base)
         .await
@@ -988,12 +990,12 @@ async fn the_sdk_error_is_in_the_chain_of_an_sts_failure() {
 async fn an_mfa_session_outside_sts_limits_is_refused_before_any_call() {
     let (sts, _clock, base) = setup(world()).await;
     let err = AssumeRole::new(ROLE.parse().unwrap())
-        .mfa(
+        .mfa_serial(
             "arn:aws:iam::111111111111:mfa/crossAccountUser"
                 .parse()
                 .unwrap(),
-            || async { "123456".parse::<TokenCode>().map_err(|e| e.to_string()) },
         )
+        .mfa_token(|| async { "123456".parse::<TokenCode>().map_err(|e| e.to_string()) })
         .mfa_strategy(MfaStrategy::SessionToken {
             duration: Duration::from_secs(200_000),
         })

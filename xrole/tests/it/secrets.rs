@@ -80,12 +80,12 @@ async fn no_secret_in_logs_or_debug_output() {
         .external_id("ext-leak".parse().unwrap())
         .tags(SessionTags::new(vec![SessionTag::new("Project", "Unicorn").unwrap()]).unwrap())
         .source_identity("alice".parse().unwrap())
-        .mfa(
+        .mfa_serial(
             "arn:aws:iam::111111111111:mfa/crossAccountUser"
                 .parse()
                 .unwrap(),
-            || async { Ok::<_, String>(TokenCode::parse("864209").unwrap()) },
         )
+        .mfa_token(|| async { Ok::<_, String>(TokenCode::parse("864209").unwrap()) })
         .eager(true);
     debug.push(format!("{request:?}"));
     let role = request.assume(&base).await.unwrap();
