@@ -198,13 +198,19 @@ async fn only_live_role_sessions_this_server_issued_get_a_token() {
     assert_eq!(status, 400, "{body}");
 
     // Bad requests, and unknown tokens.
-    for path in [
-        "/federation",
-        "/federation?Action=getSigninToken&SessionDuration=60&Session=x",
-        "/federation?Action=login&SigninToken=unknown&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F",
+    for (path, expected) in [
+        ("/federation", 400),
+        (
+            "/federation?Action=getSigninToken&SessionDuration=60&Session=x",
+            400,
+        ),
+        (
+            "/federation?Action=login&SigninToken=unknown&Destination=https%3A%2F%2Fconsole.aws.amazon.com%2F",
+            403,
+        ),
     ] {
         let (status, _, body) = get(&format!("{}{path}", sts.url())).await;
-        assert!(status == 400 || status == 403, "{path}: {status} {body}");
+        assert_eq!(status, expected, "{path}: {body}");
     }
     let refused = sts.audit().iter().filter(|e| !e.succeeded()).count();
     assert_eq!(refused, 8);

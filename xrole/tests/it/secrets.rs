@@ -198,5 +198,8 @@ async fn no_secret_in_logs_or_debug_output() {
         assert!(!everything.contains(secret.as_str()), "the {what} leaked");
     }
     // The captured text is real: access key ids (not secret) do appear.
-    assert!(everything.contains(creds.access_key_id()) || logs.len() > 1000);
+    assert!(
+        everything.contains(creds.access_key_id()),
+        "the capture holds the access key id, so it saw what a leak would show"
+    );
 }
