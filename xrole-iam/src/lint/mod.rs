@@ -304,11 +304,11 @@ fn statement_path(doc: &PolicyDocument, i: usize) -> String {
     }
 }
 
-fn has_condition(st: &Statement, keys: &[&str]) -> bool {
+fn has_condition(st: &Statement, names: &[&str]) -> bool {
     st.condition
         .iter()
         .flatten()
-        .any(|c| keys.iter().any(|k| c.key.eq_ignore_ascii_case(k)))
+        .any(|c| names.iter().any(|k| c.key.eq_ignore_ascii_case(k)))
 }
 
 /// Whether the statement requires MFA (present true, or an age bound).
