@@ -4,7 +4,7 @@
 //! The checks are `const fn` so that `from_static` constructors validate at compile
 //! time with the very rules that `FromStr` applies at run time.
 
-use crate::Error;
+use crate::{Error, ErrorKind, Subject};
 
 /// The character classes of AWS's patterns (`\w` is ASCII `[A-Za-z0-9_]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,8 +60,16 @@ pub(crate) enum Violation {
 
 impl Violation {
     /// The full error for `value`, which broke this rule as `subject`.
-    pub(crate) fn into_error(self, subject: &'static str, value: &str) -> Error {
-        Error::new(subject, self.describe(value))
+    pub(crate) fn into_error(self, subject: Subject, value: &str) -> Error {
+        Error::new(subject, self.kind(), self.describe(value))
+    }
+
+    /// Which kind of rule this is.
+    pub(crate) fn kind(self) -> ErrorKind {
+        match self {
+            Violation::Length { .. } => ErrorKind::Length,
+            Violation::Char { .. } => ErrorKind::Charset,
+        }
     }
 
     /// The message for `value`, echoing it.

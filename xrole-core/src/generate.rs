@@ -8,7 +8,7 @@ use crate::policy::{
     ConditionOperator, Effect, OneOrMany, OperatorBase, PolicyDocument, Principal, PrincipalType,
     Statement,
 };
-use crate::{Error, PrincipalKind, RoleSpec};
+use crate::{Error, ErrorKind, PrincipalKind, RoleSpec, Subject};
 
 /// The actions an AssumeRole call needs allowed on both sides: `sts:AssumeRole`,
 /// plus `sts:TagSession` when it passes session tags (or transitive keys) and
@@ -51,7 +51,8 @@ impl RoleSpec {
     pub fn trust_policy(&self) -> Result<PolicyDocument, Error> {
         if self.trusted.is_empty() && self.web_identities.is_empty() {
             return Err(Error::new(
-                "trust policy",
+                Subject::TrustPolicy,
+                ErrorKind::Missing,
                 format!(
                     "no trusted principal declared for {}: name who may assume it (an account root, user or role, or a web identity provider)",
                     self.role
@@ -65,7 +66,8 @@ impl RoleSpec {
                 PrincipalKind::Service => services.push(p.to_string()),
                 PrincipalKind::Federated => {
                     return Err(Error::new(
-                        "trust policy",
+                        Subject::TrustPolicy,
+                        ErrorKind::Conflict,
                         format!(
                             "{p} is an identity provider: it assumes roles with AssumeRoleWithSAML or AssumeRoleWithWebIdentity, not AssumeRole; declare it with its exact subject and audience (WebIdentityTrust::github_actions, ::eks or ::new, given to trusted_web_identity)"
                         ),
@@ -111,7 +113,8 @@ impl RoleSpec {
     pub fn permission_policy(&self) -> Result<PolicyDocument, Error> {
         if self.permissions.is_empty() {
             return Err(Error::new(
-                "permission policy",
+                Subject::PermissionPolicy,
+                ErrorKind::Missing,
                 format!(
                     "no permission declared for {}: name the actions and resources the code needs",
                     self.role
@@ -149,7 +152,8 @@ impl RoleSpec {
     pub fn caller_policy(&self) -> Result<PolicyDocument, Error> {
         if self.web_identity_only() {
             return Err(Error::new(
-                "caller policy",
+                Subject::CallerPolicy,
+                ErrorKind::Conflict,
                 format!(
                     "no caller identity policy is needed for {}: it is trusted only through web identity, and a token holder has no identity policy (the trust policy alone decides sts:AssumeRoleWithWebIdentity)",
                     self.role

@@ -21,7 +21,7 @@ pub use console::{
     ConsoleColor, FederationEndpoint, FederationRequest, SigninSession, SigninToken,
     SwitchRoleLink, console_home, is_console_destination,
 };
-pub use error::Error;
+pub use error::{Error, ErrorKind, Subject};
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};
 pub use problems::Problems;
 pub use spec::{

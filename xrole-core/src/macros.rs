@@ -50,7 +50,7 @@ macro_rules! string_traits {
 macro_rules! text_type {
     (
         $(#[$meta:meta])*
-        $name:ident, subject = $subject:literal, min = $min:expr, max = $max:expr, charset = $charset:expr
+        $name:ident, subject = $subject:ident, min = $min:expr, max = $max:expr, charset = $charset:expr
     ) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -66,7 +66,7 @@ macro_rules! text_type {
             pub fn parse(s: &str) -> Result<Self, $crate::Error> {
                 match $crate::charset::check(s, $min, $max, $charset) {
                     Ok(()) => Ok(Self(::std::borrow::Cow::Owned(s.to_owned()))),
-                    Err(v) => Err(v.into_error($subject, s)),
+                    Err(v) => Err(v.into_error($crate::Subject::$subject, s)),
                 }
             }
 
@@ -81,7 +81,7 @@ macro_rules! text_type {
             pub const fn from_static(s: &'static str) -> Self {
                 match $crate::charset::check(s, $min, $max, $charset) {
                     Ok(()) => Self(::std::borrow::Cow::Borrowed(s)),
-                    Err(_) => panic!(concat!("invalid ", $subject, " literal")),
+                    Err(_) => panic!(concat!("invalid ", stringify!($name), " literal")),
                 }
             }
 

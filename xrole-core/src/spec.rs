@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use crate::policy::{ConditionOperator, PolicyKind};
 use crate::{
     Error, ExternalId, MfaSerial, PolicyArns, PrincipalArn, Region, RoleArn, SessionDuration,
-    SessionName, SessionPolicy, SessionTags, SourceIdentity, TransitiveTagKeys, WebIdentityTrust,
+    SessionName, SessionPolicy, SessionTags, SourceIdentity, Subject, TransitiveTagKeys,
+    WebIdentityTrust,
 };
 
 /// A list of literal or owned strings: `const` items borrow, run-time values own.
@@ -334,7 +335,7 @@ impl RoleSpec {
             match self.permission_policy() {
                 Ok(doc) => {
                     if let Err(e) = doc.validate(PolicyKind::Identity) {
-                        errors.push(Error::new("permissions", e.to_string()));
+                        errors.push(Error::policy(Subject::Permissions, e));
                     }
                 }
                 Err(e) => errors.push(e),
@@ -344,7 +345,7 @@ impl RoleSpec {
             match self.trust_policy() {
                 Ok(doc) => {
                     if let Err(e) = doc.validate(PolicyKind::Trust) {
-                        errors.push(Error::new("trusted principals", e.to_string()));
+                        errors.push(Error::policy(Subject::TrustedPrincipals, e));
                     }
                 }
                 Err(e) => errors.push(e),

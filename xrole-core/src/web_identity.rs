@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::policy::{ConditionOperator, Effect, OneOrMany, OperatorBase, Principal, Statement};
-use crate::{AccountId, Error, Partition, PrincipalArn};
+use crate::{AccountId, Error, ErrorKind, Partition, PrincipalArn, Subject};
 
 /// The action a web identity trust allows.
 pub const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -82,7 +82,8 @@ impl WebIdentityParameters {
         .collect();
         if self.chained {
             return Err(Error::new(
-                "web identity",
+                Subject::WebIdentity,
+                ErrorKind::Conflict,
                 "a web identity session is assumed with a token, not with another role's credentials: it cannot be chained",
             ));
         }
@@ -90,7 +91,8 @@ impl WebIdentityParameters {
             return Ok(());
         }
         Err(Error::new(
-            "web identity",
+            Subject::WebIdentity,
+            ErrorKind::Conflict,
             format!(
                 "AssumeRoleWithWebIdentity cannot send {}: a web identity session takes only the session name, duration and session policies (tags and a source identity come from the token's claims)",
                 sent.join(", ")
@@ -119,15 +121,13 @@ impl GitHubRef {
     /// The subject's tail, the name checked.
     fn subject(&self) -> Result<String, Error> {
         match self {
-            GitHubRef::Branch(name) => {
-                check_git_ref(name, "branch").map(|()| format!("ref:refs/heads/{name}"))
-            }
+            GitHubRef::Branch(name) => check_git_ref(name, Subject::GitHubBranch)
+                .map(|()| format!("ref:refs/heads/{name}")),
             GitHubRef::Tag(name) => {
-                check_git_ref(name, "tag").map(|()| format!("ref:refs/tags/{name}"))
+                check_git_ref(name, Subject::GitHubTag).map(|()| format!("ref:refs/tags/{name}"))
             }
-            GitHubRef::Environment(name) => {
-                check_plain(name, "GitHub environment", 255).map(|()| format!("environment:{name}"))
-            }
+            GitHubRef::Environment(name) => check_plain(name, Subject::GitHubEnvironment, 255)
+                .map(|()| format!("environment:{name}")),
             GitHubRef::PullRequest => Ok("pull_request".to_owned()),
         }
     }
@@ -136,18 +136,24 @@ impl GitHubRef {
 /// Git's rules for a ref name (`git check-ref-format`), the ones a subject can
 /// break: no wildcard, space, control character, `~^:?*[\`, `..`, `@{`, no leading
 /// or trailing `/` or `.`, no `.lock` ending.
-fn check_git_ref(name: &str, what: &'static str) -> Result<(), Error> {
+fn check_git_ref(name: &str, what: Subject) -> Result<(), Error> {
     let bad = name
         .chars()
         .find(|c| c.is_control() || " ~^:?*[\\".contains(*c));
     let problem = if name.is_empty() || name.len() > 255 {
-        Some(format!(
-            "must be 1 to 255 characters long, found {} ({name:?})",
-            name.chars().count()
+        Some((
+            ErrorKind::Length,
+            format!(
+                "must be 1 to 255 characters long, found {} ({name:?})",
+                name.chars().count()
+            ),
         ))
     } else if let Some(c) = bad {
-        Some(format!(
-            "character {c:?} is not allowed in a git ref ({name:?}); a web identity trust names one exact ref"
+        Some((
+            ErrorKind::Charset,
+            format!(
+                "character {c:?} is not allowed in a git ref ({name:?}); a web identity trust names one exact ref"
+            ),
         ))
     } else if name.contains("..")
         || name.contains("@{")
@@ -156,18 +162,22 @@ fn check_git_ref(name: &str, what: &'static str) -> Result<(), Error> {
         || name.ends_with(['/', '.'])
         || name.ends_with(".lock")
     {
-        Some(format!("is not a valid git ref name ({name:?})"))
+        Some((
+            ErrorKind::Format,
+            format!("is not a valid git ref name ({name:?})"),
+        ))
     } else {
         None
     };
-    problem.map_or(Ok(()), |m| Err(Error::new(what, m)))
+    problem.map_or(Ok(()), |(kind, m)| Err(Error::new(what, kind, m)))
 }
 
 /// A name that goes into a subject verbatim: printable, no wildcard, at most `max`.
-fn check_plain(name: &str, what: &'static str, max: usize) -> Result<(), Error> {
+fn check_plain(name: &str, what: Subject, max: usize) -> Result<(), Error> {
     if name.is_empty() || name.chars().count() > max {
         return Err(Error::new(
             what,
+            ErrorKind::Length,
             format!(
                 "must be 1 to {max} characters long, found {} ({name:?})",
                 name.chars().count()
@@ -180,6 +190,7 @@ fn check_plain(name: &str, what: &'static str, max: usize) -> Result<(), Error> 
     {
         return Err(Error::new(
             what,
+            ErrorKind::Charset,
             format!(
                 "character {c:?} is not allowed ({name:?}); a web identity trust names one exact subject"
             ),
@@ -191,7 +202,7 @@ fn check_plain(name: &str, what: &'static str, max: usize) -> Result<(), Error> 
 /// GitHub's rules for `OWNER/REPO`: an owner of 1-39 letters, digits and inner
 /// hyphens; a repository of 1-100 letters, digits, `.`, `_` and `-`.
 fn check_repository(repository: &str) -> Result<(), Error> {
-    let err = |m: String| Err(Error::new("GitHub repository", m));
+    let err = |m: String| Err(Error::new(Subject::GitHubRepository, ErrorKind::Format, m));
     let Some((owner, repo)) = repository.split_once('/') else {
         return err(format!("must be OWNER/REPO, found {repository:?}"));
     };
@@ -223,12 +234,7 @@ fn check_repository(repository: &str) -> Result<(), Error> {
 /// A Kubernetes name: a DNS-1123 label (namespaces) or subdomain (service
 /// accounts): lowercase letters, digits and `-` (and `.` in subdomains), starting
 /// and ending with a letter or digit.
-fn check_kubernetes_name(
-    name: &str,
-    what: &'static str,
-    max: usize,
-    dots: bool,
-) -> Result<(), Error> {
+fn check_kubernetes_name(name: &str, what: Subject, max: usize, dots: bool) -> Result<(), Error> {
     let ok = (1..=max).contains(&name.len())
         && name.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (dots && b == b'.')
@@ -240,6 +246,7 @@ fn check_kubernetes_name(
     } else {
         Err(Error::new(
             what,
+            ErrorKind::Format,
             format!(
                 "must be 1 to {max} lowercase letters, digits{} or '-', starting and ending with a letter or digit, found {name:?}",
                 if dots { ", '.'" } else { "" }
@@ -293,7 +300,8 @@ impl WebIdentityTrust {
     ) -> Result<Self, Error> {
         if provider.web_identity_issuer().is_none() {
             return Err(Error::new(
-                "web identity provider",
+                Subject::WebIdentityProvider,
+                ErrorKind::Format,
                 format!(
                     "{provider} is not an OIDC provider (arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH) or a web identity provider"
                 ),
@@ -301,8 +309,8 @@ impl WebIdentityTrust {
         }
         let subject = subject.into();
         let audience = audience.into();
-        check_plain(&subject, "token subject", 1024)?;
-        check_plain(&audience, "token audience", 1024)?;
+        check_plain(&subject, Subject::TokenSubject, 1024)?;
+        check_plain(&audience, Subject::TokenAudience, 1024)?;
         Ok(Self {
             provider,
             subjects: vec![subject],
@@ -371,14 +379,20 @@ impl WebIdentityTrust {
             });
         if !valid {
             return Err(Error::new(
-                "EKS OIDC issuer",
+                Subject::EksOidcIssuer,
+                ErrorKind::Format,
                 format!(
                     "must be https://oidc.eks.REGION.amazonaws.com/id/ID (the cluster's identity.oidc.issuer), found {issuer:?}"
                 ),
             ));
         }
-        check_kubernetes_name(namespace, "Kubernetes namespace", 63, false)?;
-        check_kubernetes_name(service_account, "Kubernetes service account", 253, true)?;
+        check_kubernetes_name(namespace, Subject::KubernetesNamespace, 63, false)?;
+        check_kubernetes_name(
+            service_account,
+            Subject::KubernetesServiceAccount,
+            253,
+            true,
+        )?;
         Self::new(
             Self::oidc_provider(partition, account, host_path)?,
             format!("system:serviceaccount:{namespace}:{service_account}"),
@@ -389,7 +403,7 @@ impl WebIdentityTrust {
     /// Admits one more exact subject (another branch, say): any one must match.
     pub fn or_subject(mut self, subject: impl Into<String>) -> Result<Self, Error> {
         let subject = subject.into();
-        check_plain(&subject, "token subject", 1024)?;
+        check_plain(&subject, Subject::TokenSubject, 1024)?;
         if !self.subjects.contains(&subject) {
             self.subjects.push(subject);
         }

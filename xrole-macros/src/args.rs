@@ -523,10 +523,14 @@ impl Args {
             return;
         };
         for problem in e.problems() {
-            let span = match problem.subject() {
-                "session duration" => self.duration.map(|(_, span)| span),
-                "session tags" => self.duplicate_tag().or(self.tag_spans.first().copied()),
-                "transitive tag keys" | "session tag key" => {
+            use xrole_core::{ErrorKind, Subject};
+            let span = match (problem.subject(), problem.kind()) {
+                (Subject::SessionDuration, _) => self.duration.map(|(_, span)| span),
+                (Subject::SessionTags, ErrorKind::Duplicate) => {
+                    self.duplicate_tag().or(self.tag_spans.first().copied())
+                }
+                (Subject::SessionTags, _) => self.tag_spans.first().copied(),
+                (Subject::TransitiveTagKeys, ErrorKind::Missing) => {
                     self.transitive_tag_keys.iter().find_map(|v| match v {
                         Value::Lit(key, span)
                             if !self
@@ -537,6 +541,12 @@ impl Args {
                             Some(*span)
                         }
                         _ => None,
+                    })
+                }
+                (Subject::TransitiveTagKeys, _) => {
+                    self.transitive_tag_keys.iter().find_map(|v| match v {
+                        Value::Lit(_, span) => Some(*span),
+                        Value::Env(_) => None,
                     })
                 }
                 _ => None,

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::{Error, ErrorKind, Subject};
 
 /// A 12-digit AWS account id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -16,6 +16,13 @@ pub(super) enum AccountViolation {
 }
 
 impl AccountViolation {
+    pub(super) fn kind(self) -> ErrorKind {
+        match self {
+            AccountViolation::Length => ErrorKind::Length,
+            AccountViolation::NonDigit { .. } => ErrorKind::Charset,
+        }
+    }
+
     pub(super) fn describe(self, value: &str) -> String {
         match self {
             AccountViolation::Length => format!(
@@ -54,7 +61,8 @@ impl AccountId {
 
     /// Parses a 12-digit account id.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        Self::check(s.as_bytes()).map_err(|v| Error::new("account id", v.describe(s)))
+        Self::check(s.as_bytes())
+            .map_err(|v| Error::new(Subject::AccountId, v.kind(), v.describe(s)))
     }
 
     /// An account id from a literal, checked at compile time in a `const`.

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::Error;
 use crate::charset;
+use crate::{Error, ErrorKind, Subject};
 
 /// An AWS partition: the first section of every ARN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -89,7 +89,8 @@ impl Partition {
 
     /// Parses a partition name (`aws`, `aws-cn`, ...).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        Self::from_name(s.as_bytes()).ok_or_else(|| Error::new("partition", unknown_partition(s)))
+        Self::from_name(s.as_bytes())
+            .ok_or_else(|| Error::new(Subject::Partition, ErrorKind::Unknown, unknown_partition(s)))
     }
 }
 

@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use crate::Error;
 use crate::charset::{self, Charset};
+use crate::{Error, Subject};
 
 use super::scan::*;
 use super::*;
@@ -82,7 +82,7 @@ impl PolicyArn {
                 text: Cow::Owned(s.to_owned()),
                 name,
             }),
-            Err(v) => Err(Error::new("policy ARN", v.describe(s))),
+            Err(v) => Err(v.into_error(Subject::PolicyArn, s)),
         }
     }
 

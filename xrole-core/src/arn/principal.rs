@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use crate::Error;
 use crate::charset::{self, Charset};
+use crate::{Error, Subject};
 
 use super::scan::*;
 use super::*;
@@ -256,7 +256,7 @@ impl PrincipalArn {
     pub fn parse(s: &str) -> Result<Self, Error> {
         match Self::check(s) {
             Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
-            Err(v) => Err(Error::new("principal", v.describe(s))),
+            Err(v) => Err(v.into_error(Subject::Principal, s)),
         }
     }
 

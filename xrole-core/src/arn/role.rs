@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::Error;
+use crate::{Error, Subject};
 
 use super::scan::*;
 use super::*;
@@ -53,7 +53,7 @@ impl RoleArn {
     pub fn parse(s: &str) -> Result<Self, Error> {
         match Self::check(s) {
             Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
-            Err(v) => Err(Error::new("role ARN", v.describe(s))),
+            Err(v) => Err(v.into_error(Subject::RoleArn, s)),
         }
     }
 

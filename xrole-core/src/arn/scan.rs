@@ -2,6 +2,7 @@
 //! service, region and account, paths and names, and the resource type.
 
 use crate::charset::{self, Charset, Violation};
+use crate::{Error, ErrorKind, Subject};
 
 use super::account::AccountViolation;
 use super::partition::unknown_partition;
@@ -47,6 +48,24 @@ pub(super) enum ArnViolation {
 }
 
 impl ArnViolation {
+    /// The error for `s`, which broke this rule as `subject`.
+    pub(super) fn into_error(self, subject: Subject, s: &str) -> Error {
+        let kind = match self {
+            ArnViolation::TooLong => ErrorKind::Length,
+            ArnViolation::Partition(_) => ErrorKind::Unknown,
+            ArnViolation::Account { why, .. } => why.kind(),
+            ArnViolation::Name { why, .. } => why.kind(),
+            ArnViolation::NotArn
+            | ArnViolation::Sections
+            | ArnViolation::Service { .. }
+            | ArnViolation::Region(_)
+            | ArnViolation::ResourceType { .. }
+            | ArnViolation::Path(_)
+            | ArnViolation::Principal => ErrorKind::Format,
+        };
+        Error::new(subject, kind, self.describe(s))
+    }
+
     pub(super) fn describe(self, s: &str) -> String {
         match self {
             ArnViolation::TooLong => format!(

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{no_console, signin_host};
-use crate::{Error, Partition, Region, SessionDuration};
+use crate::{Error, ErrorKind, Partition, Region, SessionDuration, Subject};
 
 /// The credentials of a session as `getSigninToken` takes them. A session is
 /// temporary credentials: long-term keys cannot sign in through federation.
@@ -96,18 +96,24 @@ impl SigninToken {
     pub fn from_answer(body: &[u8]) -> Result<Self, Error> {
         if body.len() > Self::MAX_ANSWER_BYTES {
             return Err(Error::new(
-                "sign-in token",
+                Subject::SigninToken,
+                ErrorKind::Length,
                 format!("the answer is longer than {} bytes", Self::MAX_ANSWER_BYTES),
             ));
         }
         let answer: TokenAnswer = serde_json::from_slice(body).map_err(|e| {
             Error::new(
-                "sign-in token",
+                Subject::SigninToken,
+                ErrorKind::Format,
                 format!("the answer is not {{\"SigninToken\": \"...\"}}: {e}"),
             )
         })?;
         if answer.signin_token.is_empty() {
-            return Err(Error::new("sign-in token", "the answer's token is empty"));
+            return Err(Error::new(
+                Subject::SigninToken,
+                ErrorKind::Missing,
+                "the answer's token is empty",
+            ));
         }
         Ok(Self(answer.signin_token))
     }
@@ -151,7 +157,7 @@ impl FederationEndpoint {
 
     /// The endpoint of `partition`'s sign-in service.
     pub fn for_partition(partition: Partition) -> Result<Self, Error> {
-        let host = signin_host(partition, "federation endpoint")?;
+        let host = signin_host(partition, Subject::FederationEndpoint)?;
         Ok(Self {
             url: format!("https://{host}{}", Self::PATH),
         })
@@ -159,7 +165,13 @@ impl FederationEndpoint {
 
     /// Another endpoint: an `http://` or `https://` URL without query or fragment.
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::new("federation endpoint", format!("{url:?}: {why}"));
+        let bad = |why: &str| {
+            Error::new(
+                Subject::FederationEndpoint,
+                ErrorKind::Format,
+                format!("{url:?}: {why}"),
+            )
+        };
         let rest = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
@@ -226,7 +238,7 @@ impl FederationEndpoint {
 pub fn console_home(partition: Partition, region: Option<&Region>) -> Result<String, Error> {
     let host = partition
         .console_host()
-        .ok_or_else(|| no_console(partition, "console destination"))?;
+        .ok_or_else(|| no_console(partition, Subject::ConsoleDestination))?;
     Ok(match region {
         None => format!("https://{host}/"),
         Some(r) => format!("https://{r}.{host}/console/home?region={r}"),
@@ -298,7 +310,7 @@ impl FederationRequest {
     /// Decodes a query string. Each parameter is given at most once; ones the
     /// action does not use are ignored, as the endpoint ignores them.
     pub fn decode(query: &str) -> Result<Self, Error> {
-        let bad = |why: String| Error::new("federation request", why);
+        let bad = |kind, why: String| Error::new(Subject::FederationRequest, kind, why);
         let mut action = None;
         let mut session = None;
         let mut duration = None;
@@ -316,26 +328,32 @@ impl FederationRequest {
                 _ => continue,
             };
             if slot.replace(value.into_owned()).is_some() {
-                return Err(bad(format!("{name} is given twice")));
+                return Err(bad(ErrorKind::Duplicate, format!("{name} is given twice")));
             }
         }
         let required = |v: Option<String>, name: &str| {
             v.filter(|v| !v.is_empty())
-                .ok_or_else(|| bad(format!("{name} is required")))
+                .ok_or_else(|| bad(ErrorKind::Missing, format!("{name} is required")))
         };
         match action.as_deref() {
             Some(GET_SIGNIN_TOKEN) => {
                 let session: SigninSession = serde_json::from_str(&required(session, "Session")?)
                     .map_err(|e| {
-                    bad(format!(
+                    bad(
+                        ErrorKind::Format,
+                        format!(
                         "Session must be {{\"sessionId\", \"sessionKey\", \"sessionToken\"}}: {e}"
-                    ))
+                    ),
+                    )
                 })?;
                 let console_duration = duration
                     .map(|d| {
                         d.parse::<u64>()
                             .map_err(|_| {
-                                bad(format!("SessionDuration must be seconds, found {d:?}"))
+                                bad(
+                                    ErrorKind::Format,
+                                    format!("SessionDuration must be seconds, found {d:?}"),
+                                )
                             })
                             .and_then(SessionDuration::from_secs)
                     })
@@ -353,17 +371,23 @@ impl FederationRequest {
                     if ok {
                         Ok(v)
                     } else {
-                        Err(bad(format!(
-                            "{name} must be an http(s) URL of at most {} characters",
-                            Self::MAX_URL_CHARS
-                        )))
+                        Err(bad(
+                            ErrorKind::Format,
+                            format!(
+                                "{name} must be an http(s) URL of at most {} characters",
+                                Self::MAX_URL_CHARS
+                            ),
+                        ))
                     }
                 };
                 let destination = url(required(destination, "Destination")?, "Destination")?;
                 if !is_console_destination(&destination) {
-                    return Err(bad(format!(
-                        "Destination must be an https page of the AWS console (console.aws.amazon.com or a region's), found {destination:?}"
-                    )));
+                    return Err(bad(
+                        ErrorKind::Format,
+                        format!(
+                            "Destination must be an https page of the AWS console (console.aws.amazon.com or a region's), found {destination:?}"
+                        ),
+                    ));
                 }
                 Ok(Self::Login {
                     token: SigninToken(required(token, "SigninToken")?),
@@ -371,10 +395,11 @@ impl FederationRequest {
                     issuer: issuer.map(|i| url(i, "Issuer")).transpose()?,
                 })
             }
-            Some(other) => Err(bad(format!(
-                "unknown Action {other:?} (expected {GET_SIGNIN_TOKEN} or {LOGIN})"
-            ))),
-            None => Err(bad("Action is required".into())),
+            Some(other) => Err(bad(
+                ErrorKind::Unknown,
+                format!("unknown Action {other:?} (expected {GET_SIGNIN_TOKEN} or {LOGIN})"),
+            )),
+            None => Err(bad(ErrorKind::Missing, "Action is required".into())),
         }
     }
 }

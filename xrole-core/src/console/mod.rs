@@ -10,18 +10,19 @@ pub use federation::{
     is_console_destination,
 };
 
-use crate::{Error, Partition, RoleArn};
+use crate::{Error, ErrorKind, Partition, RoleArn, Subject};
 
 /// The partition's sign-in host, or why it has none (`what` names the caller).
-fn signin_host(partition: Partition, what: &'static str) -> Result<&'static str, Error> {
+fn signin_host(partition: Partition, what: Subject) -> Result<&'static str, Error> {
     partition
         .signin_host()
         .ok_or_else(|| no_console(partition, what))
 }
 
-fn no_console(partition: Partition, what: &'static str) -> Error {
+fn no_console(partition: Partition, what: Subject) -> Error {
     Error::new(
         what,
+        ErrorKind::Unknown,
         format!("the {partition} partition has no public console"),
     )
 }
@@ -95,7 +96,8 @@ impl SwitchRoleLink {
         let n = name.chars().count();
         if n == 0 || n > Self::MAX_DISPLAY_NAME {
             return Err(Error::new(
-                "display name",
+                Subject::DisplayName,
+                ErrorKind::Length,
                 format!(
                     "must be 1 to {} characters long, found {n} ({name:?})",
                     Self::MAX_DISPLAY_NAME
@@ -114,7 +116,7 @@ impl SwitchRoleLink {
 
     /// The link, or an error for a partition without a public console.
     pub fn url(&self) -> Result<String, Error> {
-        let host = signin_host(self.role.partition(), "switch-role link")?;
+        let host = signin_host(self.role.partition(), Subject::SwitchRoleLink)?;
         // A role with a path is named path/name, without the leading slash.
         let path = self.role.path().trim_start_matches('/');
         let role_name = format!("{path}{}", self.role.name());

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::{Error, ErrorKind, Subject};
 
 /// The families of condition operators; each compares values its own way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -170,19 +170,22 @@ impl ConditionOperator {
                 .map(|b| format!(" (did you mean {:?}?)", b.as_str()))
                 .unwrap_or_default();
             return Err(Error::new(
-                "condition operator",
+                Subject::ConditionOperator,
+                ErrorKind::Unknown,
                 format!("unknown operator {s:?}{hint}"),
             ));
         };
         if base == OperatorBase::Null && if_exists {
             return Err(Error::new(
-                "condition operator",
+                Subject::ConditionOperator,
+                ErrorKind::Conflict,
                 "Null cannot take IfExists: Null itself tests whether the key exists",
             ));
         }
         if base == OperatorBase::Null && qualifier.is_some() {
             return Err(Error::new(
-                "condition operator",
+                Subject::ConditionOperator,
+                ErrorKind::Conflict,
                 format!("Null cannot take a set qualifier ({s:?})"),
             ));
         }

@@ -504,7 +504,8 @@ impl Ctx {
 
 /// Checks one action as policies write it: `*` or `service:Action` (with `*`/`?`).
 pub fn validate_action(action: &str) -> Result<(), crate::Error> {
-    check_action(action).map_err(|why| crate::Error::new("action", why))
+    check_action(action)
+        .map_err(|why| crate::Error::new(crate::Subject::Action, crate::ErrorKind::Format, why))
 }
 
 /// Checks one resource as a 2012-10-17 policy writes it: `*` or an ARN pattern
@@ -515,7 +516,7 @@ pub fn validate_resource(resource: &str) -> Result<(), crate::Error> {
         variables: true,
     };
     ctx.resource(resource)
-        .map_err(|why| crate::Error::new("resource", why))
+        .map_err(|why| crate::Error::new(crate::Subject::Resource, crate::ErrorKind::Format, why))
 }
 
 /// `*` or `service:Action`, the action part with `*`/`?` wildcards.

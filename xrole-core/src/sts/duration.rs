@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::Error;
+use crate::{Error, ErrorKind, Subject};
 
 /// A duration of an assumed-role session: 900 to 43200 seconds (15 minutes to 12
 /// hours); at most 3600 seconds for a chained session (a role assumed with role
@@ -34,7 +34,8 @@ impl SessionDuration {
 
     fn range_error(secs: u64, written: &str) -> Error {
         Error::new(
-            "session duration",
+            Subject::SessionDuration,
+            ErrorKind::Range,
             format!(
                 "must be {} to {} seconds ({} to {}), found {secs} ({written:?})",
                 Self::MIN.0,
@@ -74,7 +75,8 @@ impl SessionDuration {
     /// Parses `"900"`, `"15m"`, `"1h"`, `"1h30m"`, `"2h15m30s"` (units in that order,
     /// each at most once).
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let secs = parse_duration_text(s).map_err(|why| Error::new("session duration", why))?;
+        let secs = parse_duration_text(s)
+            .map_err(|why| Error::new(Subject::SessionDuration, ErrorKind::Format, why))?;
         if Self::in_range(secs) {
             Ok(Self(secs as u32))
         } else {
@@ -85,7 +87,8 @@ impl SessionDuration {
     /// Parses the duration of a GetSessionToken (MFA) session, written as
     /// [`parse`](Self::parse) reads it: 900 s to 36 h ([`SESSION_TOKEN_SECS`](Self::SESSION_TOKEN_SECS)).
     pub fn parse_session_token(s: &str) -> Result<std::time::Duration, Error> {
-        let secs = parse_duration_text(s).map_err(|why| Error::new("MFA session duration", why))?;
+        let secs = parse_duration_text(s)
+            .map_err(|why| Error::new(Subject::MfaSessionDuration, ErrorKind::Format, why))?;
         if Self::SESSION_TOKEN_SECS.contains(&secs) {
             Ok(std::time::Duration::from_secs(secs))
         } else {
@@ -94,7 +97,8 @@ impl SessionDuration {
                 *Self::SESSION_TOKEN_SECS.end(),
             );
             Err(Error::new(
-                "MFA session duration",
+                Subject::MfaSessionDuration,
+                ErrorKind::Range,
                 format!(
                     "must be {min} to {max} seconds ({} to {}), found {secs} ({s:?})",
                     format_secs(min),
@@ -120,7 +124,8 @@ impl SessionDuration {
             Ok(self)
         } else {
             Err(Error::new(
-                "session duration",
+                Subject::SessionDuration,
+                ErrorKind::Conflict,
                 format!("{}, found {self} ({} s)", Self::chained_rule(), self.0),
             ))
         }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::Error;
 use crate::charset::{self, Charset, Violation};
+use crate::{Error, ErrorKind, Subject};
 
 /// A six-digit code from an MFA device (`TokenCode`). Never shown by `Debug` or in
 /// errors.
@@ -16,14 +16,16 @@ impl TokenCode {
         match charset::check(s, 6, 6, Charset::Digits) {
             Ok(()) => Ok(Self(s.to_owned())),
             Err(Violation::Length { .. }) => Err(Error::new(
-                "MFA token code",
+                Subject::MfaTokenCode,
+                ErrorKind::Length,
                 format!(
                     "must be exactly 6 digits, found {} characters",
                     s.chars().count()
                 ),
             )),
             Err(Violation::Char { .. }) => Err(Error::new(
-                "MFA token code",
+                Subject::MfaTokenCode,
+                ErrorKind::Charset,
                 "must be exactly 6 digits, found a character that is not a digit",
             )),
         }

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::Error;
 use crate::arn::PolicyArn;
+use crate::{Error, ErrorKind, Subject};
 
 /// An inline session policy (`Policy`): a JSON policy document of at most 2048
 /// characters that further limits the session's permissions.
@@ -46,17 +46,23 @@ impl SessionPolicy {
     pub fn parse(json: &str) -> Result<Self, Error> {
         if !Self::check_text(json) {
             let n = json.chars().count();
-            let why = if n == 0 || n > Self::MAX_LEN {
-                format!("must be 1 to {} characters long, found {n}", Self::MAX_LEN)
+            let (kind, why) = if n == 0 || n > Self::MAX_LEN {
+                (
+                    ErrorKind::Length,
+                    format!("must be 1 to {} characters long, found {n}", Self::MAX_LEN),
+                )
             } else {
-                "may hold only tab, line feed, carriage return and U+0020 to U+00FF".to_owned()
+                (
+                    ErrorKind::Charset,
+                    "may hold only tab, line feed, carriage return and U+0020 to U+00FF".to_owned(),
+                )
             };
-            return Err(Error::new("session policy", why));
+            return Err(Error::new(Subject::SessionPolicy, kind, why));
         }
         let doc = crate::PolicyDocument::from_json(json)
-            .map_err(|e| Error::new("session policy", e.to_string()))?;
+            .map_err(|e| Error::policy(Subject::SessionPolicy, e))?;
         doc.validate(crate::PolicyKind::Session)
-            .map_err(|e| Error::new("session policy", e.to_string()))?;
+            .map_err(|e| Error::policy(Subject::SessionPolicy, e))?;
         Ok(Self(Cow::Owned(json.to_owned())))
     }
 
@@ -84,7 +90,7 @@ impl SessionPolicy {
     /// The policy document.
     pub fn document(&self) -> Result<crate::PolicyDocument, Error> {
         crate::PolicyDocument::from_json(&self.0)
-            .map_err(|e| Error::new("session policy", e.to_string()))
+            .map_err(|e| Error::policy(Subject::SessionPolicy, e))
     }
 
     /// The JSON text as given.
@@ -136,7 +142,8 @@ impl PolicyArns {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.0.len() > Self::MAX {
             return Err(Error::new(
-                "policy ARNs",
+                Subject::PolicyArns,
+                ErrorKind::TooMany,
                 format!(
                     "at most {} managed session policies, found {}",
                     Self::MAX,

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::Error;
+use crate::{Error, ErrorKind, Subject};
 
 /// An AWS region name such as `us-east-1`, `eu-central-2` or `us-gov-west-1`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,7 +49,8 @@ impl Region {
             Ok(Self(Cow::Owned(s.to_owned())))
         } else {
             Err(Error::new(
-                "region",
+                Subject::Region,
+                ErrorKind::Format,
                 format!(
                     "expected a region name such as \"us-east-1\" or \"eu-central-2\", found {s:?}"
                 ),

@@ -4,8 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::Error;
 use crate::charset;
+use crate::{Error, ErrorKind, Subject};
 
 /// STS's tag character class `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
 fn tag_char(c: char) -> bool {
@@ -27,10 +27,11 @@ const fn tag_ascii(b: u8) -> bool {
 /// Checks a tag key at run time: the character class, 1 to [`SessionTag::KEY_MAX`]
 /// characters, and not the reserved `aws:` prefix.
 fn check_key(s: &str) -> Result<(), Error> {
-    check_tag_text("session tag key", s, 1, SessionTag::KEY_MAX)?;
+    check_tag_text(Subject::SessionTagKey, s, 1, SessionTag::KEY_MAX)?;
     if s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(Error::new(
-            "session tag key",
+            Subject::SessionTagKey,
+            ErrorKind::Reserved,
             format!("the prefix \"aws:\" is reserved for AWS ({s:?})"),
         ));
     }
@@ -40,15 +41,16 @@ fn check_key(s: &str) -> Result<(), Error> {
 /// Checks a tag value at run time: the character class, at most
 /// [`SessionTag::VALUE_MAX`] characters.
 fn check_value(s: &str) -> Result<(), Error> {
-    check_tag_text("session tag value", s, 0, SessionTag::VALUE_MAX)
+    check_tag_text(Subject::SessionTagValue, s, 0, SessionTag::VALUE_MAX)
 }
 
 /// Checks tag text at run time (full Unicode classes).
-fn check_tag_text(subject: &'static str, s: &str, min: usize, max: usize) -> Result<(), Error> {
+fn check_tag_text(subject: Subject, s: &str, min: usize, max: usize) -> Result<(), Error> {
     if let Some((at, c)) = s.char_indices().find(|&(_, c)| !tag_char(c)) {
         let position = s[..at].chars().count() + 1;
         return Err(Error::new(
             subject,
+            ErrorKind::Charset,
             format!(
                 "character {c:?} at position {position} is not allowed (allowed: letters, digits, spaces and _ . : / = + - @) ({s:?})"
             ),
@@ -58,6 +60,7 @@ fn check_tag_text(subject: &'static str, s: &str, min: usize, max: usize) -> Res
     if n < min || n > max {
         return Err(Error::new(
             subject,
+            ErrorKind::Length,
             format!("must be {min} to {max} characters long, found {n} ({s:?})"),
         ));
     }
@@ -184,7 +187,8 @@ impl SessionTags {
     fn check(tags: &[SessionTag]) -> Result<(), Error> {
         if tags.len() > Self::MAX {
             return Err(Error::new(
-                "session tags",
+                Subject::SessionTags,
+                ErrorKind::TooMany,
                 format!(
                     "at most {} tags per session, found {}",
                     Self::MAX,
@@ -195,7 +199,8 @@ impl SessionTags {
         for (i, tag) in tags.iter().enumerate() {
             if let Some(other) = tags[..i].iter().find(|t| same_key(&t.key, &tag.key)) {
                 return Err(Error::new(
-                    "session tags",
+                    Subject::SessionTags,
+                    ErrorKind::Duplicate,
                     format!(
                         "duplicate key {:?} (keys are case-insensitive; {:?} is already set)",
                         tag.key(),
@@ -303,7 +308,8 @@ impl TransitiveTagKeys {
     fn check_count(&self) -> Result<(), Error> {
         if self.0.len() > SessionTags::MAX {
             return Err(Error::new(
-                "transitive tag keys",
+                Subject::TransitiveTagKeys,
+                ErrorKind::TooMany,
                 format!("at most {} keys, found {}", SessionTags::MAX, self.0.len()),
             ));
         }
@@ -318,7 +324,8 @@ impl TransitiveTagKeys {
             check_key(key)?;
             if tags.get(key).is_none() {
                 return Err(Error::new(
-                    "transitive tag keys",
+                    Subject::TransitiveTagKeys,
+                    ErrorKind::Missing,
                     format!("{key:?} is not the key of one of the session's tags"),
                 ));
             }

@@ -334,6 +334,87 @@ fn role_spec_reports_every_error_at_once() {
         "{}",
         messages[2]
     );
+    // The same problems, typed: a caller matches on these, not on the words.
+    let typed: Vec<(Subject, ErrorKind)> = spec
+        .problems()
+        .iter()
+        .map(|e| (e.subject(), e.kind()))
+        .collect();
+    assert_eq!(
+        typed,
+        [
+            (Subject::SessionTags, ErrorKind::Duplicate),
+            (Subject::SessionDuration, ErrorKind::Conflict),
+            (Subject::Permissions, ErrorKind::Policy),
+        ]
+    );
+    // The permissions' document problems stay a PolicyError, one problem each.
+    let policy = spec.problems()[2]
+        .policy_error()
+        .expect("a nested PolicyError");
+    assert_eq!(policy.problems().len(), 2, "{policy}");
+    assert!(spec.problems()[0].policy_error().is_none());
+}
+
+#[test]
+fn every_error_names_its_subject_and_kind() {
+    let cases: [(Result<(), Error>, Subject, ErrorKind); 10] = [
+        (
+            RoleArn::parse("arn:aws:iam::1:role/R").map(drop),
+            Subject::RoleArn,
+            ErrorKind::Length,
+        ),
+        (
+            RoleArn::parse("arn:aws:s3:::b").map(drop),
+            Subject::RoleArn,
+            ErrorKind::Format,
+        ),
+        (
+            RoleArn::parse("arn:aws-moon:iam::222222222222:role/R").map(drop),
+            Subject::RoleArn,
+            ErrorKind::Unknown,
+        ),
+        (
+            SessionName::parse("a b").map(drop),
+            Subject::SessionName,
+            ErrorKind::Charset,
+        ),
+        (
+            SessionName::parse("a").map(drop),
+            Subject::SessionName,
+            ErrorKind::Length,
+        ),
+        (
+            SessionDuration::from_secs(60).map(drop),
+            Subject::SessionDuration,
+            ErrorKind::Range,
+        ),
+        (
+            SessionTag::new("aws:x", "1").map(drop),
+            Subject::SessionTagKey,
+            ErrorKind::Reserved,
+        ),
+        (
+            TokenCode::parse("12345a").map(drop),
+            Subject::MfaTokenCode,
+            ErrorKind::Charset,
+        ),
+        (
+            Partition::parse("aws-moon").map(drop),
+            Subject::Partition,
+            ErrorKind::Unknown,
+        ),
+        (
+            SessionPolicy::parse("{").map(drop),
+            Subject::SessionPolicy,
+            ErrorKind::Policy,
+        ),
+    ];
+    for (result, subject, kind) in cases {
+        let e = result.unwrap_err();
+        assert_eq!((e.subject(), e.kind()), (subject, kind), "{e}");
+        assert!(e.to_string().starts_with(subject.as_str()), "{e}");
+    }
 }
 
 fn name_strategy() -> impl Strategy<Value = String> {
