@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::ProvideCredentials;
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
 use xrole::*;
 use xrole_test::sts::{Clock, EmbeddedSts, MfaDevice, Role, User, World};
 
@@ -39,13 +41,20 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 
 #[tokio::test]
 async fn no_secret_in_logs_or_debug_output() {
+    // A global subscriber, not `set_default`: a thread-local one races with the
+    // other tests of this binary registering the same callsites, which can cache
+    // them as never enabled and lose this test's events. Only events of this test's
+    // thread (a current-thread runtime runs its spawned tasks here too) are kept.
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
+    let test_thread = std::thread::current().id();
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(capture.clone())
-        .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+        .with_filter(tracing_subscriber::filter::dynamic_filter_fn(
+            move |_, _| std::thread::current().id() == test_thread,
+        ));
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+        .expect("no other test of this binary sets the global subscriber");
 
     let mut world = World::new();
     world
