@@ -132,8 +132,8 @@ async fn run(target: Target) -> Result<Report, BoxError> {
     section("Accounts that failed");
     let mut failed = Vec::new();
     for (role, error) in results.failed() {
-        println!("{role}:\n{error}");
-        failed.push((role.account().to_string(), error.to_string()));
+        println!("{role}:\n{}", xrole_examples::described(error));
+        failed.push((role.account().to_string(), xrole_examples::described(error)));
     }
     if failed.is_empty() {
         println!("none");

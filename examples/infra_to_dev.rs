@@ -121,7 +121,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         .await;
     let intern = if *lab.target() == Target::Aws {
         // On AWS both users are you: whatever your policies say.
-        attempt.map_or_else(|e| e.to_string(), |_| "admitted".to_owned())
+        attempt.map_or_else(|e| xrole_examples::described(&e), |_| "admitted".to_owned())
     } else {
         let refused = refusal(attempt, "infra-intern without an identity policy")?;
         if let Error::AccessDenied(denied) = &refused {
@@ -148,7 +148,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
                 );
             }
         }
-        refused.to_string()
+        xrole_examples::described(&refused)
     };
     Ok(Report {
         operator,

@@ -90,7 +90,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         "without MFA",
     )?;
     expect_cause(lab.target(), &without_mfa, &DenialCause::MfaMissing)?;
-    let without_mfa = without_mfa.to_string();
+    let without_mfa = xrole_examples::described(&without_mfa);
 
     section("With a wrong code");
     let wrong = AssumeRole::from_spec(&spec)
@@ -99,7 +99,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         .eager(true);
     let wrong_code = refusal(wrong.assume(&base).await, "with a wrong code")?;
     expect_cause(lab.target(), &wrong_code, &DenialCause::MfaCodeRefused)?;
-    let wrong_code = wrong_code.to_string();
+    let wrong_code = xrole_examples::described(&wrong_code);
 
     section("With the device's code");
     let aws = target == Target::Aws;

@@ -88,7 +88,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
         "without an ExternalId (the role must demand one)",
     )?;
     expect_cause(lab.target(), &missing_id, &DenialCause::ExternalIdMissing)?;
-    let missing_id = missing_id.to_string();
+    let missing_id = xrole_examples::described(&missing_id);
 
     section("With another customer's ExternalId");
     let wrong = AssumeRole::from_spec(&spec)
@@ -105,7 +105,7 @@ async fn run(target: Target) -> Result<Report, BoxError> {
             sent: "another-customers-id-5678".parse()?,
         },
     )?;
-    let wrong_id = wrong_id.to_string();
+    let wrong_id = xrole_examples::described(&wrong_id);
 
     section("The lint that catches a vendor trusted without ExternalId");
     let own = LintConfig::new()

@@ -245,6 +245,15 @@ pub fn check(holds: bool, what: impl fmt::Display) -> Result<(), BoxError> {
     }
 }
 
+/// An error as a person reads it: its chain of sources on one line, and an
+/// AccessDenied's explanation below it (what the `xrole` command prints).
+pub fn described(e: &xrole::Error) -> String {
+    match e {
+        xrole::Error::AccessDenied(denied) => format!("{denied}\n{}", denied.explanation()),
+        other => other.report().to_string(),
+    }
+}
+
 /// An AssumeRole refusal, printed; an error when `what` was admitted or failed for
 /// another reason. An `AccessDenied` counts, and so does a bare HTTP
 /// 403: moto wraps the errors of its IAM access control in `<Errors>`, which the
@@ -256,7 +265,7 @@ pub fn refusal(
     match result {
         Ok(role) => Err(format!("{what}: {} admitted the session", role.role()).into()),
         Err(e) if e.sts_code() == Some("AccessDenied") || http_status(&e) == Some(403) => {
-            println!("refused:\n{e}");
+            println!("refused:\n{}", described(&e));
             Ok(e)
         }
         Err(e) => Err(format!("{what}: expected AccessDenied, got: {e}").into()),
@@ -279,6 +288,7 @@ pub fn explained(
         matches!(err, xrole::Error::AccessDenied(_)),
         format!("the refusal is an AccessDenied: {err}"),
     )?;
+    let explained = described(&err);
     let audit = sts
         .last_audit(action)
         .and_then(|e| e.detail)
@@ -286,8 +296,8 @@ pub fn explained(
     let cause = err
         .denial_cause()
         .map_or_else(String::new, |c| format!("\n  cause: {c}"));
-    println!("the runtime says:\n{err}{cause}\n\nthe embedded STS's evaluation:\n{audit}");
-    Ok((format!("{err}{cause}"), audit))
+    println!("the runtime says:\n{explained}{cause}\n\nthe embedded STS's evaluation:\n{audit}");
+    Ok((format!("{explained}{cause}"), audit))
 }
 
 /// On the embedded STS, whose answers say what its evaluator found, that the

@@ -22,7 +22,7 @@ use xrole_iam::import::{Deployment, Input};
 use xrole_iam::world::World;
 
 use crate::CliError;
-use crate::input::{MAX_INPUT_BYTES, listed, read_bounded};
+use crate::input::{MAX_INPUT_BYTES, read_bounded};
 use crate::output;
 
 #[derive(Subcommand, Debug)]
@@ -139,8 +139,10 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), 
         Some(path) => {
             let name = path.display().to_string();
             let text = read_bounded(path, MAX_INPUT_BYTES)?;
-            World::from_json(&text)
-                .map_err(|e| CliError::Usage(format!("{name}: {}", listed(e.problems(), "  "))))?
+            World::from_json(&text).map_err(|e| CliError::Input {
+                name,
+                problem: crate::InputProblem::World(e),
+            })?
         }
     };
     let mut problems = Vec::new();
@@ -162,10 +164,7 @@ fn world(files: &[PathBuf], stack: &StackFlags) -> Result<(World, Vec<String>), 
     if problems.is_empty() {
         Ok((world, unjudged))
     } else {
-        Err(CliError::Usage(format!(
-            "the inputs cannot be read:\n  {}",
-            listed(&problems, "  ")
-        )))
+        Err(CliError::Inputs { problems })
     }
 }
 
@@ -212,7 +211,7 @@ fn access_json(graph: &AccessGraph, a: &Access) -> Value {
 
 /// What could not be judged, as lines after an answer: `not judged (...):` and
 /// one line each.
-fn unjudged_text(unjudged: &[String]) -> String {
+pub(crate) fn unjudged_text(unjudged: &[String]) -> String {
     if unjudged.is_empty() {
         return String::new();
     }
@@ -279,10 +278,11 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
             let graph = build(&world);
             if graph.node(role).is_none() {
-                return Err(CliError::Usage(format!(
-                    "{role} is no role of the inputs{}",
-                    unjudged_text(&unjudged)
-                )));
+                return Err(CliError::NotInInputs {
+                    what: "role",
+                    arn: role.to_string(),
+                    unjudged,
+                });
             }
             let found = graph.who_can_assume(role);
             match format {
@@ -302,10 +302,11 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
             let graph = build(&world);
             if graph.node(principal).is_none() {
-                return Err(CliError::Usage(format!(
-                    "{principal} is no principal of the inputs{}",
-                    unjudged_text(&unjudged)
-                )));
+                return Err(CliError::NotInInputs {
+                    what: "principal",
+                    arn: principal.to_string(),
+                    unjudged,
+                });
             }
             print_accesses(&graph, &graph.reachable_from(principal), *format, *limit)?;
             report_unjudged(&unjudged, *format)?;

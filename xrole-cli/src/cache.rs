@@ -26,8 +26,11 @@ pub(crate) struct CacheDir {
 }
 
 /// Why a path in the cache was refused.
-fn refused(path: &std::path::Path, why: impl std::fmt::Display) -> CliError {
-    CliError::Usage(format!("the credential cache {}: {why}", path.display()))
+fn refused(path: &std::path::Path, why: impl Into<String>) -> CliError {
+    CliError::Cache {
+        path: path.to_owned(),
+        why: why.into(),
+    }
 }
 
 fn io(context: String) -> impl FnOnce(Errno) -> CliError {
@@ -45,9 +48,7 @@ impl CacheDir {
         let path = match std::env::var_os("XROLE_CACHE_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => dirs::cache_dir()
-                .ok_or_else(|| {
-                    CliError::Usage("no cache directory: set XROLE_CACHE_DIR or HOME".into())
-                })?
+                .ok_or(CliError::NoCacheDirectory)?
                 .join("xrole"),
         };
         if !path.is_absolute() {

@@ -108,9 +108,9 @@ pub(crate) async fn run(flags: &ConsoleFlags) -> Result<String, CliError> {
         }
     };
     let credentials = session.credentials().await?;
-    let token = credentials.session_token().ok_or_else(|| {
-        CliError::Usage("the session has no session token: only sessions sign in".into())
-    })?;
+    let token = credentials
+        .session_token()
+        .ok_or(CliError::NoSessionToken)?;
     let signin = SigninSession::new(
         credentials.access_key_id(),
         credentials.secret_access_key(),

@@ -59,7 +59,7 @@ pub(crate) async fn run(
     let session = flags.assume_lasting().await?;
     let (program, args) = command
         .split_first()
-        .ok_or_else(|| CliError::Usage("give the command to run after --".into()))?;
+        .ok_or_else(|| CliError::Usage("give the command to run after --"))?;
     let mut child = tokio::process::Command::new(program);
     child.args(args);
     for name in CONFLICTING {

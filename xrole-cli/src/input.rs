@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::CliError;
+use crate::{CliError, InputProblem};
 
 /// The largest export, plan, template or world file read: a big account's
 /// export is tens of megabytes.
@@ -28,11 +28,15 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<String, CliError> 
         .read_to_end(&mut bytes)
         .map_err(CliError::io(format!("cannot read {name}")))?;
     if bytes.len() as u64 > limit {
-        return Err(CliError::Usage(format!(
-            "{name}: more than the {limit} bytes an input may have"
-        )));
+        return Err(CliError::Input {
+            name: name.to_string(),
+            problem: InputProblem::TooLarge { limit },
+        });
     }
-    String::from_utf8(bytes).map_err(|_| CliError::Usage(format!("{name}: not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|_| CliError::Input {
+        name: name.to_string(),
+        problem: InputProblem::NotUtf8,
+    })
 }
 
 /// `problems`, at most [`MAX_PROBLEMS_SHOWN`] of them, and how many more there

@@ -7,6 +7,7 @@
 mod access;
 mod cache;
 mod console;
+mod error;
 mod exec;
 mod input;
 mod output;
@@ -19,6 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub(crate) use crate::error::{CliError, InputProblem};
 use crate::output::Format;
 use crate::role::RoleFlags;
 
@@ -104,41 +106,6 @@ pub(crate) fn random<const N: usize>(purpose: &str) -> Result<[u8; N], CliError>
     Ok(bytes)
 }
 
-/// Why a command failed: printed on standard error, exit code 1.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CliError {
-    /// xrole's error (AccessDenied explained, ...).
-    #[error(transparent)]
-    Xrole(#[from] xrole::Error),
-    /// A flag combination clap cannot express.
-    #[error("{0}")]
-    Usage(String),
-    /// The federation endpoint did not give a sign-in token.
-    #[error("federation endpoint {endpoint}: {message}")]
-    Federation {
-        /// The endpoint's URL.
-        endpoint: String,
-        /// What went wrong (never the request, which holds the session's secret).
-        message: String,
-    },
-    /// Reading or writing failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl CliError {
-    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
-        let context = context.into();
-        move |source| Self::Io { context, source }
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -155,7 +122,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("xrole: {e}");
+            error::print(&e);
             ExitCode::from(1)
         }
     }

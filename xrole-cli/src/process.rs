@@ -82,11 +82,10 @@ async fn lock(dir: &CacheDir, name: &str) -> Result<File, CliError> {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(CliError::Usage(format!(
-                    "another xrole credential-process held {} for {} s",
-                    dir.path_of(name).display(),
-                    LOCK_WAIT.as_secs()
-                )));
+                return Err(CliError::Locked {
+                    path: dir.path_of(name),
+                    waited: LOCK_WAIT,
+                });
             }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(CliError::io(format!(

@@ -15,7 +15,7 @@ use aws_credential_types::provider::ProvideCredentials;
 
 use sha2::Digest;
 
-use crate::CliError;
+use crate::{CliError, InputProblem};
 
 /// What identifies a session outside the process, with what it was computed from.
 pub(crate) struct CacheKey {
@@ -48,8 +48,8 @@ pub(crate) async fn mfa_code(
     let serial = serial.clone();
     tokio::task::spawn_blocking(move || read_code_from_terminal(&serial))
         .await
-        .map_err(|e| CliError::Usage(e.to_string()))?
-        .map_err(|e| CliError::Usage(format!("MFA code: {e}")))
+        .map_err(|e| CliError::MfaCode(xrole::TokenError::from(e.to_string())))?
+        .map_err(CliError::MfaCode)
 }
 
 /// Which role, with which AssumeRole parameters.
@@ -189,7 +189,7 @@ impl RoleFlags {
         let role = self
             .role_arn
             .clone()
-            .ok_or(CliError::Usage("give --role-arn or --profile".into()))?;
+            .ok_or(CliError::Usage("give --role-arn or --profile"))?;
         let mut b = RoleSpec::builder(role)
             .set_session_name(self.role_session_name.clone())
             .set_external_id(self.external_id.clone())
@@ -254,11 +254,11 @@ impl RoleFlags {
             (None, Some(p)) => Some(
                 p.provide_credentials()
                     .await
-                    .map_err(|e| CliError::Usage(format!("no source credentials: {e}")))?
+                    .map_err(|e| CliError::NoSourceCredentials(Some(e)))?
                     .access_key_id()
                     .to_owned(),
             ),
-            (None, None) => return Err(CliError::Usage("no source credentials".into())),
+            (None, None) => return Err(CliError::NoSourceCredentials(None)),
         };
         let source = serde_json::json!({
             "access_key_id": source,
@@ -337,7 +337,7 @@ impl RoleFlags {
                     .and_then(|c| c.hops().last())
                     .map(|hop| hop.role.clone())
             })
-            .ok_or(CliError::Usage("give --role-arn or --profile".into()))
+            .ok_or(CliError::Usage("give --role-arn or --profile"))
     }
 
     /// The session on the credentials of an MFA session already open for
@@ -426,10 +426,10 @@ fn token_identity(path: &std::path::Path) -> Result<serde_json::Value, CliError>
         .map_err(CliError::io(context()))?;
     let is_file = file.metadata().map_err(CliError::io(context()))?.is_file();
     if !is_file {
-        return Err(CliError::Usage(format!(
-            "{}: not a regular file",
-            context()
-        )));
+        return Err(CliError::Input {
+            name: path.display().to_string(),
+            problem: InputProblem::NotAFile,
+        });
     }
     let most = *xrole::WEB_IDENTITY_TOKEN_CHARS.end();
     let mut token = String::new();
@@ -438,10 +438,10 @@ fn token_identity(path: &std::path::Path) -> Result<serde_json::Value, CliError>
         .map_err(CliError::io(context()))?;
     let token = token.trim();
     if token.len() > most {
-        return Err(CliError::Usage(format!(
-            "{}: more than the {most} characters STS takes",
-            context()
-        )));
+        return Err(CliError::Input {
+            name: path.display().to_string(),
+            problem: InputProblem::TokenTooLong { most },
+        });
     }
     let claims = xrole::TokenClaims::read_unverified(token);
     Ok(serde_json::json!({

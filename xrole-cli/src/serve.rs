@@ -47,20 +47,16 @@ async fn stop_signal() -> std::io::Result<&'static str> {
 /// Serves until a stop signal; prints how many calls were served.
 pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
     let text = crate::input::read_bounded(&flags.world, crate::input::MAX_INPUT_BYTES)?;
-    let world = World::from_json(&text).map_err(|e| {
-        CliError::Usage(format!(
-            "{}: {} problems in world\n  {}",
-            flags.world.display(),
-            e.problems().len(),
-            crate::input::listed(e.problems(), "  ")
-        ))
+    let world = World::from_json(&text).map_err(|e| CliError::Input {
+        name: flags.world.display().to_string(),
+        problem: crate::InputProblem::World(e),
     })?;
     let sts = EmbeddedSts::builder(world)
         .port(flags.port)
         .region(&flags.region)
         .start()
         .await
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(CliError::Serve)?;
     sts.set_credential_lifetime(flags.credential_lifetime.map(Duration::from_secs));
     // Whoever started the server may stop reading its output: a closed stdout must
     // not stop the server, so write errors are ignored.

@@ -81,7 +81,7 @@ struct CrateReadme;
 /// is, written by hand with public calls:
 ///
 /// ```
-/// use xrole::{AssumeRole, AssumedRole, Error, Permission, RoleSpec, Source};
+/// use xrole::{AssumeRole, AssumedRole, EnvProblem, Error, Permission, RoleSpec, Source};
 ///
 /// pub struct Reader {
 ///     pub sts: aws_sdk_sts::Client,
@@ -93,7 +93,10 @@ struct CrateReadme;
 ///         let external_id = std::env::var("VENDOR_EXTERNAL_ID").map_err(|e| Error::Env {
 ///             variable: "VENDOR_EXTERNAL_ID".into(),
 ///             key: "external_id",
-///             message: e.to_string(),
+///             problem: match e {
+///                 std::env::VarError::NotPresent => EnvProblem::NotSet { help: None },
+///                 std::env::VarError::NotUnicode(_) => EnvProblem::NotUnicode,
+///             },
 ///         })?;
 ///         Ok(RoleSpec::builder("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly".parse()?)
 ///             .external_id(external_id.parse()?)

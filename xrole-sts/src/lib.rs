@@ -61,18 +61,25 @@ use state::{Inner, State};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HarnessError {
-    /// The server could not bind or serve.
-    #[error("embedded STS: {0}")]
+    /// The server could not bind or serve (the source says why).
+    #[error("embedded STS: the server cannot bind or serve")]
     Io(#[from] std::io::Error),
     /// The principal is not a user of the world (only users hold access keys).
     #[error("embedded STS: {0} is not a user of the world; only users hold access keys")]
     UnknownUser(String),
-    /// The principal's text is not a principal.
+    /// The principal's text is not a principal (the rule it breaks is the
+    /// message, not a cause behind it).
     #[error("embedded STS: {0}")]
-    Principal(#[from] xrole_core::Error),
+    Principal(xrole_core::Error),
     /// The world was rejected.
     #[error(transparent)]
     World(#[from] WorldError),
+}
+
+impl From<xrole_core::Error> for HarnessError {
+    fn from(e: xrole_core::Error) -> Self {
+        HarnessError::Principal(e)
+    }
 }
 
 /// How to start an [`EmbeddedSts`].

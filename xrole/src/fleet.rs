@@ -6,7 +6,7 @@ use aws_types::SdkConfig;
 use tokio::sync::Semaphore;
 use xrole_core::{AccountId, Partition, RoleArn};
 
-use crate::{AssumeRole, AssumedRole, Error, Source, WebIdentity};
+use crate::{AssumeRole, AssumedRole, ConfigProblem, Error, Source, WebIdentity};
 
 /// One role name (or a list of role ARNs) over many accounts. STS throttling is
 /// retried with jittered backoff; there is no cap on the number of live sessions.
@@ -147,7 +147,7 @@ impl Fleet {
                 let r = r.unwrap_or_else(|| {
                     Err(Error::Config {
                         role: role.clone(),
-                        message: "the task assuming this role stopped".into(),
+                        problem: ConfigProblem::TaskStopped,
                     })
                 });
                 (role, r)

@@ -101,7 +101,10 @@ pub fn set_base_config(config: aws_types::SdkConfig) {
 }
 /// The AWS SDK configuration sessions are built from and give to clients.
 pub use aws_types::SdkConfig;
-pub use error::{AccessDenied, DenialCause, Error, Fix, SharedSource};
+pub use error::{
+    AccessDenied, ConfigProblem, DenialCause, EnvProblem, Error, Explanation, Fix, ProfileProblem,
+    Report, SharedSource,
+};
 pub use fleet::{Fleet, FleetResults};
 pub use profile::ProfileChain;
 pub use refresh::{Stats, refresh_window};

@@ -7,7 +7,7 @@ use xrole_core::{
 };
 
 pub use crate::Source;
-use crate::{AssumeRole, AssumedRole, Error, TokenProvider, WebIdentity};
+use crate::{AssumeRole, AssumedRole, EnvProblem, Error, TokenProvider, WebIdentity};
 
 /// A value of the declaration: a literal (checked at compile time) or the name of an
 /// environment variable (read and checked at run time).
@@ -57,9 +57,9 @@ fn text(src: Src, key: &'static str) -> Result<String, Error> {
         Src::Env(var) => std::env::var(var).map_err(|e| Error::Env {
             variable: var.to_owned(),
             key,
-            message: match e {
-                std::env::VarError::NotPresent => "is not set".to_owned(),
-                std::env::VarError::NotUnicode(_) => "is not valid Unicode".to_owned(),
+            problem: match e {
+                std::env::VarError::NotPresent => EnvProblem::NotSet { help: None },
+                std::env::VarError::NotUnicode(_) => EnvProblem::NotUnicode,
             },
         }),
     }
@@ -76,7 +76,7 @@ fn read<T>(
         Src::Env(var) => Error::Env {
             variable: var.to_owned(),
             key,
-            message: e.to_string(),
+            problem: EnvProblem::Invalid(e),
         },
         Src::Lit(_) => Error::Invalid(e),
     })

@@ -31,7 +31,10 @@ use aws_types::SdkConfig;
 use aws_types::os_shim_internal::{Env, Fs};
 use xrole_core::{ExternalId, MfaSerial, RoleArn, SessionDuration, SessionName};
 
-use crate::{AssumeRole, AssumedRole, Error, MfaStrategy, Source, TokenProvider};
+use crate::{
+    AssumeRole, AssumedRole, Error, MfaStrategy, ProfileProblem, SharedSource, Source,
+    TokenProvider,
+};
 
 /// One role profile of a chain: the role and the parameters the profile gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +106,7 @@ impl ProfileChain {
             Some(Cow::Owned(profile.to_owned())),
         )
         .await
-        .map_err(|e| profile_error(profile, format!("the profile files cannot be read: {e}")))?;
+        .map_err(|e| profile_error(profile, ProfileProblem::Unreadable(SharedSource::new(e))))?;
         let Walked {
             source,
             hops,
@@ -213,7 +216,7 @@ impl ProfileChain {
             });
         }
         // `walk` returns at least one hop, so a session exists here.
-        session.ok_or_else(|| profile_error(&self.source, "the profile assumes no role".into()))
+        session.ok_or_else(|| profile_error(&self.source, ProfileProblem::NotARole))
     }
 
     /// The hop's AssumeRole request; its `mfa_serial` codes when `with_mfa`, used
@@ -233,9 +236,9 @@ impl ProfileChain {
             let provider = self.mfa.clone().ok_or_else(|| {
                 profile_error(
                     &hop.profile,
-                    format!(
-                        "mfa_serial is {serial}: give a token provider with ProfileChain::mfa_token"
-                    ),
+                    ProfileProblem::MfaTokenMissing {
+                        serial: serial.clone(),
+                    },
                 )
             })?;
             request = request
@@ -249,10 +252,10 @@ impl ProfileChain {
     }
 }
 
-fn profile_error(profile: &str, message: String) -> Error {
+fn profile_error(profile: &str, problem: ProfileProblem) -> Error {
     Error::Profile {
         profile: profile.to_owned(),
-        message,
+        problem,
     }
 }
 
@@ -272,34 +275,19 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
     let mut name = requested.to_owned();
     loop {
         let profile = set.get_profile(&name).ok_or_else(|| {
-            let known: Vec<&str> = set.profiles().collect();
-            profile_error(
-                &name,
-                format!(
-                    "no such profile in the config files (profiles: {})",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            )
+            let known = set.profiles().map(str::to_owned).collect();
+            profile_error(&name, ProfileProblem::NoSuchProfile { known })
         })?;
         let Some(role) = profile.get("role_arn") else {
             if hops.is_empty() {
-                return Err(profile_error(
-                    &name,
-                    "has no role_arn: it is a source of credentials, not a role profile".into(),
-                ));
+                return Err(profile_error(&name, ProfileProblem::NotARole));
             }
             break;
         };
         if profile.get(OTHER_SOURCE).is_some() {
             return Err(profile_error(
                 &name,
-                format!(
-                    "{OTHER_SOURCE} is not supported by xrole's profile chains; use source_profile or web_identity_token_file"
-                ),
+                ProfileProblem::UnsupportedSource { key: OTHER_SOURCE },
             ));
         }
         hops.push(hop(&name, role, profile)?);
@@ -309,10 +297,7 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
             .filter(|f| !f.is_empty())
         {
             if profile.get("source_profile").is_some() {
-                return Err(profile_error(
-                    &name,
-                    "names both source_profile and web_identity_token_file: a role profile has one source".into(),
-                ));
+                return Err(profile_error(&name, ProfileProblem::TwoSources));
             }
             hops.reverse();
             return Ok(Walked {
@@ -324,7 +309,7 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
         visited.push(name.clone());
         let source = profile
             .get("source_profile")
-            .ok_or_else(|| profile_error(&name, "has role_arn but no source_profile".into()))?;
+            .ok_or_else(|| profile_error(&name, ProfileProblem::NoSource))?;
         // A profile that is its own source holds the static keys the role is assumed with.
         if source == name && profile.get("aws_access_key_id").is_some() {
             break;
@@ -333,7 +318,7 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
             visited.push(source.to_owned());
             return Err(profile_error(
                 requested,
-                format!("source_profile loops: {}", visited.join(" -> ")),
+                ProfileProblem::Loop { chain: visited },
             ));
         }
         name = source.to_owned();
@@ -347,7 +332,9 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
 }
 
 fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {
-    let invalid = |key: &str, e: xrole_core::Error| profile_error(name, format!("{key}: {e}"));
+    let invalid = |key: &'static str, error: xrole_core::Error| {
+        profile_error(name, ProfileProblem::Invalid { key, error })
+    };
     let parse_opt = |key: &str| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
     Ok(ProfileHop {
         profile: name.to_owned(),
@@ -366,7 +353,9 @@ fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {
                     .map_err(|_| {
                         profile_error(
                             name,
-                            format!("duration_seconds: {v:?} is not a number of seconds"),
+                            ProfileProblem::DurationNotANumber {
+                                value: v.to_owned(),
+                            },
                         )
                     })
                     .and_then(|secs| {

@@ -271,7 +271,7 @@ impl Engine {
                 Ok(()) => break,
                 Err(e) if e.is_retryable() && attempt < 5 => {
                     let wait = backoff(attempt, Duration::from_secs(5));
-                    tracing::warn!(role_arn = %inner.role, session_name = %inner.session_name, attempt, error = %e, "xrole: first load failed, retrying in {wait:?}");
+                    tracing::warn!(role_arn = %inner.role, session_name = %inner.session_name, attempt, error = %e.report(), "xrole: first load failed, retrying in {wait:?}");
                     inner.sleep.sleep(wait).await;
                     attempt += 1;
                 }
@@ -285,7 +285,7 @@ impl Engine {
                 operation: "AssumeRole",
                 status: None,
                 code: None,
-                message: "STS returned credentials that are already expired".into(),
+                message: Some("STS returned credentials that are already expired".into()),
                 source: None,
             })
         })
@@ -380,7 +380,7 @@ async fn refresh_loop(weak: Weak<EngineInner>, sleep: SharedAsyncSleep, time: Sh
                         role_arn = %inner.role,
                         session_name = %inner.session_name,
                         attempt,
-                        error = %e,
+                        error = %e.report(),
                         "xrole: refresh failed, retrying in {wait:?}"
                     );
                     drop(inner);

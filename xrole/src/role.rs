@@ -137,7 +137,7 @@ impl AssumedRole {
             operation: "GetCallerIdentity",
             code: None,
             status: None,
-            message: format!("STS answered an unreadable {what}: {e}").into(),
+            message: Some(format!("STS answered an unreadable {what}: {e}").into()),
             source: None,
         };
         Ok(CallerIdentity {

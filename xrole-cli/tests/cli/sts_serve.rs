@@ -82,6 +82,24 @@ fn bad_arguments_and_worlds_are_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A port in use: the typed error's line, then its cause, each once.
+    let empty = dir.join("empty.json");
+    std::fs::write(&empty, "{}").unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(exe)
+        .args(["sts", "serve", "--port", &port, "--world"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("xrole: embedded STS: the server cannot bind or serve: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("embedded STS").count(), 1, "{stderr}");
+    assert!(stderr.contains("in use"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

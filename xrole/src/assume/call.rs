@@ -11,8 +11,8 @@ use super::AssumeRole;
 use super::client::credentials_from;
 use super::mfa::Mfa;
 use super::web_identity::{TokenClaims, WebIdentity};
-use crate::Error;
 use crate::error::AccessDenied;
+use crate::{ConfigProblem, Error};
 
 /// The parameters of the AssumeRole calls of one session.
 pub(super) struct Params {
@@ -52,7 +52,7 @@ impl Params {
                     .build()
                     .map_err(|e| Error::Config {
                         role: spec.role().clone(),
-                        message: e.to_string(),
+                        problem: ConfigProblem::Request(e.to_string()),
                     })?,
             );
         }

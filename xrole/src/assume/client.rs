@@ -52,7 +52,7 @@ pub(super) fn credentials_from(
         operation,
         code: None,
         status: None,
-        message: "STS answered without credentials".into(),
+        message: Some("STS answered without credentials".into()),
         source: None,
     })?;
     let expiry = std::time::SystemTime::try_from(*c.expiration()).map_err(|e| Error::Sts {
@@ -60,7 +60,7 @@ pub(super) fn credentials_from(
         operation,
         code: None,
         status: None,
-        message: format!("unreadable expiration: {e}").into(),
+        message: Some(format!("unreadable expiration: {e}").into()),
         source: None,
     })?;
     Ok(Credentials::new(

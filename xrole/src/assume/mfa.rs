@@ -11,8 +11,8 @@ use aws_types::SdkConfig;
 use xrole_core::{MfaSerial, RoleArn, TokenCode};
 
 use super::client::{credentials_from, sts_client};
-use crate::Error;
 use crate::refresh::{BoxFuture, Engine, Fetch};
+use crate::{ConfigProblem, Error};
 
 /// Why a [`TokenProvider`] could not supply a code: any error (a `String` converts).
 pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
@@ -87,7 +87,7 @@ pub async fn mfa_session(
 ) -> Result<aws_credential_types::Credentials, Error> {
     let source = base.credentials_provider().ok_or_else(|| Error::Config {
         role: role.clone(),
-        message: "the base configuration has no credentials provider".into(),
+        problem: ConfigProblem::NoCredentialsProvider,
     })?;
     get_session_token(&sts_client(base, source), role, serial, code, duration).await
 }

@@ -29,9 +29,9 @@ pub use shared::live_sessions;
 pub(crate) use web_identity::WebIdentityKey;
 pub use web_identity::{IdentityTokenProvider, TokenClaims, WebIdentity};
 
-use crate::Error;
 use crate::refresh::EngineProvider;
 use crate::role::AssumedRole;
+use crate::{ConfigProblem, Error};
 
 /// Where a session's source credentials come from: what every `assume` takes
 /// (see the [crate documentation](crate#one-vocabulary-declare-then-assume)).
@@ -335,7 +335,7 @@ impl AssumeRole {
             (None, None) => {
                 Upstream::Credentials(base.credentials_provider().ok_or_else(|| Error::Config {
                     role: self.role().clone(),
-                    message: "the base configuration has no credentials provider".into(),
+                    problem: ConfigProblem::NoCredentialsProvider,
                 })?)
             }
         };
@@ -375,16 +375,16 @@ impl AssumeRole {
         declared.mfa |= self.mfa_token.is_some();
         declared.check().map_err(|e| Error::Config {
             role: spec.role().clone(),
-            message: e.message().to_owned(),
+            problem: ConfigProblem::WebIdentity(e),
         })
     }
 
     /// Checks the rules that span parameters, before any call.
     fn check(&self, chained_from: Option<&RoleArn>) -> Result<(), Error> {
         let spec = self.spec.spec();
-        let config_error = |message: String| Error::Config {
+        let config_error = |problem| Error::Config {
             role: spec.role().clone(),
-            message,
+            problem,
         };
         if let Some(Mfa {
             strategy: MfaStrategy::SessionToken { duration },
@@ -392,23 +392,18 @@ impl AssumeRole {
         }) = &self.mfa()
             && !SessionDuration::SESSION_TOKEN_SECS.contains(&duration.as_secs())
         {
-            return Err(config_error(format!(
-                "an MFA session lasts {} to {} seconds, {} were asked",
-                SessionDuration::SESSION_TOKEN_SECS.start(),
-                SessionDuration::SESSION_TOKEN_SECS.end(),
-                duration.as_secs()
-            )));
+            return Err(config_error(ConfigProblem::MfaSessionDuration {
+                requested: *duration,
+            }));
         }
         // STS would refuse without a code, after a call: say so now.
         if let (Some(serial), None) = (spec.mfa_serial(), &self.mfa_token) {
-            return Err(config_error(format!(
-                "the role declares the MFA device {serial} but no token provider supplies its codes: add .mfa_token(provider)"
-            )));
+            return Err(config_error(ConfigProblem::MfaTokenMissing {
+                serial: serial.clone(),
+            }));
         }
         if let (None, Some(_)) = (spec.mfa_serial(), &self.mfa_token) {
-            return Err(config_error(
-                "an MFA token provider is given but no device: add .mfa_serial(serial)".into(),
-            ));
+            return Err(config_error(ConfigProblem::MfaSerialMissing));
         }
         // Re-validate collections a `const` may have built unchecked; only the
         // parameters of the call count here, not the trust and permissions.
@@ -507,10 +502,20 @@ mod tests {
         let plain = request().mfa_strategy(strategy);
         assert!(plain.mfa().is_none());
         // Codes with no device to use them are a mistake, said before any call.
-        let Err(Error::Config { message, .. }) = request().mfa_token(code).check(None) else {
+        let Err(e @ Error::Config { .. }) = request().mfa_token(code).check(None) else {
             panic!("a token provider without a device is refused");
         };
-        assert!(message.contains(".mfa_serial("), "{message}");
+        assert!(
+            matches!(
+                &e,
+                Error::Config {
+                    problem: ConfigProblem::MfaSerialMissing,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains(".mfa_serial("), "{e}");
         assert!(plain.session_key(&b) == request().session_key(&b));
     }
 

@@ -13,9 +13,9 @@ use super::call::Params;
 use super::client::{sts_client, unsigned_sts_client};
 use super::mfa::mfa_session_engine;
 use super::{AssumeRole, MfaStrategy, Upstream, WebIdentity, default_session_name};
-use crate::Error;
 use crate::refresh::{Engine, EngineProvider, Fetch, SessionIdentityCache};
 use crate::role::AssumedRole;
+use crate::{ConfigProblem, Error};
 
 impl AssumeRole {
     /// Starts the session on `upstream` (source credentials, or a web identity
@@ -30,9 +30,9 @@ impl AssumeRole {
         parent: Option<&AssumedRole>,
     ) -> Result<AssumedRole, Error> {
         let role = self.spec.spec().role().clone();
-        let config_error = |message: &str| Error::Config {
+        let config_error = |problem| Error::Config {
             role: role.clone(),
-            message: message.into(),
+            problem,
         };
         let time = base
             .time_source()
@@ -40,9 +40,7 @@ impl AssumeRole {
         let sleep = base
             .sleep_impl()
             .or_else(default_async_sleep)
-            .ok_or_else(|| {
-                config_error("no async sleep implementation (enable aws-config's rt-tokio)")
-            })?;
+            .ok_or_else(|| config_error(ConfigProblem::NoSleep))?;
         // Clients of the session use the base's settings (and the role's region);
         // an STS endpoint override applies to the STS calls only.
         let mut client_config = base.to_builder();
@@ -57,9 +55,7 @@ impl AssumeRole {
         }
         let sts_base = sts_config.build();
         if sts_base.region().is_none() {
-            return Err(config_error(
-                "no region: set one on the base configuration or with .region(...)",
-            ));
+            return Err(config_error(ConfigProblem::NoRegion));
         }
         let on_parent_expired = parent.map(|p| {
             let engine = p.engine().clone();

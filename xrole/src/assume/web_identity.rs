@@ -13,10 +13,10 @@ use aws_types::SdkConfig;
 use xrole_core::{RoleArn, STS_AUDIENCE};
 
 use super::mfa::TokenError;
-use crate::Error;
 use crate::error::SharedSource;
 use crate::https::BoundedGet;
 use crate::refresh::BoxFuture;
+use crate::{EnvProblem, Error};
 
 /// STS's longest `WebIdentityToken`: a longer file or answer is refused unread.
 const MAX_TOKEN_BYTES: usize = *xrole_core::WEB_IDENTITY_TOKEN_CHARS.end();
@@ -122,7 +122,11 @@ impl WebIdentity {
             std::env::var(name).map_err(|_| Error::Env {
                 variable: name.to_owned(),
                 key: "web_identity",
-                message: "is not set: the job needs `permissions: id-token: write` to request OIDC tokens".to_owned(),
+                problem: EnvProblem::NotSet {
+                    help: Some(
+                        "the job needs `permissions: id-token: write` to request OIDC tokens",
+                    ),
+                },
             })
         };
         Ok(Self::github_actions_endpoint(

@@ -308,7 +308,14 @@ async fn expiry_during_a_long_outage_gives_a_clear_error_then_recovers() {
     );
     let err = role.load().await.unwrap_err();
     assert!(matches!(&err, Error::CredentialsExpired { .. }), "{err}");
-    assert!(err.to_string().starts_with("credentials for arn:aws:iam::222222222222:role/CrossAccountAccessRole expired at 2026-11-18T12:06:40Z and could not be refreshed: STS AssumeRole"), "{err}");
+    // The line says what happened; the last STS failure is the source, once.
+    assert_eq!(
+        err.to_string(),
+        "credentials for arn:aws:iam::222222222222:role/CrossAccountAccessRole expired at 2026-11-18T12:06:40Z and could not be refreshed"
+    );
+    let report = err.report().to_string();
+    assert!(report.starts_with("credentials for arn:aws:iam::222222222222:role/CrossAccountAccessRole expired at 2026-11-18T12:06:40Z and could not be refreshed: STS AssumeRole"), "{report}");
+    assert_eq!(report.matches("STS AssumeRole").count(), 1, "{report}");
     sts.set_outage(false);
     advance(&clock, Duration::from_secs(35), Duration::from_secs(5)).await;
     resolve(&role).await.unwrap().unwrap();
@@ -511,7 +518,14 @@ async fn mfa_codes_only_when_sts_needs_them_both_ways() {
         .assume(&base)
         .await
         .unwrap_err();
-    assert!(failing.to_string().contains("MFA token for arn:aws:iam::222222222222:role/Admin (arn:aws:iam::111111111111:mfa/crossAccountUser) could not be obtained: device unplugged"), "{failing}");
+    assert_eq!(
+        failing.to_string(),
+        "MFA token for arn:aws:iam::222222222222:role/Admin (arn:aws:iam::111111111111:mfa/crossAccountUser) could not be obtained"
+    );
+    assert_eq!(
+        failing.report().to_string(),
+        "MFA token for arn:aws:iam::222222222222:role/Admin (arn:aws:iam::111111111111:mfa/crossAccountUser) could not be obtained: device unplugged"
+    );
 }
 
 #[tokio::test]
@@ -534,7 +548,10 @@ async fn access_denied_explains_both_sides() {
     let Error::AccessDenied(denied) = &err else {
         panic!("{err:?}")
     };
-    let text = denied.to_string();
+    // Display is one line; the long account is behind explanation().
+    assert!(!denied.to_string().contains('\n'), "{denied}");
+    assert_eq!(err.to_string(), denied.to_string());
+    let text = format!("{denied}\n{}", denied.explanation());
     assert!(text.starts_with("AccessDenied: arn:aws:iam::111111111111:user/mallory may not sts:AssumeRole arn:aws:iam::222222222222:role/CrossAccountAccessRole"), "{text}");
     assert!(text.contains("account 222222222222 (trusting): the trust policy of arn:aws:iam::222222222222:role/CrossAccountAccessRole must allow"), "{text}");
     assert!(text.contains("account 111111111111 (trusted): an identity policy of arn:aws:iam::111111111111:user/mallory must allow sts:AssumeRole"), "{text}");
@@ -855,7 +872,7 @@ async fn access_denied_names_an_untrusted_account() {
         denied.untrusted_account(),
         Some("333333333333".parse().unwrap())
     );
-    let text = denied.to_string();
+    let text = denied.explanation().to_string();
     assert!(text.contains("Account 333333333333 is not trusted: the role's declaration trusts arn:aws:iam::111111111111:root"), "{text}");
     assert!(
         !text.contains("the ExternalId is the likely cause"),
@@ -876,6 +893,7 @@ async fn access_denied_names_an_untrusted_account() {
     assert_eq!(denied.untrusted_account(), None);
     assert!(
         denied
+            .explanation()
             .to_string()
             .contains("the ExternalId is the likely cause")
     );
@@ -945,7 +963,7 @@ fn an_answer_without_a_code_is_retried_only_when_it_may_pass() {
         operation: "AssumeRole",
         code: None,
         status,
-        message: "no code".into(),
+        message: Some("no code".into()),
         source: None,
     };
     assert!(!sts_error(Some(403)).is_retryable(), "a proxy's 403");
@@ -1132,7 +1150,10 @@ async fn refusals_have_causes_and_safe_fixes() {
     );
     assert_eq!(ghost.cause(), DenialCause::RoleMissing);
     assert!(
-        ghost.to_string().contains("the role may not exist"),
+        ghost
+            .explanation()
+            .to_string()
+            .contains("the role may not exist"),
         "{ghost}"
     );
 

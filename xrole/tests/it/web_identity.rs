@@ -163,7 +163,8 @@ async fn a_missing_or_oversized_token_file_is_a_clear_error() {
         .await
         .unwrap_err();
     assert!(
-        e.to_string()
+        e.report()
+            .to_string()
             .ends_with("the file holds more than 20000 bytes"),
         "{e}"
     );
@@ -274,6 +275,7 @@ async fn the_github_actions_endpoint_is_asked_with_the_audience_and_chains() {
         .assume(&refused)
         .await
         .unwrap_err()
+        .report()
         .to_string();
     assert!(
         e.ends_with("the endpoint refused (401): bad credentials"),
@@ -327,7 +329,7 @@ async fn a_token_of_another_repository_is_refused_and_explained() {
         panic!("{e:?}")
     };
     assert_eq!(denied.action, "sts:AssumeRoleWithWebIdentity");
-    let text = e.to_string();
+    let text = denied.explanation().to_string();
     assert!(
         text.contains("Only the trust policy of arn:aws:iam::222222222222:role/Deploy (account 222222222222) decides"),
         "{text}"

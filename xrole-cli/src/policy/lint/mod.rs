@@ -88,9 +88,10 @@ fn lint_file(
     own: Option<AccountId>,
 ) -> Result<Vec<Located>, CliError> {
     let text = crate::input::read_bounded(file, crate::input::MAX_POLICY_FILE_BYTES)?;
-    let doc: PolicyDocument = text
-        .parse()
-        .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+    let doc: PolicyDocument = text.parse().map_err(|e| CliError::Input {
+        name: file.display().to_string(),
+        problem: crate::InputProblem::Policy(e),
+    })?;
     let mut report = LintReport::default();
     let kind = match kind {
         LintKind::Auto

@@ -1,310 +1,15 @@
-//! `xrole::Error`: what went wrong, for which role, and why.
+//! [`AccessDenied`]: STS's refusal with both sides that can cause it, why
+//! ([`DenialCause`]), what would allow the call ([`Fix`]), and the explanation.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::SystemTime;
 
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
-    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, DenialKind, ExternalId, MfaSerial, OrgDenial,
-    OrgPolicyType, PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration,
-    WebIdentityTrust,
+    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, DenialKind, ExternalId, OrgDenial, OrgPolicyType,
+    PrincipalArn, PrincipalKind, RoleArn, RoleSpec, SessionDuration, WebIdentityTrust,
 };
 
 use crate::assume::TokenClaims;
-
-/// Errors of xrole. Every variant names the role it concerns; none shows a secret.
-///
-/// Every caller gets the error that happened, whichever way it asked: `build` with
-/// `eager(true)`, [`AssumedRole::load`](crate::AssumedRole::load),
-/// [`AssumedRole::caller_identity`](crate::AssumedRole::caller_identity), or a
-/// request of an SDK client, where [`Error::find`] digs it out of the SDK's error.
-/// It is `Clone`, so callers that waited on one STS call each get it whole.
-#[derive(Clone, Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A parameter breaks one of STS's rules (checked before any call).
-    #[error("{0}")]
-    Invalid(#[from] xrole_core::Error),
-
-    /// A role's parameters break rules that span them (tags and transitive keys,
-    /// the chained hour, the session policy, ...): every broken rule, checked
-    /// before any call.
-    #[error("{0}")]
-    Spec(#[from] xrole_core::SpecError),
-
-    /// A chained session (assumed with another role's credentials) was asked to last
-    /// more than an hour.
-    #[error(
-        "assuming {role} with the credentials of {source_role} is role chaining: {}; {requested} was requested",
-        SessionDuration::chained_rule()
-    )]
-    ChainedDuration {
-        /// The role to assume.
-        role: RoleArn,
-        /// The role whose session would assume it.
-        source_role: RoleArn,
-        /// The requested duration.
-        requested: SessionDuration,
-    },
-
-    /// STS refused with `AccessDenied`; the error says which side can cause it.
-    #[error("{0}")]
-    AccessDenied(Box<AccessDenied>),
-
-    /// The credentials expired while STS kept failing; the last failure is the source.
-    #[error("credentials for {role} expired at {} and could not be refreshed{}", format_time(*expired_at), last_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
-    CredentialsExpired {
-        /// The role.
-        role: RoleArn,
-        /// When they expired.
-        expired_at: SystemTime,
-        /// Why the refresh failed.
-        #[source]
-        last_error: Option<Arc<Error>>,
-    },
-
-    /// An STS call failed for another reason (throttling, outage, validation, ...).
-    #[error("STS {operation} for {role} failed: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
-    Sts {
-        /// The role.
-        role: RoleArn,
-        /// `AssumeRole`, `GetSessionToken`, `GetCallerIdentity`.
-        operation: &'static str,
-        /// STS's error code, when it answered with one.
-        code: Option<Box<str>>,
-        /// The HTTP status of the answer, when there was one (none for a timeout or
-        /// a connection error).
-        status: Option<u16>,
-        /// STS's message, or what went wrong on the way.
-        message: Box<str>,
-        /// The SDK's error.
-        #[source]
-        source: Option<SharedSource>,
-    },
-
-    /// The MFA token provider failed.
-    #[error("MFA token for {role} ({serial}) could not be obtained: {source}")]
-    MfaToken {
-        /// The role.
-        role: RoleArn,
-        /// The device.
-        serial: MfaSerial,
-        /// What the provider said.
-        #[source]
-        source: SharedSource,
-    },
-
-    /// A web identity token could not be had (its file, the GitHub Actions
-    /// endpoint, the provider).
-    #[error("web identity token for {role} could not be read from {from}: {source}")]
-    WebIdentityToken {
-        /// The role.
-        role: RoleArn,
-        /// Where the token was to come from (never a secret).
-        from: String,
-        /// What went wrong.
-        #[source]
-        source: SharedSource,
-    },
-
-    /// A value declared as `env("VAR")` is missing or invalid.
-    #[error("environment variable {variable} (for `{key}`) {message}")]
-    Env {
-        /// The variable.
-        variable: String,
-        /// The attribute key it was declared for.
-        key: &'static str,
-        /// What is wrong with it.
-        message: String,
-    },
-
-    /// A profile of the AWS config files cannot be assumed as written.
-    #[error("profile {profile}: {message}")]
-    Profile {
-        /// The profile.
-        profile: String,
-        /// What is wrong with it.
-        message: String,
-    },
-
-    /// The base configuration cannot be used (no credentials provider, no region).
-    #[error("configuration for {role}: {message}")]
-    Config {
-        /// The role.
-        role: RoleArn,
-        /// What is missing.
-        message: String,
-    },
-}
-
-impl Error {
-    /// xrole's error inside another error's chain of sources: what an SDK client's
-    /// request failed with when the session's credentials could not be had (the SDK
-    /// reports "failed to load credentials" and keeps xrole's error as a source).
-    ///
-    /// ```no_run
-    /// # async fn demo(role: &xrole::AssumedRole) {
-    /// let sts = aws_sdk_sts::Client::new(role.sdk_config());
-    /// if let Err(e) = sts.get_caller_identity().send().await {
-    ///     match xrole::Error::find(&e) {
-    ///         Some(xrole::Error::AccessDenied(denied)) => eprintln!("{denied}"),
-    ///         Some(other) => eprintln!("{other}"),
-    ///         None => eprintln!("the request itself failed: {e}"),
-    ///     }
-    /// }
-    /// # }
-    /// ```
-    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Error> {
-        let mut current = Some(error);
-        while let Some(e) = current {
-            if let Some(found) = e.downcast_ref::<Error>() {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
-    }
-
-    /// Why a role could not be assumed, when this is a refusal: an
-    /// `AccessDenied`'s [`cause`](AccessDenied::cause), or a chained session asked
-    /// to last over an hour.
-    pub fn denial_cause(&self) -> Option<DenialCause> {
-        match self {
-            Error::AccessDenied(denied) => Some(denied.cause()),
-            Error::ChainedDuration { requested, .. } => Some(DenialCause::ChainedDuration {
-                requested: *requested,
-            }),
-            Error::CredentialsExpired {
-                last_error: Some(e),
-                ..
-            } => e.denial_cause(),
-            _ => None,
-        }
-    }
-
-    /// STS's error code, if STS answered with one.
-    pub fn sts_code(&self) -> Option<&str> {
-        match self {
-            Error::Sts { code, .. } => code.as_deref(),
-            Error::AccessDenied(_) => Some("AccessDenied"),
-            Error::CredentialsExpired {
-                last_error: Some(e),
-                ..
-            } => e.sts_code(),
-            _ => None,
-        }
-    }
-
-    /// Whether retrying later can help (throttling, outages, network). An answer
-    /// with a 4xx status but no STS error code (a proxy's, say) is not retried.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Sts {
-                code: None,
-                status: Some(status),
-                ..
-            } => !(400..500).contains(status) || *status == 429,
-            Error::Sts { code: None, .. } => true,
-            Error::Sts { code: Some(c), .. } => matches!(
-                &**c,
-                "Throttling"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "ServiceUnavailable"
-                    | "InternalFailure"
-                    | "IDPCommunicationError"
-            ),
-            Error::CredentialsExpired { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// An STS operation's SDK error, with its code, message and HTTP status.
-    pub(crate) fn from_sdk<E>(
-        role: &RoleArn,
-        operation: &'static str,
-        e: aws_sdk_sts::error::SdkError<E>,
-    ) -> Error
-    where
-        E: aws_sdk_sts::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        use aws_sdk_sts::error::ProvideErrorMetadata;
-        Error::Sts {
-            role: role.clone(),
-            operation,
-            code: e.code().map(Into::into),
-            status: e.raw_response().map(|r| r.status().as_u16()),
-            message: e
-                .message()
-                .map_or_else(|| error_chain(&e), str::to_owned)
-                .into(),
-            source: Some(SharedSource::new(e)),
-        }
-    }
-
-    /// Whether STS rejected the calling credentials as expired.
-    pub fn is_expired_token(&self) -> bool {
-        matches!(
-            self.sts_code(),
-            Some("ExpiredToken" | "ExpiredTokenException")
-        )
-    }
-}
-
-/// The SDK's error behind an [`Error::Sts`], shared by the clones of the error. Its
-/// `source()` is that error itself, so a walk of the chain finds the SDK's error
-/// (`downcast_ref::<SdkError<...>>()`) one step further.
-#[derive(Clone, Debug)]
-pub struct SharedSource(Arc<dyn std::error::Error + Send + Sync>);
-
-impl SharedSource {
-    /// Shares `error`.
-    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self(Arc::new(error))
-    }
-
-    /// Shares an error already boxed (a [`TokenError`](crate::TokenError), say).
-    pub fn from_boxed(error: Box<dyn std::error::Error + Send + Sync>) -> Self {
-        Self(Arc::from(error))
-    }
-
-    /// The error shared.
-    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        &*self.0
-    }
-}
-
-impl fmt::Display for SharedSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for SharedSource {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.0)
-    }
-}
-
-/// An error and its sources, for when STS gave no message (timeouts, connection errors).
-fn error_chain<E: std::error::Error>(e: &E) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// `2026-11-22T13:00:00Z`, as STS writes times.
-pub(crate) fn format_time(t: SystemTime) -> String {
-    aws_smithy_types::DateTime::from(t)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| format!("{t:?}"))
-}
 
 /// STS's `AccessDenied` for an AssumeRole, with both sides that can cause it.
 #[derive(Debug, Clone)]
@@ -346,7 +51,7 @@ pub struct AccessDenied {
 }
 
 /// Why a role could not be assumed, for code to branch on rather than on text
-/// ([`AccessDenied::cause`], [`Error::denial_cause`]).
+/// ([`AccessDenied::cause`], [`Error::denial_cause`](crate::Error::denial_cause)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DenialCause {
@@ -706,27 +411,70 @@ fn admitting_sid(principal: &PrincipalArn) -> String {
     format!("Admit{name}{account}")
 }
 
+impl AccessDenied {
+    /// The caller as the messages name it.
+    fn who(&self) -> String {
+        self.caller
+            .as_ref()
+            .map_or_else(|| "the caller".to_owned(), ToString::to_string)
+    }
+
+    /// The long account of the refusal, a few indented lines: which side can
+    /// refuse and why, what the embedded STS found, and what to do. `Display` is
+    /// the one line above it.
+    ///
+    /// ```no_run
+    /// # fn demo(e: &xrole::Error) {
+    /// if let xrole::Error::AccessDenied(denied) = e {
+    ///     eprintln!("{denied}\n{}", denied.explanation());
+    /// }
+    /// # }
+    /// ```
+    pub fn explanation(&self) -> Explanation<'_> {
+        Explanation(self)
+    }
+}
+
+/// One line: `AccessDenied: CALLER may not ACTION ROLE: STS's message`.
 impl fmt::Display for AccessDenied {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let who = self
-            .caller
-            .as_ref()
-            .map_or_else(|| "the caller".to_owned(), ToString::to_string);
-        writeln!(
+        write!(
             f,
-            "AccessDenied: {who} may not {} {}: {}",
-            self.action, self.role, self.message
-        )?;
+            "AccessDenied: {} may not {} {}: {}",
+            self.who(),
+            self.action,
+            self.role,
+            self.message
+        )
+    }
+}
+
+/// [`AccessDenied::explanation`]: lines each indented by two spaces.
+#[derive(Clone, Copy)]
+pub struct Explanation<'a>(&'a AccessDenied);
+
+impl fmt::Debug for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let denied = self.0;
+        let who = denied.who();
         // An organization policy is beyond both accounts' own policies: name it alone.
-        if let Some(org) = self.org {
+        if let Some(org) = denied.org {
             let account = match org.policy_type() {
-                OrgPolicyType::ServiceControl => {
-                    self.caller.as_ref().and_then(|c| c.account()).map_or_else(
+                OrgPolicyType::ServiceControl => denied
+                    .caller
+                    .as_ref()
+                    .and_then(|c| c.account())
+                    .map_or_else(
                         || "the caller's account".to_owned(),
                         |a| format!("account {a}"),
-                    )
-                }
-                _ => format!("account {}", self.role.account()),
+                    ),
+                _ => format!("account {}", denied.role.account()),
             };
             let whose = match org.policy_type() {
                 OrgPolicyType::ServiceControl => "the caller's",
@@ -736,20 +484,20 @@ impl fmt::Display for AccessDenied {
                 f,
                 "  The organization refuses ({org}): the {} on the path from the organization's root to {account} ({whose} account) decide, and no change to the trust policy or to {who}'s identity policies can help. The organization's administrators must change those policies, or move {account} to an OU where they allow {}.",
                 org.policy_type().plural(),
-                self.action
+                denied.action
             );
         }
         // A web identity is judged by the trust policy alone, on the token's claims.
-        if self.action == ASSUME_ROLE_WITH_WEB_IDENTITY {
+        if denied.action == ASSUME_ROLE_WITH_WEB_IDENTITY {
             write!(
                 f,
                 "  Only the trust policy of {} (account {}) decides: one of its statements must allow {} to the OIDC provider of the token's issuer in account {} (Principal Federated), and its conditions on the issuer's aud and sub keys must match the token's claims exactly (a GitHub Actions job's sub is repo:OWNER/REPO:ref:refs/heads/BRANCH, repo:OWNER/REPO:environment:NAME or repo:OWNER/REPO:pull_request). A token of another repository, branch, environment or audience is refused on purpose.",
-                self.role,
-                self.role.account(),
-                self.action,
-                self.role.account()
+                denied.role,
+                denied.role.account(),
+                denied.action,
+                denied.role.account()
             )?;
-            if let Some(t) = &self.token {
+            if let Some(t) = &denied.token {
                 write!(
                     f,
                     "\n  The token's sub is {}, its aud {} (issuer {}).",
@@ -762,7 +510,7 @@ impl fmt::Display for AccessDenied {
                     t.issuer.as_deref().unwrap_or("(none)")
                 )?;
             }
-            for w in &self.declared_web_identities {
+            for w in &denied.declared_web_identities {
                 write!(
                     f,
                     "\n  The declaration admits tokens of {} with sub {} and aud {}.",
@@ -774,14 +522,14 @@ impl fmt::Display for AccessDenied {
             return Ok(());
         }
         // A refused code is not a policy problem: say so rather than list policies.
-        if self.message.contains("MultiFactorAuthentication failed") {
+        if denied.message.contains("MultiFactorAuthentication failed") {
             return write!(
                 f,
                 "  The MFA code was refused: it must be the current code of the device the serial names (each code is accepted once), and that device must belong to the calling user."
             );
         }
-        if let Some(account) = self.untrusted_account() {
-            let declared: Vec<String> = self
+        if let Some(account) = denied.untrusted_account() {
+            let declared: Vec<String> = denied
                 .declared_trust
                 .iter()
                 .map(ToString::to_string)
@@ -790,24 +538,24 @@ impl fmt::Display for AccessDenied {
                 f,
                 "  Account {account} is not trusted: the role's declaration trusts {}, and {who} is none of them nor of their accounts. No ExternalId or MFA code can change that; the role's owner must add {who} or account {account} to the trust policy of {}.",
                 declared.join(", "),
-                self.role
+                denied.role
             )?;
         }
         writeln!(f, "  Either side can refuse:")?;
         let mut conditions = Vec::new();
-        if self.external_id.is_some() {
+        if denied.external_id.is_some() {
             conditions.push("its sts:ExternalId condition must match the ExternalId sent");
         } else {
             conditions.push(
                 "if it demands sts:ExternalId (a third party's role should, against the confused deputy problem), none was sent",
             );
         }
-        if self.mfa {
+        if denied.mfa {
             conditions.push("MFA was used");
         } else {
             conditions.push("if it demands aws:MultiFactorAuthPresent, no MFA was used");
         }
-        let caller_account = self
+        let caller_account = denied
             .caller
             .as_ref()
             .and_then(|c| c.account())
@@ -815,34 +563,34 @@ impl fmt::Display for AccessDenied {
         writeln!(
             f,
             "  - account {} (trusting): the trust policy of {} must allow {who} (or its account) to {} ({}); a principal whose account it does not trust is refused whatever it sends",
-            self.role.account(),
-            self.role,
-            self.action,
+            denied.role.account(),
+            denied.role,
+            denied.action,
             conditions.join("; ")
         )?;
         writeln!(
             f,
             "  - account {caller_account} (trusted): an identity policy of {who} must allow {} on {}",
-            self.action, self.role
+            denied.action, denied.role
         )?;
         write!(
             f,
             "  - or the role may not exist: STS answers a missing role with the same AccessDenied"
         )?;
-        let cause = self.cause();
-        if self.reported.is_some() && cause != DenialCause::Unknown {
+        let cause = denied.cause();
+        if denied.reported.is_some() && cause != DenialCause::Unknown {
             write!(f, "\n  The embedded STS found: {cause}.")?;
         }
         // Why the ExternalId exists, when it may be the cause: the fix is to send the
         // id the role's owner was given, never to drop the condition. It is the cause
         // only once the caller's account is trusted, which STS does not tell.
-        if self.external_id.is_some() && self.untrusted_account().is_none() {
+        if denied.external_id.is_some() && denied.untrusted_account().is_none() {
             write!(
                 f,
                 "\n  If the trust policy does trust account {caller_account}, the ExternalId is the likely cause. A wrong ExternalId is refused on purpose: a third party gives each customer its own id and sends it with every AssumeRole, so that no other customer can make it act on this role (the confused deputy problem). Send the id agreed with the role's owner; do not remove the condition. If it does not trust that account, the ExternalId cannot help: the role's owner must add the account to the trust policy."
             )?;
         }
-        if self.caller.is_some() {
+        if denied.caller.is_some() {
             write!(
                 f,
                 "\n  AccessDenied::fixing_policies() gives the trust statement to add for this caller and its identity policy, or says why none should be added."
