@@ -12,6 +12,8 @@ mod charset;
 mod macros;
 pub mod policy;
 mod problems;
+mod review;
+pub use review::render_role_policies;
 mod spec;
 mod sts;
 mod web_identity;

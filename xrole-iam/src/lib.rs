@@ -14,8 +14,10 @@
 //! - [`org`]: organizations, their SCPs and RCPs;
 //! - [`import`]: deployed policies read into a world (account exports, Terraform
 //!   plans, CloudFormation templates);
-//! - [`access`]: who can assume what, as a graph;
-//! - [`policies`]: a declared role's three documents rendered for review.
+//! - [`access`]: who can assume what, as a graph.
+//!
+//! A declared role's three documents rendered for review are
+//! `xrole_core::render_role_policies`, beside the generators.
 
 pub mod access;
 pub mod eval;
@@ -24,6 +26,5 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod org;
-pub mod policies;
 pub mod simulate;
 pub mod world;

@@ -3,8 +3,8 @@
 
 use xrole_core::RoleSpec;
 
+pub use xrole_core::render_role_policies;
 use xrole_iam::lint::{LintConfig, lint_spec};
-pub use xrole_iam::policies::render_role_policies;
 
 /// Asserts that the lints find nothing in `spec`'s documents; the failure lists every
 /// finding with its code and path.

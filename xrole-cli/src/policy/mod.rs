@@ -61,7 +61,7 @@ pub(crate) async fn run(command: &PolicyCommand) -> Result<ExitCode, CliError> {
                 spec = spec.allow(a.clone());
             }
             let spec = spec.build().map_err(xrole::Error::from)?;
-            crate::output::print(&xrole_iam::policies::render_role_policies(&spec))?;
+            crate::output::print(&xrole_core::render_role_policies(&spec))?;
             Ok(ExitCode::SUCCESS)
         }
     }

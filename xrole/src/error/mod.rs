@@ -20,8 +20,9 @@ pub use denied::{AccessDenied, DenialCause, Explanation, Fix};
 /// request of an SDK client, where [`Error::find`] digs it out of the SDK's error.
 /// It is `Clone`, so callers that waited on one STS call each get it whole.
 ///
-/// `Display` is one line; what caused it is its `source()`, never copied into the
-/// line: print [`report`](Self::report) for the whole chain, and an
+/// `Display` is one line (a spec's several problems take one line each); what
+/// caused it is its `source()`, never copied into the line: print
+/// [`report`](Self::report) for the whole chain, and an
 /// [`AccessDenied`]'s [`explanation`](AccessDenied::explanation) for the long account
 /// of a refusal.
 #[derive(Clone, Debug)]

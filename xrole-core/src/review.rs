@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use xrole_core::{PrincipalKind, RoleSpec};
+use crate::{PrincipalKind, RoleSpec};
 
 /// The trust, permission and caller policies of `spec` in canonical JSON, each under
 /// a heading that says which account it belongs in and what it attaches to.
