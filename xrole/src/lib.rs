@@ -26,13 +26,21 @@
 //! | [`Fleet`] | one role name over many accounts |
 //!
 //! The parameters have one name everywhere: the attribute's keys, the methods of
-//! [`AssumeRole`] and [`RoleSpecBuilder`], and
-//! [`RoleSpec`]'s accessors are STS's parameter names in snake case
-//! (`session_name`, `external_id`, `duration`, `tags`, `transitive_tag_keys`,
-//! `source_identity`, `session_policy`, `policy_arns`, `region`, `mfa_serial`),
-//! plus two that describe policies, not the call: `trusted` (who the trust policy
-//! admits) and `allow` (a statement of the permission policy, read back as
-//! [`RoleSpec::permissions`]).
+//! [`AssumeRole`] and [`RoleSpecBuilder`], and [`RoleSpec`]'s accessors. Most are
+//! STS's parameter names in snake case; four are named for what they hold where
+//! STS's name would mislead:
+//!
+//! | xrole | STS's parameter |
+//! |---|---|
+//! | `external_id`, `tags`, `transitive_tag_keys`, `source_identity`, `policy_arns` | `ExternalId`, `Tags`, `TransitiveTagKeys`, `SourceIdentity`, `PolicyArns` |
+//! | `session_name` | `RoleSessionName` |
+//! | `duration` (a [`SessionDuration`], written `"1h"` or seconds) | `DurationSeconds` |
+//! | `session_policy` | `Policy` |
+//! | `mfa_serial`, `mfa_token` (a provider of codes) | `SerialNumber`, `TokenCode` |
+//!
+//! `region` is the STS endpoint's region, not a parameter; `trusted` (who the
+//! trust policy admits) and `allow` (a statement of the permission policy, read
+//! back as [`RoleSpec::permissions`]) describe policies, not the call.
 //!
 //! **Assume** it with `assume(source)`, the one verb that makes sessions
 //! ([`AssumedRole`]). The [`Source`] is where the first credentials come from:

@@ -24,7 +24,7 @@ use aws_smithy_runtime_api::client::identity::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use xrole_core::RoleArn;
+use xrole_core::{RoleArn, SessionName};
 
 use crate::Error;
 
@@ -100,7 +100,7 @@ struct Status {
 
 pub(crate) struct EngineInner {
     role: RoleArn,
-    session_name: String,
+    session_name: SessionName,
     fetch: Fetch,
     time: SharedTimeSource,
     sleep: SharedAsyncSleep,
@@ -223,7 +223,7 @@ impl EngineInner {
 impl Engine {
     pub(crate) fn new(
         role: RoleArn,
-        session_name: String,
+        session_name: SessionName,
         fetch: Fetch,
         time: SharedTimeSource,
         sleep: SharedAsyncSleep,
@@ -328,7 +328,7 @@ impl Engine {
         &self.inner.role
     }
 
-    pub(crate) fn session_name(&self) -> &str {
+    pub(crate) fn session_name(&self) -> &SessionName {
         &self.inner.session_name
     }
 

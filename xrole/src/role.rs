@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_types::SdkConfig;
-use xrole_core::{AccountId, PrincipalArn, RoleArn};
+use xrole_core::{AccountId, PrincipalArn, RoleArn, SessionName};
 
 use crate::Error;
 use crate::refresh::{Engine, Stats};
@@ -74,8 +74,8 @@ impl AssumedRole {
         self.inner.engine.role()
     }
 
-    /// The session name.
-    pub fn session_name(&self) -> &str {
+    /// The session name (the declared one, or [`default_session_name`](crate::default_session_name)'s).
+    pub fn session_name(&self) -> &SessionName {
         self.inner.engine.session_name()
     }
 

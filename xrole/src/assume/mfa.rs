@@ -8,7 +8,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_async::rt::sleep::SharedAsyncSleep;
 use aws_smithy_async::time::SharedTimeSource;
 use aws_types::SdkConfig;
-use xrole_core::{MfaSerial, RoleArn, TokenCode};
+use xrole_core::{MfaSerial, RoleArn, SessionName, TokenCode};
 
 use super::client::{credentials_from, sts_client};
 use crate::refresh::{BoxFuture, Engine, Fetch};
@@ -134,7 +134,8 @@ pub(crate) fn mfa_session_engine(
     });
     Engine::new(
         role.clone(),
-        format!("mfa-session-for-{}", role.name()),
+        // GetSessionToken names no session: the logs of its engine say this.
+        SessionName::from_static("mfa-session"),
         fetch,
         time,
         sleep,

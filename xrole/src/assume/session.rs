@@ -155,14 +155,7 @@ impl AssumeRole {
             let params = params.clone();
             Box::pin(async move { params.assume(&sts).await })
         });
-        let engine = Engine::new(
-            role,
-            session_name.to_string(),
-            fetch,
-            time,
-            sleep,
-            on_source_expired,
-        );
+        let engine = Engine::new(role, session_name, fetch, time, sleep, on_source_expired);
         let provider = SharedCredentialsProvider::new(EngineProvider(engine.clone()));
         let config = client_base
             .to_builder()
