@@ -18,7 +18,7 @@ mod spec;
 mod sts;
 mod web_identity;
 
-pub use arn::{AccountId, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
+pub use arn::{AccountId, Arn, Partition, PolicyArn, PrincipalArn, PrincipalKind, RoleArn};
 pub use console::{
     ConsoleColor, FederationEndpoint, FederationRequest, SigninSession, SigninToken,
     SwitchRoleLink, console_home, is_console_destination,

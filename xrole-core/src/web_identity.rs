@@ -323,19 +323,7 @@ impl WebIdentityTrust {
         partition: Partition,
         account: AccountId,
     ) -> Result<PrincipalArn, Error> {
-        Self::oidc_provider(partition, account, GITHUB_ACTIONS_ISSUER)
-    }
-
-    /// The ARN of the OIDC provider for the issuer `host_path` (`HOST/PATH`, without
-    /// `https://`) in `account`, checked as every principal is.
-    fn oidc_provider(
-        partition: Partition,
-        account: AccountId,
-        host_path: &str,
-    ) -> Result<PrincipalArn, Error> {
-        PrincipalArn::parse(&format!(
-            "arn:{partition}:iam::{account}:oidc-provider/{host_path}"
-        ))
+        PrincipalArn::oidc_provider(partition, account, GITHUB_ACTIONS_ISSUER)
     }
 
     /// A GitHub Actions trust: jobs of `repository` (`OWNER/REPO`) running on `on`
@@ -394,7 +382,7 @@ impl WebIdentityTrust {
             true,
         )?;
         Self::new(
-            Self::oidc_provider(partition, account, host_path)?,
+            PrincipalArn::oidc_provider(partition, account, host_path)?,
             format!("system:serviceaccount:{namespace}:{service_account}"),
             STS_AUDIENCE,
         )

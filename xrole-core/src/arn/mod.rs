@@ -1,12 +1,13 @@
-//! ARNs and principals: [`Partition`], [`AccountId`], [`RoleArn`], [`PrincipalArn`],
-//! [`PolicyArn`], one family per file; `scan` holds the shared scanner of ARN
-//! sections, paths and names.
+//! ARNs and principals: [`Arn`] (any ARN's six sections), [`Partition`],
+//! [`AccountId`], [`RoleArn`], [`PrincipalArn`], [`PolicyArn`], one family per
+//! file; `scan` holds the shared scanner of ARN sections, paths and names.
 //!
 //! Each keeps the text it was parsed from, so `Display` round-trips exactly, and
 //! remembers where its parts are. Parsing is one `const fn` per type, shared by
 //! `parse` (run time) and `from_static` (compile time).
 
 mod account;
+mod generic;
 mod partition;
 mod policy;
 mod principal;
@@ -14,6 +15,7 @@ mod role;
 mod scan;
 
 pub use account::AccountId;
+pub use generic::Arn;
 pub use partition::Partition;
 pub use policy::PolicyArn;
 pub use principal::{PrincipalArn, PrincipalKind};

@@ -87,6 +87,39 @@ impl Partition {
         }
     }
 
+    /// The partition a region belongs to, by its name's prefix as the SDKs'
+    /// partitions table says (`cn-` China, `us-gov-` GovCloud, `us-iso-`,
+    /// `us-isob-`, `eu-isoe-`, `us-isof-`, `eusc-`); any other region is `aws`'s.
+    pub fn of_region(region: &str) -> Self {
+        const PREFIXES: [(&str, Partition); 7] = [
+            ("cn-", Partition::AwsCn),
+            ("us-gov-", Partition::AwsUsGov),
+            ("us-iso-", Partition::AwsIso),
+            ("us-isob-", Partition::AwsIsoB),
+            ("eu-isoe-", Partition::AwsIsoE),
+            ("us-isof-", Partition::AwsIsoF),
+            ("eusc-", Partition::AwsEusc),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| region.starts_with(prefix))
+            .map_or(Partition::Aws, |(_, p)| *p)
+    }
+
+    /// The DNS suffix of the partition's endpoints (CloudFormation's
+    /// `AWS::URLSuffix`): `amazonaws.com`, `amazonaws.com.cn`, ...
+    pub const fn dns_suffix(self) -> &'static str {
+        match self {
+            Partition::Aws | Partition::AwsUsGov => "amazonaws.com",
+            Partition::AwsCn => "amazonaws.com.cn",
+            Partition::AwsIso => "c2s.ic.gov",
+            Partition::AwsIsoB => "sc2s.sgov.gov",
+            Partition::AwsIsoE => "cloud.adc-e.uk",
+            Partition::AwsIsoF => "csp.hci.ic.gov",
+            Partition::AwsEusc => "amazonaws.eu",
+        }
+    }
+
     /// Parses a partition name (`aws`, `aws-cn`, ...).
     pub fn parse(s: &str) -> Result<Self, Error> {
         Self::from_name(s.as_bytes())

@@ -120,12 +120,12 @@ impl PolicyArn {
     /// The account that owns the policy; `None` for an AWS managed policy (its
     /// account is `aws`).
     pub fn owner(&self) -> Option<AccountId> {
-        self.text.split(':').nth(4).and_then(|a| a.parse().ok())
+        Arn::split(&self.text).and_then(|a| a.account_id())
     }
 
     /// Whether AWS manages the policy (`arn:aws:iam::aws:policy/...`).
     pub fn is_aws_managed(&self) -> bool {
-        self.text.split(':').nth(4) == Some("aws")
+        Arn::split(&self.text).is_some_and(|a| a.account == "aws")
     }
 
     /// The policy's name.

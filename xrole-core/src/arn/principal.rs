@@ -297,6 +297,19 @@ impl PrincipalArn {
         ))
     }
 
+    /// The IAM OIDC provider of `account` for the issuer `host_path`
+    /// (`token.actions.githubusercontent.com`, the issuer URL without `https://`):
+    /// `arn:{partition}:iam::{account}:oidc-provider/{host_path}`.
+    pub fn oidc_provider(
+        partition: Partition,
+        account: AccountId,
+        host_path: &str,
+    ) -> Result<Self, Error> {
+        Self::parse(&format!(
+            "arn:{partition}:iam::{account}:oidc-provider/{host_path}"
+        ))
+    }
+
     /// What kind of principal this is.
     pub fn kind(&self) -> PrincipalKind {
         self.kind

@@ -407,18 +407,17 @@ impl Ctx {
             return Ok(());
         }
         self.check_variables(r)?;
-        let Some(rest) = r.strip_prefix("arn:") else {
+        if !r.starts_with("arn:") {
             return Err(format!(
                 "must be \"*\" or an ARN (arn:partition:service:region:account:resource), found {r:?}"
             ));
-        };
-        let sections: Vec<&str> = rest.splitn(5, ':').collect();
-        if sections.len() < 5 {
+        }
+        let Some(arn) = crate::Arn::split(r) else {
             return Err(format!(
                 "must have the form arn:partition:service:region:account:resource, found {r:?}"
             ));
-        }
-        if sections[0].is_empty() || sections[1].is_empty() {
+        };
+        if arn.partition.is_empty() || arn.service.is_empty() {
             return Err(format!(
                 "the partition and service of a resource ARN must not be empty, found {r:?}"
             ));
@@ -470,12 +469,7 @@ impl Ctx {
                 }
                 OperatorFamily::Binary => values::is_base64(&text),
                 OperatorFamily::Ip => values::Cidr::parse(&text).is_some(),
-                OperatorFamily::Arn => {
-                    text == "*"
-                        || text
-                            .strip_prefix("arn:")
-                            .is_some_and(|r| r.splitn(5, ':').count() == 5)
-                }
+                OperatorFamily::Arn => text == "*" || crate::Arn::split(&text).is_some(),
             };
             if !ok {
                 let expected = match family {

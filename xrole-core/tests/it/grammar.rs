@@ -518,3 +518,64 @@ fn web_identity_issuers_are_the_claim_key_prefixes() {
         assert_eq!(issuer(not_web), None, "{not_web}");
     }
 }
+
+#[test]
+fn any_arn_splits_and_joins_in_one_place() {
+    let arn = Arn::split("arn:aws:iam::*:role/deploy-*").unwrap();
+    assert_eq!(
+        arn.sections(),
+        ["arn", "aws", "iam", "", "*", "role/deploy-*"]
+    );
+    assert_eq!(arn.account_id(), None);
+    let arn = Arn::split("arn:aws:sqs:eu-west-1:222222222222:queue:with:colons").unwrap();
+    assert_eq!(
+        arn.account_id(),
+        Some(AccountId::from_static("222222222222"))
+    );
+    assert_eq!(arn.resource, "queue:with:colons");
+    assert_eq!(
+        arn.to_string(),
+        "arn:aws:sqs:eu-west-1:222222222222:queue:with:colons"
+    );
+    for not_an_arn in [
+        "",
+        "*",
+        "arn",
+        "arn:aws:s3::",
+        "ARN:aws:s3:::b",
+        "urn:aws:s3:::b",
+    ] {
+        assert_eq!(Arn::split(not_an_arn), None, "{not_an_arn:?}");
+    }
+    // The typed ARNs agree with it.
+    let policy = PolicyArn::parse("arn:aws:iam::aws:policy/ReadOnlyAccess").unwrap();
+    assert!(policy.is_aws_managed());
+    assert_eq!(policy.owner(), None);
+}
+
+#[test]
+fn regions_name_their_partition_and_oidc_providers_keep_it() {
+    for (region, partition, suffix) in [
+        ("us-east-1", Partition::Aws, "amazonaws.com"),
+        ("cn-northwest-1", Partition::AwsCn, "amazonaws.com.cn"),
+        ("us-gov-west-1", Partition::AwsUsGov, "amazonaws.com"),
+        ("us-iso-east-1", Partition::AwsIso, "c2s.ic.gov"),
+        ("us-isob-east-1", Partition::AwsIsoB, "sc2s.sgov.gov"),
+        ("eusc-de-east-1", Partition::AwsEusc, "amazonaws.eu"),
+    ] {
+        assert_eq!(Partition::of_region(region), partition, "{region}");
+        assert_eq!(partition.dns_suffix(), suffix, "{region}");
+    }
+    let provider = PrincipalArn::oidc_provider(
+        Partition::AwsCn,
+        AccountId::from_static("222222222222"),
+        "token.actions.githubusercontent.com",
+    )
+    .unwrap();
+    assert_eq!(
+        provider.as_str(),
+        "arn:aws-cn:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+    );
+    assert_eq!(provider.partition(), Some(Partition::AwsCn));
+    assert_eq!(provider.kind(), PrincipalKind::Federated);
+}

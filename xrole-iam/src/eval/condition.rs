@@ -105,14 +105,12 @@ fn typed(family: OperatorFamily, text: &str, variables: bool) -> Typed {
     }
 }
 
-/// `arn:partition:service:region:account:resource` split in six (the resource keeps
-/// its colons); a lone `*` stands for any ARN.
-pub(crate) fn arn_sections(text: &str) -> Option<Vec<&str>> {
+/// An ARN's six sections ([`xrole_core::Arn`]); a lone `*` stands for any ARN.
+pub(crate) fn arn_sections(text: &str) -> Option<[&str; 6]> {
     if text == "*" {
-        return Some(vec!["*"; 6]);
+        return Some(["*"; 6]);
     }
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    (parts.len() == 6 && parts[0] == "arn").then_some(parts)
+    xrole_core::Arn::split(text).map(|arn| arn.sections())
 }
 
 /// The positive form of a negated operator.

@@ -188,8 +188,5 @@ impl Request {
 
 /// The account in a resource ARN, if it names one.
 fn resource_arn_account(resource: &str) -> Option<AccountId> {
-    resource
-        .split(':')
-        .nth(4)
-        .and_then(|a| a.parse::<AccountId>().ok())
+    xrole_core::Arn::split(resource).and_then(|arn| arn.account_id())
 }

@@ -18,7 +18,7 @@
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
-use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
+use xrole_core::{PolicyArn, PrincipalArn, RoleArn};
 
 use super::FileProblems;
 use crate::world::{Group, Role, User, World, WorldError};
@@ -224,7 +224,7 @@ pub(super) fn authorization_details(
         ) else {
             continue;
         };
-        let Some(account) = arn.split(':').nth(4).and_then(|a| AccountId::parse(a).ok()) else {
+        let Some(account) = xrole_core::Arn::split(&arn).and_then(|a| a.account_id()) else {
             p.at(&format!("{at}.Arn"), format!("not a group ARN: {arn:?}"));
             continue;
         };

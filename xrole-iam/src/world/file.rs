@@ -5,7 +5,7 @@
 use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
-use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
+use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
@@ -92,6 +92,8 @@ struct WorldFile {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OidcProviderFile {
+    #[serde(default)]
+    partition: Option<String>,
     account: String,
     url: String,
     client_ids: Vec<String>,
@@ -394,8 +396,19 @@ impl WorldFile {
                 let jwks: JwkSet = serde_json::from_value(p.jwks.clone()).map_err(|e| {
                     super::problem(format!("{at}.jwks: not a JWKS ({{\"keys\": [...]}}): {e}"))
                 })?;
-                let provider = OidcProvider::new(account, &p.url, p.client_ids.clone(), jwks)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
+                let partition = match &p.partition {
+                    Some(name) => Partition::parse(name)
+                        .map_err(|e| super::problem(format!("{at}.partition: {e}")))?,
+                    None => Partition::Aws,
+                };
+                let provider = OidcProvider::in_partition(
+                    partition,
+                    account,
+                    &p.url,
+                    p.client_ids.clone(),
+                    jwks,
+                )
+                .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
                 world
                     .add_oidc_provider(provider)
                     .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;

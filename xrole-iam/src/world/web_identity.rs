@@ -8,7 +8,7 @@ use std::fmt;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
-use xrole_core::{AccountId, PrincipalArn};
+use xrole_core::{AccountId, Partition, PrincipalArn};
 
 use super::WorldError;
 
@@ -62,7 +62,7 @@ impl fmt::Debug for OidcProvider {
 }
 
 impl OidcProvider {
-    /// The provider in `account` for the issuer at `url`
+    /// The provider in `account` of the `aws` partition for the issuer at `url`
     /// (`https://token.actions.githubusercontent.com`), accepting tokens for
     /// `client_ids`, signed by one of the keys of `jwks`. Every problem is reported.
     pub fn new<S: Into<String>>(
@@ -71,10 +71,22 @@ impl OidcProvider {
         client_ids: impl IntoIterator<Item = S>,
         jwks: JwkSet,
     ) -> Result<Self, WorldError> {
+        Self::in_partition(Partition::Aws, account, url, client_ids, jwks)
+    }
+
+    /// [`new`](Self::new) in another partition (`aws-cn`, `aws-us-gov`): its ARN is
+    /// `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH`.
+    pub fn in_partition<S: Into<String>>(
+        partition: Partition,
+        account: AccountId,
+        url: &str,
+        client_ids: impl IntoIterator<Item = S>,
+        jwks: JwkSet,
+    ) -> Result<Self, WorldError> {
         let mut problems = Vec::new();
         let host_path = url.strip_prefix("https://").unwrap_or_default();
         let host_path = host_path.strip_suffix('/').unwrap_or(host_path);
-        let arn = PrincipalArn::parse(&format!("arn:aws:iam::{account}:oidc-provider/{host_path}"));
+        let arn = PrincipalArn::oidc_provider(partition, account, host_path);
         let owner = format!("OIDC provider {url:?} of {account}");
         if host_path.is_empty()
             || url.len() > 255
@@ -135,7 +147,7 @@ impl OidcProvider {
     pub fn url(&self) -> &str {
         &self.url
     }
-    /// The provider's ARN, `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`: the
+    /// The provider's ARN, `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH`: the
     /// `Federated` principal of trust policies.
     pub fn arn(&self) -> &PrincipalArn {
         &self.arn

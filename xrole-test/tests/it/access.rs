@@ -558,6 +558,21 @@ fn a_cloudformation_template_in_yaml_resolves_its_intrinsics() {
         )
         .is_some()
     );
+    // A stack in a China region: its roles are in aws-cn, and AWS::Partition and
+    // AWS::URLSuffix say so.
+    let china = StackContext {
+        region: Some("cn-north-1".into()),
+        ..stack.clone()
+    };
+    let json = r#"{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": {"Fn::Join": ["-", [{"Ref": "AWS::Partition"}, {"Ref": "AWS::URLSuffix"}]]},
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com.cn"}, "Action": "sts:AssumeRole"}]}}}}}"#;
+    let mut w3 = World::new();
+    import_cloudformation(&mut w3, "t.json", json, &china).unwrap();
+    let roles: Vec<String> = w3.roles().map(|r| r.arn().to_string()).collect();
+    assert_eq!(
+        roles,
+        ["arn:aws-cn:iam::222222222222:role/aws-cn-amazonaws.com.cn"]
+    );
 }
 
 #[test]

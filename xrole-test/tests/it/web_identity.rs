@@ -535,6 +535,24 @@ fn world_files_declare_oidc_providers() {
         "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
     );
     assert_eq!(p.client_ids(), ["sts.amazonaws.com"]);
+    // Another partition's provider has that partition's ARN.
+    let china = World::from_json(&format!(
+        r#"{{"oidcProviders":[{{"partition":"aws-cn","account":"222222222222","url":"https://token.actions.githubusercontent.com","clientIds":["sts.amazonaws.com"],"jwks":{jwks}}}]}}"#
+    ))
+    .unwrap();
+    let p = china
+        .oidc_provider(account(), "https://token.actions.githubusercontent.com")
+        .unwrap();
+    assert_eq!(
+        p.arn().as_str(),
+        "arn:aws-cn:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
+    );
+    let e = World::from_json(&format!(
+        r#"{{"oidcProviders":[{{"partition":"aws-moon","account":"222222222222","url":"https://token.actions.githubusercontent.com","clientIds":["sts.amazonaws.com"],"jwks":{jwks}}}]}}"#
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("oidcProviders[0].partition: partition: "), "{e}");
     let e = World::from_json(
         r#"{"oidcProviders":[{"account":"222222222222","url":"http://insecure","clientIds":[],"jwks":{"keys":[]}}]}"#,
     )

@@ -80,8 +80,12 @@ impl Resolver<'_> {
                     .map(Value::String)
                     .ok_or_else(|| "AWS::Region has no value: give the stack's region".to_owned());
             }
-            "AWS::Partition" => return Ok(Value::String("aws".into())),
-            "AWS::URLSuffix" => return Ok(Value::String("amazonaws.com".into())),
+            "AWS::Partition" => {
+                return Ok(Value::String(self.stack.partition().as_str().into()));
+            }
+            "AWS::URLSuffix" => {
+                return Ok(Value::String(self.stack.partition().dns_suffix().into()));
+            }
             _ => {}
         }
         if let Some(v) = self.stack.parameters.get(name) {

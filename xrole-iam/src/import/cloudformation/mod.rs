@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 
 use intrinsics::{Named, Resolver, parse};
 use xrole_core::policy::{PolicyDocument, PolicyKind};
-use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
+use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::{Attach, Entities, FileProblems, Holder, Pending};
 use crate::world::{Group, Role, User, World, WorldError};
@@ -48,6 +48,16 @@ pub struct StackContext {
     /// Parameter values (over the template's defaults); `AWS::StackName` may be
     /// given here too.
     pub parameters: HashMap<String, String>,
+}
+
+impl StackContext {
+    /// The stack's partition (`AWS::Partition`): its region's, `aws` when the
+    /// region is not given.
+    pub fn partition(&self) -> Partition {
+        self.region
+            .as_deref()
+            .map_or(Partition::Aws, Partition::of_region)
+    }
 }
 
 /// Reads a CloudFormation template (JSON or YAML, from the file named `file` in
@@ -122,7 +132,14 @@ pub(super) fn cloudformation(
             Some(Ok(Some(Value::String(path)))) => path,
             _ => "/".to_owned(),
         };
-        let arn = format!("arn:aws:iam::{}:{kind}{path}{name}", stack.account);
+        let arn = xrole_core::Arn {
+            partition: stack.partition().as_str(),
+            service: "iam",
+            region: "",
+            account: &stack.account.to_string(),
+            resource: &format!("{kind}{path}{name}"),
+        }
+        .to_string();
         resolver.named.insert(id.clone(), Named { kind, name, arn });
     }
     let mut policies: Vec<(PolicyArn, PolicyDocument)> = Vec::new();
