@@ -224,7 +224,7 @@ pub(super) fn authorization_details(
         ) else {
             continue;
         };
-        let Some(account) = xrole_core::Arn::split(&arn).and_then(|a| a.account_id()) else {
+        let Some(account) = xrole_core::Arn::split(arn).and_then(|a| a.account_id()) else {
             p.at(&format!("{at}.Arn"), format!("not a group ARN: {arn:?}"));
             continue;
         };
