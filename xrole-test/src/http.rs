@@ -4,9 +4,7 @@
 
 pub use xrole_sts::http::*;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::rt::TokioIo;
+use std::time::Duration;
 
 /// What a server answered to [`get`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,43 +23,20 @@ impl Page {
     pub const MAX_BODY: usize = 1024 * 1024;
 }
 
-/// GETs `url` (`http://HOST:PORT/PATH?QUERY`) on a connection of its own, as a
-/// browser following a link does, without following a redirect: for tests of
+/// GETs `url` (`http://HOST:PORT/PATH?QUERY`) as a browser following a link
+/// does, without following a redirect, on xrole's bounded client
+/// ([`xrole::https::BoundedGet`]: 5 s to connect, 30 s to answer): for tests of
 /// servers on 127.0.0.1, such as the embedded STS's federation endpoint.
 pub async fn get(url: &str) -> Result<Page, Box<dyn std::error::Error + Send + Sync>> {
-    let uri: http::Uri = url.parse()?;
-    let authority = uri
-        .authority()
-        .ok_or_else(|| format!("{url}: no host"))?
-        .clone();
-    let stream = tokio::net::TcpStream::connect(authority.as_str()).await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    let driver = tokio::spawn(connection);
-    let request = hyper::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
-        .header(http::header::HOST, authority.as_str())
-        .body(Empty::<Bytes>::new())?;
-    let answer = sender.send_request(request).await;
-    let page = match answer {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let body = Limited::new(response.into_body(), Page::MAX_BODY)
-                .collect()
-                .await?
-                .to_bytes();
-            Ok(Page {
-                status,
-                location,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            })
-        }
-        Err(e) => Err(e.into()),
-    };
-    driver.abort();
-    page
+    let client = xrole::https::BoundedGet::new(
+        Duration::from_secs(5),
+        Duration::from_secs(30),
+        Page::MAX_BODY,
+    );
+    let answer = client.get(url, &[]).await?;
+    Ok(Page {
+        status: answer.status,
+        location: answer.location,
+        body: String::from_utf8_lossy(&answer.body).into_owned(),
+    })
 }

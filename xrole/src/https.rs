@@ -1,8 +1,9 @@
 //! A bounded HTTPS GET on the SDK's own HTTP client (hyper, rustls with
 //! aws-lc, as aws-config uses): a time limit to connect, to read, and for the
-//! whole exchange, and a cap on the answer. The GitHub Actions token endpoint
-//! and the `xrole` command's federation endpoint are asked with it. Its errors
-//! never repeat the request, which may carry a secret.
+//! whole exchange, and a cap on the answer; redirects are not followed. The
+//! GitHub Actions token endpoint, the `xrole` command's federation endpoint and
+//! the tests' `xrole_test::http::get` ask with it. Its errors never repeat the
+//! request, which may carry a secret.
 
 use std::time::Duration;
 
@@ -30,12 +31,14 @@ impl std::fmt::Debug for BoundedGet {
     }
 }
 
-/// What a server answered: its status and body.
+/// What a server answered: its status, its redirect (never followed) and body.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Answer {
     /// The HTTP status.
     pub status: u16,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
     /// The body, at most the client's cap.
     pub body: Vec<u8>,
 }
@@ -95,13 +98,18 @@ impl BoundedGet {
                 .await
                 .map_err(|e| format!("no answer: {}", DisplayErrorContext(&e)))?;
             let status = response.status().as_u16();
+            let location = response.headers().get("location").map(str::to_owned);
             let body = Limited::new(response.into_body(), self.max_answer_bytes)
                 .collect()
                 .await
                 .map_err(|e| format!("the answer cannot be read: {e}"))?
                 .to_bytes()
                 .to_vec();
-            Ok::<_, String>(Answer { status, body })
+            Ok::<_, String>(Answer {
+                status,
+                location,
+                body,
+            })
         };
         tokio::time::timeout(self.answer_timeout, exchange)
             .await
