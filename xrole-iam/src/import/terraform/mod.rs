@@ -29,6 +29,8 @@
 //! The account is the one given, or the one the plan names (the AWS providers'
 //! `allowed_account_ids`, ARNs of its prior state, `data.aws_caller_identity`).
 
+mod delete;
+mod owners;
 mod plan;
 
 use std::collections::HashMap;
@@ -38,8 +40,10 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::{Attach, FileProblems, Holder, Pending};
-use crate::world::{Group, Role, User, Without, World, WorldError};
-use plan::{Deleted, Named, Plan, Planned};
+use crate::world::{Group, Role, User, World, WorldError};
+use delete::delete;
+use owners::Owners;
+use plan::{Named, Plan, Planned};
 
 /// What a plan's import could not judge, and the account it was read for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -648,211 +652,4 @@ fn boundary(
     reader
         .available(world, &r.address, &arn, planned)
         .then_some(arn)
-}
-
-/// The roles and users of the plan's account by name (attachments name their
-/// owners by name), found once.
-struct Owners {
-    account: AccountId,
-    roles: HashMap<String, RoleArn>,
-    users: HashMap<String, PrincipalArn>,
-}
-
-impl Owners {
-    fn of(world: &World, account: AccountId) -> Self {
-        Self {
-            account,
-            roles: world
-                .roles()
-                .filter(|r| r.arn().account() == account)
-                .map(|r| (r.arn().name().to_owned(), r.arn().clone()))
-                .collect(),
-            users: world
-                .users()
-                .filter(|u| u.arn().account() == Some(account))
-                .filter_map(|u| Some((u.arn().name()?.to_owned(), u.arn().clone())))
-                .collect(),
-        }
-    }
-
-    fn role<'w>(&self, world: &'w World, name: &str) -> Option<&'w Role> {
-        world.role(self.roles.get(name)?)
-    }
-
-    fn user<'w>(&self, world: &'w World, name: &str) -> Option<&'w User> {
-        world.user(self.users.get(name)?)
-    }
-
-    fn has(&self, world: &World, kind: &str, name: &str) -> bool {
-        match kind {
-            "role" => self.role(world, name).is_some(),
-            "user" => self.user(world, name).is_some(),
-            _ => world.group(self.account, name).is_some(),
-        }
-    }
-
-    /// Gives the world's owner `list`.
-    fn attach(
-        &self,
-        world: &mut World,
-        kind: &str,
-        name: &str,
-        list: Vec<Attach>,
-        reader: &mut Reader<'_, '_>,
-        planned: &[PolicyArn],
-    ) -> Result<(), WorldError> {
-        let address = format!("{kind} {name}");
-        let list: Vec<Attach> = list
-            .into_iter()
-            .filter(|a| reader.attachable(world, &address, a, planned))
-            .collect();
-        match kind {
-            "role" => {
-                if let Some(r) = self.role(world, name).cloned() {
-                    world.replace_role(r.attach_all(list))?;
-                }
-            }
-            "user" => {
-                if let Some(u) = self.user(world, name).cloned() {
-                    world.replace_user(u.attach_all(list))?;
-                }
-            }
-            _ => {
-                if let Some(g) = world.group(self.account, name).cloned() {
-                    world.replace_group(g.attach_all(list))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes `what` from the world's owner, if the world has it.
-    fn detach(
-        &self,
-        world: &mut World,
-        kind: &str,
-        name: &str,
-        what: Without<'_>,
-    ) -> Result<(), WorldError> {
-        match kind {
-            "role" => {
-                if let Some(r) = self.role(world, name).cloned() {
-                    world.replace_role(r.without(what))?;
-                }
-            }
-            "user" => {
-                if let Some(u) = self.user(world, name).cloned() {
-                    world.replace_user(u.without(what))?;
-                }
-            }
-            _ => {
-                if let Some(g) = world.group(self.account, name).cloned() {
-                    world.replace_group(g.without(what))?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What the plan deletes, taken out of the world by the values it had before:
-/// attachments, inline policies and memberships first, then roles and users,
-/// then groups and managed policies, which nothing may hold any more.
-fn delete(
-    world: &mut World,
-    deleted: &[Deleted<'_>],
-    reader: &mut Reader<'_, '_>,
-    owners: &mut Owners,
-) {
-    let stage = |kind: &str| match kind {
-        "aws_iam_role" | "aws_iam_user" => 1,
-        "aws_iam_group" | "aws_iam_policy" => 2,
-        _ => 0,
-    };
-    for current in 0..3 {
-        for d in deleted.iter().filter(|d| stage(d.kind) == current) {
-            let text = |k: &str| d.before.get(k).and_then(Value::as_str).unwrap_or_default();
-            let strings = |k: &str| -> Vec<&str> {
-                d.before
-                    .get(k)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect()
-            };
-            // The ARN it had, else the one its name and path give.
-            let arn = || {
-                Some(text("arn").to_owned())
-                    .filter(|a| !a.is_empty())
-                    .or_else(|| {
-                        reader
-                            .arn(
-                                d.kind,
-                                text("name"),
-                                d.before.get("path").and_then(Value::as_str).unwrap_or("/"),
-                            )
-                            .ok()
-                            .flatten()
-                    })
-            };
-            let result = match d.kind {
-                "aws_iam_role" => {
-                    if let Some(a) = arn().and_then(|a| RoleArn::parse(&a).ok()) {
-                        world.remove_role(&a);
-                        owners.roles.remove(a.name());
-                    }
-                    Ok(())
-                }
-                "aws_iam_user" => {
-                    if let Some(a) = arn().and_then(|a| PrincipalArn::parse(&a).ok()) {
-                        world.remove_user(&a);
-                        owners.users.remove(text("name"));
-                    }
-                    Ok(())
-                }
-                "aws_iam_group" => world.remove_group(reader.account, text("name")).map(drop),
-                "aws_iam_policy" => match arn().and_then(|a| PolicyArn::parse(&a).ok()) {
-                    Some(a) => world.remove_managed_policy(&a).map(drop),
-                    None => Ok(()),
-                },
-                "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
-                    let kind = owner_kind(d.kind);
-                    owners.detach(world, kind, text(kind), Without::Policy(text("name")))
-                }
-                "aws_iam_user_group_membership" => {
-                    strings("groups").into_iter().try_for_each(|g| {
-                        owners.detach(world, "user", text("user"), Without::Group(g))
-                    })
-                }
-                "aws_iam_group_membership" => strings("users").into_iter().try_for_each(|u| {
-                    owners.detach(world, "user", u, Without::Group(text("group")))
-                }),
-                _ => match PolicyArn::parse(text("policy_arn")) {
-                    Ok(a) => {
-                        let kind = owner_kind(d.kind);
-                        owners.detach(world, kind, text(kind), Without::ManagedPolicy(&a))
-                    }
-                    Err(_) => Ok(()),
-                },
-            };
-            if let Err(e) = result {
-                reader.p.at(
-                    &format!("$.resource_changes[{:?}]", d.address),
-                    e.problems().join("; "),
-                );
-            }
-        }
-    }
-}
-
-/// The owner an attachment resource names: `role`, `user` or `group`.
-fn owner_kind(kind: &str) -> &'static str {
-    if kind.starts_with("aws_iam_role") {
-        "role"
-    } else if kind.starts_with("aws_iam_user") {
-        "user"
-    } else {
-        "group"
-    }
 }
