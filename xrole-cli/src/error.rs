@@ -27,7 +27,7 @@ pub(crate) enum CliError {
     #[error("the inputs cannot be read:\n  {}", listed(problems, "  "))]
     Inputs {
         /// Each problem, placed in its file.
-        problems: Vec<String>,
+        problems: Vec<xrole_core::Placed>,
     },
     /// The ARN a command asked about is in none of the inputs.
     #[error(

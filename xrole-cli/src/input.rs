@@ -41,9 +41,15 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<String, CliError> 
 
 /// `problems`, at most [`MAX_PROBLEMS_SHOWN`] of them, and how many more there
 /// are, one a line after `indent`.
-pub(crate) fn listed(problems: &[String], indent: &str) -> String {
+pub(crate) fn listed(problems: &[impl std::fmt::Display], indent: &str) -> String {
     let shown = &problems[..problems.len().min(MAX_PROBLEMS_SHOWN)];
-    let mut text = shown.join(&format!("\n{indent}"));
+    let mut text = String::new();
+    for (i, problem) in shown.iter().enumerate() {
+        if i > 0 {
+            text.push_str(&format!("\n{indent}"));
+        }
+        text.push_str(&problem.to_string());
+    }
     if problems.len() > shown.len() {
         text.push_str(&format!(
             "\n{indent}... and {} more problems",

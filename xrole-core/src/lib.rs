@@ -25,7 +25,7 @@ pub use console::{
 };
 pub use error::{Error, ErrorKind, Subject};
 pub use policy::{PolicyDocument, PolicyError, PolicyKind};
-pub use problems::Problems;
+pub use problems::{Placed, Problems};
 pub use spec::{
     Permission, PermissionCondition, RoleSpec, RoleSpecBuilder, SpecError, StaticSpec, StrList,
 };

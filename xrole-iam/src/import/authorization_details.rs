@@ -210,7 +210,7 @@ pub(super) fn authorization_details(
         if let Some(doc) = document(default.get("Document"), &doc_at, &mut p)
             && let Err(e) = world.add_managed_policy(arn, doc)
         {
-            p.at(&at, e.problems().join("; "));
+            p.nested(&at, e);
         }
     }
     for (i, group) in list(root, "GroupDetailList", "$", &mut p)
@@ -236,7 +236,7 @@ pub(super) fn authorization_details(
             g = g.managed_policy(arn);
         }
         if let Err(e) = world.add_group(g) {
-            p.at(&at, e.problems().join("; "));
+            p.nested(&at, e);
         }
     }
     for (i, user) in list(root, "UserDetailList", "$", &mut p).iter().enumerate() {
@@ -244,15 +244,18 @@ pub(super) fn authorization_details(
         let Some(arn) = text(user, "Arn", &at, &mut p) else {
             continue;
         };
-        let u = match PrincipalArn::parse(arn)
-            .map_err(|e| e.to_string())
-            .and_then(|a| User::new(a).map_err(|e| e.problems().join("; ")))
-        {
-            Ok(u) => u,
+        let u = match PrincipalArn::parse(arn) {
             Err(e) => {
                 p.at(&format!("{at}.Arn"), e);
                 continue;
             }
+            Ok(a) => match User::new(a) {
+                Ok(u) => u,
+                Err(e) => {
+                    p.nested(&format!("{at}.Arn"), e);
+                    continue;
+                }
+            },
         };
         let mut u = u;
         for (j, g) in list(user, "GroupList", &at, &mut p).iter().enumerate() {
@@ -274,7 +277,7 @@ pub(super) fn authorization_details(
             u = u.permissions_boundary(b);
         }
         if let Err(e) = world.add_user(u) {
-            p.at(&at, e.problems().join("; "));
+            p.nested(&at, e);
         }
     }
     for (i, role) in list(root, "RoleDetailList", "$", &mut p).iter().enumerate() {
@@ -315,7 +318,7 @@ pub(super) fn authorization_details(
             r = r.max_session_duration(u32::try_from(max).unwrap_or(u32::MAX));
         }
         if let Err(e) = world.add_role(r) {
-            p.at(&at, e.problems().join("; "));
+            p.nested(&at, e);
         }
     }
     p.into_result()

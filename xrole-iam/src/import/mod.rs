@@ -23,6 +23,7 @@ pub use terraform::{PlanImport, import_terraform_plan};
 
 use serde_json::Value;
 use xrole_core::AccountId;
+use xrole_core::Placed;
 
 /// An input file, parsed once and known by its kind.
 #[derive(Clone, Debug)]
@@ -134,7 +135,7 @@ impl Entities {
     pub(crate) fn add_to(mut self, world: &mut World, p: &mut FileProblems<'_>) {
         let mut add = |what: String, r: Result<&mut World, WorldError>| {
             if let Err(e) = r {
-                p.at(&what, e.problems().join("; "));
+                p.nested(&what, e);
             }
         };
         self.groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -159,10 +160,11 @@ impl Entities {
 /// million bad items must not make a million messages).
 pub const MAX_PROBLEMS_PER_FILE: usize = 1000;
 
-/// Problems of one input file, each prefixed with the file and the JSON path.
+/// Problems of one input file, each placed at the file and the JSON path
+/// (`plan.json: resource_changes[2].change`).
 pub(crate) struct FileProblems<'f> {
     file: &'f str,
-    problems: Vec<String>,
+    problems: Vec<Placed>,
     /// Problems past [`MAX_PROBLEMS_PER_FILE`], counted.
     more: usize,
 }
@@ -176,13 +178,30 @@ impl<'f> FileProblems<'f> {
         }
     }
 
+    fn place(&self, path: &str) -> String {
+        format!("{}: {path}", self.file)
+    }
+
     pub(crate) fn at(&mut self, path: &str, message: impl std::fmt::Display) {
+        let place = self.place(path);
+        self.push(Placed::new(place, message));
+    }
+
+    /// A world's refusal of what `path` describes: each of its problems, placed
+    /// within `path`.
+    pub(crate) fn nested(&mut self, path: &str, e: WorldError) {
+        let place = self.place(path);
+        for problem in e.into_problems() {
+            self.push(problem.within(&place));
+        }
+    }
+
+    fn push(&mut self, problem: Placed) {
         if self.problems.len() >= MAX_PROBLEMS_PER_FILE {
             self.more += 1;
-            return;
+        } else {
+            self.problems.push(problem);
         }
-        self.problems
-            .push(format!("{}: {path}: {message}", self.file));
     }
 
     /// The problems, when the input cannot be read at all (at least one was said).
@@ -202,9 +221,9 @@ impl<'f> FileProblems<'f> {
 
     fn count_the_rest(&mut self) {
         if self.more > 0 {
-            self.problems.push(format!(
-                "{}: ... and {} more problems",
-                self.file, self.more
+            self.problems.push(Placed::new(
+                self.file,
+                format!("... and {} more problems", self.more),
             ));
         }
     }

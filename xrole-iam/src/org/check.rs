@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use xrole_core::AccountId;
+use xrole_core::Placed;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 
 use super::compiled::{AccountPaths, CompiledOrganization};
@@ -16,14 +17,17 @@ impl Organization {
     pub fn compile(&self) -> Result<CompiledOrganization, OrgError> {
         let mut problems = Vec::new();
         if !ORG_ID.matches(&self.id) {
-            problems.push(format!("id: {}", ORG_ID.explain(&self.id)));
+            problems.push(Placed::new("id", ORG_ID.explain(&self.id)));
         }
         match self.roots.as_slice() {
             [_] => {}
-            [] => problems.push("roots: an organization has one root; none given".to_owned()),
-            _ => problems.push(format!(
-                "roots: an organization has one root; {} given",
-                self.roots.len()
+            [] => problems.push(Placed::new(
+                "roots",
+                "an organization has one root; none given",
+            )),
+            _ => problems.push(Placed::new(
+                "roots",
+                format!("an organization has one root; {} given", self.roots.len()),
             )),
         }
         // Every target by id, checked on its own.
@@ -36,15 +40,20 @@ impl Organization {
             .chain(self.accounts.iter().map(|a| (&a.0, &ACCOUNT_ID)));
         for (t, grammar) in targets {
             if !grammar.matches(&t.id) {
-                problems.push(format!("{}.id: {}", t.place, grammar.explain(&t.id)));
+                problems.push(Placed::new(
+                    format!("{}.id", t.place),
+                    grammar.explain(&t.id),
+                ));
             }
             if let Some(name) = &t.name
                 && !(1..=128).contains(&name.chars().count())
             {
-                problems.push(format!(
-                    "{}.name: an OU name is 1 to 128 characters, found {}",
-                    t.place,
-                    name.chars().count()
+                problems.push(Placed::new(
+                    format!("{}.name", t.place),
+                    format!(
+                        "an OU name is 1 to 128 characters, found {}",
+                        name.chars().count()
+                    ),
                 ));
             }
             for (kind, count) in [
@@ -52,14 +61,14 @@ impl Organization {
                 ("RCPs", t.rcps.len()),
             ] {
                 if count > MAX_POLICIES_PER_TARGET {
-                    problems.push(format!(
-                        "{}: {count} {kind} attached; Organizations attaches at most {MAX_POLICIES_PER_TARGET} to one target",
-                        t.place
-                    ));
+                    problems.push(Placed::new(&t.place, format!("{count} {kind} attached; Organizations attaches at most {MAX_POLICIES_PER_TARGET} to one target")));
                 }
             }
             if by_id.insert(&t.id, t).is_some() {
-                problems.push(format!("{}.id: {} is declared twice", t.place, t.id));
+                problems.push(Placed::new(
+                    format!("{}.id", t.place),
+                    format!("{} is declared twice", t.id),
+                ));
             }
         }
         // An OU's or an account's parent: the root or an OU.
@@ -68,13 +77,13 @@ impl Organization {
             let parent = t.parent.as_deref().unwrap_or_default();
             match by_id.get(parent) {
                 Some(p) if p.id.starts_with("ou-") || p.parent.is_none() => {}
-                Some(_) => problems.push(format!(
-                    "{}.parent: {parent} is an account; a parent is the root or an OU",
-                    t.place
+                Some(_) => problems.push(Placed::new(
+                    format!("{}.parent", t.place),
+                    format!("{parent} is an account; a parent is the root or an OU"),
                 )),
-                None => problems.push(format!(
-                    "{}.parent: {parent} is neither the root nor a declared OU",
-                    t.place
+                None => problems.push(Placed::new(
+                    format!("{}.parent", t.place),
+                    format!("{parent} is neither the root nor a declared OU"),
                 )),
             }
         }
@@ -116,7 +125,9 @@ impl Organization {
                     return Some(c.relabel(label));
                 }
                 let c = CompiledPolicy::new(label, &p.doc, kind)
-                    .map_err(|e| problems.push(format!("{}.{at}[{:?}]: {e}", t.place, p.name)))
+                    .map_err(|e| {
+                        problems.push(Placed::new(format!("{}.{at}[{:?}]", t.place, p.name), e))
+                    })
                     .ok()?;
                 compiled
                     .entry(key)
@@ -168,7 +179,7 @@ impl Organization {
         let chain = |start| ancestors(by_id, start);
         for ou in &self.ous {
             if let Err(why) = chain(&ou.0.id) {
-                problems.push(format!("{}: {why}", ou.0.place));
+                problems.push(Placed::new(&ou.0.place, why));
             }
         }
         let management_target = Target {

@@ -25,8 +25,8 @@ pub use compiled::CompiledOrganization;
 use xrole_core::AccountId;
 use xrole_core::policy::{Effect, PolicyDocument, Principal, Statement};
 
-/// Problems in an organization, each prefixed by its place.
-pub type OrgError = xrole_core::Problems<String>;
+/// Problems in an organization, each at its place (`ous[2].parent`).
+pub type OrgError = xrole_core::Problems<xrole_core::Placed>;
 
 /// The most policies of one type Organizations attaches to one target.
 pub const MAX_POLICIES_PER_TARGET: usize = 5;

@@ -3,6 +3,7 @@
 //! whose compiled policies took a replaced managed policy or group is compiled
 //! again, so that no decision reads a stale document.
 
+use xrole_core::Placed;
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
@@ -74,10 +75,10 @@ impl World {
         if let Some(member) = self.users.iter().find(|u| {
             u.user.arn.account() == Some(account) && u.user.groups.iter().any(|g| g == name)
         }) {
-            return Err(super::problem(format!(
+            return Err(super::problem(Placed::unplaced(format_args!(
                 "group {name} of {account} still has {} as a member",
                 member.user.arn
-            )));
+            ))));
         }
         self.group_index.remove(&key);
         let removed = self.groups.swap_remove(i);
@@ -163,9 +164,9 @@ impl World {
                     .map(|r| r.role.arn.to_string())
             });
         if let Some(holder) = holder {
-            return Err(super::problem(format!(
+            return Err(super::problem(Placed::unplaced(format_args!(
                 "managed policy {arn} is still attached to {holder}"
-            )));
+            ))));
         }
         Ok(self.managed.remove(arn.as_str()).is_some())
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
+use xrole_core::Placed;
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
     AccountId, MfaSerial, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, SessionDuration,
@@ -46,7 +47,7 @@ impl AccessKey {
     }
 
     /// IAM's rules for a key: an id of 16 to 128 word characters, a secret.
-    fn check(&self, owner: &str, problems: &mut Vec<String>) {
+    fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
         let n = self.id.chars().count();
         if !(16..=128).contains(&n)
             || !self
@@ -54,15 +55,18 @@ impl AccessKey {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
-            problems.push(format!(
-                "{owner}: access key id {:?} must be 16 to 128 letters, digits or '_'",
-                self.id
+            problems.push(Placed::new(
+                owner,
+                format!(
+                    "access key id {:?} must be 16 to 128 letters, digits or '_'",
+                    self.id
+                ),
             ));
         }
         if self.secret.is_empty() {
-            problems.push(format!(
-                "{owner}: access key {} has an empty secret",
-                self.id
+            problems.push(Placed::new(
+                owner,
+                format!("access key {} has an empty secret", self.id),
             ));
         }
     }
@@ -101,15 +105,17 @@ impl MfaDevice {
     }
 
     /// A serial STS accepts and a six-digit code.
-    fn check(&self, owner: &str, problems: &mut Vec<String>) {
+    fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
         if let Err(e) = MfaSerial::parse(&self.serial) {
-            problems.push(format!("{owner}: MFA device {:?}: {e}", self.serial));
+            problems.push(Placed::new(
+                owner,
+                format!("MFA device {:?}: {e}", self.serial),
+            ));
         }
         if let Err(e) = TokenCode::parse(&self.code) {
-            problems.push(format!(
-                "{owner}: MFA device {}: its code: {}",
-                self.serial,
-                e.message()
+            problems.push(Placed::new(
+                owner,
+                format!("MFA device {}: its code: {}", self.serial, e.message()),
             ));
         }
     }
@@ -157,7 +163,7 @@ impl Inline {
     /// IAM's rules for inline policy names: 1 to 128 characters of `[\w+=,.@-]`,
     /// unique within the entity (a second document of the same name would replace
     /// the first without a word).
-    fn check(&self, owner: &str, problems: &mut Vec<String>) {
+    fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
         let mut seen = std::collections::HashSet::new();
         for (name, _) in &self.docs {
             let n = name.chars().count();
@@ -166,12 +172,18 @@ impl Inline {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
             {
-                problems.push(format!(
-                    "{owner}: inline policy name {name:?} must be 1 to 128 letters, digits or _+=,.@-"
+                problems.push(Placed::new(
+                    owner,
+                    format!(
+                        "inline policy name {name:?} must be 1 to 128 letters, digits or _+=,.@-"
+                    ),
                 ));
             }
             if !seen.insert(name.as_str()) {
-                problems.push(format!("{owner}: two inline policies are named {name:?}"));
+                problems.push(Placed::new(
+                    owner,
+                    format!("two inline policies are named {name:?}"),
+                ));
             }
         }
     }
@@ -179,16 +191,16 @@ impl Inline {
 
 /// IAM's rules for the tags of a user or role: those of session tags (at most 50,
 /// keys unique regardless of case, their lengths and characters).
-fn check_tags(owner: &str, tags: &[(String, String)], problems: &mut Vec<String>) {
+fn check_tags(owner: &str, tags: &[(String, String)], problems: &mut Vec<Placed>) {
     let mut valid = Vec::new();
     for (k, v) in tags {
         match xrole_core::SessionTag::new(k, v) {
             Ok(tag) => valid.push(tag),
-            Err(e) => problems.push(format!("{owner}: tag {k:?}: {e}")),
+            Err(e) => problems.push(Placed::new(owner, format!("tag {k:?}: {e}"))),
         }
     }
     if let Err(e) = xrole_core::SessionTags::new(valid) {
-        problems.push(format!("{owner}: tags: {}", e.message()));
+        problems.push(Placed::new(owner, format!("tags: {}", e.message())));
     }
 }
 
@@ -210,9 +222,9 @@ impl User {
     /// kind of principal is an error.
     pub fn new(arn: PrincipalArn) -> Result<Self, WorldError> {
         if arn.kind() != PrincipalKind::User {
-            return Err(super::problem(format!(
+            return Err(super::problem(Placed::unplaced(format_args!(
                 "{arn} is not a user ARN (arn:aws:iam::ACCOUNT:user/NAME)"
-            )));
+            ))));
         }
         Ok(Self {
             arn,
@@ -307,7 +319,7 @@ impl User {
     }
 
     /// The rules a user keeps on its own (the world checks what spans entities).
-    pub(super) fn check(&self, problems: &mut Vec<String>) {
+    pub(super) fn check(&self, problems: &mut Vec<Placed>) {
         let owner = self.arn.as_str();
         self.inline.check(owner, problems);
         check_tags(owner, &self.tags, problems);
@@ -315,23 +327,26 @@ impl User {
         for key in &self.access_keys {
             key.check(owner, problems);
             if !keys.insert(key.id.as_str()) {
-                problems.push(format!("{owner}: access key {} is listed twice", key.id));
+                problems.push(Placed::new(
+                    owner,
+                    format!("access key {} is listed twice", key.id),
+                ));
             }
         }
         let mut serials = std::collections::HashSet::new();
         for device in &self.mfa_devices {
             device.check(owner, problems);
             if !serials.insert(device.serial.as_str()) {
-                problems.push(format!(
-                    "{owner}: MFA device {} is listed twice",
-                    device.serial
+                problems.push(Placed::new(
+                    owner,
+                    format!("MFA device {} is listed twice", device.serial),
                 ));
             }
         }
         let mut groups = std::collections::HashSet::new();
         for g in &self.groups {
             if !groups.insert(g.as_str()) {
-                problems.push(format!("{owner}: group {g} is listed twice"));
+                problems.push(Placed::new(owner, format!("group {g} is listed twice")));
             }
         }
     }
@@ -382,7 +397,7 @@ impl Group {
     }
 
     /// The rules a group keeps on its own.
-    pub(super) fn check(&self, problems: &mut Vec<String>) {
+    pub(super) fn check(&self, problems: &mut Vec<Placed>) {
         self.inline.check(
             &format!("group {} of {}", self.name, self.account),
             problems,
@@ -425,10 +440,11 @@ impl Role {
         permissions: &[&Path],
     ) -> Result<Self, WorldError> {
         let read = |path: &Path| -> Result<PolicyDocument, WorldError> {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| super::problem(format!("{}: cannot read: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                super::problem(Placed::new(path.display(), format!("cannot read: {e}")))
+            })?;
             PolicyDocument::from_json(&text)
-                .map_err(|e| super::problem(format!("{}: {e}", path.display())))
+                .map_err(|e| super::problem(Placed::new(path.display(), e)))
         };
         let mut role = Role::new(arn, read(trust)?);
         for path in permissions {
@@ -504,16 +520,19 @@ impl Role {
 
 impl Role {
     /// The rules a role keeps on its own.
-    pub(super) fn check(&self, problems: &mut Vec<String>) {
+    pub(super) fn check(&self, problems: &mut Vec<Placed>) {
         let owner = self.arn.as_str();
         let (least, most) = (
             SessionDuration::MIN_ROLE_MAX.as_secs(),
             SessionDuration::MAX.as_secs(),
         );
         if !(least..=most).contains(&self.max_session_duration) {
-            problems.push(format!(
-                "{owner}: the maximum session duration must be {least} to {most} seconds, found {}",
-                self.max_session_duration
+            problems.push(Placed::new(
+                owner,
+                format!(
+                    "the maximum session duration must be {least} to {most} seconds, found {}",
+                    self.max_session_duration
+                ),
             ));
         }
         self.inline.check(owner, problems);

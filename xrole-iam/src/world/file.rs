@@ -4,6 +4,7 @@
 
 use jsonwebtoken::jwk::JwkSet;
 use serde::Deserialize;
+use xrole_core::Placed;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
@@ -20,12 +21,13 @@ impl World {
     pub fn from_json(json: &str) -> Result<Self, WorldError> {
         // serde reads a struct from an array too: `[]` would be an empty world.
         if !json.trim_start().starts_with('{') {
-            return Err(super::problem(
+            return Err(super::problem(Placed::new(
+                "",
                 "world file: the top level must be an object ({\"users\": [...], \"roles\": [...], ...})",
-            ));
+            )));
         }
-        let file: WorldFile =
-            serde_json::from_str(json).map_err(|e| super::problem(format!("world file: {e}")))?;
+        let file: WorldFile = serde_json::from_str(json)
+            .map_err(|e| super::problem(Placed::unplaced(format_args!("world file: {e}"))))?;
         file.build()
     }
 }
@@ -179,15 +181,16 @@ fn doc(
 ) -> Result<PolicyDocument, WorldError> {
     PolicyDocument::from_value(value)
         .and_then(|d| d.validate(kind).map(|()| d))
-        .map_err(|e| super::problem(format!("{at}: {e}")))
+        .map_err(|e| super::problem(Placed::new(at, e)))
 }
 
 /// A managed policy's ARN at `at`, of a policy the world has.
 fn managed(world: &World, at: &str, text: &str) -> Result<PolicyArn, WorldError> {
     let arn = policy_arn(at, text)?;
     if !world.has_managed_policy(&arn) {
-        return Err(super::problem(format!(
-            "{at}: managed policy {arn} is not in the world (list it under managedPolicies)"
+        return Err(super::problem(Placed::new(
+            at,
+            format!("managed policy {arn} is not in the world (list it under managedPolicies)"),
         )));
     }
     Ok(arn)
@@ -196,7 +199,7 @@ fn managed(world: &World, at: &str, text: &str) -> Result<PolicyArn, WorldError>
 /// The problems of one entity of the file, each at its place: every one is
 /// found before the entity is given up.
 #[derive(Default)]
-struct Places(Vec<String>);
+struct Places(Vec<Placed>);
 
 impl Places {
     /// The value, or its problems kept.
@@ -218,13 +221,13 @@ impl Places {
         if self.0.is_empty()
             && let Err(e) = r
         {
-            self.0.push(format!("{at}: {}", e.problems().join("; ")));
+            self.0.extend(e.within(at).into_problems());
         }
     }
 }
 
 fn policy_arn(at: &str, text: &str) -> Result<PolicyArn, WorldError> {
-    PolicyArn::parse(text).map_err(|e| super::problem(format!("{at}: {e}")))
+    PolicyArn::parse(text).map_err(|e| super::problem(Placed::new(at, e)))
 }
 
 impl WorldFile {
@@ -240,10 +243,10 @@ impl WorldFile {
             collect((|| {
                 let at = format!("managedPolicies[{arn:?}]");
                 let doc = PolicyDocument::from_value(value)
-                    .map_err(|e| super::problem(format!("{at}: {e}")))?;
+                    .map_err(|e| super::problem(Placed::new(&at, e)))?;
                 world
                     .add_managed_policy(policy_arn(&at, arn)?, doc)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
+                    .map_err(|e| e.within(&at))?;
                 Ok(())
             })());
         }
@@ -252,7 +255,7 @@ impl WorldFile {
             let mut here = Places::default();
             let Some(account) = here.take(
                 AccountId::parse(&g.account)
-                    .map_err(|e| super::problem(format!("{at}.account: {e}"))),
+                    .map_err(|e| super::problem(Placed::new(format!("{at}.account"), e))),
             ) else {
                 here.report(&mut collect);
                 continue;
@@ -282,12 +285,8 @@ impl WorldFile {
             let mut here = Places::default();
             let Some(mut user) = here.take(
                 PrincipalArn::parse(&u.arn)
-                    .map_err(|e| super::problem(format!("{at}.arn: {e}")))
-                    .and_then(|arn| {
-                        User::new(arn).map_err(|e| {
-                            super::problem(format!("{at}.arn: {}", e.problems().join("; ")))
-                        })
-                    }),
+                    .map_err(|e| super::problem(Placed::new(format!("{at}.arn"), e)))
+                    .and_then(|arn| User::new(arn).map_err(|e| e.within(&format!("{at}.arn")))),
             ) else {
                 here.report(&mut collect);
                 continue;
@@ -298,8 +297,9 @@ impl WorldFile {
             for (j, g) in u.groups.iter().enumerate() {
                 match user.arn().account().and_then(|a| world.group(a, g)) {
                     Some(_) => user = user.group(g),
-                    None => here.0.push(format!(
-                        "{at}.groups[{j}]: group {g} is not in the world (list it under groups)"
+                    None => here.0.push(Placed::new(
+                        format_args!("{at}.groups[{j}]"),
+                        format_args!("group {g} is not in the world (list it under groups)"),
                     )),
                 }
             }
@@ -336,8 +336,10 @@ impl WorldFile {
         for (i, r) in self.roles.iter().enumerate() {
             let at = format!("roles[{i}]");
             let mut here = Places::default();
-            let arn = here
-                .take(RoleArn::parse(&r.arn).map_err(|e| super::problem(format!("{at}.arn: {e}"))));
+            let arn = here.take(
+                RoleArn::parse(&r.arn)
+                    .map_err(|e| super::problem(Placed::new(format!("{at}.arn"), e))),
+            );
             let trust = here.take(doc(
                 &format!("{at}.trustPolicy"),
                 &r.trust_policy,
@@ -381,7 +383,7 @@ impl WorldFile {
         for (account, regions) in self.disabled_regions.iter() {
             collect((|| {
                 let id = AccountId::parse(account)
-                    .map_err(|e| super::problem(format!("disabledRegions: {e}")))?;
+                    .map_err(|e| super::problem(Placed::new("disabledRegions", e)))?;
                 for r in regions {
                     world.disable_region(id, r);
                 }
@@ -392,13 +394,16 @@ impl WorldFile {
             collect((|| {
                 let at = format!("oidcProviders[{i}]");
                 let account = AccountId::parse(&p.account)
-                    .map_err(|e| super::problem(format!("{at}.account: {e}")))?;
+                    .map_err(|e| super::problem(Placed::new(format!("{at}.account"), e)))?;
                 let jwks: JwkSet = serde_json::from_value(p.jwks.clone()).map_err(|e| {
-                    super::problem(format!("{at}.jwks: not a JWKS ({{\"keys\": [...]}}): {e}"))
+                    super::problem(Placed::new(
+                        format!("{at}.jwks"),
+                        format!("not a JWKS ({{\"keys\": [...]}}): {e}"),
+                    ))
                 })?;
                 let partition = match &p.partition {
                     Some(name) => Partition::parse(name)
-                        .map_err(|e| super::problem(format!("{at}.partition: {e}")))?,
+                        .map_err(|e| super::problem(Placed::new(format!("{at}.partition"), e)))?,
                     None => Partition::Aws,
                 };
                 let provider = OidcProvider::in_partition(
@@ -408,10 +413,10 @@ impl WorldFile {
                     p.client_ids.clone(),
                     jwks,
                 )
-                .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
+                .map_err(|e| e.within(&at))?;
                 world
                     .add_oidc_provider(provider)
-                    .map_err(|e| super::problem(format!("{at}: {}", e.problems().join("; "))))?;
+                    .map_err(|e| e.within(&at))?;
                 Ok(())
             })());
         }
@@ -419,11 +424,13 @@ impl WorldFile {
             collect(org.build(&world).and_then(|org| {
                 // The organization's own problems, placed as the file wrote them.
                 world.set_organization(&org).map_err(|e| {
-                    let place = |p: &String| match p.starts_with("organization.") {
-                        true => p.clone(),
-                        false => format!("organization.{p}"),
+                    let place = |p: Placed| match p.place().starts_with("organization.") {
+                        true => p,
+                        false => {
+                            Placed::new(format_args!("organization.{}", p.place()), p.message())
+                        }
                     };
-                    super::problems(e.problems().iter().map(place).collect())
+                    super::problems(e.into_problems().into_iter().map(place).collect())
                 })?;
                 Ok(())
             }));
@@ -440,7 +447,7 @@ impl OrganizationFile {
     fn build(&self, world: &World) -> Result<Organization, WorldError> {
         let mut problems = Vec::new();
         let management = AccountId::parse(&self.management_account)
-            .map_err(|e| problems.push(format!("organization.managementAccount: {e}")))
+            .map_err(|e| problems.push(Placed::new("organization.managementAccount", e)))
             .ok();
         let mut policies = |at: &str, t: &TargetFile| -> (Option<Vec<OrgPolicy>>, Vec<OrgPolicy>) {
             let mut list = |field: &str, values: &[serde_json::Value]| -> Vec<OrgPolicy> {
@@ -450,7 +457,7 @@ impl OrganizationFile {
                     .filter_map(|(i, v)| {
                         let place = format!("{at}.{field}[{i}]");
                         org_policy(world, &place, v)
-                            .map_err(|why| problems.push(format!("{place}: {why}")))
+                            .map_err(|why| problems.push(Placed::new(&place, why)))
                             .ok()
                     })
                     .collect()
@@ -477,18 +484,21 @@ impl OrganizationFile {
         for (field, at, t, scps, rcps) in targets {
             let expect = |key: &str, present: bool, wanted: bool| {
                 (present != wanted).then(|| {
-                    format!(
-                        "{at}.{key}: {} {}",
-                        if wanted {
-                            "is required for"
-                        } else {
-                            "is not part of"
-                        },
-                        match field {
-                            "roots" => "a root",
-                            "ous" => "an OU",
-                            _ => "an account",
-                        }
+                    Placed::new(
+                        format_args!("{at}.{key}"),
+                        format_args!(
+                            "{} {}",
+                            if wanted {
+                                "is required for"
+                            } else {
+                                "is not part of"
+                            },
+                            match field {
+                                "roots" => "a root",
+                                "ous" => "an OU",
+                                _ => "an account",
+                            }
+                        ),
                     )
                 })
             };
@@ -520,7 +530,7 @@ impl OrganizationFile {
                 _ => match AccountId::parse(&t.id) {
                     Ok(id) => org.account(attach!(OrgAccount::new(id, parent))),
                     Err(e) => {
-                        problems.push(format!("{at}.id: {e}"));
+                        problems.push(Placed::new(format!("{at}.id"), e));
                         org
                     }
                 },

@@ -19,20 +19,22 @@ mod file;
 mod store;
 mod web_identity;
 
+use xrole_core::Placed;
+
 pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
 pub use store::{Compiled, OrgScope, World};
 pub use web_identity::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};
 
-/// Problems in a world description, each prefixed by its place
-/// (`roles[0].trustPolicy: ...`).
-pub type WorldError = xrole_core::Problems<String>;
+/// Problems in a world description, each at its place
+/// (`roles[0].trustPolicy`, `user arn:...`).
+pub type WorldError = xrole_core::Problems<Placed>;
 
 /// One problem of a world.
-pub(crate) fn problem(text: impl Into<String>) -> WorldError {
-    WorldError::one("world", text.into())
+pub(crate) fn problem(problem: Placed) -> WorldError {
+    WorldError::one("world", problem)
 }
 
 /// Several problems of a world (never none).
-pub(crate) fn problems(list: Vec<String>) -> WorldError {
+pub(crate) fn problems(list: Vec<Placed>) -> WorldError {
     WorldError::new("world", list)
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use xrole_core::Placed;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, RoleSpec};
 
@@ -82,7 +83,7 @@ pub struct World {
     pub(super) role_index: HashMap<RoleArn, usize>,
     /// Each managed policy's document, compiled as an identity policy when it is
     /// one (an SCP or RCP kept here is not).
-    pub(super) managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, String>)>,
+    pub(super) managed: BTreeMap<String, (PolicyDocument, Result<CompiledPolicy, Placed>)>,
     organization: Option<CompiledOrganization>,
     disabled_regions: Vec<(AccountId, String)>,
     /// OIDC providers, one per account and issuer.
@@ -97,11 +98,11 @@ fn compile(
     kind: PolicyKind,
 ) -> Result<CompiledPolicy, WorldError> {
     CompiledPolicy::new(label.clone(), doc, kind)
-        .map_err(|e| super::problem(format!("{label}: {e}")))
+        .map_err(|e| super::problem(Placed::new(&label, e)))
 }
 
 /// The problems found, or nothing.
-fn checked(problems: Vec<String>) -> Result<(), WorldError> {
+fn checked(problems: Vec<Placed>) -> Result<(), WorldError> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -125,9 +126,9 @@ impl World {
         doc: PolicyDocument,
     ) -> Result<&mut Self, WorldError> {
         if self.managed.contains_key(arn.as_str()) {
-            return Err(super::problem(format!(
+            return Err(super::problem(Placed::unplaced(format_args!(
                 "managed policy {arn} is already in the world"
-            )));
+            ))));
         }
         self.put_managed_policy(arn, doc)
     }
@@ -140,7 +141,7 @@ impl World {
     ) -> Result<&mut Self, WorldError> {
         let label = format!("managed policy {arn}");
         let identity = CompiledPolicy::new(label.clone(), &doc, PolicyKind::Identity)
-            .map_err(|e| format!("{label}: {e}"));
+            .map_err(|e| Placed::new(&label, e));
         if let Err(why) = &identity
             && doc.validate(PolicyKind::ServiceControl).is_err()
             && doc.validate(PolicyKind::ResourceControl).is_err()
@@ -154,11 +155,13 @@ impl World {
     fn managed_compiled(&self, arn: &PolicyArn, owner: &str) -> Result<CompiledPolicy, WorldError> {
         match self.managed.get(arn.as_str()) {
             Some((_, Ok(c))) => Ok(c.clone()),
-            Some((_, Err(why))) => Err(super::problem(format!(
-                "{owner}: {why} (it is not an identity policy)"
+            Some((_, Err(why))) => Err(super::problem(Placed::new(
+                owner,
+                format!("{why} (it is not an identity policy)"),
             ))),
-            None => Err(super::problem(format!(
-                "{owner}: managed policy {arn} is not in the world; add it first"
+            None => Err(super::problem(Placed::new(
+                owner,
+                format!("managed policy {arn} is not in the world; add it first"),
             ))),
         }
     }
@@ -226,10 +229,10 @@ impl World {
             .group_index
             .contains_key(&(group.account, group.name.clone()))
         {
-            return Err(super::problem(format!(
+            return Err(super::problem(Placed::unplaced(format_args!(
                 "group {} of {} is already in the world",
                 group.name, group.account
-            )));
+            ))));
         }
         self.put_group(group)
     }
@@ -255,9 +258,9 @@ impl World {
     /// Adds a user. A user without an access key is given one.
     pub fn add_user(&mut self, user: User) -> Result<&mut Self, WorldError> {
         if self.user_index.contains_key(&user.arn) {
-            return Err(super::problem(format!(
-                "{}: a user with this ARN is already in the world (replace_user changes one)",
-                user.arn
+            return Err(super::problem(Placed::new(
+                &user.arn,
+                "a user with this ARN is already in the world (replace_user changes one)",
             )));
         }
         self.put_user(user)
@@ -280,9 +283,12 @@ impl World {
             if let Some(&other) = self.keys.get(&key.id)
                 && Some(other) != existing
             {
-                problems.push(format!(
-                    "{owner}: access key {} already belongs to {}",
-                    key.id, self.users[other].user.arn
+                problems.push(Placed::new(
+                    &owner,
+                    format!(
+                        "access key {} already belongs to {}",
+                        key.id, self.users[other].user.arn
+                    ),
                 ));
             }
         }
@@ -294,8 +300,9 @@ impl World {
                 .and_then(|a| self.group_index.get(&(a, name.clone())))
                 .map(|&i| &self.groups[i])
                 .ok_or_else(|| {
-                    super::problem(format!(
-                        "{owner}: group {name} is not in the world; add it first"
+                    super::problem(Placed::new(
+                        &owner,
+                        format!("group {name} is not in the world; add it first"),
                     ))
                 })?;
             identity.extend(self.compile_identity(
@@ -337,9 +344,9 @@ impl World {
     /// Adds a role.
     pub fn add_role(&mut self, role: Role) -> Result<&mut Self, WorldError> {
         if self.role_index.contains_key(&role.arn) {
-            return Err(super::problem(format!(
-                "{}: a role with this ARN is already in the world (replace_role changes one)",
-                role.arn
+            return Err(super::problem(Placed::new(
+                &role.arn,
+                "a role with this ARN is already in the world (replace_role changes one)",
             )));
         }
         self.put_role(role)
@@ -390,7 +397,7 @@ impl World {
     pub fn add_role_from_spec(&mut self, spec: &RoleSpec) -> Result<&mut Self, WorldError> {
         let trust = spec
             .trust_policy()
-            .map_err(|e| super::problem(e.to_string()))?;
+            .map_err(|e| super::problem(Placed::new(spec.role(), e)))?;
         let mut role = Role::new(spec.role().clone(), trust);
         if let Ok(permissions) = spec.permission_policy() {
             role = role.policy("xrole-permissions", permissions);
@@ -432,7 +439,7 @@ impl World {
         );
         let doc = spec
             .caller_policy()
-            .map_err(|e| super::problem(e.to_string()))?;
+            .map_err(|e| super::problem(Placed::new(spec.role(), e)))?;
         if let Some(user) = self.user(principal) {
             let mut user = user.clone();
             user.inline.docs.retain(|(n, _)| *n != name);
@@ -445,9 +452,9 @@ impl World {
             role.inline.docs.retain(|(n, _)| *n != name);
             return self.replace_role(role.policy(&name, doc));
         }
-        Err(super::problem(format!(
+        Err(super::problem(Placed::unplaced(format_args!(
             "{principal} is neither a user nor a role of the world"
-        )))
+        ))))
     }
 
     /// The organization's scope of a call by a principal of `principal` (none for
@@ -482,9 +489,9 @@ impl World {
             .iter()
             .any(|p| p.arn() == provider.arn())
         {
-            return Err(super::problem(format!(
-                "{}: an OIDC provider with this ARN is already in the world",
-                provider.arn()
+            return Err(super::problem(Placed::new(
+                provider.arn(),
+                "an OIDC provider with this ARN is already in the world",
             )));
         }
         self.oidc_providers.push(provider);

@@ -8,6 +8,7 @@ use std::fmt;
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
+use xrole_core::Placed;
 use xrole_core::{AccountId, Partition, PrincipalArn};
 
 use super::WorldError;
@@ -93,37 +94,42 @@ impl OidcProvider {
             || host_path.contains(['?', '#', ' '])
             || host_path.starts_with('/')
         {
-            problems.push(format!(
-                "{owner}: the URL must be https://HOST[/PATH], at most 255 characters, without query or fragment"
-            ));
+            problems.push(Placed::new(&owner, "the URL must be https://HOST[/PATH], at most 255 characters, without query or fragment"));
         } else if let Err(e) = &arn {
-            problems.push(format!("{owner}: {e}"));
+            problems.push(Placed::new(&owner, e));
         }
         let client_ids: Vec<String> = client_ids.into_iter().map(Into::into).collect();
         if client_ids.is_empty() || client_ids.len() > 100 {
-            problems.push(format!(
-                "{owner}: 1 to 100 client ids (audiences) are needed, found {}",
-                client_ids.len()
+            problems.push(Placed::new(
+                &owner,
+                format!(
+                    "1 to 100 client ids (audiences) are needed, found {}",
+                    client_ids.len()
+                ),
             ));
         }
         for id in &client_ids {
             if id.is_empty() || id.chars().count() > 255 {
-                problems.push(format!(
-                    "{owner}: a client id must be 1 to 255 characters, found {id:?}"
+                problems.push(Placed::new(
+                    &owner,
+                    format!("a client id must be 1 to 255 characters, found {id:?}"),
                 ));
             }
         }
         if jwks.keys.is_empty() || jwks.keys.len() > MAX_KEYS {
-            problems.push(format!(
-                "{owner}: its JWKS must hold 1 to {MAX_KEYS} public keys, found {}",
-                jwks.keys.len()
+            problems.push(Placed::new(
+                &owner,
+                format!(
+                    "its JWKS must hold 1 to {MAX_KEYS} public keys, found {}",
+                    jwks.keys.len()
+                ),
             ));
         }
         let mut keys = Vec::new();
         for (i, jwk) in jwks.keys.iter().enumerate().take(MAX_KEYS) {
             match verifying_key(jwk) {
                 Ok(k) => keys.push(k),
-                Err(e) => problems.push(format!("{owner}: jwks.keys[{i}]: {e}")),
+                Err(e) => problems.push(Placed::new(&owner, format!("jwks.keys[{i}]: {e}"))),
             }
         }
         match arn {

@@ -870,20 +870,21 @@ async fn worlds_from_json_and_specs() {
     let bad = World::from_json(r#"{"users":[{"arn":"arn:aws:iam::1:user/x"}],"roles":[{"arn":"arn:aws:iam::222222222222:role/R","trustPolicy":{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}}]}"#).unwrap_err();
     assert_eq!(bad.problems().len(), 2, "{bad}");
     assert!(
-        bad.problems()[0].starts_with("users[0].arn: principal: account id must be 12 digits"),
+        bad.problems()[0]
+            .to_string()
+            .starts_with("users[0].arn: principal: account id must be 12 digits"),
         "{bad}"
     );
     assert!(
-        bad.problems()[1].starts_with("roles[0].trustPolicy: Statement[0]: needs a Principal"),
+        bad.problems()[1]
+            .to_string()
+            .starts_with("roles[0].trustPolicy: Statement[0]: needs a Principal"),
         "{bad}"
     );
-    // Every problem of one entity, each at its place.
+    // Every problem of one entity, each at its place, kept apart from the words.
     let bad = World::from_json(r#"{"users":[{"arn":"arn:aws:iam::111111111111:user/a"},{"arn":"arn:aws:iam::111111111111:user/b","groups":["ops"],"managedPolicies":["arn:aws:iam::aws:policy/Nope"],"policies":{"p":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]},"q":{"Statement":[{"Effect":"Maybe"}]}}}]}"#).unwrap_err();
     assert_eq!(
-        bad.problems()
-            .iter()
-            .map(|p| p.split(':').next().unwrap())
-            .collect::<Vec<_>>(),
+        bad.problems().iter().map(|p| p.place()).collect::<Vec<_>>(),
         [
             "users[1].groups[0]",
             r#"users[1].policies["p"]"#,

@@ -16,6 +16,9 @@ fn problems(json: &str) -> String {
         .map(|_| panic!("accepted: {json}"))
         .unwrap_err()
         .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
         .join("\n")
 }
 

@@ -99,7 +99,7 @@ async fn structs_assume_their_declared_role() {
         me.arn(),
         Some("arn:aws:sts::222222222222:assumed-role/CrossAccountS3ReadOnly/reader")
     );
-    assert_eq!(reader.role.session_name().as_str(), "reader");
+    assert_eq!(reader.role.session_name(), "reader");
     // Every connection shares the one session.
     let again = SharedReader::assume(&base).await.unwrap();
     again.sts.get_caller_identity().send().await.unwrap();
@@ -217,7 +217,7 @@ async fn the_declaration_names_the_mfa_token_provider() {
     let sts = EmbeddedSts::start(world).await.unwrap();
     let base = sts.sdk_config_for(ALICE).await.unwrap();
     let with = WithMfa::assume(&base).await.unwrap();
-    assert_eq!(with.role.session_name().as_str(), "with-mfa");
+    assert_eq!(with.role.session_name(), "with-mfa");
     let assume = sts
         .audit()
         .into_iter()

@@ -338,15 +338,18 @@ pub(super) fn cloudformation(
                 roles.push((named.name.clone(), role.attach_all(attached)));
             }
             "user" => {
-                let user = PrincipalArn::parse(&named.arn)
-                    .map_err(|e| e.to_string())
-                    .and_then(|a| User::new(a).map_err(|e| e.problems().join("; ")));
-                let mut user = match user {
-                    Ok(u) => u,
+                let mut user = match PrincipalArn::parse(&named.arn) {
                     Err(e) => {
                         p.at(&format!("{at}.UserName"), e);
                         continue;
                     }
+                    Ok(a) => match User::new(a) {
+                        Ok(u) => u,
+                        Err(e) => {
+                            p.nested(&format!("{at}.UserName"), e);
+                            continue;
+                        }
+                    },
                 };
                 for g in props
                     .get("Groups")

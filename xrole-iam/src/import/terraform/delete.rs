@@ -90,10 +90,9 @@ pub(super) fn delete(
                 },
             };
             if let Err(e) = result {
-                reader.p.at(
-                    &format!("$.resource_changes[{:?}]", d.address),
-                    e.problems().join("; "),
-                );
+                reader
+                    .p
+                    .nested(&format!("$.resource_changes[{:?}]", d.address), e);
             }
         }
     }

@@ -304,7 +304,7 @@ pub(crate) fn terraform_plan(
         .collect();
     let put = |what: String, result: Result<&mut World, WorldError>, p: &mut FileProblems<'_>| {
         if let Err(e) = result {
-            p.at(&what, e.problems().join("; "));
+            p.nested(&what, e);
         }
     };
     // Managed policies, groups, users, roles: each before what may refer to it.
@@ -379,9 +379,7 @@ pub(crate) fn terraform_plan(
                             world.replace_user(u),
                             reader.p,
                         ),
-                        Err(e) => reader
-                            .p
-                            .at(&format!("{at}.values.name"), e.problems().join("; ")),
+                        Err(e) => reader.p.nested(&format!("{at}.values.name"), e),
                     }
                     owners.users.insert(name, arn);
                 }
@@ -427,9 +425,7 @@ pub(crate) fn terraform_plan(
         }
         all.take(kind, &owner);
         if let Err(e) = owners.attach(world, kind, &owner, list, &mut reader, &planned_policies) {
-            reader
-                .p
-                .at(&format!("{kind} {owner}"), e.problems().join("; "));
+            reader.p.nested(&format!("{kind} {owner}"), e);
         }
     }
     // Unchanged attachments of owners the world has: the export shows them.
