@@ -33,14 +33,19 @@ pub(crate) struct ServeFlags {
     credential_lifetime: Option<u64>,
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM, the two ways a server is asked to stop.
-async fn stop_signal() -> std::io::Result<&'static str> {
+/// Watches Ctrl-C (SIGINT) and SIGTERM, the two ways a server is asked to stop,
+/// from now on (before the server says where it listens, so that a signal sent
+/// as soon as it says so is not the default's abrupt exit): the first one's
+/// name, when it comes.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
-    Ok(tokio::select! {
-        _ = interrupt.recv() => "SIGINT",
-        _ = terminate.recv() => "SIGTERM",
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
     })
 }
 
@@ -58,6 +63,7 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
         .await
         .map_err(CliError::Serve)?;
     sts.set_credential_lifetime(flags.credential_lifetime.map(Duration::from_secs));
+    let stopped = stop_signal().map_err(CliError::io("cannot watch for SIGINT and SIGTERM"))?;
     // Whoever started the server may stop reading its output: a closed stdout must
     // not stop the server, so write errors are ignored.
     let mut out = std::io::stdout().lock();
@@ -77,9 +83,7 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
     }
     let _ = out.flush();
     drop(out);
-    let signal = stop_signal()
-        .await
-        .map_err(CliError::io("cannot watch for SIGINT and SIGTERM"))?;
+    let signal = stopped.await;
     eprintln!("xrole sts: stopped by {signal} ({} calls)", sts.calls());
     Ok(ExitCode::SUCCESS)
 }
