@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use xrole_core::{AccountId, PrincipalArn, RoleArn};
+use xrole_core::{AccountId, PrincipalArn, RoleArn, SessionTag, SourceIdentity};
 
 use super::auth;
 use super::error::{ErrorCode, StsError};
@@ -20,12 +20,12 @@ pub(crate) struct Principal {
     pub(crate) user_id: String,
     pub(crate) account: AccountId,
     pub(crate) policies: PolicySet,
-    pub(crate) tags: Vec<(String, String)>,
-    pub(crate) transitive: Vec<(String, String)>,
+    pub(crate) tags: Vec<SessionTag>,
+    pub(crate) transitive: Vec<SessionTag>,
     pub(crate) mfa: Mfa,
     /// An assumed-role session: AssumeRole with it is role chaining.
     pub(crate) chained: bool,
-    pub(crate) source_identity: Option<String>,
+    pub(crate) source_identity: Option<SourceIdentity>,
     /// The user behind long-term keys (GetSessionToken and MFA need one).
     pub(crate) user: Option<User>,
     pub(crate) long_term: bool,

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use xrole_core::{PrincipalArn, RoleArn};
+use xrole_core::{PrincipalArn, RoleArn, SessionTag, SourceIdentity};
 
 use super::audit::AuditEntry;
 use super::clock::Clock;
@@ -30,11 +30,11 @@ pub(crate) struct Session {
     /// Whose policies the session's calls are judged by.
     pub(crate) issuer: Issuer,
     pub(crate) mfa_at: Option<SystemTime>,
-    pub(crate) source_identity: Option<String>,
+    pub(crate) source_identity: Option<SourceIdentity>,
     /// Principal tags: the role's tags overridden by session tags.
-    pub(crate) tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<SessionTag>,
     /// Tags that pass on to sessions chained from this one.
-    pub(crate) transitive: Vec<(String, String)>,
+    pub(crate) transitive: Vec<SessionTag>,
     pub(crate) session_policies: Vec<CompiledPolicy>,
 }
 

@@ -237,6 +237,10 @@ impl SessionTags {
     pub fn iter(&self) -> impl Iterator<Item = &SessionTag> {
         self.0.iter()
     }
+    /// The tags in order, as a slice.
+    pub fn as_slice(&self) -> &[SessionTag] {
+        &self.0
+    }
     /// The value for `key` (case-insensitive, as STS compares keys).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0

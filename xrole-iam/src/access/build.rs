@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde_json::Map;
 use xrole_core::policy::keys;
 use xrole_core::policy::{Effect, Principal, PrincipalType};
-use xrole_core::{ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, PrincipalArn, PrincipalKind, RoleArn};
+use xrole_core::{
+    ASSUME_ROLE_WITH_WEB_IDENTITY, AccountId, PrincipalArn, PrincipalKind, RoleArn, SessionTag,
+};
 
 use super::{AccessGraph, Edge, Node, NodeKind, Requirement};
 use crate::eval::{
@@ -24,7 +26,7 @@ struct Calling {
     caller: Caller,
     account: Option<AccountId>,
     policies: PolicySet,
-    tags: Vec<(String, String)>,
+    tags: Vec<SessionTag>,
     /// What makes principals interchangeable for a trust that names their account
     /// (see [`Signature`]); `None` when a policy of it depends on who the
     /// principal is.
@@ -40,7 +42,7 @@ struct Signature {
     account: Option<AccountId>,
     role: bool,
     policies: Vec<usize>,
-    tags: Vec<(String, String)>,
+    tags: Vec<SessionTag>,
 }
 
 impl Signature {
@@ -48,7 +50,7 @@ impl Signature {
         account: Option<AccountId>,
         role: bool,
         policies: &PolicySet,
-        tags: &[(String, String)],
+        tags: &[SessionTag],
     ) -> Option<Self> {
         let docs = policies.identity.iter().chain(&policies.boundaries);
         if docs.clone().any(CompiledPolicy::depends_on_principal) {
@@ -130,13 +132,7 @@ impl Builder {
     }
 
     /// Makes node `n` a principal that calls as `caller`, governed by `policies`.
-    fn principal(
-        &mut self,
-        n: usize,
-        caller: Caller,
-        policies: PolicySet,
-        tags: Vec<(String, String)>,
-    ) {
+    fn principal(&mut self, n: usize, caller: Caller, policies: PolicySet, tags: Vec<SessionTag>) {
         let account = caller.account();
         let signature = Signature::of(
             account,
@@ -284,8 +280,8 @@ impl Builder {
         let (action, request, mut policies, principal_account) = match self.callers.get(&from) {
             Some(p) => {
                 let mut r = Request::new(p.caller.clone(), "sts:AssumeRole", role.as_str());
-                for (k, v) in &p.tags {
-                    r = r.with(&keys::principal_tag(k), v.as_str());
+                for tag in &p.tags {
+                    r = r.with(&keys::principal_tag(tag.key()), tag.value());
                 }
                 ("sts:AssumeRole", r, p.policies.clone(), p.account)
             }

@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 
-use xrole_core::RoleArn;
 use xrole_core::policy::keys;
+use xrole_core::{RoleArn, SessionTag, SourceIdentity};
 
 use super::call::{CallEvaluation, Mfa, StsCall};
 use super::{Caller, Context, PolicySet, Request};
@@ -18,8 +18,8 @@ pub struct AssumeRoleCall {
     session_name: String,
     external_id: Option<String>,
     transitive_tag_keys: Vec<String>,
-    source_identity: Option<String>,
-    session_source_identity: Option<String>,
+    source_identity: Option<SourceIdentity>,
+    session_source_identity: Option<SourceIdentity>,
 }
 
 impl AssumeRoleCall {
@@ -64,15 +64,13 @@ impl AssumeRoleCall {
     }
     /// A tag of the calling principal (`aws:PrincipalTag/key`): its IAM tags or the
     /// session tags of its session.
-    pub fn principal_tag(mut self, key: &str, value: &str) -> Self {
-        self.base
-            .principal_tags
-            .push((key.to_owned(), value.to_owned()));
+    pub fn principal_tag(mut self, tag: SessionTag) -> Self {
+        self.base.principal_tags.push(tag);
         self
     }
     /// A session tag passed with the call (`aws:RequestTag/key`, `aws:TagKeys`).
-    pub fn tag(mut self, key: &str, value: &str) -> Self {
-        self.base.tags.push((key.to_owned(), value.to_owned()));
+    pub fn tag(mut self, tag: SessionTag) -> Self {
+        self.base.tags.push(tag);
         self
     }
     /// The `TransitiveTagKeys` parameter.
@@ -81,15 +79,15 @@ impl AssumeRoleCall {
         self
     }
     /// The `SourceIdentity` parameter.
-    pub fn source_identity(mut self, identity: &str) -> Self {
-        self.source_identity = Some(identity.to_owned());
+    pub fn source_identity(mut self, identity: SourceIdentity) -> Self {
+        self.source_identity = Some(identity);
         self
     }
 
     /// The source identity of the calling session (`aws:SourceIdentity`): set once
     /// in a chain, it stays with every session after.
-    pub fn session_source_identity(mut self, identity: &str) -> Self {
-        self.session_source_identity = Some(identity.to_owned());
+    pub fn session_source_identity(mut self, identity: SourceIdentity) -> Self {
+        self.session_source_identity = Some(identity);
         self
     }
 

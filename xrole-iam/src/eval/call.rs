@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{Caller, Context, Decision, Evaluation, PolicySet, Request, evaluate};
+use xrole_core::SessionTag;
 use xrole_core::policy::keys;
 
 /// The MFA state of the caller's credentials.
@@ -40,9 +41,9 @@ pub struct StsCall {
     /// When, in seconds since the epoch.
     pub now_unix: i64,
     /// The caller's tags (`aws:PrincipalTag/key`).
-    pub principal_tags: Vec<(String, String)>,
+    pub principal_tags: Vec<SessionTag>,
     /// The session tags sent (`aws:RequestTag/key`, `aws:TagKeys`).
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<SessionTag>,
     /// More keys (the organization's), under those the call sets itself.
     pub context: Context,
 }
@@ -92,16 +93,19 @@ impl StsCall {
         if let Some(ip) = self.source_ip {
             r = r.with(keys::SOURCE_IP, ip.to_string());
         }
-        for (k, v) in &self.principal_tags {
-            r = r.with(&keys::principal_tag(k), v.as_str());
+        for tag in &self.principal_tags {
+            r = r.with(&keys::principal_tag(tag.key()), tag.value());
         }
         if !self.tags.is_empty() {
-            for (k, v) in &self.tags {
-                r = r.with(&keys::request_tag(k), v.as_str());
+            for tag in &self.tags {
+                r = r.with(&keys::request_tag(tag.key()), tag.value());
             }
             r = r.with(
                 keys::TAG_KEYS,
-                self.tags.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                self.tags
+                    .iter()
+                    .map(|t| t.key().to_owned())
+                    .collect::<Vec<_>>(),
             );
         }
         for (k, v) in self.context.iter() {

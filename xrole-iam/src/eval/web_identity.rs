@@ -33,15 +33,15 @@ pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
 pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
 
 /// What a token asks of its session: session tags, transitive tag keys, a source
-/// identity.
+/// identity, each checked with xrole-core's rules and kept as its type.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TokenSession {
     /// The session tags, in the token's order.
-    pub tags: Vec<(String, String)>,
+    pub tags: SessionTags,
     /// The keys among them that pass on to chained sessions.
-    pub transitive_tag_keys: Vec<String>,
+    pub transitive_tag_keys: TransitiveTagKeys,
     /// The source identity.
-    pub source_identity: Option<String>,
+    pub source_identity: Option<SourceIdentity>,
 }
 
 impl TokenSession {
@@ -54,6 +54,7 @@ impl TokenSession {
             let tags = tags
                 .as_object()
                 .ok_or_else(|| format!("{TAGS_CLAIM} must be an object"))?;
+            let mut parsed = Vec::new();
             if let Some(principal) = tags.get("principal_tags") {
                 let principal = principal
                     .as_object()
@@ -72,51 +73,46 @@ impl TokenSession {
                             ));
                         }
                     };
-                    SessionTag::new(key, value).map_err(|e| e.to_string())?;
-                    session.tags.push((key.clone(), value.to_owned()));
+                    parsed.push(SessionTag::new(key, value).map_err(|e| e.to_string())?);
                 }
             }
-            if let Some(keys) = tags.get("transitive_tag_keys") {
-                let keys = keys
+            let mut keys = Vec::new();
+            if let Some(list) = tags.get("transitive_tag_keys") {
+                let list = list
                     .as_array()
                     .ok_or_else(|| "transitive_tag_keys must be a list".to_owned())?;
-                for k in keys {
+                for k in list {
                     let k = k
                         .as_str()
                         .ok_or_else(|| "transitive_tag_keys must list text keys".to_owned())?;
-                    session.transitive_tag_keys.push(k.to_owned());
+                    keys.push(k.to_owned());
                 }
             }
-            let checked = SessionTags::new(
-                session
-                    .tags
-                    .iter()
-                    .filter_map(|(k, v)| SessionTag::new(k, v).ok())
-                    .collect(),
-            )
-            .map_err(|e| e.to_string())?;
-            TransitiveTagKeys::new(&session.transitive_tag_keys)
-                .and_then(|keys| keys.validate(&checked))
+            session.tags = SessionTags::new(parsed).map_err(|e| e.to_string())?;
+            session.transitive_tag_keys =
+                TransitiveTagKeys::new(&keys).map_err(|e| e.to_string())?;
+            session
+                .transitive_tag_keys
+                .validate(&session.tags)
                 .map_err(|e| e.to_string())?;
         }
         if let Some(si) = claims.get(SOURCE_IDENTITY_CLAIM) {
             let si = si
                 .as_str()
                 .ok_or_else(|| format!("{SOURCE_IDENTITY_CLAIM} must be text"))?;
-            SourceIdentity::parse(si).map_err(|e| e.to_string())?;
-            session.source_identity = Some(si.to_owned());
+            session.source_identity = Some(SourceIdentity::parse(si).map_err(|e| e.to_string())?);
         }
         Ok(session)
     }
 
     /// The session tags whose keys are transitive.
-    pub fn transitive_tags(&self) -> Vec<(String, String)> {
+    pub fn transitive_tags(&self) -> Vec<SessionTag> {
         self.tags
             .iter()
-            .filter(|(k, _)| {
+            .filter(|t| {
                 self.transitive_tag_keys
                     .iter()
-                    .any(|t| SessionTag::same_key(t, k))
+                    .any(|k| SessionTag::same_key(k, t.key()))
             })
             .cloned()
             .collect()
@@ -147,7 +143,7 @@ impl WebIdentityCall {
     /// The session tags, transitive keys and source identity the token carries
     /// ([`TokenSession::from_claims`]).
     pub fn session(mut self, session: &TokenSession) -> Self {
-        self.base.tags = session.tags.clone();
+        self.base.tags = session.tags.iter().cloned().collect();
         self.session = session.clone();
         self
     }
@@ -221,7 +217,11 @@ impl WebIdentityCall {
         if !self.session.transitive_tag_keys.is_empty() {
             r = r.with(
                 keys::TRANSITIVE_TAG_KEYS,
-                self.session.transitive_tag_keys.clone(),
+                self.session
+                    .transitive_tag_keys
+                    .iter()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>(),
             );
         }
         if let Some(si) = &self.session.source_identity {

@@ -9,7 +9,7 @@ use xrole_core::Placed;
 use xrole_core::policy::PolicyDocument;
 use xrole_core::{
     AccountId, MfaSerial, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, SessionDuration,
-    TokenCode,
+    SessionTag, TokenCode,
 };
 
 use super::WorldError;
@@ -189,18 +189,32 @@ impl Inline {
     }
 }
 
-/// IAM's rules for the tags of a user or role: those of session tags (at most 50,
-/// keys unique regardless of case, their lengths and characters).
-fn check_tags(owner: &str, tags: &[(String, String)], problems: &mut Vec<Placed>) {
-    let mut valid = Vec::new();
-    for (k, v) in tags {
-        match xrole_core::SessionTag::new(k, v) {
-            Ok(tag) => valid.push(tag),
-            Err(e) => problems.push(Placed::new(owner, format!("tag {k:?}: {e}"))),
+/// A user's or role's tags, each checked as it is added (IAM's rules for them are
+/// those of session tags) and kept as a [`SessionTag`]; the refused ones wait to
+/// be reported with the entity's other problems.
+#[derive(Clone, Debug, Default)]
+struct EntityTags {
+    valid: Vec<SessionTag>,
+    refused: Vec<(String, xrole_core::Error)>,
+}
+
+impl EntityTags {
+    fn push(&mut self, key: &str, value: &str) {
+        match SessionTag::new(key, value) {
+            Ok(tag) => self.valid.push(tag),
+            Err(e) => self.refused.push((key.to_owned(), e)),
         }
     }
-    if let Err(e) = xrole_core::SessionTags::new(valid) {
-        problems.push(Placed::new(owner, format!("tags: {}", e.message())));
+
+    /// Every refused tag, then the rules across them (at most 50, keys unique
+    /// regardless of case).
+    fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
+        for (k, e) in &self.refused {
+            problems.push(Placed::new(owner, format!("tag {k:?}: {e}")));
+        }
+        if let Err(e) = xrole_core::SessionTags::new(self.valid.clone()) {
+            problems.push(Placed::new(owner, format!("tags: {}", e.message())));
+        }
     }
 }
 
@@ -212,7 +226,7 @@ pub struct User {
     pub(super) groups: Vec<String>,
     pub(super) inline: Inline,
     pub(super) managed: Vec<PolicyArn>,
-    tags: Vec<(String, String)>,
+    tags: EntityTags,
     mfa_devices: Vec<MfaDevice>,
     pub(super) boundary: Option<PolicyArn>,
 }
@@ -232,7 +246,7 @@ impl User {
             groups: Vec::new(),
             inline: Inline::default(),
             managed: Vec::new(),
-            tags: Vec::new(),
+            tags: EntityTags::default(),
             mfa_devices: Vec::new(),
             boundary: None,
         })
@@ -268,7 +282,7 @@ impl User {
     }
     /// Adds a tag (`aws:PrincipalTag/key`).
     pub fn tag(mut self, key: &str, value: &str) -> Self {
-        self.tags.push((key.to_owned(), value.to_owned()));
+        self.tags.push(key, value);
         self
     }
     /// Adds an MFA device.
@@ -290,8 +304,8 @@ impl User {
         &self.access_keys
     }
     /// The tags.
-    pub fn tags(&self) -> &[(String, String)] {
-        &self.tags
+    pub fn tags(&self) -> &[SessionTag] {
+        &self.tags.valid
     }
     /// The inline policies, by name.
     pub fn policies(&self) -> &[(String, PolicyDocument)] {
@@ -322,7 +336,7 @@ impl User {
     pub(super) fn check(&self, problems: &mut Vec<Placed>) {
         let owner = self.arn.as_str();
         self.inline.check(owner, problems);
-        check_tags(owner, &self.tags, problems);
+        self.tags.check(owner, problems);
         let mut keys = std::collections::HashSet::new();
         for key in &self.access_keys {
             key.check(owner, problems);
@@ -413,7 +427,7 @@ pub struct Role {
     pub(super) inline: Inline,
     pub(super) managed: Vec<PolicyArn>,
     max_session_duration: u32,
-    tags: Vec<(String, String)>,
+    tags: EntityTags,
     pub(super) boundary: Option<PolicyArn>,
 }
 
@@ -427,7 +441,7 @@ impl Role {
             inline: Inline::default(),
             managed: Vec::new(),
             max_session_duration: 3600,
-            tags: Vec::new(),
+            tags: EntityTags::default(),
             boundary: None,
         }
     }
@@ -480,7 +494,7 @@ impl Role {
     }
     /// Adds a tag (a principal tag of its sessions, unless a session tag overrides it).
     pub fn tag(mut self, key: &str, value: &str) -> Self {
-        self.tags.push((key.to_owned(), value.to_owned()));
+        self.tags.push(key, value);
         self
     }
     /// Sets the permissions boundary.
@@ -501,8 +515,8 @@ impl Role {
         self.max_session_duration
     }
     /// The tags.
-    pub fn tags(&self) -> &[(String, String)] {
-        &self.tags
+    pub fn tags(&self) -> &[SessionTag] {
+        &self.tags.valid
     }
     /// The inline policies, by name.
     pub fn policies(&self) -> &[(String, PolicyDocument)] {
@@ -536,6 +550,6 @@ impl Role {
             ));
         }
         self.inline.check(owner, problems);
-        check_tags(owner, &self.tags, problems);
+        self.tags.check(owner, problems);
     }
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use xrole_core::{
-    DenialKind, ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SourceIdentity,
-    TransitiveTagKeys,
+    DenialKind, ExternalId, RoleArn, SessionDuration, SessionName, SessionTag, SessionTags,
+    SourceIdentity, TransitiveTagKeys,
 };
 
 use super::super::caller::Principal;
@@ -28,9 +28,9 @@ struct Input {
     duration: SessionDuration,
     external_id: Option<ExternalId>,
     source_identity: Option<SourceIdentity>,
-    /// Session tags as sent, in order.
-    tags: Vec<(String, String)>,
-    transitive_keys: Vec<String>,
+    /// Session tags, in the order sent.
+    tags: SessionTags,
+    transitive_keys: TransitiveTagKeys,
     policies: SessionPolicies,
 }
 
@@ -52,17 +52,20 @@ impl Decode for Input {
             SourceIdentity::parse,
             problems,
         );
-        let (tags, session_tags) = session_tags(query, problems);
-        let transitive_keys = query.member_values("TransitiveTagKeys.member.", "");
-        if let Some(session_tags) = &session_tags
-            && let Err(e) = TransitiveTagKeys::new(&transitive_keys)
-                .and_then(|keys| keys.validate(session_tags))
-        {
-            problems.push(format!(
-                "Value at 'transitiveTagKeys' failed to satisfy constraint: {}",
-                e.message()
-            ));
-        }
+        let tags = session_tags(query, problems);
+        let transitive_keys =
+            TransitiveTagKeys::new(query.member_values("TransitiveTagKeys.member.", ""))
+                .and_then(|keys| {
+                    keys.validate(tags.as_ref().unwrap_or(&SessionTags::empty()))
+                        .map(|()| keys)
+                })
+                .map_err(|e| {
+                    problems.push(format!(
+                        "Value at 'transitiveTagKeys' failed to satisfy constraint: {}",
+                        e.message()
+                    ))
+                })
+                .ok();
         let policies = SessionPolicies::decode(query, problems);
         Some(Self {
             role: role?,
@@ -70,8 +73,8 @@ impl Decode for Input {
             duration: duration?,
             external_id,
             source_identity,
-            tags,
-            transitive_keys,
+            tags: tags?,
+            transitive_keys: transitive_keys?,
             policies,
         })
     }
@@ -99,7 +102,6 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
         entry,
     } = call;
     let external_id = external_id.as_ref().map(ExternalId::as_str);
-    let source_identity = source_identity.as_ref().map(SourceIdentity::as_str);
 
     let denied = |action: &str, org| not_authorized(principal, action, role_arn.as_str(), org);
     // Session policies: the inline document and the managed ARNs.
@@ -142,11 +144,12 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
         ]));
     }
     // Transitive tags of the caller's session pass on and cannot be overridden.
-    for (k, _) in &tags {
+    for tag in tags.iter() {
+        let k = tag.key();
         if principal
             .transitive
             .iter()
-            .any(|(t, _)| SessionTag::same_key(t, k))
+            .any(|t| SessionTag::same_key(t.key(), k))
         {
             return Err(StsError::new(
                 ErrorCode::InvalidParameterValue,
@@ -156,7 +159,7 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
             ));
         }
     }
-    if let (Some(inherited), Some(requested)) = (&principal.source_identity, source_identity)
+    if let (Some(inherited), Some(requested)) = (&principal.source_identity, &source_identity)
         && inherited != requested
     {
         return Err(StsError::new(
@@ -166,7 +169,7 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
             ),
         ));
     }
-    let percent = requested_policies.packed_percent(&tags)?;
+    let percent = requested_policies.packed_percent(tags.as_slice())?;
 
     // Authorization: the trust policy and the caller's identity policies, with the
     // context STS builds for each needed action.
@@ -175,19 +178,19 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
         base.mfa = Mfa::Present { age_secs: 0 };
     }
     let mfa = base.mfa;
-    base.tags = tags.clone();
+    base.tags = tags.as_slice().to_vec();
     let mut call = AssumeRoleCall::with_base(base, role_path_arn.clone(), session_name.as_str());
     if let Some(id) = external_id {
         call = call.external_id(id);
     }
-    for k in &transitive_keys {
+    for k in transitive_keys.iter() {
         call = call.transitive_tag_key(k);
     }
-    if let Some(si) = source_identity {
-        call = call.source_identity(si);
+    if let Some(si) = &source_identity {
+        call = call.source_identity(si.clone());
     }
     if let Some(si) = &principal.source_identity {
-        call = call.session_source_identity(si);
+        call = call.session_source_identity(si.clone());
     }
     let mut policies = principal.policies.clone();
     policies.resource = Some(trust);
@@ -203,17 +206,18 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
     }
 
     // Issue the session.
-    let inherited_source = principal
-        .source_identity
-        .clone()
-        .or_else(|| source_identity.map(str::to_owned));
-    let mut session_tags: Vec<(String, String)> = principal.transitive.clone();
+    let inherited_source = principal.source_identity.clone().or(source_identity);
+    let mut session_tags: Vec<SessionTag> = principal.transitive.clone();
     session_tags.extend(tags.iter().cloned());
     let principal_tags = principal_tags(role_tags, &session_tags);
     let mut transitive = principal.transitive.clone();
     transitive.extend(
         tags.iter()
-            .filter(|(k, _)| transitive_keys.iter().any(|t| SessionTag::same_key(t, k)))
+            .filter(|tag| {
+                transitive_keys
+                    .iter()
+                    .any(|k| SessionTag::same_key(k, tag.key()))
+            })
             .cloned(),
     );
     let (key_id, mut session) = role_session(inner, &role_path_arn, &session_name, duration, now)?;
@@ -229,7 +233,7 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
     let report_packed = !requested_policies.is_empty() || !tags.is_empty();
     Ok(xml::response("AssumeRole", REQUEST_ID_SLOT, |x| {
         if let Some(si) = &inherited_source {
-            x.text("SourceIdentity", si);
+            x.text("SourceIdentity", si.as_str());
         }
         assumed_role_user(x, &session);
         issue(inner, session, x, &key_id, now);

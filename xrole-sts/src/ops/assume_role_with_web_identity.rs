@@ -177,10 +177,10 @@ pub(super) fn serve(call: Call<'_>) -> Result<String, StsError> {
         entry.detail = Some(format!("{}\n{action} is refused: {e}", err.message));
         return Err(err);
     }
-    let percent = requested_policies.packed_percent(&asked.tags)?;
+    let percent = requested_policies.packed_percent(asked.tags.as_slice())?;
 
     let (key_id, mut session) = role_session(inner, &role_path_arn, &session_name, duration, now)?;
-    session.tags = principal_tags(role_tags, &asked.tags);
+    session.tags = principal_tags(role_tags, asked.tags.as_slice());
     session.transitive = asked.transitive_tags();
     session.source_identity = asked.source_identity.clone();
     session.session_policies = session_policies;
@@ -190,7 +190,7 @@ pub(super) fn serve(call: Call<'_>) -> Result<String, StsError> {
         REQUEST_ID_SLOT,
         |x| {
             if let Some(si) = &asked.source_identity {
-                x.text("SourceIdentity", si);
+                x.text("SourceIdentity", si.as_str());
             }
             x.text("SubjectFromWebIdentityToken", &subject)
                 .text("Audience", &audience);

@@ -2,7 +2,7 @@
 //! Its permissions are the user's narrowed by the session policies sent (none sent:
 //! no permissions), plus what resource policies grant to the federated user's ARN.
 
-use xrole_core::{FederatedUserName, PrincipalArn};
+use xrole_core::{FederatedUserName, PrincipalArn, SessionTags};
 
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
@@ -21,8 +21,8 @@ struct Input {
     name: FederatedUserName,
     /// Seconds (default 12 hours).
     duration: u64,
-    /// Session tags as sent, in order.
-    tags: Vec<(String, String)>,
+    /// Session tags, in the order sent.
+    tags: SessionTags,
     policies: SessionPolicies,
 }
 
@@ -30,12 +30,12 @@ impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let name = required(query, "Name", "name", FederatedUserName::parse, problems);
         let duration = long_duration(query, problems);
-        let (tags, _) = session_tags(query, problems);
+        let tags = session_tags(query, problems);
         let policies = SessionPolicies::decode(query, problems);
         Some(Self {
             name: name?,
             duration: duration?,
-            tags,
+            tags: tags?,
             policies,
         })
     }
@@ -79,13 +79,13 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
             .world
             .org_scope(Some(principal.account), principal.account)
     };
-    let percent = policies.packed_percent(&tags)?;
+    let percent = policies.packed_percent(tags.as_slice())?;
 
     // Authorization: the user's identity policies (and the organization's) must
     // allow sts:GetFederationToken on the federated user, and sts:TagSession with
     // tags.
     let mut call = sts_call(inner, principal, peer, now);
-    call.tags = tags.clone();
+    call.tags = tags.as_slice().to_vec();
     let mut policy_set = principal.policies.clone();
     if let Some(org) = org {
         call.add_context(&org.govern(&mut policy_set));
@@ -114,7 +114,7 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
         // GetFederationToken takes no MFA code: its sessions say MFA is absent.
         mfa_at: None,
         source_identity: None,
-        tags: principal_tags(principal.tags.clone(), &tags),
+        tags: principal_tags(principal.tags.clone(), tags.as_slice()),
         transitive: Vec::new(),
         session_policies,
     };

@@ -119,13 +119,10 @@ pub(super) fn long_duration(query: &Query, problems: &mut Vec<String>) -> Option
     }
 }
 
-/// `Tags.member.N`: the pairs as sent, in order, and the checked set (by
-/// xrole-core's rules, the runtime's and the attribute's too) when every tag is
-/// valid.
-pub(super) fn session_tags(
-    query: &Query,
-    problems: &mut Vec<String>,
-) -> (Vec<(String, String)>, Option<SessionTags>) {
+/// `Tags.member.N`, in order, checked by xrole-core's rules (the runtime's and
+/// the attribute's too): the set when every tag is valid (otherwise each
+/// problem is said).
+pub(super) fn session_tags(query: &Query, problems: &mut Vec<String>) -> Option<SessionTags> {
     let tags = query.member_pairs("Tags.member.");
     let parsed: Vec<SessionTag> = tags
         .iter()
@@ -137,26 +134,22 @@ pub(super) fn session_tags(
                 .ok()
         })
         .collect();
-    let checked = SessionTags::new(parsed)
+    SessionTags::new(parsed)
         .map_err(|e| {
             problems.push(format!(
                 "Value at 'tags' failed to satisfy constraint: {}",
                 e.message()
             ))
         })
-        .ok();
-    (tags, checked)
+        .ok()
 }
 
 /// A new session's principal tags: the identity's own `tags`, each overridden by
 /// a session tag of the same key (compared as IAM compares keys, ignoring case).
-pub(super) fn principal_tags(
-    mut tags: Vec<(String, String)>,
-    session: &[(String, String)],
-) -> Vec<(String, String)> {
-    for (k, v) in session {
-        tags.retain(|(t, _)| !SessionTag::same_key(t, k));
-        tags.push((k.clone(), v.clone()));
+pub(super) fn principal_tags(mut tags: Vec<SessionTag>, session: &[SessionTag]) -> Vec<SessionTag> {
+    for tag in session {
+        tags.retain(|t| !SessionTag::same_key(t.key(), tag.key()));
+        tags.push(tag.clone());
     }
     tags
 }
@@ -239,7 +232,7 @@ impl SessionPolicies {
     /// past 100. STS packs them in a compressed binary form it does not document;
     /// this counts their characters against a 4096-character budget, so a maximal
     /// inline policy plus a few tags fits.
-    pub(super) fn packed_percent(&self, tags: &[(String, String)]) -> Result<u64, StsError> {
+    pub(super) fn packed_percent(&self, tags: &[SessionTag]) -> Result<u64, StsError> {
         let chars = self
             .policy
             .as_deref()
@@ -247,7 +240,7 @@ impl SessionPolicies {
             + self.arns.iter().map(|a| a.len()).sum::<usize>()
             + tags
                 .iter()
-                .map(|(k, v)| k.chars().count() + v.chars().count())
+                .map(|t| t.key().chars().count() + t.value().chars().count())
                 .sum::<usize>();
         let percent = (chars as u64 * 100).div_ceil(4096);
         if percent > 100 {

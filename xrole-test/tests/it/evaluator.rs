@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use proptest::prelude::*;
-use xrole_core::PolicyDocument;
 use xrole_core::policy::PolicyKind;
+use xrole_core::{PolicyDocument, SessionTag, SourceIdentity};
 use xrole_test::eval::*;
 
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
@@ -1310,10 +1310,10 @@ fn assume_role_calls_carry_sts_context_and_need_every_action() {
         .external_id("ext")
         .mfa(Mfa::Present { age_secs: 60 })
         .source_ip("10.1.2.3".parse().unwrap())
-        .principal_tag("team", "ops")
-        .tag("Project", "Unicorn")
+        .principal_tag(SessionTag::from_static("team", "ops"))
+        .tag(SessionTag::from_static("Project", "Unicorn"))
         .transitive_tag_key("Project")
-        .source_identity("alice@example.com")
+        .source_identity(SourceIdentity::from_static("alice@example.com"))
     };
     let ok = evaluate_assume_role(&call(), &policies);
     assert_eq!(ok.decision, Decision::Allowed, "{:?}", ok.first_refusal());
@@ -1333,11 +1333,14 @@ fn assume_role_calls_carry_sts_context_and_need_every_action() {
             call().source_ip("192.0.2.1".parse().unwrap()),
             "sts:AssumeRole",
         ),
-        (call().tag("Owner", "x"), "sts:TagSession"),
+        (
+            call().tag(SessionTag::from_static("Owner", "x")),
+            "sts:TagSession",
+        ),
         // The source identity is in the context of every request of the call, so the
         // statement that grants both TagSession and SetSourceIdentity refuses both.
         (
-            call().source_identity("mallory@evil.test"),
+            call().source_identity(SourceIdentity::from_static("mallory@evil.test")),
             "sts:TagSession",
         ),
         (
@@ -1350,7 +1353,7 @@ fn assume_role_calls_carry_sts_context_and_need_every_action() {
             .external_id("ext")
             .mfa(Mfa::Present { age_secs: 1 })
             .source_ip("10.0.0.1".parse().unwrap())
-            .principal_tag("team", "ops"),
+            .principal_tag(SessionTag::from_static("team", "ops")),
             "sts:AssumeRole",
         ),
     ];
