@@ -267,6 +267,25 @@ fn print_accesses(
     output::print(&text)
 }
 
+/// The graph of `inputs`, and what they held that could not be judged, when it
+/// holds the `what` (`role`, `principal`) asked about.
+fn graph_holding(
+    inputs: &Inputs,
+    what: &'static str,
+    arn: &str,
+) -> Result<(AccessGraph, Vec<String>), CliError> {
+    let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
+    let graph = build(&world);
+    if graph.node(arn).is_none() {
+        return Err(CliError::NotInInputs {
+            what,
+            arn: arn.to_owned(),
+            unjudged,
+        });
+    }
+    Ok((graph, unjudged))
+}
+
 pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
     match command {
         AccessCommand::WhoCan {
@@ -275,15 +294,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             format,
             limit,
         } => {
-            let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
-            let graph = build(&world);
-            if graph.node(role).is_none() {
-                return Err(CliError::NotInInputs {
-                    what: "role",
-                    arn: role.to_string(),
-                    unjudged,
-                });
-            }
+            let (graph, unjudged) = graph_holding(inputs, "role", role.as_str())?;
             let found = graph.who_can_assume(role);
             match format {
                 Form::Text if found.len() <= *limit => {
@@ -299,15 +310,7 @@ pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
             format,
             limit,
         } => {
-            let (world, unjudged) = world(&inputs.files, &inputs.stack)?;
-            let graph = build(&world);
-            if graph.node(principal).is_none() {
-                return Err(CliError::NotInInputs {
-                    what: "principal",
-                    arn: principal.to_string(),
-                    unjudged,
-                });
-            }
+            let (graph, unjudged) = graph_holding(inputs, "principal", principal.as_str())?;
             print_accesses(&graph, &graph.reachable_from(principal), *format, *limit)?;
             report_unjudged(&unjudged, *format)?;
         }

@@ -146,6 +146,40 @@ macro_rules! arn_text_traits {
     };
 }
 
+/// `parse` and `from_static` for an ARN type with a `const fn check` (its parts,
+/// or why not) and a `const fn from_parts`: one scan for run time and compile
+/// time.
+macro_rules! arn_constructors {
+    ($ty:ident, $subject:ident, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Parses a ", $what, ".")]
+            pub fn parse(s: &str) -> Result<Self, $crate::Error> {
+                match Self::check(s) {
+                    Ok(p) => Ok(Self::from_parts(::std::borrow::Cow::Owned(s.to_owned()), p)),
+                    Err(v) => Err(v.into_error($crate::Subject::$subject, s)),
+                }
+            }
+
+            #[doc = concat!("A ", $what, " from a literal, checked at compile time in a `const`.")]
+            ///
+            /// # Panics
+            ///
+            #[doc = concat!("If `s` is not a valid ", $what, " (a compile error in a `const`).")]
+            #[allow(
+                clippy::panic,
+                reason = "compile error in const context, like HeaderValue::from_static"
+            )]
+            pub const fn from_static(s: &'static str) -> Self {
+                match Self::check(s) {
+                    Ok(p) => Self::from_parts(::std::borrow::Cow::Borrowed(s), p),
+                    Err(_) => panic!(concat!("invalid ", $what, " literal")),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use arn_constructors;
 pub(crate) use arn_text_traits;
 pub(crate) use string_traits;
 pub(crate) use text_type;

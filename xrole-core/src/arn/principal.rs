@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::Error;
 use crate::charset::{self, Charset};
-use crate::{Error, Subject};
 
 use super::scan::*;
 use super::*;
@@ -47,6 +47,12 @@ const WEB_IDENTITY_PROVIDERS: [&str; 4] = [
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PrincipalArn {
     text: Cow<'static, str>,
+    parts: PrincipalParts,
+}
+
+/// Where a principal's parts are in its text, and what they are.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct PrincipalParts {
     kind: PrincipalKind,
     partition: Option<Partition>,
     account: Option<AccountId>,
@@ -55,15 +61,6 @@ pub struct PrincipalArn {
     /// User, role, federated user or provider name; the service for services.
     name: Span,
     /// The session name of an assumed-role session.
-    session: Span,
-}
-
-struct PrincipalParts {
-    kind: PrincipalKind,
-    partition: Option<Partition>,
-    account: Option<AccountId>,
-    path: Span,
-    name: Span,
     session: Span,
 }
 
@@ -240,40 +237,8 @@ impl PrincipalArn {
         })
     }
 
-    const fn from_parts(text: Cow<'static, str>, p: PrincipalParts) -> Self {
-        Self {
-            text,
-            kind: p.kind,
-            partition: p.partition,
-            account: p.account,
-            path: p.path,
-            name: p.name,
-            session: p.session,
-        }
-    }
-
-    /// Parses a principal.
-    pub fn parse(s: &str) -> Result<Self, Error> {
-        match Self::check(s) {
-            Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
-            Err(v) => Err(v.into_error(Subject::Principal, s)),
-        }
-    }
-
-    /// A principal from a literal, checked at compile time in a `const`.
-    ///
-    /// # Panics
-    ///
-    /// If `s` is not a valid principal (a compile error in a `const`).
-    #[allow(
-        clippy::panic,
-        reason = "compile error in const context, like HeaderValue::from_static"
-    )]
-    pub const fn from_static(s: &'static str) -> Self {
-        match Self::check(s) {
-            Ok(p) => Self::from_parts(Cow::Borrowed(s), p),
-            Err(_) => panic!("invalid principal literal"),
-        }
+    const fn from_parts(text: Cow<'static, str>, parts: PrincipalParts) -> Self {
+        Self { text, parts }
     }
 
     /// The account root principal `arn:{partition}:iam::{account}:root`.
@@ -312,27 +277,27 @@ impl PrincipalArn {
 
     /// What kind of principal this is.
     pub fn kind(&self) -> PrincipalKind {
-        self.kind
+        self.parts.kind
     }
     /// The partition, for ARN forms.
     pub fn partition(&self) -> Option<Partition> {
-        self.partition
+        self.parts.partition
     }
     /// The account, for every kind but `*`, services and web identity providers.
     pub fn account(&self) -> Option<AccountId> {
-        self.account
+        self.parts.account
     }
     /// The user's or role's path (`/` by default); `None` for other kinds.
     pub fn path(&self) -> Option<&str> {
-        matches!(self.kind, PrincipalKind::User | PrincipalKind::Role)
-            .then(|| self.path.of(&self.text))
+        matches!(self.parts.kind, PrincipalKind::User | PrincipalKind::Role)
+            .then(|| self.parts.path.of(&self.text))
     }
     /// The name: of the user, the role (also the role of an assumed-role session), the
     /// federated user, the identity provider or the service.
     pub fn name(&self) -> Option<&str> {
-        match self.kind {
+        match self.parts.kind {
             PrincipalKind::Any | PrincipalKind::Account | PrincipalKind::AccountRoot => None,
-            _ => Some(self.name.of(&self.text)),
+            _ => Some(self.parts.name.of(&self.text)),
         }
     }
     /// For a web identity provider, the prefix of the condition keys its tokens'
@@ -342,28 +307,28 @@ impl PrincipalArn {
     /// name (`cognito-identity.amazonaws.com`). `None` for SAML providers and every
     /// other kind.
     pub fn web_identity_issuer(&self) -> Option<&str> {
-        if self.kind != PrincipalKind::Federated {
+        if self.parts.kind != PrincipalKind::Federated {
             return None;
         }
-        if self.partition.is_none() {
+        if self.parts.partition.is_none() {
             return Some(&self.text);
         }
         self.text
             .contains(":oidc-provider/")
-            .then(|| self.name.of(&self.text))
+            .then(|| self.parts.name.of(&self.text))
     }
     /// The session name of an assumed-role session.
     pub fn session_name(&self) -> Option<&str> {
-        (self.kind == PrincipalKind::AssumedRole).then(|| self.session.of(&self.text))
+        (self.parts.kind == PrincipalKind::AssumedRole).then(|| self.parts.session.of(&self.text))
     }
     /// The role ARN, for a role principal.
     pub fn to_role_arn(&self) -> Option<RoleArn> {
-        (self.kind == PrincipalKind::Role).then(|| RoleArn {
+        (self.parts.kind == PrincipalKind::Role).then(|| RoleArn {
             text: self.text.clone(),
-            partition: self.partition.unwrap_or(Partition::Aws),
-            account: self.account.unwrap_or(AccountId([b'0'; 12])),
-            path: self.path,
-            name: self.name,
+            partition: self.parts.partition.unwrap_or(Partition::Aws),
+            account: self.parts.account.unwrap_or(AccountId([b'0'; 12])),
+            path: self.parts.path,
+            name: self.parts.name,
         })
     }
     /// The principal as written.
@@ -376,14 +341,17 @@ impl From<RoleArn> for PrincipalArn {
     fn from(role: RoleArn) -> Self {
         Self {
             text: role.text,
-            kind: PrincipalKind::Role,
-            partition: Some(role.partition),
-            account: Some(role.account),
-            path: role.path,
-            name: role.name,
-            session: Span::new(0, 0),
+            parts: PrincipalParts {
+                kind: PrincipalKind::Role,
+                partition: Some(role.partition),
+                account: Some(role.account),
+                path: role.path,
+                name: role.name,
+                session: Span::new(0, 0),
+            },
         }
     }
 }
 
 crate::macros::arn_text_traits!(PrincipalArn);
+crate::macros::arn_constructors!(PrincipalArn, Principal, "principal");

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::{Error, Subject};
+use crate::Error;
 
 use super::scan::*;
 use super::*;
@@ -49,14 +49,6 @@ impl RoleArn {
         }
     }
 
-    /// Parses a role ARN.
-    pub fn parse(s: &str) -> Result<Self, Error> {
-        match Self::check(s) {
-            Ok(p) => Ok(Self::from_parts(Cow::Owned(s.to_owned()), p)),
-            Err(v) => Err(v.into_error(Subject::RoleArn, s)),
-        }
-    }
-
     /// The role ARN `text` whose parts `check` found.
     const fn from_parts(text: Cow<'static, str>, p: RoleParts) -> Self {
         Self {
@@ -65,22 +57,6 @@ impl RoleArn {
             account: p.account,
             path: p.path,
             name: p.name,
-        }
-    }
-
-    /// A role ARN from a literal, checked at compile time in a `const`.
-    ///
-    /// # Panics
-    ///
-    /// If `s` is not a valid role ARN (a compile error in a `const`).
-    #[allow(
-        clippy::panic,
-        reason = "compile error in const context, like HeaderValue::from_static"
-    )]
-    pub const fn from_static(s: &'static str) -> Self {
-        match Self::check(s) {
-            Ok(p) => Self::from_parts(Cow::Borrowed(s), p),
-            Err(_) => panic!("invalid role ARN literal"),
         }
     }
 
@@ -124,3 +100,4 @@ impl RoleArn {
 }
 
 crate::macros::arn_text_traits!(RoleArn);
+crate::macros::arn_constructors!(RoleArn, RoleArn, "role ARN");

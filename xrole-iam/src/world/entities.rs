@@ -218,6 +218,67 @@ impl EntityTags {
     }
 }
 
+/// The permission policies a user, group or role holds (inline and managed):
+/// their builder and accessors, written once.
+macro_rules! permission_policies {
+    ($ty:ident) => {
+        impl $ty {
+            /// Adds an inline permission policy.
+            pub fn policy(mut self, name: &str, doc: PolicyDocument) -> Self {
+                self.inline.docs.push((name.to_owned(), doc));
+                self
+            }
+            /// Attaches a managed permission policy.
+            pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
+                self.managed.push(arn);
+                self
+            }
+            /// The inline policies, by name.
+            pub fn policies(&self) -> &[(String, PolicyDocument)] {
+                &self.inline.docs
+            }
+            /// The managed policies attached.
+            pub fn managed_policies(&self) -> &[PolicyArn] {
+                &self.managed
+            }
+        }
+    };
+}
+
+/// What a principal (a user, a role) holds besides its policies: tags and a
+/// permissions boundary; their builder and accessors, written once.
+macro_rules! principal_attributes {
+    ($ty:ident) => {
+        impl $ty {
+            /// Adds a tag: `aws:PrincipalTag/key` of its calls (of its sessions,
+            /// for a role, unless a session tag overrides it).
+            pub fn tag(mut self, key: &str, value: &str) -> Self {
+                self.tags.push(key, value);
+                self
+            }
+            /// Sets the permissions boundary.
+            pub fn permissions_boundary(mut self, arn: PolicyArn) -> Self {
+                self.boundary = Some(arn);
+                self
+            }
+            /// The tags.
+            pub fn tags(&self) -> &[SessionTag] {
+                &self.tags.valid
+            }
+            /// The permissions boundary.
+            pub fn boundary(&self) -> Option<&PolicyArn> {
+                self.boundary.as_ref()
+            }
+        }
+    };
+}
+
+permission_policies!(User);
+permission_policies!(Group);
+permission_policies!(Role);
+principal_attributes!(User);
+principal_attributes!(Role);
+
 /// An IAM user.
 #[derive(Clone, Debug)]
 pub struct User {
@@ -261,16 +322,6 @@ impl User {
         self.groups.push(name.to_owned());
         self
     }
-    /// Adds an inline policy.
-    pub fn policy(mut self, name: &str, doc: PolicyDocument) -> Self {
-        self.inline.docs.push((name.to_owned(), doc));
-        self
-    }
-    /// Attaches a managed policy.
-    pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
-        self.managed.push(arn);
-        self
-    }
     /// Removes the inline policy `name`, the managed policy `arn` or the group
     /// `name` (each when present).
     pub fn without(mut self, what: Without<'_>) -> Self {
@@ -280,19 +331,9 @@ impl User {
         what.take_from(&mut self.inline, &mut self.managed);
         self
     }
-    /// Adds a tag (`aws:PrincipalTag/key`).
-    pub fn tag(mut self, key: &str, value: &str) -> Self {
-        self.tags.push(key, value);
-        self
-    }
     /// Adds an MFA device.
     pub fn mfa_device(mut self, device: MfaDevice) -> Self {
         self.mfa_devices.push(device);
-        self
-    }
-    /// Sets the permissions boundary.
-    pub fn permissions_boundary(mut self, arn: PolicyArn) -> Self {
-        self.boundary = Some(arn);
         self
     }
     /// The ARN.
@@ -303,18 +344,6 @@ impl User {
     pub fn access_keys(&self) -> &[AccessKey] {
         &self.access_keys
     }
-    /// The tags.
-    pub fn tags(&self) -> &[SessionTag] {
-        &self.tags.valid
-    }
-    /// The inline policies, by name.
-    pub fn policies(&self) -> &[(String, PolicyDocument)] {
-        &self.inline.docs
-    }
-    /// The managed policies attached.
-    pub fn managed_policies(&self) -> &[PolicyArn] {
-        &self.managed
-    }
     /// The groups it belongs to.
     pub fn groups(&self) -> &[String] {
         &self.groups
@@ -322,10 +351,6 @@ impl User {
     /// The MFA devices.
     pub fn mfa_devices(&self) -> &[MfaDevice] {
         &self.mfa_devices
-    }
-    /// The permissions boundary.
-    pub fn boundary(&self) -> Option<&PolicyArn> {
-        self.boundary.as_ref()
     }
     /// The MFA device of serial `serial`, if the user has it.
     pub fn mfa_device_for(&self, serial: &str) -> Option<&MfaDevice> {
@@ -385,23 +410,9 @@ impl Group {
             managed: Vec::new(),
         }
     }
-    /// Adds an inline policy.
-    pub fn policy(mut self, name: &str, doc: PolicyDocument) -> Self {
-        self.inline.docs.push((name.to_owned(), doc));
-        self
-    }
-    /// Attaches a managed policy.
-    pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
-        self.managed.push(arn);
-        self
-    }
     /// The group's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-    /// The managed policies attached.
-    pub fn managed_policies(&self) -> &[PolicyArn] {
-        &self.managed
     }
     /// Removes the inline policy `name` or the managed policy `arn` (a group
     /// belongs to no group).
@@ -470,16 +481,6 @@ impl Role {
         Ok(role)
     }
 
-    /// Adds an inline permission policy.
-    pub fn policy(mut self, name: &str, doc: PolicyDocument) -> Self {
-        self.inline.docs.push((name.to_owned(), doc));
-        self
-    }
-    /// Attaches a managed permission policy.
-    pub fn managed_policy(mut self, arn: PolicyArn) -> Self {
-        self.managed.push(arn);
-        self
-    }
     /// Removes the inline policy `name` or the managed policy `arn` (a role
     /// belongs to no group).
     pub fn without(mut self, what: Without<'_>) -> Self {
@@ -490,16 +491,6 @@ impl Role {
     /// `SessionDuration::MIN_ROLE_MAX` to `SessionDuration::MAX`).
     pub fn max_session_duration(mut self, secs: u32) -> Self {
         self.max_session_duration = secs;
-        self
-    }
-    /// Adds a tag (a principal tag of its sessions, unless a session tag overrides it).
-    pub fn tag(mut self, key: &str, value: &str) -> Self {
-        self.tags.push(key, value);
-        self
-    }
-    /// Sets the permissions boundary.
-    pub fn permissions_boundary(mut self, arn: PolicyArn) -> Self {
-        self.boundary = Some(arn);
         self
     }
     /// The ARN.
@@ -513,22 +504,6 @@ impl Role {
     /// The longest session, in seconds.
     pub fn max_session_secs(&self) -> u32 {
         self.max_session_duration
-    }
-    /// The tags.
-    pub fn tags(&self) -> &[SessionTag] {
-        &self.tags.valid
-    }
-    /// The inline policies, by name.
-    pub fn policies(&self) -> &[(String, PolicyDocument)] {
-        &self.inline.docs
-    }
-    /// The managed policies attached.
-    pub fn managed_policies(&self) -> &[PolicyArn] {
-        &self.managed
-    }
-    /// The permissions boundary.
-    pub fn boundary(&self) -> Option<&PolicyArn> {
-        self.boundary.as_ref()
     }
 }
 

@@ -7,14 +7,13 @@ use xrole_core::{FederatedUserName, PrincipalArn, SessionTags};
 use super::super::caller::Principal;
 use super::super::error::{ErrorCode, StsError};
 use super::super::query::Query;
-use super::super::state::{Issuer, Session};
+use super::super::state::Issuer;
 use super::super::xml;
 use super::params::{
     Decode, SessionPolicies, long_duration, principal_tags, required, session_tags,
 };
-use super::{Call, REQUEST_ID_SLOT, expiration, issue, long_term_only, not_authorized, sts_call};
+use super::{Call, REQUEST_ID_SLOT, issue, long_term_only, new_session, not_authorized, sts_call};
 use xrole_iam::eval::{CallEvaluation, CompiledPolicy};
-use xrole_iam::keys;
 
 /// GetFederationToken's parameters, decoded once, each checked as STS checks it.
 struct Input {
@@ -102,22 +101,17 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
     }
 
     let user_id = format!("{}:{name}", principal.account);
-    let key_id = keys::access_key_id("ASIA");
-    let expiration = expiration(inner, now, duration);
-    let session = Session {
-        secret: keys::secret_access_key(),
-        token: keys::session_token(expiration),
-        expiration,
-        arn: federated.clone(),
-        user_id: user_id.clone(),
-        issuer: Issuer::Federation(principal.arn.clone()),
-        // GetFederationToken takes no MFA code: its sessions say MFA is absent.
-        mfa_at: None,
-        source_identity: None,
-        tags: principal_tags(principal.tags.clone(), tags.as_slice()),
-        transitive: Vec::new(),
-        session_policies,
-    };
+    // GetFederationToken takes no MFA code: its sessions say MFA is absent.
+    let (key_id, mut session) = new_session(
+        inner,
+        now,
+        duration,
+        federated.clone(),
+        user_id.clone(),
+        Issuer::Federation(principal.arn.clone()),
+    );
+    session.tags = principal_tags(principal.tags.clone(), tags.as_slice());
+    session.session_policies = session_policies;
     Ok(xml::response("GetFederationToken", REQUEST_ID_SLOT, |x| {
         issue(inner, session, x, &key_id, now);
         x.open("FederatedUser")

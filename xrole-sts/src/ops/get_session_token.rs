@@ -4,11 +4,10 @@
 use super::super::caller::Principal;
 use super::super::error::StsError;
 use super::super::query::Query;
-use super::super::state::{Issuer, Session};
+use super::super::state::Issuer;
 use super::super::xml;
 use super::params::{Decode, long_duration};
-use super::{Call, REQUEST_ID_SLOT, expiration, issue, long_term_only};
-use xrole_iam::keys;
+use super::{Call, REQUEST_ID_SLOT, issue, long_term_only, new_session};
 
 /// GetSessionToken's parameters (MFA aside: `check_mfa` reads them with the
 /// caller's devices), decoded once.
@@ -29,21 +28,16 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
     long_term_only(principal, "GetSessionToken")?;
     let (Input { duration }, with_mfa) = call.decode(Some(principal))?;
     let Call { inner, now, .. } = call;
-    let key_id = keys::access_key_id("ASIA");
-    let expiration = expiration(inner, now, duration);
-    let session = Session {
-        secret: keys::secret_access_key(),
-        token: keys::session_token(expiration),
-        expiration,
-        arn: principal.arn.clone(),
-        user_id: principal.user_id.clone(),
-        issuer: Issuer::User,
-        mfa_at: with_mfa.then_some(now),
-        source_identity: None,
-        tags: principal.tags.clone(),
-        transitive: Vec::new(),
-        session_policies: Vec::new(),
-    };
+    let (key_id, mut session) = new_session(
+        inner,
+        now,
+        duration,
+        principal.arn.clone(),
+        principal.user_id.clone(),
+        Issuer::User,
+    );
+    session.mfa_at = with_mfa.then_some(now);
+    session.tags = principal.tags.clone();
     Ok(xml::response("GetSessionToken", REQUEST_ID_SLOT, |x| {
         issue(inner, session, x, &key_id, now)
     }))

@@ -9,7 +9,9 @@ mod params;
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use xrole_core::{MfaSerial, OrgDenial, RoleArn, SessionDuration, SessionName, TokenCode};
+use xrole_core::{
+    MfaSerial, OrgDenial, PrincipalArn, RoleArn, SessionDuration, SessionName, TokenCode,
+};
 
 use super::actions::{UNSIGNED_ACTION, VERSION, known_action};
 use super::audit::AuditEntry;
@@ -184,21 +186,42 @@ fn role_session(
     let arn = role
         .session_arn(session_name.as_str())
         .map_err(|_| StsError::of(ErrorCode::InternalFailure))?;
-    let expiration = expiration(inner, now, u64::from(duration.as_secs()));
+    Ok(new_session(
+        inner,
+        now,
+        u64::from(duration.as_secs()),
+        arn,
+        format!("{}:{session_name}", role_id_of(role)),
+        Issuer::Role(role.clone()),
+    ))
+}
+
+/// A session of `arn` lasting `lifetime_secs` (or the server's override), with
+/// fresh keys and nothing else yet (no MFA, source identity, tags or session
+/// policies): its access key id and itself.
+fn new_session(
+    inner: &Inner,
+    now: SystemTime,
+    lifetime_secs: u64,
+    arn: PrincipalArn,
+    user_id: String,
+    issuer: Issuer,
+) -> (String, Session) {
+    let expiration = expiration(inner, now, lifetime_secs);
     let session = Session {
         secret: keys::secret_access_key(),
         token: keys::session_token(expiration),
         expiration,
         arn,
-        user_id: format!("{}:{session_name}", role_id_of(role)),
-        issuer: Issuer::Role(role.clone()),
+        user_id,
+        issuer,
         mfa_at: None,
         source_identity: None,
         tags: Vec::new(),
         transitive: Vec::new(),
         session_policies: Vec::new(),
     };
-    Ok((keys::access_key_id("ASIA"), session))
+    (keys::access_key_id("ASIA"), session)
 }
 
 /// `<AssumedRoleUser>` of a role session.

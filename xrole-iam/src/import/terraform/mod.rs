@@ -339,12 +339,13 @@ pub(crate) fn terraform_plan(
                         continue;
                     }
                     changed.take("group", &name);
-                    let mut group = Group::new(account, &name);
-                    for a in all.take("group", &name) {
-                        if reader.attachable(world, &r.address, &a, &planned_policies) {
-                            group = group.attach(a);
-                        }
-                    }
+                    let attached = all.take("group", &name);
+                    let group = Group::new(account, &name).attach_all(reader.attachable(
+                        world,
+                        &r.address,
+                        attached,
+                        &planned_policies,
+                    ));
                     put(
                         format!("{at} ({})", r.address),
                         world.replace_group(group),
@@ -366,12 +367,13 @@ pub(crate) fn terraform_plan(
                         if let Some(b) = boundary(r, at, &mut reader, world, &planned_policies) {
                             u = u.permissions_boundary(b);
                         }
-                        for a in all.take("user", &name) {
-                            if reader.attachable(world, &r.address, &a, &planned_policies) {
-                                u = u.attach(a);
-                            }
-                        }
-                        u
+                        let attached = all.take("user", &name);
+                        u.attach_all(reader.attachable(
+                            world,
+                            &r.address,
+                            attached,
+                            &planned_policies,
+                        ))
                     });
                     match user {
                         Ok(u) => put(
@@ -394,12 +396,13 @@ pub(crate) fn terraform_plan(
                     changed.take("role", &name);
                     let attached = all.take("role", &name);
                     match role(r, at, arn.clone(), &mut reader, world, &planned_policies) {
-                        Some(mut role) => {
-                            for a in attached {
-                                if reader.attachable(world, &r.address, &a, &planned_policies) {
-                                    role = role.attach(a);
-                                }
-                            }
+                        Some(role) => {
+                            let role = role.attach_all(reader.attachable(
+                                world,
+                                &r.address,
+                                attached,
+                                &planned_policies,
+                            ));
                             put(
                                 format!("{at} ({})", r.address),
                                 world.replace_role(role),
@@ -528,18 +531,22 @@ fn attachments(
 }
 
 impl Reader<'_, '_> {
-    /// Whether `a` can be attached: a managed policy must be in some input.
+    /// The attachments of `attached` that can be made: a managed policy must be
+    /// in some input (one that is not is named as not judged).
     fn attachable(
         &mut self,
         world: &World,
         address: &str,
-        a: &Attach,
+        attached: Vec<Attach>,
         planned: &[PolicyArn],
-    ) -> bool {
-        match a {
-            Attach::Managed(arn) => self.available(world, address, arn, planned),
-            _ => true,
-        }
+    ) -> Vec<Attach> {
+        attached
+            .into_iter()
+            .filter(|a| match a {
+                Attach::Managed(arn) => self.available(world, address, arn, planned),
+                _ => true,
+            })
+            .collect()
     }
 }
 

@@ -61,10 +61,7 @@ impl Owners {
         planned: &[PolicyArn],
     ) -> Result<(), WorldError> {
         let address = format!("{kind} {name}");
-        let list: Vec<Attach> = list
-            .into_iter()
-            .filter(|a| reader.attachable(world, &address, a, planned))
-            .collect();
+        let list = reader.attachable(world, &address, list, planned);
         match kind {
             "role" => {
                 if let Some(r) = self.role(world, name).cloned() {
