@@ -269,7 +269,7 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             AccountId::parse(account).map_err(|e| format!("request.resourceAccount: {e}"))?,
         );
     }
-    let resource_kind = if is_assume_action(&r.action) {
+    let resource_kind = if crate::eval::is_trust_action(&r.action) {
         PolicyKind::Trust
     } else {
         PolicyKind::Resource
@@ -317,14 +317,6 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
         )?,
     };
     Ok((request, policies))
-}
-
-fn is_assume_action(action: &str) -> bool {
-    let a = action.to_ascii_lowercase();
-    a == "sts:assumerole"
-        || a.starts_with("sts:assumerolewith")
-        || a == "sts:tagsession"
-        || a == "sts:setsourceidentity"
 }
 
 /// The JSON answer for an evaluation.

@@ -40,7 +40,7 @@ pub use explain::{Evaluation, Explanation, Finding};
 pub use org::{OrgPath, PolicyLevel, attached_label};
 pub use policy::CompiledPolicy;
 pub use principal::Caller;
-pub use request::Request;
+pub use request::{Request, is_trust_action};
 pub use web_identity::{
     SOURCE_IDENTITY_CLAIM, TAGS_CLAIM, TokenSession, WebIdentityCall, evaluate_web_identity,
     web_identity_context,

@@ -173,17 +173,26 @@ impl Request {
 
     /// Whether the resource policy is a role trust policy: trust must always allow.
     pub(super) fn is_role_assumption(&self) -> bool {
-        let action = &self.action_folded;
-        action.starts_with("sts:")
-            && [
-                "sts:assumerole",
-                "sts:tagsession",
-                "sts:setsourceidentity",
-                "sts:setcontext",
-            ]
-            .iter()
-            .any(|a| action == *a || action.starts_with("sts:assumerolewith"))
+        is_trust_action(&self.action_folded)
     }
+}
+
+/// Whether `action` is decided by a role's trust policy (the resource policy of a
+/// role assumption, which must always allow): `sts:AssumeRole*`,
+/// `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext`; any case.
+pub fn is_trust_action(action: &str) -> bool {
+    const WITH: &str = "sts:AssumeRoleWith";
+    [
+        "sts:AssumeRole",
+        "sts:TagSession",
+        "sts:SetSourceIdentity",
+        "sts:SetContext",
+    ]
+    .iter()
+    .any(|a| action.eq_ignore_ascii_case(a))
+        || action
+            .get(..WITH.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(WITH))
 }
 
 /// The account in a resource ARN, if it names one.

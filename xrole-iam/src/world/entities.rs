@@ -468,8 +468,7 @@ impl Role {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 super::problem(Placed::new(path.display(), format!("cannot read: {e}")))
             })?;
-            PolicyDocument::from_json(&text)
-                .map_err(|e| super::problem(Placed::new(path.display(), e)))
+            PolicyDocument::from_json(&text).map_err(super::at(path.display()))
         };
         let mut role = Role::new(arn, read(trust)?);
         for path in permissions {

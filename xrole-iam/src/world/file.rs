@@ -21,8 +21,7 @@ impl World {
     pub fn from_json(json: &str) -> Result<Self, WorldError> {
         // serde reads a struct from an array too: `[]` would be an empty world.
         if !json.trim_start().starts_with('{') {
-            return Err(super::problem(Placed::new(
-                "",
+            return Err(super::problem(Placed::unplaced(
                 "world file: the top level must be an object ({\"users\": [...], \"roles\": [...], ...})",
             )));
         }
@@ -181,7 +180,7 @@ fn doc(
 ) -> Result<PolicyDocument, WorldError> {
     PolicyDocument::from_value(value)
         .and_then(|d| d.validate(kind).map(|()| d))
-        .map_err(|e| super::problem(Placed::new(at, e)))
+        .map_err(super::at(at))
 }
 
 /// A managed policy's ARN at `at`, of a policy the world has.
@@ -227,7 +226,7 @@ impl Places {
 }
 
 fn policy_arn(at: &str, text: &str) -> Result<PolicyArn, WorldError> {
-    PolicyArn::parse(text).map_err(|e| super::problem(Placed::new(at, e)))
+    PolicyArn::parse(text).map_err(super::at(at))
 }
 
 impl WorldFile {
@@ -242,8 +241,7 @@ impl WorldFile {
         for (arn, value) in self.managed_policies.iter() {
             collect((|| {
                 let at = format!("managedPolicies[{arn:?}]");
-                let doc = PolicyDocument::from_value(value)
-                    .map_err(|e| super::problem(Placed::new(&at, e)))?;
+                let doc = PolicyDocument::from_value(value).map_err(super::at(&at))?;
                 world
                     .add_managed_policy(policy_arn(&at, arn)?, doc)
                     .map_err(|e| e.within(&at))?;
@@ -253,10 +251,9 @@ impl WorldFile {
         for (i, g) in self.groups.iter().enumerate() {
             let at = format!("groups[{i}]");
             let mut here = Places::default();
-            let Some(account) = here.take(
-                AccountId::parse(&g.account)
-                    .map_err(|e| super::problem(Placed::new(format!("{at}.account"), e))),
-            ) else {
+            let Some(account) =
+                here.take(AccountId::parse(&g.account).map_err(super::at(format!("{at}.account"))))
+            else {
                 here.report(&mut collect);
                 continue;
             };
@@ -285,7 +282,7 @@ impl WorldFile {
             let mut here = Places::default();
             let Some(mut user) = here.take(
                 PrincipalArn::parse(&u.arn)
-                    .map_err(|e| super::problem(Placed::new(format!("{at}.arn"), e)))
+                    .map_err(super::at(format!("{at}.arn")))
                     .and_then(|arn| User::new(arn).map_err(|e| e.within(&format!("{at}.arn")))),
             ) else {
                 here.report(&mut collect);
@@ -336,10 +333,7 @@ impl WorldFile {
         for (i, r) in self.roles.iter().enumerate() {
             let at = format!("roles[{i}]");
             let mut here = Places::default();
-            let arn = here.take(
-                RoleArn::parse(&r.arn)
-                    .map_err(|e| super::problem(Placed::new(format!("{at}.arn"), e))),
-            );
+            let arn = here.take(RoleArn::parse(&r.arn).map_err(super::at(format!("{at}.arn"))));
             let trust = here.take(doc(
                 &format!("{at}.trustPolicy"),
                 &r.trust_policy,
@@ -382,8 +376,7 @@ impl WorldFile {
         }
         for (account, regions) in self.disabled_regions.iter() {
             collect((|| {
-                let id = AccountId::parse(account)
-                    .map_err(|e| super::problem(Placed::new("disabledRegions", e)))?;
+                let id = AccountId::parse(account).map_err(super::at("disabledRegions"))?;
                 for r in regions {
                     world.disable_region(id, r);
                 }
@@ -393,8 +386,8 @@ impl WorldFile {
         for (i, p) in self.oidc_providers.iter().enumerate() {
             collect((|| {
                 let at = format!("oidcProviders[{i}]");
-                let account = AccountId::parse(&p.account)
-                    .map_err(|e| super::problem(Placed::new(format!("{at}.account"), e)))?;
+                let account =
+                    AccountId::parse(&p.account).map_err(super::at(format!("{at}.account")))?;
                 let jwks: JwkSet = serde_json::from_value(p.jwks.clone()).map_err(|e| {
                     super::problem(Placed::new(
                         format!("{at}.jwks"),
@@ -402,8 +395,9 @@ impl WorldFile {
                     ))
                 })?;
                 let partition = match &p.partition {
-                    Some(name) => Partition::parse(name)
-                        .map_err(|e| super::problem(Placed::new(format!("{at}.partition"), e)))?,
+                    Some(name) => {
+                        Partition::parse(name).map_err(super::at(format!("{at}.partition")))?
+                    }
                     None => Partition::Aws,
                 };
                 let provider = OidcProvider::in_partition(

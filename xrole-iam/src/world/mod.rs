@@ -34,6 +34,13 @@ pub(crate) fn problem(problem: Placed) -> WorldError {
     WorldError::one("world", problem)
 }
 
+/// The problem of an error at `place`, for `map_err`.
+pub(crate) fn at<E: std::fmt::Display>(
+    place: impl std::fmt::Display,
+) -> impl FnOnce(E) -> WorldError {
+    move |e| problem(Placed::new(place, e))
+}
+
 /// Several problems of a world (never none).
 pub(crate) fn problems(list: Vec<Placed>) -> WorldError {
     WorldError::new("world", list)

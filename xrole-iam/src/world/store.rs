@@ -97,8 +97,7 @@ fn compile(
     doc: &PolicyDocument,
     kind: PolicyKind,
 ) -> Result<CompiledPolicy, WorldError> {
-    CompiledPolicy::new(label.clone(), doc, kind)
-        .map_err(|e| super::problem(Placed::new(&label, e)))
+    CompiledPolicy::new(label.clone(), doc, kind).map_err(super::at(&label))
 }
 
 /// The problems found, or nothing.
@@ -395,9 +394,7 @@ impl World {
     /// in the world (an account root delegates to its account: attach it yourself
     /// with [`attach_caller_policy`](Self::attach_caller_policy)).
     pub fn add_role_from_spec(&mut self, spec: &RoleSpec) -> Result<&mut Self, WorldError> {
-        let trust = spec
-            .trust_policy()
-            .map_err(|e| super::problem(Placed::new(spec.role(), e)))?;
+        let trust = spec.trust_policy().map_err(super::at(spec.role()))?;
         let mut role = Role::new(spec.role().clone(), trust);
         if let Ok(permissions) = spec.permission_policy() {
             role = role.policy("xrole-permissions", permissions);
@@ -437,9 +434,7 @@ impl World {
             spec.role().account(),
             spec.role().name()
         );
-        let doc = spec
-            .caller_policy()
-            .map_err(|e| super::problem(Placed::new(spec.role(), e)))?;
+        let doc = spec.caller_policy().map_err(super::at(spec.role()))?;
         if let Some(user) = self.user(principal) {
             let mut user = user.clone();
             user.inline.docs.retain(|(n, _)| *n != name);

@@ -1500,3 +1500,21 @@ fn not_principal_deny_always_denies_principals_with_a_boundary() {
         "{e}"
     );
 }
+
+#[test]
+fn the_trust_actions_are_one_rule_for_the_evaluator_and_simulate() {
+    for action in [
+        "sts:AssumeRole",
+        "STS:assumerole",
+        "sts:AssumeRoleWithWebIdentity",
+        "sts:AssumeRoleWithSAML",
+        "sts:TagSession",
+        "sts:SetSourceIdentity",
+        "sts:SetContext",
+    ] {
+        assert!(is_trust_action(action), "{action}");
+    }
+    for action in ["sts:GetCallerIdentity", "sts:AssumeRoleX", "s3:GetObject", "sts:"] {
+        assert!(!is_trust_action(action), "{action}");
+    }
+}
