@@ -262,6 +262,18 @@ impl PrincipalArn {
         ))
     }
 
+    /// The federated user `name` that GetFederationToken makes for a user of
+    /// `account`: `arn:{partition}:sts::{account}:federated-user/{name}`.
+    pub fn federated_user(
+        partition: Partition,
+        account: AccountId,
+        name: &crate::FederatedUserName,
+    ) -> Result<Self, Error> {
+        Self::parse(&format!(
+            "arn:{partition}:sts::{account}:federated-user/{name}"
+        ))
+    }
+
     /// The IAM OIDC provider of `account` for the issuer `host_path`
     /// (`token.actions.githubusercontent.com`, the issuer URL without `https://`):
     /// `arn:{partition}:iam::{account}:oidc-provider/{host_path}`.

@@ -61,13 +61,7 @@ pub(super) fn serve(call: Call<'_>, principal: &Principal) -> Result<String, Sts
     let federated = principal
         .arn
         .partition()
-        .and_then(|p| {
-            PrincipalArn::parse(&format!(
-                "arn:{p}:sts::{}:federated-user/{name}",
-                principal.account
-            ))
-            .ok()
-        })
+        .and_then(|p| PrincipalArn::federated_user(p, principal.account, &name).ok())
         .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
 
     let mut session_policies: Vec<CompiledPolicy> = policies.inline()?.into_iter().collect();
