@@ -52,6 +52,13 @@ pub enum Finding {
     /// The caller is a federated user, and the action is one of IAM's or STS's
     /// (but `sts:GetCallerIdentity`), which federated users cannot call.
     ClosedToFederatedUsers,
+    /// The action needs no permission and no policy can deny it
+    /// (`sts:GetCallerIdentity`).
+    NeedsNoPermission,
+    /// The resource is a KMS key and no key policy allows the request: without
+    /// one (allowing the caller, or its account to enable IAM policies), an
+    /// identity allow has no effect.
+    NoKeyPolicyAllow,
 }
 
 impl Finding {
@@ -67,6 +74,8 @@ impl Finding {
             Finding::ImplicitIdentityAllow => "ImplicitIdentityAllow",
             Finding::NoSessionPolicy => "NoSessionPolicy",
             Finding::ClosedToFederatedUsers => "ClosedToFederatedUsers",
+            Finding::NeedsNoPermission => "NeedsNoPermission",
+            Finding::NoKeyPolicyAllow => "NoKeyPolicyAllow",
         }
     }
 }
@@ -175,6 +184,15 @@ impl fmt::Display for Explanation {
                 f,
                 "federated users (GetFederationToken sessions) cannot call IAM or STS operations \
                  other than sts:GetCallerIdentity"
+            ),
+            Finding::NeedsNoPermission => write!(
+                f,
+                "sts:GetCallerIdentity needs no permission, and no policy can deny it"
+            ),
+            Finding::NoKeyPolicyAllow => write!(
+                f,
+                "no key policy allows the request: a KMS key's policy must allow the caller, or \
+                 its account (which enables IAM policies), before an identity policy counts"
             ),
         }
     }

@@ -126,6 +126,18 @@ pub struct PolicySet {
 ///    Session policies and permission boundaries limit what identity policies
 ///    allow.
 pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
+    // GetCallerIdentity needs no permission and no policy can deny it (STS API
+    // reference, GetCallerIdentity:
+    // <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+    if request.needs_no_permission() {
+        return Evaluation {
+            decision: Decision::Allowed,
+            explanation: vec![Explanation::of_side(
+                PolicyRole::Identity,
+                Finding::NeedsNoPermission,
+            )],
+        };
+    }
     let mut explanation = Vec::new();
     let has_boundary = !policies.boundaries.is_empty();
     let judge = |role, docs| judge(request, role, docs, has_boundary);
@@ -211,6 +223,11 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let owner = request.owning_account();
     let same_account = owner.is_some() && owner == request.caller.account();
     let trust_required = request.is_role_assumption() && policies.resource.is_some();
+    // A KMS key's policy is like a role's trust: without an allow in it (of the
+    // caller, or of its account, which enables IAM policies), an identity allow
+    // has no effect (KMS developer guide, "Key policies":
+    // <https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html>).
+    let key_policy_required = request.is_on_kms_key();
     // A grant to the caller itself, in its own account, needs no identity allow.
     // A grant to a user's or a session's own ARN is not limited by boundaries or
     // session policies; a grant to the session's issuer (its role, or the user
@@ -223,7 +240,7 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
     let allowed = if direct {
         !direct_limited
     } else {
-        let resource_ok = if same_account && !trust_required {
+        let resource_ok = if same_account && !trust_required && !key_policy_required {
             true
         } else {
             resource_allow.is_some()
@@ -242,9 +259,13 @@ pub fn evaluate(request: &Request, policies: &PolicySet) -> Evaluation {
             explanation.push(line(PolicyRole::Resource, doc, Some(st), finding));
             requirement_lines(&mut explanation, PolicyRole::Resource, doc, st, request);
         }
-        (Some((doc, v)), None) if !same_account || trust_required => {
+        (Some((doc, v)), None) if !same_account || trust_required || key_policy_required => {
             explain_missing(&mut explanation, PolicyRole::Resource, doc, v);
         }
+        (None, _) if key_policy_required => explanation.push(Explanation::of_side(
+            PolicyRole::Resource,
+            Finding::NoKeyPolicyAllow,
+        )),
         _ => {}
     }
     if !direct || !allowed {

@@ -110,7 +110,12 @@ pub(super) fn judge_path(
 /// services that support them.
 pub(super) fn applies(request: &Request, side: PolicyRole) -> bool {
     match side {
-        PolicyRole::ServiceControl => !request.caller.is_service_linked_role(),
+        // SCPs govern the IAM principals of member accounts, never an anonymous
+        // caller, a service or a web identity (Organizations user guide, SCPs:
+        // <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>).
+        PolicyRole::ServiceControl => {
+            request.caller.is_account_principal() && !request.caller.is_service_linked_role()
+        }
         PolicyRole::ResourceControl => rcp_governs(&request.action),
         _ => false,
     }

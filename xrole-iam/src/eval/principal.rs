@@ -9,10 +9,10 @@ pub(crate) enum Match {
     /// delegates to its identity policies.
     Account,
     /// The identity that issued the calling session: the role of an assumed-role
-    /// session, by the role's ARN, or the IAM user a federated user was issued to
-    /// (GetFederationToken). Within one account such a grant is limited by the
-    /// session's permissions boundary and session policies, unlike a grant to the
-    /// session's own ARN (IAM user guide, "Policy evaluation for requests within a
+    /// session (or the role itself), by the role's ARN, or the IAM user a
+    /// federated user was issued to (GetFederationToken). Within one account such
+    /// a grant is limited by the permissions boundary and session policies, unlike
+    /// a grant to the session's own ARN (IAM user guide, "Policy evaluation for requests within a
     /// single account":
     /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html>,
     /// and "Session policies":
@@ -76,15 +76,12 @@ impl PrincipalPattern {
                 .as_ref()
                 .is_some_and(|user| user.as_str() == arn)
                 .then_some(Match::Issuer),
-            PrincipalPattern::Role(role) => {
-                caller
-                    .is_session_of(role)
-                    .then_some(if p.kind() == PrincipalKind::Role {
-                        Match::Direct
-                    } else {
-                        Match::Issuer
-                    })
-            }
+            // A grant to a role's ARN is limited by the role's boundary whether
+            // the caller is named as the role or as one of its sessions (IAM user
+            // guide, "Permissions boundaries for IAM entities", resource-based
+            // policies:
+            // <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
+            PrincipalPattern::Role(role) => caller.is_session_of(role).then_some(Match::Issuer),
             PrincipalPattern::Service(s) | PrincipalPattern::Federated(s) => {
                 (p.as_str() == s).then_some(Match::Direct)
             }
@@ -189,6 +186,20 @@ impl Caller {
         self.role
             .as_ref()
             .is_some_and(|r| r.path().starts_with("/aws-service-role/"))
+    }
+
+    /// Whether the caller is a principal of an account (its root, a user, a role,
+    /// a session): not anonymous, not a service, not an identity provider.
+    pub(crate) fn is_account_principal(&self) -> bool {
+        matches!(
+            self.arn.kind(),
+            PrincipalKind::Account
+                | PrincipalKind::AccountRoot
+                | PrincipalKind::User
+                | PrincipalKind::Role
+                | PrincipalKind::AssumedRole
+                | PrincipalKind::FederatedUser
+        )
     }
 
     /// Whether identity policies govern this caller (not services, identity

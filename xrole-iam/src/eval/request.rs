@@ -171,6 +171,19 @@ impl Request {
             || (action.starts_with("sts:") && action != "sts:getcalleridentity")
     }
 
+    /// Whether the action needs no permission at all: `sts:GetCallerIdentity`.
+    pub(super) fn needs_no_permission(&self) -> bool {
+        self.action_folded == "sts:getcalleridentity"
+    }
+
+    /// Whether the request is a KMS action on a key (`arn:...:kms:...:key/...`),
+    /// whose key policy must allow it.
+    pub(super) fn is_on_kms_key(&self) -> bool {
+        self.action_folded.starts_with("kms:")
+            && xrole_core::Arn::split(&self.resource)
+                .is_some_and(|arn| arn.service == "kms" && arn.resource.starts_with("key/"))
+    }
+
     /// Whether the resource policy is a role trust policy: trust must always allow.
     pub(super) fn is_role_assumption(&self) -> bool {
         is_trust_action(&self.action_folded)

@@ -1514,7 +1514,12 @@ fn the_trust_actions_are_one_rule_for_the_evaluator_and_simulate() {
     ] {
         assert!(is_trust_action(action), "{action}");
     }
-    for action in ["sts:GetCallerIdentity", "sts:AssumeRoleX", "s3:GetObject", "sts:"] {
+    for action in [
+        "sts:GetCallerIdentity",
+        "sts:AssumeRoleX",
+        "s3:GetObject",
+        "sts:",
+    ] {
         assert!(!is_trust_action(action), "{action}");
     }
 }
