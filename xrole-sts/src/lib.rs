@@ -50,7 +50,8 @@ pub use audit::{AuditEntry, MAX_AUDITED_CHARS, MAX_AUDITED_DETAIL_CHARS, MAX_AUD
 pub use clock::Clock;
 pub use error::ErrorCode;
 pub use xrole_iam::world::{
-    AccessKey, Group, MfaDevice, OidcProvider, Role, User, Without, World, WorldError,
+    AccessKey, Group, MfaDevice, OidcProvider, Resource, ResourceKind, Role, User, Without, World,
+    WorldError,
 };
 
 use faults::Faults;

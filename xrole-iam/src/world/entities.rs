@@ -189,17 +189,17 @@ impl Inline {
     }
 }
 
-/// A user's or role's tags, each checked as it is added (IAM's rules for them are
+/// A user's, role's or resource's tags, each checked as it is added (IAM's rules for them are
 /// those of session tags) and kept as a [`SessionTag`]; the refused ones wait to
 /// be reported with the entity's other problems.
 #[derive(Clone, Debug, Default)]
-struct EntityTags {
+pub(super) struct EntityTags {
     valid: Vec<SessionTag>,
     refused: Vec<(String, xrole_core::Error)>,
 }
 
 impl EntityTags {
-    fn push(&mut self, key: &str, value: &str) {
+    pub(super) fn push(&mut self, key: &str, value: &str) {
         match SessionTag::new(key, value) {
             Ok(tag) => self.valid.push(tag),
             Err(e) => self.refused.push((key.to_owned(), e)),
@@ -208,13 +208,18 @@ impl EntityTags {
 
     /// Every refused tag, then the rules across them (at most 50, keys unique
     /// regardless of case).
-    fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
+    pub(super) fn check(&self, owner: &str, problems: &mut Vec<Placed>) {
         for (k, e) in &self.refused {
             problems.push(Placed::new(owner, format!("tag {k:?}: {e}")));
         }
         if let Err(e) = xrole_core::SessionTags::new(self.valid.clone()) {
             problems.push(Placed::new(owner, format!("tags: {}", e.message())));
         }
+    }
+
+    /// The tags that passed their own checks.
+    pub(super) fn valid(&self) -> &[SessionTag] {
+        &self.valid
     }
 }
 
@@ -263,7 +268,7 @@ macro_rules! principal_attributes {
             }
             /// The tags.
             pub fn tags(&self) -> &[SessionTag] {
-                &self.tags.valid
+                self.tags.valid()
             }
             /// The permissions boundary.
             pub fn boundary(&self) -> Option<&PolicyArn> {

@@ -10,6 +10,7 @@ use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
+use super::resources::Resource;
 use super::store::World;
 use super::web_identity::OidcProvider;
 use crate::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
@@ -87,6 +88,19 @@ struct WorldFile {
     organization: Option<OrganizationFile>,
     #[serde(default)]
     oidc_providers: Vec<OidcProviderFile>,
+    #[serde(default)]
+    resources: Vec<ResourceFile>,
+}
+
+/// A resource: its ARN, a bucket's owner, its policy and tags.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResourceFile {
+    arn: String,
+    owner: Option<String>,
+    policy: Option<serde_json::Value>,
+    #[serde(default)]
+    tags: Entries<String>,
 }
 
 /// An OIDC provider: its account, issuer URL, client ids and inline JWKS.
@@ -373,6 +387,26 @@ impl WorldFile {
             }
             here.add(&at, world.add_role(role).map(drop));
             here.report(&mut collect);
+        }
+        for (i, r) in self.resources.iter().enumerate() {
+            collect((|| {
+                let at = format!("resources[{i}]");
+                let mut resource =
+                    Resource::new(&r.arn).map_err(|e| e.within(&format!("{at}.arn")))?;
+                if let Some(owner) = &r.owner {
+                    resource = resource
+                        .owner(AccountId::parse(owner).map_err(super::at(format!("{at}.owner")))?);
+                }
+                if let Some(p) = &r.policy {
+                    resource =
+                        resource.policy(doc(&format!("{at}.policy"), p, PolicyKind::Resource)?);
+                }
+                for (k, v) in r.tags.iter() {
+                    resource = resource.tag(k, v);
+                }
+                world.add_resource(resource).map_err(|e| e.within(&at))?;
+                Ok(())
+            })());
         }
         for (account, regions) in self.disabled_regions.iter() {
             collect((|| {

@@ -8,6 +8,8 @@
 //!
 //! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
 //! - `web_identity`: OIDC identity providers, their audiences and public keys;
+//! - `resources`: buckets, keys, queues, topics, functions, secrets and
+//!   repositories with their resource policies and tags;
 //! - `store`: the [`World`], its indexes and the rules that span entities;
 //! - `change`: entities replaced and removed (what a plan does to an export),
 //!   every index and compiled policy kept true;
@@ -16,12 +18,14 @@
 mod change;
 mod entities;
 mod file;
+mod resources;
 mod store;
 mod web_identity;
 
 use xrole_core::Placed;
 
 pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
+pub use resources::{Resource, ResourceKind};
 pub use store::{Compiled, OrgScope, World};
 pub use web_identity::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};
 

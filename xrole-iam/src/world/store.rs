@@ -10,6 +10,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, PrincipalKind, RoleArn, Rol
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, Inline, Role, User};
+use super::resources::Resource;
 use super::web_identity::OidcProvider;
 use crate::eval::{CompiledPolicy, Context, OrgPath, PolicySet};
 use crate::org::{CompiledOrganization, Organization};
@@ -88,6 +89,8 @@ pub struct World {
     disabled_regions: Vec<(AccountId, String)>,
     /// OIDC providers, one per account and issuer.
     oidc_providers: Vec<OidcProvider>,
+    /// Resources with their compiled policies, by ARN.
+    resources: BTreeMap<String, (Resource, Option<CompiledPolicy>)>,
     /// Access key id to the index of its user.
     pub(super) keys: HashMap<String, usize>,
 }
@@ -491,6 +494,47 @@ impl World {
         }
         self.oidc_providers.push(provider);
         Ok(self)
+    }
+
+    /// Adds a resource with its policy and tags; every problem of it is reported,
+    /// and its ARN must be new.
+    pub fn add_resource(&mut self, resource: Resource) -> Result<&mut Self, WorldError> {
+        let mut problems = Vec::new();
+        let compiled = resource.check(&mut problems);
+        if self.resources.contains_key(resource.arn()) {
+            problems.push(Placed::new(
+                resource.arn(),
+                format!(
+                    "a {} with this ARN is already in the world",
+                    resource.kind()
+                ),
+            ));
+        }
+        checked(problems)?;
+        self.resources
+            .insert(resource.arn().to_owned(), (resource, compiled));
+        Ok(self)
+    }
+
+    /// The resource that `arn` names or is under (an object's bucket), with its
+    /// compiled policy: what a request on `arn` is judged against.
+    pub fn resource_for(&self, arn: &str) -> Option<(&Resource, Option<&CompiledPolicy>)> {
+        let found = self.resources.get(arn).or_else(|| {
+            // An object is judged with its bucket's policy.
+            let a = xrole_core::Arn::split(arn).filter(|a| a.service == "s3")?;
+            let (bucket, _) = a.resource.split_once('/')?;
+            let bucket = xrole_core::Arn {
+                resource: bucket,
+                ..a
+            };
+            self.resources.get(&bucket.to_string())
+        });
+        found.map(|(r, c)| (r, c.as_ref()))
+    }
+
+    /// Every resource.
+    pub fn resources(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.values().map(|(r, _)| r)
     }
 
     /// The OIDC provider of `account` for the issuer `iss` (a token's claim, with

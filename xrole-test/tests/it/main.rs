@@ -10,6 +10,7 @@ mod federation;
 mod fixtures;
 mod lint;
 mod organizations;
+mod resources;
 mod service_rules;
 mod simulate;
 mod snapshots;

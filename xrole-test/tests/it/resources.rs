@@ -1,0 +1,209 @@
+//! Resources in the world: buckets, keys, queues, topics, functions, secrets and
+//! repositories with their policies and tags, refused with their places, and the
+//! policy a request on them is judged with.
+
+use serde_json::json;
+use xrole_core::policy::PolicyKind;
+use xrole_core::{AccountId, PolicyDocument, PrincipalArn};
+use xrole_test::eval::{Caller, Decision, PolicySet, Request, evaluate};
+use xrole_test::sts::{Resource, ResourceKind, World};
+
+const KEY: &str = "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn doc(value: serde_json::Value) -> PolicyDocument {
+    PolicyDocument::from_json(&value.to_string()).unwrap()
+}
+
+fn problems(json: serde_json::Value) -> Vec<String> {
+    World::from_json(&json.to_string())
+        .unwrap_err()
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn each_kind_is_known_by_its_arn_and_nothing_else_is() {
+    for (arn, kind) in [
+        ("arn:aws:s3:::shared-bucket", ResourceKind::S3Bucket),
+        (KEY, ResourceKind::KmsKey),
+        (
+            "arn:aws:sqs:eu-west-1:222222222222:jobs",
+            ResourceKind::SqsQueue,
+        ),
+        (
+            "arn:aws:sns:eu-west-1:222222222222:events",
+            ResourceKind::SnsTopic,
+        ),
+        (
+            "arn:aws:lambda:eu-west-1:222222222222:function:worker",
+            ResourceKind::LambdaFunction,
+        ),
+        (
+            "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db-AbCdEf",
+            ResourceKind::Secret,
+        ),
+        (
+            "arn:aws-cn:ecr:cn-north-1:222222222222:repository/team/app",
+            ResourceKind::EcrRepository,
+        ),
+    ] {
+        assert_eq!(Resource::new(arn).unwrap().kind(), kind, "{arn}");
+    }
+    for not_one in [
+        "arn:aws:s3:::shared-bucket/an-object",
+        "arn:aws:s3:eu-west-1:222222222222:bucket",
+        "arn:aws:kms:eu-west-1:222222222222:alias/app",
+        "arn:aws:lambda:eu-west-1:222222222222:function:worker:live",
+        "arn:aws:sqs::222222222222:jobs",
+        "arn:aws:dynamodb:eu-west-1:222222222222:table/t",
+        "arn:aws-moon:s3:::b",
+        "not an arn",
+    ] {
+        let e = Resource::new(not_one).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{not_one}: is not the ARN of a resource")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_resource_keeps_its_rules_and_objects_are_judged_by_their_bucket() {
+    let mut world = World::new();
+    let bucket_policy = doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::shared-bucket/*"}]}),
+    );
+    world
+        .add_resource(
+            Resource::new("arn:aws:s3:::shared-bucket")
+                .unwrap()
+                .owner(AccountId::from_static("222222222222"))
+                .policy(bucket_policy)
+                .tag("Team", "data"),
+        )
+        .unwrap();
+    let (bucket, policy) = world
+        .resource_for("arn:aws:s3:::shared-bucket/reports/q3.csv")
+        .unwrap();
+    assert_eq!(bucket.arn(), "arn:aws:s3:::shared-bucket");
+    assert_eq!(
+        bucket.account(),
+        Some(AccountId::from_static("222222222222"))
+    );
+    assert_eq!(bucket.tags()[0].key(), "Team");
+    assert!(policy.is_some());
+    assert!(
+        world
+            .resource_for("arn:aws:s3:::shared-bucket-2/k")
+            .is_none()
+    );
+    assert!(world.resource_for("arn:aws:s3:::other/k").is_none());
+
+    // Every problem of a resource at once, each at its place.
+    let e = world
+        .add_resource(
+            Resource::new("arn:aws:s3:::shared-bucket")
+                .unwrap()
+                .policy(doc(
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": "s3:GetObject", "Resource": "*"}]}),
+                ))
+                .tag("aws:reserved", "x"),
+        )
+        .unwrap_err()
+        .to_string();
+    for expected in [
+        "S3 bucket arn:aws:s3:::shared-bucket: names no account: give the bucket's owner",
+        "S3 bucket arn:aws:s3:::shared-bucket: tag \"aws:reserved\"",
+        "S3 bucket arn:aws:s3:::shared-bucket: policy: ",
+        "arn:aws:s3:::shared-bucket: a S3 bucket with this ARN is already in the world",
+    ] {
+        assert!(e.contains(expected), "{expected}\nin:\n{e}");
+    }
+    // A KMS key always has its key policy.
+    let e = World::new()
+        .add_resource(Resource::new(KEY).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has no key policy"), "{e}");
+}
+
+#[test]
+fn world_files_declare_resources_and_refuse_them_with_places() {
+    let key_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "kms:*", "Resource": "*"}]});
+    let world = World::from_json(
+        &json!({"resources": [
+            {"arn": KEY, "policy": key_policy, "tags": {"Env": "prod"}},
+            {"arn": "arn:aws:s3:::logs", "owner": "222222222222"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    assert_eq!(world.resources().count(), 2);
+    assert_eq!(world.resource_for(KEY).unwrap().0.tags()[0].value(), "prod");
+
+    let found = problems(json!({"resources": [
+        {"arn": "arn:aws:s3:::logs", "owner": "2222"},
+        {"arn": "arn:aws:kms:eu-west-1:222222222222:alias/x"},
+        {"arn": KEY},
+        {"arn": "arn:aws:sqs:eu-west-1:222222222222:q", "policy": {"Statement": [{"Effect": "Maybe"}]}}
+    ]}));
+    let placed = |prefix: &str| found.iter().any(|p| p.starts_with(prefix));
+    assert!(placed("resources[0].owner: account id"), "{found:#?}");
+    assert!(
+        placed("resources[1].arn: arn:aws:kms:eu-west-1:222222222222:alias/x: is not the ARN"),
+        "{found:#?}"
+    );
+    assert!(
+        placed(&format!("resources[2]: KMS key {KEY}: has no key policy")),
+        "{found:#?}"
+    );
+    assert!(placed("resources[3].policy: "), "{found:#?}");
+    let unknown = problems(json!({"resources": [{"arn": KEY, "keyPolicy": {}}]}));
+    assert!(
+        unknown[0].contains("unknown field `keyPolicy`"),
+        "{unknown:?}"
+    );
+}
+
+/// A request on a resource is judged with the world's policy of it: a KMS key's
+/// policy that enables IAM policies lets the identity allow count.
+#[test]
+fn a_request_on_a_resource_is_judged_with_its_policy_from_the_world() {
+    let mut world = World::new();
+    world
+        .add_resource(Resource::new(KEY).unwrap().policy(doc(json!({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": "kms:*", "Resource": "*"}]}))))
+        .unwrap();
+    let identity = xrole_test::eval::CompiledPolicy::new(
+        "decrypt",
+        &doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]})),
+        PolicyKind::Identity,
+    )
+    .unwrap();
+    let caller = Caller::new(PrincipalArn::from_static(
+        "arn:aws:iam::222222222222:user/app",
+    ));
+    let request = Request::new(caller, "kms:Decrypt", KEY);
+    let (_, key_policy) = world.resource_for(KEY).unwrap();
+    let with_world = PolicySet {
+        identity: vec![identity.clone()],
+        resource: key_policy.cloned(),
+        ..PolicySet::default()
+    };
+    assert_eq!(evaluate(&request, &with_world).decision, Decision::Allowed);
+    let without = PolicySet {
+        identity: vec![identity],
+        ..PolicySet::default()
+    };
+    assert_eq!(
+        evaluate(&request, &without).decision,
+        Decision::ImplicitlyDenied
+    );
+}
