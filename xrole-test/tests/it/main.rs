@@ -12,6 +12,7 @@ mod lint;
 mod organizations;
 mod resources;
 mod service_rules;
+mod services;
 mod simulate;
 mod snapshots;
 mod sts;

