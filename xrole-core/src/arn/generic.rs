@@ -62,6 +62,43 @@ impl<'a> Arn<'a> {
         ]
     }
 
+    /// The ARN of the SQS queue at `url`: `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`
+    /// (`.amazonaws.com.cn` in China), the legacy `https://REGION.queue.amazonaws.com/...`
+    /// and `https://queue.amazonaws.com/...` (us-east-1); in the region's partition.
+    ///
+    /// ```
+    /// use xrole_core::Arn;
+    ///
+    /// let arn = Arn::of_queue_url("https://sqs.eu-west-1.amazonaws.com/222222222222/jobs").unwrap();
+    /// assert_eq!(arn.to_string(), "arn:aws:sqs:eu-west-1:222222222222:jobs");
+    /// ```
+    pub fn of_queue_url(url: &'a str) -> Option<Self> {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))?;
+        let (host, path) = rest.split_once('/')?;
+        let (account, name) = path.trim_end_matches('/').split_once('/')?;
+        let region = if let Some(r) = host.strip_prefix("sqs.") {
+            r.strip_suffix(".amazonaws.com")
+                .or_else(|| r.strip_suffix(".amazonaws.com.cn"))?
+        } else if host == "queue.amazonaws.com" {
+            "us-east-1"
+        } else {
+            host.strip_suffix(".queue.amazonaws.com")?
+        };
+        let valid = crate::Region::parse(region).is_ok()
+            && AccountId::parse(account).is_ok()
+            && !name.is_empty()
+            && !name.contains(['/', ':', '?', '#']);
+        valid.then(|| Self {
+            partition: super::Partition::of_region(region).as_str(),
+            service: "sqs",
+            region,
+            account,
+            resource: name,
+        })
+    }
+
     /// The account, when the section is a 12-digit account id.
     pub fn account_id(&self) -> Option<AccountId> {
         AccountId::parse(self.account).ok()

@@ -579,3 +579,40 @@ fn regions_name_their_partition_and_oidc_providers_keep_it() {
     assert_eq!(provider.partition(), Some(Partition::AwsCn));
     assert_eq!(provider.kind(), PrincipalKind::Federated);
 }
+
+#[test]
+fn queue_urls_name_their_queues() {
+    for (url, arn) in [
+        (
+            "https://sqs.eu-west-1.amazonaws.com/222222222222/jobs",
+            "arn:aws:sqs:eu-west-1:222222222222:jobs",
+        ),
+        (
+            "https://sqs.cn-north-1.amazonaws.com.cn/222222222222/jobs.fifo",
+            "arn:aws-cn:sqs:cn-north-1:222222222222:jobs.fifo",
+        ),
+        (
+            "https://queue.amazonaws.com/222222222222/legacy",
+            "arn:aws:sqs:us-east-1:222222222222:legacy",
+        ),
+        (
+            "https://us-west-2.queue.amazonaws.com/222222222222/old/",
+            "arn:aws:sqs:us-west-2:222222222222:old",
+        ),
+    ] {
+        assert_eq!(
+            Arn::of_queue_url(url).map(|a| a.to_string()).as_deref(),
+            Some(arn),
+            "{url}"
+        );
+    }
+    for not_one in [
+        "https://example.com/222222222222/q",
+        "https://sqs.eu-west-1.amazonaws.com/2222/q",
+        "https://sqs.eu-west-1.amazonaws.com/222222222222/",
+        "https://sqs.eu-west-1.amazonaws.com/222222222222/a/b",
+        "sqs.eu-west-1.amazonaws.com/222222222222/q",
+    ] {
+        assert_eq!(Arn::of_queue_url(not_one), None, "{not_one}");
+    }
+}

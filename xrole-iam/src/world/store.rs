@@ -516,6 +516,22 @@ impl World {
         Ok(self)
     }
 
+    /// Adds `resource`, or replaces the one of its ARN (what a plan or a template
+    /// sets wins over what an earlier input said).
+    pub fn replace_resource(&mut self, resource: Resource) -> Result<&mut Self, WorldError> {
+        let mut problems = Vec::new();
+        let compiled = resource.check(&mut problems);
+        checked(problems)?;
+        self.resources
+            .insert(resource.arn().to_owned(), (resource, compiled));
+        Ok(self)
+    }
+
+    /// Removes the resource `arn` names, if the world has it.
+    pub fn remove_resource(&mut self, arn: &str) -> Option<Resource> {
+        self.resources.remove(arn).map(|(r, _)| r)
+    }
+
     /// The resource that `arn` names or is under (an object's bucket), with its
     /// compiled policy: what a request on `arn` is judged against.
     pub fn resource_for(&self, arn: &str) -> Option<(&Resource, Option<&CompiledPolicy>)> {

@@ -207,3 +207,91 @@ fn a_request_on_a_resource_is_judged_with_its_policy_from_the_world() {
         Decision::ImplicitlyDenied
     );
 }
+
+/// A Terraform plan sets the policies of buckets, queues, topics, secrets and
+/// keys (whose ARN it knows), and takes away the ones it deletes.
+#[test]
+fn a_terraform_plan_sets_and_removes_resource_policies() {
+    use xrole_test::import::import_terraform_plan;
+    let policy = |principal: &str, action: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}]})
+        .to_string()
+    };
+    let managed = |address: &str, kind: &str, values: serde_json::Value| json!({"address": address, "mode": "managed", "type": kind, "name": "x", "values": values});
+    let change = |address: &str, kind: &str, actions: &[&str], extra: serde_json::Value| {
+        let mut c = json!({"address": address, "mode": "managed", "type": kind,
+            "change": {"actions": actions, "before": null, "after_unknown": {}}});
+        for (k, v) in extra.as_object().unwrap() {
+            c["change"][k] = v.clone();
+        }
+        c
+    };
+    let plan = json!({
+        "planned_values": {"root_module": {"resources": [
+            managed("aws_s3_bucket_policy.shared", "aws_s3_bucket_policy", json!({
+                "bucket": "shared-bucket", "policy": policy("arn:aws:iam::111111111111:root", "s3:GetObject")})),
+            managed("aws_sqs_queue_policy.jobs", "aws_sqs_queue_policy", json!({
+                "queue_url": "https://sqs.eu-west-1.amazonaws.com/222222222222/jobs",
+                "policy": policy("arn:aws:iam::111111111111:root", "sqs:SendMessage")})),
+            managed("aws_kms_key.data", "aws_kms_key", json!({
+                "arn": KEY, "policy": policy("arn:aws:iam::222222222222:root", "kms:*")})),
+            managed("aws_kms_key.fresh", "aws_kms_key", json!({
+                "policy": policy("arn:aws:iam::222222222222:root", "kms:*")})),
+        ]}},
+        "resource_changes": [
+            change("aws_s3_bucket_policy.shared", "aws_s3_bucket_policy", &["create"], json!({})),
+            change("aws_sqs_queue_policy.jobs", "aws_sqs_queue_policy", &["create"], json!({})),
+            change("aws_kms_key.data", "aws_kms_key", &["no-op"], json!({})),
+            change("aws_kms_key.fresh", "aws_kms_key", &["create"], json!({"after_unknown": {"arn": true}})),
+            change("aws_s3_bucket_policy.old", "aws_s3_bucket_policy", &["delete"], json!({
+                "before": {"bucket": "old-bucket", "policy": policy("*", "s3:GetObject")}})),
+        ],
+        "configuration": {"provider_config": {"aws": {"expressions": {
+            "allowed_account_ids": {"constant_value": ["222222222222"]}}}}}
+    });
+    let mut world = World::new();
+    world
+        .add_resource(
+            Resource::new("arn:aws:s3:::old-bucket")
+                .unwrap()
+                .owner(AccountId::from_static("222222222222"))
+                .policy(doc(
+                    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}),
+                )),
+        )
+        .unwrap();
+    let import = import_terraform_plan(&mut world, "plan.json", &plan.to_string(), None).unwrap();
+    assert_eq!(
+        import.unjudged,
+        ["aws_kms_key.fresh: arn known only after apply"]
+    );
+
+    let (bucket, policy) = world.resource_for("arn:aws:s3:::shared-bucket/k").unwrap();
+    assert_eq!(
+        bucket.account(),
+        Some(AccountId::from_static("222222222222"))
+    );
+    assert!(policy.is_some());
+    let (queue, _) = world
+        .resource_for("arn:aws:sqs:eu-west-1:222222222222:jobs")
+        .unwrap();
+    assert_eq!(queue.kind(), ResourceKind::SqsQueue);
+    assert!(world.resource_for(KEY).unwrap().1.is_some());
+    // The deleted bucket policy: the bucket stays, without a policy.
+    let (old, policy) = world.resource_for("arn:aws:s3:::old-bucket").unwrap();
+    assert!(old.resource_policy().is_none() && policy.is_none());
+
+    // A queue URL that is not one is refused at its place.
+    let mut bad = plan.clone();
+    bad["planned_values"]["root_module"]["resources"][1]["values"]["queue_url"] =
+        json!("https://example.com/q");
+    let e = import_terraform_plan(&mut World::new(), "plan.json", &bad.to_string(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("resources[1].values.queue_url: not a queue URL"),
+        "{e}"
+    );
+}

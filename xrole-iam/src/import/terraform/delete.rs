@@ -81,6 +81,14 @@ pub(super) fn delete(
                 "aws_iam_group_membership" => strings("users").into_iter().try_for_each(|u| {
                     owners.detach(world, "user", u, Without::Group(text("group")))
                 }),
+                "aws_s3_bucket_policy"
+                | "aws_sqs_queue_policy"
+                | "aws_sns_topic_policy"
+                | "aws_secretsmanager_secret_policy"
+                | "aws_kms_key" => {
+                    super::resources::delete_resource_policy(world, d, reader.partition.as_str());
+                    Ok(())
+                }
                 _ => match PolicyArn::parse(text("policy_arn")) {
                     Ok(a) => {
                         let kind = owner_kind(d.kind);

@@ -14,7 +14,9 @@
 //! and per type `assume_role_policy`, `max_session_duration`, `inline_policy`
 //! (entries with an empty name or policy are none) and `managed_policy_arns`
 //! (roles); `policy` (policies and inline policies); `role`, `user`, `group`,
-//! `policy_arn`, `groups`, `users` (attachments and memberships). Documents are
+//! `policy_arn`, `groups`, `users` (attachments and memberships); `bucket`,
+//! `queue_url`, `arn`, `secret_arn` and `policy` (resource policies, in
+//! `resources.rs`). Documents are
 //! the attributes' JSON text, whatever wrote them (`jsonencode`, a heredoc,
 //! `data.aws_iam_policy_document.X.json`).
 //!
@@ -32,6 +34,7 @@
 mod delete;
 mod owners;
 mod plan;
+mod resources;
 
 use std::collections::HashMap;
 
@@ -438,6 +441,7 @@ pub(crate) fn terraform_plan(
         }
     }
     all.report(reader.p);
+    resources::resource_policies(world, &plan.resources, &mut reader);
     let unjudged = std::mem::take(&mut reader.unjudged);
     p.into_result().map(|()| PlanImport { account, unjudged })
 }

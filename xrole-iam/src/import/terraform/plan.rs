@@ -9,7 +9,7 @@ use serde_json::Value;
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 /// The resource types read; others are left alone.
-pub(super) const TYPES: [&str; 12] = [
+pub(super) const TYPES: [&str; 17] = [
     "aws_iam_policy",
     "aws_iam_group",
     "aws_iam_group_policy",
@@ -22,6 +22,11 @@ pub(super) const TYPES: [&str; 12] = [
     "aws_iam_role",
     "aws_iam_role_policy",
     "aws_iam_role_policy_attachment",
+    "aws_s3_bucket_policy",
+    "aws_sqs_queue_policy",
+    "aws_sns_topic_policy",
+    "aws_secretsmanager_secret_policy",
+    "aws_kms_key",
 ];
 
 /// What Terraform will do to a resource (`resource_changes[].change.actions`).
