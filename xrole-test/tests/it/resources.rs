@@ -295,3 +295,68 @@ fn a_terraform_plan_sets_and_removes_resource_policies() {
         "{e}"
     );
 }
+
+/// A CloudFormation template's bucket, queue, topic and secret policies go on
+/// the world's resources; `Ref` of a named bucket, queue or topic resolves.
+#[test]
+fn a_cloudformation_template_sets_resource_policies() {
+    use xrole_test::import::{StackContext, import_cloudformation};
+    let stack = StackContext {
+        account: "222222222222".parse().unwrap(),
+        region: Some("eu-west-1".into()),
+        parameters: Default::default(),
+    };
+    let allow = |action: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": action, "Resource": "*"}]})
+    };
+    let template = json!({"Resources": {
+        "Shared": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "shared-bucket"}},
+        "SharedPolicy": {"Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": {"Ref": "Shared"}, "PolicyDocument": allow("s3:GetObject")}},
+        "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}},
+        "JobsPolicy": {"Type": "AWS::SQS::QueuePolicy",
+            "Properties": {"Queues": [{"Ref": "Jobs"}], "PolicyDocument": allow("sqs:SendMessage")}},
+        "Events": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "events"}},
+        "EventsPolicy": {"Type": "AWS::SNS::TopicPolicy",
+            "Properties": {"Topics": [{"Ref": "Events"}], "PolicyDocument": allow("sns:Publish")}},
+        "DbPolicy": {"Type": "AWS::SecretsManager::ResourcePolicy",
+            "Properties": {"SecretId": "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db-AbCdEf",
+                           "ResourcePolicy": allow("secretsmanager:GetSecretValue")}}
+    }});
+    let mut world = World::new();
+    import_cloudformation(&mut world, "stack.json", &template.to_string(), &stack).unwrap();
+    for arn in [
+        "arn:aws:s3:::shared-bucket",
+        "arn:aws:sqs:eu-west-1:222222222222:jobs",
+        "arn:aws:sns:eu-west-1:222222222222:events",
+        "arn:aws:secretsmanager:eu-west-1:222222222222:secret:db-AbCdEf",
+    ] {
+        let (resource, policy) = world.resource_for(arn).unwrap_or_else(|| panic!("{arn}"));
+        assert_eq!(
+            resource.account(),
+            Some(AccountId::from_static("222222222222")),
+            "{arn}"
+        );
+        assert!(policy.is_some(), "{arn}");
+    }
+
+    // A secret named, not by its ARN, and a queue that is not one: each at its place.
+    let bad = json!({"Resources": {
+        "DbPolicy": {"Type": "AWS::SecretsManager::ResourcePolicy",
+            "Properties": {"SecretId": "db", "ResourcePolicy": allow("secretsmanager:GetSecretValue")}},
+        "QPolicy": {"Type": "AWS::SQS::QueuePolicy",
+            "Properties": {"Queues": ["https://example.com/q"], "PolicyDocument": allow("sqs:SendMessage")}}
+    }});
+    let e = import_cloudformation(&mut World::new(), "stack.json", &bad.to_string(), &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("stack.json: Resources.DbPolicy.Properties.SecretId: \"db\" is a name"),
+        "{e}"
+    );
+    assert!(
+        e.contains("stack.json: Resources.QPolicy.Properties.Queues[0]: not a queue URL"),
+        "{e}"
+    );
+}

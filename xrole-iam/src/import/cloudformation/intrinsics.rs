@@ -29,9 +29,11 @@ pub(super) fn parse(text: &str) -> Result<Value, String> {
 
 /// What a resource of the template resolves to: its name and ARN.
 pub(super) struct Named {
-    pub(super) kind: &'static str,
     pub(super) name: String,
     pub(super) arn: String,
+    /// What `Ref` gives: a managed policy's or topic's ARN, a queue's URL, the
+    /// name of the others.
+    pub(super) reference: String,
 }
 
 pub(super) struct Resolver<'t> {
@@ -97,9 +99,7 @@ impl Resolver<'_> {
             });
         }
         match self.named.get(name) {
-            // Ref of a managed policy is its ARN; of a role, user or group its name.
-            Some(n) if n.kind == "policy" => Ok(Value::String(n.arn.clone())),
-            Some(n) => Ok(Value::String(n.name.clone())),
+            Some(n) => Ok(Value::String(n.reference.clone())),
             None => Err(format!(
                 "Ref {name}: no parameter, pseudo parameter or named resource"
             )),
@@ -108,10 +108,12 @@ impl Resolver<'_> {
 
     fn attribute(&self, resource: &str, attr: &str) -> Result<Value, String> {
         let n = self.named.get(resource).ok_or_else(|| {
-            format!("Fn::GetAtt {resource}.{attr}: not a named IAM resource of the template")
+            format!("Fn::GetAtt {resource}.{attr}: not a named resource of the template")
         })?;
         match attr {
-            "Arn" | "PolicyArn" => Ok(Value::String(n.arn.clone())),
+            "Arn" | "PolicyArn" | "TopicArn" => Ok(Value::String(n.arn.clone())),
+            "QueueUrl" => Ok(Value::String(n.reference.clone())),
+            "QueueName" | "TopicName" => Ok(Value::String(n.name.clone())),
             _ => Err(format!(
                 "Fn::GetAtt {resource}.{attr} is known only once deployed"
             )),

@@ -22,6 +22,7 @@
 //! - here: the IAM resources, read into a world.
 
 mod intrinsics;
+mod resources;
 #[cfg(feature = "yaml")]
 mod yaml;
 
@@ -140,7 +141,25 @@ pub(super) fn cloudformation(
             resource: &format!("{kind}{path}{name}"),
         }
         .to_string();
-        resolver.named.insert(id.clone(), Named { kind, name, arn });
+        // Ref of a managed policy is its ARN; of a role, user or group its name.
+        let reference = if kind == "policy" {
+            arn.clone()
+        } else {
+            name.clone()
+        };
+        resolver.named.insert(
+            id.clone(),
+            Named {
+                name,
+                arn,
+                reference,
+            },
+        );
+    }
+    for (id, r) in resources {
+        if let Some(named) = resources::named(r, &resolver) {
+            resolver.named.insert(id.clone(), named);
+        }
     }
     let mut policies: Vec<(PolicyArn, PolicyDocument)> = Vec::new();
     let mut groups: Vec<(String, Group)> = Vec::new();
@@ -388,6 +407,7 @@ pub(super) fn cloudformation(
         }
     }
     pending.report(&mut p);
+    resources::resource_policies(world, resources, &mut p, &props_of, stack);
     Entities {
         policies,
         groups,
