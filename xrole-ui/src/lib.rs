@@ -1,3 +1,3 @@
 //! The compile-time checks of `#[assume_role]` live in this crate's tests
-//! (`tests/ui.rs`, `tests/ui/pass`, `tests/ui/fail`); the crate holds nothing
+//! (`tests/ui.rs`, `tests/ui/fail`); the crate holds nothing
 //! else.

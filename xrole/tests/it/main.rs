@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod attribute;
+mod attribute_keys;
 mod fixtures;
 mod runtime;
 mod secrets;
