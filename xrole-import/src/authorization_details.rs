@@ -21,7 +21,7 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{PolicyArn, PrincipalArn, RoleArn};
 
 use super::FileProblems;
-use crate::world::{Group, Role, User, World, WorldError};
+use xrole_iam::world::{Group, Role, User, World, WorldError};
 
 /// A list field: absent is empty; anything but a list is a problem.
 fn list<'v>(v: &'v Value, key: &str, path: &str, p: &mut FileProblems<'_>) -> &'v [Value] {

@@ -6,7 +6,7 @@ use xrole_core::{PolicyArn, PrincipalArn, RoleArn};
 use super::Reader;
 use super::owners::Owners;
 use super::plan::Deleted;
-use crate::world::{Without, World};
+use xrole_iam::world::{Without, World};
 
 /// What the plan deletes, taken out of the world by the values it had before:
 /// attachments, inline policies and memberships first, then roles and users,

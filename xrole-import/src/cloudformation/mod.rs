@@ -35,7 +35,7 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::{Attach, Entities, FileProblems, Holder, Pending};
-use crate::world::{Group, Role, User, World, WorldError};
+use xrole_iam::world::{Group, Role, User, World, WorldError};
 
 /// What a template is deployed with: parameter values, the account and region
 /// (`AWS::AccountId`, `AWS::Region`), the stack's name when known.

@@ -7,7 +7,7 @@ use xrole_core::policy::PolicyKind;
 
 use super::Reader;
 use super::plan::{Deleted, Planned};
-use crate::world::{Resource, World};
+use xrole_iam::world::{Resource, World};
 
 /// The resource a resource-policy type of the provider sets the policy of, and
 /// the attribute holding that policy; `None` for other types.

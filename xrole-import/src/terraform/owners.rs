@@ -7,7 +7,7 @@ use xrole_core::{AccountId, PolicyArn, PrincipalArn, RoleArn};
 
 use super::super::{Attach, Holder};
 use super::Reader;
-use crate::world::{Role, User, Without, World, WorldError};
+use xrole_iam::world::{Role, User, Without, World, WorldError};
 
 /// The roles and users of the plan's account by name (attachments name their
 /// owners by name), found once.

@@ -13,6 +13,11 @@
 //! AssumeRolePolicyDocument: ...`), and every problem of a file is reported at
 //! once.
 
+/// This crate's README, its example compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadme;
+
 mod authorization_details;
 mod cloudformation;
 mod terraform;
@@ -117,7 +122,7 @@ use std::collections::HashMap;
 use xrole_core::PolicyArn;
 use xrole_core::policy::PolicyDocument;
 
-use crate::world::{Group, Role, User, Without, World, WorldError};
+use xrole_iam::world::{Group, Role, User, Without, World, WorldError};
 
 /// What an input declares, named, ready to enter a world: managed policies
 /// first, then groups, users (who join the groups) and roles (which attach the

@@ -43,10 +43,10 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::{Attach, FileProblems, Holder, Pending};
-use crate::world::{Group, Role, User, World, WorldError};
 use delete::delete;
 use owners::Owners;
 use plan::{Named, Plan, Planned};
+use xrole_iam::world::{Group, Role, User, World, WorldError};
 
 /// What a plan's import could not judge, and the account it was read for.
 #[derive(Clone, Debug, PartialEq, Eq)]
