@@ -81,6 +81,14 @@ def members(model, op):
     return out
 
 
+def required(model, op):
+    """The input members the operation requires, sorted."""
+    shape_name = (op.get("input") or {}).get("shape")
+    if not shape_name:
+        return []
+    return sorted(model["shapes"][shape_name].get("required", []))
+
+
 def service_model(name, model):
     meta = model["metadata"]
     entry = {
@@ -96,6 +104,7 @@ def service_model(name, model):
         row = [http.get("method", "POST"), http.get("requestUri", "/")]
         if name in FULL:
             row.append(members(model, op))
+            row.append(required(model, op))
         ops[op_name] = row
     entry["operations"] = ops
     return entry

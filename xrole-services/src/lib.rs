@@ -4,12 +4,17 @@
 //! types and condition keys of those services. `data/generate.py` builds the
 //! file from pinned registry packages, with their versions, date and licences
 //! beside it (`docs/service-data.md` in the repository); it is embedded and read
-//! once, on first use ([`data`]).
+//! once, on first use ([`data`]). [`identify`] tells which operation of which
+//! service an HTTP request is.
+
+mod identify;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+
+pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 
 static DATA: &str = include_str!("../data/services.json");
 
@@ -132,26 +137,31 @@ pub struct Operation {
     pub uri: String,
     /// Each input member by name; empty for services not classified in full.
     pub members: BTreeMap<String, Member>,
+    /// The input members the operation requires; empty for services not
+    /// classified in full.
+    pub required: Vec<String>,
 }
 
-/// An operation as the file writes it: `[method, uri]` or `[method, uri, members]`.
+/// An operation as the file writes it: `[method, uri]`, or
+/// `[method, uri, members, required]` for the services classified in full.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum OperationRow {
-    Full(String, String, BTreeMap<String, Member>),
+    Full(String, String, BTreeMap<String, Member>, Vec<String>),
     Named(String, String),
 }
 
 impl From<OperationRow> for Operation {
     fn from(row: OperationRow) -> Self {
-        let (method, uri, members) = match row {
-            OperationRow::Full(m, u, members) => (m, u, members),
-            OperationRow::Named(m, u) => (m, u, BTreeMap::new()),
+        let (method, uri, members, required) = match row {
+            OperationRow::Full(m, u, members, required) => (m, u, members, required),
+            OperationRow::Named(m, u) => (m, u, BTreeMap::new(), Vec::new()),
         };
         Self {
             method,
             uri,
             members,
+            required,
         }
     }
 }

@@ -125,3 +125,163 @@ fn iam_actions_know_their_resources_levels_and_keys() {
     assert!(s3.action("ListObjectsV2").is_none());
     assert!(d.iam("sqs").unwrap().action("SendMessageBatch").is_none());
 }
+
+mod identify {
+    use xrole_test::services::{HttpRequest, data, identify};
+
+    fn op(signing: &str, method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> String {
+        let request = HttpRequest {
+            method,
+            url,
+            headers,
+            body: body.as_bytes(),
+        };
+        match identify(data().unwrap(), signing, &request) {
+            Ok(i) => format!("{}:{}", i.service, i.operation),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn s3_requests_by_method_path_query_and_required_headers() {
+        let path_style = "https://s3.eu-west-1.amazonaws.com";
+        for (method, url, headers, want) in [
+            (
+                "GET",
+                format!("{path_style}/b/dir/key.txt"),
+                vec![],
+                "s3:GetObject",
+            ),
+            (
+                "HEAD",
+                format!("{path_style}/b/key"),
+                vec![],
+                "s3:HeadObject",
+            ),
+            ("PUT", format!("{path_style}/b/key"), vec![], "s3:PutObject"),
+            (
+                "PUT",
+                format!("{path_style}/b/key"),
+                vec![("x-amz-copy-source", "src/k")],
+                "s3:CopyObject",
+            ),
+            (
+                "GET",
+                format!("{path_style}/b?list-type=2&prefix=a%2F"),
+                vec![],
+                "s3:ListObjectsV2",
+            ),
+            ("GET", format!("{path_style}/b"), vec![], "s3:ListObjects"),
+            (
+                "GET",
+                format!("{path_style}/b?tagging"),
+                vec![],
+                "s3:GetBucketTagging",
+            ),
+            (
+                "GET",
+                format!("{path_style}/b/k?tagging"),
+                vec![],
+                "s3:GetObjectTagging",
+            ),
+            (
+                "POST",
+                format!("{path_style}/b?delete"),
+                vec![],
+                "s3:DeleteObjects",
+            ),
+            ("GET", format!("{path_style}/"), vec![], "s3:ListBuckets"),
+            (
+                "PUT",
+                format!("{path_style}/new-bucket"),
+                vec![],
+                "s3:CreateBucket",
+            ),
+            // Virtual-hosted addressing names the bucket in the host.
+            (
+                "GET",
+                "https://b.s3.eu-west-1.amazonaws.com/dir/key.txt".into(),
+                vec![],
+                "s3:GetObject",
+            ),
+            (
+                "GET",
+                "https://b.s3.amazonaws.com/?list-type=2".into(),
+                vec![],
+                "s3:ListObjectsV2",
+            ),
+        ] {
+            assert_eq!(op("s3", method, &url, &headers, ""), want, "{method} {url}");
+        }
+        // The labels, decoded.
+        let request = HttpRequest {
+            method: "GET",
+            url: "https://b.s3.eu-west-1.amazonaws.com/dir/a%20b.txt",
+            headers: &[],
+            body: b"",
+        };
+        let found = identify(data().unwrap(), "s3", &request).unwrap();
+        assert_eq!(found.labels["Bucket"], "b");
+        assert_eq!(found.labels["Key"], "dir/a b.txt");
+    }
+
+    #[test]
+    fn json_query_and_rest_json_services() {
+        let sqs = op(
+            "sqs",
+            "POST",
+            "https://sqs.eu-west-1.amazonaws.com/",
+            &[("X-Amz-Target", "AmazonSQS.SendMessageBatch")],
+            "{}",
+        );
+        assert_eq!(sqs, "sqs:SendMessageBatch");
+        let dynamodb = op(
+            "dynamodb",
+            "POST",
+            "https://dynamodb.eu-west-1.amazonaws.com/",
+            &[("x-amz-target", "DynamoDB_20120810.BatchWriteItem")],
+            "{}",
+        );
+        assert_eq!(dynamodb, "dynamodb:BatchWriteItem");
+        let sts = op(
+            "sts",
+            "POST",
+            "https://sts.amazonaws.com/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "Action=GetCallerIdentity&Version=2011-06-15",
+        );
+        assert_eq!(sts, "sts:GetCallerIdentity");
+        let iam = op(
+            "iam",
+            "GET",
+            "https://iam.amazonaws.com/?Action=ListRoles&Version=2010-05-08",
+            &[],
+            "",
+        );
+        assert_eq!(iam, "iam:ListRoles");
+        let lambda = op(
+            "lambda",
+            "POST",
+            "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/worker/invocations",
+            &[],
+            "{}",
+        );
+        assert_eq!(lambda, "lambda:Invoke");
+        // What no model has is said, not guessed.
+        assert!(
+            op(
+                "sqs",
+                "POST",
+                "https://sqs.eu-west-1.amazonaws.com/",
+                &[("X-Amz-Target", "AmazonSQS.Nope")],
+                ""
+            )
+            .starts_with("error: no operation of sqs matches X-Amz-Target")
+        );
+        assert!(
+            op("nope", "GET", "https://x/", &[], "")
+                .starts_with("error: no service model is signed for")
+        );
+        assert!(op("s3", "GET", "not a url", &[], "").starts_with("error: not a URL"));
+    }
+}

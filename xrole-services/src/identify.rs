@@ -1,0 +1,281 @@
+//! Which operation of which service an HTTP request is, from the service models:
+//! `X-Amz-Target` for the JSON protocol, `Action` for the query protocols, the
+//! path for Smithy RPC v2, and for the REST protocols the method, the URI
+//! template (S3's virtual-hosted and path-style addressing alike), the query
+//! keys it demands and the members the operation requires.
+
+use std::collections::BTreeMap;
+
+use crate::{Member, Operation, ServiceData, ServiceModel};
+
+/// An HTTP request as a client sends it.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpRequest<'a> {
+    /// `GET`, `PUT`, ...
+    pub method: &'a str,
+    /// `https://HOST/PATH?QUERY`.
+    pub url: &'a str,
+    /// The headers, names in any case.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body.
+    pub body: &'a [u8],
+}
+
+impl HttpRequest<'_> {
+    /// A header's value, its name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// The operation a request is, with what its URI's labels and query say.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Identified<'d> {
+    /// The service, by botocore's name (`s3`, `dynamodb`, ...).
+    pub service: &'d str,
+    /// The operation's name (`GetObject`).
+    pub operation: &'d str,
+    /// Its model.
+    pub model: &'d Operation,
+    /// The values of the URI template's labels (`Bucket`, `Key`), decoded.
+    pub labels: BTreeMap<String, String>,
+    /// The query string's parameters, decoded (for the query protocols, the
+    /// form body's too).
+    pub query: BTreeMap<String, String>,
+}
+
+/// Why a request is no operation the models know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentifyError {
+    /// The URL is not `scheme://host/path`.
+    #[error("not a URL: {0:?}")]
+    Url(String),
+    /// No model signs requests for this service.
+    #[error("no service model is signed for {0:?}")]
+    UnknownService(String),
+    /// The request names an operation the model does not have, or none matches.
+    #[error("no operation of {service} matches {what}")]
+    NoOperation {
+        /// The service.
+        service: String,
+        /// What was looked for.
+        what: String,
+    },
+}
+
+/// The URL's parts.
+struct Url<'a> {
+    host: &'a str,
+    path: &'a str,
+    query: &'a str,
+}
+
+fn split_url(url: &str) -> Result<Url<'_>, IdentifyError> {
+    let bad = || IdentifyError::Url(url.chars().take(200).collect());
+    let (_, rest) = url.split_once("://").ok_or_else(bad)?;
+    let (authority, path_query) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host
+        .split(':')
+        .next()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(bad)?;
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    Ok(Url { host, path, query })
+}
+
+fn decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn form(text: &[u8]) -> BTreeMap<String, String> {
+    form_urlencoded::parse(text).into_owned().collect()
+}
+
+/// Identifies `request`, signed for `signing` (SigV4's service: `s3`,
+/// `dynamodb`, `sqs`, ...).
+pub fn identify<'d>(
+    data: &'d ServiceData,
+    signing: &str,
+    request: &HttpRequest<'_>,
+) -> Result<Identified<'d>, IdentifyError> {
+    let url = split_url(request.url)?;
+    let mut query = form(url.query.as_bytes());
+    let candidates: Vec<(&'d str, &'d ServiceModel)> = data
+        .models()
+        .filter(|(_, m)| m.signing.as_deref() == Some(signing))
+        .collect();
+    if candidates.is_empty() {
+        return Err(IdentifyError::UnknownService(signing.to_owned()));
+    }
+    let none = |what: String| IdentifyError::NoOperation {
+        service: signing.to_owned(),
+        what,
+    };
+    let found =
+        |service: &'d str, model: &'d ServiceModel, name: &str, query: BTreeMap<String, String>| {
+            let (operation, op) = model.operations().find(|(n, _)| *n == name)?;
+            Some(Identified {
+                service,
+                operation,
+                model: op,
+                labels: BTreeMap::new(),
+                query,
+            })
+        };
+    // JSON: X-Amz-Target is TARGET.Operation.
+    if let Some(target) = request.header("x-amz-target") {
+        let (prefix, name) = target.rsplit_once('.').unwrap_or(("", target));
+        return candidates
+            .iter()
+            .filter(|(_, m)| m.protocol.as_deref() == Some("json"))
+            .filter(|(_, m)| m.target.as_deref() == Some(prefix) || prefix.is_empty())
+            .find_map(|(s, m)| found(s, m, name, query.clone()))
+            .ok_or_else(|| none(format!("X-Amz-Target {target:?}")));
+    }
+    // Smithy RPC v2: /service/SERVICE/operation/OPERATION.
+    if let Some(rest) = url.path.strip_prefix("/service/")
+        && let Some((_, name)) = rest.split_once("/operation/")
+    {
+        return candidates
+            .iter()
+            .filter(|(_, m)| m.protocol.as_deref() == Some("smithy-rpc-v2-cbor"))
+            .find_map(|(s, m)| found(s, m, name, query.clone()))
+            .ok_or_else(|| none(format!("the path {:?}", url.path)));
+    }
+    // Query and EC2: Action in the form body or the query string.
+    let rpc = |m: &ServiceModel| matches!(m.protocol.as_deref(), Some("query" | "ec2"));
+    if candidates.iter().any(|(_, m)| rpc(m)) {
+        let body = form(request.body);
+        if let Some(action) = body.get("Action").or_else(|| query.get("Action")).cloned() {
+            query.extend(body);
+            return candidates
+                .iter()
+                .filter(|(_, m)| rpc(m))
+                .find_map(|(s, m)| found(s, m, &action, query.clone()))
+                .ok_or_else(|| none(format!("Action {action:?}")));
+        }
+    }
+    // REST: the method, the URI template, the query keys it demands and the
+    // members it requires; the most specific match wins.
+    let path = rest_path(signing, &url);
+    let mut best: Option<(usize, Identified<'d>)> = None;
+    for (service, model) in &candidates {
+        for (name, op) in model.operations() {
+            if !op.method.eq_ignore_ascii_case(request.method) {
+                continue;
+            }
+            let Some((score, labels)) = match_template(&op.uri, &path, &query) else {
+                continue;
+            };
+            if !has_required(op, request, &labels, &query) {
+                continue;
+            }
+            let score = score + op.required.len();
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((
+                    score,
+                    Identified {
+                        service,
+                        operation: name,
+                        model: op,
+                        labels,
+                        query: query.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    best.map(|(_, i)| i)
+        .ok_or_else(|| none(format!("{} {}", request.method, url.path)))
+}
+
+/// The path the URI templates are written against: S3's virtual-hosted
+/// addressing (`BUCKET.s3.REGION.amazonaws.com/KEY`) puts the bucket first.
+fn rest_path(signing: &str, url: &Url<'_>) -> String {
+    if signing == "s3"
+        && let Some(i) = url.host.find(".s3.").or_else(|| url.host.find(".s3-"))
+    {
+        let bucket = &url.host[..i];
+        return format!("/{bucket}{}", if url.path == "/" { "" } else { url.path });
+    }
+    url.path.to_owned()
+}
+
+/// Whether `path` and `query` fit `template` (`/{Bucket}/{Key+}?tagging`): the
+/// labels' values and how specific the template is (literal segments and the
+/// query keys it demands).
+fn match_template(
+    template: &str,
+    path: &str,
+    query: &BTreeMap<String, String>,
+) -> Option<(usize, BTreeMap<String, String>)> {
+    let (t_path, t_query) = template.split_once('?').unwrap_or((template, ""));
+    let mut score = 0;
+    for demand in t_query.split('&').filter(|d| !d.is_empty()) {
+        match demand.split_once('=') {
+            Some((k, v)) if query.get(k).map(String::as_str) == Some(v) => score += 2,
+            None if query.contains_key(demand) => score += 2,
+            _ => return None,
+        }
+    }
+    let t_segments: Vec<&str> = t_path.trim_start_matches('/').split('/').collect();
+    let p_trimmed = path.trim_start_matches('/');
+    let p_segments: Vec<&str> = if p_trimmed.is_empty() {
+        Vec::new()
+    } else {
+        p_trimmed.split('/').collect()
+    };
+    let t_segments: Vec<&str> = t_segments.into_iter().filter(|s| !s.is_empty()).collect();
+    let mut labels = BTreeMap::new();
+    let mut i = 0;
+    for (j, t) in t_segments.iter().enumerate() {
+        if let Some(label) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            if let Some(greedy) = label.strip_suffix('+') {
+                let rest = p_segments.get(i..).filter(|r| !r.is_empty())?;
+                labels.insert(greedy.to_owned(), decode(&rest.join("/")));
+                i = p_segments.len();
+                if j + 1 != t_segments.len() {
+                    return None;
+                }
+                break;
+            }
+            let value = p_segments.get(i).filter(|v| !v.is_empty())?;
+            labels.insert(label.to_owned(), decode(value));
+        } else {
+            if p_segments.get(i) != Some(t) {
+                return None;
+            }
+            score += 3;
+        }
+        i += 1;
+    }
+    (i == p_segments.len()).then_some((score, labels))
+}
+
+/// Whether the request carries every member the operation requires that
+/// travels in a header or the query (labels are matched already; the body is
+/// not read here).
+fn has_required(
+    op: &Operation,
+    request: &HttpRequest<'_>,
+    labels: &BTreeMap<String, String>,
+    query: &BTreeMap<String, String>,
+) -> bool {
+    op.required.iter().all(|name| match op.members.get(name) {
+        Some(Member::Header(h)) => request.header(h).is_some(),
+        Some(Member::Query(q)) => query.contains_key(q),
+        Some(Member::Uri(u)) => labels.contains_key(u.trim_end_matches('+')),
+        _ => true,
+    })
+}
