@@ -7,6 +7,7 @@
 //! once, on first use ([`data`]). [`identify`] tells which operation of which
 //! service an HTTP request is.
 
+mod classify;
 mod identify;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+pub use classify::{CURATED, Check, Classified, ClassifyError, Curated, Target, classify};
 pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 
 static DATA: &str = include_str!("../data/services.json");

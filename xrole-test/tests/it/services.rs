@@ -285,3 +285,151 @@ mod identify {
         assert!(op("s3", "GET", "not a url", &[], "").starts_with("error: not a URL"));
     }
 }
+
+mod classify {
+    use xrole_test::services::{CURATED, HttpRequest, Target, classify, data};
+
+    const TARGET: Target<'static> = Target {
+        partition: "aws",
+        region: "eu-west-1",
+        account: "222222222222",
+    };
+
+    /// `ACTION RESOURCE[,RESOURCE]` per check.
+    fn checks(
+        signing: &str,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Vec<String> {
+        let request = HttpRequest {
+            method,
+            url,
+            headers,
+            body: body.as_bytes(),
+        };
+        classify(data().unwrap(), signing, TARGET, &request)
+            .unwrap()
+            .checks
+            .iter()
+            .map(|c| format!("{} {}", c.action, c.resources.join(",")))
+            .collect()
+    }
+
+    #[test]
+    fn requests_become_the_checks_aws_makes() {
+        let s3 = "https://s3.eu-west-1.amazonaws.com";
+        for (signing, method, url, headers, body, want) in [
+            ("s3", "GET", format!("{s3}/b/dir/k.txt"), vec![], "", vec!["s3:GetObject arn:aws:s3:::b/dir/k.txt"]),
+            ("s3", "HEAD", format!("{s3}/b/k"), vec![], "", vec!["s3:GetObject arn:aws:s3:::b/k"]),
+            ("s3", "GET", format!("{s3}/b?list-type=2&prefix=logs%2F"), vec![], "", vec!["s3:ListBucket arn:aws:s3:::b"]),
+            ("s3", "GET", format!("{s3}/"), vec![], "", vec!["s3:ListAllMyBuckets *"]),
+            ("s3", "PUT", format!("{s3}/dst/k"), vec![("x-amz-copy-source", "/src/a%20b")], "",
+                vec!["s3:GetObject arn:aws:s3:::src/a b", "s3:PutObject arn:aws:s3:::dst/k"]),
+            ("s3", "GET", format!("{s3}/b/k?tagging"), vec![], "", vec!["s3:GetObjectTagging arn:aws:s3:::b/k"]),
+            ("sqs", "POST", "https://sqs.eu-west-1.amazonaws.com/".to_owned(),
+                vec![("x-amz-target", "AmazonSQS.SendMessageBatch")],
+                r#"{"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/333333333333/jobs", "Entries": []}"#,
+                vec!["sqs:SendMessage arn:aws:sqs:eu-west-1:333333333333:jobs"]),
+            ("dynamodb", "POST", "https://dynamodb.eu-west-1.amazonaws.com/".to_owned(),
+                vec![("x-amz-target", "DynamoDB_20120810.GetItem")],
+                r#"{"TableName": "orders", "Key": {}}"#,
+                vec!["dynamodb:GetItem arn:aws:dynamodb:eu-west-1:222222222222:table/orders"]),
+            ("dynamodb", "POST", "https://dynamodb.eu-west-1.amazonaws.com/".to_owned(),
+                vec![("x-amz-target", "DynamoDB_20120810.BatchWriteItem")],
+                r#"{"RequestItems": {"a": [], "b": []}}"#,
+                vec!["dynamodb:BatchWriteItem arn:aws:dynamodb:eu-west-1:222222222222:table/a,arn:aws:dynamodb:eu-west-1:222222222222:table/b"]),
+            ("kms", "POST", "https://kms.eu-west-1.amazonaws.com/".to_owned(),
+                vec![("x-amz-target", "TrentService.Decrypt")],
+                r#"{"KeyId": "alias/app", "CiphertextBlob": ""}"#,
+                vec!["kms:Decrypt arn:aws:kms:eu-west-1:222222222222:alias/app"]),
+            ("secretsmanager", "POST", "https://secretsmanager.eu-west-1.amazonaws.com/".to_owned(),
+                vec![("x-amz-target", "secretsmanager.GetSecretValue")],
+                r#"{"SecretId": "db"}"#,
+                vec!["secretsmanager:GetSecretValue arn:aws:secretsmanager:eu-west-1:222222222222:secret:db-??????"]),
+            ("lambda", "POST", "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/worker/invocations?Qualifier=live".to_owned(),
+                vec![], "{}",
+                vec!["lambda:InvokeFunction arn:aws:lambda:eu-west-1:222222222222:function:worker:live"]),
+            ("sts", "POST", "https://sts.amazonaws.com/".to_owned(), vec![], "Action=GetCallerIdentity&Version=2011-06-15", vec![]),
+            ("sts", "POST", "https://sts.amazonaws.com/".to_owned(), vec![],
+                "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A333333333333%3Arole%2FR&RoleSessionName=s&Version=2011-06-15",
+                vec!["sts:AssumeRole arn:aws:iam::333333333333:role/R"]),
+        ] {
+            assert_eq!(checks(signing, method, &url, &headers, body), want, "{method} {url} {body}");
+        }
+    }
+
+    #[test]
+    fn the_request_sets_its_condition_values() {
+        let request = HttpRequest {
+            method: "PUT",
+            url: "https://b.s3.eu-west-1.amazonaws.com/k",
+            headers: &[
+                ("x-amz-tagging", "Project=Unicorn&Owner=alice"),
+                ("x-amz-acl", "private"),
+                ("x-amz-server-side-encryption", "aws:kms"),
+            ],
+            body: b"data",
+        };
+        let found = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
+        let c = &found.checks[0].context;
+        assert_eq!(c["aws:SecureTransport"], ["true"]);
+        assert_eq!(c["aws:RequestedRegion"], ["eu-west-1"]);
+        assert_eq!(c["s3:RequestObjectTag/Project"], ["Unicorn"]);
+        assert_eq!(c["s3:RequestObjectTagKeys"], ["Project", "Owner"]);
+        assert_eq!(c["s3:x-amz-acl"], ["private"]);
+        assert_eq!(c["s3:x-amz-server-side-encryption"], ["aws:kms"]);
+        let list = HttpRequest {
+            method: "GET",
+            url: "http://localhost:5000/b?list-type=2&prefix=logs%2F",
+            headers: &[],
+            body: b"",
+        };
+        let found = classify(data().unwrap(), "s3", TARGET, &list).unwrap();
+        assert_eq!(found.checks[0].context["s3:prefix"], ["logs/"]);
+        assert_eq!(found.checks[0].context["aws:SecureTransport"], ["false"]);
+    }
+
+    /// Every action the curated table names exists in the IAM data, and every
+    /// row cites its page.
+    #[test]
+    fn the_curated_table_names_real_actions() {
+        let d = data().unwrap();
+        for row in CURATED {
+            assert!(
+                row.source.starts_with("https://docs.aws.amazon.com/"),
+                "{row:?}"
+            );
+            assert!(
+                d.model(row.service)
+                    .unwrap()
+                    .operation(row.operation)
+                    .is_some(),
+                "{row:?}"
+            );
+            for action in row.actions {
+                let (prefix, name) = action.split_once(':').unwrap();
+                assert!(
+                    d.iam(prefix).unwrap().action(name).is_some(),
+                    "{action} of {row:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_operation_of_a_service_not_in_full_is_approximate() {
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://ec2.eu-west-1.amazonaws.com/",
+            headers: &[],
+            body: b"Action=DescribeInstances&Version=2016-11-15",
+        };
+        let found = classify(data().unwrap(), "ec2", TARGET, &request).unwrap();
+        assert_eq!(found.checks.len(), 1);
+        assert_eq!(found.checks[0].action, "ec2:DescribeInstances");
+        assert_eq!(found.checks[0].resources, ["*"]);
+        assert!(found.checks[0].approximate);
+    }
+}
