@@ -396,3 +396,65 @@ fn rcp_levels_always_include_rcp_full_aws_access() {
         );
     }
 }
+
+/// A line may give the HTTP request an SDK sends in place of an action and a
+/// resource: each check AWS makes for it is judged.
+#[test]
+fn http_requests_are_judged_check_by_check() {
+    let identity = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::src/*"},
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::dst/*",
+         "Condition": {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}
+    ]});
+    let line = |headers: Value| {
+        json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice",
+            "httpRequest": {"service": "s3", "region": "eu-west-1", "method": "PUT",
+                "url": "https://dst.s3.eu-west-1.amazonaws.com/copied", "headers": headers}},
+            "identityPolicies": [identity]})
+        .to_string()
+    };
+    let plain = simulate_line(&line(json!({"x-amz-copy-source": "/src/original"})));
+    assert_eq!(plain["operation"], "s3:CopyObject", "{plain}");
+    assert_eq!(plain["decision"], "ImplicitlyDenied", "{plain}");
+    let checks = plain["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 2);
+    assert_eq!(checks[0]["action"], "s3:GetObject");
+    assert_eq!(checks[0]["resource"], "arn:aws:s3:::src/original");
+    assert_eq!(checks[0]["decision"], "Allowed");
+    assert_eq!(checks[1]["action"], "s3:PutObject");
+    assert_eq!(checks[1]["decision"], "ImplicitlyDenied");
+    // The request's own header satisfies the condition.
+    let encrypted = simulate_line(&line(json!({"x-amz-copy-source": "/src/original",
+        "x-amz-server-side-encryption": "aws:kms"})));
+    assert_eq!(encrypted["decision"], "Allowed", "{encrypted}");
+    assert_eq!(
+        encrypted["checks"][1]["context"]["s3:x-amz-server-side-encryption"][0],
+        "aws:kms"
+    );
+
+    // GetCallerIdentity needs no check at all.
+    let who = simulate_line(&json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice",
+        "httpRequest": {"service": "sts", "region": "us-east-1", "method": "POST",
+            "url": "https://sts.amazonaws.com/", "body": "Action=GetCallerIdentity&Version=2011-06-15"}}}).to_string());
+    assert_eq!(who["decision"], "Allowed", "{who}");
+    assert_eq!(who["checks"], json!([]));
+
+    // An action and an HTTP request at once, or an unknown operation: errors.
+    let both = simulate_line(&json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice",
+        "action": "s3:GetObject", "resource": "*",
+        "httpRequest": {"service": "s3", "region": "eu-west-1", "method": "GET", "url": "https://s3.amazonaws.com/b/k"}}}).to_string());
+    assert!(
+        both["error"].as_str().unwrap().contains("not both"),
+        "{both}"
+    );
+    let unknown = simulate_line(&json!({"request": {"principal": "arn:aws:iam::111111111111:user/alice",
+        "httpRequest": {"service": "sqs", "region": "eu-west-1", "method": "POST",
+            "url": "https://sqs.eu-west-1.amazonaws.com/", "headers": {"X-Amz-Target": "AmazonSQS.Nope"}}}}).to_string());
+    assert!(
+        unknown["error"]
+            .as_str()
+            .unwrap()
+            .contains("no operation of sqs"),
+        "{unknown}"
+    );
+}

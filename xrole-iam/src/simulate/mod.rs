@@ -30,6 +30,10 @@
 //! `sts:AssumeRoleWithWebIdentity` (`ISSUER:sub`, `ISSUER:aud`, ...,
 //! `aws:FederatedProvider`).
 //!
+//! In place of `action` and `resource`, a request may give `httpRequest`: the
+//! HTTP request an SDK sends (`service`, `region`, `method`, `url`, `headers`,
+//! `body`), whose checks are derived and judged one by one (see `http.rs`).
+//!
 //! The answer: `{"decision": "Allowed", "explanation": [...]}`, or
 //! `{"error": "...", "line": N}` for a line that cannot be evaluated (not JSON, not
 //! UTF-8, over a limit, an invalid policy...): the next line is read all the same.
@@ -61,6 +65,8 @@ use crate::eval::{
     PolicySet, Request, attached_label, evaluate, web_identity_context,
 };
 use crate::org::OrgPolicy;
+
+mod http;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -134,8 +140,11 @@ fn levels(field: &str, side: PolicyRole, lines: &[LevelLine]) -> Result<OrgPath,
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RequestLine {
     principal: String,
-    action: String,
-    resource: String,
+    action: Option<String>,
+    resource: Option<String>,
+    /// An HTTP request in place of the action and resource: its checks are
+    /// derived ([`http`]).
+    http_request: Option<http::HttpRequestLine>,
     #[serde(default)]
     context: serde_json::Map<String, Value>,
     /// The account owning the resource when its ARN does not say (S3 buckets).
@@ -209,15 +218,21 @@ fn context_value(key: &str, v: &Value) -> Result<ContextValue, String> {
     }
 }
 
-/// Builds the request and the policy set of one line.
-fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
+/// What one line asks: one request, or the checks of an HTTP request.
+enum Asked {
+    Request(Box<Request>),
+    Http(Vec<http::Judged>, String),
+}
+
+/// Builds the requests and the policy set of one line.
+fn parse_line(text: &str) -> Result<(Asked, PolicySet), String> {
     let line: Line =
         serde_json::from_str(text).map_err(|e| format!("invalid request line: {e}"))?;
     let r = line.request;
     for (field, text) in [
         ("request.principal", Some(&r.principal)),
-        ("request.action", Some(&r.action)),
-        ("request.resource", Some(&r.resource)),
+        ("request.action", r.action.as_ref()),
+        ("request.resource", r.resource.as_ref()),
         ("request.resourceAccount", r.resource_account.as_ref()),
         ("request.sessionRole", r.session_role.as_ref()),
         ("request.sessionUser", r.session_user.as_ref()),
@@ -263,13 +278,35 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             ));
         }
     }
-    let mut request = Request::new(caller, &r.action, &r.resource).context(&context);
-    if let Some(account) = &r.resource_account {
-        request = request.resource_account(
-            AccountId::parse(account).map_err(|e| format!("request.resourceAccount: {e}"))?,
-        );
-    }
-    let resource_kind = if crate::eval::is_trust_action(&r.action) {
+    let resource_account = r
+        .resource_account
+        .as_deref()
+        .map(AccountId::parse)
+        .transpose()
+        .map_err(|e| format!("request.resourceAccount: {e}"))?;
+    let (asked, action) = match (&r.action, &r.resource, &r.http_request) {
+        (Some(action), Some(resource), None) => {
+            let mut request = Request::new(caller, action, resource).context(&context);
+            if let Some(account) = resource_account {
+                request = request.resource_account(account);
+            }
+            (Asked::Request(Box::new(request)), action.clone())
+        }
+        (None, None, Some(http)) => {
+            let (judged, operation) = http.checks(&caller, &context, resource_account)?;
+            let first = judged
+                .first()
+                .map(|j| j.check.action.clone())
+                .unwrap_or_default();
+            (Asked::Http(judged, operation), first)
+        }
+        _ => {
+            return Err(
+                "request: give an action and a resource, or an httpRequest, not both".to_owned(),
+            );
+        }
+    };
+    let resource_kind = if crate::eval::is_trust_action(&action) {
         PolicyKind::Trust
     } else {
         PolicyKind::Resource
@@ -316,7 +353,7 @@ fn parse_line(text: &str) -> Result<(Request, PolicySet), String> {
             &line.resource_control_policies,
         )?,
     };
-    Ok((request, policies))
+    Ok((asked, policies))
 }
 
 /// The JSON answer for an evaluation.
@@ -344,7 +381,10 @@ pub fn evaluation_json(evaluation: &Evaluation) -> Value {
 /// Evaluates one request line and returns the answer line's JSON.
 pub fn simulate_line(text: &str) -> Value {
     match parse_line(text) {
-        Ok((request, policies)) => evaluation_json(&evaluate(&request, &policies)),
+        Ok((Asked::Request(request), policies)) => evaluation_json(&evaluate(&request, &policies)),
+        Ok((Asked::Http(judged, operation), policies)) => {
+            http::answer(&judged, &operation, &policies)
+        }
         Err(error) => json!({"error": error}),
     }
 }
