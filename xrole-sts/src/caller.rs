@@ -43,12 +43,44 @@ pub(crate) fn authenticate(
         .headers
         .get("x-amz-security-token")
         .and_then(|v| v.to_str().ok());
+    let (principal, secret) = signer(inner, &auth.key_id, token, now)?;
+    auth::verify(&auth, req, &secret, token, now)?;
     let state = inner.state();
-    let principal = if let Some(session) = state.sessions.get(&auth.key_id) {
+    if auth.service != "sts" {
+        return Err(StsError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            format!(
+                "Credential should be scoped to correct service: 'sts', not '{}'.",
+                echo(&auth.service)
+            ),
+        ));
+    }
+    if state.world.region_disabled(principal.account, &auth.region) {
+        return Err(StsError::new(
+            ErrorCode::RegionDisabledException,
+            format!(
+                "STS is not activated in this region for account:{}. Your account administrator can activate STS in this region using the IAM Console.",
+                principal.account
+            ),
+        ));
+    }
+    Ok(principal)
+}
+
+/// The principal whose key `key_id` is (a session this server issued, with its
+/// `token`, or a world user's long-term key), and the secret it signs with;
+/// the signature itself is the caller's to check.
+pub(crate) fn signer(
+    inner: &Inner,
+    key_id: &str,
+    token: Option<&str>,
+    now: SystemTime,
+) -> Result<(Principal, String), StsError> {
+    let state = inner.state();
+    let principal = if let Some(session) = state.sessions.get(key_id) {
         if token != Some(session.token.as_str()) {
             return Err(StsError::of(ErrorCode::InvalidClientTokenId));
         }
-        auth::verify(&auth, req, &session.secret, token, now)?;
         if now >= session.expiration {
             return Err(StsError::of(ErrorCode::ExpiredTokenException));
         }
@@ -96,7 +128,7 @@ pub(crate) fn authenticate(
                 )
             }
         };
-        Principal {
+        let principal = Principal {
             caller,
             arn: session.arn.clone(),
             user_id: session.user_id.clone(),
@@ -114,23 +146,23 @@ pub(crate) fn authenticate(
             source_identity: session.source_identity.clone(),
             user,
             long_term: false,
-            access_key_id: auth.key_id.clone(),
-        }
-    } else if let Some((user, compiled)) = state.world.user_by_key(&auth.key_id) {
+            access_key_id: key_id.to_owned(),
+        };
+        (principal, session.secret.clone())
+    } else if let Some((user, compiled)) = state.world.user_by_key(key_id) {
         if token.is_some() {
             return Err(StsError::of(ErrorCode::InvalidClientTokenId));
         }
         let key = user
             .access_keys()
             .iter()
-            .find(|k| k.id == auth.key_id)
+            .find(|k| k.id == key_id)
             .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
-        auth::verify(&auth, req, key.secret(), None, now)?;
         let account = user
             .arn()
             .account()
             .ok_or_else(|| StsError::of(ErrorCode::InternalFailure))?;
-        Principal {
+        let principal = Principal {
             caller: Caller::new(user.arn().clone()),
             arn: user.arn().clone(),
             user_id: user_id_of(user),
@@ -143,8 +175,9 @@ pub(crate) fn authenticate(
             source_identity: None,
             user: Some(user.clone()),
             long_term: true,
-            access_key_id: auth.key_id.clone(),
-        }
+            access_key_id: key_id.to_owned(),
+        };
+        (principal, key.secret().to_owned())
     } else if token
         .and_then(keys::token_expiry)
         .is_some_and(|expiry| expiry <= now)
@@ -154,24 +187,6 @@ pub(crate) fn authenticate(
     } else {
         return Err(StsError::of(ErrorCode::InvalidClientTokenId));
     };
-    if auth.service != "sts" {
-        return Err(StsError::new(
-            ErrorCode::SignatureDoesNotMatch,
-            format!(
-                "Credential should be scoped to correct service: 'sts', not '{}'.",
-                echo(&auth.service)
-            ),
-        ));
-    }
-    if state.world.region_disabled(principal.account, &auth.region) {
-        return Err(StsError::new(
-            ErrorCode::RegionDisabledException,
-            format!(
-                "STS is not activated in this region for account:{}. Your account administrator can activate STS in this region using the IAM Console.",
-                principal.account
-            ),
-        ));
-    }
     Ok(principal)
 }
 

@@ -20,6 +20,7 @@
 mod actions;
 mod audit;
 mod auth;
+mod authorize;
 mod caller;
 mod clock;
 mod error;
@@ -47,6 +48,7 @@ use tokio::task::JoinHandle;
 use xrole_core::PrincipalArn;
 
 pub use audit::{AuditEntry, MAX_AUDITED_CHARS, MAX_AUDITED_DETAIL_CHARS, MAX_AUDITED_PARAMETERS};
+pub use authorize::{Authorization, AuthorizeError, CheckDecision};
 pub use clock::Clock;
 pub use error::ErrorCode;
 pub use xrole_iam::world::{
@@ -390,6 +392,20 @@ impl EmbeddedSts {
     /// a refusal, next to the error the code got. The runtime's
     /// `xrole::AccessDenied` carries the request id (`request_id`), and its
     /// `cause()` the kind the evaluator found; the entry's `detail` holds the
+    /// Decides an HTTP request signed with credentials this server issued (or a
+    /// world user's key) as the service it is sent to would: each check AWS
+    /// makes for it (`xrole_services::classify`) judged with the session's
+    /// whole chain (identity policies, boundary, session policies, SCPs, RCPs,
+    /// the resource's policy from the world, the session's tags, source
+    /// identity and MFA). The signature is not checked: the request is the
+    /// in-process SDK's. Each decision goes to the audit log.
+    pub fn authorize_http(
+        &self,
+        request: &xrole_iam::services::HttpRequest<'_>,
+    ) -> Result<Authorization, AuthorizeError> {
+        authorize::authorize(&self.inner, request)
+    }
+
     /// evaluator's whole explanation.
     pub fn audit_of_request(&self, request_id: &str) -> Option<AuditEntry> {
         self.inner

@@ -141,7 +141,12 @@ fn not_authorized(
 
 /// The circumstances STS puts in the context of the caller's requests: its tags
 /// and MFA, its address (as the harness set it, else the peer's), HTTPS, now.
-fn sts_call(inner: &Inner, principal: &Principal, peer: IpAddr, now: SystemTime) -> StsCall {
+pub(crate) fn sts_call(
+    inner: &Inner,
+    principal: &Principal,
+    peer: IpAddr,
+    now: SystemTime,
+) -> StsCall {
     let mut call = StsCall::new(
         principal.caller.clone(),
         now.duration_since(UNIX_EPOCH)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 mod access;
+mod authorize;
 mod evaluator;
 mod federated_users;
 mod federation;

@@ -1,0 +1,177 @@
+//! Every call a session makes, authorized with its whole chain: an HTTP request
+//! signed with credentials this server issued (or a world user's key) is
+//! classified into the checks AWS makes for it (`xrole_services::classify`),
+//! and each is decided with the session's identity policies, boundary, session
+//! policies, the organization's SCPs and RCPs, the resource's policy from the
+//! world, and the session's tags, source identity, MFA and source address.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use xrole_core::{AccountId, Arn, Partition};
+use xrole_iam::eval::{Decision, Evaluation, evaluate};
+use xrole_iam::keys;
+use xrole_iam::services::{self, Check, HttpRequest, Target};
+
+use super::audit::AuditEntry;
+use super::caller;
+use super::ops::sts_call;
+use super::state::Inner;
+
+/// One check of a request with its decision.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CheckDecision {
+    /// The check: action, condition values, whether approximate.
+    pub check: Check,
+    /// The one resource this decision is on.
+    pub resource: String,
+    /// The decision and its explanation.
+    pub evaluation: Evaluation,
+}
+
+/// The decision on a request: every check's, allowed when each is.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Authorization {
+    /// `service:Operation`.
+    pub operation: String,
+    /// Who signed it.
+    pub caller: String,
+    /// Allowed when every check is; else the first refusal's kind.
+    pub decision: Decision,
+    /// Each check, in order.
+    pub checks: Vec<CheckDecision>,
+    /// The audit entry's request id ([`EmbeddedSts::audit_of_request`](crate::EmbeddedSts::audit_of_request)).
+    pub request_id: String,
+}
+
+impl Authorization {
+    /// The first refused check, if any.
+    pub fn refusal(&self) -> Option<&CheckDecision> {
+        self.checks.iter().find(|c| !c.evaluation.is_allowed())
+    }
+}
+
+/// Why a request cannot be decided.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizeError {
+    /// It carries no SigV4 `Authorization` header with a credential scope.
+    #[error("the request is not signed with SigV4 (no Authorization credential scope)")]
+    NotSigned,
+    /// Its key is none this server knows (or its session expired).
+    #[error("the request's key is not one this embedded STS knows: {0}")]
+    UnknownKey(String),
+    /// It is no operation the service models know.
+    #[error(transparent)]
+    Classify(#[from] services::ClassifyError),
+}
+
+/// The credential scope of a SigV4 `Authorization` header: key id, region and
+/// service.
+fn credential(authorization: &str) -> Option<(&str, &str, &str)> {
+    let scope = authorization.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    let mut parts = scope.split('/');
+    let key = parts.next()?;
+    let _date = parts.next()?;
+    let region = parts.next()?;
+    let service = parts.next()?;
+    Some((key, region, service))
+}
+
+pub(crate) fn authorize(
+    inner: &Inner,
+    request: &HttpRequest<'_>,
+) -> Result<Authorization, AuthorizeError> {
+    let now = inner.clock.now();
+    let (key_id, region, service) = request
+        .header("authorization")
+        .and_then(credential)
+        .ok_or(AuthorizeError::NotSigned)?;
+    let token = request.header("x-amz-security-token");
+    let (principal, _) = caller::signer(inner, key_id, token, now)
+        .map_err(|e| AuthorizeError::UnknownKey(e.message))?;
+    let partition = principal
+        .arn
+        .partition()
+        .unwrap_or_else(|| Partition::of_region(region));
+    let account = principal.account.to_string();
+    let target = Target {
+        partition: partition.as_str(),
+        region,
+        account: &account,
+    };
+    let data = services::data().map_err(|e| {
+        AuthorizeError::Classify(services::ClassifyError::Identify(
+            services::IdentifyError::UnknownService(e.to_string()),
+        ))
+    })?;
+    let classified = services::classify(data, service, target, request)?;
+    let operation = format!(
+        "{}:{}",
+        classified.identified.service, classified.identified.operation
+    );
+    let call = sts_call(inner, &principal, IpAddr::V4(Ipv4Addr::LOCALHOST), now);
+    let mut checks = Vec::new();
+    for check in classified.checks {
+        for resource in &check.resources {
+            let mut policies = principal.policies.clone();
+            let state = inner.state();
+            let owned = state.world.resource_for(resource);
+            policies.resource = owned.and_then(|(_, compiled)| compiled.cloned());
+            let resource_account: AccountId = owned
+                .and_then(|(r, _)| r.account())
+                .or_else(|| Arn::split(resource).and_then(|a| a.account_id()))
+                .unwrap_or(principal.account);
+            let mut call = call.clone();
+            if let Some(scope) = state
+                .world
+                .org_scope(Some(principal.account), resource_account)
+            {
+                call.add_context(&scope.govern(&mut policies));
+            }
+            drop(state);
+            let mut r = call
+                .request(&check.action, resource)
+                .resource_account(resource_account);
+            for (k, v) in &check.context {
+                let value = match v.as_slice() {
+                    [one] => xrole_iam::eval::ContextValue::Single(one.clone()),
+                    many => xrole_iam::eval::ContextValue::Multi(many.to_vec()),
+                };
+                let mut extra = xrole_iam::eval::Context::new();
+                extra.insert(k, value);
+                r = r.context(&extra);
+            }
+            checks.push(CheckDecision {
+                check: check.clone(),
+                resource: resource.clone(),
+                evaluation: evaluate(&r, &policies),
+            });
+        }
+    }
+    let decision = checks
+        .iter()
+        .map(|c| c.evaluation.decision)
+        .find(|d| *d != Decision::Allowed)
+        .unwrap_or(Decision::Allowed);
+    let request_id = keys::request_id();
+    let mut entry = AuditEntry::new(0, now, request_id.clone());
+    entry.action = Some(operation.clone());
+    entry.caller = Some(principal.arn.to_string());
+    entry.access_key_id = Some(principal.access_key_id.clone());
+    entry.decision = Some(decision);
+    entry.detail = checks
+        .iter()
+        .find(|c| !c.evaluation.is_allowed())
+        .map(|c| format!("{} on {}\n{}", c.check.action, c.resource, c.evaluation));
+    inner.state().audit.push(entry);
+    Ok(Authorization {
+        operation,
+        caller: principal.arn.to_string(),
+        decision,
+        checks,
+        request_id,
+    })
+}

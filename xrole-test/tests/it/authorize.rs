@@ -1,0 +1,191 @@
+//! Every call a session makes, decided with its whole chain: an HTTP request
+//! signed with a session the embedded STS issued, judged as the service would.
+
+use serde_json::json;
+use xrole_core::AccountId;
+use xrole_test::eval::Decision;
+use xrole_test::services::HttpRequest;
+use xrole_test::sts::{EmbeddedSts, Resource, Role, User, World};
+
+use super::fixtures::{client, doc};
+
+const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
+const ROLE: &str = "arn:aws:iam::222222222222:role/Worker";
+
+fn world() -> World {
+    let mut w = World::new();
+    w.add_user(User::new(ALICE.parse().unwrap()).unwrap().policy(
+        "assume",
+        doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "sts:AssumeRole", "Resource": ROLE}]}).to_string()),
+    ))
+    .unwrap()
+    .add_role(
+        Role::new(
+            ROLE.parse().unwrap(),
+            doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]}).to_string()),
+        )
+        .policy(
+            "work",
+            doc(&json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::work/*"},
+                {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}
+            ]}).to_string()),
+        ),
+    )
+    .unwrap()
+    .add_resource(
+        Resource::new("arn:aws:s3:::work")
+            .unwrap()
+            .owner(AccountId::from_static("222222222222")),
+    )
+    .unwrap()
+    // A queue of another account whose policy admits only account 333333333333.
+    .add_resource(
+        Resource::new("arn:aws:sqs:eu-west-1:444444444444:jobs")
+            .unwrap()
+            .policy(doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "333333333333"}, "Action": "sqs:SendMessage", "Resource": "*"}]}).to_string())),
+    )
+    .unwrap();
+    w
+}
+
+/// A request as the SDK signs it with `key` (and the session's token).
+fn signed<'a>(
+    method: &'a str,
+    url: &'a str,
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+) -> HttpRequest<'a> {
+    HttpRequest {
+        method,
+        url,
+        headers,
+        body,
+    }
+}
+
+#[tokio::test]
+async fn a_sessions_calls_are_decided_with_its_whole_chain() {
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let alice = client(&sts, ALICE).await;
+    let out = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("worker")
+        .send()
+        .await
+        .unwrap();
+    let creds = out.credentials().unwrap();
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+        creds.access_key_id()
+    );
+    let token = creds.session_token();
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("x-amz-security-token", token),
+    ];
+
+    // The role's identity policy allows reading its bucket's objects.
+    let get = sts
+        .authorize_http(&signed(
+            "GET",
+            "https://work.s3.eu-west-1.amazonaws.com/in/a.csv",
+            &headers,
+            b"",
+        ))
+        .unwrap();
+    assert_eq!(get.operation, "s3:GetObject");
+    assert_eq!(
+        get.caller,
+        "arn:aws:sts::222222222222:assumed-role/Worker/worker"
+    );
+    assert_eq!(get.decision, Decision::Allowed, "{:?}", get.refusal());
+
+    // Not another bucket's, and the refusal is explained and audited.
+    let other = sts
+        .authorize_http(&signed(
+            "GET",
+            "https://other.s3.eu-west-1.amazonaws.com/k",
+            &headers,
+            b"",
+        ))
+        .unwrap();
+    assert_eq!(other.decision, Decision::ImplicitlyDenied);
+    let refusal = other.refusal().unwrap();
+    assert_eq!(refusal.resource, "arn:aws:s3:::other/k");
+    let audited = sts.audit_of_request(&other.request_id).unwrap();
+    assert_eq!(audited.action.as_deref(), Some("s3:GetObject"));
+    assert!(
+        audited
+            .detail
+            .unwrap()
+            .contains("s3:GetObject on arn:aws:s3:::other/k")
+    );
+
+    // A copy needs the source's read and the destination's write: both here.
+    let copy_headers = [
+        ("authorization", auth.as_str()),
+        ("x-amz-security-token", token),
+        ("x-amz-copy-source", "/work/in/a.csv"),
+    ];
+    let copy = sts
+        .authorize_http(&signed(
+            "PUT",
+            "https://work.s3.eu-west-1.amazonaws.com/out/a.csv",
+            &copy_headers,
+            b"",
+        ))
+        .unwrap();
+    assert_eq!(copy.checks.len(), 2);
+    assert_eq!(copy.decision, Decision::Allowed);
+
+    // Across accounts the queue's policy must admit the session too: it does not.
+    let sqs_auth = auth.replace("/s3/", "/sqs/");
+    let sqs_headers = [
+        ("authorization", sqs_auth.as_str()),
+        ("x-amz-security-token", token),
+        ("x-amz-target", "AmazonSQS.SendMessage"),
+    ];
+    let body = br#"{"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/444444444444/jobs", "MessageBody": "x"}"#;
+    let send = sts
+        .authorize_http(&signed(
+            "POST",
+            "https://sqs.eu-west-1.amazonaws.com/",
+            &sqs_headers,
+            body,
+        ))
+        .unwrap();
+    assert_eq!(send.decision, Decision::ImplicitlyDenied, "{send:?}");
+    assert_eq!(
+        send.checks[0].resource,
+        "arn:aws:sqs:eu-west-1:444444444444:jobs"
+    );
+}
+
+#[tokio::test]
+async fn unsigned_and_unknown_requests_are_refused() {
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let unsigned = sts
+        .authorize_http(&signed("GET", "https://s3.amazonaws.com/b/k", &[], b""))
+        .unwrap_err()
+        .to_string();
+    assert!(unsigned.contains("not signed"), "{unsigned}");
+    let auth = "AWS4-HMAC-SHA256 Credential=ASIANOBODY00000000/20261207/eu-west-1/s3/aws4_request, Signature=00";
+    let unknown = sts
+        .authorize_http(&signed(
+            "GET",
+            "https://s3.amazonaws.com/b/k",
+            &[("authorization", auth)],
+            b"",
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("not one this embedded STS knows"),
+        "{unknown}"
+    );
+}
