@@ -23,6 +23,8 @@ mod auth;
 mod authorize;
 mod caller;
 mod clock;
+#[cfg(feature = "sdk")]
+mod enforce;
 mod error;
 mod faults;
 mod federation;
@@ -279,6 +281,32 @@ impl EmbeddedSts {
             .sleep_impl(self.inner.clock.clone())
             .load()
             .await
+    }
+
+    #[cfg(feature = "sdk")]
+    /// `config` (a session this server issued, or a world user's keys) with every
+    /// request its clients send decided first, with the caller's whole chain
+    /// ([`authorize_http`](Self::authorize_http)): a refused request never leaves
+    /// the process and fails as the service fails it (its own AccessDenied
+    /// error through the SDK, the message naming the check and its audit
+    /// entry); an allowed one goes on to its endpoint unchanged, with the
+    /// configuration's HTTP client (else the SDK's default, rustls on aws-lc).
+    /// A request that cannot be decided (another key, an unknown operation)
+    /// fails too.
+    pub fn enforcing(&self, config: &aws_types::SdkConfig) -> aws_types::SdkConfig {
+        use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+        use aws_smithy_runtime_api::client::http::SharedHttpClient;
+        let next = config.http_client().unwrap_or_else(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build_https()
+        });
+        let mut builder = config.to_builder();
+        builder.set_http_client(Some(SharedHttpClient::new(enforce::EnforcingClient {
+            inner: self.inner.clone(),
+            next,
+        })));
+        builder.build()
     }
 
     #[cfg(feature = "sdk")]

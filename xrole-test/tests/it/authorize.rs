@@ -189,3 +189,67 @@ async fn unsigned_and_unknown_requests_are_refused() {
         "{unknown}"
     );
 }
+
+/// An SDK client on an enforced session: an allowed call goes to its endpoint;
+/// a refused one never leaves the process and fails as the service fails it.
+#[tokio::test]
+async fn an_enforced_client_fails_as_the_service_would_and_sends_nothing() {
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let alice = client(&sts, ALICE).await;
+    let out = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("worker")
+        .send()
+        .await
+        .unwrap();
+    let creds = out.credentials().unwrap();
+    let session = sts
+        .sdk_config_for_session(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            creds.session_token(),
+        )
+        .await;
+    let enforced = aws_sdk_sts::Client::new(&sts.enforcing(&session));
+
+    // GetCallerIdentity needs no permission: decided, sent, answered.
+    let before = sts.calls();
+    let me = enforced.get_caller_identity().send().await.unwrap();
+    assert_eq!(
+        me.arn(),
+        Some("arn:aws:sts::222222222222:assumed-role/Worker/worker")
+    );
+    assert_eq!(sts.calls(), before + 1);
+
+    // The Worker role may not assume another role: refused before sending, as
+    // STS's own AccessDenied, its message naming the check and the audit entry.
+    let refused = enforced
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/Other")
+        .role_session_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sts.calls(),
+        before + 1,
+        "the refused request was never sent"
+    );
+    let service = refused.into_service_error();
+    use aws_sdk_sts::error::ProvideErrorMetadata;
+    assert_eq!(service.code(), Some("AccessDenied"));
+    let message = service.message().unwrap();
+    assert!(
+        message.starts_with("User: arn:aws:sts::222222222222:assumed-role/Worker/worker is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/Other (xrole: "),
+        "{message}"
+    );
+    let id = message
+        .split("audit_of_request(\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let entry = sts.audit_of_request(id).unwrap();
+    assert_eq!(entry.action.as_deref(), Some("sts:AssumeRole"));
+    assert_eq!(entry.decision, Some(Decision::ImplicitlyDenied));
+}
