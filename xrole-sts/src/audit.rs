@@ -8,13 +8,16 @@ use xrole_iam::eval::Decision;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuditEntry {
-    /// The call's number since the server started (1-based).
+    /// The call's number since the server started (1-based); 0 for a decision
+    /// of [`authorize_http`](crate::EmbeddedSts::authorize_http), which is no
+    /// call to the server.
     pub call: u64,
     /// When it arrived, on the server's clock.
     pub time: SystemTime,
     /// The request id of the answer.
     pub request_id: String,
-    /// The action (`AssumeRole`, ...), if the request named one.
+    /// The action (`AssumeRole`, ...), if the request named one;
+    /// `service:Operation` for a decision of `authorize_http`.
     pub action: Option<String>,
     /// The caller's ARN, once authenticated.
     pub caller: Option<String>,
