@@ -179,6 +179,56 @@ pub const CURATED: &[Curated] = &[
     },
 ];
 
+/// An operation that passes a role to its service, and the member that names
+/// it: AWS then checks `iam:PassRole` on that role, with `iam:PassedToService`
+/// (IAM user guide, "Grant a user permissions to pass a role to an AWS service":
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html>).
+#[derive(Clone, Copy, Debug)]
+pub struct PassesRole {
+    /// The service, by botocore's name.
+    pub service: &'static str,
+    /// The operation.
+    pub operation: &'static str,
+    /// The input member holding the role's ARN.
+    pub member: &'static str,
+    /// The service's page that says the call needs `iam:PassRole`.
+    pub source: &'static str,
+}
+
+/// The operations that pass a role.
+pub const PASSES_ROLE: &[PassesRole] = &[
+    PassesRole {
+        service: "lambda",
+        operation: "CreateFunction",
+        member: "Role",
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+    },
+    PassesRole {
+        service: "lambda",
+        operation: "UpdateFunctionConfiguration",
+        member: "Role",
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+    },
+    PassesRole {
+        service: "logs",
+        operation: "PutSubscriptionFilter",
+        member: "roleArn",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html",
+    },
+    PassesRole {
+        service: "logs",
+        operation: "PutDestination",
+        member: "roleArn",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestination.html",
+    },
+    PassesRole {
+        service: "ssm",
+        operation: "SendCommand",
+        member: "ServiceRoleArn",
+        source: "https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-sns-notifications.html",
+    },
+];
+
 /// Why a request has no checks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -216,7 +266,7 @@ pub fn classify<'d>(
         body: &body,
     };
     let context = common_context(request, target, &values);
-    let checks = actions
+    let mut checks: Vec<Check> = actions
         .into_iter()
         .enumerate()
         .map(|(i, action)| {
@@ -231,6 +281,24 @@ pub fn classify<'d>(
             }
         })
         .collect();
+    let passed = PASSES_ROLE
+        .iter()
+        .filter(|p| p.service == service && p.operation == identified.operation)
+        .filter_map(|p| values.get(p.member))
+        .filter(|role| xrole_core::RoleArn::parse(role).is_ok());
+    for role in passed {
+        let mut context = context.clone();
+        context.insert(
+            "iam:PassedToService".to_owned(),
+            vec![format!("{service}.amazonaws.com")],
+        );
+        checks.push(Check {
+            action: "iam:PassRole".to_owned(),
+            resources: vec![role],
+            context,
+            approximate: false,
+        });
+    }
     Ok(Classified { identified, checks })
 }
 

@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use classify::{CURATED, Check, Classified, ClassifyError, Curated, Target, classify};
+pub use classify::{
+    CURATED, Check, Classified, ClassifyError, Curated, PASSES_ROLE, PassesRole, Target, classify,
+};
 pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 
 static DATA: &str = include_str!("../data/services.json");

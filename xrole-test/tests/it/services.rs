@@ -418,6 +418,43 @@ mod classify {
         }
     }
 
+    /// A call that passes a role to its service needs iam:PassRole on it, with
+    /// iam:PassedToService; every row of the table names a member of its
+    /// operation and cites its page.
+    #[test]
+    fn passing_a_role_is_checked() {
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions",
+            headers: &[],
+            body: br#"{"FunctionName": "worker", "Role": "arn:aws:iam::222222222222:role/exec", "Runtime": "provided.al2023"}"#,
+        };
+        let found = classify(data().unwrap(), "lambda", TARGET, &request).unwrap();
+        let actions: Vec<&str> = found.checks.iter().map(|c| c.action.as_str()).collect();
+        assert_eq!(actions, ["lambda:CreateFunction", "iam:PassRole"]);
+        assert_eq!(
+            found.checks[1].resources,
+            ["arn:aws:iam::222222222222:role/exec"]
+        );
+        assert_eq!(
+            found.checks[1].context["iam:PassedToService"],
+            ["lambda.amazonaws.com"]
+        );
+        let d = data().unwrap();
+        for row in xrole_test::services::PASSES_ROLE {
+            assert!(
+                row.source.starts_with("https://docs.aws.amazon.com/"),
+                "{row:?}"
+            );
+            let op = d
+                .model(row.service)
+                .unwrap()
+                .operation(row.operation)
+                .unwrap();
+            assert!(op.members.contains_key(row.member), "{row:?}");
+        }
+    }
+
     #[test]
     fn an_operation_of_a_service_not_in_full_is_approximate() {
         let request = HttpRequest {
