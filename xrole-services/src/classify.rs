@@ -265,7 +265,32 @@ pub fn classify<'d>(
         request,
         body: &body,
     };
-    let context = common_context(request, target, &values);
+    let mut context = common_context(request, target, &values);
+    // Session tags an AssumeRole passes: condition values of each of its checks.
+    let session_tags: Vec<(String, String)> = if service == "sts" {
+        (1..=50)
+            .map_while(|i| {
+                let key = identified.query.get(&format!("Tags.member.{i}.Key"))?;
+                let value = identified
+                    .query
+                    .get(&format!("Tags.member.{i}.Value"))
+                    .cloned()
+                    .unwrap_or_default();
+                Some((key.clone(), value))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !session_tags.is_empty() {
+        for (k, v) in &session_tags {
+            context.insert(format!("aws:RequestTag/{k}"), vec![v.clone()]);
+        }
+        context.insert(
+            "aws:TagKeys".to_owned(),
+            session_tags.iter().map(|(k, _)| k.clone()).collect(),
+        );
+    }
     let mut checks: Vec<Check> = actions
         .into_iter()
         .enumerate()
@@ -281,6 +306,35 @@ pub fn classify<'d>(
             }
         })
         .collect();
+    // A role assumption that passes session tags or a source identity needs
+    // sts:TagSession or sts:SetSourceIdentity too (IAM user guide, "Passing
+    // session tags in AWS STS": <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>,
+    // and "Monitor and control actions taken with assumed roles":
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html>).
+    if service == "sts" && identified.operation.starts_with("AssumeRole") {
+        let role = checks
+            .first()
+            .map(|c| c.resources.clone())
+            .unwrap_or_default();
+        if !session_tags.is_empty() {
+            checks.push(Check {
+                action: "sts:TagSession".to_owned(),
+                resources: role.clone(),
+                context: context.clone(),
+                approximate: false,
+            });
+        }
+        if let Some(identity) = identified.query.get("SourceIdentity") {
+            let mut context = context.clone();
+            context.insert("sts:SourceIdentity".to_owned(), vec![identity.clone()]);
+            checks.push(Check {
+                action: "sts:SetSourceIdentity".to_owned(),
+                resources: role,
+                context,
+                approximate: false,
+            });
+        }
+    }
     let passed = PASSES_ROLE
         .iter()
         .filter(|p| p.service == service && p.operation == identified.operation)

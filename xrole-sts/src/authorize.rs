@@ -119,7 +119,12 @@ pub(crate) fn authorize(
             let mut policies = principal.policies.clone();
             let state = inner.state();
             let owned = state.world.resource_for(resource);
-            policies.resource = owned.and_then(|(_, compiled)| compiled.cloned());
+            // A role's resource policy is its trust policy.
+            let trust = xrole_core::RoleArn::parse(resource)
+                .ok()
+                .and_then(|role| state.world.role_compiled(&role))
+                .map(|(_, trust, _)| trust.clone());
+            policies.resource = trust.or_else(|| owned.and_then(|(_, compiled)| compiled.cloned()));
             let resource_account: AccountId = owned
                 .and_then(|(r, _)| r.account())
                 .or_else(|| Arn::split(resource).and_then(|a| a.account_id()))

@@ -253,3 +253,224 @@ async fn an_enforced_client_fails_as_the_service_would_and_sends_nothing() {
     assert_eq!(entry.action.as_deref(), Some("sts:AssumeRole"));
     assert_eq!(entry.decision, Some(Decision::ImplicitlyDenied));
 }
+
+/// A request signed with `key` (and `token`) for `service`.
+fn auth_header(key: &str, service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential={key}/20261207/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
+    )
+}
+
+/// Whether the first refused check's explanation speaks of `side`.
+fn refused_on(a: &xrole_test::sts::Authorization, side: xrole_test::eval::PolicyRole) -> bool {
+    a.refusal()
+        .is_some_and(|r| r.evaluation.explanation.iter().any(|e| e.side == side))
+}
+
+/// Each layer of the chain refuses on its own, and says which it is: the
+/// caller's identity policy, its boundary, its session policy, the organization's
+/// SCP and RCP, the role's trust (the resource's policy), an explicit deny in
+/// it, and a condition on a request tag.
+#[tokio::test]
+async fn each_layer_refuses_and_says_so() {
+    use xrole_test::eval::PolicyRole;
+    let allow_all = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let world = World::from_json(
+        &json!({
+            "managedPolicies": {"arn:aws:iam::111111111111:policy/OnlyS3": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}},
+            "users": [
+                {"arn": "arn:aws:iam::111111111111:user/open", "policies": {"all": allow_all}},
+                {"arn": "arn:aws:iam::111111111111:user/none"},
+                {"arn": "arn:aws:iam::111111111111:user/bounded", "policies": {"all": allow_all},
+                 "permissionsBoundary": "arn:aws:iam::111111111111:policy/OnlyS3"}
+            ],
+            "roles": [
+                {"arn": "arn:aws:iam::111111111111:role/Open", "trustPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]},
+                 "policies": {"all": allow_all}},
+                {"arn": "arn:aws:iam::111111111111:role/Far", "trustPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "333333333333"}, "Action": "sts:AssumeRole"}]}},
+                {"arn": "arn:aws:iam::111111111111:role/Guarded", "trustPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"},
+                    {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:user/open"}, "Action": "sts:AssumeRole"}]}},
+                {"arn": "arn:aws:iam::111111111111:role/Tagged", "trustPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"},
+                    {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:TagSession",
+                     "Condition": {"StringEquals": {"aws:RequestTag/Team": "ops"}}}]}}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let sts = EmbeddedSts::start(world).await.unwrap();
+    let key = |user: &str| {
+        sts.credentials_for(user)
+            .unwrap()
+            .access_key_id()
+            .to_owned()
+    };
+    let decide = |key: &str, token: Option<&str>, body: &str| {
+        let auth = auth_header(key, "sts");
+        let mut headers = vec![("authorization", auth.as_str())];
+        if let Some(t) = token {
+            headers.push(("x-amz-security-token", t));
+        }
+        sts.authorize_http(&signed(
+            "POST",
+            "https://sts.amazonaws.com/",
+            &headers,
+            body.as_bytes(),
+        ))
+        .unwrap()
+    };
+    let assume = |role: &str| {
+        format!(
+            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2F{role}&RoleSessionName=s1&Version=2011-06-15"
+        )
+    };
+    let open = key("arn:aws:iam::111111111111:user/open");
+
+    let allowed = decide(&open, None, &assume("Open"));
+    assert_eq!(
+        allowed.decision,
+        Decision::Allowed,
+        "{:?}",
+        allowed.refusal()
+    );
+
+    let identity = decide(
+        &key("arn:aws:iam::111111111111:user/none"),
+        None,
+        &assume("Open"),
+    );
+    assert_eq!(identity.decision, Decision::ImplicitlyDenied);
+    assert!(refused_on(&identity, PolicyRole::Identity), "{identity:?}");
+
+    let boundary = decide(
+        &key("arn:aws:iam::111111111111:user/bounded"),
+        None,
+        &assume("Open"),
+    );
+    assert_eq!(boundary.decision, Decision::ImplicitlyDenied);
+    assert!(
+        boundary
+            .refusal()
+            .unwrap()
+            .evaluation
+            .explanation
+            .iter()
+            .any(|e| e.side == PolicyRole::Boundary),
+        "{boundary:?}"
+    );
+
+    let trust = decide(&open, None, &assume("Far"));
+    assert_eq!(trust.decision, Decision::ImplicitlyDenied);
+    assert!(refused_on(&trust, PolicyRole::Resource), "{trust:?}");
+
+    let deny = decide(&open, None, &assume("Guarded"));
+    assert_eq!(deny.decision, Decision::ExplicitlyDenied);
+    assert!(refused_on(&deny, PolicyRole::Resource), "{deny:?}");
+
+    let tagged = decide(
+        &open,
+        None,
+        &format!(
+            "{}&Tags.member.1.Key=Team&Tags.member.1.Value=dev",
+            assume("Tagged")
+        ),
+    );
+    assert_eq!(tagged.decision, Decision::ImplicitlyDenied);
+    assert_eq!(tagged.refusal().unwrap().check.action, "sts:TagSession");
+    let ops = decide(
+        &open,
+        None,
+        &format!(
+            "{}&Tags.member.1.Key=Team&Tags.member.1.Value=ops",
+            assume("Tagged")
+        ),
+    );
+    assert_eq!(ops.decision, Decision::Allowed, "{:?}", ops.refusal());
+
+    // A session policy narrows the session: the role's identity allows, the
+    // session policy does not.
+    let session = client(&sts, "arn:aws:iam::111111111111:user/open")
+        .await
+        .assume_role()
+        .role_arn("arn:aws:iam::111111111111:role/Open")
+        .role_session_name("narrow")
+        .policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let c = session.credentials().unwrap();
+    let narrowed = decide(c.access_key_id(), Some(c.session_token()), &assume("Open"));
+    assert_eq!(narrowed.decision, Decision::ImplicitlyDenied);
+    assert!(
+        narrowed
+            .refusal()
+            .unwrap()
+            .evaluation
+            .explanation
+            .iter()
+            .any(|e| e.side == PolicyRole::Session),
+        "{narrowed:?}"
+    );
+}
+
+/// The organization's layers: an RCP refuses an outsider, an SCP a member's
+/// tagging; through an enforced SDK client, never sent.
+#[tokio::test]
+async fn the_organizations_policies_refuse_through_the_sdk() {
+    use aws_sdk_sts::error::ProvideErrorMetadata;
+    let sts = EmbeddedSts::start(World::from_json(super::sts_org::WORLD).unwrap())
+        .await
+        .unwrap();
+    let target = "arn:aws:iam::222222222222:role/Target";
+    let stranger = sts
+        .sdk_config_for("arn:aws:iam::999999999999:user/stranger")
+        .await
+        .unwrap();
+    let before = sts.calls();
+    let err = aws_sdk_sts::Client::new(&sts.enforcing(&stranger))
+        .assume_role()
+        .role_arn(target)
+        .role_session_name("stranger")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    assert!(
+        err.message().unwrap().contains("RCP"),
+        "{:?}",
+        err.message()
+    );
+
+    let locked = sts
+        .sdk_config_for("arn:aws:iam::333333333333:user/locked")
+        .await
+        .unwrap();
+    let err = aws_sdk_sts::Client::new(&sts.enforcing(&locked))
+        .assume_role()
+        .role_arn(target)
+        .role_session_name("locked")
+        .tags(
+            aws_sdk_sts::types::Tag::builder()
+                .key("Team")
+                .value("ops")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("AccessDenied"));
+    let message = err.message().unwrap();
+    assert!(
+        message.contains("sts:TagSession") && message.contains("SCP"),
+        "{message}"
+    );
+    assert_eq!(sts.calls(), before, "nothing refused was sent");
+}

@@ -10,7 +10,7 @@ use xrole_test::sts::*;
 
 use super::fixtures::client;
 
-const WORLD: &str = r#"{
+pub(crate) const WORLD: &str = r#"{
   "managedPolicies": {
     "arn:aws:iam::111111111111:policy/EnforceOrgIdentities": {"Version": "2012-10-17", "Statement": [{
       "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*",
