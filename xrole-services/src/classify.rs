@@ -67,6 +67,17 @@ pub struct Curated {
 const S3_ACTIONS: &str =
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html";
 
+/// An S3 row of [`CURATED`], from the S3 guide's table of the actions each
+/// operation needs.
+const fn s3(operation: &'static str, actions: &'static [&'static str]) -> Curated {
+    Curated {
+        service: "s3",
+        operation,
+        actions,
+        source: S3_ACTIONS,
+    }
+}
+
 /// The operations AWS authorizes as other actions than their names.
 pub const CURATED: &[Curated] = &[
     Curated {
@@ -134,6 +145,139 @@ pub const CURATED: &[Curated] = &[
         operation: "DeleteObjects",
         actions: &["s3:DeleteObject"],
         source: S3_ACTIONS,
+    },
+    // Bucket configurations and listings: the configuration's action.
+    s3(
+        "DeleteBucketAnalyticsConfiguration",
+        &["s3:PutAnalyticsConfiguration"],
+    ),
+    s3("DeleteBucketCors", &["s3:PutBucketCORS"]),
+    s3("DeleteBucketEncryption", &["s3:PutEncryptionConfiguration"]),
+    s3(
+        "DeleteBucketIntelligentTieringConfiguration",
+        &["s3:PutIntelligentTieringConfiguration"],
+    ),
+    s3(
+        "DeleteBucketInventoryConfiguration",
+        &["s3:PutInventoryConfiguration"],
+    ),
+    s3("DeleteBucketLifecycle", &["s3:PutLifecycleConfiguration"]),
+    s3(
+        "DeleteBucketMetricsConfiguration",
+        &["s3:PutMetricsConfiguration"],
+    ),
+    s3(
+        "DeleteBucketOwnershipControls",
+        &["s3:PutBucketOwnershipControls"],
+    ),
+    s3(
+        "DeleteBucketReplication",
+        &["s3:PutReplicationConfiguration"],
+    ),
+    s3("DeleteBucketTagging", &["s3:PutBucketTagging"]),
+    s3(
+        "DeletePublicAccessBlock",
+        &["s3:PutBucketPublicAccessBlock"],
+    ),
+    s3(
+        "GetBucketAccelerateConfiguration",
+        &["s3:GetAccelerateConfiguration"],
+    ),
+    s3(
+        "GetBucketAnalyticsConfiguration",
+        &["s3:GetAnalyticsConfiguration"],
+    ),
+    s3("GetBucketCors", &["s3:GetBucketCORS"]),
+    s3("GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
+    s3(
+        "GetBucketIntelligentTieringConfiguration",
+        &["s3:GetIntelligentTieringConfiguration"],
+    ),
+    s3(
+        "GetBucketInventoryConfiguration",
+        &["s3:GetInventoryConfiguration"],
+    ),
+    s3("GetBucketLifecycle", &["s3:GetLifecycleConfiguration"]),
+    s3(
+        "GetBucketLifecycleConfiguration",
+        &["s3:GetLifecycleConfiguration"],
+    ),
+    s3(
+        "GetBucketMetricsConfiguration",
+        &["s3:GetMetricsConfiguration"],
+    ),
+    s3(
+        "GetBucketNotificationConfiguration",
+        &["s3:GetBucketNotification"],
+    ),
+    s3("GetBucketReplication", &["s3:GetReplicationConfiguration"]),
+    s3(
+        "GetObjectLockConfiguration",
+        &["s3:GetBucketObjectLockConfiguration"],
+    ),
+    s3("GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
+    s3(
+        "ListBucketAnalyticsConfigurations",
+        &["s3:GetAnalyticsConfiguration"],
+    ),
+    s3(
+        "ListBucketIntelligentTieringConfigurations",
+        &["s3:GetIntelligentTieringConfiguration"],
+    ),
+    s3(
+        "ListBucketInventoryConfigurations",
+        &["s3:GetInventoryConfiguration"],
+    ),
+    s3(
+        "ListBucketMetricsConfigurations",
+        &["s3:GetMetricsConfiguration"],
+    ),
+    s3("ListMultipartUploads", &["s3:ListBucketMultipartUploads"]),
+    s3("ListParts", &["s3:ListMultipartUploadParts"]),
+    s3(
+        "PutBucketAccelerateConfiguration",
+        &["s3:PutAccelerateConfiguration"],
+    ),
+    s3(
+        "PutBucketAnalyticsConfiguration",
+        &["s3:PutAnalyticsConfiguration"],
+    ),
+    s3("PutBucketCors", &["s3:PutBucketCORS"]),
+    s3("PutBucketEncryption", &["s3:PutEncryptionConfiguration"]),
+    s3(
+        "PutBucketIntelligentTieringConfiguration",
+        &["s3:PutIntelligentTieringConfiguration"],
+    ),
+    s3(
+        "PutBucketInventoryConfiguration",
+        &["s3:PutInventoryConfiguration"],
+    ),
+    s3("PutBucketLifecycle", &["s3:PutLifecycleConfiguration"]),
+    s3(
+        "PutBucketLifecycleConfiguration",
+        &["s3:PutLifecycleConfiguration"],
+    ),
+    s3(
+        "PutBucketMetricsConfiguration",
+        &["s3:PutMetricsConfiguration"],
+    ),
+    s3(
+        "PutBucketNotificationConfiguration",
+        &["s3:PutBucketNotification"],
+    ),
+    s3("PutBucketReplication", &["s3:PutReplicationConfiguration"]),
+    s3(
+        "PutObjectLockConfiguration",
+        &["s3:PutBucketObjectLockConfiguration"],
+    ),
+    s3("PutPublicAccessBlock", &["s3:PutBucketPublicAccessBlock"]),
+    s3("SelectObjectContent", &["s3:GetObject"]),
+    s3("UploadPartCopy", &["s3:GetObject", "s3:PutObject"]),
+    Curated {
+        service: "kms",
+        operation: "ReEncrypt",
+        actions: &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+        source: "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html",
     },
     Curated {
         service: "sqs",
@@ -470,7 +614,10 @@ fn resources(
             let key = values.get("Key");
             match (action, bucket, key) {
                 // CopyObject: the source first (x-amz-copy-source: BUCKET/KEY).
-                ("s3:GetObject", _, _) if values.identified.operation == "CopyObject" && i == 0 => {
+                ("s3:GetObject", _, _)
+                    if matches!(values.identified.operation, "CopyObject" | "UploadPartCopy")
+                        && i == 0 =>
+                {
                     let source = values.get("CopySource").unwrap_or_default();
                     let source = source.trim_start_matches('/');
                     let source = source.split('?').next().unwrap_or_default();
@@ -501,7 +648,14 @@ fn resources(
         "sns" => values
             .get("TopicArn")
             .map_or_else(|| vec!["*".to_owned()], |a| vec![a]),
-        "kms" => match values.get("KeyId") {
+        // ReEncrypt: the source key first, then the destination key.
+        "kms" => match values.get("KeyId").or_else(|| {
+            values.get(if i == 0 {
+                "SourceKeyId"
+            } else {
+                "DestinationKeyId"
+            })
+        }) {
             Some(k) if k.starts_with("alias/") => vec![arn("kms", &k)],
             Some(k) => vec![named_arn(k.clone(), "kms", format!("key/{k}"))],
             None => vec!["*".to_owned()],
