@@ -438,16 +438,11 @@ pub fn classify<'d>(
     let mut checks: Vec<Check> = actions
         .into_iter()
         .enumerate()
-        .map(|(i, action)| {
-            let (resources, extra) = resources(&action, i, &values, target);
-            let mut context = context.clone();
-            context.extend(extra);
-            Check {
-                action,
-                resources,
-                context,
-                approximate,
-            }
+        .map(|(i, action)| Check {
+            resources: resources(&action, i, &values, target),
+            action,
+            context: context.clone(),
+            approximate,
         })
         .collect();
     // A role assumption that passes session tags or a source identity needs
@@ -572,15 +567,8 @@ fn common_context(
     context
 }
 
-/// The resources the `i`-th action of the operation acts on, and the keys
-/// particular to them.
-fn resources(
-    action: &str,
-    i: usize,
-    values: &Values<'_, '_>,
-    target: Target<'_>,
-) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
-    let extra = BTreeMap::new();
+/// The resources the `i`-th action of the operation acts on.
+fn resources(action: &str, i: usize, values: &Values<'_, '_>, target: Target<'_>) -> Vec<String> {
     let arn = |service: &str, resource: &str| {
         Arn {
             partition: target.partition,
@@ -608,7 +596,7 @@ fn resources(
             arn(service, &resource)
         }
     };
-    let resources = match values.identified.service {
+    match values.identified.service {
         "s3" => {
             let bucket = values.get("Bucket");
             let key = values.get("Key");
@@ -687,6 +675,5 @@ fn resources(
             .get("RoleArn")
             .map_or_else(|| vec!["*".to_owned()], |a| vec![a]),
         _ => vec!["*".to_owned()],
-    };
-    (resources, extra)
+    }
 }

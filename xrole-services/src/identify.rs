@@ -229,14 +229,13 @@ fn match_template(
             _ => return None,
         }
     }
-    let t_segments: Vec<&str> = t_path.trim_start_matches('/').split('/').collect();
+    let t_segments: Vec<&str> = t_path.split('/').filter(|s| !s.is_empty()).collect();
     let p_trimmed = path.trim_start_matches('/');
     let p_segments: Vec<&str> = if p_trimmed.is_empty() {
         Vec::new()
     } else {
         p_trimmed.split('/').collect()
     };
-    let t_segments: Vec<&str> = t_segments.into_iter().filter(|s| !s.is_empty()).collect();
     let mut labels = BTreeMap::new();
     let mut i = 0;
     for (j, t) in t_segments.iter().enumerate() {

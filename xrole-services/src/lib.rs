@@ -38,7 +38,7 @@ pub fn data() -> Result<&'static ServiceData, ServiceDataError> {
 
 /// The embedded service data could not be read (a generator's bug: a test reads
 /// it on every build).
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the embedded service data cannot be read: {0}")]
 pub struct ServiceDataError(String);
 

@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use xrole_core::{AccountId, Arn, Partition};
-use xrole_iam::eval::{Decision, Evaluation, evaluate};
+use xrole_iam::eval::{Context, ContextValue, Decision, Evaluation, evaluate};
 use xrole_iam::keys;
 use xrole_iam::services::{self, Check, HttpRequest, Target};
 
@@ -65,6 +65,9 @@ pub enum AuthorizeError {
     /// It is no operation the service models know.
     #[error(transparent)]
     Classify(#[from] services::ClassifyError),
+    /// The embedded service data cannot be read.
+    #[error(transparent)]
+    Data(#[from] services::ServiceDataError),
 }
 
 /// The credential scope of a SigV4 `Authorization` header: key id, region and
@@ -102,11 +105,7 @@ pub(crate) fn authorize(
         region,
         account: &account,
     };
-    let data = services::data().map_err(|e| {
-        AuthorizeError::Classify(services::ClassifyError::Identify(
-            services::IdentifyError::UnknownService(e.to_string()),
-        ))
-    })?;
+    let data = services::data()?;
     let classified = services::classify(data, service, target, request)?;
     let operation = format!(
         "{}:{}",
@@ -137,18 +136,14 @@ pub(crate) fn authorize(
                 call.add_context(&scope.govern(&mut policies));
             }
             drop(state);
-            let mut r = call
-                .request(&check.action, resource)
-                .resource_account(resource_account);
+            let mut keys = Context::new();
             for (k, v) in &check.context {
-                let value = match v.as_slice() {
-                    [one] => xrole_iam::eval::ContextValue::Single(one.clone()),
-                    many => xrole_iam::eval::ContextValue::Multi(many.to_vec()),
-                };
-                let mut extra = xrole_iam::eval::Context::new();
-                extra.insert(k, value);
-                r = r.context(&extra);
+                keys.insert(k, ContextValue::of_values(v));
             }
+            let r = call
+                .request(&check.action, resource)
+                .resource_account(resource_account)
+                .context(&keys);
             checks.push(CheckDecision {
                 check: check.clone(),
                 resource: resource.clone(),

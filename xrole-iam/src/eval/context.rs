@@ -10,6 +10,15 @@ pub enum ContextValue {
 }
 
 impl ContextValue {
+    /// A key's values as a request classifier gives them: one is a single value,
+    /// several (or none) a multivalued key.
+    pub fn of_values(values: &[String]) -> Self {
+        match values {
+            [one] => ContextValue::Single(one.clone()),
+            many => ContextValue::Multi(many.to_vec()),
+        }
+    }
+
     /// The values as a slice (one element for a single value).
     pub fn as_slice(&self) -> &[String] {
         match self {

@@ -105,11 +105,7 @@ impl HttpRequestLine {
             for (k, v) in &check.context {
                 // The line's own context keys win over the derived ones.
                 if keys.get(k).is_none() {
-                    let value = match v.as_slice() {
-                        [one] => ContextValue::Single(one.clone()),
-                        many => ContextValue::Multi(many.to_vec()),
-                    };
-                    keys.insert(k, value);
+                    keys.insert(k, ContextValue::of_values(v));
                 }
             }
             for resource in &check.resources {

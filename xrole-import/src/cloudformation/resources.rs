@@ -65,6 +65,7 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
 /// targets and of its document.
 fn targets(
     kind: &str,
+    partition: &str,
     props: &Value,
     at: &str,
     p: &mut FileProblems<'_>,
@@ -84,7 +85,7 @@ fn targets(
         "AWS::S3::BucketPolicy" => {
             let bucket = text("Bucket")?;
             let arn = Arn {
-                partition: "aws",
+                partition,
                 service: "s3",
                 region: "",
                 account: "",
@@ -144,7 +145,8 @@ pub(super) fn resource_policies(
         let Some(props) = props_of(id, r, p) else {
             continue;
         };
-        let Some((arns, doc_key)) = targets(kind, &props, &at, p) else {
+        let Some((arns, doc_key)) = targets(kind, stack.partition().as_str(), &props, &at, p)
+        else {
             continue;
         };
         let Some(doc) = props.get(doc_key).and_then(|v| {
@@ -156,15 +158,6 @@ pub(super) fn resource_policies(
             continue;
         };
         for arn in arns {
-            // A bucket's ARN names no partition of its own: the stack's.
-            let arn = match Arn::split(&arn) {
-                Some(a) if a.service == "s3" => Arn {
-                    partition: stack.partition().as_str(),
-                    ..a
-                }
-                .to_string(),
-                _ => arn,
-            };
             let resource = match world.resource_for(&arn) {
                 Some((existing, _)) if existing.arn() == arn => Ok(existing.clone()),
                 _ => Resource::new(&arn),
