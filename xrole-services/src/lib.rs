@@ -8,15 +8,19 @@
 //! service an HTTP request is.
 
 mod classify;
+mod curated;
 mod identify;
+mod resources;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use classify::{
-    CURATED, Check, Classified, ClassifyError, Curated, PASSES_ROLE, PassesRole, Target, classify,
+pub use classify::{Check, Classified, ClassifyError, Resolution, Target, classify, resolve};
+pub use curated::{
+    CURATED, Curated, ItemKind, PARTIQL, PASSES_ROLE, PER_ITEM, PassesRole, PerItem, UNNAMED,
+    Unnamed,
 };
 pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 

@@ -5,6 +5,7 @@
 
 mod access;
 mod authorize;
+mod classify;
 mod evaluator;
 mod federated_users;
 mod federation;
