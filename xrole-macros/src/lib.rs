@@ -11,11 +11,6 @@ mod expand;
 
 use proc_macro::TokenStream;
 
-/// This crate's README, its example compiled as a doc test.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct CrateReadme;
-
 /// Declares the role a struct of SDK clients, or an async function, works with.
 ///
 /// On a struct whose fields are SDK clients (or `xrole::AssumedRole`): generates
@@ -61,64 +56,10 @@ struct CrateReadme;
 /// An unknown key is an error that suggests the nearest one; a key given twice is
 /// an error.
 ///
-/// # What it expands to
-///
-/// ```
-/// # mod hidden {
-/// #[xrole::assume_role(
-///     arn = "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
-///     external_id = env("VENDOR_EXTERNAL_ID"),
-///     trusted = ["arn:aws:iam::111111111111:root"],
-///     allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
-/// )]
-/// pub struct Reader {
-///     pub sts: aws_sdk_sts::Client,
-///     pub role: xrole::AssumedRole,
-/// }
-/// # }
-/// ```
-///
-/// is, written by hand with public calls:
-///
-/// ```
-/// use xrole::{AssumeRole, AssumedRole, EnvProblem, Error, Permission, RoleSpec, Source};
-///
-/// pub struct Reader {
-///     pub sts: aws_sdk_sts::Client,
-///     pub role: AssumedRole,
-/// }
-///
-/// impl Reader {
-///     pub fn role_spec() -> Result<RoleSpec, Error> {
-///         let external_id = std::env::var("VENDOR_EXTERNAL_ID").map_err(|e| Error::Env {
-///             variable: "VENDOR_EXTERNAL_ID".into(),
-///             key: "external_id",
-///             problem: match e {
-///                 std::env::VarError::NotPresent => EnvProblem::NotSet { help: None },
-///                 std::env::VarError::NotUnicode(_) => EnvProblem::NotUnicode,
-///             },
-///         })?;
-///         Ok(RoleSpec::builder("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly".parse()?)
-///             .external_id(external_id.parse()?)
-///             .trusted("arn:aws:iam::111111111111:root".parse()?)
-///             .allow(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
-///             .build()?)
-///     }
-///
-///     pub async fn assume<'a>(source: impl Into<Source<'a>>) -> Result<Self, Error> {
-///         let role = AssumeRole::from_spec(&Self::role_spec()?)
-///             .eager(true)
-///             .shared(true)
-///             .assume(source)
-///             .await?;
-///         Ok(Self::from_role(&role))
-///     }
-///
-///     pub fn from_role(role: &AssumedRole) -> Self {
-///         Self { sts: aws_sdk_sts::Client::new(role.sdk_config()), role: role.clone() }
-///     }
-/// }
-/// ```
+/// What it expands to, beside the same code written by hand with public calls,
+/// is shown (and compiled) in `xrole::assume_role`'s documentation: a
+/// proc-macro crate's dev-dependencies are built a second time, for the host,
+/// so this crate's tests do without `xrole`.
 ///
 /// `Source::Default` is the process's base configuration (`xrole::set_base_config`,
 /// else aws-config's defaults loaded once); with `web_identity`, it is the declared

@@ -3,7 +3,9 @@
 //! is sent. A refused request never leaves the process: it fails the way the
 //! service fails it, with the service's own AccessDenied error (so the code's
 //! error handling runs), its message naming the check and the audit entry that
-//! explains it. An allowed request goes on to its endpoint unchanged.
+//! explains it. An allowed request goes on to its endpoint unchanged, or, in
+//! the mode that decides without sending, is answered with the service's empty
+//! success.
 
 use std::sync::Arc;
 
@@ -26,7 +28,16 @@ use super::state::Inner;
 #[derive(Clone)]
 pub(crate) struct EnforcingClient {
     pub(crate) inner: Arc<Inner>,
-    pub(crate) next: SharedHttpClient,
+    pub(crate) allowed: Allowed,
+}
+
+/// What becomes of an allowed request.
+#[derive(Clone)]
+pub(crate) enum Allowed {
+    /// Sent on with this client.
+    Send(SharedHttpClient),
+    /// Answered in place with the service's empty success.
+    Answer,
 }
 
 impl std::fmt::Debug for EnforcingClient {
@@ -43,14 +54,18 @@ impl HttpClient for EnforcingClient {
     ) -> SharedHttpConnector {
         SharedHttpConnector::new(EnforcingConnector {
             inner: self.inner.clone(),
-            next: self.next.http_connector(settings, components),
+            next: match &self.allowed {
+                Allowed::Send(client) => Some(client.http_connector(settings, components)),
+                Allowed::Answer => None,
+            },
         })
     }
 }
 
 struct EnforcingConnector {
     inner: Arc<Inner>,
-    next: SharedHttpConnector,
+    /// `None`: allowed requests are answered in place.
+    next: Option<SharedHttpConnector>,
 }
 
 impl std::fmt::Debug for EnforcingConnector {
@@ -73,7 +88,10 @@ impl HttpConnector for EnforcingConnector {
         let decided = authorize(&self.inner, &view);
         let protocol = decided.as_ref().ok().and_then(protocol_of);
         match decided {
-            Ok(a) if a.decision == Decision::Allowed => self.next.call(request),
+            Ok(a) if a.decision == Decision::Allowed => match &self.next {
+                Some(next) => next.call(request),
+                None => HttpConnectorFuture::ready(Ok(empty_success(&a, protocol.as_deref()))),
+            },
             Ok(a) => HttpConnectorFuture::ready(Ok(denied(&a, protocol.as_deref()))),
             Err(e) => HttpConnectorFuture::ready(Err(ConnectorError::other(
                 format!("xrole enforcement cannot decide the request: {e}").into(),
@@ -112,6 +130,38 @@ fn xml_escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// The service's answer to an allowed call that was not sent: a success with
+/// nothing in it, in its protocol.
+fn empty_success(a: &Authorization, protocol: Option<&str>) -> HttpResponse {
+    let id = &a.request_id;
+    let operation = a.operation.split_once(':').map_or("", |(_, o)| o);
+    let (content_type, body): (&str, Vec<u8>) = match protocol {
+        Some("json") => ("application/x-amz-json-1.0", b"{}".to_vec()),
+        Some("rest-json") => ("application/json", b"{}".to_vec()),
+        Some("rest-xml") => ("application/xml", Vec::new()),
+        // An empty CBOR map.
+        Some("smithy-rpc-v2-cbor") => ("application/cbor", vec![0xa0]),
+        // Query and EC2: the operation's response and result elements.
+        _ => (
+            "text/xml",
+            format!(
+                "<{operation}Response><{operation}Result/><ResponseMetadata><RequestId>{id}</RequestId></ResponseMetadata></{operation}Response>"
+            )
+            .into_bytes(),
+        ),
+    };
+    let mut response =
+        HttpResponse::new(StatusCode::from(http::StatusCode::OK), SdkBody::from(body));
+    response.headers_mut().insert("content-type", content_type);
+    response
+        .headers_mut()
+        .insert("x-amzn-requestid", id.clone());
+    response
+        .headers_mut()
+        .insert("x-amz-request-id", id.clone());
+    response
 }
 
 /// The service's own AccessDenied answer, in its protocol.

@@ -295,16 +295,36 @@ impl EmbeddedSts {
     /// fails too.
     pub fn enforcing(&self, config: &aws_types::SdkConfig) -> aws_types::SdkConfig {
         use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-        use aws_smithy_runtime_api::client::http::SharedHttpClient;
         let next = config.http_client().unwrap_or_else(|| {
             aws_smithy_http_client::Builder::new()
                 .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
                 .build_https()
         });
+        self.with_enforcement(config, enforce::Allowed::Send(next))
+    }
+
+    #[cfg(feature = "sdk")]
+    /// Like [`enforcing`](Self::enforcing), for tests with no backend: nothing
+    /// is sent. A refused request fails the same way; an allowed one is
+    /// answered in place with the service's empty success (`{}` for the JSON
+    /// protocols, an empty `OperationResult` for Query, no body for REST XML),
+    /// which the SDK reads as an output with nothing set. The audit log holds
+    /// every decision.
+    pub fn deciding(&self, config: &aws_types::SdkConfig) -> aws_types::SdkConfig {
+        self.with_enforcement(config, enforce::Allowed::Answer)
+    }
+
+    #[cfg(feature = "sdk")]
+    fn with_enforcement(
+        &self,
+        config: &aws_types::SdkConfig,
+        allowed: enforce::Allowed,
+    ) -> aws_types::SdkConfig {
+        use aws_smithy_runtime_api::client::http::SharedHttpClient;
         let mut builder = config.to_builder();
         builder.set_http_client(Some(SharedHttpClient::new(enforce::EnforcingClient {
             inner: self.inner.clone(),
-            next,
+            allowed,
         })));
         builder.build()
     }
@@ -388,6 +408,20 @@ impl EmbeddedSts {
         self.inner.state().faults = Faults::default();
     }
 
+    /// Decides an HTTP request signed with credentials this server issued (or a
+    /// world user's key) as the service it is sent to would: each check AWS
+    /// makes for it (`xrole_services::classify`) judged with the session's
+    /// whole chain (identity policies, boundary, session policies, SCPs, RCPs,
+    /// the resource's policy from the world, the session's tags, source
+    /// identity and MFA). The signature is not checked: the request is the
+    /// in-process SDK's. Each decision goes to the audit log.
+    pub fn authorize_http(
+        &self,
+        request: &xrole_iam::services::HttpRequest<'_>,
+    ) -> Result<Authorization, AuthorizeError> {
+        authorize::authorize(&self.inner, request)
+    }
+
     /// The calls the audit log keeps: the last ones, up to its capacity (see
     /// [`EmbeddedStsBuilder::audit_capacity`]).
     pub fn audit(&self) -> Vec<AuditEntry> {
@@ -420,20 +454,6 @@ impl EmbeddedSts {
     /// a refusal, next to the error the code got. The runtime's
     /// `xrole::AccessDenied` carries the request id (`request_id`), and its
     /// `cause()` the kind the evaluator found; the entry's `detail` holds the
-    /// Decides an HTTP request signed with credentials this server issued (or a
-    /// world user's key) as the service it is sent to would: each check AWS
-    /// makes for it (`xrole_services::classify`) judged with the session's
-    /// whole chain (identity policies, boundary, session policies, SCPs, RCPs,
-    /// the resource's policy from the world, the session's tags, source
-    /// identity and MFA). The signature is not checked: the request is the
-    /// in-process SDK's. Each decision goes to the audit log.
-    pub fn authorize_http(
-        &self,
-        request: &xrole_iam::services::HttpRequest<'_>,
-    ) -> Result<Authorization, AuthorizeError> {
-        authorize::authorize(&self.inner, request)
-    }
-
     /// evaluator's whole explanation.
     pub fn audit_of_request(&self, request_id: &str) -> Option<AuditEntry> {
         self.inner

@@ -99,6 +99,65 @@ pub use assume::{
     WebIdentity, default_session_name, mfa_session,
 };
 #[cfg(feature = "macros")]
+/// # What it expands to
+///
+/// ```
+/// # mod hidden {
+/// #[xrole::assume_role(
+///     arn = "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
+///     external_id = env("VENDOR_EXTERNAL_ID"),
+///     trusted = ["arn:aws:iam::111111111111:root"],
+///     allow(actions = ["s3:GetObject"], resources = ["arn:aws:s3:::my-shared-bucket/*"]),
+/// )]
+/// pub struct Reader {
+///     pub sts: aws_sdk_sts::Client,
+///     pub role: xrole::AssumedRole,
+/// }
+/// # }
+/// ```
+///
+/// is, written by hand with public calls:
+///
+/// ```
+/// use xrole::{AssumeRole, AssumedRole, EnvProblem, Error, Permission, RoleSpec, Source};
+///
+/// pub struct Reader {
+///     pub sts: aws_sdk_sts::Client,
+///     pub role: AssumedRole,
+/// }
+///
+/// impl Reader {
+///     pub fn role_spec() -> Result<RoleSpec, Error> {
+///         let external_id = std::env::var("VENDOR_EXTERNAL_ID").map_err(|e| Error::Env {
+///             variable: "VENDOR_EXTERNAL_ID".into(),
+///             key: "external_id",
+///             problem: match e {
+///                 std::env::VarError::NotPresent => EnvProblem::NotSet { help: None },
+///                 std::env::VarError::NotUnicode(_) => EnvProblem::NotUnicode,
+///             },
+///         })?;
+///         Ok(RoleSpec::builder("arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly".parse()?)
+///             .external_id(external_id.parse()?)
+///             .trusted("arn:aws:iam::111111111111:root".parse()?)
+///             .allow(Permission::new(["s3:GetObject"], ["arn:aws:s3:::my-shared-bucket/*"]))
+///             .build()?)
+///     }
+///
+///     pub async fn assume<'a>(source: impl Into<Source<'a>>) -> Result<Self, Error> {
+///         let role = AssumeRole::from_spec(&Self::role_spec()?)
+///             .eager(true)
+///             .shared(true)
+///             .assume(source)
+///             .await?;
+///         Ok(Self::from_role(&role))
+///     }
+///
+///     pub fn from_role(role: &AssumedRole) -> Self {
+///         Self { sts: aws_sdk_sts::Client::new(role.sdk_config()), role: role.clone() }
+///     }
+/// }
+/// ```
+#[doc(inline)]
 pub use xrole_macros::assume_role;
 
 /// Sets the base configuration of [`Source::Default`] (outside profile chains): the
@@ -137,3 +196,10 @@ pub struct WorkspaceReadme;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct CrateReadme;
+
+/// `xrole-macros`' README, its example compiled here: the proc-macro crate's
+/// own tests do without `xrole`, which its dev-dependencies would build a
+/// second time, for the host.
+#[cfg(doctest)]
+#[doc = include_str!("../../xrole-macros/README.md")]
+pub struct MacrosReadme;

@@ -254,6 +254,69 @@ async fn an_enforced_client_fails_as_the_service_would_and_sends_nothing() {
     assert_eq!(entry.decision, Some(Decision::ImplicitlyDenied));
 }
 
+/// Deciding without sending: an allowed call is answered in place with the
+/// service's empty success, a refused one fails as with enforcement, and the
+/// server sees neither.
+#[tokio::test]
+async fn the_deciding_mode_sends_nothing() {
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let alice = client(&sts, ALICE).await;
+    let creds = alice
+        .assume_role()
+        .role_arn(ROLE)
+        .role_session_name("worker")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let session = sts
+        .sdk_config_for_session(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            creds.session_token(),
+        )
+        .await;
+    let decided = aws_sdk_sts::Client::new(&sts.deciding(&session));
+    let before = sts.calls();
+    // Allowed (no permission needed): an output with nothing set.
+    let me = decided.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.arn(), None);
+    // Refused: STS's AccessDenied, as with enforcement.
+    let refused = decided
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/Other")
+        .role_session_name("nope")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    use aws_sdk_sts::error::ProvideErrorMetadata;
+    assert_eq!(refused.code(), Some("AccessDenied"));
+    assert_eq!(sts.calls(), before, "nothing reached the server");
+    // Both decisions are in the audit log.
+    let decisions: Vec<_> = sts
+        .audit()
+        .into_iter()
+        .rev()
+        .take(2)
+        .map(|e| (e.action, e.decision))
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            (
+                Some("sts:AssumeRole".to_owned()),
+                Some(Decision::ImplicitlyDenied)
+            ),
+            (
+                Some("sts:GetCallerIdentity".to_owned()),
+                Some(Decision::Allowed)
+            ),
+        ]
+    );
+}
+
 /// A request signed with `key` (and `token`) for `service`.
 fn auth_header(key: &str, service: &str) -> String {
     format!(
