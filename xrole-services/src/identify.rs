@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{Member, Operation, ServiceData, ServiceModel};
+use crate::{Member, Operation, Segment, ServiceData, ServiceModel, Template};
 
 /// An HTTP request as a client sends it.
 #[derive(Clone, Copy, Debug)]
@@ -117,10 +117,7 @@ pub fn identify<'d>(
     };
     let url = split_url(request.url)?;
     let mut query = form(url.query.as_bytes());
-    let candidates: Vec<(&'d str, &'d ServiceModel)> = data
-        .models()
-        .filter(|(_, m)| m.signing.as_deref() == Some(signing))
-        .collect();
+    let candidates: Vec<(&'d str, &'d ServiceModel)> = data.signed_for(signing).collect();
     if candidates.is_empty() {
         return Err(IdentifyError::UnknownService(signing.to_owned()));
     }
@@ -130,7 +127,7 @@ pub fn identify<'d>(
     };
     let found =
         |service: &'d str, model: &'d ServiceModel, name: &str, query: BTreeMap<String, String>| {
-            let (operation, op) = model.operations().find(|(n, _)| *n == name)?;
+            let (operation, op) = model.operation_entry(name)?;
             Some(Identified {
                 service,
                 operation,
@@ -175,35 +172,35 @@ pub fn identify<'d>(
     // REST: the method, the URI template, the query keys it demands and the
     // members it requires; the most specific match wins.
     let path = rest_path(signing, &url);
-    let mut best: Option<(usize, Identified<'d>)> = None;
+    let trimmed = path.trim_start_matches('/');
+    let segments: Vec<&str> = if trimmed.is_empty() {
+        Vec::new()
+    } else {
+        trimmed.split('/').collect()
+    };
+    // The first template that fits, most specific first, in each model; the
+    // labels are read for the winner alone.
+    let mut best: Option<(usize, &'d str, &'d str, &'d Operation)> = None;
     for (service, model) in &candidates {
-        for (name, op) in model.operations() {
-            if !op.method.eq_ignore_ascii_case(request.method) {
-                continue;
-            }
-            let Some((score, labels)) = match_template(&op.uri, &path, &query) else {
-                continue;
-            };
-            if !has_required(op, request, &labels, &query) {
-                continue;
-            }
-            let score = score + op.required.len();
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((
-                    score,
-                    Identified {
-                        service,
-                        operation: name,
-                        model: op,
-                        labels,
-                        query: query.clone(),
-                    },
-                ));
-            }
+        let first = model.most_specific_first().find(|(_, op)| {
+            op.method.eq_ignore_ascii_case(request.method)
+                && fits(&op.template, &segments, &query)
+                && has_required(op, request, &query)
+        });
+        if let Some((name, op)) = first
+            && best.as_ref().is_none_or(|(s, ..)| op.specificity() > *s)
+        {
+            best = Some((op.specificity(), service, name, op));
         }
     }
-    best.map(|(_, i)| i)
-        .ok_or_else(|| none(format!("{} {}", request.method, url.path)))
+    best.map(|(_, service, operation, op)| Identified {
+        service,
+        operation,
+        model: op,
+        labels: labels(&op.template, &segments),
+        query,
+    })
+    .ok_or_else(|| none(format!("{} {}", request.method, url.path)))
 }
 
 /// The path the URI templates are written against: S3's virtual-hosted
@@ -221,69 +218,58 @@ fn rest_path(signing: &str, url: &Url<'_>) -> String {
     url.path.to_owned()
 }
 
-/// Whether `path` and `query` fit `template` (`/{Bucket}/{Key+}?tagging`): the
-/// labels' values and how specific the template is (literal segments and the
-/// query keys it demands).
-fn match_template(
-    template: &str,
-    path: &str,
-    query: &BTreeMap<String, String>,
-) -> Option<(usize, BTreeMap<String, String>)> {
-    let (t_path, t_query) = template.split_once('?').unwrap_or((template, ""));
-    let mut score = 0;
-    for demand in t_query.split('&').filter(|d| !d.is_empty()) {
-        match demand.split_once('=') {
-            Some((k, v)) if query.get(k).map(String::as_str) == Some(v) => score += 2,
-            None if query.contains_key(demand) => score += 2,
-            _ => return None,
-        }
+/// Whether `template` fits the path's `segments` and `query` (every query key
+/// it demands is there, with its value where it names one).
+fn fits(template: &Template, segments: &[&str], query: &BTreeMap<String, String>) -> bool {
+    let demanded = template.demands.iter().all(|(key, value)| match value {
+        Some(v) => query.get(key) == Some(v),
+        None => query.contains_key(key),
+    });
+    if !demanded {
+        return false;
     }
-    let t_segments: Vec<&str> = t_path.split('/').filter(|s| !s.is_empty()).collect();
-    let p_trimmed = path.trim_start_matches('/');
-    let p_segments: Vec<&str> = if p_trimmed.is_empty() {
-        Vec::new()
-    } else {
-        p_trimmed.split('/').collect()
-    };
-    let mut labels = BTreeMap::new();
     let mut i = 0;
-    for (j, t) in t_segments.iter().enumerate() {
-        if let Some(label) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-            if let Some(greedy) = label.strip_suffix('+') {
-                let rest = p_segments.get(i..).filter(|r| !r.is_empty())?;
-                labels.insert(greedy.to_owned(), decode(&rest.join("/")));
-                i = p_segments.len();
-                if j + 1 != t_segments.len() {
-                    return None;
-                }
-                break;
-            }
-            let value = p_segments.get(i).filter(|v| !v.is_empty())?;
-            labels.insert(label.to_owned(), decode(value));
-        } else {
-            if p_segments.get(i) != Some(t) {
-                return None;
-            }
-            score += 3;
+    for (j, segment) in template.segments.iter().enumerate() {
+        match segment {
+            Segment::Greedy(_) => return i < segments.len() && j + 1 == template.segments.len(),
+            Segment::Label(_) if segments.get(i).is_none_or(|v| v.is_empty()) => return false,
+            Segment::Literal(text) if segments.get(i) != Some(&text.as_str()) => return false,
+            _ => {}
         }
         i += 1;
     }
-    (i == p_segments.len()).then_some((score, labels))
+    i == segments.len()
+}
+
+/// The labels' values of a template that [`fits`] the path's `segments`, decoded.
+fn labels(template: &Template, segments: &[&str]) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    for (i, segment) in template.segments.iter().enumerate() {
+        match segment {
+            Segment::Greedy(label) => {
+                let rest = segments.get(i..).unwrap_or_default().join("/");
+                labels.insert(label.clone(), decode(&rest));
+            }
+            Segment::Label(label) => {
+                labels.insert(label.clone(), decode(segments.get(i).unwrap_or(&"")));
+            }
+            Segment::Literal(_) => {}
+        }
+    }
+    labels
 }
 
 /// Whether the request carries every member the operation requires that
-/// travels in a header or the query (labels are matched already; the body is
-/// not read here).
+/// travels in a header or the query (a label is there when the template fits;
+/// the body is not read here).
 fn has_required(
     op: &Operation,
     request: &HttpRequest<'_>,
-    labels: &BTreeMap<String, String>,
     query: &BTreeMap<String, String>,
 ) -> bool {
     op.required.iter().all(|name| match op.members.get(name) {
         Some(Member::Header(h)) => request.header(h).is_some(),
         Some(Member::Query(q)) => query.contains_key(q),
-        Some(Member::Uri(u)) => labels.contains_key(u.trim_end_matches('+')),
         _ => true,
     })
 }

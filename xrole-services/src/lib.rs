@@ -35,7 +35,21 @@ pub struct CrateReadme;
 pub fn data() -> Result<&'static ServiceData, ServiceDataError> {
     static PARSED: OnceLock<Result<ServiceData, String>> = OnceLock::new();
     PARSED
-        .get_or_init(|| serde_json::from_str(DATA).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            let mut data: ServiceData = serde_json::from_str(DATA).map_err(|e| e.to_string())?;
+            for model in data.models.values_mut() {
+                model.index();
+            }
+            for (name, model) in &data.models {
+                if let Some(signing) = &model.signing {
+                    data.by_signing
+                        .entry(signing.clone())
+                        .or_default()
+                        .push(name.clone());
+                }
+            }
+            Ok(data)
+        })
         .as_ref()
         .map_err(|why| ServiceDataError(why.clone()))
 }
@@ -55,6 +69,10 @@ pub struct ServiceData {
     full: Vec<String>,
     models: BTreeMap<String, ServiceModel>,
     iam: BTreeMap<String, IamService>,
+    /// The services signed for each name, built once on load: a request is
+    /// looked up by its signing name.
+    #[serde(skip)]
+    by_signing: BTreeMap<String, Vec<String>>,
 }
 
 impl ServiceData {
@@ -73,6 +91,16 @@ impl ServiceData {
     /// Every service's model, by botocore's name.
     pub fn models(&self) -> impl Iterator<Item = (&str, &ServiceModel)> {
         self.models.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The services whose requests are signed for `signing` (SigV4's service),
+    /// with their models.
+    pub fn signed_for(&self, signing: &str) -> impl Iterator<Item = (&str, &ServiceModel)> {
+        self.by_signing
+            .get(signing)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| Some((name.as_str(), self.models.get(name)?)))
     }
 
     /// The IAM data of a service classified in full, by its prefix.
@@ -118,18 +146,61 @@ pub struct ServiceModel {
     pub endpoint: Option<String>,
     /// `X-Amz-Target`'s prefix, for the `json` protocol.
     pub target: Option<String>,
-    operations: BTreeMap<String, Operation>,
+    #[serde(deserialize_with = "by_specificity")]
+    operations: Vec<(String, Operation)>,
+    /// Each operation's place in `operations`, by name.
+    #[serde(skip)]
+    index: BTreeMap<String, usize>,
+}
+
+/// The operations, the most specific URI template first (see
+/// [`Operation::specificity`]), by name among equals: a request is matched
+/// against them in this order.
+fn by_specificity<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<(String, Operation)>, D::Error> {
+    let map: BTreeMap<String, Operation> = Deserialize::deserialize(deserializer)?;
+    let mut operations: Vec<(String, Operation)> = map.into_iter().collect();
+    operations.sort_by(|a, b| {
+        b.1.specificity()
+            .cmp(&a.1.specificity())
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    Ok(operations)
 }
 
 impl ServiceModel {
+    fn index(&mut self) {
+        self.index = self
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect();
+    }
+
+    /// The operations, the most specific URI template first.
+    pub(crate) fn most_specific_first(&self) -> impl Iterator<Item = (&str, &Operation)> {
+        self.operations.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// An operation, by name.
     pub fn operation(&self, name: &str) -> Option<&Operation> {
-        self.operations.get(name)
+        self.operation_entry(name).map(|(_, op)| op)
+    }
+
+    /// An operation with its name as the model holds it.
+    pub(crate) fn operation_entry(&self, name: &str) -> Option<(&str, &Operation)> {
+        let (name, op) = self.operations.get(*self.index.get(name)?)?;
+        Some((name.as_str(), op))
     }
 
     /// Every operation, by name.
     pub fn operations(&self) -> impl Iterator<Item = (&str, &Operation)> {
-        self.operations.iter().map(|(k, v)| (k.as_str(), v))
+        self.index
+            .values()
+            .filter_map(|i| self.operations.get(*i))
+            .map(|(k, v)| (k.as_str(), v))
     }
 }
 
@@ -148,6 +219,72 @@ pub struct Operation {
     /// The input members the operation requires; empty for services not
     /// classified in full.
     pub required: Vec<String>,
+    /// The URI template, split once on load.
+    pub(crate) template: Template,
+}
+
+impl Operation {
+    /// How specific its URI template is: 3 a literal segment, 2 a query key it
+    /// demands, 1 a member it requires. Of the templates a request fits, the
+    /// most specific names its operation (`GET /{Bucket}?acl` is
+    /// GetBucketAcl, not ListObjects).
+    pub(crate) fn specificity(&self) -> usize {
+        let literals = self
+            .template
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
+        3 * literals + 2 * self.template.demands.len() + self.required.len()
+    }
+}
+
+/// A URI template split into its path segments and the query keys it demands:
+/// matching a request allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Template {
+    pub(crate) segments: Vec<Segment>,
+    /// `key` (present) or `key=value`.
+    pub(crate) demands: Vec<(String, Option<String>)>,
+}
+
+/// One path segment of a URI template.
+#[derive(Debug)]
+pub(crate) enum Segment {
+    /// Text that must be there.
+    Literal(String),
+    /// `{Label}`: one segment.
+    Label(String),
+    /// `{Label+}`: the rest of the path.
+    Greedy(String),
+}
+
+impl Template {
+    fn parse(uri: &str) -> Self {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(label) => match label.strip_suffix('+') {
+                        Some(greedy) => Segment::Greedy(greedy.to_owned()),
+                        None => Segment::Label(label.to_owned()),
+                    },
+                    None => Segment::Literal(s.to_owned()),
+                },
+            )
+            .collect();
+        let demands = query
+            .split('&')
+            .filter(|d| !d.is_empty())
+            .map(|d| match d.split_once('=') {
+                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                None => (d.to_owned(), None),
+            })
+            .collect();
+        Self { segments, demands }
+    }
 }
 
 /// An operation as the file writes it: `[method, uri]`, or
@@ -165,11 +302,14 @@ impl From<OperationRow> for Operation {
             OperationRow::Full(m, u, members, required) => (m, u, members, required),
             OperationRow::Named(m, u) => (m, u, BTreeMap::new(), Vec::new()),
         };
+        // Only the REST protocols' templates are matched; the others' are `/`.
+        let template = Template::parse(&uri);
         Self {
             method,
             uri,
             members,
             required,
+            template,
         }
     }
 }

@@ -4,19 +4,29 @@
 //! GitHub Actions token endpoint, the `xrole` command's federation endpoint and
 //! the tests' `xrole_test::http::get` ask with it. Its errors never repeat the
 //! request, which may carry a secret.
+//!
+//! The client is xrole's `default-https-client` feature (on by default), as
+//! aws-config's is: without it, xrole builds no TLS stack and every GET answers
+//! that it has no client.
 
 use std::time::Duration;
 
+#[cfg(feature = "default-https-client")]
 use aws_smithy_http_client::Connector;
+#[cfg(feature = "default-https-client")]
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+#[cfg(feature = "default-https-client")]
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+#[cfg(feature = "default-https-client")]
 use aws_smithy_types::error::display::DisplayErrorContext;
+#[cfg(feature = "default-https-client")]
 use http_body_util::{BodyExt, Limited};
 
 /// A client for bounded GETs; build it once and keep it (it holds a connection
 /// pool).
 pub struct BoundedGet {
+    #[cfg(feature = "default-https-client")]
     connector: Connector,
     answer_timeout: Duration,
     max_answer_bytes: usize,
@@ -64,6 +74,7 @@ impl BoundedGet {
         answer_timeout: Duration,
         max_answer_bytes: usize,
     ) -> Self {
+        #[cfg(feature = "default-https-client")]
         let connector = Connector::builder()
             .connector_settings(
                 HttpConnectorSettings::builder()
@@ -74,7 +85,10 @@ impl BoundedGet {
             .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
             .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
             .build();
+        #[cfg(not(feature = "default-https-client"))]
+        let _ = connect_timeout;
         Self {
+            #[cfg(feature = "default-https-client")]
             connector,
             answer_timeout,
             max_answer_bytes,
@@ -91,6 +105,20 @@ impl BoundedGet {
                 .headers_mut()
                 .insert(name.to_string(), value.to_string());
         }
+        #[cfg(not(feature = "default-https-client"))]
+        {
+            drop(request);
+            Err(
+                "xrole was built without its default-https-client feature: no HTTPS client"
+                    .to_owned(),
+            )
+        }
+        #[cfg(feature = "default-https-client")]
+        self.send(request).await
+    }
+
+    #[cfg(feature = "default-https-client")]
+    async fn send(&self, request: HttpRequest) -> Result<Answer, String> {
         let exchange = async {
             let response = self
                 .connector
