@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use xrole_core::policy::keys;
 
 use crate::curated::{CURATED, Curated, PASSES_ROLE, PER_ITEM, PerItem, UNNAMED};
 use crate::identify::{HttpRequest, Identified, IdentifyError, identify};
@@ -132,14 +133,14 @@ pub fn classify<'d>(
     let tags = request_tags(&values);
     if !tags.is_empty() {
         for (k, v) in &tags {
-            context.insert(format!("aws:RequestTag/{k}"), vec![v.clone()]);
+            context.insert(keys::request_tag(k), vec![v.clone()]);
         }
         context.insert(
-            "aws:TagKeys".to_owned(),
+            keys::TAG_KEYS.to_owned(),
             tags.iter().map(|(k, _)| k.clone()).collect(),
         );
     } else if let Some(keys) = removed_tag_keys(&values) {
-        context.insert("aws:TagKeys".to_owned(), keys);
+        context.insert(keys::TAG_KEYS.to_owned(), keys);
     }
     let check = |action: String, resources: Vec<String>, approximate: bool| Check {
         action,
@@ -186,8 +187,10 @@ pub fn classify<'d>(
         }
         if let Some(identity) = identified.query.get("SourceIdentity") {
             let mut set = check("sts:SetSourceIdentity".to_owned(), role, false);
-            set.context
-                .insert("sts:SourceIdentity".to_owned(), vec![identity.clone()]);
+            set.context.insert(
+                keys::REQUESTED_SOURCE_IDENTITY.to_owned(),
+                vec![identity.clone()],
+            );
             checks.push(set);
         }
     }
@@ -199,12 +202,34 @@ pub fn classify<'d>(
     for role in passed {
         let mut pass = check("iam:PassRole".to_owned(), vec![role], false);
         pass.context.insert(
-            "iam:PassedToService".to_owned(),
+            keys::PASSED_TO_SERVICE.to_owned(),
             vec![format!("{service}.amazonaws.com")],
         );
         checks.push(pass);
     }
     Ok(Classified { identified, checks })
+}
+
+/// `X-Amz-Date` (SigV4's `20261207T180000Z`) as `aws:CurrentTime`
+/// (`2026-12-07T18:00:00Z`) and `aws:EpochTime` (seconds).
+fn signed_at(date: &str) -> Option<(String, String)> {
+    let b = date.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() != 16 || !digits(0..8) || b[8] != b'T' || !digits(9..15) || b[15] != b'Z' {
+        return None;
+    }
+    let current = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &date[0..4],
+        &date[4..6],
+        &date[6..8],
+        &date[9..11],
+        &date[11..13],
+        &date[13..15]
+    );
+    let millis = xrole_core::policy::values::parse_date(&current)?;
+    Some((current, (millis / 1000).to_string()))
 }
 
 /// The tags a request sets, wherever its protocol carries them: a JSON map
@@ -306,13 +331,18 @@ fn common_context(
 ) -> BTreeMap<String, Vec<String>> {
     let mut context = BTreeMap::new();
     context.insert(
-        "aws:SecureTransport".to_owned(),
+        keys::SECURE_TRANSPORT.to_owned(),
         vec![request.url.starts_with("https://").to_string()],
     );
     context.insert(
-        "aws:RequestedRegion".to_owned(),
+        keys::REQUESTED_REGION.to_owned(),
         vec![target.region.to_owned()],
     );
+    // The time the request was signed (X-Amz-Date, `20261207T180000Z`).
+    if let Some((current, epoch)) = request.header("x-amz-date").and_then(signed_at) {
+        context.insert(keys::CURRENT_TIME.to_owned(), vec![current]);
+        context.insert(keys::EPOCH_TIME.to_owned(), vec![epoch]);
+    }
     // S3's x-amz-tagging header: the tags a PutObject or CopyObject sets.
     if let Some(tagging) = values.get("Tagging") {
         let tags: Vec<(String, String)> = form_urlencoded::parse(tagging.as_bytes())

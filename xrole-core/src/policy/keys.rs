@@ -53,6 +53,10 @@ pub const SOURCE_IP: &str = "aws:SourceIp";
 pub const SECURE_TRANSPORT: &str = "aws:SecureTransport";
 /// The identity provider of a web identity session.
 pub const FEDERATED_PROVIDER: &str = "aws:FederatedProvider";
+/// The region a request is sent to.
+pub const REQUESTED_REGION: &str = "aws:RequestedRegion";
+/// The service a role is passed to (`iam:PassRole`).
+pub const PASSED_TO_SERVICE: &str = "iam:PassedToService";
 
 /// `aws:PrincipalTag/KEY`: a tag of the caller.
 pub fn principal_tag(key: &str) -> String {

@@ -91,6 +91,7 @@ fn the_request_sets_its_condition_values() {
         method: "PUT",
         url: "https://b.s3.eu-west-1.amazonaws.com/k",
         headers: &[
+            ("x-amz-date", "20261207T180000Z"),
             ("x-amz-tagging", "Project=Unicorn&Owner=alice"),
             ("x-amz-acl", "private"),
             ("x-amz-server-side-encryption", "aws:kms"),
@@ -100,6 +101,8 @@ fn the_request_sets_its_condition_values() {
     let found = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
     let c = &found.checks[0].context;
     assert_eq!(c["aws:SecureTransport"], ["true"]);
+    assert_eq!(c["aws:CurrentTime"], ["2026-12-07T18:00:00Z"]);
+    assert_eq!(c["aws:EpochTime"], ["1796666400"]);
     assert_eq!(c["aws:RequestedRegion"], ["eu-west-1"]);
     assert_eq!(c["s3:RequestObjectTag/Project"], ["Unicorn"]);
     assert_eq!(c["s3:RequestObjectTagKeys"], ["Project", "Owner"]);
