@@ -114,6 +114,11 @@ def service_model(name, model):
             row.append(required(model, op))
         ops[op_name] = row
     entry["operations"] = ops
+    # Deprecated operations that share a URI with their successor
+    # (GetBucketLifecycle, GetBucketLifecycleConfiguration): the successor wins.
+    deprecated = sorted(n for n, op in model["operations"].items() if op.get("deprecated"))
+    if deprecated:
+        entry["deprecated"] = deprecated
     return entry
 
 

@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use xrole_core::policy::keys;
 
-use crate::curated::{CURATED, Curated, PASSES_ROLE, PER_ITEM, PerItem, UNNAMED};
+use crate::context::{action_keys, common_context, removed_tag_keys, request_tags, scalar};
+use crate::curated::{CURATED, Curated, PASSES_ROLE, PER_ITEM, PerItem, S3_VERSIONED, UNNAMED};
 use crate::identify::{HttpRequest, Identified, IdentifyError, identify};
-use crate::resources::{per_item, resources};
+use crate::resources::{self, per_item, resources};
 use crate::{Member, ServiceData};
 
 /// Where the request goes and who owns what it names by name alone.
@@ -142,11 +143,15 @@ pub fn classify<'d>(
     } else if let Some(keys) = removed_tag_keys(&values) {
         context.insert(keys::TAG_KEYS.to_owned(), keys);
     }
-    let check = |action: String, resources: Vec<String>, approximate: bool| Check {
-        action,
-        resources,
-        context: context.clone(),
-        approximate,
+    let check = |action: String, resources: Vec<String>, approximate: bool| {
+        let mut context = context.clone();
+        context.extend(action_keys(data, &action, &values, target));
+        Check {
+            action,
+            resources,
+            context,
+            approximate,
+        }
     };
     let resolution = resolve(data, service, operation);
     let mut checks: Vec<Check> = match resolution {
@@ -159,6 +164,36 @@ pub fn classify<'d>(
                 .map(|(action, found)| check(action, found.arns, found.approximate))
                 .collect()
         }
+        // The objects a DeleteObjects names in its body, each by its version
+        // when it gives one.
+        _ if service == "s3" && operation == "DeleteObjects" => {
+            let bucket = values.get("Bucket").unwrap_or_default();
+            let mut by_action: Vec<(String, Vec<String>)> = Vec::new();
+            for (key, version) in s3_objects_to_delete(request.body) {
+                let action = if version.is_some() {
+                    "s3:DeleteObjectVersion"
+                } else {
+                    "s3:DeleteObject"
+                };
+                let arn = resources::s3_object(target, &bucket, &key);
+                match by_action.iter_mut().find(|(a, _)| a == action) {
+                    Some((_, arns)) => arns.push(arn),
+                    None => by_action.push((action.to_owned(), vec![arn])),
+                }
+            }
+            if by_action.is_empty() {
+                vec![check(
+                    "s3:DeleteObject".to_owned(),
+                    vec!["*".to_owned()],
+                    true,
+                )]
+            } else {
+                by_action
+                    .into_iter()
+                    .map(|(action, arns)| check(action, arns, false))
+                    .collect()
+            }
+        }
         _ => {
             let approximate = matches!(resolution, Resolution::Unnamed | Resolution::Approximate);
             resolution
@@ -167,6 +202,7 @@ pub fn classify<'d>(
                 .enumerate()
                 .map(|(i, action)| {
                     let found = resources(data, &action, i, &values, target);
+                    let action = versioned(&action, i, &values);
                     check(action, found.arns, approximate || found.approximate)
                 })
                 .collect()
@@ -210,89 +246,66 @@ pub fn classify<'d>(
     Ok(Classified { identified, checks })
 }
 
-/// `X-Amz-Date` (SigV4's `20261207T180000Z`) as `aws:CurrentTime`
-/// (`2026-12-07T18:00:00Z`) and `aws:EpochTime` (seconds).
-fn signed_at(date: &str) -> Option<(String, String)> {
-    let b = date.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() != 16 || !digits(0..8) || b[8] != b'T' || !digits(9..15) || b[15] != b'Z' {
-        return None;
-    }
-    let current = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &date[0..4],
-        &date[4..6],
-        &date[6..8],
-        &date[9..11],
-        &date[11..13],
-        &date[13..15]
-    );
-    let millis = xrole_core::policy::values::parse_date(&current)?;
-    Some((current, (millis / 1000).to_string()))
-}
-
-/// The tags a request sets, wherever its protocol carries them: a JSON map
-/// (`{"k": "v"}`), a JSON list of `Key`/`Value` (or `TagKey`/`TagValue`)
-/// objects, or the query protocol's `Tags.member.N.Key`.
-fn request_tags(values: &Values<'_, '_>) -> Vec<(String, String)> {
-    let field = |item: &Value, names: [&str; 3]| {
-        names
-            .iter()
-            .find_map(|n| item.get(*n).and_then(Value::as_str))
-            .map(str::to_owned)
+/// The action on a given version, when the request names one ([`S3_VERSIONED`]):
+/// its `versionId`, or for the source of a copy, `?versionId=` in
+/// `x-amz-copy-source`.
+fn versioned(action: &str, i: usize, values: &Values<'_, '_>) -> String {
+    let copy_source = matches!(values.identified.operation, "CopyObject" | "UploadPartCopy");
+    let names_version = if copy_source && i == 0 {
+        values
+            .get("CopySource")
+            .is_some_and(|source| source.contains("?versionId="))
+    } else {
+        !copy_source && values.get("VersionId").is_some()
     };
-    for name in ["Tags", "tags"] {
-        match values.body.get(name) {
-            Some(Value::Object(map)) => {
-                return map
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect();
-            }
-            Some(Value::Array(items)) => {
-                return items
-                    .iter()
-                    .filter_map(|item| {
-                        let key = field(item, ["Key", "TagKey", "key"])?;
-                        let value = field(item, ["Value", "TagValue", "value"]).unwrap_or_default();
-                        Some((key, value))
-                    })
-                    .collect();
-            }
-            _ => {}
-        }
+    match S3_VERSIONED.iter().find(|(plain, _)| *plain == action) {
+        Some((_, version)) if names_version => (*version).to_owned(),
+        _ => action.to_owned(),
     }
-    let query = &values.identified.query;
-    (1..=query.len())
-        .map_while(|i| {
-            let key = query.get(&format!("Tags.member.{i}.Key"))?;
-            let value = query
-                .get(&format!("Tags.member.{i}.Value"))
-                .cloned()
-                .unwrap_or_default();
-            Some((key.clone(), value))
-        })
-        .collect()
 }
 
-/// The tag keys an untagging call removes: `aws:TagKeys`.
-fn removed_tag_keys(values: &Values<'_, '_>) -> Option<Vec<String>> {
-    for name in ["TagKeys", "tagKeys"] {
-        if let Some(Value::Array(keys)) = values.body.get(name) {
-            return Some(
-                keys.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-            );
+/// The keys (and versions) a DeleteObjects body names:
+/// `<Delete><Object><Key>k</Key><VersionId>v</VersionId></Object>…</Delete>`.
+fn s3_objects_to_delete(body: &[u8]) -> Vec<(String, Option<String>)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut objects = Vec::new();
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut current: Option<(Option<String>, Option<String>)> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                if e.local_name().as_ref() == b"Object" {
+                    current = Some((None, None));
+                }
+                path.push(e.local_name().as_ref().to_vec());
+            }
+            Ok(Event::End(e)) => {
+                path.pop();
+                if e.local_name().as_ref() == b"Object"
+                    && let Some((Some(key), version)) = current.take()
+                {
+                    objects.push((key, version));
+                }
+            }
+            Ok(Event::Text(t)) => {
+                let text = t.decode().map(|t| t.into_owned()).unwrap_or_default();
+                let text = quick_xml::escape::unescape(&text)
+                    .map(|t| t.into_owned())
+                    .unwrap_or(text);
+                if let Some((key, version)) = current.as_mut() {
+                    match path.last().map(Vec::as_slice) {
+                        Some(b"Key") => *key = Some(text),
+                        Some(b"VersionId") => *version = Some(text),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
         }
     }
-    let query = &values.identified.query;
-    let keys: Vec<String> = (1..=query.len())
-        .map_while(|i| query.get(&format!("TagKeys.member.{i}")).cloned())
-        .collect();
-    (!keys.is_empty()).then_some(keys)
+    objects
 }
 
 /// The request's values by member name, wherever they travel.
@@ -314,60 +327,10 @@ impl Values<'_, '_> {
             Some(Member::Query(q)) => self.identified.query.get(q).cloned(),
             Some(Member::Header(h)) => self.request.header(h).map(str::to_owned),
             Some(Member::Body(b)) => match self.body.get(b) {
-                Some(Value::String(s)) => Some(s.clone()),
+                Some(v @ (Value::String(_) | Value::Bool(_) | Value::Number(_))) => scalar(v),
                 _ => self.identified.query.get(b).cloned(),
             },
             _ => None,
         }
     }
-}
-
-/// The keys every request carries: `aws:SecureTransport`, `aws:RequestedRegion`,
-/// and the request's tags.
-fn common_context(
-    request: &HttpRequest<'_>,
-    target: Target<'_>,
-    values: &Values<'_, '_>,
-) -> BTreeMap<String, Vec<String>> {
-    let mut context = BTreeMap::new();
-    context.insert(
-        keys::SECURE_TRANSPORT.to_owned(),
-        vec![request.url.starts_with("https://").to_string()],
-    );
-    context.insert(
-        keys::REQUESTED_REGION.to_owned(),
-        vec![target.region.to_owned()],
-    );
-    // The time the request was signed (X-Amz-Date, `20261207T180000Z`).
-    if let Some((current, epoch)) = request.header("x-amz-date").and_then(signed_at) {
-        context.insert(keys::CURRENT_TIME.to_owned(), vec![current]);
-        context.insert(keys::EPOCH_TIME.to_owned(), vec![epoch]);
-    }
-    // S3's x-amz-tagging header: the tags a PutObject or CopyObject sets.
-    if let Some(tagging) = values.get("Tagging") {
-        let tags: Vec<(String, String)> = form_urlencoded::parse(tagging.as_bytes())
-            .into_owned()
-            .collect();
-        for (k, v) in &tags {
-            context.insert(format!("s3:RequestObjectTag/{k}"), vec![v.clone()]);
-        }
-        context.insert(
-            "s3:RequestObjectTagKeys".to_owned(),
-            tags.into_iter().map(|(k, _)| k).collect(),
-        );
-    }
-    for (member, key) in [
-        ("ACL", "s3:x-amz-acl"),
-        ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
-        ("Prefix", "s3:prefix"),
-        ("Delimiter", "s3:delimiter"),
-        ("MaxKeys", "s3:max-keys"),
-    ] {
-        if values.identified.service == "s3"
-            && let Some(v) = values.get(member)
-        {
-            context.insert(key.to_owned(), vec![v]);
-        }
-    }
-    context
 }

@@ -236,6 +236,12 @@ pub const CURATED: &[Curated] = &[
         "https://docs.aws.amazon.com/AmazonS3/latest/API/API_WriteGetObjectResponse.html",
     ),
     row(
+        "s3",
+        "GetObjectAttributes",
+        &["s3:GetObject", "s3:GetObjectAttributes"],
+        "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObjectAttributes.html",
+    ),
+    row(
         "ecr",
         "ListImageReferrers",
         &["ecr:BatchGetImage"],
@@ -470,4 +476,18 @@ pub const UNNAMED: &[Unnamed] = &[
         service: "logs",
         operation: "GetLogObject",
     },
+];
+
+/// S3's object actions and the action of the same call on a given version: a
+/// request that names a `versionId` (or copies from one) needs the second
+/// (S3 user guide, "Required permissions for Amazon S3 API operations").
+pub const S3_VERSIONED: &[(&str, &str)] = &[
+    ("s3:GetObject", "s3:GetObjectVersion"),
+    ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+    ("s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+    ("s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+    ("s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+    ("s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+    ("s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+    ("s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
 ];

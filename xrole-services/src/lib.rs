@@ -8,6 +8,7 @@
 //! service an HTTP request is.
 
 mod classify;
+mod context;
 mod curated;
 mod identify;
 mod resources;
@@ -19,8 +20,8 @@ use serde::Deserialize;
 
 pub use classify::{Check, Classified, ClassifyError, Resolution, Target, classify, resolve};
 pub use curated::{
-    CURATED, Curated, ItemKind, PARTIQL, PASSES_ROLE, PER_ITEM, PassesRole, PerItem, UNNAMED,
-    Unnamed,
+    CURATED, Curated, ItemKind, PARTIQL, PASSES_ROLE, PER_ITEM, PassesRole, PerItem, S3_VERSIONED,
+    UNNAMED, Unnamed,
 };
 pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 
@@ -146,31 +147,43 @@ pub struct ServiceModel {
     pub endpoint: Option<String>,
     /// `X-Amz-Target`'s prefix, for the `json` protocol.
     pub target: Option<String>,
-    #[serde(deserialize_with = "by_specificity")]
+    #[serde(deserialize_with = "operations")]
     operations: Vec<(String, Operation)>,
-    /// Each operation's place in `operations`, by name.
+    /// Operations botocore marks deprecated: of two that fit a request equally,
+    /// the other one names it.
+    #[serde(default)]
+    deprecated: Vec<String>,
+    /// Each operation's place in `operations`, by name; built once on load.
     #[serde(skip)]
     index: BTreeMap<String, usize>,
 }
 
-/// The operations, the most specific URI template first (see
-/// [`Operation::specificity`]), by name among equals: a request is matched
-/// against them in this order.
-fn by_specificity<'de, D: serde::Deserializer<'de>>(
+/// The model's operations, in the file's order until [`ServiceModel::index`]
+/// orders them.
+fn operations<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<(String, Operation)>, D::Error> {
     let map: BTreeMap<String, Operation> = Deserialize::deserialize(deserializer)?;
-    let mut operations: Vec<(String, Operation)> = map.into_iter().collect();
-    operations.sort_by(|a, b| {
-        b.1.specificity()
-            .cmp(&a.1.specificity())
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    Ok(operations)
+    Ok(map.into_iter().collect())
 }
 
 impl ServiceModel {
+    /// Orders the operations the most specific URI template first (see
+    /// [`Operation::specificity`]), then the current before the deprecated,
+    /// then by name: a request is matched in this order. Indexes them by name.
     fn index(&mut self) {
+        let deprecated = std::mem::take(&mut self.deprecated);
+        self.operations.sort_by(|(a_name, a), (b_name, b)| {
+            b.specificity()
+                .cmp(&a.specificity())
+                .then(
+                    deprecated
+                        .contains(a_name)
+                        .cmp(&deprecated.contains(b_name)),
+                )
+                .then_with(|| a_name.cmp(b_name))
+        });
+        self.deprecated = deprecated;
         self.index = self
             .operations
             .iter()

@@ -75,6 +75,11 @@ impl Arns<'_> {
     }
 }
 
+/// An S3 object's ARN.
+pub(crate) fn s3_object(target: Target<'_>, bucket: &str, key: &str) -> String {
+    Arns { target }.s3(&format!("{bucket}/{key}"))
+}
+
 /// The resources the `i`-th action of the operation acts on.
 pub(crate) fn resources(
     data: &ServiceData,
@@ -129,7 +134,15 @@ pub(crate) fn resources(
                 None => template(data, action, values, &arns),
             },
         },
-        ("sns", _) => one(values.get("TopicArn")),
+        // A subscription is authorized on its topic: its ARN without the
+        // subscription's id.
+        ("sns", _) => one(values.get("TopicArn").or_else(|| {
+            let subscription = values.get("SubscriptionArn")?;
+            let (topic, _) = subscription.rsplit_once(':')?;
+            Arn::split(topic)
+                .filter(|a| a.service == "sns")
+                .map(|_| topic.to_owned())
+        })),
         // ReEncrypt: the source key first, then the destination key.
         ("kms", _) => one(values
             .get("KeyId")
@@ -144,9 +157,11 @@ pub(crate) fn resources(
                 Some(_) => arns.regional("kms", &k),
                 None => arns.named(k.clone(), "kms", || format!("key/{k}")),
             })),
-        // A name: the ARN ends with a suffix Secrets Manager generates.
+        // CreateSecret names it `Name`; a name's ARN ends with a suffix
+        // Secrets Manager generates.
         ("secretsmanager", _) => one(values
             .get("SecretId")
+            .or_else(|| values.get("Name"))
             .map(|s| arns.named(s.clone(), "secretsmanager", || format!("secret:{s}-??????")))),
         ("lambda", "lambda") if values.get("FunctionName").is_some() => {
             one(values.get("FunctionName").map(|f| {
@@ -164,13 +179,20 @@ pub(crate) fn resources(
 
 /// A template variable's member where the names differ by more than case and
 /// the suffixes `WithPath`, `WithoutLeadingSlash` and `Name`.
-const ALIASES: &[(&str, &str, &str)] = &[("ssm", "ParameterNameWithoutLeadingSlash", "Name")];
+const ALIASES: &[(&str, &str, &str)] = &[
+    ("ssm", "ParameterNameWithoutLeadingSlash", "Name"),
+    ("ssm", "ParameterNameWithoutLeadingSlash", "Path"),
+    ("sns", "TopicName", "Name"),
+    ("sts", "FederatedUserName", "Name"),
+    ("ssm", "DocumentName", "Name"),
+    ("ssm", "ParameterNameWithoutLeadingSlash", "ResourceId"),
+];
 
 /// The action's resource type's ARN format (from the IAM data) filled with the
 /// request's members: the first of its required types that fills (the data
 /// marks alternatives, such as a table or a stream, each as required), else of
-/// its other types, else the ARN a member gives (`ResourceArn`, a layer's
-/// `Arn`). `*` where none does: approximate if a type is required, exact for
+/// its other types, else the ARN of the service a member gives (`ResourceArn`,
+/// a layer's `Arn`, Lambda's tagging `Resource`). `*` where none does: approximate if a type is required, exact for
 /// an action that names no resource.
 fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Arns<'_>) -> Found {
     let Some((prefix, name)) = action.split_once(':') else {
@@ -182,25 +204,37 @@ fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Ar
     let Some(iam) = data.iam(prefix) else {
         return Found::any();
     };
+    if act.resources.is_empty() {
+        return Found::any();
+    }
     let required = act.resources.iter().any(|r| r.ends_with('*'));
     let types = act
         .resources
         .iter()
         .filter(|r| !required || r.ends_with('*'))
         .map(|r| r.trim_end_matches('*'));
-    let filled = types
+    // A call that says which type it names (SSM's `ResourceType`: `Parameter`,
+    // `MaintenanceWindow`, ...) fills that type alone.
+    let named_type = values.get("ResourceType");
+    let types: Vec<&str> = types
+        .filter(|t| named_type.as_deref().is_none_or(|n| same_name(n, t)))
+        .collect();
+    let mut fills = types
+        .iter()
         .filter_map(|t| iam.resource_arn(t))
-        .find_map(|format| fill(format, prefix, values, arns.target))
-        .or_else(|| {
-            values
-                .identified
-                .model
-                .members
-                .keys()
-                .filter(|m| m.to_ascii_lowercase().ends_with("arn"))
-                .filter_map(|m| values.get(m))
-                .find(|v| Arn::split(v).is_some_and(|a| a.service == prefix))
-        });
+        .filter_map(|format| fill(format, prefix, values, arns.target));
+    let filled = match (fills.next(), fills.next()) {
+        // Two types fill differently: which one the call means is unknown.
+        (Some(first), Some(second)) if first != second => None,
+        (Some(first), _) => Some(first),
+        (None, _) => values
+            .identified
+            .model
+            .members
+            .keys()
+            .filter_map(|m| values.get(m))
+            .find(|v| Arn::split(v).is_some_and(|a| a.service == prefix)),
+    };
     match filled {
         Some(arn) => Found::exact(vec![arn]),
         None if required => Found {
@@ -209,6 +243,19 @@ fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Ar
         },
         None => Found::any(),
     }
+}
+
+/// Whether two names are the same up to case and punctuation
+/// (`MaintenanceWindow`, `maintenancewindow`; `ManagedInstance`,
+/// `managed-instance`).
+fn same_name(a: &str, b: &str) -> bool {
+    let letters = |s: &'_ str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<char>>()
+    };
+    letters(a) == letters(b)
 }
 
 /// `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}` with
@@ -248,8 +295,9 @@ fn member_value(variable: &str, prefix: &str, values: &Values<'_, '_>) -> Option
         .or_else(|| {
             ALIASES
                 .iter()
-                .find(|(p, v, _)| *p == prefix && *v == variable)
+                .filter(|(p, v, _)| *p == prefix && *v == variable)
                 .map(|(_, _, m)| *m)
+                .find(|m| members.contains_key(*m))
         })?;
     let value = values.get(member)?;
     if value.is_empty() || value.starts_with("arn:") {

@@ -6,6 +6,7 @@
 mod access;
 mod authorize;
 mod classify;
+mod corpus;
 mod evaluator;
 mod federated_users;
 mod federation;

@@ -1,0 +1,258 @@
+//! A request's condition values: the keys every request carries (transport,
+//! region, time, the tags it sets) and those of each action, read from the
+//! request's members where the action's IAM data names them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use xrole_core::policy::keys;
+
+use crate::classify::{Target, Values};
+use crate::identify::HttpRequest;
+use crate::{Member, ServiceData};
+
+/// The condition keys the action supports (its IAM data) whose values the
+/// request carries: a member of the same name (`sts:ExternalId`, `s3:prefix`,
+/// `dynamodb:Select`, `kms:EncryptionAlgorithm`) or the same wire name
+/// (`s3:x-amz-acl`, `s3:object-lock-mode`), a list member's items
+/// (`sts:TransitiveTagKeys`), and KMS's derived keys: the caller's account, the
+/// alias a key is named by, the encryption context.
+pub(crate) fn action_keys(
+    data: &ServiceData,
+    action: &str,
+    values: &Values<'_, '_>,
+    target: Target<'_>,
+) -> Vec<(String, Vec<String>)> {
+    let Some((prefix, name)) = action.split_once(':') else {
+        return Vec::new();
+    };
+    let Some(act) = data.iam(prefix).and_then(|i| i.action(name)) else {
+        return Vec::new();
+    };
+    let supports = |key: &str| act.conditions.iter().any(|k| k == key);
+    let mut out = Vec::new();
+    for key in &act.conditions {
+        let Some(key_name) = key.strip_prefix(prefix).and_then(|k| k.strip_prefix(':')) else {
+            continue;
+        };
+        if key_name.contains(['/', '$', ':', '<']) {
+            continue;
+        }
+        if let Some(found) = member_for_key(prefix, key_name, values) {
+            out.push((key.clone(), found));
+        }
+    }
+    if prefix == "kms" {
+        if supports("kms:CallerAccount") {
+            out.push((
+                "kms:CallerAccount".to_owned(),
+                vec![target.account.to_owned()],
+            ));
+        }
+        if supports("kms:RequestAlias")
+            && let Some(alias) = values.get("KeyId").filter(|k| k.starts_with("alias/"))
+        {
+            out.push(("kms:RequestAlias".to_owned(), vec![alias]));
+        }
+        if supports("kms:EncryptionContextKeys")
+            && let Some(Value::Object(pairs)) = values.body.get("EncryptionContext")
+        {
+            for (k, v) in pairs {
+                if let Some(v) = v.as_str() {
+                    out.push((format!("kms:EncryptionContext:{k}"), vec![v.to_owned()]));
+                }
+            }
+            out.push((
+                "kms:EncryptionContextKeys".to_owned(),
+                pairs.keys().cloned().collect(),
+            ));
+        }
+    }
+    out
+}
+
+/// A condition key's member where the names differ by more than case and
+/// punctuation: `(service prefix, key name, member)`.
+const KEY_MEMBERS: &[(&str, &str, &str)] = &[("lambda", "FunctionUrlAuthType", "AuthType")];
+
+/// The values of the member a condition key names (see [`action_keys`]).
+fn member_for_key(prefix: &str, key_name: &str, values: &Values<'_, '_>) -> Option<Vec<String>> {
+    // Letters and digits only, in lower case: `max-keys` is `MaxKeys`.
+    fn same(a: &str, b: &str) -> bool {
+        let norm = |s: &'_ str| {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect::<Vec<char>>()
+        };
+        norm(a) == norm(b)
+    }
+    let aliased = KEY_MEMBERS
+        .iter()
+        .find(|(p, k, _)| *p == prefix && *k == key_name)
+        .map(|(_, _, m)| *m);
+    let members = &values.identified.model.members;
+    let (member, place) = members.iter().find(|(member, place)| {
+        if aliased.is_some_and(|a| a == member.as_str()) {
+            return true;
+        }
+        let wire = match place {
+            Member::Header(w) | Member::Query(w) => Some(w.as_str()),
+            _ => None,
+        };
+        same(member, key_name)
+            || wire.is_some_and(|w| {
+                same(w, key_name)
+                    || w.get(..6).is_some_and(|x| x.eq_ignore_ascii_case("x-amz-"))
+                        && same(&w[6..], key_name)
+            })
+    })?;
+    if let Some(value) = values.get(member) {
+        return Some(vec![value]);
+    }
+    // A list: the query protocol's `Member.member.N`, or a JSON array.
+    if let Member::Body(wire) = place {
+        if let Some(Value::Array(items)) = values.body.get(wire) {
+            let found: Vec<String> = items.iter().filter_map(scalar).collect();
+            return (!found.is_empty()).then_some(found);
+        }
+        let query = &values.identified.query;
+        let found: Vec<String> = (1..=query.len())
+            .map_while(|i| query.get(&format!("{wire}.member.{i}")).cloned())
+            .collect();
+        return (!found.is_empty()).then_some(found);
+    }
+    None
+}
+
+/// A JSON scalar as a condition value: text, a number or a boolean.
+pub(crate) fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `X-Amz-Date` (SigV4's `20261207T180000Z`) as `aws:CurrentTime`
+/// (`2026-12-07T18:00:00Z`) and `aws:EpochTime` (seconds).
+fn signed_at(date: &str) -> Option<(String, String)> {
+    let b = date.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() != 16 || !digits(0..8) || b[8] != b'T' || !digits(9..15) || b[15] != b'Z' {
+        return None;
+    }
+    let current = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &date[0..4],
+        &date[4..6],
+        &date[6..8],
+        &date[9..11],
+        &date[11..13],
+        &date[13..15]
+    );
+    let millis = xrole_core::policy::values::parse_date(&current)?;
+    Some((current, (millis / 1000).to_string()))
+}
+
+/// The tags a request sets, wherever its protocol carries them: a JSON map
+/// (`{"k": "v"}`), a JSON list of `Key`/`Value` (or `TagKey`/`TagValue`)
+/// objects, or the query protocol's `Tags.member.N.Key`.
+pub(crate) fn request_tags(values: &Values<'_, '_>) -> Vec<(String, String)> {
+    let field = |item: &Value, names: [&str; 3]| {
+        names
+            .iter()
+            .find_map(|n| item.get(*n).and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    for name in ["Tags", "tags"] {
+        match values.body.get(name) {
+            Some(Value::Object(map)) => {
+                return map
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect();
+            }
+            Some(Value::Array(items)) => {
+                return items
+                    .iter()
+                    .filter_map(|item| {
+                        let key = field(item, ["Key", "TagKey", "key"])?;
+                        let value = field(item, ["Value", "TagValue", "value"]).unwrap_or_default();
+                        Some((key, value))
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    let query = &values.identified.query;
+    (1..=query.len())
+        .map_while(|i| {
+            let key = query.get(&format!("Tags.member.{i}.Key"))?;
+            let value = query
+                .get(&format!("Tags.member.{i}.Value"))
+                .cloned()
+                .unwrap_or_default();
+            Some((key.clone(), value))
+        })
+        .collect()
+}
+
+/// The tag keys an untagging call removes: `aws:TagKeys`.
+pub(crate) fn removed_tag_keys(values: &Values<'_, '_>) -> Option<Vec<String>> {
+    for name in ["TagKeys", "tagKeys"] {
+        if let Some(Value::Array(keys)) = values.body.get(name) {
+            return Some(
+                keys.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+    }
+    let query = &values.identified.query;
+    let keys: Vec<String> = (1..=query.len())
+        .map_while(|i| query.get(&format!("TagKeys.member.{i}")).cloned())
+        .collect();
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// The keys every request carries: `aws:SecureTransport`, `aws:RequestedRegion`,
+/// and the request's tags.
+pub(crate) fn common_context(
+    request: &HttpRequest<'_>,
+    target: Target<'_>,
+    values: &Values<'_, '_>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut context = BTreeMap::new();
+    context.insert(
+        keys::SECURE_TRANSPORT.to_owned(),
+        vec![request.url.starts_with("https://").to_string()],
+    );
+    context.insert(
+        keys::REQUESTED_REGION.to_owned(),
+        vec![target.region.to_owned()],
+    );
+    // The time the request was signed (X-Amz-Date, `20261207T180000Z`).
+    if let Some((current, epoch)) = request.header("x-amz-date").and_then(signed_at) {
+        context.insert(keys::CURRENT_TIME.to_owned(), vec![current]);
+        context.insert(keys::EPOCH_TIME.to_owned(), vec![epoch]);
+    }
+    // S3's x-amz-tagging header: the tags a PutObject or CopyObject sets.
+    if let Some(tagging) = values.get("Tagging") {
+        let tags: Vec<(String, String)> = form_urlencoded::parse(tagging.as_bytes())
+            .into_owned()
+            .collect();
+        for (k, v) in &tags {
+            context.insert(format!("s3:RequestObjectTag/{k}"), vec![v.clone()]);
+        }
+        context.insert(
+            "s3:RequestObjectTagKeys".to_owned(),
+            tags.into_iter().map(|(k, _)| k).collect(),
+        );
+    }
+    context
+}
