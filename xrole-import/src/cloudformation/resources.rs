@@ -1,7 +1,10 @@
-//! A template's buckets, queues and topics (so that `Ref` and `Fn::GetAtt` of
-//! them resolve) and the resource policies it sets: `AWS::S3::BucketPolicy`,
-//! `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy` and
-//! `AWS::SecretsManager::ResourcePolicy`.
+//! A template's buckets, queues, topics, functions and repositories (so that
+//! `Ref` and `Fn::GetAtt` of them resolve) and the resource policies it sets:
+//! `AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`,
+//! `AWS::SecretsManager::ResourcePolicy`, an `AWS::ECR::Repository`'s
+//! `RepositoryPolicyText`, and the statements `AWS::Lambda::Permission`s add to
+//! a function's policy. A key's policy (`AWS::KMS::Key`) is not read: the key's
+//! ARN is known only once CloudFormation has created it.
 
 use serde_json::Value;
 use xrole_core::Arn;
@@ -20,6 +23,8 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
         "AWS::S3::Bucket" => ("bucket", "BucketName"),
         "AWS::SQS::Queue" => ("queue", "QueueName"),
         "AWS::SNS::Topic" => ("topic", "TopicName"),
+        "AWS::Lambda::Function" => ("function", "FunctionName"),
+        "AWS::ECR::Repository" => ("repository", "RepositoryName"),
         _ => return None,
     };
     let name = match resolver.resolve(r.get("Properties")?.get(name_key)?) {
@@ -49,6 +54,20 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
             );
             (arn("sqs", region), url)
         }
+        "function" | "repository" => {
+            let region = stack.region.as_deref()?;
+            let service = if kind == "function" { "lambda" } else { "ecr" };
+            let separator = if kind == "function" { ':' } else { '/' };
+            let arn = Arn {
+                partition: partition.as_str(),
+                service,
+                region,
+                account: &account,
+                resource: &format!("{kind}{separator}{name}"),
+            }
+            .to_string();
+            (arn, name.clone())
+        }
         _ => {
             let topic = arn("sns", stack.region.as_deref()?);
             (topic.clone(), topic)
@@ -61,11 +80,15 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
     })
 }
 
+/// What a resource named in a template by name alone needs to have an ARN.
+const NEEDS_REGION: &str =
+    "its ARN holds the stack's region: give the region the stack is deployed in";
+
 /// The resources one policy resource sets the policy of, with the places of its
 /// targets and of its document.
 fn targets(
     kind: &str,
-    partition: &str,
+    (partition, region, account): (&str, Option<&str>, &str),
     props: &Value,
     at: &str,
     p: &mut FileProblems<'_>,
@@ -113,6 +136,22 @@ fn targets(
             list("Topics").into_iter().map(|(_, arn)| arn).collect(),
             "PolicyDocument",
         ),
+        "AWS::ECR::Repository" => {
+            props.get("RepositoryPolicyText")?;
+            let name = text("RepositoryName")?;
+            let Some(region) = region else {
+                p.at(&format!("{at}.RepositoryName"), NEEDS_REGION);
+                return None;
+            };
+            let arn = Arn {
+                partition,
+                service: "ecr",
+                region,
+                account,
+                resource: &format!("repository/{name}"),
+            };
+            (vec![arn.to_string()], "RepositoryPolicyText")
+        }
         "AWS::SecretsManager::ResourcePolicy" => {
             let id = text("SecretId")?;
             if Arn::split(&id).is_none() {
@@ -136,20 +175,49 @@ pub(super) fn resource_policies(
     props_of: &dyn Fn(&str, &Value, &mut FileProblems<'_>) -> Option<Value>,
     stack: &super::StackContext,
 ) {
+    let partition = stack.partition();
+    let account = stack.account.to_string();
+    let place = (
+        partition.as_str(),
+        stack.region.as_deref(),
+        account.as_str(),
+    );
+    // The statements of AWS::Lambda::Permission resources, by function.
+    let mut permissions: Vec<(String, Vec<Value>, String)> = Vec::new();
     for (id, r) in resources {
         let kind = r.get("Type").and_then(Value::as_str).unwrap_or_default();
-        if !kind.ends_with("Policy") || kind.starts_with("AWS::IAM::") {
+        let reads = kind == "AWS::ECR::Repository" || kind == "AWS::Lambda::Permission";
+        if !reads && (!kind.ends_with("Policy") || kind.starts_with("AWS::IAM::")) {
             continue;
         }
         let at = format!("Resources.{id}.Properties");
         let Some(props) = props_of(id, r, p) else {
             continue;
         };
-        let Some((arns, doc_key)) = targets(kind, stack.partition().as_str(), &props, &at, p)
-        else {
+        if kind == "AWS::Lambda::Permission" {
+            match lambda_permission(id, &props, place) {
+                Ok((function, statement)) => {
+                    match permissions.iter_mut().find(|(f, _, _)| *f == function) {
+                        Some((_, statements, _)) => statements.push(statement),
+                        None => permissions.push((function, vec![statement], at)),
+                    }
+                }
+                Err((key, why)) => p.at(&format!("{at}.{key}"), why),
+            }
+            continue;
+        }
+        let Some((arns, doc_key)) = targets(kind, place, &props, &at, p) else {
             continue;
         };
-        let Some(doc) = props.get(doc_key).and_then(|v| {
+        let mut value = props.get(doc_key).cloned();
+        // A repository policy names no resource: its statements are on the
+        // repository (ECR user guide, "Private repository policies").
+        if let (Some(doc), "AWS::ECR::Repository", [repository]) =
+            (value.as_mut(), kind, arns.as_slice())
+        {
+            on_implicit_resource(doc, repository);
+        }
+        let Some(doc) = value.as_ref().and_then(|v| {
             PolicyDocument::from_value(v)
                 .and_then(|d| d.validate(PolicyKind::Resource).map(|()| d))
                 .map_err(|e| p.at(&format!("{at}.{doc_key}"), e))
@@ -170,4 +238,128 @@ pub(super) fn resource_policies(
             }
         }
     }
+    for (function, statements, at) in permissions {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        let result = PolicyDocument::from_value(&doc)
+            .and_then(|d| d.validate(PolicyKind::Resource).map(|()| d));
+        let doc = match result {
+            Ok(doc) => doc,
+            Err(e) => {
+                p.at(&at, e);
+                continue;
+            }
+        };
+        // The function's own policy in the world (an export's) keeps its statements.
+        let resource = match world.resource_for(&function) {
+            Some((existing, _)) if existing.arn() == function => Ok(existing.clone()),
+            _ => Resource::new(&function),
+        };
+        let result = resource
+            .map(|res| res.owner(stack.account).policy(doc))
+            .and_then(|res| world.replace_resource(res).map(drop));
+        if let Err(e) = result {
+            p.nested(&at, e);
+        }
+    }
+}
+
+/// Gives each statement of `doc` without `Resource` or `NotResource` the one
+/// resource its policy belongs to.
+fn on_implicit_resource(doc: &mut Value, resource: &str) {
+    let statements = match doc.get_mut("Statement") {
+        Some(Value::Array(all)) => all.iter_mut().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    for statement in statements {
+        if let Value::Object(fields) = statement
+            && !fields.contains_key("Resource")
+            && !fields.contains_key("NotResource")
+        {
+            fields.insert("Resource".to_owned(), Value::String(resource.to_owned()));
+        }
+    }
+}
+
+/// The statement an `AWS::Lambda::Permission` adds to its function's policy,
+/// and the function's ARN (Lambda developer guide, "Working with resource-based
+/// IAM policies in Lambda"); or the property at fault and why.
+fn lambda_permission(
+    id: &str,
+    props: &Value,
+    (partition, region, account): (&str, Option<&str>, &str),
+) -> Result<(String, Value), (&'static str, String)> {
+    let text = |key: &'static str| -> Result<&str, (&'static str, String)> {
+        props
+            .get(key)
+            .and_then(Value::as_str)
+            .ok_or((key, "required: a text".to_owned()))
+    };
+    let function = text("FunctionName")?;
+    // A name, NAME:QUALIFIER, ACCOUNT:function:NAME, or the function's ARN.
+    let function = if Arn::split(function).is_some() {
+        function.to_owned()
+    } else {
+        let region = region.ok_or(("FunctionName", NEEDS_REGION.to_owned()))?;
+        let resource = match function.split_once(":function:") {
+            Some((owner, name)) if owner == account => format!("function:{name}"),
+            Some((owner, _)) => {
+                return Err((
+                    "FunctionName",
+                    format!("names a function of account {owner}, not the stack's: give its ARN"),
+                ));
+            }
+            None => format!("function:{function}"),
+        };
+        Arn {
+            partition,
+            service: "lambda",
+            region,
+            account,
+            resource: &resource,
+        }
+        .to_string()
+    };
+    let principal = text("Principal")?;
+    let principal = if principal == "*" {
+        Value::String("*".into())
+    } else if principal.ends_with(".amazonaws.com") || principal.ends_with(".amazonaws.com.cn") {
+        serde_json::json!({"Service": principal})
+    } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        serde_json::json!({"AWS": format!("arn:{partition}:iam::{principal}:root")})
+    } else {
+        serde_json::json!({"AWS": principal})
+    };
+    let mut conditions = serde_json::Map::new();
+    let mut condition = |operator: &str, key: &str, value: &str| {
+        let entry = conditions
+            .entry(operator.to_owned())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Value::Object(keys) = entry {
+            keys.insert(key.to_owned(), Value::String(value.to_owned()));
+        }
+    };
+    if let Some(arn) = props.get("SourceArn").and_then(Value::as_str) {
+        condition("ArnLike", "AWS:SourceArn", arn);
+    }
+    if let Some(source) = props.get("SourceAccount").and_then(Value::as_str) {
+        condition("StringEquals", "AWS:SourceAccount", source);
+    }
+    if let Some(org) = props.get("PrincipalOrgID").and_then(Value::as_str) {
+        condition("StringEquals", "aws:PrincipalOrgID", org);
+    }
+    if let Some(auth) = props.get("FunctionUrlAuthType").and_then(Value::as_str) {
+        condition("StringEquals", "lambda:FunctionUrlAuthType", auth);
+    }
+    let mut statement = serde_json::json!({
+        "Sid": id,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": text("Action")?,
+        "Resource": function,
+    });
+    if !conditions.is_empty() {
+        statement["Condition"] = Value::Object(conditions);
+    }
+    Ok((function, statement))
 }

@@ -360,3 +360,139 @@ fn a_cloudformation_template_sets_resource_policies() {
         "{e}"
     );
 }
+
+/// A template's `AWS::Lambda::Permission`s become its function's policy, one
+/// statement each (conditions on the source included), and a repository's
+/// `RepositoryPolicyText` its policy; both judge requests as AWS would.
+#[test]
+fn a_cloudformation_template_grants_functions_and_repositories() {
+    use xrole_test::import::{StackContext, import_cloudformation};
+    let stack = StackContext {
+        account: "222222222222".parse().unwrap(),
+        region: Some("eu-west-1".into()),
+        parameters: Default::default(),
+    };
+    let function = "arn:aws:lambda:eu-west-1:222222222222:function:resize";
+    let repository = "arn:aws:ecr:eu-west-1:222222222222:repository/api";
+    let template = json!({"Resources": {
+        "Resize": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "resize"}},
+        "FromBucket": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": {"Ref": "Resize"}, "Action": "lambda:InvokeFunction",
+            "Principal": "s3.amazonaws.com", "SourceArn": "arn:aws:s3:::uploads",
+            "SourceAccount": "222222222222"}},
+        "FromPartner": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": {"Fn::GetAtt": ["Resize", "Arn"]}, "Action": "lambda:InvokeFunction",
+            "Principal": "111111111111"}},
+        "Api": {"Type": "AWS::ECR::Repository", "Properties": {"RepositoryName": "api",
+            "RepositoryPolicyText": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}}}
+    }});
+    let mut world = World::new();
+    import_cloudformation(&mut world, "stack.json", &template.to_string(), &stack).unwrap();
+
+    let judged = |caller: &str, action: &str, resource: &str, context: &[(&str, &str)]| {
+        let (_, policy) = world.resource_for(resource).unwrap();
+        let mut request = Request::new(
+            Caller::new(PrincipalArn::parse(caller).unwrap()),
+            action,
+            resource,
+        )
+        .resource_account(AccountId::from_static("222222222222"));
+        for (k, v) in context {
+            request = request.with(k, *v);
+        }
+        let allow_all = xrole_test::eval::CompiledPolicy::new(
+            "all",
+            &doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})),
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let policies = PolicySet {
+            identity: vec![allow_all],
+            resource: policy.cloned(),
+            ..PolicySet::default()
+        };
+        evaluate(&request, &policies).decision
+    };
+    // The partner account's principals may invoke; another account may not.
+    assert_eq!(
+        judged(
+            "arn:aws:iam::111111111111:user/bob",
+            "lambda:InvokeFunction",
+            function,
+            &[]
+        ),
+        Decision::Allowed
+    );
+    assert_eq!(
+        judged(
+            "arn:aws:iam::333333333333:user/eve",
+            "lambda:InvokeFunction",
+            function,
+            &[]
+        ),
+        Decision::ImplicitlyDenied
+    );
+    assert_eq!(
+        judged(
+            "arn:aws:iam::111111111111:user/bob",
+            "ecr:BatchGetImage",
+            repository,
+            &[]
+        ),
+        Decision::Allowed
+    );
+    assert_eq!(
+        judged(
+            "arn:aws:iam::111111111111:user/bob",
+            "ecr:PutImage",
+            repository,
+            &[]
+        ),
+        Decision::ImplicitlyDenied
+    );
+    let (_, policy) = world.resource_for(function).unwrap();
+    let text = format!("{:?}", policy.unwrap());
+    assert!(
+        text.contains("FromBucket") && text.contains("FromPartner"),
+        "{text}"
+    );
+
+    // A permission without the stack's region, and one on another account's
+    // function by partial ARN: each at its place.
+    let no_region = StackContext {
+        region: None,
+        ..stack.clone()
+    };
+    let bad = json!({"Resources": {
+        "P": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": "resize", "Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com"}}
+    }});
+    let e = import_cloudformation(
+        &mut World::new(),
+        "stack.json",
+        &bad.to_string(),
+        &no_region,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(
+            "stack.json: Resources.P.Properties.FunctionName: its ARN holds the stack's region"
+        ),
+        "{e}"
+    );
+    let other = json!({"Resources": {
+        "P": {"Type": "AWS::Lambda::Permission", "Properties": {
+            "FunctionName": "333333333333:function:theirs", "Action": "lambda:InvokeFunction",
+            "Principal": "s3.amazonaws.com"}}
+    }});
+    let e = import_cloudformation(&mut World::new(), "stack.json", &other.to_string(), &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("names a function of account 333333333333"),
+        "{e}"
+    );
+}
