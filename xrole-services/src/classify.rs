@@ -7,7 +7,8 @@
 //! operation of a service not classified in full, or one whose action nobody
 //! names ([`UNNAMED`]), is `prefix:Operation` on `*`, marked approximate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use xrole_core::policy::keys;
@@ -97,21 +98,47 @@ impl Resolution {
 /// How `operation` of `service` (botocore's name, its IAM prefix) is
 /// authorized: the one place that reads the curated tables.
 pub fn resolve(data: &ServiceData, service: &str, operation: &str) -> Resolution {
-    let is = |s: &str, o: &str| s == service && o == operation;
-    if let Some(c) = CURATED.iter().find(|c| is(c.service, c.operation)) {
-        Resolution::Curated(c)
-    } else if let Some(rule) = PER_ITEM.iter().find(|r| is(r.service, r.operation)) {
-        Resolution::PerItem(rule)
-    } else if data
-        .iam(service)
-        .is_some_and(|i| i.action(operation).is_some())
-    {
-        Resolution::Named
-    } else if UNNAMED.iter().any(|u| is(u.service, u.operation)) {
-        Resolution::Unnamed
-    } else {
-        Resolution::Approximate
+    let rows = curated_rows()
+        .get(service)
+        .and_then(|ops| ops.get(operation));
+    match rows {
+        Some(r @ (Resolution::Curated(_) | Resolution::PerItem(_))) => *r,
+        _ if data
+            .iam(service)
+            .is_some_and(|i| i.action(operation).is_some()) =>
+        {
+            Resolution::Named
+        }
+        Some(Resolution::Unnamed) => Resolution::Unnamed,
+        _ => Resolution::Approximate,
     }
+}
+
+/// The curated tables by service and operation, built on first use (a request
+/// looks its operation up, never scans them): [`CURATED`] first, then
+/// [`PER_ITEM`], then [`UNNAMED`].
+fn curated_rows() -> &'static HashMap<&'static str, HashMap<&'static str, Resolution>> {
+    static ROWS: OnceLock<HashMap<&'static str, HashMap<&'static str, Resolution>>> =
+        OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut rows: HashMap<&'static str, HashMap<&'static str, Resolution>> = HashMap::new();
+        let mut add = |service, operation, resolution| {
+            rows.entry(service)
+                .or_default()
+                .entry(operation)
+                .or_insert(resolution);
+        };
+        for c in CURATED {
+            add(c.service, c.operation, Resolution::Curated(c));
+        }
+        for r in PER_ITEM {
+            add(r.service, r.operation, Resolution::PerItem(r));
+        }
+        for u in UNNAMED {
+            add(u.service, u.operation, Resolution::Unnamed);
+        }
+        rows
+    })
 }
 
 /// The checks AWS makes for `request`, signed for `signing`, sent to `target`.

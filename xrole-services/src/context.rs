@@ -2,14 +2,15 @@
 //! region, time, the tags it sets) and those of each action, read from the
 //! request's members where the action's IAM data names them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use serde_json::Value;
 use xrole_core::policy::keys;
 
 use crate::classify::{Target, Values};
 use crate::identify::HttpRequest;
-use crate::{Member, ServiceData};
+use crate::{Member, Operation, ServiceData, same_letters};
 
 /// The condition keys the action supports (its IAM data) whose values the
 /// request carries: a member of the same name (`sts:ExternalId`, `s3:prefix`,
@@ -31,14 +32,8 @@ pub(crate) fn action_keys(
     };
     let supports = |key: &str| act.conditions.iter().any(|k| k == key);
     let mut out = Vec::new();
-    for key in &act.conditions {
-        let Some(key_name) = key.strip_prefix(prefix).and_then(|k| k.strip_prefix(':')) else {
-            continue;
-        };
-        if key_name.contains(['/', '$', ':', '<']) {
-            continue;
-        }
-        if let Some(found) = member_for_key(prefix, key_name, values) {
+    for (key, member) in key_members(values, action, prefix, &act.conditions).iter() {
+        if let Some(found) = member_values(member, values) {
             out.push((key.clone(), found));
         }
     }
@@ -75,24 +70,14 @@ pub(crate) fn action_keys(
 /// punctuation: `(service prefix, key name, member)`.
 const KEY_MEMBERS: &[(&str, &str, &str)] = &[("lambda", "FunctionUrlAuthType", "AuthType")];
 
-/// The values of the member a condition key names (see [`action_keys`]).
-fn member_for_key(prefix: &str, key_name: &str, values: &Values<'_, '_>) -> Option<Vec<String>> {
-    // Letters and digits only, in lower case: `max-keys` is `MaxKeys`.
-    fn same(a: &str, b: &str) -> bool {
-        let norm = |s: &'_ str| {
-            s.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_lowercase())
-                .collect::<Vec<char>>()
-        };
-        norm(a) == norm(b)
-    }
+/// The member of `op` that carries the condition key `key_name` (see
+/// [`action_keys`]).
+fn member_for_key<'o>(prefix: &str, key_name: &str, op: &'o Operation) -> Option<&'o str> {
     let aliased = KEY_MEMBERS
         .iter()
         .find(|(p, k, _)| *p == prefix && *k == key_name)
         .map(|(_, _, m)| *m);
-    let members = &values.identified.model.members;
-    let (member, place) = members.iter().find(|(member, place)| {
+    let (member, _) = op.members.iter().find(|(member, place)| {
         if aliased.is_some_and(|a| a == member.as_str()) {
             return true;
         }
@@ -100,18 +85,62 @@ fn member_for_key(prefix: &str, key_name: &str, values: &Values<'_, '_>) -> Opti
             Member::Header(w) | Member::Query(w) => Some(w.as_str()),
             _ => None,
         };
-        same(member, key_name)
+        same_letters(member, key_name)
             || wire.is_some_and(|w| {
-                same(w, key_name)
+                same_letters(w, key_name)
                     || w.get(..6).is_some_and(|x| x.eq_ignore_ascii_case("x-amz-"))
-                        && same(&w[6..], key_name)
+                        && same_letters(&w[6..], key_name)
             })
     })?;
+    Some(member)
+}
+
+/// Each condition key of `action` with the member of the request's operation
+/// that carries its value: found once per operation and action (a matter of
+/// names only), then kept. The cache holds at most one entry per pair of the
+/// service data, so it is bounded.
+fn key_members(
+    values: &Values<'_, '_>,
+    action: &str,
+    prefix: &str,
+    conditions: &[String],
+) -> Arc<[(String, String)]> {
+    type Cache = RwLock<HashMap<(String, String, String), Arc<[(String, String)]>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    let id = &values.identified;
+    let at = (
+        id.service.to_owned(),
+        id.operation.to_owned(),
+        action.to_owned(),
+    );
+    if let Some(found) = cache.read().ok().and_then(|c| c.get(&at).cloned()) {
+        return found;
+    }
+    let found: Arc<[(String, String)]> = conditions
+        .iter()
+        .filter_map(|key| {
+            let key_name = key.strip_prefix(prefix)?.strip_prefix(':')?;
+            if key_name.contains(['/', '$', ':', '<']) {
+                return None;
+            }
+            let member = member_for_key(prefix, key_name, id.model)?;
+            Some((key.clone(), member.to_owned()))
+        })
+        .collect();
+    if let Ok(mut c) = cache.write() {
+        c.insert(at, found.clone());
+    }
+    found
+}
+
+/// The values of `member` in the request: a scalar, or a list's items (the
+/// query protocol's `Member.member.N`, or a JSON array).
+fn member_values(member: &str, values: &Values<'_, '_>) -> Option<Vec<String>> {
     if let Some(value) = values.get(member) {
         return Some(vec![value]);
     }
-    // A list: the query protocol's `Member.member.N`, or a JSON array.
-    if let Member::Body(wire) = place {
+    if let Some(Member::Body(wire)) = values.identified.model.members.get(member) {
         if let Some(Value::Array(items)) = values.body.get(wire) {
             let found: Vec<String> = items.iter().filter_map(scalar).collect();
             return (!found.is_empty()).then_some(found);

@@ -32,6 +32,17 @@ static DATA: &str = include_str!("../data/services.json");
 #[doc = include_str!("../README.md")]
 pub struct CrateReadme;
 
+/// Whether two names are the same up to case and punctuation: `max-keys` and
+/// `MaxKeys`, `managed-instance` and `ManagedInstance`.
+pub(crate) fn same_letters(a: &str, b: &str) -> bool {
+    fn letters(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+    }
+    letters(a).eq(letters(b))
+}
+
 /// The embedded service data, read on first use.
 pub fn data() -> Result<&'static ServiceData, ServiceDataError> {
     static PARSED: OnceLock<Result<ServiceData, String>> = OnceLock::new();
@@ -156,6 +167,9 @@ pub struct ServiceModel {
     /// Each operation's place in `operations`, by name; built once on load.
     #[serde(skip)]
     index: BTreeMap<String, usize>,
+    /// The places of each HTTP method's operations, in `operations`' order.
+    #[serde(skip)]
+    by_method: BTreeMap<String, Vec<usize>>,
 }
 
 /// The model's operations, in the file's order until [`ServiceModel::index`]
@@ -190,11 +204,29 @@ impl ServiceModel {
             .enumerate()
             .map(|(i, (name, _))| (name.clone(), i))
             .collect();
+        for (i, (_, op)) in self.operations.iter().enumerate() {
+            self.by_method
+                .entry(op.method.to_ascii_uppercase())
+                .or_default()
+                .push(i);
+        }
     }
 
-    /// The operations, the most specific URI template first.
-    pub(crate) fn most_specific_first(&self) -> impl Iterator<Item = (&str, &Operation)> {
-        self.operations.iter().map(|(k, v)| (k.as_str(), v))
+    /// The operations of an HTTP method, the most specific URI template first.
+    pub(crate) fn most_specific_first(
+        &self,
+        method: &str,
+    ) -> impl Iterator<Item = (&str, &Operation)> {
+        let places = self
+            .by_method
+            .iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(method))
+            .map(|(_, places)| places.as_slice())
+            .unwrap_or_default();
+        places
+            .iter()
+            .filter_map(|i| self.operations.get(*i))
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     /// An operation, by name.

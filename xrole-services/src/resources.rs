@@ -7,9 +7,9 @@
 use serde_json::Value;
 use xrole_core::Arn;
 
-use crate::ServiceData;
 use crate::classify::{Target, Values};
 use crate::curated::{ItemKind, PARTIQL, PerItem};
+use crate::{ServiceData, same_letters};
 
 /// An action's resources, and whether they had to be guessed.
 pub(crate) struct Found {
@@ -217,7 +217,7 @@ fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Ar
     // `MaintenanceWindow`, ...) fills that type alone.
     let named_type = values.get("ResourceType");
     let types: Vec<&str> = types
-        .filter(|t| named_type.as_deref().is_none_or(|n| same_name(n, t)))
+        .filter(|t| named_type.as_deref().is_none_or(|n| same_letters(n, t)))
         .collect();
     let mut fills = types
         .iter()
@@ -243,19 +243,6 @@ fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Ar
         },
         None => Found::any(),
     }
-}
-
-/// Whether two names are the same up to case and punctuation
-/// (`MaintenanceWindow`, `maintenancewindow`; `ManagedInstance`,
-/// `managed-instance`).
-fn same_name(a: &str, b: &str) -> bool {
-    let letters = |s: &'_ str| {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<Vec<char>>()
-    };
-    letters(a) == letters(b)
 }
 
 /// `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}` with

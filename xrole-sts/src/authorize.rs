@@ -8,7 +8,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use xrole_core::{AccountId, Arn, Partition};
-use xrole_iam::eval::{Context, ContextValue, Decision, Evaluation, evaluate};
+use xrole_iam::eval::{Context, ContextValue, Decision, Evaluation, evaluate, is_trust_action};
 use xrole_iam::keys;
 use xrole_iam::services::{self, Check, HttpRequest, Target};
 
@@ -118,9 +118,11 @@ pub(crate) fn authorize(
             let mut policies = principal.policies.clone();
             let state = inner.state();
             let owned = state.world.resource_for(resource);
-            // A role's resource policy is its trust policy.
-            let trust = xrole_core::RoleArn::parse(resource)
-                .ok()
+            // A role's resource policy is its trust policy, for the actions
+            // that assume it.
+            let trust = is_trust_action(&check.action)
+                .then(|| xrole_core::RoleArn::parse(resource).ok())
+                .flatten()
                 .and_then(|role| state.world.role_compiled(&role))
                 .map(|(_, trust, _)| trust.clone());
             policies.resource = trust.or_else(|| owned.and_then(|(_, compiled)| compiled.cloned()));

@@ -101,6 +101,10 @@ impl<'a> Arn<'a> {
 
     /// The account, when the section is a 12-digit account id.
     pub fn account_id(&self) -> Option<AccountId> {
+        // No account (S3's buckets, IAM's AWS-managed `aws`): no error to build.
+        if self.account.len() != 12 {
+            return None;
+        }
         AccountId::parse(self.account).ok()
     }
 }
