@@ -2,9 +2,12 @@
 //! 111111111111 through `CrossAccountS3ReadOnly`, which may list the bucket and
 //! read (`s3:GetObject`) its objects, and nothing else.
 //!
-//! Each attempt below is checked against what the permission policy says: on moto
-//! (and AWS) with real S3 calls on a typed S3 client, on the embedded STS (which
-//! has no S3) with xrole's policy evaluator, explanation included.
+//! Each attempt below is an S3 request, checked against what the policies say:
+//! on moto (and AWS) as a real call on a typed S3 client; on the embedded STS
+//! (which has no S3) decided as S3 would decide it, by `authorize_http` with the
+//! caller's whole chain: the request (method and URL, as the SDK sends it)
+//! becomes the checks S3 makes, action and resource included, and each is
+//! evaluated, explanation included. No action is written by hand.
 //!
 //! ```sh
 //! cargo run --example shared_s3_read                                   # embedded STS + evaluator
@@ -13,16 +16,17 @@
 //! ```
 //! (on AWS the buckets are this example's: `my-shared-bucket` must be yours.)
 
+use aws_credential_types::provider::ProvideCredentials;
 #[cfg(feature = "remote")]
 use aws_sdk_s3::primitives::ByteStream;
 use xrole::{AssumeRole, AssumedRole, assume_role};
-use xrole_core::{AccountId, PrincipalArn, RoleSpec, policy::PolicyKind};
+use xrole_core::{AccountId, PrincipalArn};
 use xrole_examples::Bucket;
 #[cfg(feature = "remote")]
 use xrole_examples::s3_error_code;
 use xrole_examples::{BoxError, Lab, Target, check, section};
-use xrole_test::eval::{Caller, CompiledPolicy, PolicySet, Request, evaluate};
-use xrole_test::sts::{User, World};
+use xrole_test::services::HttpRequest;
+use xrole_test::sts::{EmbeddedSts, User, World};
 
 #[assume_role(
     arn = "arn:aws:iam::222222222222:role/CrossAccountS3ReadOnly",
@@ -61,11 +65,20 @@ enum Who {
     User,
 }
 
+/// An S3 operation an attempt makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    ListObjectsV2,
+    GetObject,
+    PutObject,
+    DeleteObject,
+}
+
 /// One S3 request and the decision the policies call for.
 #[derive(Clone, Copy, Debug)]
 struct Attempt {
     who: Who,
-    action: &'static str,
+    op: Op,
     bucket: &'static str,
     key: Option<&'static str>,
     allowed: bool,
@@ -74,42 +87,42 @@ struct Attempt {
 const ATTEMPTS: &[Attempt] = &[
     Attempt {
         who: Who::Role,
-        action: "s3:ListBucket",
+        op: Op::ListObjectsV2,
         bucket: SHARED,
         key: None,
         allowed: true,
     },
     Attempt {
         who: Who::Role,
-        action: "s3:GetObject",
+        op: Op::GetObject,
         bucket: SHARED,
         key: Some(REPORT),
         allowed: true,
     },
     Attempt {
         who: Who::Role,
-        action: "s3:PutObject",
+        op: Op::PutObject,
         bucket: SHARED,
         key: Some("upload.txt"),
         allowed: false,
     },
     Attempt {
         who: Who::Role,
-        action: "s3:DeleteObject",
+        op: Op::DeleteObject,
         bucket: SHARED,
         key: Some(REPORT),
         allowed: false,
     },
     Attempt {
         who: Who::Role,
-        action: "s3:GetObject",
+        op: Op::GetObject,
         bucket: PRIVATE,
         key: Some("notes.txt"),
         allowed: false,
     },
     Attempt {
         who: Who::User,
-        action: "s3:GetObject",
+        op: Op::GetObject,
         bucket: SHARED,
         key: Some(REPORT),
         allowed: false,
@@ -117,27 +130,36 @@ const ATTEMPTS: &[Attempt] = &[
 ];
 
 impl Attempt {
-    fn resource(&self) -> String {
-        match self.key {
-            Some(key) => format!("arn:aws:s3:::{}/{key}", self.bucket),
-            None => format!("arn:aws:s3:::{}", self.bucket),
-        }
-    }
-
     fn describe(&self) -> String {
         let who = match self.who {
             Who::Role => "role",
             Who::User => "deepak.dev",
         };
-        format!("{who:>10} {:<16} {}", self.action, self.resource())
+        let path = match self.key {
+            Some(key) => format!("{}/{key}", self.bucket),
+            None => self.bucket.to_owned(),
+        };
+        format!("{who:>10} {:<13} {path}", format!("{:?}", self.op))
+    }
+
+    /// The request aws-sdk-s3 sends for the attempt (virtual-hosted addressing).
+    fn request(&self) -> (&'static str, String) {
+        let host = format!("https://{}.s3.us-east-1.amazonaws.com", self.bucket);
+        let key = self.key.unwrap_or_default();
+        match self.op {
+            Op::ListObjectsV2 => ("GET", format!("{host}/?list-type=2")),
+            Op::GetObject => ("GET", format!("{host}/{key}")),
+            Op::PutObject => ("PUT", format!("{host}/{key}")),
+            Op::DeleteObject => ("DELETE", format!("{host}/{key}")),
+        }
     }
 
     /// Makes the call; `Ok(detail)` when S3 allowed it, `Err(code)` when it refused.
     #[cfg(feature = "remote")]
     async fn call(&self, s3: &aws_sdk_s3::Client) -> Result<String, String> {
         let key = self.key.unwrap_or_default();
-        match self.action {
-            "s3:ListBucket" => s3
+        match self.op {
+            Op::ListObjectsV2 => s3
                 .list_objects_v2()
                 .bucket(self.bucket)
                 .send()
@@ -147,7 +169,7 @@ impl Attempt {
                     format!("keys: {}", keys.join(", "))
                 })
                 .map_err(|e| s3_error_code(&e)),
-            "s3:GetObject" => {
+            Op::GetObject => {
                 let out = s3
                     .get_object()
                     .bucket(self.bucket)
@@ -158,7 +180,7 @@ impl Attempt {
                 let body = out.body.collect().await.map_err(|e| e.to_string())?;
                 Ok(format!("{} bytes", body.into_bytes().len()))
             }
-            "s3:PutObject" => s3
+            Op::PutObject => s3
                 .put_object()
                 .bucket(self.bucket)
                 .key(key)
@@ -167,7 +189,7 @@ impl Attempt {
                 .await
                 .map(|_| "written".to_owned())
                 .map_err(|e| s3_error_code(&e)),
-            "s3:DeleteObject" => s3
+            Op::DeleteObject => s3
                 .delete_object()
                 .bucket(self.bucket)
                 .key(key)
@@ -175,7 +197,6 @@ impl Attempt {
                 .await
                 .map(|_| "deleted".to_owned())
                 .map_err(|e| s3_error_code(&e)),
-            other => Err(format!("this example does not call {other}")),
         }
     }
 }
@@ -202,9 +223,9 @@ async fn run(target: Target) -> Result<Outcomes, BoxError> {
     let me = shared.role.caller_identity().await?;
     println!("assumed: {}", me.arn);
 
-    let outcomes = if *lab.target() == Target::Embedded {
-        section("Decisions of the permission policies (evaluator; the embedded STS has no S3)");
-        evaluated(&spec, me.arn.as_str())?
+    let outcomes = if let Some(sts) = lab.embedded() {
+        section("S3's decisions, as S3 makes them (the embedded STS has no S3)");
+        decided(sts, shared.role.sdk_config(), &base).await?
     } else {
         real_calls(&lab, &shared, &base).await?
     };
@@ -270,49 +291,62 @@ async fn real_calls(
     Err("real S3 calls need the `remote` feature".into())
 }
 
-/// The decisions the role's permission policy and the user's identity policies
-/// call for, as AWS evaluates them.
-fn evaluated(spec: &RoleSpec, session: &str) -> Result<Outcomes, BoxError> {
-    let role_policies = PolicySet {
-        identity: vec![CompiledPolicy::new(
-            "permission policy",
-            &spec.permission_policy()?,
-            PolicyKind::Identity,
-        )?],
-        ..PolicySet::default()
+/// Each attempt's request decided as S3 would, with the caller's whole chain:
+/// the request (signed with the role's session or the user's key) becomes the
+/// checks S3 makes, and each is evaluated with the caller's policies.
+async fn decided(
+    sts: &EmbeddedSts,
+    role: &aws_types::SdkConfig,
+    user: &aws_types::SdkConfig,
+) -> Result<Outcomes, BoxError> {
+    let credentials = |config: &aws_types::SdkConfig| {
+        config
+            .credentials_provider()
+            .ok_or_else(|| BoxError::from("the configuration has no credentials"))
     };
-    let user_policies = PolicySet {
-        identity: vec![CompiledPolicy::new(
-            "caller policy",
-            &spec.caller_policy()?,
-            PolicyKind::Identity,
-        )?],
-        ..PolicySet::default()
-    };
+    let role = credentials(role)?.provide_credentials().await?;
+    let user = credentials(user)?.provide_credentials().await?;
     let mut outcomes = Vec::new();
     for attempt in ATTEMPTS {
-        let (caller, policies) = match attempt.who {
-            Who::Role => (session, &role_policies),
-            Who::User => (USER, &user_policies),
+        let creds = match attempt.who {
+            Who::Role => &role,
+            Who::User => &user,
         };
-        let request = Request::new(
-            Caller::new(caller.parse()?),
-            attempt.action,
-            &attempt.resource(),
+        // The credential scope names the key; the signature is not checked
+        // (the request never leaves the process).
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={}/20261207/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+            creds.access_key_id()
         );
-        let evaluation = evaluate(&request, policies);
-        let why: Vec<String> = evaluation
-            .explanation
+        let mut headers = vec![("authorization", authorization.as_str())];
+        if let Some(token) = creds.session_token() {
+            headers.push(("x-amz-security-token", token));
+        }
+        let (method, url) = attempt.request();
+        let decision = sts.authorize_http(&HttpRequest {
+            method,
+            url: &url,
+            headers: &headers,
+            body: b"",
+        })?;
+        let checks: Vec<String> = decision
+            .checks
             .iter()
-            .map(ToString::to_string)
+            .map(|c| {
+                let why = c
+                    .evaluation
+                    .explanation
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                format!(
+                    "{} on {}: {:?} ({why})",
+                    c.check.action, c.resource, c.evaluation.decision
+                )
+            })
             .collect();
-        println!(
-            "{}  {:?}: {}",
-            attempt.describe(),
-            evaluation.decision,
-            why.join("; ")
-        );
-        outcomes.push((attempt.describe(), evaluation.is_allowed()));
+        println!("{}  {}", attempt.describe(), checks.join("; "));
+        outcomes.push((attempt.describe(), decision.refusal().is_none()));
     }
     Ok(outcomes)
 }
@@ -337,8 +371,8 @@ mod tests {
         assert_eq!(
             allowed,
             [
-                "      role s3:ListBucket    arn:aws:s3:::my-shared-bucket",
-                "      role s3:GetObject     arn:aws:s3:::my-shared-bucket/reports/2026-11.csv",
+                "      role ListObjectsV2 my-shared-bucket",
+                "      role GetObject     my-shared-bucket/reports/2026-11.csv",
             ]
         );
         assert_eq!(outcomes.len(), ATTEMPTS.len());
