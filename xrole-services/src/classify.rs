@@ -151,7 +151,18 @@ pub fn classify<'d>(
     let identified = identify(data, signing, request)?;
     let service = identified.service;
     let operation = identified.operation;
-    let body: Value = serde_json::from_slice(request.body).unwrap_or(Value::Null);
+    // Only a JSON body is read as one (an XML or form body, or none, would only
+    // make a parse error).
+    let json = request
+        .body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let body: Value = if json {
+        serde_json::from_slice(request.body).unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
     let values = Values {
         identified: &identified,
         request,

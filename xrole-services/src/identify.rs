@@ -182,9 +182,11 @@ pub fn identify<'d>(
     // labels are read for the winner alone.
     let mut best: Option<(usize, &'d str, &'d str, &'d Operation)> = None;
     for (service, model) in &candidates {
-        let first = model.most_specific_first(request.method).find(|(_, op)| {
-            fits(&op.template, &segments, &query) && has_required(op, request, &query)
-        });
+        let first = model
+            .candidates(request.method, query.keys().map(String::as_str))
+            .find(|(_, op)| {
+                fits(&op.template, &segments, &query) && has_required(op, request, &query)
+            });
         if let Some((name, op)) = first
             && best.as_ref().is_none_or(|(s, ..)| op.specificity() > *s)
         {

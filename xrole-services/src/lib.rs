@@ -13,7 +13,7 @@ mod curated;
 mod identify;
 mod resources;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -169,7 +169,16 @@ pub struct ServiceModel {
     index: BTreeMap<String, usize>,
     /// The places of each HTTP method's operations, in `operations`' order.
     #[serde(skip)]
-    by_method: BTreeMap<String, Vec<usize>>,
+    by_method: BTreeMap<String, MethodIndex>,
+}
+
+/// One HTTP method's operations, by the first query key their template
+/// demands: a request is tried against those whose key it has, and those that
+/// demand none.
+#[derive(Debug, Default)]
+struct MethodIndex {
+    plain: Vec<usize>,
+    by_key: HashMap<String, Vec<usize>>,
 }
 
 /// The model's operations, in the file's order until [`ServiceModel::index`]
@@ -205,27 +214,43 @@ impl ServiceModel {
             .map(|(i, (name, _))| (name.clone(), i))
             .collect();
         for (i, (_, op)) in self.operations.iter().enumerate() {
-            self.by_method
+            let index = self
+                .by_method
                 .entry(op.method.to_ascii_uppercase())
-                .or_default()
-                .push(i);
+                .or_default();
+            match op.template.demands.first() {
+                Some((key, _)) => index.by_key.entry(key.clone()).or_default().push(i),
+                None => index.plain.push(i),
+            }
         }
     }
 
-    /// The operations of an HTTP method, the most specific URI template first.
-    pub(crate) fn most_specific_first(
+    /// The operations of an HTTP method whose template's query demands could be
+    /// met by a query with `keys`, the most specific URI template first.
+    pub(crate) fn candidates<'k>(
         &self,
         method: &str,
+        keys: impl Iterator<Item = &'k str>,
     ) -> impl Iterator<Item = (&str, &Operation)> {
-        let places = self
+        let mut places: Vec<usize> = Vec::new();
+        if let Some((_, index)) = self
             .by_method
             .iter()
             .find(|(m, _)| m.eq_ignore_ascii_case(method))
-            .map(|(_, places)| places.as_slice())
-            .unwrap_or_default();
+        {
+            places.extend(&index.plain);
+            for key in keys {
+                if let Some(more) = index.by_key.get(key) {
+                    places.extend(more);
+                }
+            }
+        }
+        // The operations' own order: the most specific first.
+        places.sort_unstable();
+        places.dedup();
         places
-            .iter()
-            .filter_map(|i| self.operations.get(*i))
+            .into_iter()
+            .filter_map(|i| self.operations.get(i))
             .map(|(k, v)| (k.as_str(), v))
     }
 
