@@ -20,6 +20,7 @@ pub struct CrateReadme;
 
 mod authorization_details;
 mod cloudformation;
+mod parts;
 mod terraform;
 
 pub use authorization_details::import_authorization_details;

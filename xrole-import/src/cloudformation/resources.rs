@@ -12,6 +12,7 @@ use xrole_core::policy::{PolicyDocument, PolicyKind};
 
 use super::intrinsics::{Named, Resolver};
 use crate::FileProblems;
+use crate::parts::{LambdaPermission, Place, add_statements, on_implicit_resource};
 use xrole_iam::world::{Resource, World};
 
 /// A bucket, queue or topic the template names (`BucketName`, `QueueName`,
@@ -80,15 +81,11 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
     })
 }
 
-/// What a resource named in a template by name alone needs to have an ARN.
-const NEEDS_REGION: &str =
-    "its ARN holds the stack's region: give the region the stack is deployed in";
-
 /// The resources one policy resource sets the policy of, with the places of its
 /// targets and of its document.
 fn targets(
     kind: &str,
-    (partition, region, account): (&str, Option<&str>, &str),
+    place: Place<'_>,
     props: &Value,
     at: &str,
     p: &mut FileProblems<'_>,
@@ -104,6 +101,7 @@ fn targets(
             .collect()
     };
     let text = |key: &str| props.get(key).and_then(Value::as_str).map(str::to_owned);
+    let partition = place.partition;
     Some(match kind {
         "AWS::S3::BucketPolicy" => {
             let bucket = text("Bucket")?;
@@ -139,18 +137,13 @@ fn targets(
         "AWS::ECR::Repository" => {
             props.get("RepositoryPolicyText")?;
             let name = text("RepositoryName")?;
-            let Some(region) = region else {
-                p.at(&format!("{at}.RepositoryName"), NEEDS_REGION);
-                return None;
-            };
-            let arn = Arn {
-                partition,
-                service: "ecr",
-                region,
-                account,
-                resource: &format!("repository/{name}"),
-            };
-            (vec![arn.to_string()], "RepositoryPolicyText")
+            match place.arn("ecr", &format!("repository/{name}")) {
+                Ok(arn) => (vec![arn], "RepositoryPolicyText"),
+                Err(why) => {
+                    p.at(&format!("{at}.RepositoryName"), why);
+                    return None;
+                }
+            }
         }
         "AWS::SecretsManager::ResourcePolicy" => {
             let id = text("SecretId")?;
@@ -177,11 +170,11 @@ pub(super) fn resource_policies(
 ) {
     let partition = stack.partition();
     let account = stack.account.to_string();
-    let place = (
-        partition.as_str(),
-        stack.region.as_deref(),
-        account.as_str(),
-    );
+    let place = Place {
+        partition: partition.as_str(),
+        region: stack.region.as_deref(),
+        account: account.as_str(),
+    };
     // The statements of AWS::Lambda::Permission resources, by function.
     let mut permissions: Vec<(String, Vec<Value>, String)> = Vec::new();
     for (id, r) in resources {
@@ -195,7 +188,33 @@ pub(super) fn resource_policies(
             continue;
         };
         if kind == "AWS::Lambda::Permission" {
-            match lambda_permission(id, &props, place) {
+            let text = |key: &str| props.get(key).and_then(Value::as_str);
+            let permission = LambdaPermission {
+                sid: id,
+                function: text("FunctionName").unwrap_or_default(),
+                qualifier: None,
+                action: text("Action").unwrap_or_default(),
+                principal: text("Principal").unwrap_or_default(),
+                source_arn: text("SourceArn"),
+                source_account: text("SourceAccount"),
+                principal_org_id: text("PrincipalOrgID"),
+                function_url_auth_type: text("FunctionUrlAuthType"),
+            };
+            let missing = [
+                ("FunctionName", permission.function),
+                ("Action", permission.action),
+                ("Principal", permission.principal),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.is_empty());
+            if let Some((key, _)) = missing {
+                p.at(&format!("{at}.{key}"), "required: a text");
+                continue;
+            }
+            match permission
+                .statement(place)
+                .map_err(|(_, why)| ("FunctionName", why))
+            {
                 Ok((function, statement)) => {
                     match permissions.iter_mut().find(|(f, _, _)| *f == function) {
                         Some((_, statements, _)) => statements.push(statement),
@@ -239,127 +258,8 @@ pub(super) fn resource_policies(
         }
     }
     for (function, statements, at) in permissions {
-        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
-        let result = PolicyDocument::from_value(&doc)
-            .and_then(|d| d.validate(PolicyKind::Resource).map(|()| d));
-        let doc = match result {
-            Ok(doc) => doc,
-            Err(e) => {
-                p.at(&at, e);
-                continue;
-            }
-        };
-        // The function's own policy in the world (an export's) keeps its statements.
-        let resource = match world.resource_for(&function) {
-            Some((existing, _)) if existing.arn() == function => Ok(existing.clone()),
-            _ => Resource::new(&function),
-        };
-        let result = resource
-            .map(|res| res.owner(stack.account).policy(doc))
-            .and_then(|res| world.replace_resource(res).map(drop));
-        if let Err(e) = result {
-            p.nested(&at, e);
+        if let Err(why) = add_statements(world, &function, stack.account, statements) {
+            p.at(&at, why);
         }
     }
-}
-
-/// Gives each statement of `doc` without `Resource` or `NotResource` the one
-/// resource its policy belongs to.
-fn on_implicit_resource(doc: &mut Value, resource: &str) {
-    let statements = match doc.get_mut("Statement") {
-        Some(Value::Array(all)) => all.iter_mut().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => Vec::new(),
-    };
-    for statement in statements {
-        if let Value::Object(fields) = statement
-            && !fields.contains_key("Resource")
-            && !fields.contains_key("NotResource")
-        {
-            fields.insert("Resource".to_owned(), Value::String(resource.to_owned()));
-        }
-    }
-}
-
-/// The statement an `AWS::Lambda::Permission` adds to its function's policy,
-/// and the function's ARN (Lambda developer guide, "Working with resource-based
-/// IAM policies in Lambda"); or the property at fault and why.
-fn lambda_permission(
-    id: &str,
-    props: &Value,
-    (partition, region, account): (&str, Option<&str>, &str),
-) -> Result<(String, Value), (&'static str, String)> {
-    let text = |key: &'static str| -> Result<&str, (&'static str, String)> {
-        props
-            .get(key)
-            .and_then(Value::as_str)
-            .ok_or((key, "required: a text".to_owned()))
-    };
-    let function = text("FunctionName")?;
-    // A name, NAME:QUALIFIER, ACCOUNT:function:NAME, or the function's ARN.
-    let function = if Arn::split(function).is_some() {
-        function.to_owned()
-    } else {
-        let region = region.ok_or(("FunctionName", NEEDS_REGION.to_owned()))?;
-        let resource = match function.split_once(":function:") {
-            Some((owner, name)) if owner == account => format!("function:{name}"),
-            Some((owner, _)) => {
-                return Err((
-                    "FunctionName",
-                    format!("names a function of account {owner}, not the stack's: give its ARN"),
-                ));
-            }
-            None => format!("function:{function}"),
-        };
-        Arn {
-            partition,
-            service: "lambda",
-            region,
-            account,
-            resource: &resource,
-        }
-        .to_string()
-    };
-    let principal = text("Principal")?;
-    let principal = if principal == "*" {
-        Value::String("*".into())
-    } else if principal.ends_with(".amazonaws.com") || principal.ends_with(".amazonaws.com.cn") {
-        serde_json::json!({"Service": principal})
-    } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        serde_json::json!({"AWS": format!("arn:{partition}:iam::{principal}:root")})
-    } else {
-        serde_json::json!({"AWS": principal})
-    };
-    let mut conditions = serde_json::Map::new();
-    let mut condition = |operator: &str, key: &str, value: &str| {
-        let entry = conditions
-            .entry(operator.to_owned())
-            .or_insert_with(|| Value::Object(serde_json::Map::new()));
-        if let Value::Object(keys) = entry {
-            keys.insert(key.to_owned(), Value::String(value.to_owned()));
-        }
-    };
-    if let Some(arn) = props.get("SourceArn").and_then(Value::as_str) {
-        condition("ArnLike", "AWS:SourceArn", arn);
-    }
-    if let Some(source) = props.get("SourceAccount").and_then(Value::as_str) {
-        condition("StringEquals", "AWS:SourceAccount", source);
-    }
-    if let Some(org) = props.get("PrincipalOrgID").and_then(Value::as_str) {
-        condition("StringEquals", "aws:PrincipalOrgID", org);
-    }
-    if let Some(auth) = props.get("FunctionUrlAuthType").and_then(Value::as_str) {
-        condition("StringEquals", "lambda:FunctionUrlAuthType", auth);
-    }
-    let mut statement = serde_json::json!({
-        "Sid": id,
-        "Effect": "Allow",
-        "Principal": principal,
-        "Action": text("Action")?,
-        "Resource": function,
-    });
-    if !conditions.is_empty() {
-        statement["Condition"] = Value::Object(conditions);
-    }
-    Ok((function, statement))
 }

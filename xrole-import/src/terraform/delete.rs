@@ -85,8 +85,10 @@ pub(super) fn delete(
                 | "aws_sqs_queue_policy"
                 | "aws_sns_topic_policy"
                 | "aws_secretsmanager_secret_policy"
-                | "aws_kms_key" => {
-                    super::resources::delete_resource_policy(world, d, reader.partition.as_str());
+                | "aws_kms_key"
+                | "aws_lambda_permission"
+                | "aws_ecr_repository_policy" => {
+                    super::resources::delete_resource_policy(world, d, reader);
                     Ok(())
                 }
                 _ => match PolicyArn::parse(text("policy_arn")) {

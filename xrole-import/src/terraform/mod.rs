@@ -62,6 +62,8 @@ pub struct PlanImport {
 struct Reader<'p, 'f> {
     account: AccountId,
     partition: Partition,
+    /// The default AWS provider's region, when the plan gives it.
+    region: Option<String>,
     p: &'p mut FileProblems<'f>,
     references: HashMap<(String, String), Vec<String>>,
     /// Address to the name and, for roles, users and policies, the ARN.
@@ -90,6 +92,37 @@ impl Reader<'_, '_> {
             self.p.at(&format!("{at}.values.{attr}"), "must be text");
         }
         None
+    }
+
+    /// An optional text attribute: `Ok(None)` when unset, `Err(())` when it is
+    /// known only after apply (named in the unjudged list): a condition that
+    /// would narrow access is never dropped.
+    fn optional(&mut self, r: &Planned<'_>, at: &str, attr: &str) -> Result<Option<String>, ()> {
+        let unknown = r
+            .unknown
+            .and_then(|u| u.get(attr))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        match r.values.get(attr) {
+            Some(Value::String(v)) if !v.is_empty() => Ok(Some(v.clone())),
+            _ if unknown => self.text(r, at, attr).map(Some).ok_or(()),
+            None | Some(Value::Null) | Some(Value::String(_)) => Ok(None),
+            Some(_) => {
+                self.p.at(&format!("{at}.values.{attr}"), "must be text");
+                Err(())
+            }
+        }
+    }
+
+    /// The region a resource lives in: its own `region` (AWS provider 6), else
+    /// the default provider's.
+    fn region_of(&self, r: &Planned<'_>) -> Option<String> {
+        r.values
+            .get("region")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.region.clone())
     }
 
     /// A value of an attribute that references a role, user, group or policy of
@@ -166,7 +199,7 @@ fn account_of(
     root: &Value,
     given: Option<AccountId>,
     p: &mut FileProblems<'_>,
-) -> Option<(AccountId, Partition)> {
+) -> Option<(AccountId, Partition, Option<String>)> {
     let named = Named::read(root);
     let partition = match named.partitions.iter().collect::<Vec<_>>().as_slice() {
         [one] => **one,
@@ -206,7 +239,7 @@ fn account_of(
             return None;
         }
     };
-    Some((account, partition))
+    Some((account, partition, named.region))
 }
 
 /// Reads a Terraform plan's JSON (`terraform show -json PLAN`, from the file named
@@ -250,13 +283,14 @@ pub(crate) fn terraform_plan(
         );
         return Err(p.into_error());
     };
-    let Some((account, partition)) = account_of(root, account, &mut p) else {
+    let Some((account, partition, region)) = account_of(root, account, &mut p) else {
         return Err(p.into_error());
     };
     let plan = Plan::read(root, module);
     let mut reader = Reader {
         account,
         partition,
+        region,
         p: &mut p,
         references: plan.references,
         known: HashMap::new(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 /// The resource types read; others are left alone.
-pub(super) const TYPES: [&str; 17] = [
+pub(super) const TYPES: [&str; 19] = [
     "aws_iam_policy",
     "aws_iam_group",
     "aws_iam_group_policy",
@@ -27,6 +27,8 @@ pub(super) const TYPES: [&str; 17] = [
     "aws_sns_topic_policy",
     "aws_secretsmanager_secret_policy",
     "aws_kms_key",
+    "aws_lambda_permission",
+    "aws_ecr_repository_policy",
 ];
 
 /// What Terraform will do to a resource (`resource_changes[].change.actions`).
@@ -204,6 +206,8 @@ fn references(root: &Value) -> HashMap<(String, String), Vec<String>> {
 pub(super) struct Named {
     pub(super) accounts: BTreeSet<AccountId>,
     pub(super) partitions: BTreeSet<Partition>,
+    /// The default AWS provider's region, when a constant.
+    pub(super) region: Option<String>,
 }
 
 impl Named {
@@ -217,6 +221,13 @@ impl Named {
         {
             if key != "aws" && !key.starts_with("aws.") {
                 continue;
+            }
+            if key == "aws"
+                && let Some(region) = provider
+                    .pointer("/expressions/region/constant_value")
+                    .and_then(Value::as_str)
+            {
+                named.region = Some(region.to_owned());
             }
             for id in list(provider, "/expressions/allowed_account_ids/constant_value")
                 .filter_map(Value::as_str)

@@ -479,7 +479,7 @@ fn a_cloudformation_template_grants_functions_and_repositories() {
     .to_string();
     assert!(
         e.contains(
-            "stack.json: Resources.P.Properties.FunctionName: its ARN holds the stack's region"
+            "stack.json: Resources.P.Properties.FunctionName: its ARN holds the region it is deployed in"
         ),
         "{e}"
     );
@@ -493,6 +493,101 @@ fn a_cloudformation_template_grants_functions_and_repositories() {
         .to_string();
     assert!(
         e.contains("names a function of account 333333333333"),
+        "{e}"
+    );
+}
+
+/// A Terraform plan's `aws_lambda_permission`s add their statements to the
+/// function's policy beside the ones it has (in the region the provider or the
+/// resource gives), one it deletes leaves it, a source condition known only
+/// after apply leaves the permission unjudged rather than dropped, and an
+/// `aws_ecr_repository_policy` becomes the repository's policy.
+#[test]
+fn a_terraform_plan_grants_functions_and_repositories() {
+    use xrole_test::import::import_terraform_plan;
+    let function = "arn:aws:lambda:eu-west-1:222222222222:function:resize";
+    let managed = |address: &str, kind: &str, values: serde_json::Value| json!({"address": address, "mode": "managed", "type": kind, "name": "x", "values": values});
+    let change = |address: &str, kind: &str, actions: &[&str], extra: serde_json::Value| {
+        let mut c = json!({"address": address, "mode": "managed", "type": kind,
+            "change": {"actions": actions, "before": null, "after_unknown": {}}});
+        for (k, v) in extra.as_object().unwrap() {
+            c["change"][k] = v.clone();
+        }
+        c
+    };
+    let plan = json!({
+        "planned_values": {"root_module": {"resources": [
+            managed("aws_lambda_permission.s3", "aws_lambda_permission", json!({
+                "statement_id": "FromUploads", "function_name": "resize", "action": "lambda:InvokeFunction",
+                "principal": "s3.amazonaws.com", "source_arn": "arn:aws:s3:::uploads",
+                "source_account": "222222222222"})),
+            managed("aws_lambda_permission.partner", "aws_lambda_permission", json!({
+                "statement_id": "FromPartner", "function_name": function, "action": "lambda:InvokeFunction",
+                "principal": "111111111111"})),
+            managed("aws_lambda_permission.later", "aws_lambda_permission", json!({
+                "statement_id": "FromLater", "function_name": "resize", "action": "lambda:InvokeFunction",
+                "principal": "events.amazonaws.com"})),
+            managed("aws_ecr_repository_policy.api", "aws_ecr_repository_policy", json!({
+                "repository": "api", "policy": json!({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                    "Action": "ecr:BatchGetImage"}]}).to_string()})),
+        ]}},
+        "resource_changes": [
+            change("aws_lambda_permission.s3", "aws_lambda_permission", &["create"], json!({})),
+            change("aws_lambda_permission.partner", "aws_lambda_permission", &["create"], json!({})),
+            change("aws_lambda_permission.later", "aws_lambda_permission", &["create"],
+                json!({"after_unknown": {"source_arn": true}})),
+            change("aws_ecr_repository_policy.api", "aws_ecr_repository_policy", &["create"], json!({})),
+            change("aws_lambda_permission.gone", "aws_lambda_permission", &["delete"], json!({
+                "before": {"statement_id": "Old", "function_name": "resize"}})),
+        ],
+        "configuration": {"provider_config": {"aws": {"expressions": {
+            "region": {"constant_value": "eu-west-1"},
+            "allowed_account_ids": {"constant_value": ["222222222222"]}}}}}
+    });
+    // The function's policy as deployed: the statement the plan deletes, and
+    // one it keeps.
+    let mut world = World::new();
+    world
+        .add_resource(Resource::new(function).unwrap().policy(doc(json!({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "Old", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": function},
+                {"Sid": "Kept", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                 "Action": "lambda:InvokeFunction", "Resource": function}]}))))
+        .unwrap();
+    let import = import_terraform_plan(&mut world, "plan.json", &plan.to_string(), None).unwrap();
+    assert_eq!(
+        import.unjudged,
+        ["aws_lambda_permission.later: source_arn known only after apply"]
+    );
+    let (resource, _) = world.resource_for(function).unwrap();
+    let sids: Vec<String> = resource
+        .resource_policy()
+        .unwrap()
+        .statements()
+        .iter()
+        .filter_map(|s| s.sid.clone())
+        .collect();
+    assert_eq!(sids, ["Kept", "FromUploads", "FromPartner"]);
+    let (repository, policy) = world
+        .resource_for("arn:aws:ecr:eu-west-1:222222222222:repository/api")
+        .unwrap();
+    assert_eq!(repository.kind(), ResourceKind::EcrRepository);
+    assert!(policy.is_some());
+
+    // Without a region, a function named by name alone cannot be placed.
+    let mut no_region = plan.clone();
+    no_region["configuration"]["provider_config"]["aws"]["expressions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("region");
+    let e = import_terraform_plan(&mut World::new(), "plan.json", &no_region.to_string(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "resources[0].values.function_name: aws_lambda_permission.s3 (its ARN holds the region"
+        ),
         "{e}"
     );
 }
