@@ -152,15 +152,25 @@ fn empty_success(a: &Authorization, protocol: Option<&str>) -> HttpResponse {
             .into_bytes(),
         ),
     };
-    let mut response =
-        HttpResponse::new(StatusCode::from(http::StatusCode::OK), SdkBody::from(body));
+    answer(http::StatusCode::OK, content_type, body, id)
+}
+
+/// A response answered in place: its status, type and body, and the request id
+/// under the names each protocol reads it by.
+fn answer(
+    status: http::StatusCode,
+    content_type: &'static str,
+    body: impl Into<SdkBody>,
+    id: &str,
+) -> HttpResponse {
+    let mut response = HttpResponse::new(StatusCode::from(status), body.into());
     response.headers_mut().insert("content-type", content_type);
     response
         .headers_mut()
-        .insert("x-amzn-requestid", id.clone());
+        .insert("x-amzn-requestid", id.to_owned());
     response
         .headers_mut()
-        .insert("x-amz-request-id", id.clone());
+        .insert("x-amz-request-id", id.to_owned());
     response
 }
 
@@ -206,14 +216,7 @@ fn denied(a: &Authorization, protocol: Option<&str>) -> HttpResponse {
             None,
         ),
     };
-    let mut response = HttpResponse::new(StatusCode::from(status), SdkBody::from(body));
-    response.headers_mut().insert("content-type", content_type);
-    response
-        .headers_mut()
-        .insert("x-amzn-requestid", id.clone());
-    response
-        .headers_mut()
-        .insert("x-amz-request-id", id.clone());
+    let mut response = answer(status, content_type, body, id);
     if let Some((name, value)) = extra {
         response.headers_mut().insert(name, value);
     }

@@ -12,8 +12,11 @@
 //! let mut world = World::new();
 //! world.add_user(User::new("arn:aws:iam::111111111111:user/alice".parse()?)?)?;
 //! let sts = EmbeddedSts::start(world).await?;
-//! let config = sts.sdk_config_for("arn:aws:iam::111111111111:user/alice").await?;
-//! // aws_sdk_sts::Client::new(&config).get_caller_identity().send().await?;
+//! // Any SDK or the AWS CLI: AWS_ENDPOINT_URL_STS and alice's keys.
+//! let keys = sts.credentials_for("arn:aws:iam::111111111111:user/alice")?;
+//! println!("{} {}", sts.url(), keys.access_key_id());
+//! // With the `sdk` feature, `sts.sdk_config_for(user)` is an `SdkConfig` on
+//! // them, for aws_sdk_sts::Client::new(&config).
 //! # Ok(()) }
 //! ```
 

@@ -8,8 +8,12 @@
 //!   embedded STS, a local endpoint) with enforcement over the same call without.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench may stop loudly
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
+
+use support::median_ns;
 
 use serde_json::json;
 use xrole_core::PolicyDocument;
@@ -21,21 +25,6 @@ const ROLE: &str = "arn:aws:iam::222222222222:role/Worker";
 
 fn doc(value: serde_json::Value) -> PolicyDocument {
     value.to_string().parse().unwrap()
-}
-
-/// Median nanoseconds per call of `f`, over `rounds` rounds of `per_round` calls.
-fn median_ns(rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..per_round {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / per_round as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 fn world() -> World {

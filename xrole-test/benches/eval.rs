@@ -2,8 +2,10 @@
 //! Prints one `name: value` line per figure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench may stop loudly
 
+mod support;
+
 use std::hint::black_box;
-use std::time::Instant;
+use support::median_ns;
 
 use xrole_core::PolicyDocument;
 use xrole_core::policy::PolicyKind;
@@ -13,21 +15,6 @@ use xrole_test::org::{OrgAccount, OrgPolicy, OrgUnit, Organization};
 fn compiled(json: &str, kind: PolicyKind) -> CompiledPolicy {
     let doc: PolicyDocument = json.parse().unwrap_or_else(|e| panic!("bench policy: {e}"));
     CompiledPolicy::new("bench", &doc, kind).unwrap_or_else(|e| panic!("bench policy: {e}"))
-}
-
-/// Median nanoseconds per call of `f`, over `rounds` rounds of `per_round` calls.
-fn median_ns(rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..per_round {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / per_round as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 fn main() {

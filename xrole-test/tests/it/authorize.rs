@@ -67,18 +67,35 @@ fn signed<'a>(
     }
 }
 
-#[tokio::test]
-async fn a_sessions_calls_are_decided_with_its_whole_chain() {
-    let sts = EmbeddedSts::start(world()).await.unwrap();
-    let alice = client(&sts, ALICE).await;
-    let out = alice
+/// The Worker role's session, assumed by alice: its credentials and an
+/// `SdkConfig` on them pointing at the server.
+async fn worker_session(
+    sts: &EmbeddedSts,
+) -> (aws_sdk_sts::types::Credentials, aws_types::SdkConfig) {
+    let creds = client(sts, ALICE)
+        .await
         .assume_role()
         .role_arn(ROLE)
         .role_session_name("worker")
         .send()
         .await
+        .unwrap()
+        .credentials
         .unwrap();
-    let creds = out.credentials().unwrap();
+    let config = sts
+        .sdk_config_for_session(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            creds.session_token(),
+        )
+        .await;
+    (creds, config)
+}
+
+#[tokio::test]
+async fn a_sessions_calls_are_decided_with_its_whole_chain() {
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let (creds, _) = worker_session(&sts).await;
     let auth = format!(
         "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00",
         creds.access_key_id()
@@ -195,22 +212,7 @@ async fn unsigned_and_unknown_requests_are_refused() {
 #[tokio::test]
 async fn an_enforced_client_fails_as_the_service_would_and_sends_nothing() {
     let sts = EmbeddedSts::start(world()).await.unwrap();
-    let alice = client(&sts, ALICE).await;
-    let out = alice
-        .assume_role()
-        .role_arn(ROLE)
-        .role_session_name("worker")
-        .send()
-        .await
-        .unwrap();
-    let creds = out.credentials().unwrap();
-    let session = sts
-        .sdk_config_for_session(
-            creds.access_key_id(),
-            creds.secret_access_key(),
-            creds.session_token(),
-        )
-        .await;
+    let (_, session) = worker_session(&sts).await;
     let enforced = aws_sdk_sts::Client::new(&sts.enforcing(&session));
 
     // GetCallerIdentity needs no permission: decided, sent, answered.
@@ -260,23 +262,7 @@ async fn an_enforced_client_fails_as_the_service_would_and_sends_nothing() {
 #[tokio::test]
 async fn the_deciding_mode_sends_nothing() {
     let sts = EmbeddedSts::start(world()).await.unwrap();
-    let alice = client(&sts, ALICE).await;
-    let creds = alice
-        .assume_role()
-        .role_arn(ROLE)
-        .role_session_name("worker")
-        .send()
-        .await
-        .unwrap()
-        .credentials
-        .unwrap();
-    let session = sts
-        .sdk_config_for_session(
-            creds.access_key_id(),
-            creds.secret_access_key(),
-            creds.session_token(),
-        )
-        .await;
+    let (_, session) = worker_session(&sts).await;
     let decided = aws_sdk_sts::Client::new(&sts.deciding(&session));
     let before = sts.calls();
     // Allowed (no permission needed): an output with nothing set.

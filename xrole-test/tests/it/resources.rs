@@ -208,6 +208,26 @@ fn a_request_on_a_resource_is_judged_with_its_policy_from_the_world() {
     );
 }
 
+/// A planned resource of a Terraform plan's `planned_values`.
+fn managed(address: &str, kind: &str, values: serde_json::Value) -> serde_json::Value {
+    json!({"address": address, "mode": "managed", "type": kind, "name": "x", "values": values})
+}
+
+/// A resource change of a Terraform plan, with `extra` fields of its `change`.
+fn change(
+    address: &str,
+    kind: &str,
+    actions: &[&str],
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut c = json!({"address": address, "mode": "managed", "type": kind,
+        "change": {"actions": actions, "before": null, "after_unknown": {}}});
+    for (k, v) in extra.as_object().unwrap() {
+        c["change"][k] = v.clone();
+    }
+    c
+}
+
 /// A Terraform plan sets the policies of buckets, queues, topics, secrets and
 /// keys (whose ARN it knows), and takes away the ones it deletes.
 #[test]
@@ -217,15 +237,6 @@ fn a_terraform_plan_sets_and_removes_resource_policies() {
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"AWS": principal}, "Action": action, "Resource": "*"}]})
         .to_string()
-    };
-    let managed = |address: &str, kind: &str, values: serde_json::Value| json!({"address": address, "mode": "managed", "type": kind, "name": "x", "values": values});
-    let change = |address: &str, kind: &str, actions: &[&str], extra: serde_json::Value| {
-        let mut c = json!({"address": address, "mode": "managed", "type": kind,
-            "change": {"actions": actions, "before": null, "after_unknown": {}}});
-        for (k, v) in extra.as_object().unwrap() {
-            c["change"][k] = v.clone();
-        }
-        c
     };
     let plan = json!({
         "planned_values": {"root_module": {"resources": [
@@ -506,15 +517,6 @@ fn a_cloudformation_template_grants_functions_and_repositories() {
 fn a_terraform_plan_grants_functions_and_repositories() {
     use xrole_test::import::import_terraform_plan;
     let function = "arn:aws:lambda:eu-west-1:222222222222:function:resize";
-    let managed = |address: &str, kind: &str, values: serde_json::Value| json!({"address": address, "mode": "managed", "type": kind, "name": "x", "values": values});
-    let change = |address: &str, kind: &str, actions: &[&str], extra: serde_json::Value| {
-        let mut c = json!({"address": address, "mode": "managed", "type": kind,
-            "change": {"actions": actions, "before": null, "after_unknown": {}}});
-        for (k, v) in extra.as_object().unwrap() {
-            c["change"][k] = v.clone();
-        }
-        c
-    };
     let plan = json!({
         "planned_values": {"root_module": {"resources": [
             managed("aws_lambda_permission.s3", "aws_lambda_permission", json!({
