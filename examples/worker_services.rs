@@ -186,13 +186,12 @@ async fn provision(url: &str) -> Result<Backend, BoxError> {
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await;
-    if let Err(e) = created {
-        if !e
+    if let Err(e) = created
+        && !e
             .as_service_error()
             .is_some_and(|e| e.is_resource_in_use_exception())
-        {
-            return Err(e.into());
-        }
+    {
+        return Err(e.into());
     }
     let secrets = aws_sdk_secretsmanager::Client::new(&admin);
     let created = secrets
