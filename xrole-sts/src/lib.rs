@@ -425,6 +425,20 @@ impl EmbeddedSts {
         authorize::authorize(&self.inner, request)
     }
 
+    /// Starts recording the checks of the calls [`authorize_http`](Self::authorize_http)
+    /// decides (and so of every enforced or deciding client): each distinct
+    /// check with its decision and how many calls made it, at most `limit`
+    /// of them (`xrole_iam::recording::DEFAULT_LIMIT` is 100,000); a recording
+    /// already under way starts again.
+    pub fn start_recording(&self, limit: usize) {
+        self.inner.state().recording = Some(xrole_iam::recording::Recording::with_limit(limit));
+    }
+
+    /// The recording so far, if one was started; it goes on.
+    pub fn recording(&self) -> Option<xrole_iam::recording::Recording> {
+        self.inner.state().recording.clone()
+    }
+
     /// The calls the audit log keeps: the last ones, up to its capacity (see
     /// [`EmbeddedStsBuilder::audit_capacity`]).
     pub fn audit(&self) -> Vec<AuditEntry> {

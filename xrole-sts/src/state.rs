@@ -15,6 +15,7 @@ use super::faults::Faults;
 use super::limits::Limits;
 use super::signin_tokens::SigninTokens;
 use xrole_iam::eval::CompiledPolicy;
+use xrole_iam::recording::Recording;
 use xrole_iam::world::World;
 
 /// Temporary credentials issued by the server.
@@ -185,6 +186,8 @@ pub(crate) struct State {
     pub(crate) source_ips: HashMap<String, IpAddr>,
     /// The federation endpoint's sign-in tokens.
     pub(crate) signin_tokens: SigninTokens,
+    /// The checks of the calls `authorize_http` decides, while recording.
+    pub(crate) recording: Option<Recording>,
 }
 
 impl State {
@@ -198,6 +201,7 @@ impl State {
             lifetime_override: None,
             source_ips: HashMap::new(),
             signin_tokens: SigninTokens::new(limits.max_sessions),
+            recording: None,
         }
     }
 }

@@ -50,8 +50,10 @@ use explain::{avoidance_lines, explain_missing, line, requirement_lines};
 use policy::{Statement, Verdict};
 use principal::Match;
 
-/// The outcome of an evaluation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// The outcome of an evaluation; ordered from allowed to explicitly denied.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Decision {
     /// Some statement allows and none denies, on every side that must allow.
     Allowed,

@@ -523,3 +523,112 @@ async fn the_organizations_policies_refuse_through_the_sdk() {
     );
     assert_eq!(sts.calls(), before, "nothing refused was sent");
 }
+
+/// A recording keeps each distinct check of the calls decided, with its
+/// decision and how many calls made it; the time a call was signed is not part
+/// of its check, and JSON lines give it back.
+#[tokio::test]
+async fn a_recording_keeps_each_distinct_check_with_its_count() {
+    use xrole_test::recording::Recording;
+    let sts = EmbeddedSts::start(world()).await.unwrap();
+    let (creds, _) = worker_session(&sts).await;
+    sts.start_recording(100);
+    let call = |url: &str, date: &str| {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00",
+            creds.access_key_id()
+        );
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("x-amz-security-token", creds.session_token()),
+            ("x-amz-date", date),
+        ];
+        sts.authorize_http(&signed("GET", url, &headers, b""))
+            .unwrap();
+    };
+    // The same read three times, a second apart; another object; another bucket.
+    for date in ["20261207T180000Z", "20261207T180001Z", "20261207T180002Z"] {
+        call("https://work.s3.eu-west-1.amazonaws.com/in/a.csv", date);
+    }
+    call(
+        "https://work.s3.eu-west-1.amazonaws.com/in/b.csv",
+        "20261207T180003Z",
+    );
+    call(
+        "https://other.s3.eu-west-1.amazonaws.com/x",
+        "20261207T180004Z",
+    );
+
+    let recording = sts.recording().unwrap();
+    let seen: Vec<(String, String, Decision, u64)> = recording
+        .checks()
+        .map(|c| (c.action, c.resource, c.decision, c.count))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "s3:GetObject".into(),
+                "arn:aws:s3:::other/x".into(),
+                Decision::ImplicitlyDenied,
+                1
+            ),
+            (
+                "s3:GetObject".into(),
+                "arn:aws:s3:::work/in/a.csv".into(),
+                Decision::Allowed,
+                3
+            ),
+            (
+                "s3:GetObject".into(),
+                "arn:aws:s3:::work/in/b.csv".into(),
+                Decision::Allowed,
+                1
+            ),
+        ]
+    );
+    let first = recording.checks().next().unwrap();
+    assert_eq!(
+        first.principal,
+        "arn:aws:sts::222222222222:assumed-role/Worker/worker"
+    );
+    assert_eq!(first.role.as_deref(), Some(ROLE));
+    assert!(!first.context.contains_key("aws:CurrentTime"));
+    assert_eq!(first.context["aws:RequestedRegion"], ["eu-west-1"]);
+
+    // As JSON lines and back.
+    let lines = recording.to_json_lines();
+    assert_eq!(lines.lines().count(), 3);
+    let back = Recording::from_json_lines(&lines, 100).unwrap();
+    assert_eq!(
+        back.checks().collect::<Vec<_>>(),
+        recording.checks().collect::<Vec<_>>()
+    );
+    let bad = format!("{lines}not json\n");
+    let problems = Recording::from_json_lines(&bad, 100).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].to_string().starts_with("line 4: "),
+        "{}",
+        problems[0]
+    );
+
+    // Bounded: past its limit, a new check's calls are counted as dropped.
+    sts.start_recording(1);
+    call(
+        "https://work.s3.eu-west-1.amazonaws.com/in/a.csv",
+        "20261207T180005Z",
+    );
+    call(
+        "https://work.s3.eu-west-1.amazonaws.com/in/b.csv",
+        "20261207T180006Z",
+    );
+    call(
+        "https://work.s3.eu-west-1.amazonaws.com/in/a.csv",
+        "20261207T180007Z",
+    );
+    let bounded = sts.recording().unwrap();
+    assert_eq!(bounded.len(), 1);
+    assert_eq!(bounded.checks().next().unwrap().count, 2);
+    assert_eq!(bounded.dropped(), 1);
+}
