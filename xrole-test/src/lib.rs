@@ -30,7 +30,7 @@ pub mod http;
 pub mod snapshot;
 pub mod web_identity;
 
-pub use xrole_iam::{eval, lint, org, recording, services, simulate};
+pub use xrole_iam::{eval, least, lint, org, recording, services, simulate};
 pub use xrole_import as import;
 /// The embedded STS (the [`xrole_sts`] crate) and its world.
 pub use xrole_sts as sts;

@@ -1,7 +1,9 @@
 //! Policy snapshots: the three documents of a declared role, rendered for review
 //! and stored with insta (see [`assert_role_policies!`](crate::assert_role_policies)).
 
-use xrole_core::RoleSpec;
+use xrole_core::{RoleArn, RoleSpec};
+use xrole_iam::least::{Options, minimal_policy, replay};
+use xrole_iam::recording::Recording;
 
 pub use xrole_core::render_role_policies;
 use xrole_iam::lint::{LintConfig, lint_spec};
@@ -59,5 +61,72 @@ macro_rules! assert_lint_clean {
     };
     ($spec:expr, $config:expr $(,)?) => {
         $crate::snapshot::assert_lint_clean(&$spec, &$config)
+    };
+}
+
+/// The minimal policy of `role` for its calls in `recording`, rendered for
+/// review, once proved: replaying the recording under it allows every call,
+/// and no statement can go without refusing one. Panics, naming what failed,
+/// otherwise (see [`assert_least_privilege!`](crate::assert_least_privilege)).
+#[track_caller]
+#[allow(clippy::panic, reason = "an assertion: its failure is the test's")]
+pub fn least_privilege(recording: &Recording, role: &RoleArn, options: &Options) -> String {
+    let minimal = match minimal_policy(recording, role, options) {
+        Ok(m) => m,
+        Err(e) => panic!("no least privilege for {role}: {e}"),
+    };
+    let replayed = replay(recording, role, &minimal.document);
+    assert!(
+        replayed.refused.is_empty(),
+        "the minimal policy of {role} refuses recorded calls: {:?}",
+        replayed.refused
+    );
+    assert!(
+        replayed.removable.is_empty(),
+        "the minimal policy of {role} has statements no call needs: {:?}",
+        replayed.removable
+    );
+    minimal.render()
+}
+
+/// Snapshots with insta the least privilege of a role: the identity policy
+/// its sessions' recorded calls need (an
+/// [`EmbeddedSts::recording`](crate::sts::EmbeddedSts::recording)), proved by
+/// replay first (every call allowed, no statement removable), beside
+/// [`assert_role_policies!`](crate::assert_role_policies)'s snapshot of the
+/// declared one. Options (`xrole_test::least::Options`) fold objects and make
+/// constant values conditions.
+///
+/// ```no_run
+/// # let sts: xrole_test::sts::EmbeddedSts = unimplemented!();
+/// # let role: xrole_core::RoleArn = unimplemented!();
+/// let recording = sts.recording().unwrap();
+/// xrole_test::assert_least_privilege!(recording, role);
+/// xrole_test::assert_least_privilege!("worker", recording, role);
+/// let folded = xrole_test::least::Options::new().fold_past(10);
+/// xrole_test::assert_least_privilege!("worker_folded", recording, role, folded);
+/// ```
+#[macro_export]
+macro_rules! assert_least_privilege {
+    ($recording:expr, $role:expr $(,)?) => {
+        $crate::__private::insta::assert_snapshot!(
+            ::std::option::Option::None::<&str>,
+            $crate::snapshot::least_privilege(&$recording, &$role, &$crate::least::Options::new()),
+            ::std::concat!("least privilege of ", ::std::stringify!($role))
+        )
+    };
+    ($name:expr, $recording:expr, $role:expr $(,)?) => {
+        $crate::__private::insta::assert_snapshot!(
+            $name,
+            $crate::snapshot::least_privilege(&$recording, &$role, &$crate::least::Options::new()),
+            ::std::concat!("least privilege of ", ::std::stringify!($role))
+        )
+    };
+    ($name:expr, $recording:expr, $role:expr, $options:expr $(,)?) => {
+        $crate::__private::insta::assert_snapshot!(
+            $name,
+            $crate::snapshot::least_privilege(&$recording, &$role, &$options),
+            ::std::concat!("least privilege of ", ::std::stringify!($role))
+        )
     };
 }
