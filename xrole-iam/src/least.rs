@@ -10,6 +10,11 @@
 //! (`bucket/reports/*`), and the condition values every call of a statement
 //! had (its region, say) made conditions. [`replay`] proves the result: every
 //! recorded call allowed, and no statement that could go without refusing one.
+//!
+//! [`declared_vs_used`] compares a declared policy with the calls: what it
+//! allows that no call used (statements, actions, resources, with their
+//! places), and the calls it refuses, with the statements that would admit
+//! exactly them. The evaluator decides each, never the documents' shapes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -294,32 +299,7 @@ pub fn replay(recording: &Recording, role: &RoleArn, policy: &PolicyDocument) ->
         .checks()
         .filter(|c| c.role.as_deref() == Some(role.as_str()))
         .collect();
-    let decide = |doc: &PolicyDocument| -> Vec<bool> {
-        let Ok(compiled) = CompiledPolicy::new("replayed", doc, PolicyKind::Identity) else {
-            return vec![false; checks.len()];
-        };
-        let policies = PolicySet {
-            identity: vec![compiled],
-            ..PolicySet::default()
-        };
-        checks
-            .iter()
-            .map(|c| {
-                let Ok(principal) = PrincipalArn::parse(&c.principal) else {
-                    return false;
-                };
-                let mut request = Request::new(
-                    Caller::new(principal).with_role(role.clone()),
-                    &c.action,
-                    &c.resource,
-                );
-                for (k, v) in &c.context {
-                    request = request.with(k, ContextValue::of_values(v));
-                }
-                evaluate(&request, &policies).is_allowed()
-            })
-            .collect()
-    };
+    let decide = |doc: &PolicyDocument| replay_decisions(recording, role, doc);
     let outcome = decide(policy);
     let refused: Vec<RecordedCheck> = checks
         .iter()
@@ -346,4 +326,202 @@ pub fn replay(recording: &Recording, role: &RoleArn, policy: &PolicyDocument) ->
         refused,
         removable,
     }
+}
+
+/// A declared policy's part no recorded call used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Unused {
+    /// The statement's place (`Statement[1]`).
+    pub statement: String,
+    /// The whole statement allows no recorded call.
+    pub whole: bool,
+    /// Its actions (as written) that allow no recorded call.
+    pub actions: Vec<String>,
+    /// Its resources (as written) that allow no recorded call.
+    pub resources: Vec<String>,
+}
+
+impl std::fmt::Display for Unused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.whole {
+            return write!(f, "{}: no recorded call needs it", self.statement);
+        }
+        let mut parts = Vec::new();
+        if !self.actions.is_empty() {
+            parts.push(format!("actions {} never used", self.actions.join(", ")));
+        }
+        if !self.resources.is_empty() {
+            parts.push(format!(
+                "resources {} never used",
+                self.resources.join(", ")
+            ));
+        }
+        write!(f, "{}: {}", self.statement, parts.join("; "))
+    }
+}
+
+/// A declared policy against the calls a role's sessions made.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Usage {
+    /// What the declared policy allows that no call used (over-privilege).
+    pub unused: Vec<Unused>,
+    /// The calls it refuses (under-privilege).
+    pub refused: Vec<RecordedCheck>,
+    /// The statements that would admit exactly the refused calls, if any.
+    pub missing: Option<PolicyDocument>,
+}
+
+impl Usage {
+    /// Whether the declared policy is exactly what the calls used.
+    pub fn is_exact(&self) -> bool {
+        self.unused.is_empty() && self.refused.is_empty()
+    }
+}
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for u in &self.unused {
+            writeln!(f, "over: {u}")?;
+        }
+        for c in &self.refused {
+            writeln!(f, "under: {} on {} is refused", c.action, c.resource)?;
+        }
+        if let Some(doc) = &self.missing {
+            writeln!(f, "the statements that would admit exactly them:")?;
+            writeln!(f, "{}", doc.to_canonical_json())?;
+        }
+        Ok(())
+    }
+}
+
+/// Compares `declared` (the identity policy `role` is given) with the calls its
+/// sessions made in `recording`: each statement, and each of its actions and
+/// resources, is kept alone and the recording replayed under it; what admits
+/// no call is unused. The calls `declared` refuses come with the minimal
+/// statements that would admit them.
+pub fn declared_vs_used(recording: &Recording, role: &RoleArn, declared: &PolicyDocument) -> Usage {
+    let used = |doc: &PolicyDocument| -> bool {
+        let replayed = replay_decisions(recording, role, doc);
+        replayed.iter().any(|allowed| *allowed)
+    };
+    let statements: Vec<Value> = serde_json::to_value(declared)
+        .ok()
+        .and_then(|v| match v.get("Statement") {
+            Some(Value::Array(all)) => Some(all.clone()),
+            Some(one @ Value::Object(_)) => Some(vec![one.clone()]),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let single = |statement: Value| -> Option<PolicyDocument> {
+        PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [statement]})).ok()
+    };
+    let list = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(all)) => all
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut unused = Vec::new();
+    let many = statements.len() > 1
+        || matches!(declared.statement, xrole_core::policy::OneOrMany::Many(_));
+    for (i, statement) in statements.iter().enumerate() {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let place = if many {
+            format!("Statement[{i}]")
+        } else {
+            "Statement".to_owned()
+        };
+        let Some(alone) = single(statement.clone()) else {
+            continue;
+        };
+        if !used(&alone) {
+            unused.push(Unused {
+                statement: place,
+                whole: true,
+                actions: Vec::new(),
+                resources: Vec::new(),
+            });
+            continue;
+        }
+        let narrowed = |field: &str, value: &str| {
+            let mut s = statement.clone();
+            s[field] = Value::String(value.to_owned());
+            single(s).is_some_and(|doc| used(&doc))
+        };
+        let actions: Vec<String> = list(statement.get("Action"))
+            .into_iter()
+            .filter(|a| !narrowed("Action", a))
+            .collect();
+        let resources: Vec<String> = list(statement.get("Resource"))
+            .into_iter()
+            .filter(|r| !narrowed("Resource", r))
+            .collect();
+        if !actions.is_empty() || !resources.is_empty() {
+            unused.push(Unused {
+                statement: place,
+                whole: false,
+                actions,
+                resources,
+            });
+        }
+    }
+    let decisions = replay_decisions(recording, role, declared);
+    let mut refused_recording = Recording::default();
+    let refused: Vec<RecordedCheck> = recording
+        .checks()
+        .filter(|c| c.role.as_deref() == Some(role.as_str()))
+        .zip(decisions)
+        .filter(|(_, allowed)| !allowed)
+        .map(|(c, _)| c)
+        .collect();
+    for c in &refused {
+        refused_recording.record(c.clone());
+    }
+    let missing = minimal_policy(&refused_recording, role, &Options::new())
+        .ok()
+        .map(|m| m.document);
+    Usage {
+        unused,
+        refused,
+        missing,
+    }
+}
+
+/// Each of `role`'s recorded checks decided under `policy` alone, in the
+/// recording's order.
+fn replay_decisions(recording: &Recording, role: &RoleArn, policy: &PolicyDocument) -> Vec<bool> {
+    let checks = recording
+        .checks()
+        .filter(|c| c.role.as_deref() == Some(role.as_str()));
+    let Ok(compiled) = CompiledPolicy::new("replayed", policy, PolicyKind::Identity) else {
+        return checks.map(|_| false).collect();
+    };
+    let policies = PolicySet {
+        identity: vec![compiled],
+        ..PolicySet::default()
+    };
+    checks
+        .map(|c| {
+            let Ok(principal) = PrincipalArn::parse(&c.principal) else {
+                return false;
+            };
+            let mut request = Request::new(
+                Caller::new(principal).with_role(role.clone()),
+                &c.action,
+                &c.resource,
+            );
+            for (k, v) in &c.context {
+                request = request.with(k, ContextValue::of_values(v));
+            }
+            evaluate(&request, &policies).is_allowed()
+        })
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! and stored with insta (see [`assert_role_policies!`](crate::assert_role_policies)).
 
 use xrole_core::{RoleArn, RoleSpec};
-use xrole_iam::least::{Options, minimal_policy, replay};
+use xrole_iam::least::{Options, declared_vs_used, minimal_policy, replay};
 use xrole_iam::recording::Recording;
 
 pub use xrole_core::render_role_policies;
@@ -128,5 +128,43 @@ macro_rules! assert_least_privilege {
             $crate::snapshot::least_privilege(&$recording, &$role, &$options),
             ::std::concat!("least privilege of ", ::std::stringify!($role))
         )
+    };
+}
+
+/// Asserts that a declared role's permission policy is what its sessions'
+/// recorded calls used: no statement, action or resource unused, no call
+/// refused. The failure lists each, with the statement's place, and the
+/// statements that would admit the refused calls (see
+/// [`assert_used_as_declared!`](crate::assert_used_as_declared)).
+#[track_caller]
+#[allow(clippy::panic, reason = "an assertion: its failure is the test's")]
+pub fn assert_used_as_declared(recording: &Recording, spec: &RoleSpec) {
+    let policy = match spec.permission_policy() {
+        Ok(p) => p,
+        Err(e) => panic!("{}'s permission policy cannot be built: {e}", spec.role()),
+    };
+    let usage = declared_vs_used(recording, spec.role(), &policy);
+    assert!(
+        usage.is_exact(),
+        "{} is not declared as used:\n{usage}",
+        spec.role()
+    );
+}
+
+/// Asserts that a declared role (a [`RoleSpec`](xrole_core::RoleSpec), an
+/// `#[assume_role]` struct's `ROLE_SPEC`) is given exactly what its recorded
+/// calls used: over-privilege (statements, actions, resources no call needed,
+/// with their places) and under-privilege (calls its policy refuses, with the
+/// statements that would admit exactly them) each fail the test.
+///
+/// ```no_run
+/// # let sts: xrole_test::sts::EmbeddedSts = unimplemented!();
+/// # let spec: xrole_core::RoleSpec = unimplemented!();
+/// xrole_test::assert_used_as_declared!(sts.recording().unwrap(), spec);
+/// ```
+#[macro_export]
+macro_rules! assert_used_as_declared {
+    ($recording:expr, $spec:expr $(,)?) => {
+        $crate::snapshot::assert_used_as_declared(&$recording, &$spec)
     };
 }

@@ -177,3 +177,76 @@ fn a_role_without_recorded_calls_has_no_policy() {
         "the recording holds no call of arn:aws:iam::222222222222:role/Idle's sessions"
     );
 }
+
+/// A declared policy against the calls: what it allows that nobody used (with
+/// the statement's place), and the calls it refuses (with the statements that
+/// would admit exactly them); the assertion fails on either.
+#[test]
+fn declared_versus_used() {
+    use xrole_core::{Permission, PrincipalArn, RoleSpec};
+    use xrole_test::least::declared_vs_used;
+    let declared = xrole_core::PolicyDocument::from_json(
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["s3:GetObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::work/*","arn:aws:s3:::archive/*"]},
+            {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::work"},
+            {"Effect":"Allow","Action":"dynamodb:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let usage = declared_vs_used(&recording(), &role(), &declared);
+    let unused: Vec<String> = usage.unused.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        unused,
+        [
+            "Statement[0]: actions s3:DeleteObject never used; resources arn:aws:s3:::archive/* never used",
+            "Statement[2]: no recorded call needs it",
+        ]
+    );
+    let refused: Vec<&str> = usage.refused.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(refused, ["s3:PutObject", "sqs:SendMessage"]);
+    let missing = usage.missing.as_ref().unwrap().to_canonical_json();
+    assert!(
+        missing.contains("\"s3:PutObject\"")
+            && missing.contains("arn:aws:sqs:eu-west-1:222222222222:jobs"),
+        "{missing}"
+    );
+    assert!(!usage.is_exact());
+
+    // A declaration that is exactly the calls passes the assertion.
+    let spec = RoleSpec::builder(role())
+        .trusted(PrincipalArn::from_static("arn:aws:iam::111111111111:root"))
+        .allow(Permission::new(
+            ["s3:GetObject"],
+            ["arn:aws:s3:::work/in/b.csv"],
+        ))
+        .allow(Permission::new(
+            ["s3:GetObject", "s3:PutObject"],
+            ["arn:aws:s3:::work/in/a.csv"],
+        ))
+        .allow(Permission::new(["s3:ListBucket"], ["arn:aws:s3:::work"]))
+        .allow(Permission::new(
+            ["sqs:SendMessage"],
+            ["arn:aws:sqs:eu-west-1:222222222222:jobs"],
+        ))
+        .build()
+        .unwrap();
+    xrole_test::assert_used_as_declared!(recording(), spec);
+    // One more action than used fails it, naming the action.
+    let wider = spec
+        .to_builder()
+        .allow(Permission::new(
+            ["s3:DeleteObject"],
+            ["arn:aws:s3:::work/in/a.csv"],
+        ))
+        .build()
+        .unwrap();
+    let failed = std::panic::catch_unwind(|| {
+        xrole_test::assert_used_as_declared!(recording(), wider);
+    })
+    .unwrap_err();
+    let message = failed.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("is not declared as used")
+            && message.contains("no recorded call needs it"),
+        "{message}"
+    );
+}
