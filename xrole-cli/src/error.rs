@@ -12,6 +12,9 @@ pub(crate) enum CliError {
     /// xrole's error (AccessDenied explained, ...).
     #[error(transparent)]
     Xrole(#[from] xrole::Error),
+    /// A recording gives no policy for the role.
+    #[error(transparent)]
+    LeastPrivilege(#[from] xrole_iam::least::LeastPrivilegeError),
     /// A flag combination clap cannot express.
     #[error("{0}")]
     Usage(&'static str),
@@ -119,6 +122,9 @@ pub(crate) enum InputProblem {
     /// A world file the engine refuses.
     #[error("{} problems in world\n  {}", .0.problems().len(), listed(.0.problems(), "  "))]
     World(xrole_iam::world::WorldError),
+    /// A recording with lines that are not checks.
+    #[error("{} lines are not checks\n  {}", .0.len(), listed(.0, "  "))]
+    Recording(Vec<xrole_iam::recording::RecordingError>),
 }
 
 impl CliError {

@@ -1,7 +1,9 @@
 //! `xrole policy`: lint policy documents ([`lint`], with [`sarif`] output),
-//! simulate decisions, generate a role's three documents.
+//! simulate decisions, generate a role's three documents, and a role's least
+//! privilege from a recording ([`recording`]).
 
 mod lint;
+mod recording;
 
 use std::io::BufReader;
 use std::path::PathBuf;
@@ -26,6 +28,10 @@ pub(crate) enum PolicyCommand {
     },
     /// Print the trust, permission and caller policies of a role.
     Generate(Box<GenerateFlags>),
+    /// The identity policy a role needs for the calls of a recording (JSON
+    /// lines of checks), proved by replay; with --declared, what a declared
+    /// policy allows that no call used and the calls it refuses.
+    FromRecording(recording::FromRecordingFlags),
 }
 
 #[derive(Args, Debug)]
@@ -52,6 +58,7 @@ pub(crate) async fn run(command: &PolicyCommand) -> Result<ExitCode, CliError> {
     match command {
         PolicyCommand::Lint(flags) => lint::run(flags),
         PolicyCommand::Simulate { file } => simulate(file.as_ref()),
+        PolicyCommand::FromRecording(flags) => recording::run(flags),
         PolicyCommand::Generate(flags) => {
             let mut spec = flags.role.spec_builder()?;
             for p in &flags.trusted {

@@ -350,3 +350,117 @@ fn lint_reads_service_and_resource_control_policies() {
         "{text}"
     );
 }
+
+/// `policy from-recording`: the minimal policy of a role from a recording's
+/// JSON lines, proved by replay; with --declared, what it allows that no call
+/// used and the calls it refuses (exit 1 with --fail-on-drift); a bad line
+/// named by its number.
+#[test]
+fn from_recording_gives_the_minimal_policy_and_the_drift() {
+    let exe = env!("CARGO_BIN_EXE_xrole");
+    let dir = std::env::temp_dir().join(format!("xrole-recording-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let check = |action: &str, resource: &str| {
+        json!({"principal": "arn:aws:sts::222222222222:assumed-role/Worker/w1",
+               "role": "arn:aws:iam::222222222222:role/Worker",
+               "action": action, "resource": resource, "decision": "Allowed", "count": 3})
+        .to_string()
+    };
+    let recording = dir.join("calls.jsonl");
+    std::fs::write(
+        &recording,
+        format!(
+            "{}\n{}\n",
+            check("s3:GetObject", "arn:aws:s3:::work/a.csv"),
+            check("s3:ListBucket", "arn:aws:s3:::work")
+        ),
+    )
+    .unwrap();
+    let declared = dir.join("declared.json");
+    std::fs::write(
+        &declared,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::work/*"}]}"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(exe)
+            .args(["policy", "from-recording"])
+            .arg(&recording)
+            .args(["--role", "arn:aws:iam::222222222222:role/Worker"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("# least privilege of arn:aws:iam::222222222222:role/Worker for 6 calls (2 distinct checks)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# replayed: 2 of 2 checks allowed, 0 statements removable"),
+        "{text}"
+    );
+
+    let declared_flag = declared.to_str().unwrap();
+    let out = run(&[
+        "--declared",
+        declared_flag,
+        "--fail-on-drift",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the declared policy drifts");
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["replay"]["allowed"], 2);
+    assert_eq!(
+        answer["declared"]["unused"],
+        json!(["Statement[0]: actions s3:PutObject never used"])
+    );
+    assert_eq!(
+        answer["declared"]["refused"],
+        json!([{"action": "s3:ListBucket", "resource": "arn:aws:s3:::work"}])
+    );
+
+    // A line that is not a check: named with its number, nothing printed.
+    std::fs::write(
+        &recording,
+        format!(
+            "{}\nnot json\n",
+            check("s3:GetObject", "arn:aws:s3:::work/a.csv")
+        ),
+    )
+    .unwrap();
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("calls.jsonl: 1 lines are not checks"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 2: "), "{stderr}");
+    // A role without calls.
+    std::fs::write(
+        &recording,
+        format!("{}\n", check("s3:GetObject", "arn:aws:s3:::work/a.csv")),
+    )
+    .unwrap();
+    let out = Command::new(exe)
+        .args(["policy", "from-recording"])
+        .arg(&recording)
+        .args(["--role", "arn:aws:iam::222222222222:role/Idle"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "the recording holds no call of arn:aws:iam::222222222222:role/Idle's sessions"
+        )
+    );
+}
