@@ -11,7 +11,13 @@
 //! answered with the service's empty success). The one call the worker may not
 //! make, putting a job back on the other account's queue, fails as SQS fails
 //! it, and the embedded STS explains why: its identity policy allows it, the
-//! queue's policy does not, and a call across accounts needs both.
+//! queue's policy does not, and a call across accounts needs both. A second
+//! one, extending a job's visibility, its own policy forgot.
+//!
+//! The calls are recorded: the example prints the policy they needed (least
+//! privilege, proved by replay) and what the declared one got wrong, a grant no
+//! call used and the call it refuses; its test keeps the first as an insta
+//! snapshot and fails on the second.
 //!
 //! With `--backend URL` (a moto server without IAM checks of its own, whose
 //! default account is 222222222222, as `.ci/moto-tier` starts it), the same
@@ -109,6 +115,7 @@ fn world(key: &str) -> Result<World, BoxError> {
 struct Report {
     calls: Vec<(&'static str, bool)>,
     refusal: String,
+    recording: xrole_test::recording::Recording,
 }
 
 /// What a backend holds for the worker: the queue with its job, the key that
@@ -238,6 +245,7 @@ async fn run(backend: Option<&str>) -> Result<Report, BoxError> {
     };
     let key = backend.as_ref().map_or(KEY, |b| b.key.as_str());
     let sts = EmbeddedSts::start(world(key)?).await?;
+    sts.start_recording(xrole_test::recording::DEFAULT_LIMIT);
     let base = sts.sdk_config_for(OPERATOR).await?;
     let role = AssumeRole::from_spec(&Worker::ROLE_SPEC)
         .assume(&base)
@@ -341,6 +349,19 @@ async fn run(backend: Option<&str>) -> Result<Report, BoxError> {
         .await;
     record("sqs:DeleteMessage on 222222222222's queue", deleted.is_ok());
 
+    // Its own policy forgot this one.
+    let extended = sqs
+        .change_message_visibility()
+        .queue_url(QUEUE_URL)
+        .receipt_handle("handle")
+        .visibility_timeout(60)
+        .send()
+        .await;
+    record(
+        "sqs:ChangeMessageVisibility on 222222222222's queue",
+        extended.is_ok(),
+    );
+
     // The one it may not make: its identity policy allows it, the queue's does not.
     let sent = sqs
         .send_message()
@@ -390,7 +411,23 @@ async fn run(backend: Option<&str>) -> Result<Report, BoxError> {
         service.code() == Some("AccessDenied"),
         "the refusal is SQS's AccessDenied",
     )?;
-    Ok(Report { calls, refusal })
+    section("What the calls needed, and what the declaration got wrong");
+    let recording = sts.recording().ok_or("no recording")?;
+    let role = Worker::ROLE_SPEC.role().clone();
+    let needed =
+        xrole_test::least::minimal_policy(&recording, &role, &xrole_test::least::Options::new())?;
+    println!("{}", needed.render());
+    let usage = xrole_test::least::declared_vs_used(
+        &recording,
+        &role,
+        &Worker::ROLE_SPEC.permission_policy()?,
+    );
+    println!("{usage}");
+    Ok(Report {
+        calls,
+        refusal,
+        recording,
+    })
 }
 
 #[tokio::main]
@@ -411,8 +448,14 @@ mod tests {
             .filter(|(_, allowed)| !allowed)
             .map(|(what, _)| *what)
             .collect();
-        assert_eq!(refused, ["sqs:SendMessage to 222222222222's queue"]);
-        assert_eq!(report.calls.len(), 6);
+        assert_eq!(
+            refused,
+            [
+                "sqs:ChangeMessageVisibility on 222222222222's queue",
+                "sqs:SendMessage to 222222222222's queue"
+            ]
+        );
+        assert_eq!(report.calls.len(), 7);
         // Refused on the queue's side: its policy grants nothing, while the
         // role's own policy allows the call.
         let lines: Vec<&str> = report.refusal.lines().collect();
@@ -427,5 +470,31 @@ mod tests {
             "{}",
             report.refusal
         );
+    }
+
+    /// The policy the worker's calls needed, kept as a snapshot (proved by
+    /// replay first); the declaration's unused grant and forgotten call caught.
+    #[tokio::test]
+    async fn the_worker_needs_what_it_called() {
+        let report = run(None).await.unwrap();
+        let role = Worker::ROLE_SPEC.role().clone();
+        xrole_test::assert_least_privilege!("worker", report.recording, role);
+        let usage = xrole_test::least::declared_vs_used(
+            &report.recording,
+            &role,
+            &Worker::ROLE_SPEC.permission_policy().unwrap(),
+        );
+        let unused: Vec<String> = usage.unused.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            unused,
+            ["Statement[2]: actions dynamodb:GetItem never used"]
+        );
+        let refused: Vec<&str> = usage.refused.iter().map(|c| c.action.as_str()).collect();
+        assert_eq!(refused, ["sqs:ChangeMessageVisibility"]);
+        // The assertion fails on both.
+        let failed = std::panic::catch_unwind(|| {
+            xrole_test::assert_used_as_declared!(report.recording, Worker::ROLE_SPEC);
+        });
+        assert!(failed.is_err());
     }
 }

@@ -495,8 +495,12 @@ pub fn declared_vs_used(recording: &Recording, role: &RoleArn, declared: &Policy
     }
 }
 
-/// Each of `role`'s recorded checks decided under `policy` alone, in the
-/// recording's order.
+/// Each of `role`'s recorded checks decided under `policy` as the role's one
+/// identity policy, in the recording's order. The resource's side is the
+/// resource's, not the role's: a resource of another account is given a policy
+/// that grants the role, and a KMS key one that lets its account's IAM
+/// policies decide, so that what is decided is the identity policy's part (an
+/// explicit deny in it still refuses).
 fn replay_decisions(recording: &Recording, role: &RoleArn, policy: &PolicyDocument) -> Vec<bool> {
     let checks = recording
         .checks()
@@ -504,14 +508,42 @@ fn replay_decisions(recording: &Recording, role: &RoleArn, policy: &PolicyDocume
     let Ok(compiled) = CompiledPolicy::new("replayed", policy, PolicyKind::Identity) else {
         return checks.map(|_| false).collect();
     };
-    let policies = PolicySet {
-        identity: vec![compiled],
-        ..PolicySet::default()
+    // The resource's side, by whom it grants: compiled once each.
+    let mut sides: BTreeMap<String, Option<CompiledPolicy>> = BTreeMap::new();
+    let mut side = |grantee: &str| -> Option<CompiledPolicy> {
+        sides
+            .entry(grantee.to_owned())
+            .or_insert_with(|| {
+                let doc = PolicyDocument::from_value(&json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": {"AWS": grantee},
+                                   "Action": "*", "Resource": "*"}],
+                }))
+                .ok()?;
+                CompiledPolicy::new("the resource's side", &doc, PolicyKind::Resource).ok()
+            })
+            .clone()
     };
     checks
         .map(|c| {
             let Ok(principal) = PrincipalArn::parse(&c.principal) else {
                 return false;
+            };
+            let caller_account = principal.account();
+            let arn = Arn::split(&c.resource);
+            let resource_account = arn.as_ref().and_then(Arn::account_id);
+            let kms_key = arn.as_ref().is_some_and(|a| a.service == "kms");
+            let resource = if resource_account.is_some_and(|a| Some(a) != caller_account) {
+                side(role.as_str())
+            } else if kms_key {
+                caller_account.and_then(|a| side(&format!("arn:{}:iam::{a}:root", role.partition())))
+            } else {
+                None
+            };
+            let policies = PolicySet {
+                identity: vec![compiled.clone()],
+                resource,
+                ..PolicySet::default()
             };
             let mut request = Request::new(
                 Caller::new(principal).with_role(role.clone()),
