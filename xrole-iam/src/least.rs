@@ -536,7 +536,8 @@ fn replay_decisions(recording: &Recording, role: &RoleArn, policy: &PolicyDocume
             let resource = if resource_account.is_some_and(|a| Some(a) != caller_account) {
                 side(role.as_str())
             } else if kms_key {
-                caller_account.and_then(|a| side(&format!("arn:{}:iam::{a}:root", role.partition())))
+                caller_account
+                    .and_then(|a| side(&format!("arn:{}:iam::{a}:root", role.partition())))
             } else {
                 None
             };

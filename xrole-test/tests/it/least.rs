@@ -250,3 +250,34 @@ fn declared_versus_used() {
         "{message}"
     );
 }
+
+/// Replay decides the identity policy's part: a call on another account's
+/// resource, or on a KMS key, is allowed by the identity policy that allows it
+/// (the resource's own policy is the resource's side), and refused by one that
+/// does not.
+#[test]
+fn replay_decides_the_identity_side_across_accounts_and_for_keys() {
+    let mut recording = Recording::default();
+    for (action, resource) in [
+        (
+            "sqs:ReceiveMessage",
+            "arn:aws:sqs:eu-west-1:444455556666:shared",
+        ),
+        (
+            "kms:Decrypt",
+            "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+    ] {
+        recording.record(check(action, resource, Decision::Allowed));
+    }
+    let minimal = minimal_policy(&recording, &role(), &Options::new()).unwrap();
+    let replayed = replay(&recording, &role(), &minimal.document);
+    assert_eq!((replayed.allowed, replayed.refused.len()), (2, 0));
+    let sqs_only = xrole_core::PolicyDocument::from_json(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let replayed = replay(&recording, &role(), &sqs_only);
+    let refused: Vec<&str> = replayed.refused.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(refused, ["kms:Decrypt"]);
+}
