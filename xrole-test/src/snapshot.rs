@@ -98,13 +98,13 @@ pub fn least_privilege(recording: &Recording, role: &RoleArn, options: &Options)
 /// constant values conditions.
 ///
 /// ```no_run
-/// # let sts: xrole_test::sts::EmbeddedSts = unimplemented!();
-/// # let role: xrole_core::RoleArn = unimplemented!();
+/// # fn demo(sts: &xrole_test::sts::EmbeddedSts, role: xrole_core::RoleArn) {
 /// let recording = sts.recording().unwrap();
 /// xrole_test::assert_least_privilege!(recording, role);
 /// xrole_test::assert_least_privilege!("worker", recording, role);
 /// let folded = xrole_test::least::Options::new().fold_past(10);
 /// xrole_test::assert_least_privilege!("worker_folded", recording, role, folded);
+/// # }
 /// ```
 #[macro_export]
 macro_rules! assert_least_privilege {
@@ -158,9 +158,9 @@ pub fn assert_used_as_declared(recording: &Recording, spec: &RoleSpec) {
 /// statements that would admit exactly them) each fail the test.
 ///
 /// ```no_run
-/// # let sts: xrole_test::sts::EmbeddedSts = unimplemented!();
-/// # let spec: xrole_core::RoleSpec = unimplemented!();
+/// # fn demo(sts: &xrole_test::sts::EmbeddedSts, spec: xrole_core::RoleSpec) {
 /// xrole_test::assert_used_as_declared!(sts.recording().unwrap(), spec);
+/// # }
 /// ```
 #[macro_export]
 macro_rules! assert_used_as_declared {
