@@ -39,7 +39,7 @@ impl Place<'_> {
 }
 
 /// One permission a function's policy grants, as the inputs write it.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct LambdaPermission<'a> {
     /// The statement's id (`StatementId`, the resource's own id).
     pub(crate) sid: &'a str,
@@ -64,28 +64,8 @@ impl LambdaPermission<'_> {
         &self,
         place: Place<'_>,
     ) -> Result<(String, Value), (&'static str, String)> {
-        let mut function = if Arn::split(self.function).is_some() {
-            self.function.to_owned()
-        } else {
-            let resource = match self.function.split_once(":function:") {
-                Some((owner, name)) if owner == place.account => format!("function:{name}"),
-                Some((owner, _)) => {
-                    return Err((
-                        "function",
-                        format!(
-                            "names a function of account {owner}, not the input's: give its ARN"
-                        ),
-                    ));
-                }
-                None => format!("function:{}", self.function),
-            };
-            place
-                .arn("lambda", &resource)
-                .map_err(|why| ("function", why))?
-        };
-        if let Some(q) = self.qualifier.filter(|q| !q.is_empty()) {
-            function = format!("{function}:{q}");
-        }
+        let function =
+            function_arn(self.function, self.qualifier, place).map_err(|why| ("function", why))?;
         let principal = self.principal;
         let principal = if principal == "*" {
             Value::String("*".into())
@@ -129,6 +109,34 @@ impl LambdaPermission<'_> {
         }
         Ok((function, statement))
     }
+}
+
+/// The ARN of a function named by name, `NAME:QUALIFIER`,
+/// `ACCOUNT:function:NAME` or its ARN, with `qualifier` (a version or alias
+/// given apart) when there is one.
+pub(crate) fn function_arn(
+    function: &str,
+    qualifier: Option<&str>,
+    place: Place<'_>,
+) -> Result<String, String> {
+    let mut arn = if Arn::split(function).is_some() {
+        function.to_owned()
+    } else {
+        let resource = match function.split_once(":function:") {
+            Some((owner, name)) if owner == place.account => format!("function:{name}"),
+            Some((owner, _)) => {
+                return Err(format!(
+                    "names a function of account {owner}, not the input's: give its ARN"
+                ));
+            }
+            None => format!("function:{function}"),
+        };
+        place.arn("lambda", &resource)?
+    };
+    if let Some(q) = qualifier.filter(|q| !q.is_empty()) {
+        arn = format!("{arn}:{q}");
+    }
+    Ok(arn)
 }
 
 /// Gives each statement of `doc` without `Resource` or `NotResource` the one

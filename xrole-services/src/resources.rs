@@ -198,10 +198,10 @@ fn template(data: &ServiceData, action: &str, values: &Values<'_, '_>, arns: &Ar
     let Some((prefix, name)) = action.split_once(':') else {
         return Found::any();
     };
-    let Some(act) = data.iam(prefix).and_then(|iam| iam.action(name)) else {
+    let Some(iam) = data.iam(prefix) else {
         return Found::any();
     };
-    let Some(iam) = data.iam(prefix) else {
+    let Some(act) = iam.action(name) else {
         return Found::any();
     };
     if act.resources.is_empty() {

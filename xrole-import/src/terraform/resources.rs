@@ -10,7 +10,7 @@ use xrole_core::policy::PolicyKind;
 use super::Reader;
 use super::plan::{Deleted, Planned};
 use crate::parts::{
-    LambdaPermission, Place, add_statements, on_implicit_resource, remove_statement,
+    LambdaPermission, Place, add_statements, function_arn, on_implicit_resource, remove_statement,
 };
 use xrole_core::policy::PolicyDocument;
 use xrole_iam::world::{Resource, World};
@@ -213,13 +213,12 @@ pub(super) fn delete_resource_policy(world: &mut World, d: &Deleted<'_>, reader:
     // A permission leaves its function's policy; the function's other
     // statements stay.
     if d.kind == "aws_lambda_permission" {
-        let permission = LambdaPermission {
-            function: text("function_name").unwrap_or_default(),
-            qualifier: text("qualifier"),
-            ..LambdaPermission::default()
-        };
-        if let (Ok((function, _)), Some(sid)) = (permission.statement(place), text("statement_id"))
-        {
+        let function = function_arn(
+            text("function_name").unwrap_or_default(),
+            text("qualifier"),
+            place,
+        );
+        if let (Ok(function), Some(sid)) = (function, text("statement_id")) {
             remove_statement(world, &function, sid);
         }
         return;
