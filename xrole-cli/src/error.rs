@@ -48,6 +48,9 @@ pub(crate) enum CliError {
     /// The embedded STS could not start (a port in use, say).
     #[error(transparent)]
     Serve(xrole_sts::HarnessError),
+    /// The gateway's backend cannot be used.
+    #[error(transparent)]
+    Backend(#[from] xrole_sts::BackendError),
     /// The credential cache refused a path.
     #[error("the credential cache {}: {why}", path.display())]
     Cache {

@@ -1,5 +1,8 @@
 //! `xrole sts serve`: the embedded STS as a standalone server on 127.0.0.1, for
-//! the AWS CLI, boto3 or any SDK, until SIGINT or SIGTERM.
+//! the AWS CLI, boto3 or any SDK, until SIGINT or SIGTERM; with `--backend`,
+//! also the gateway to every other service, each call decided and then sent on
+//! (or refused as the service refuses), and with `--record` the checks of
+//! those calls written as JSON lines for `xrole policy from-recording`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use xrole_sts::{EmbeddedSts, World};
+use xrole_sts::{Backend, EmbeddedSts, World};
 
 use crate::CliError;
 
@@ -31,6 +34,16 @@ pub(crate) struct ServeFlags {
             .range(1..=*xrole_core::SessionDuration::SESSION_TOKEN_SECS.end())
     )]
     credential_lifetime: Option<u64>,
+    /// Where the calls to other services that the gateway allows are sent
+    /// (moto, LocalStack, a service's endpoint), signed with this process's
+    /// default credential chain. Without it, allowed calls are answered with
+    /// the service's NotImplemented (the decision is still made and recorded).
+    #[arg(long, value_name = "URL")]
+    backend: Option<String>,
+    /// Write the checks of every decided call to FILE (JSON lines) when the
+    /// server stops.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 /// Watches Ctrl-C (SIGINT) and SIGTERM, the two ways a server is asked to stop,
@@ -56,12 +69,22 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
         name: flags.world.display().to_string(),
         problem: crate::InputProblem::World(e),
     })?;
-    let sts = EmbeddedSts::builder(world)
+    let mut builder = EmbeddedSts::builder(world)
         .port(flags.port)
-        .region(&flags.region)
-        .start()
-        .await
-        .map_err(CliError::Serve)?;
+        .region(&flags.region);
+    if let Some(url) = &flags.backend {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await;
+        let credentials = config
+            .credentials_provider()
+            .ok_or(CliError::NoSourceCredentials(None))?;
+        builder = builder.backend(Backend::new(url, credentials)?);
+    }
+    let sts = builder.start().await.map_err(CliError::Serve)?;
+    if flags.record.is_some() {
+        sts.start_recording(xrole_iam::recording::DEFAULT_LIMIT);
+    }
     sts.set_credential_lifetime(flags.credential_lifetime.map(Duration::from_secs));
     let stopped = stop_signal().map_err(CliError::io("cannot watch for SIGINT and SIGTERM"))?;
     // Whoever started the server may stop reading its output: a closed stdout must
@@ -75,6 +98,13 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
         flags.region,
         flags.region
     );
+    if let Some(url) = &flags.backend {
+        let _ = writeln!(
+            out,
+            "  gateway to {url}: export AWS_ENDPOINT_URL={}",
+            sts.url()
+        );
+    }
     let users = sts.update_world(|w| w.users().map(|u| u.arn().to_string()).collect::<Vec<_>>());
     for user in users {
         if let Ok(c) = sts.credentials_for(&user) {
@@ -85,5 +115,16 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
     drop(out);
     let signal = stopped.await;
     eprintln!("xrole sts: stopped by {signal} ({} calls)", sts.calls());
+    if let (Some(path), Some(recording)) = (&flags.record, sts.recording()) {
+        std::fs::write(path, recording.to_json_lines()).map_err(CliError::io(format!(
+            "cannot write the recording to {}",
+            path.display()
+        )))?;
+        eprintln!(
+            "xrole sts: {} distinct checks recorded in {}",
+            recording.len(),
+            path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,16 +41,18 @@ pub fn token_expiry(token: &str) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
-/// A request id in STS's shape.
+/// A request id in STS's shape: 32 random hex digits grouped 8-4-4-4-12.
 pub fn request_id() -> String {
-    let hex = b"0123456789abcdef";
+    // One random number cut into the groups: a request id is made for every
+    // authorized call, and a draw per character cost more than the decision.
+    let n = fastrand::u128(..);
     format!(
-        "{}-{}-{}-{}-{}",
-        chars(hex, 8),
-        chars(hex, 4),
-        chars(hex, 4),
-        chars(hex, 4),
-        chars(hex, 12)
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        n >> 96,
+        (n >> 80) & 0xffff,
+        (n >> 64) & 0xffff,
+        (n >> 48) & 0xffff,
+        n & 0xffff_ffff_ffff
     )
 }
 
@@ -65,5 +67,17 @@ mod tests {
         assert_eq!(token.len(), 356);
         assert_eq!(token_expiry(&token), Some(at));
         assert_eq!(token_expiry("FwoGZXIvYXdzE"), None);
+    }
+
+    #[test]
+    fn request_ids_are_grouped_hex() {
+        let id = request_id();
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+        assert!(
+            id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+            "{id}"
+        );
+        assert_ne!(request_id(), id);
     }
 }

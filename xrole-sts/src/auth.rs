@@ -25,7 +25,7 @@ pub(crate) struct Authorization {
 }
 
 /// How far a request's time may be from the server's.
-const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 
 pub(crate) fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, StsError> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
@@ -83,11 +83,16 @@ fn basic_format(t: SystemTime) -> String {
         .unwrap_or_default()
 }
 
-fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
+pub(crate) fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
     let text = headers
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| StsError::new(ErrorCode::IncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."))?;
+    Ok((parse_time(text)?, text.to_owned()))
+}
+
+/// A time in `X-Amz-Date`'s ISO-8601 basic format.
+pub(crate) fn parse_time(text: &str) -> Result<SystemTime, StsError> {
     let format = format_description!("[year][month][day]T[hour][minute][second]Z");
     let t = PrimitiveDateTime::parse(text, format)
         .map_err(|_| {
@@ -100,7 +105,7 @@ fn request_time(headers: &HeaderMap) -> Result<(SystemTime, String), StsError> {
             )
         })?
         .assume_utc();
-    Ok((SystemTime::from(t), text.to_owned()))
+    Ok(SystemTime::from(t))
 }
 
 /// What authentication needs of an HTTP request.
@@ -122,9 +127,38 @@ pub(crate) fn verify(
     session_token: Option<&str>,
     now: SystemTime,
 ) -> Result<(), StsError> {
-    let headers = req.headers;
-    let (time, text) = request_time(headers)?;
-    // STS's wording, with the bound it broke: "(NOW - 15 min.)" or "(NOW + 15 min.)".
+    let (time, text) = request_time(req.headers)?;
+    check_time(time, &text, &auth.date, now)?;
+    let expected = signature_of(
+        &Resign {
+            method: req.method,
+            uri: req.uri,
+            headers: signed_headers(auth, req.headers),
+            body: SignableBody::Bytes(req.body),
+            settings: SigningSettings::default(),
+        },
+        auth,
+        secret,
+        session_token,
+        time,
+    );
+    if expected.as_deref() == Some(auth.signature.as_str()) {
+        Ok(())
+    } else {
+        Err(StsError::of(ErrorCode::SignatureDoesNotMatch))
+    }
+}
+
+/// Whether a request signed at `time` (`text`, as sent; its credential scope's
+/// `date`) may be served at `now`: within 15 minutes either way, and scoped to
+/// its own day. STS's words, with the bound it broke: "(NOW - 15 min.)" or
+/// "(NOW + 15 min.)".
+pub(crate) fn check_time(
+    time: SystemTime,
+    text: &str,
+    date: &str,
+    now: SystemTime,
+) -> Result<(), StsError> {
     if time + MAX_SKEW < now {
         return Err(StsError::new(
             ErrorCode::SignatureDoesNotMatch,
@@ -145,19 +179,31 @@ pub(crate) fn verify(
             ),
         ));
     }
-    if !text.starts_with(&auth.date) {
-        return Err(StsError::new(
+    check_scope(text, date)
+}
+
+/// Whether the credential scope's `date` is the day of the request's time `text`.
+pub(crate) fn check_scope(text: &str, date: &str) -> Result<(), StsError> {
+    if text.starts_with(date) {
+        Ok(())
+    } else {
+        Err(StsError::new(
             ErrorCode::SignatureDoesNotMatch,
             format!(
                 "Credential should be scoped to a valid date, not '{}'.",
-                echo(&auth.date)
+                echo(date)
             ),
-        ));
+        ))
     }
-    // Sign the same request again: the headers the client signed, minus the ones the
-    // signer adds itself (date and token).
-    let signed: Vec<(&str, &str)> = auth
-        .signed_headers
+}
+
+/// The headers the client signed, as the signer is to see them again: minus
+/// the ones the signer adds itself (date and token).
+pub(crate) fn signed_headers<'h>(
+    auth: &'h Authorization,
+    headers: &'h HeaderMap,
+) -> Vec<(&'h str, &'h str)> {
+    auth.signed_headers
         .iter()
         .filter(|h| {
             !matches!(
@@ -171,36 +217,59 @@ pub(crate) fn verify(
                 .and_then(|v| v.to_str().ok())
                 .map(|v| (h.as_str(), v))
         })
-        .collect();
-    let mismatch = || StsError::of(ErrorCode::SignatureDoesNotMatch);
-    let request = SignableRequest::new(
-        req.method,
-        req.uri,
-        signed.into_iter(),
-        SignableBody::Bytes(req.body),
+        .collect()
+}
+
+/// A request to sign again, as its client signed it.
+pub(crate) struct Resign<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) uri: &'a str,
+    pub(crate) headers: Vec<(&'a str, &'a str)>,
+    pub(crate) body: SignableBody<'a>,
+    pub(crate) settings: SigningSettings,
+}
+
+/// The signature `auth`'s key makes of `request` at `time` (aws-sigv4 signs
+/// it again), or `None` when the request cannot be signed at all.
+pub(crate) fn signature_of(
+    request: &Resign<'_>,
+    auth: &Authorization,
+    secret: &str,
+    session_token: Option<&str>,
+    time: SystemTime,
+) -> Option<String> {
+    let signable = SignableRequest::new(
+        request.method,
+        request.uri,
+        request.headers.iter().copied(),
+        request.body.clone(),
     )
-    .map_err(|_| mismatch())?;
-    let identity = Credentials::new(
+    .ok()?;
+    let identity = credentials(auth, secret, session_token).into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&auth.region)
+        .name(&auth.service)
+        .time(time)
+        .settings(request.settings.clone())
+        .build()
+        .ok()?
+        .into();
+    let output = sign(signable, &params).ok()?;
+    Some(output.signature().to_owned())
+}
+
+/// The caller's credentials, as the server knows them, to sign with.
+pub(crate) fn credentials(
+    auth: &Authorization,
+    secret: &str,
+    session_token: Option<&str>,
+) -> Credentials {
+    Credentials::new(
         &auth.key_id,
         secret,
         session_token.map(str::to_owned),
         None,
         "xrole-embedded-sts",
     )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&auth.region)
-        .name(&auth.service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|_| mismatch())?
-        .into();
-    let output = sign(request, &params).map_err(|_| mismatch())?;
-    if output.signature() == auth.signature {
-        Ok(())
-    } else {
-        Err(mismatch())
-    }
 }

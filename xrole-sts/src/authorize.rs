@@ -84,16 +84,50 @@ fn credential(authorization: &str) -> Option<(&str, &str, &str)> {
     Some((key, region, service))
 }
 
+/// Who signed a request, for which region and service: the credential scope
+/// of its `Authorization` header or of a presigned URL's query.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SignedBy<'a> {
+    pub(crate) key_id: &'a str,
+    pub(crate) token: Option<&'a str>,
+    pub(crate) region: &'a str,
+    pub(crate) service: &'a str,
+}
+
+/// Decides a request signed in its `Authorization` header; the signature itself
+/// is not checked (the SDK in this process made it).
 pub(crate) fn authorize(
     inner: &Inner,
     request: &HttpRequest<'_>,
 ) -> Result<Authorization, AuthorizeError> {
-    let now = inner.clock.now();
     let (key_id, region, service) = request
         .header("authorization")
         .and_then(credential)
         .ok_or(AuthorizeError::NotSigned)?;
     let token = request.header("x-amz-security-token");
+    let signed = SignedBy {
+        key_id,
+        token,
+        region,
+        service,
+    };
+    authorize_signed(inner, request, signed)
+}
+
+/// Decides a request whose signer is known (and whose signature, where it
+/// matters, was verified).
+pub(crate) fn authorize_signed(
+    inner: &Inner,
+    request: &HttpRequest<'_>,
+    signed: SignedBy<'_>,
+) -> Result<Authorization, AuthorizeError> {
+    let now = inner.clock.now();
+    let SignedBy {
+        key_id,
+        token,
+        region,
+        service,
+    } = signed;
     let (principal, _) = caller::signer(inner, key_id, token, now)
         .map_err(|e| AuthorizeError::UnknownKey(e.message))?;
     let partition = principal

@@ -17,11 +17,11 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
-use aws_smithy_types::body::SdkBody;
 use xrole_iam::eval::Decision;
 use xrole_iam::services;
 
-use super::authorize::{Authorization, authorize};
+use super::authorize::authorize;
+use super::shapes::{self, Shaped};
 use super::state::Inner;
 
 /// The client that decides each request before the next one sends it.
@@ -86,13 +86,16 @@ impl HttpConnector for EnforcingConnector {
         };
         // A request that cannot be decided fails, never passes unjudged.
         let decided = authorize(&self.inner, &view);
-        let protocol = decided.as_ref().ok().and_then(protocol_of);
+        let protocol = decided.as_ref().ok().and_then(shapes::protocol_of);
+        let protocol = protocol.as_deref();
         match decided {
             Ok(a) if a.decision == Decision::Allowed => match &self.next {
                 Some(next) => next.call(request),
-                None => HttpConnectorFuture::ready(Ok(empty_success(&a, protocol.as_deref()))),
+                None => {
+                    HttpConnectorFuture::ready(Ok(response(shapes::empty_success(&a, protocol))))
+                }
             },
-            Ok(a) => HttpConnectorFuture::ready(Ok(denied(&a, protocol.as_deref()))),
+            Ok(a) => HttpConnectorFuture::ready(Ok(response(shapes::denied(&a, protocol)))),
             Err(e) => HttpConnectorFuture::ready(Err(ConnectorError::other(
                 format!("xrole enforcement cannot decide the request: {e}").into(),
                 None,
@@ -101,123 +104,13 @@ impl HttpConnector for EnforcingConnector {
     }
 }
 
-/// The protocol of the decided request's service.
-fn protocol_of(a: &Authorization) -> Option<String> {
-    let service = a.operation.split(':').next()?;
-    services::data().ok()?.model(service)?.protocol.clone()
-}
-
-/// The words of a refusal: AWS's, then xrole's (the check and where the
-/// explanation is).
-fn message(a: &Authorization) -> String {
-    let (action, resource, why) = a.refusal().map_or(("", "", String::new()), |c| {
-        let first = c
-            .evaluation
-            .explanation
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        (c.check.action.as_str(), c.resource.as_str(), first)
-    });
-    format!(
-        "User: {} is not authorized to perform: {action} on resource: {resource} (xrole: {why}; EmbeddedSts::audit_of_request(\"{}\") explains it)",
-        a.caller, a.request_id
-    )
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The service's answer to an allowed call that was not sent: a success with
-/// nothing in it, in its protocol.
-fn empty_success(a: &Authorization, protocol: Option<&str>) -> HttpResponse {
-    let id = &a.request_id;
-    let operation = a.operation.split_once(':').map_or("", |(_, o)| o);
-    let (content_type, body): (&str, Vec<u8>) = match protocol {
-        Some("json") => ("application/x-amz-json-1.0", b"{}".to_vec()),
-        Some("rest-json") => ("application/json", b"{}".to_vec()),
-        Some("rest-xml") => ("application/xml", Vec::new()),
-        // An empty CBOR map.
-        Some("smithy-rpc-v2-cbor") => ("application/cbor", vec![0xa0]),
-        // Query and EC2: the operation's response and result elements.
-        _ => (
-            "text/xml",
-            format!(
-                "<{operation}Response><{operation}Result/><ResponseMetadata><RequestId>{id}</RequestId></ResponseMetadata></{operation}Response>"
-            )
-            .into_bytes(),
-        ),
-    };
-    answer(http::StatusCode::OK, content_type, body, id)
-}
-
-/// A response answered in place: its status, type and body, and the request id
-/// under the names each protocol reads it by.
-fn answer(
-    status: http::StatusCode,
-    content_type: &'static str,
-    body: impl Into<SdkBody>,
-    id: &str,
-) -> HttpResponse {
-    let mut response = HttpResponse::new(StatusCode::from(status), body.into());
-    response.headers_mut().insert("content-type", content_type);
+/// A shaped answer as the SDK's response.
+fn response(shaped: Shaped) -> HttpResponse {
+    let mut response = HttpResponse::new(StatusCode::from(shaped.status), shaped.body.into());
     response
         .headers_mut()
-        .insert("x-amzn-requestid", id.to_owned());
-    response
-        .headers_mut()
-        .insert("x-amz-request-id", id.to_owned());
-    response
-}
-
-/// The service's own AccessDenied answer, in its protocol.
-fn denied(a: &Authorization, protocol: Option<&str>) -> HttpResponse {
-    let message = message(a);
-    let id = &a.request_id;
-    let (status, content_type, body, extra): (
-        http::StatusCode,
-        &str,
-        String,
-        Option<(&str, &str)>,
-    ) = match protocol {
-        Some("rest-xml") => (
-            http::StatusCode::FORBIDDEN,
-            "application/xml",
-            format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>{}</Message><RequestId>{id}</RequestId></Error>",
-                xml_escape(&message)
-            ),
-            None,
-        ),
-        Some("json") => (
-            http::StatusCode::BAD_REQUEST,
-            "application/x-amz-json-1.0",
-            serde_json::json!({"__type": "AccessDeniedException", "message": message}).to_string(),
-            Some(("x-amzn-query-error", "AccessDenied;Sender")),
-        ),
-        Some("rest-json") => (
-            http::StatusCode::FORBIDDEN,
-            "application/json",
-            serde_json::json!({"message": message}).to_string(),
-            Some(("x-amzn-errortype", "AccessDeniedException")),
-        ),
-        // Query and EC2, and anything else: the Query protocol's error.
-        _ => (
-            http::StatusCode::FORBIDDEN,
-            "text/xml",
-            format!(
-                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>",
-                xml_escape(&message)
-            ),
-            None,
-        ),
-    };
-    let mut response = answer(status, content_type, body, id);
-    if let Some((name, value)) = extra {
+        .insert("content-type", shaped.content_type);
+    for (name, value) in shaped.headers {
         response.headers_mut().insert(name, value);
     }
     response

@@ -18,7 +18,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
@@ -94,21 +93,29 @@ struct ConnState {
 /// `handle(request, peer)`. Every connection lives in a `JoinSet` owned here, so
 /// aborting the task ends them all. No request is trusted: at the limit, the
 /// oldest idle connection gives its place to a new one.
-pub async fn serve<H, Fut>(listener: TcpListener, bounds: Bounds, handle: H)
+pub async fn serve<H, Fut, B>(listener: TcpListener, bounds: Bounds, handle: H)
 where
     H: Fn(hyper::Request<Incoming>, SocketAddr) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = hyper::Response<Full<Bytes>>> + Send + 'static,
+    Fut: Future<Output = hyper::Response<B>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     serve_trusting(listener, bounds, |_| false, handle).await;
 }
 
 /// [`serve`], where a connection that carried a request `trusted` accepts (its
 /// headers: a credential endpoint's token, say) keeps its place at the limit.
-pub async fn serve_trusting<T, H, Fut>(listener: TcpListener, bounds: Bounds, trusted: T, handle: H)
-where
+pub async fn serve_trusting<T, H, Fut, B>(
+    listener: TcpListener,
+    bounds: Bounds,
+    trusted: T,
+    handle: H,
+) where
     T: Fn(&http::HeaderMap) -> bool + Send + Sync + 'static,
     H: Fn(hyper::Request<Incoming>, SocketAddr) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = hyper::Response<Full<Bytes>>> + Send + 'static,
+    Fut: Future<Output = hyper::Response<B>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let handle = Arc::new(handle);
     let trusted = Arc::new(trusted);

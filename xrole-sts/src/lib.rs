@@ -31,11 +31,13 @@ mod enforce;
 mod error;
 mod faults;
 mod federation;
+mod gateway;
 pub mod http;
 mod limits;
 mod ops;
 mod query;
 mod server;
+mod shapes;
 mod signin_tokens;
 mod state;
 mod web_identity;
@@ -60,6 +62,8 @@ pub use xrole_iam::world::{
     AccessKey, Group, MfaDevice, OidcProvider, Resource, ResourceKind, Role, User, Without, World,
     WorldError,
 };
+
+pub use gateway::{Backend, BackendError};
 
 use faults::Faults;
 use limits::Limits;
@@ -98,6 +102,7 @@ pub struct EmbeddedStsBuilder {
     port: u16,
     region: String,
     limits: Limits,
+    backend: Option<Backend>,
 }
 
 impl EmbeddedStsBuilder {
@@ -149,6 +154,28 @@ impl EmbeddedStsBuilder {
         self.limits.max_sessions = n;
         self
     }
+    /// Where the gateway sends the calls to other services that it allows
+    /// (default: none, and an allowed call is answered with the service's
+    /// `NotImplemented`). Calls signed for any service but STS are verified
+    /// with the keys this server issued, decided with the session's whole
+    /// chain, refused in the service's own error shape, or sent on to the
+    /// backend signed with its credentials.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+    /// The largest request body the gateway takes (default 16 MiB).
+    pub fn gateway_body_limit(mut self, bytes: usize) -> Self {
+        self.limits.gateway_body_bytes = bytes;
+        self
+    }
+    /// How many bytes of request bodies the gateway holds at once, all calls
+    /// together (default 256 MiB); a call waits for its share for as long as
+    /// its body may take, then is answered with the service's 503.
+    pub fn gateway_buffer_limit(mut self, bytes: usize) -> Self {
+        self.limits.gateway_buffered_bytes = bytes;
+        self
+    }
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<EmbeddedSts, HarnessError> {
         let listener =
@@ -157,6 +184,7 @@ impl EmbeddedStsBuilder {
         let inner = Arc::new(Inner {
             clock: self.clock,
             state: Mutex::new(State::new(self.world, &self.limits)),
+            gateway: gateway::Gateway::new(self.backend, self.limits.gateway_buffered_bytes),
             limits: self.limits,
         });
         let task = tokio::spawn(server::run(listener, inner.clone()));
@@ -200,6 +228,7 @@ impl EmbeddedSts {
             port: 0,
             region: "us-east-1".into(),
             limits: Limits::default(),
+            backend: None,
         }
     }
 

@@ -19,6 +19,12 @@ pub(crate) struct Limits {
     pub(crate) audit_capacity: usize,
     /// Sessions kept alive at once.
     pub(crate) max_sessions: usize,
+    /// The largest request body the gateway takes (an S3 part of 8 MiB, the
+    /// SDKs' default, framed as `aws-chunked`, fits).
+    pub(crate) gateway_body_bytes: usize,
+    /// The request bodies the gateway holds at once, all calls together: the
+    /// bound of its memory under load.
+    pub(crate) gateway_buffered_bytes: usize,
 }
 
 impl Default for Limits {
@@ -29,6 +35,8 @@ impl Default for Limits {
             max_connections: 4096,
             audit_capacity: 10_000,
             max_sessions: 100_000,
+            gateway_body_bytes: 16 * 1024 * 1024,
+            gateway_buffered_bytes: 256 * 1024 * 1024,
         }
     }
 }

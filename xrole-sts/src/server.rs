@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
 use xrole_core::FederationEndpoint;
@@ -18,6 +17,7 @@ use super::auth;
 use super::error::{ErrorCode, StsError};
 use super::faults::Fault;
 use super::federation;
+use super::gateway;
 use super::ops::{self, REQUEST_ID_SLOT};
 use super::query::{MAX_BODY_BYTES, Query, echo};
 use super::state::Inner;
@@ -42,10 +42,10 @@ pub(crate) async fn run(listener: TcpListener, inner: Arc<Inner>) {
     .await;
 }
 
-type Answer = hyper::Response<Full<Bytes>>;
+type Answer = hyper::Response<gateway::Body>;
 
 fn answer(status: http::StatusCode, body: String, now: SystemTime) -> Answer {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
+    let mut response = hyper::Response::new(gateway::full(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -83,7 +83,12 @@ async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketA
     let request_id = keys::request_id();
     let (parts, body) = req.into_parts();
     if parts.uri.path() == FederationEndpoint::PATH {
-        return federation::handle(inner, &parts.method, parts.uri.query());
+        return federation::handle(inner, &parts.method, parts.uri.query())
+            .map(|b| b.map_err(|never| match never {}).boxed());
+    }
+    // Signed for another service: the gateway's.
+    if let Some(service) = gateway::service_of(&parts) {
+        return gateway::handle(shared, parts, body, service).await;
     }
     let body = match tokio::time::timeout(
         inner.limits.body_timeout,

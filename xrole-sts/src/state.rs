@@ -211,6 +211,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Clock,
     pub(crate) limits: Limits,
     pub(crate) state: Mutex<State>,
+    pub(crate) gateway: crate::gateway::Gateway,
 }
 
 impl Inner {

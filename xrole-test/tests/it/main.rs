@@ -11,6 +11,7 @@ mod evaluator;
 mod federated_users;
 mod federation;
 mod fixtures;
+mod gateway;
 mod least;
 mod lint;
 mod organizations;

@@ -1,0 +1,340 @@
+//! The gateway: every other service on the STS's own endpoint, for any program
+//! that sets `AWS_ENDPOINT_URL`. Each call's SigV4 signature is verified with
+//! the key this server issued ([`verify`]), the call classified and decided
+//! with the session's whole chain ([`crate::authorize`]), and then refused in
+//! the service's own error shape ([`crate::shapes`]) or sent on to the
+//! [`Backend`], signed with the backend's credentials, its answer streamed back.
+//! Bounded like the STS: a body limit per call, a budget for all the bodies
+//! held at once, and the server's timeouts and connection limit.
+
+mod backend;
+mod chunked;
+mod verify;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use tokio::sync::Semaphore;
+
+pub use backend::{Backend, BackendError};
+
+use crate::audit::AuditEntry;
+use crate::authorize::{AuthorizeError, SignedBy, authorize_signed};
+use crate::shapes::{self, ErrorName, Shaped};
+use crate::state::Inner;
+use xrole_iam::eval::Decision;
+use xrole_iam::keys;
+use xrole_iam::services::HttpRequest;
+
+/// The body of an answer: made in place, or the backend's, streamed.
+pub(crate) type Body =
+    http_body_util::combinators::BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A body made in place.
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// One unit of the body budget: a kibibyte.
+const BUDGET_UNIT: usize = 1024;
+
+/// What the gateway of one server holds: where allowed calls go, and the budget
+/// of the bodies it holds at once.
+pub(crate) struct Gateway {
+    pub(crate) backend: Option<Backend>,
+    /// Kibibytes of request bodies held at once, across all calls.
+    budget: Semaphore,
+    budget_units: usize,
+}
+
+impl Gateway {
+    pub(crate) fn new(backend: Option<Backend>, buffered_bytes: usize) -> Self {
+        let units = buffered_bytes.div_ceil(BUDGET_UNIT).max(1);
+        Self {
+            backend,
+            budget: Semaphore::new(units.min(Semaphore::MAX_PERMITS)),
+            budget_units: units,
+        }
+    }
+}
+
+/// The service a request is signed for, when it is signed for one other than
+/// STS: its `Authorization` header's credential scope, or a presigned URL's.
+pub(crate) fn service_of(parts: &http::request::Parts) -> Option<String> {
+    let scope = match parts.headers.get(http::header::AUTHORIZATION) {
+        Some(value) => value
+            .to_str()
+            .ok()?
+            .split("Credential=")
+            .nth(1)?
+            .split([',', ' '])
+            .next()?
+            .to_owned(),
+        None => form_urlencoded::parse(parts.uri.query()?.as_bytes())
+            .find(|(name, _)| name == "X-Amz-Credential")?
+            .1
+            .into_owned(),
+    };
+    let service = scope.split('/').nth(3)?;
+    (service != "sts").then(|| service.to_owned())
+}
+
+/// An answer made in place.
+fn answer(shaped: Shaped) -> hyper::Response<Body> {
+    let mut response = hyper::Response::new(full(shaped.body));
+    *response.status_mut() = shaped.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(shaped.content_type),
+    );
+    for (name, value) in shaped.headers {
+        if let Ok(v) = http::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    response
+}
+
+/// The service's error answer, recorded in the audit log.
+fn refuse(
+    inner: &Inner,
+    mut entry: AuditEntry,
+    service: Option<&str>,
+    status: http::StatusCode,
+    name: ErrorName,
+    message: String,
+) -> hyper::Response<Body> {
+    let protocol = service.and_then(shapes::protocol_of_service);
+    let shaped = shapes::error(
+        protocol.as_deref(),
+        status,
+        name,
+        &message,
+        &entry.request_id,
+    );
+    entry.error = Some(name.code.to_owned());
+    entry.detail = Some(message);
+    inner.state().audit.push(entry);
+    answer(shaped)
+}
+
+/// Serves one call to a service other than STS, signed for `service`.
+pub(crate) async fn handle(
+    shared: Arc<Inner>,
+    parts: http::request::Parts,
+    body: Incoming,
+    service: String,
+) -> hyper::Response<Body> {
+    let inner: &Inner = &shared;
+    let now = inner.clock.now();
+    let request_id = keys::request_id();
+    let mut entry = AuditEntry::new(0, now, request_id.clone());
+    entry.action = Some(format!("{service}:?"));
+    let limit = inner.limits.gateway_body_bytes;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return refuse(
+            inner,
+            entry,
+            Some(&service),
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorName::TOO_LARGE,
+            format!("The gateway takes request bodies of at most {limit} bytes."),
+        );
+    }
+    // Hold a share of the budget for the body before reading it, for as long
+    // as the call lasts: all the bodies held at once stay within the budget.
+    let gateway = &inner.gateway;
+    let units = declared
+        .unwrap_or(limit)
+        .div_ceil(BUDGET_UNIT)
+        .clamp(1, gateway.budget_units);
+    let Ok(Ok(_permit)) = tokio::time::timeout(
+        inner.limits.body_timeout,
+        gateway
+            .budget
+            .acquire_many(u32::try_from(units).unwrap_or(u32::MAX)),
+    )
+    .await
+    else {
+        return refuse(
+            inner,
+            entry,
+            Some(&service),
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            ErrorName::UNAVAILABLE,
+            "The gateway holds as many request bodies as it may; try again.".to_owned(),
+        );
+    };
+    let body = match tokio::time::timeout(
+        inner.limits.body_timeout,
+        Limited::new(body, limit).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => {
+            return refuse(
+                inner,
+                entry,
+                Some(&service),
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorName::TOO_LARGE,
+                format!(
+                    "The request body is larger than the gateway's {limit} bytes, or unreadable."
+                ),
+            );
+        }
+        Err(_) => {
+            return refuse(
+                inner,
+                entry,
+                Some(&service),
+                http::StatusCode::REQUEST_TIMEOUT,
+                ErrorName::BAD_REQUEST,
+                format!(
+                    "The request body did not arrive within {:?}.",
+                    inner.limits.body_timeout
+                ),
+            );
+        }
+    };
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let uri = format!("http://{host}{path}");
+    // Hashing a large body is work done off the async threads.
+    let verified = if body.len() > 256 * 1024 {
+        let (shared, method, headers, uri, body) = (
+            shared.clone(),
+            parts.method.clone(),
+            parts.headers.clone(),
+            uri.clone(),
+            body.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            verify::verify(&shared, method.as_str(), &uri, &headers, &body, now)
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(verify::Unverified {
+                status: http::StatusCode::INTERNAL_SERVER_ERROR,
+                name: ErrorName::UNAVAILABLE,
+                message: "The signature could not be checked.".to_owned(),
+                service: Some(service.clone()),
+            })
+        })
+    } else {
+        verify::verify(
+            inner,
+            parts.method.as_str(),
+            &uri,
+            &parts.headers,
+            &body,
+            now,
+        )
+    };
+    let verified = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            entry.access_key_id = None;
+            return refuse(
+                inner,
+                entry,
+                e.service.as_deref(),
+                e.status,
+                e.name,
+                e.message,
+            );
+        }
+    };
+    let mut headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    // A presigned URL's time is in its query; the request's time is a condition value.
+    if !parts.headers.contains_key("x-amz-date") {
+        headers.push(("x-amz-date", &verified.time));
+    }
+    let view = HttpRequest {
+        method: parts.method.as_str(),
+        url: &verified.uri,
+        headers: &headers,
+        body: &verified.payload,
+    };
+    let signed = SignedBy {
+        key_id: &verified.auth.key_id,
+        token: verified.token.as_deref(),
+        region: &verified.auth.region,
+        service: &verified.auth.service,
+    };
+    let decided = match authorize_signed(inner, &view, signed) {
+        Ok(a) => a,
+        Err(e) => {
+            entry.access_key_id = Some(verified.auth.key_id.clone());
+            let status = match e {
+                AuthorizeError::UnknownKey(_) => http::StatusCode::FORBIDDEN,
+                _ => http::StatusCode::BAD_REQUEST,
+            };
+            // A call that cannot be decided is refused, never sent unjudged.
+            return refuse(
+                inner,
+                entry,
+                Some(&service),
+                status,
+                ErrorName::ACCESS_DENIED,
+                format!("xrole cannot decide this call, so it is refused: {e}"),
+            );
+        }
+    };
+    let protocol = shapes::protocol_of(&decided);
+    if decided.decision != Decision::Allowed {
+        return answer(shapes::denied(&decided, protocol.as_deref()));
+    }
+    let Some(backend) = &gateway.backend else {
+        let message = format!(
+            "xrole allowed {} ({}) but has no backend to send it to (xrole sts serve --backend URL).",
+            decided.operation, decided.request_id
+        );
+        return answer(shapes::error(
+            protocol.as_deref(),
+            http::StatusCode::NOT_IMPLEMENTED,
+            ErrorName::NOT_IMPLEMENTED,
+            &message,
+            &decided.request_id,
+        ));
+    };
+    match backend
+        .forward(&parts.method, &parts.headers, &verified)
+        .await
+    {
+        Ok(response) => response.map(|b| b.map_err(Into::into).boxed()),
+        Err(e) => {
+            let status = if matches!(e, backend::ForwardError::Timeout(..)) {
+                http::StatusCode::GATEWAY_TIMEOUT
+            } else {
+                http::StatusCode::BAD_GATEWAY
+            };
+            answer(shapes::error(
+                protocol.as_deref(),
+                status,
+                ErrorName::UNAVAILABLE,
+                &format!("xrole allowed {} but {e}", decided.operation),
+                &decided.request_id,
+            ))
+        }
+    }
+}
