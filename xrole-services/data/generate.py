@@ -105,6 +105,10 @@ def service_model(name, model):
     }
     if meta.get("targetPrefix"):
         entry["target"] = meta["targetPrefix"]
+    # JSON services that once spoke Query (SQS) also name their errors the
+    # Query way, in the x-amzn-query-error header.
+    if "awsQueryCompatible" in meta:
+        entry["query_compatible"] = True
     ops = {}
     for op_name, op in sorted(model["operations"].items()):
         http = op.get("http", {})

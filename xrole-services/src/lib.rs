@@ -158,6 +158,10 @@ pub struct ServiceModel {
     pub endpoint: Option<String>,
     /// `X-Amz-Target`'s prefix, for the `json` protocol.
     pub target: Option<String>,
+    /// A JSON service that once spoke Query (SQS): its errors also carry
+    /// their Query name, in the `x-amzn-query-error` header.
+    #[serde(default)]
+    pub query_compatible: bool,
     #[serde(deserialize_with = "operations")]
     operations: Vec<(String, Operation)>,
     /// Operations botocore marks deprecated: of two that fit a request equally,

@@ -86,16 +86,13 @@ impl HttpConnector for EnforcingConnector {
         };
         // A request that cannot be decided fails, never passes unjudged.
         let decided = authorize(&self.inner, &view);
-        let protocol = decided.as_ref().ok().and_then(shapes::protocol_of);
-        let protocol = protocol.as_deref();
+        let model = decided.as_ref().ok().and_then(shapes::model_of);
         match decided {
             Ok(a) if a.decision == Decision::Allowed => match &self.next {
                 Some(next) => next.call(request),
-                None => {
-                    HttpConnectorFuture::ready(Ok(response(shapes::empty_success(&a, protocol))))
-                }
+                None => HttpConnectorFuture::ready(Ok(response(shapes::empty_success(&a, model)))),
             },
-            Ok(a) => HttpConnectorFuture::ready(Ok(response(shapes::denied(&a, protocol)))),
+            Ok(a) => HttpConnectorFuture::ready(Ok(response(shapes::denied(&a, model)))),
             Err(e) => HttpConnectorFuture::ready(Err(ConnectorError::other(
                 format!("xrole enforcement cannot decide the request: {e}").into(),
                 None,

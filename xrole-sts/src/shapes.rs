@@ -3,6 +3,8 @@
 //! other error, and the empty success of a call that was decided but not sent.
 //! Enforcement in Rust code and the gateway answer with the same bytes.
 
+use xrole_iam::services::ServiceModel;
+
 use super::authorize::Authorization;
 
 /// An answer made in place: status, content type, body and extra headers. The
@@ -34,18 +36,15 @@ impl Shaped {
     }
 }
 
-/// The protocol of a service, by its name in the models (`s3`, `dynamodb`).
-pub(crate) fn protocol_of_service(service: &str) -> Option<String> {
-    xrole_iam::services::data()
-        .ok()?
-        .model(service)?
-        .protocol
-        .clone()
+/// A service's model, by its name in the models (`s3`, `dynamodb`): what
+/// its answers' shape depends on.
+pub(crate) fn model_of_service(service: &str) -> Option<&'static ServiceModel> {
+    xrole_iam::services::data().ok()?.model(service)
 }
 
-/// The protocol of the decided request's service.
-pub(crate) fn protocol_of(a: &Authorization) -> Option<String> {
-    protocol_of_service(a.operation.split(':').next()?)
+/// The model of the decided request's service.
+pub(crate) fn model_of(a: &Authorization) -> Option<&'static ServiceModel> {
+    model_of_service(a.operation.split(':').next()?)
 }
 
 fn xml_escape(text: &str) -> String {
@@ -74,9 +73,9 @@ fn refusal_message(a: &Authorization) -> String {
 }
 
 /// The service's own AccessDenied answer to a refused request, in its protocol.
-pub(crate) fn denied(a: &Authorization, protocol: Option<&str>) -> Shaped {
+pub(crate) fn denied(a: &Authorization, model: Option<&ServiceModel>) -> Shaped {
     error(
-        protocol,
+        model,
         http::StatusCode::FORBIDDEN,
         ErrorName::ACCESS_DENIED,
         &refusal_message(a),
@@ -140,14 +139,14 @@ impl ErrorName {
 /// protocols' `__type` (with the Query-compatible header), REST-JSON's
 /// `x-amzn-errortype`, and Query's `<ErrorResponse>` for the rest.
 pub(crate) fn error(
-    protocol: Option<&str>,
+    model: Option<&ServiceModel>,
     status: http::StatusCode,
     name: ErrorName,
     message: &str,
     id: &str,
 ) -> Shaped {
     let ErrorName { code, exception } = name;
-    match protocol {
+    match model.and_then(|m| m.protocol.as_deref()) {
         Some("rest-xml") => Shaped::new(
             status,
             "application/xml",
@@ -169,14 +168,16 @@ pub(crate) fn error(
                 serde_json::json!({"__type": exception, "message": message}).to_string(),
                 id,
             );
-            let fault = if status.is_client_error() {
-                "Sender"
-            } else {
-                "Receiver"
-            };
-            shaped
-                .headers
-                .push(("x-amzn-query-error", format!("{code};{fault}")));
+            if model.is_some_and(|m| m.query_compatible) {
+                let fault = if status.is_client_error() {
+                    "Sender"
+                } else {
+                    "Receiver"
+                };
+                shaped
+                    .headers
+                    .push(("x-amzn-query-error", format!("{code};{fault}")));
+            }
             shaped
         }
         Some("rest-json") => {
@@ -212,10 +213,10 @@ pub(crate) fn error(
 /// The service's answer to an allowed call that was not sent: a success with
 /// nothing in it, in its protocol.
 #[cfg(feature = "sdk")]
-pub(crate) fn empty_success(a: &Authorization, protocol: Option<&str>) -> Shaped {
+pub(crate) fn empty_success(a: &Authorization, model: Option<&ServiceModel>) -> Shaped {
     let id = &a.request_id;
     let operation = a.operation.split_once(':').map_or("", |(_, o)| o);
-    let (content_type, body): (&'static str, Vec<u8>) = match protocol {
+    let (content_type, body): (&'static str, Vec<u8>) = match model.and_then(|m| m.protocol.as_deref()) {
         Some("json") => ("application/x-amz-json-1.0", b"{}".to_vec()),
         Some("rest-json") => ("application/json", b"{}".to_vec()),
         Some("rest-xml") => ("application/xml", Vec::new()),

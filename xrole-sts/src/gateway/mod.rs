@@ -65,6 +65,11 @@ impl Gateway {
 /// The service a request is signed for, when it is signed for one other than
 /// STS: its `Authorization` header's credential scope, or a presigned URL's.
 pub(crate) fn service_of(parts: &http::request::Parts) -> Option<String> {
+    // S3's Signature Version 2 (`AWS KEY:SIG`, or `AWSAccessKeyId` and
+    // `Signature` in a presigned URL) names no scope: S3's, to be refused there.
+    if verify::is_sigv2(&parts.headers, parts.uri.query().unwrap_or_default()) {
+        return Some("s3".to_owned());
+    }
     let scope = match parts.headers.get(http::header::AUTHORIZATION) {
         Some(value) => value
             .to_str()
@@ -109,9 +114,8 @@ fn refuse(
     name: ErrorName,
     message: String,
 ) -> hyper::Response<Body> {
-    let protocol = service.and_then(shapes::protocol_of_service);
     let shaped = shapes::error(
-        protocol.as_deref(),
+        service.and_then(shapes::model_of_service),
         status,
         name,
         &message,
@@ -300,9 +304,9 @@ pub(crate) async fn handle(
             );
         }
     };
-    let protocol = shapes::protocol_of(&decided);
+    let model = shapes::model_of(&decided);
     if decided.decision != Decision::Allowed {
-        return answer(shapes::denied(&decided, protocol.as_deref()));
+        return answer(shapes::denied(&decided, model));
     }
     let Some(backend) = &gateway.backend else {
         let message = format!(
@@ -310,7 +314,7 @@ pub(crate) async fn handle(
             decided.operation, decided.request_id
         );
         return answer(shapes::error(
-            protocol.as_deref(),
+            model,
             http::StatusCode::NOT_IMPLEMENTED,
             ErrorName::NOT_IMPLEMENTED,
             &message,
@@ -329,7 +333,7 @@ pub(crate) async fn handle(
                 http::StatusCode::BAD_GATEWAY
             };
             answer(shapes::error(
-                protocol.as_deref(),
+                model,
                 status,
                 ErrorName::UNAVAILABLE,
                 &format!("xrole allowed {} but {e}", decided.operation),

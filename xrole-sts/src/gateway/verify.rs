@@ -203,6 +203,17 @@ fn without_presign_parameters(uri: &str) -> String {
     }
 }
 
+/// Whether a request is signed with S3's Signature Version 2, which AWS
+/// retired for new buckets in 2020: in its header or a presigned URL's query.
+pub(crate) fn is_sigv2(headers: &HeaderMap, query: &str) -> bool {
+    let header = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS ") && !v.starts_with("AWS4-"));
+    let in_query = |name: &str| form_urlencoded::parse(query.as_bytes()).any(|(n, _)| n == name);
+    header || (in_query("AWSAccessKeyId") && in_query("Signature"))
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -219,6 +230,15 @@ pub(crate) fn verify(
     now: SystemTime,
 ) -> Result<Verified, Unverified> {
     let query = uri.split_once('?').map_or("", |(_, q)| q);
+    if is_sigv2(headers, query) {
+        return Err(Unverified::new(
+            http::StatusCode::BAD_REQUEST,
+            ErrorName::BAD_REQUEST,
+            "Signature Version 2 is not supported: sign with Signature Version 4 (boto3: botocore.config.Config(signature_version=\"s3v4\"))."
+                .to_owned(),
+            "s3",
+        ));
+    }
     let header_signed = headers.contains_key(http::header::AUTHORIZATION);
     let presigned = if header_signed {
         None
