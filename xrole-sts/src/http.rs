@@ -135,6 +135,9 @@ pub async fn serve_trusting<T, H, Fut, B>(
         // is accepted the request is usually waiting. Such a connection is not
         // given up for one that sent nothing until it has had its tenure.
         let proven = has_data(&stream);
+        // An answer streamed in parts (the gateway's) must not wait for the
+        // client's delayed acknowledgement of the first part.
+        let _ = stream.set_nodelay(true);
         while connections.try_join_next().is_some() {}
         live.retain(|c| !c.abort.is_finished());
         if live.len() >= max {

@@ -3,6 +3,8 @@
 //! figure; thresholds belong to the reader, not to this program.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench may stop loudly
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,19 +15,13 @@ use xrole_core::policy::PolicyKind;
 use xrole_test::eval::{Caller, CompiledPolicy, PolicySet, Request, evaluate};
 use xrole_test::sts::{EmbeddedSts, World};
 
+use support::rss_mib;
+
 const ALICE: &str = "arn:aws:iam::111111111111:user/crossAccountUser";
 const ROLE: &str = "arn:aws:iam::222222222222:role/CrossAccountAccessRole";
 
 fn world() -> World {
     World::from_json(include_str!("../worlds/quickstart.json")).unwrap()
-}
-
-/// Resident memory of this process, in MiB (Linux; 0 elsewhere).
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |pages| pages * 4096.0 / (1024.0 * 1024.0))
 }
 
 /// `total` AssumeRole calls from `concurrency` tasks; returns the elapsed time.

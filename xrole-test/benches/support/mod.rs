@@ -1,4 +1,6 @@
-//! What the benches share: how a figure is timed.
+//! What the benches share: how a figure is timed, and the memory it holds.
+// Each bench uses what it needs of this module.
+#![allow(dead_code)]
 
 use std::time::Instant;
 
@@ -15,4 +17,12 @@ pub(crate) fn median_ns(rounds: usize, per_round: usize, mut f: impl FnMut()) ->
         .collect();
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
+}
+
+/// Resident memory of this process, in MiB (Linux; 0 elsewhere).
+pub(crate) fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |pages| pages * 4096.0 / (1024.0 * 1024.0))
 }
