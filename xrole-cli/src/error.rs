@@ -48,6 +48,14 @@ pub(crate) enum CliError {
     /// The embedded STS could not start (a port in use, say).
     #[error(transparent)]
     Serve(xrole_sts::HarnessError),
+    /// A recording names a role that is no role ARN.
+    #[error("the recorded role {role}: {why}")]
+    RecordedRole {
+        /// The role as recorded.
+        role: String,
+        /// Why it is no role ARN.
+        why: String,
+    },
     /// The gateway's backend cannot be used.
     #[error(transparent)]
     Backend(#[from] xrole_sts::BackendError),

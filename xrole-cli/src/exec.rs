@@ -22,7 +22,7 @@ use crate::role::RoleFlags;
 
 /// Variables that would give the child other credentials than the endpoint's (the
 /// SDKs read them first), or name another endpoint.
-const CONFLICTING: &[&str] = &[
+pub(crate) const CONFLICTING: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -41,7 +41,7 @@ const CONFLICTING: &[&str] = &[
 
 /// The prefix of the variables xrole reads its flags from (`XROLE_EXTERNAL_ID`,
 /// ...): never passed to the child.
-const XROLE_PREFIX: &str = "XROLE_";
+pub(crate) const XROLE_PREFIX: &str = "XROLE_";
 
 /// Connections the endpoint serves at once: children, and their SDKs' pools.
 const MAX_CONNECTIONS: usize = 256;
@@ -93,13 +93,13 @@ pub(crate) async fn run(
 
 /// SIGINT and SIGTERM, watched from before the child starts: a signal that
 /// arrives as soon as the child runs is forwarded, never xrole's death.
-struct Signals {
+pub(crate) struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn watch() -> Result<Self, CliError> {
+    pub(crate) fn watch() -> Result<Self, CliError> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())
@@ -112,7 +112,7 @@ impl Signals {
 
 /// Waits for the child; SIGINT and SIGTERM sent to xrole are passed on to it (a
 /// terminal's Ctrl-C reaches both already), and xrole stays until it exits.
-async fn wait_forwarding_signals(
+pub(crate) async fn wait_forwarding_signals(
     child: &mut tokio::process::Child,
     signals: Signals,
 ) -> Result<std::process::ExitStatus, CliError> {
@@ -138,7 +138,7 @@ async fn wait_forwarding_signals(
 }
 
 /// The child's code; a child killed by a signal gives 128 + the signal, as shells do.
-fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> ExitCode {
     use std::os::unix::process::ExitStatusExt;
     let code = status
         .code()

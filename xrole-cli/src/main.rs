@@ -13,6 +13,7 @@ mod input;
 mod output;
 mod policy;
 mod process;
+mod record;
 mod role;
 mod serve;
 
@@ -64,6 +65,11 @@ enum Command {
         #[command(flatten)]
         role: RoleFlags,
     },
+    /// Run a command with the gateway in front of its calls, on a world file:
+    /// every call it makes decided and recorded, sent on to --backend; when it
+    /// exits, the least privilege of each role it acted as (with --declared,
+    /// the drift from a declared policy).
+    Record(Box<record::RecordFlags>),
     /// The embedded STS.
     Sts {
         #[command(subcommand)]
@@ -146,6 +152,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             command: StsCommand::Serve(flags),
         } => serve::run(&flags).await,
         Command::Policy { command } => policy::run(&command).await,
+        Command::Record(flags) => record::run(&flags).await,
         Command::Console(flags) => {
             output::print(&format!("{}\n", console::run(&flags).await?))?;
             Ok(ExitCode::SUCCESS)

@@ -5,7 +5,7 @@
 //! those calls written as JSON lines for `xrole policy from-recording`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -62,24 +62,34 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = &'static s
     })
 }
 
+/// The world of a JSON world file.
+pub(crate) fn load_world(path: &Path) -> Result<World, CliError> {
+    let text = crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)?;
+    World::from_json(&text).map_err(|e| CliError::Input {
+        name: path.display().to_string(),
+        problem: crate::InputProblem::World(e),
+    })
+}
+
+/// The gateway's backend at `url`, its calls signed with this process's
+/// default credential chain.
+pub(crate) async fn backend(url: &str) -> Result<Backend, CliError> {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let credentials = config
+        .credentials_provider()
+        .ok_or(CliError::NoSourceCredentials(None))?;
+    Ok(Backend::new(url, credentials)?)
+}
+
 /// Serves until a stop signal; prints how many calls were served.
 pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
-    let text = crate::input::read_bounded(&flags.world, crate::input::MAX_INPUT_BYTES)?;
-    let world = World::from_json(&text).map_err(|e| CliError::Input {
-        name: flags.world.display().to_string(),
-        problem: crate::InputProblem::World(e),
-    })?;
-    let mut builder = EmbeddedSts::builder(world)
+    let mut builder = EmbeddedSts::builder(load_world(&flags.world)?)
         .port(flags.port)
         .region(&flags.region);
     if let Some(url) = &flags.backend {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        let credentials = config
-            .credentials_provider()
-            .ok_or(CliError::NoSourceCredentials(None))?;
-        builder = builder.backend(Backend::new(url, credentials)?);
+        builder = builder.backend(backend(url).await?);
     }
     let sts = builder.start().await.map_err(CliError::Serve)?;
     if flags.record.is_some() {

@@ -91,7 +91,13 @@ fn signed(base: &str, creds: &Credentials, dynamodb: bool) -> http::Request<Byte
             br#"{"TableName":"orders","Key":{"id":{"S":"1"}}}"#,
         )
     } else {
-        ("GET", format!("{base}/work/in/a.csv"), "s3", Vec::new(), b"")
+        (
+            "GET",
+            format!("{base}/work/in/a.csv"),
+            "s3",
+            Vec::new(),
+            b"",
+        )
     };
     let mut settings = SigningSettings::default();
     if !dynamodb {
@@ -170,7 +176,10 @@ async fn run() {
 
     // Added latency: the same two calls through the gateway and straight to
     // the backend, alternated so that drift falls on both.
-    let through = [signed(&sts.url(), &alice, false), signed(&sts.url(), &alice, true)];
+    let through = [
+        signed(&sts.url(), &alice, false),
+        signed(&sts.url(), &alice, true),
+    ];
     let direct = [
         signed(&backend_url, &backend_key, false),
         signed(&backend_url, &backend_key, true),

@@ -5,6 +5,8 @@
 mod lint;
 mod recording;
 
+pub(crate) use recording::{LeastFlags, report};
+
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;

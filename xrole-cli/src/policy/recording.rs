@@ -22,6 +22,14 @@ pub(crate) struct FromRecordingFlags {
     /// The role whose sessions' calls the policy is for.
     #[arg(long)]
     role: RoleArn,
+    #[command(flatten)]
+    least: LeastFlags,
+}
+
+/// How a role's least privilege is made and printed, and what makes drift an
+/// error: `policy from-recording`'s and `record`'s.
+#[derive(Args, Debug)]
+pub(crate) struct LeastFlags {
     /// Fold a folder's S3 objects into `folder/*` past this many of them.
     #[arg(long, value_name = "N")]
     fold_past: Option<usize>,
@@ -40,6 +48,13 @@ pub(crate) struct FromRecordingFlags {
     format: Format,
 }
 
+impl LeastFlags {
+    /// Whether drift makes the exit code 1.
+    pub(crate) fn fail_on_drift(&self) -> bool {
+        self.fail_on_drift
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
     Text,
@@ -54,12 +69,29 @@ pub(crate) fn run(flags: &FromRecordingFlags) -> Result<ExitCode, CliError> {
             name: name.clone(),
             problem: InputProblem::Recording(problems),
         })?;
+    let (out, drift) = report(&recording, &flags.role, &flags.least)?;
+    crate::output::print(&out)?;
+    Ok(if drift && flags.least.fail_on_drift {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The least privilege of `role` from `recording`, with its replay and, when a
+/// declared policy is given, the drift from it: the text to print, and whether
+/// there is drift.
+pub(crate) fn report(
+    recording: &Recording,
+    role: &RoleArn,
+    flags: &LeastFlags,
+) -> Result<(String, bool), CliError> {
     let mut options = Options::new().conditions(flags.conditions);
     if let Some(n) = flags.fold_past {
         options = options.fold_past(n);
     }
-    let minimal = minimal_policy(&recording, &flags.role, &options)?;
-    let replayed = replay(&recording, &flags.role, &minimal.document);
+    let minimal = minimal_policy(recording, role, &options)?;
+    let replayed = replay(recording, role, &minimal.document);
     let declared = match &flags.declared {
         Some(path) => {
             let text = read_bounded(path, MAX_POLICY_FILE_BYTES)?;
@@ -68,7 +100,7 @@ pub(crate) fn run(flags: &FromRecordingFlags) -> Result<ExitCode, CliError> {
                     name: path.display().to_string(),
                     problem: InputProblem::Policy(e),
                 })?;
-            Some(declared_vs_used(&recording, &flags.role, &doc))
+            Some(declared_vs_used(recording, role, &doc))
         }
         None => None,
     };
@@ -93,7 +125,7 @@ pub(crate) fn run(flags: &FromRecordingFlags) -> Result<ExitCode, CliError> {
         }
         Format::Json => {
             let mut answer = json!({
-                "role": flags.role.as_str(),
+                "role": role.as_str(),
                 "policy": serde_json::to_value(&minimal.document).unwrap_or_default(),
                 "notes": minimal.notes,
                 "calls": minimal.calls,
@@ -111,13 +143,8 @@ pub(crate) fn run(flags: &FromRecordingFlags) -> Result<ExitCode, CliError> {
                     "missing": usage.missing.as_ref().and_then(|d| serde_json::to_value(d).ok()),
                 });
             }
-            format!("{answer:#}")
+            format!("{answer:#}\n")
         }
     };
-    crate::output::print(&out)?;
-    Ok(if drift && flags.fail_on_drift {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok((out, drift))
 }

@@ -10,6 +10,7 @@ mod console;
 mod exec;
 mod policy;
 mod process;
+mod record;
 mod sts_serve;
 
 use xrole_core::PolicyDocument;
