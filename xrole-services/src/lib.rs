@@ -10,6 +10,7 @@
 mod classify;
 mod context;
 mod curated;
+mod endpoints;
 mod identify;
 mod resources;
 
@@ -23,6 +24,7 @@ pub use curated::{
     CURATED, Curated, ItemKind, PARTIQL, PASSES_ROLE, PER_ITEM, PassesRole, PerItem, S3_VERSIONED,
     UNNAMED, Unnamed,
 };
+pub use endpoints::endpoint;
 pub use identify::{HttpRequest, Identified, IdentifyError, identify};
 
 static DATA: &str = include_str!("../data/services.json");

@@ -79,3 +79,47 @@ async fn a_role_the_user_may_not_assume_is_an_error_before_the_command_runs() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn on_aws_the_role_is_assumed_with_the_callers_own_keys_and_the_program_gets_a_local_session()
+{
+    // The embedded STS stands for AWS's here: alice's keys assume the role there.
+    let aws = super::sts().await;
+    let out = super::command(
+        &aws,
+        &[
+            "record",
+            "--role-arn",
+            super::ROLE,
+            "--backend",
+            "http://127.0.0.1:9",
+            "--",
+            "sh",
+            "-c",
+            r#"test -z "$AWS_ACCESS_KEY_ID" && test -n "$AWS_CONTAINER_CREDENTIALS_FULL_URI" && echo "endpoint=$AWS_ENDPOINT_URL""#,
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    let stdout = super::stdout(&out);
+    assert!(out.status.success(), "{stdout}{}", super::stderr(&out));
+    assert!(stdout.contains("endpoint=http://127.0.0.1:"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("# no call made as {} was recorded", super::ROLE)),
+        "{stdout}"
+    );
+    let assumed = aws.last_audit("AssumeRole").unwrap();
+    assert_eq!(assumed.caller.as_deref(), Some(super::ALICE));
+}
+
+#[tokio::test]
+async fn without_a_world_a_role_is_needed() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_xrole"))
+        .args(["record", "--", "true"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--role-arn"));
+}

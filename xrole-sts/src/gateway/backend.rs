@@ -56,20 +56,30 @@ const HOP_BY_HOP: [&str; 6] = [
     "upgrade",
 ];
 
-/// A backend the gateway forwards allowed calls to: its URL, and the
-/// credentials calls are signed with there.
+/// A backend the gateway forwards allowed calls to: where (one URL, or each
+/// service's own endpoint in AWS), and the credentials calls are signed with
+/// there.
 #[derive(Clone)]
 pub struct Backend {
-    base: http::Uri,
+    target: Target,
     credentials: SharedCredentialsProvider,
     timeout: Duration,
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
+/// Where the calls go.
+#[derive(Clone, Debug)]
+enum Target {
+    /// One endpoint for every service (moto, LocalStack).
+    Url(http::Uri),
+    /// Each call to its service's endpoint in its region, in AWS.
+    Aws,
+}
+
 impl fmt::Debug for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Backend")
-            .field("url", &self.base)
+            .field("target", &self.target)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -98,6 +108,8 @@ pub(crate) enum ForwardError {
     Unreachable(String, String),
     #[error("the backend at {0} did not answer within {1:?}")]
     Timeout(String, Duration),
+    #[error("no endpoint of {0} in {1} is known")]
+    NoEndpoint(String, String),
 }
 
 impl Backend {
@@ -118,6 +130,20 @@ impl Backend {
         {
             return Err(bad());
         }
+        Self::to(Target::Url(base), credentials)
+    }
+
+    /// AWS itself: each call sent to its service's endpoint in the region it
+    /// was signed for (`https://dynamodb.eu-west-1.amazonaws.com`, S3
+    /// path-style), signed with `credentials`.
+    pub fn aws(credentials: impl ProvideCredentials + 'static) -> Result<Self, BackendError> {
+        Self::to(Target::Aws, credentials)
+    }
+
+    fn to(
+        target: Target,
+        credentials: impl ProvideCredentials + 'static,
+    ) -> Result<Self, BackendError> {
         // Small writes go at once: a request's headers and body are two.
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
@@ -132,7 +158,7 @@ impl Backend {
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
         Ok(Self {
-            base,
+            target,
             credentials: SharedCredentialsProvider::new(credentials),
             timeout: DEFAULT_TIMEOUT,
             client,
@@ -146,25 +172,42 @@ impl Backend {
         self
     }
 
-    /// The backend's URL.
-    pub fn url(&self) -> String {
-        self.base.to_string().trim_end_matches('/').to_owned()
+    /// The backend's URL; `None` for AWS's own endpoints.
+    pub fn url(&self) -> Option<String> {
+        match &self.target {
+            Target::Url(base) => Some(base.to_string().trim_end_matches('/').to_owned()),
+            Target::Aws => None,
+        }
     }
 
-    /// Sends `verified` (its method and headers as the client sent them) on,
-    /// signed with the backend's credentials, and returns the answer as it starts.
+    /// Where a call to `service` (botocore's name) signed for `region` goes.
+    fn base_for(&self, service: &str, region: &str) -> Result<String, ForwardError> {
+        match &self.target {
+            Target::Url(base) => Ok(base.to_string().trim_end_matches('/').to_owned()),
+            Target::Aws => xrole_iam::services::data()
+                .ok()
+                .and_then(|data| xrole_iam::services::endpoint(data, service, region))
+                .ok_or_else(|| ForwardError::NoEndpoint(service.to_owned(), region.to_owned())),
+        }
+    }
+
+    /// Sends `verified` (its method and headers as the client sent them), a
+    /// call to `service` (botocore's name), on, signed with the backend's
+    /// credentials, and returns the answer as it starts.
     pub(crate) async fn forward(
         &self,
         method: &http::Method,
         headers: &HeaderMap,
         verified: &Verified,
+        service_model: &str,
     ) -> Result<http::Response<Incoming>, ForwardError> {
         let path = verified
             .uri
             .split_once("://")
             .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
             .unwrap_or("/");
-        let uri = format!("{}{path}", self.url());
+        let target = self.base_for(service_model, &verified.auth.region)?;
+        let uri = format!("{target}{path}");
         let mut sent = HeaderMap::new();
         for (name, value) in headers {
             let name_text = name.as_str();
@@ -239,7 +282,6 @@ impl Backend {
             .map_err(|e| ForwardError::Sign(e.to_string()))?;
         *request.headers_mut() = sent;
         instructions.apply_to_request_http1x(&mut request);
-        let target = self.url();
         match tokio::time::timeout(self.timeout, self.client.request(request)).await {
             Ok(Ok(mut response)) => {
                 for name in HOP_BY_HOP {

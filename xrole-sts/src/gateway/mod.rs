@@ -321,8 +321,9 @@ pub(crate) async fn handle(
             &decided.request_id,
         ));
     };
+    let service_model = decided.operation.split(':').next().unwrap_or(&service);
     match backend
-        .forward(&parts.method, &parts.headers, &verified)
+        .forward(&parts.method, &parts.headers, &verified, service_model)
         .await
     {
         Ok(response) => response.map(|b| b.map_err(Into::into).boxed()),
