@@ -22,7 +22,7 @@ use crate::role::RoleFlags;
 
 /// Variables that would give the child other credentials than the endpoint's (the
 /// SDKs read them first), or name another endpoint.
-pub(crate) const CONFLICTING: &[&str] = &[
+const CONFLICTING: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -41,7 +41,7 @@ pub(crate) const CONFLICTING: &[&str] = &[
 
 /// The prefix of the variables xrole reads its flags from (`XROLE_EXTERNAL_ID`,
 /// ...): never passed to the child.
-pub(crate) const XROLE_PREFIX: &str = "XROLE_";
+const XROLE_PREFIX: &str = "XROLE_";
 
 /// Connections the endpoint serves at once: children, and their SDKs' pools.
 const MAX_CONNECTIONS: usize = 256;
@@ -57,49 +57,65 @@ pub(crate) async fn run(
     command: &[String],
 ) -> Result<ExitCode, CliError> {
     let session = flags.assume_lasting().await?;
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| CliError::Usage("give the command to run after --"))?;
-    let mut child = tokio::process::Command::new(program);
-    child.args(args);
-    for name in CONFLICTING {
-        child.env_remove(name);
-    }
-    // xrole's own flags as variables (the ExternalId among them) are xrole's,
-    // not the child's.
-    for (name, _) in std::env::vars_os() {
-        if name.to_str().is_some_and(|n| n.starts_with(XROLE_PREFIX)) {
-            child.env_remove(name);
-        }
-    }
+    let (mut child, program) = child_command(command)?;
     let endpoint = if static_env {
         child.envs(variables(&session.credentials().await?));
         None
     } else {
         let endpoint = Endpoint::start(session).await?;
-        child
-            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &endpoint.url)
-            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &endpoint.token);
+        endpoint.serve_to(&mut child);
         Some(endpoint)
     };
-    let signals = Signals::watch()?;
-    let mut child = child
-        .spawn()
-        .map_err(CliError::io(format!("cannot run {program}")))?;
-    let status = wait_forwarding_signals(&mut child, signals).await?;
+    let status = run_child(child, program).await?;
     drop(endpoint);
     Ok(exit_code(status))
 }
 
+/// `command` (the program and its arguments) as xrole's child: without the
+/// variables that would give it other credentials or name another credential
+/// source, nor xrole's own (`XROLE_...`, the ExternalId among them). Its
+/// program's name too, for errors.
+pub(crate) fn child_command(
+    command: &[String],
+) -> Result<(tokio::process::Command, &str), CliError> {
+    let (program, args) = command
+        .split_first()
+        .ok_or(CliError::Usage("give the command to run after --"))?;
+    let mut child = tokio::process::Command::new(program);
+    child.args(args);
+    for name in CONFLICTING {
+        child.env_remove(name);
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with(XROLE_PREFIX)) {
+            child.env_remove(name);
+        }
+    }
+    Ok((child, program))
+}
+
+/// Runs the child to its end; SIGINT and SIGTERM sent to xrole meanwhile are
+/// passed on to it.
+pub(crate) async fn run_child(
+    mut child: tokio::process::Command,
+    program: &str,
+) -> Result<std::process::ExitStatus, CliError> {
+    let signals = Signals::watch()?;
+    let mut child = child
+        .spawn()
+        .map_err(CliError::io(format!("cannot run {program}")))?;
+    wait_forwarding_signals(&mut child, signals).await
+}
+
 /// SIGINT and SIGTERM, watched from before the child starts: a signal that
 /// arrives as soon as the child runs is forwarded, never xrole's death.
-pub(crate) struct Signals {
+struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    pub(crate) fn watch() -> Result<Self, CliError> {
+    fn watch() -> Result<Self, CliError> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())
@@ -112,7 +128,7 @@ impl Signals {
 
 /// Waits for the child; SIGINT and SIGTERM sent to xrole are passed on to it (a
 /// terminal's Ctrl-C reaches both already), and xrole stays until it exits.
-pub(crate) async fn wait_forwarding_signals(
+async fn wait_forwarding_signals(
     child: &mut tokio::process::Child,
     signals: Signals,
 ) -> Result<std::process::ExitStatus, CliError> {
@@ -154,6 +170,15 @@ pub(crate) struct Endpoint {
     /// The token a request must carry in `Authorization`.
     pub(crate) token: String,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl Endpoint {
+    /// Points `child`'s SDK at this endpoint.
+    pub(crate) fn serve_to(&self, child: &mut tokio::process::Command) {
+        child
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &self.url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &self.token);
+    }
 }
 
 impl Drop for Endpoint {

@@ -23,9 +23,7 @@ use xrole_iam::recording::DEFAULT_LIMIT;
 use xrole_sts::EmbeddedSts;
 
 use crate::CliError;
-use crate::exec::{
-    CONFLICTING, Endpoint, Signals, XROLE_PREFIX, exit_code, wait_forwarding_signals,
-};
+use crate::exec::{Endpoint, child_command, exit_code, run_child};
 use crate::policy::{LeastFlags, report};
 use crate::serve::{backend, load_world};
 use serde_json::json;
@@ -152,10 +150,6 @@ async fn aws_backend(role: &RoleArn, flags: &RecordFlags) -> Result<Backend, Cli
 /// exit code is the program's when it failed, else 1 on drift when
 /// `--fail-on-drift` asks.
 pub(crate) async fn run(flags: &RecordFlags) -> Result<ExitCode, CliError> {
-    let (program, args) = flags
-        .command
-        .split_first()
-        .ok_or(CliError::Usage("give the command to run after --"))?;
     let (world, user, backend) = match (&flags.world, &flags.user, &flags.role_arn) {
         (Some(world), Some(user), _) => {
             let backend = match &flags.backend {
@@ -181,17 +175,12 @@ pub(crate) async fn run(flags: &RecordFlags) -> Result<ExitCode, CliError> {
     let sts = builder.start().await.map_err(CliError::Serve)?;
     sts.start_recording(DEFAULT_LIMIT);
     let user = sts.credentials_for(&user).map_err(CliError::Serve)?;
-    let mut child = tokio::process::Command::new(program);
-    child.args(args);
-    for name in CONFLICTING {
-        child.env_remove(name);
-    }
-    // xrole's own variables, and endpoints of single services that would
-    // route around the gateway.
+    let (mut child, program) = child_command(&flags.command)?;
+    // Endpoints of single services would route around the gateway.
     for (name, _) in std::env::vars_os() {
         if name
             .to_str()
-            .is_some_and(|n| n.starts_with(XROLE_PREFIX) || n.starts_with("AWS_ENDPOINT_URL_"))
+            .is_some_and(|n| n.starts_with("AWS_ENDPOINT_URL_"))
         {
             child.env_remove(name);
         }
@@ -203,9 +192,7 @@ pub(crate) async fn run(flags: &RecordFlags) -> Result<ExitCode, CliError> {
     let endpoint = match &flags.role_arn {
         Some(role) => {
             let endpoint = Endpoint::start(session(&sts, user, role, &flags.region).await?).await?;
-            child
-                .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &endpoint.url)
-                .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &endpoint.token);
+            endpoint.serve_to(&mut child);
             Some(endpoint)
         }
         None => {
@@ -215,11 +202,7 @@ pub(crate) async fn run(flags: &RecordFlags) -> Result<ExitCode, CliError> {
             None
         }
     };
-    let signals = Signals::watch()?;
-    let mut child = child
-        .spawn()
-        .map_err(CliError::io(format!("cannot run {program}")))?;
-    let status = wait_forwarding_signals(&mut child, signals).await?;
+    let status = run_child(child, program).await?;
     drop(endpoint);
     let recording = sts.recording().unwrap_or_default();
     let roles: BTreeSet<String> = match &flags.role_arn {

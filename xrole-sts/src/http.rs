@@ -193,6 +193,29 @@ pub async fn serve_trusting<T, H, Fut, B>(
     }
 }
 
+/// Why a request's body could not be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Longer than the limit, or broken off.
+    TooLarge,
+    /// Not all there within the time.
+    Late,
+}
+
+/// A request's body, at most `limit` bytes, within `timeout`.
+pub(crate) async fn read_body(
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    use http_body_util::{BodyExt, Limited};
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(_)) => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Late),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // tests may fail loudly

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
+
+use crate::http::BodyError;
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
 use xrole_core::FederationEndpoint;
@@ -90,21 +92,16 @@ async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketA
     if let Some(service) = gateway::service_of(&parts) {
         return gateway::handle(shared, parts, body, service).await;
     }
-    let body = match tokio::time::timeout(
-        inner.limits.body_timeout,
-        Limited::new(body, MAX_BODY_BYTES).collect(),
-    )
-    .await
-    {
-        Ok(Ok(b)) => b.to_bytes(),
-        Ok(Err(_)) => {
+    let body = match crate::http::read_body(body, MAX_BODY_BYTES, inner.limits.body_timeout).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
             let e = StsError::new(
                 ErrorCode::ValidationError,
                 format!("The request body is larger than {MAX_BODY_BYTES} bytes, or unreadable."),
             );
             return unreadable(inner, &e, &request_id);
         }
-        Err(_) => {
+        Err(BodyError::Late) => {
             let e = StsError::new(
                 ErrorCode::ValidationError,
                 "The request body did not arrive in time.",

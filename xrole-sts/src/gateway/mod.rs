@@ -14,7 +14,7 @@ mod verify;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use tokio::sync::Semaphore;
 
@@ -22,6 +22,7 @@ pub use backend::{Backend, BackendError};
 
 use crate::audit::AuditEntry;
 use crate::authorize::{AuthorizeError, SignedBy, authorize_signed};
+use crate::http::{BodyError, read_body};
 use crate::shapes::{self, ErrorName, Shaped};
 use crate::state::Inner;
 use xrole_iam::eval::Decision;
@@ -179,14 +180,9 @@ pub(crate) async fn handle(
             "The gateway holds as many request bodies as it may; try again.".to_owned(),
         );
     };
-    let body = match tokio::time::timeout(
-        inner.limits.body_timeout,
-        Limited::new(body, limit).collect(),
-    )
-    .await
-    {
-        Ok(Ok(b)) => b.to_bytes(),
-        Ok(Err(_)) => {
+    let body = match read_body(body, limit, inner.limits.body_timeout).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
             return refuse(
                 inner,
                 entry,
@@ -198,7 +194,7 @@ pub(crate) async fn handle(
                 ),
             );
         }
-        Err(_) => {
+        Err(BodyError::Late) => {
             return refuse(
                 inner,
                 entry,
