@@ -173,7 +173,7 @@ pub use error::{
     Report, SharedSource,
 };
 pub use fleet::{Fleet, FleetResults};
-pub use profile::ProfileChain;
+pub use profile::{CredentialSource, ProfileChain};
 pub use refresh::{Stats, refresh_window};
 pub use role::{AssumedRole, CallerIdentity};
 // The grammar the runtime's API takes and gives; the console's types (sign-in

@@ -62,6 +62,8 @@ pub struct ProfileChain {
     hops: Vec<ProfileHop>,
     /// The first hop's `web_identity_token_file`, when the chain starts with one.
     web_identity: Option<PathBuf>,
+    /// The first hop's `credential_source`, when the chain starts with one.
+    credential_source: Option<CredentialSource>,
     mfa: Option<std::sync::Arc<dyn TokenProvider>>,
     mfa_strategy: MfaStrategy,
 }
@@ -72,16 +74,66 @@ impl fmt::Debug for ProfileChain {
             .field("source", &self.source)
             .field("hops", &self.hops)
             .field("web_identity", &self.web_identity)
+            .field("credential_source", &self.credential_source)
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
             .field("mfa_strategy", &self.mfa_strategy)
             .finish()
     }
 }
 
-/// A key that names a source of credentials xrole does not read (instance and
-/// container metadata): roles are assumed from a `source_profile` or a
-/// `web_identity_token_file`.
-const OTHER_SOURCE: &str = "credential_source";
+/// Where a role profile's `credential_source` says its first hop's
+/// credentials are: what aws-config reads there, with the profile's region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialSource {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`
+    /// (CI runners).
+    Environment,
+    /// The instance's role, from the EC2 instance metadata service.
+    Ec2InstanceMetadata,
+    /// The task's role, from the ECS (or EKS Pod Identity) container endpoint.
+    EcsContainer,
+}
+
+impl CredentialSource {
+    /// The values `credential_source` takes, as the AWS CLI writes them.
+    pub const NAMES: [&'static str; 3] = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
+
+    /// The source a `credential_source` value names, in any case (as aws-config
+    /// reads it).
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        [
+            Self::Environment,
+            Self::Ec2InstanceMetadata,
+            Self::EcsContainer,
+        ]
+        .into_iter()
+        .zip(Self::NAMES)
+        .find(|(_, name)| name.eq_ignore_ascii_case(value))
+        .map(|(source, _)| source)
+    }
+
+    /// aws-config's provider of these credentials.
+    fn provider(self) -> aws_credential_types::provider::SharedCredentialsProvider {
+        use aws_credential_types::provider::SharedCredentialsProvider;
+        match self {
+            Self::Environment => SharedCredentialsProvider::new(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            ),
+            Self::Ec2InstanceMetadata => SharedCredentialsProvider::new(
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder().build(),
+            ),
+            Self::EcsContainer => SharedCredentialsProvider::new(
+                aws_config::ecs::EcsCredentialsProvider::builder().build(),
+            ),
+        }
+    }
+}
+
+const CREDENTIAL_SOURCE: &str = "credential_source";
+const SOURCE_PROFILE: &str = "source_profile";
+const WEB_IDENTITY_TOKEN_FILE: &str = "web_identity_token_file";
 
 impl ProfileChain {
     /// Reads `profile` from the default files (`~/.aws/config`, `~/.aws/credentials`,
@@ -111,12 +163,14 @@ impl ProfileChain {
             source,
             hops,
             web_identity,
+            credential_source,
         } = walk(&set, profile)?;
         Ok(Self {
             files,
             source,
             hops,
             web_identity,
+            credential_source,
             mfa: None,
             mfa_strategy: MfaStrategy::EachAssume,
         })
@@ -132,6 +186,12 @@ impl ProfileChain {
     /// web identity (`web_identity_token_file`).
     pub fn web_identity_token_file(&self) -> Option<&std::path::Path> {
         self.web_identity.as_deref()
+    }
+
+    /// Where the first hop's credentials are, when its profile names a
+    /// `credential_source` (the source profile is that role profile then).
+    pub fn credential_source(&self) -> Option<CredentialSource> {
+        self.credential_source
     }
 
     /// The role profiles, in the order they are assumed (the requested one last).
@@ -165,11 +225,13 @@ impl ProfileChain {
     /// The source profile's configuration, as aws-config loads it (credentials,
     /// region, endpoint).
     pub async fn source_config(&self) -> SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .profile_files(self.files.clone())
-            .profile_name(&self.source)
-            .load()
-            .await
+            .profile_name(&self.source);
+        if let Some(source) = self.credential_source {
+            loader = loader.credentials_provider(source.provider());
+        }
+        loader.load().await
     }
 
     /// Assumes every hop, each with the previous session's credentials (chained
@@ -260,11 +322,13 @@ fn profile_error(profile: &str, problem: ProfileProblem) -> Error {
 }
 
 /// A resolved chain: the profile that starts it, its role hops in the order they
-/// are assumed, and the first hop's token file when a web identity starts it.
+/// are assumed, and the first hop's token file when a web identity starts it,
+/// or its `credential_source`.
 struct Walked {
     source: String,
     hops: Vec<ProfileHop>,
     web_identity: Option<PathBuf>,
+    credential_source: Option<CredentialSource>,
 }
 
 /// Follows `source_profile` from `requested` to the profile holding credentials
@@ -284,31 +348,48 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
             }
             break;
         };
-        if profile.get(OTHER_SOURCE).is_some() {
+        let named = |key| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
+        let sources: Vec<&'static str> =
+            [SOURCE_PROFILE, WEB_IDENTITY_TOKEN_FILE, CREDENTIAL_SOURCE]
+                .into_iter()
+                .filter(|key| named(key).is_some())
+                .collect();
+        if let [a, b, ..] = sources[..] {
             return Err(profile_error(
                 &name,
-                ProfileProblem::UnsupportedSource { key: OTHER_SOURCE },
+                ProfileProblem::TwoSources { keys: [a, b] },
             ));
         }
         hops.push(hop(&name, role, profile)?);
-        if let Some(file) = profile
-            .get("web_identity_token_file")
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-        {
-            if profile.get("source_profile").is_some() {
-                return Err(profile_error(&name, ProfileProblem::TwoSources));
-            }
+        if let Some(file) = named(WEB_IDENTITY_TOKEN_FILE) {
             hops.reverse();
             return Ok(Walked {
                 source: name,
                 hops,
                 web_identity: Some(PathBuf::from(file)),
+                credential_source: None,
+            });
+        }
+        if let Some(value) = named(CREDENTIAL_SOURCE) {
+            let source = CredentialSource::parse(value).ok_or_else(|| {
+                profile_error(
+                    &name,
+                    ProfileProblem::UnknownCredentialSource {
+                        value: value.to_owned(),
+                    },
+                )
+            })?;
+            hops.reverse();
+            return Ok(Walked {
+                source: name,
+                hops,
+                web_identity: None,
+                credential_source: Some(source),
             });
         }
         visited.push(name.clone());
         let source = profile
-            .get("source_profile")
+            .get(SOURCE_PROFILE)
             .ok_or_else(|| profile_error(&name, ProfileProblem::NoSource))?;
         // A profile that is its own source holds the static keys the role is assumed with.
         if source == name && profile.get("aws_access_key_id").is_some() {
@@ -328,6 +409,7 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
         source: name,
         hops,
         web_identity: None,
+        credential_source: None,
     })
 }
 
@@ -427,7 +509,49 @@ role_arn = arn:aws:iam::222222222222:role/Self
 source_profile = self
 aws_access_key_id = AKIAEXAMPLESELF00001
 aws_secret_access_key = not-a-secret
+
+[profile from-env]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+credential_source = environment
+
+[profile from-instance]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+credential_source = Ec2InstanceMetadata
+
+[profile after-env]
+role_arn = arn:aws:iam::333333333333:role/Audit
+source_profile = from-env
+
+[profile two-sources]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+source_profile = infra
+credential_source = Environment
+
+[profile unknown-source]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+credential_source = Keychain
 ";
+
+    #[tokio::test]
+    async fn a_credential_source_starts_a_chain() {
+        let chain = chain_of(CONFIG, "after-env").await.unwrap();
+        assert_eq!(chain.source_profile(), "from-env");
+        assert_eq!(
+            chain.credential_source(),
+            Some(CredentialSource::Environment)
+        );
+        let hops: Vec<_> = chain.hops().iter().map(|h| h.profile.as_str()).collect();
+        assert_eq!(hops, ["from-env", "after-env"]);
+        let instance = chain_of(CONFIG, "from-instance").await.unwrap();
+        assert_eq!(
+            instance.credential_source(),
+            Some(CredentialSource::Ec2InstanceMetadata)
+        );
+        assert_eq!(
+            chain_of(CONFIG, "audit").await.unwrap().credential_source(),
+            None
+        );
+    }
 
     #[tokio::test]
     async fn a_chain_is_read_from_the_source_to_the_requested_profile() {
@@ -506,6 +630,14 @@ aws_secret_access_key = not-a-secret
                 .starts_with("profile bad-duration: duration_seconds: "),
             "{}",
             err("bad-duration").await
+        );
+        assert_eq!(
+            err("two-sources").await,
+            "profile two-sources: names both source_profile and credential_source: a role profile has one source"
+        );
+        assert_eq!(
+            err("unknown-source").await,
+            "profile unknown-source: credential_source = Keychain is none of Environment, Ec2InstanceMetadata, EcsContainer"
         );
     }
 }

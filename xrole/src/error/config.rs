@@ -59,14 +59,18 @@ pub enum ProfileProblem {
     },
     /// The profile names no `role_arn`: it is a source of credentials.
     NotARole,
-    /// The profile uses a source xrole's chains do not follow.
-    UnsupportedSource {
-        /// The key (`credential_source`).
-        key: &'static str,
+    /// `credential_source` names none of the sources a role profile may name.
+    UnknownCredentialSource {
+        /// The value written.
+        value: String,
     },
-    /// The profile names both `source_profile` and `web_identity_token_file`.
-    TwoSources,
-    /// The profile names `role_arn` but no `source_profile`.
+    /// The profile names two sources (of `source_profile`,
+    /// `web_identity_token_file` and `credential_source`).
+    TwoSources {
+        /// The two keys.
+        keys: [&'static str; 2],
+    },
+    /// The profile names `role_arn` but no source of credentials.
     NoSource,
     /// `source_profile` leads back to a profile already visited.
     Loop {
@@ -104,17 +108,20 @@ impl fmt::Display for ProfileProblem {
                 "no such profile in the config files (profiles: {})",
                 known.join(", ")
             ),
-            ProfileProblem::NotARole => f.write_str(
-                "has no role_arn: it is a source of credentials, not a role profile",
-            ),
-            ProfileProblem::UnsupportedSource { key } => write!(
+            ProfileProblem::NotARole => {
+                f.write_str("has no role_arn: it is a source of credentials, not a role profile")
+            }
+            ProfileProblem::UnknownCredentialSource { value } => write!(
                 f,
-                "{key} is not supported by xrole's profile chains; use source_profile or web_identity_token_file"
+                "credential_source = {value} is none of {}",
+                crate::profile::CredentialSource::NAMES.join(", ")
             ),
-            ProfileProblem::TwoSources => f.write_str(
-                "names both source_profile and web_identity_token_file: a role profile has one source",
+            ProfileProblem::TwoSources { keys: [a, b] } => {
+                write!(f, "names both {a} and {b}: a role profile has one source")
+            }
+            ProfileProblem::NoSource => f.write_str(
+                "has role_arn but no source_profile, web_identity_token_file or credential_source",
             ),
-            ProfileProblem::NoSource => f.write_str("has role_arn but no source_profile"),
             ProfileProblem::Loop { chain } => {
                 write!(f, "source_profile loops: {}", chain.join(" -> "))
             }
