@@ -26,6 +26,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use aws_config::profile::{Profile, ProfileSet};
+use aws_credential_types::provider::error::{CredentialsError, TokenError};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::SdkConfig;
 use aws_types::os_shim_internal::{Env, Fs};
@@ -64,6 +66,8 @@ pub struct ProfileChain {
     web_identity: Option<PathBuf>,
     /// The first hop's `credential_source`, when the chain starts with one.
     credential_source: Option<CredentialSource>,
+    /// How to sign in again, when the source profile is IAM Identity Center's.
+    sso_login: Option<String>,
     mfa: Option<std::sync::Arc<dyn TokenProvider>>,
     mfa_strategy: MfaStrategy,
 }
@@ -75,6 +79,7 @@ impl fmt::Debug for ProfileChain {
             .field("hops", &self.hops)
             .field("web_identity", &self.web_identity)
             .field("credential_source", &self.credential_source)
+            .field("sso_login", &self.sso_login)
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
             .field("mfa_strategy", &self.mfa_strategy)
             .finish()
@@ -115,8 +120,7 @@ impl CredentialSource {
     }
 
     /// aws-config's provider of these credentials.
-    fn provider(self) -> aws_credential_types::provider::SharedCredentialsProvider {
-        use aws_credential_types::provider::SharedCredentialsProvider;
+    fn provider(self) -> SharedCredentialsProvider {
         match self {
             Self::Environment => SharedCredentialsProvider::new(
                 aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
@@ -165,12 +169,17 @@ impl ProfileChain {
             web_identity,
             credential_source,
         } = walk(&set, profile)?;
+        let sso_login = set.get_profile(&source).and_then(sso_login);
+        if sso_login.is_some() && !cfg!(feature = "sso") {
+            return Err(profile_error(&source, ProfileProblem::SsoNotEnabled));
+        }
         Ok(Self {
             files,
             source,
             hops,
             web_identity,
             credential_source,
+            sso_login,
             mfa: None,
             mfa_strategy: MfaStrategy::EachAssume,
         })
@@ -231,7 +240,17 @@ impl ProfileChain {
         if let Some(source) = self.credential_source {
             loader = loader.credentials_provider(source.provider());
         }
-        loader.load().await
+        let config = loader.load().await;
+        match (&self.sso_login, config.credentials_provider()) {
+            (Some(login), Some(inner)) => config
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(SsoSource {
+                    inner,
+                    login: login.clone(),
+                }))
+                .build(),
+            _ => config,
+        }
     }
 
     /// Assumes every hop, each with the previous session's credentials (chained
@@ -413,6 +432,66 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
     })
 }
 
+/// The credentials of an IAM Identity Center profile: when its sign-in is
+/// missing or expired, the failure says which command signs in again, at the
+/// first call or at any refresh.
+#[derive(Debug)]
+struct SsoSource {
+    inner: SharedCredentialsProvider,
+    login: String,
+}
+
+/// An IAM Identity Center token that could not be had.
+#[derive(Debug, thiserror::Error)]
+#[error("the IAM Identity Center sign-in is missing or expired: run `{login}`")]
+struct SsoSignIn {
+    login: String,
+    #[source]
+    cause: CredentialsError,
+}
+
+impl ProvideCredentials for SsoSource {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.inner.provide_credentials().await.map_err(|cause| {
+                // Only a token that could not be read or refreshed is a
+                // sign-in to do again; a portal's refusal is said as it is.
+                let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&cause);
+                let mut token = false;
+                while let Some(e) = level {
+                    token |= e.downcast_ref::<TokenError>().is_some();
+                    level = e.source();
+                }
+                if token {
+                    CredentialsError::provider_error(SsoSignIn {
+                        login: self.login.clone(),
+                        cause,
+                    })
+                } else {
+                    cause
+                }
+            })
+        })
+    }
+}
+
+/// The command that signs in again to the IAM Identity Center session a
+/// profile uses (`sso_session`), or to its legacy `sso_start_url`; `None` for a
+/// profile of another kind.
+fn sso_login(profile: &Profile) -> Option<String> {
+    let named = |key| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
+    if let Some(session) = named("sso_session") {
+        Some(format!("aws sso login --sso-session {session}"))
+    } else if named("sso_start_url").is_some() || named("sso_account_id").is_some() {
+        Some(format!("aws sso login --profile {}", profile.name()))
+    } else {
+        None
+    }
+}
+
 fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {
     let invalid = |key: &'static str, error: xrole_core::Error| {
         profile_error(name, ProfileProblem::Invalid { key, error })
@@ -530,7 +609,53 @@ credential_source = Environment
 [profile unknown-source]
 role_arn = arn:aws:iam::222222222222:role/Deploy
 credential_source = Keychain
+
+[profile on-sso]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+source_profile = sso-dev
+
+[profile sso-dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Developer
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile on-legacy-sso]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+source_profile = legacy-sso
+
+[profile legacy-sso]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111111111111
+sso_role_name = Developer
 ";
+
+    #[tokio::test]
+    async fn an_identity_center_profile_starts_a_chain_with_the_sso_feature_only() {
+        let chain = chain_of(CONFIG, "on-sso").await;
+        if cfg!(feature = "sso") {
+            let chain = chain.unwrap();
+            assert_eq!(chain.source_profile(), "sso-dev");
+            assert_eq!(
+                chain.sso_login.as_deref(),
+                Some("aws sso login --sso-session corp")
+            );
+            let legacy = chain_of(CONFIG, "on-legacy-sso").await.unwrap();
+            assert_eq!(
+                legacy.sso_login.as_deref(),
+                Some("aws sso login --profile legacy-sso")
+            );
+        } else {
+            assert_eq!(
+                chain.unwrap_err().to_string(),
+                "profile sso-dev: is an IAM Identity Center profile: build xrole with its `sso` feature to start a chain from it"
+            );
+        }
+    }
 
     #[tokio::test]
     async fn a_credential_source_starts_a_chain() {

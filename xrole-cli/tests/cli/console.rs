@@ -166,35 +166,3 @@ async fn console_federated_refusals_name_the_endpoint_and_no_secret() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
-
-#[tokio::test]
-async fn a_profile_chain_starts_from_credential_source_environment() {
-    let sts = sts().await;
-    let dir = std::env::temp_dir().join(format!("xrole-credential-source-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("config");
-    // As on a CI runner: the keys in the environment, the roles in profiles.
-    std::fs::write(
-        &config,
-        format!(
-            "[profile deploy]\nrole_arn = {ROLE}\ncredential_source = Environment\nregion = us-east-1\n\
-             [profile audit]\nrole_arn = {NEXT}\nsource_profile = deploy\nrole_session_name = ci\n"
-        ),
-    )
-    .unwrap();
-    let out = command(&sts, &["assume", "--profile", "audit", "--format", "json"])
-        .env("AWS_CONFIG_FILE", &config)
-        .output()
-        .await
-        .unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        json["AssumedRoleUser"]["Arn"],
-        "arn:aws:sts::333333333333:assumed-role/Audit/ci"
-    );
-    // The first hop was assumed with the environment's keys: alice's.
-    let first = sts.audit_of("AssumeRole");
-    assert_eq!(first[0].caller.as_deref(), Some(super::ALICE), "{first:?}");
-}

@@ -10,6 +10,7 @@ mod console;
 mod exec;
 mod policy;
 mod process;
+mod profiles;
 mod record;
 mod sts_serve;
 

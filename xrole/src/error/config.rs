@@ -89,6 +89,9 @@ pub enum ProfileProblem {
         /// The value written.
         value: String,
     },
+    /// The chain starts from an IAM Identity Center profile and this build of
+    /// xrole reads none (its `sso` feature is off).
+    SsoNotEnabled,
     /// The profile names an `mfa_serial` and the chain has no token provider.
     MfaTokenMissing {
         /// The device.
@@ -111,6 +114,9 @@ impl fmt::Display for ProfileProblem {
             ProfileProblem::NotARole => {
                 f.write_str("has no role_arn: it is a source of credentials, not a role profile")
             }
+            ProfileProblem::SsoNotEnabled => f.write_str(
+                "is an IAM Identity Center profile: build xrole with its `sso` feature to start a chain from it",
+            ),
             ProfileProblem::UnknownCredentialSource { value } => write!(
                 f,
                 "credential_source = {value} is none of {}",

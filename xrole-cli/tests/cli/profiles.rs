@@ -1,0 +1,199 @@
+//! Profile chains that start where people's credentials are: the environment
+//! of a CI runner (`credential_source`), an IAM Identity Center sign-in.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::Full;
+
+use super::*;
+
+/// A directory of the test's own, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("xrole-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The IAM Identity Center portal's GetRoleCredentials, answering with
+/// `keys` for the access token `token`; the queries it was asked.
+async fn portal(
+    token: &'static str,
+    keys: aws_credential_types::Credentials,
+) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let task = tokio::spawn(xrole_test::http::serve(
+        listener,
+        xrole_test::http::Bounds {
+            max_connections: 8,
+            header_timeout: Duration::from_secs(5),
+            first_request_timeout: Duration::from_secs(5),
+        },
+        move |req: hyper::Request<hyper::body::Incoming>, _| {
+            let (log, keys) = (log.clone(), keys.clone());
+            async move {
+                let bearer = req
+                    .headers()
+                    .get("x-amz-sso_bearer_token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                log.lock()
+                    .unwrap()
+                    .push(req.uri().query().unwrap_or_default().to_owned());
+                if bearer != token {
+                    return hyper::Response::builder()
+                        .status(401)
+                        .header("x-amzn-errortype", "UnauthorizedException")
+                        .body(Full::new(Bytes::from_static(
+                            b"{\"message\":\"bad token\"}",
+                        )))
+                        .unwrap();
+                }
+                let expiration = (SystemTime::now() + Duration::from_secs(3600))
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis();
+                let body = serde_json::json!({"roleCredentials": {
+                    "accessKeyId": keys.access_key_id(),
+                    "secretAccessKey": keys.secret_access_key(),
+                    "expiration": expiration,
+                }});
+                hyper::Response::builder()
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body.to_string())))
+                    .unwrap()
+            }
+        },
+    ));
+    (url, asked, task)
+}
+
+/// An AWS config whose `target` role profile stands on an IAM Identity Center
+/// profile of the `corp` session, and the AWS CLI's token cache holding
+/// `token` until `expires` (RFC 3339).
+fn sso_home(dir: &Scratch, token: &str, expires: &str) -> PathBuf {
+    let config = dir.0.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile target]\nrole_arn = {ROLE}\nsource_profile = developer\nrole_session_name = sso\n\
+             [profile developer]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = Developer\nregion = us-east-1\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+        ),
+    )
+    .unwrap();
+    let cache = dir.0.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    // The AWS CLI names a session's token file by the SHA-1 of its name.
+    std::fs::write(
+        cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
+        serde_json::json!({"accessToken": token, "expiresAt": expires, "region": "us-east-1",
+            "startUrl": "https://corp.awsapps.com/start"})
+        .to_string(),
+    )
+    .unwrap();
+    config
+}
+
+async fn assume_target(sts: &EmbeddedSts, dir: &Scratch, config: &PathBuf, portal: &str) -> Output {
+    command(sts, &["assume", "--profile", "target", "--format", "json"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("HOME", &dir.0)
+        .env("AWS_CONFIG_FILE", config)
+        .env("AWS_ENDPOINT_URL_SSO", portal)
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_role_is_assumed_from_an_identity_center_sign_in() {
+    let sts = sts().await;
+    let (url, asked, _task) = portal("token-1", sts.credentials_for(ALICE).unwrap()).await;
+    let dir = Scratch::new("sso");
+    let config = sso_home(&dir, "token-1", "2099-01-01T00:00:00Z");
+    let out = assume_target(&sts, &dir, &config, &url).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["AssumedRoleUser"]["Arn"],
+        "arn:aws:sts::222222222222:assumed-role/Deploy/sso"
+    );
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].contains("role_name=Developer") && asked[0].contains("account_id=111111111111"),
+        "{asked:?}"
+    );
+    // The portal's keys (alice's) assumed the role.
+    let assumed = sts.last_audit("AssumeRole").unwrap();
+    assert_eq!(assumed.caller.as_deref(), Some(ALICE));
+}
+
+#[tokio::test]
+async fn an_expired_sign_in_is_explained_with_the_command_that_renews_it() {
+    let sts = sts().await;
+    let (url, asked, _task) = portal("token-1", sts.credentials_for(ALICE).unwrap()).await;
+    let dir = Scratch::new("sso-expired");
+    let config = sso_home(&dir, "token-1", "2020-01-01T00:00:00Z");
+    let out = assume_target(&sts, &dir, &config, &url).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = stderr(&out);
+    assert!(
+        stderr.contains("the IAM Identity Center sign-in is missing or expired: run `aws sso login --sso-session corp`"),
+        "{stderr}"
+    );
+    assert!(asked.lock().unwrap().is_empty());
+    assert_eq!(sts.count("AssumeRole"), 0);
+}
+
+#[tokio::test]
+async fn a_profile_chain_starts_from_credential_source_environment() {
+    let sts = sts().await;
+    let dir = std::env::temp_dir().join(format!("xrole-credential-source-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    // As on a CI runner: the keys in the environment, the roles in profiles.
+    std::fs::write(
+        &config,
+        format!(
+            "[profile deploy]\nrole_arn = {ROLE}\ncredential_source = Environment\nregion = us-east-1\n\
+             [profile audit]\nrole_arn = {NEXT}\nsource_profile = deploy\nrole_session_name = ci\n"
+        ),
+    )
+    .unwrap();
+    let out = command(&sts, &["assume", "--profile", "audit", "--format", "json"])
+        .env("AWS_CONFIG_FILE", &config)
+        .output()
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["AssumedRoleUser"]["Arn"],
+        "arn:aws:sts::333333333333:assumed-role/Audit/ci"
+    );
+    // The first hop was assumed with the environment's keys: alice's.
+    let first = sts.audit_of("AssumeRole");
+    assert_eq!(first[0].caller.as_deref(), Some(super::ALICE), "{first:?}");
+}
