@@ -197,3 +197,38 @@ async fn a_profile_chain_starts_from_credential_source_environment() {
     let first = sts.audit_of("AssumeRole");
     assert_eq!(first[0].caller.as_deref(), Some(super::ALICE), "{first:?}");
 }
+
+#[tokio::test]
+async fn a_profile_chain_starts_from_a_credential_process() {
+    let sts = sts().await;
+    let keys = sts.credentials_for(ALICE).unwrap();
+    let dir = Scratch::new("credential-process");
+    let config = dir.0.join("config");
+    let output = serde_json::json!({"Version": 1, "AccessKeyId": keys.access_key_id(),
+        "SecretAccessKey": keys.secret_access_key()});
+    std::fs::write(
+        &config,
+        format!(
+            "[profile target]\nrole_arn = {ROLE}\nsource_profile = broker\nrole_session_name = broker\n\
+             [profile broker]\ncredential_process = echo '{output}'\nregion = us-east-1\n"
+        ),
+    )
+    .unwrap();
+    let out = command(&sts, &["assume", "--profile", "target", "--format", "json"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", &config)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["AssumedRoleUser"]["Arn"],
+        "arn:aws:sts::222222222222:assumed-role/Deploy/broker"
+    );
+    assert_eq!(
+        sts.last_audit("AssumeRole").unwrap().caller.as_deref(),
+        Some(ALICE)
+    );
+}
