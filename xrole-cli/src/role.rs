@@ -8,7 +8,7 @@ use xrole::{
     AssumeRole, AssumedRole, ExternalId, MfaSerial, MfaStrategy, PolicyArn, PolicyArns,
     ProfileChain, Region, RoleArn, RoleSpec, RoleSpecBuilder, SessionDuration, SessionName,
     SessionPolicy, SessionTag, SessionTags, Source, SourceIdentity, TokenCode, TokenError,
-    TokenProvider, TransitiveTagKeys,
+    TokenProvider, TransitiveTagKeys, WebIdentity,
 };
 
 use aws_credential_types::provider::ProvideCredentials;
@@ -104,6 +104,25 @@ pub(crate) struct RoleFlags {
     /// The region of STS and of the session (default: the environment's).
     #[arg(long)]
     region: Option<Region>,
+    /// Assume the role with the OIDC token in this file
+    /// (AssumeRoleWithWebIdentity, the file read again at each refresh, as
+    /// Kubernetes rotates it) instead of credentials.
+    #[arg(
+        long,
+        env = "XROLE_WEB_IDENTITY_TOKEN_FILE",
+        value_name = "PATH",
+        conflicts_with_all = ["profile", "serial_number", "github_actions_audience"]
+    )]
+    web_identity_token_file: Option<std::path::PathBuf>,
+    /// Assume the role with the GitHub Actions job's OIDC token for this
+    /// audience (`sts.amazonaws.com` for AWS), fetched at each refresh; the job
+    /// needs `permissions: id-token: write`.
+    #[arg(
+        long,
+        value_name = "AUDIENCE",
+        conflicts_with_all = ["profile", "serial_number"]
+    )]
+    github_actions_audience: Option<String>,
     /// How long an MFA session lasts under exec and credential-process (one code
     /// serves every role meanwhile): 900 s to 36 h.
     #[arg(
@@ -245,9 +264,18 @@ impl RoleFlags {
         // token is: keyed by the token's identity and hash, never by the file's
         // path alone (a token the trust refuses must not be served the session
         // another token was given).
-        let web_identity = match chain.as_ref().and_then(|c| c.web_identity_token_file()) {
-            Some(path) => Some(token_identity(path)?),
-            None => None,
+        let token_file = chain
+            .as_ref()
+            .and_then(|c| c.web_identity_token_file())
+            .or(self.web_identity_token_file.as_deref());
+        let web_identity = match (token_file, &self.github_actions_audience) {
+            (Some(path), _) => Some(token_identity(path)?),
+            // A job's tokens: the same source for the same job and audience.
+            (None, Some(audience)) => Some(serde_json::json!({
+                "github_actions": audience,
+                "request_url": std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL").ok(),
+            })),
+            (None, None) => None,
         };
         let source = match (&web_identity, base.credentials_provider()) {
             (Some(_), _) => None,
@@ -308,6 +336,18 @@ impl RoleFlags {
             chain = chain.mfa_token(tokens(serial, self.token_code.clone()));
         }
         Ok(Some(chain))
+    }
+
+    /// The web identity the flags name instead of credentials: a token file,
+    /// or a GitHub Actions job's tokens.
+    fn web_identity(&self) -> Result<Option<WebIdentity>, CliError> {
+        Ok(
+            match (&self.web_identity_token_file, &self.github_actions_audience) {
+                (Some(path), _) => Some(WebIdentity::token_file(path)),
+                (None, Some(audience)) => Some(WebIdentity::github_actions(audience)?),
+                (None, None) => None,
+            },
+        )
     }
 
     /// The MFA device an MFA session serves, with the code given: `--serial-number`,
@@ -390,6 +430,24 @@ impl RoleFlags {
         source: Source<'_>,
         lasting: bool,
     ) -> Result<AssumedRole, CliError> {
+        // A web identity replaces the credentials; the configuration still
+        // gives STS's region and endpoint.
+        let (base, web_identity);
+        let source = match self.web_identity()? {
+            Some(identity) => {
+                let config = match source {
+                    Source::Config(config) => config,
+                    _ => {
+                        base =
+                            aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                        &base
+                    }
+                };
+                web_identity = identity.config(config);
+                Source::WebIdentity(&web_identity)
+            }
+            None => source,
+        };
         let strategy = if lasting {
             MfaStrategy::SessionToken {
                 duration: self.mfa_session_duration,

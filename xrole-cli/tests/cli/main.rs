@@ -13,6 +13,7 @@ mod process;
 mod profiles;
 mod record;
 mod sts_serve;
+mod web_identity;
 
 use xrole_core::PolicyDocument;
 use xrole_test::sts::{EmbeddedSts, Role, User, World};
