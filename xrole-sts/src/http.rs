@@ -193,6 +193,18 @@ pub async fn serve_trusting<T, H, Fut, B>(
     }
 }
 
+/// The full URI as the client addressed it (`http://HOST/PATH?QUERY`): what a
+/// signature is made over.
+pub(crate) fn addressed_uri(parts: &http::request::Parts) -> String {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    format!("http://{host}{path}")
+}
+
 /// Why a request's body could not be had.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BodyError {

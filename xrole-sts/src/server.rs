@@ -146,13 +146,7 @@ async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketA
         (None, Err(e)) => Err(e),
         (None, Ok(query)) => {
             let parameters = query.len();
-            let host = parts
-                .headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("127.0.0.1");
-            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-            let uri = format!("http://{host}{path}");
+            let uri = crate::http::addressed_uri(&parts);
             let served = if query.get("Action") == Some(actions::UNSIGNED_ACTION) {
                 // Its token's signature is checked with an RSA or EC key: work
                 // done off the async threads, so that a flood of bad tokens

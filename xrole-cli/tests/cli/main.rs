@@ -100,6 +100,47 @@ fn command(sts: &EmbeddedSts, args: &[&str]) -> tokio::process::Command {
     c
 }
 
+/// `xrole ARGS` as [`command`], without alice's keys: a web identity is the
+/// only credential.
+fn without_keys(sts: &EmbeddedSts, args: &[&str]) -> tokio::process::Command {
+    let mut c = command(sts, args);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    c
+}
+
+/// A world whose ROLE trusts the GitHub Actions jobs of acme/api's main branch
+/// (`github`'s tokens, its provider in ROLE's account), with alice, whose keys
+/// [`command`] reads.
+fn github_world(github: &xrole_test::web_identity::TestIssuer) -> World {
+    use xrole_core::{GitHubRef, Partition, RoleSpec, STS_AUDIENCE, WebIdentityTrust};
+    let spec = RoleSpec::builder(ROLE.parse().unwrap())
+        .trusted_web_identity(
+            WebIdentityTrust::github_actions(
+                Partition::Aws,
+                "222222222222".parse().unwrap(),
+                "acme/api",
+                GitHubRef::Branch("main".into()),
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let mut world = World::new();
+    world
+        .add_user(User::new(ALICE.parse().unwrap()).unwrap())
+        .unwrap()
+        .add_role_from_spec(&spec)
+        .unwrap()
+        .add_oidc_provider(
+            github
+                .provider("222222222222".parse().unwrap(), [STS_AUDIENCE])
+                .unwrap(),
+        )
+        .unwrap();
+    world
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }

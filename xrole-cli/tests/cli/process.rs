@@ -317,33 +317,9 @@ async fn role_profiles_with_mfa_serial_share_one_mfa_session() {
 
 #[tokio::test]
 async fn a_web_identity_profile_is_cached_by_its_token_file() {
-    use xrole_core::{GitHubRef, Partition, RoleSpec, STS_AUDIENCE, WebIdentityTrust};
+    use xrole_core::STS_AUDIENCE;
     let github = xrole_test::web_identity::TestIssuer::github_actions().unwrap();
-    let spec = RoleSpec::builder(ROLE.parse().unwrap())
-        .trusted_web_identity(
-            WebIdentityTrust::github_actions(
-                Partition::Aws,
-                "222222222222".parse().unwrap(),
-                "acme/api",
-                GitHubRef::Branch("main".into()),
-            )
-            .unwrap(),
-        )
-        .build()
-        .unwrap();
-    let mut world = World::new();
-    world
-        // The command's helper signs as alice; this test removes her keys.
-        .add_user(User::new(ALICE.parse().unwrap()).unwrap())
-        .unwrap()
-        .add_role_from_spec(&spec)
-        .unwrap()
-        .add_oidc_provider(
-            github
-                .provider("222222222222".parse().unwrap(), [STS_AUDIENCE])
-                .unwrap(),
-        )
-        .unwrap();
+    let world = github_world(&github);
     let sts = EmbeddedSts::start(world).await.unwrap();
     let cache = CacheDir::new("web-identity");
     std::fs::create_dir_all(&cache.0).unwrap();
@@ -359,11 +335,8 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
     )
     .unwrap();
     let invoke = || {
-        let mut c = command(&sts, &["credential-process", "--profile", "ci"]);
-        // No AWS key: the token is the only credential.
-        c.env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("XROLE_CACHE_DIR", &cache.0)
+        let mut c = without_keys(&sts, &["credential-process", "--profile", "ci"]);
+        c.env("XROLE_CACHE_DIR", &cache.0)
             .env("AWS_CONFIG_FILE", &config_file);
         c.output()
     };

@@ -208,13 +208,7 @@ pub(crate) async fn handle(
             );
         }
     };
-    let host = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let uri = format!("http://{host}{path}");
+    let uri = crate::http::addressed_uri(&parts);
     // Hashing a large body is work done off the async threads.
     let verified = if body.len() > 256 * 1024 {
         let (shared, method, headers, uri, body) = (
