@@ -48,6 +48,9 @@ pub(crate) enum CliError {
     /// The embedded STS could not start (a port in use, say).
     #[error(transparent)]
     Serve(xrole_sts::HarnessError),
+    /// `xrole login` could not sign in.
+    #[error("login: {0}")]
+    Login(String),
     /// A recording names a role that is no role ARN.
     #[error("the recorded role {role}: {why}")]
     RecordedRole {

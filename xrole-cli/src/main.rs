@@ -10,6 +10,7 @@ mod console;
 mod error;
 mod exec;
 mod input;
+mod login;
 mod output;
 mod policy;
 mod process;
@@ -70,6 +71,10 @@ enum Command {
     /// exits, the least privilege of each role it acted as (with --declared,
     /// the drift from a declared policy).
     Record(Box<record::RecordFlags>),
+    /// Sign in to an IAM Identity Center session (device authorization) and
+    /// cache the token where the AWS CLI and the SDKs read it; --logout
+    /// removes it.
+    Login(login::LoginFlags),
     /// The embedded STS.
     Sts {
         #[command(subcommand)]
@@ -153,6 +158,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => serve::run(&flags).await,
         Command::Policy { command } => policy::run(&command).await,
         Command::Record(flags) => record::run(&flags).await,
+        Command::Login(flags) => login::run(&flags).await,
         Command::Console(flags) => {
             output::print(&format!("{}\n", console::run(&flags).await?))?;
             Ok(ExitCode::SUCCESS)

@@ -89,6 +89,24 @@ async fn portal(
 /// profile of the `corp` session, and the AWS CLI's token cache holding
 /// `token` until `expires` (RFC 3339).
 fn sso_home(dir: &Scratch, token: &str, expires: &str) -> PathBuf {
+    let config = sso_config(dir);
+    let cache = dir.0.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(CORP_TOKEN_FILE),
+        serde_json::json!({"accessToken": token, "expiresAt": expires, "region": "us-east-1",
+            "startUrl": "https://corp.awsapps.com/start"})
+        .to_string(),
+    )
+    .unwrap();
+    config
+}
+
+/// The AWS CLI names a session's token file by the SHA-1 of its name (`corp`).
+const CORP_TOKEN_FILE: &str = "ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
+
+/// The AWS config of [`sso_home`], without a token.
+fn sso_config(dir: &Scratch) -> PathBuf {
     let config = dir.0.join("config");
     std::fs::write(
         &config,
@@ -98,16 +116,6 @@ fn sso_home(dir: &Scratch, token: &str, expires: &str) -> PathBuf {
              sso_role_name = Developer\nregion = us-east-1\n\
              [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
         ),
-    )
-    .unwrap();
-    let cache = dir.0.join(".aws/sso/cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    // The AWS CLI names a session's token file by the SHA-1 of its name.
-    std::fs::write(
-        cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"),
-        serde_json::json!({"accessToken": token, "expiresAt": expires, "region": "us-east-1",
-            "startUrl": "https://corp.awsapps.com/start"})
-        .to_string(),
     )
     .unwrap();
     config
@@ -231,4 +239,138 @@ async fn a_profile_chain_starts_from_a_credential_process() {
         sts.last_audit("AssumeRole").unwrap().caller.as_deref(),
         Some(ALICE)
     );
+}
+
+/// IAM Identity Center's SSO OIDC for the device flow: a client, a device
+/// code, and a token once the user has approved (the first poll is pending).
+async fn oidc(
+    token: &'static str,
+) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = calls.clone();
+    let task = tokio::spawn(xrole_test::http::serve(
+        listener,
+        xrole_test::http::Bounds {
+            max_connections: 8,
+            header_timeout: Duration::from_secs(5),
+            first_request_timeout: Duration::from_secs(5),
+        },
+        move |req: hyper::Request<hyper::body::Incoming>, _| {
+            let log = log.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let polls = {
+                    let mut log = log.lock().unwrap();
+                    log.push(path.clone());
+                    log.iter().filter(|p| *p == "/token").count()
+                };
+                let json = |status: u16, error: Option<&str>, body: serde_json::Value| {
+                    let mut r = hyper::Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json");
+                    if let Some(e) = error {
+                        r = r.header("x-amzn-errortype", e);
+                    }
+                    r.body(Full::new(Bytes::from(body.to_string()))).unwrap()
+                };
+                let later = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+                    + 90 * 86400;
+                match path.as_str() {
+                    "/client/register" => json(
+                        200,
+                        None,
+                        serde_json::json!({
+                        "clientId": "client-1", "clientSecret": "secret-1",
+                        "clientIdIssuedAt": 0, "clientSecretExpiresAt": later}),
+                    ),
+                    "/device_authorization" => json(
+                        200,
+                        None,
+                        serde_json::json!({
+                        "deviceCode": "device-1", "userCode": "ABCD-EFGH",
+                        "verificationUri": "https://device.sso.us-east-1.amazonaws.com/",
+                        "verificationUriComplete": "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+                        "expiresIn": 600, "interval": 1}),
+                    ),
+                    "/token" if polls == 1 => json(
+                        400,
+                        Some("AuthorizationPendingException"),
+                        serde_json::json!({"error": "authorization_pending"}),
+                    ),
+                    "/token" => json(
+                        200,
+                        None,
+                        serde_json::json!({
+                        "accessToken": token, "tokenType": "Bearer", "expiresIn": 3600,
+                        "refreshToken": "refresh-1"}),
+                    ),
+                    _ => json(
+                        404,
+                        Some("ResourceNotFoundException"),
+                        serde_json::json!({}),
+                    ),
+                }
+            }
+        },
+    ));
+    (url, calls, task)
+}
+
+#[tokio::test]
+async fn login_signs_in_with_the_device_flow_and_the_chain_uses_the_token() {
+    let sts = sts().await;
+    let (portal_url, asked, _portal) = portal("token-2", sts.credentials_for(ALICE).unwrap()).await;
+    let (oidc_url, calls, _oidc) = oidc("token-2").await;
+    let dir = Scratch::new("sso-login");
+    let config = sso_config(&dir);
+    let login = |extra: &[&str]| {
+        let mut args = vec!["login", "--sso-session", "corp", "--no-browser"];
+        args.extend_from_slice(extra);
+        let mut c = command(&sts, &args);
+        c.env("HOME", &dir.0)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc_url);
+        c.output()
+    };
+    let out = login(&[]).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("confirm the code ABCD-EFGH"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [
+            "/client/register",
+            "/device_authorization",
+            "/token",
+            "/token"
+        ]
+    );
+    // The file the AWS CLI and the SDKs read, for the user alone.
+    let file = dir.0.join(".aws/sso/cache").join(CORP_TOKEN_FILE);
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(cached["accessToken"], "token-2");
+    assert_eq!(cached["refreshToken"], "refresh-1");
+    assert_eq!(cached["startUrl"], "https://corp.awsapps.com/start");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // The chain reads it.
+    let out = assume_target(&sts, &dir, &config, &portal_url).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(asked.lock().unwrap().len(), 1);
+    // And --logout removes it.
+    let out = login(&["--logout"]).await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!file.exists());
 }
