@@ -138,6 +138,9 @@ impl CredentialSource {
 const CREDENTIAL_SOURCE: &str = "credential_source";
 const SOURCE_PROFILE: &str = "source_profile";
 const WEB_IDENTITY_TOKEN_FILE: &str = "web_identity_token_file";
+/// `aws login`'s console credentials, which aws-config reads behind a feature
+/// xrole does not take.
+const LOGIN_SESSION: &str = "login_session";
 
 impl ProfileChain {
     /// Reads `profile` from the default files (`~/.aws/config`, `~/.aws/credentials`,
@@ -169,7 +172,17 @@ impl ProfileChain {
             web_identity,
             credential_source,
         } = walk(&set, profile)?;
-        let sso_login = set.get_profile(&source).and_then(sso_login);
+        let source_profile = set.get_profile(&source);
+        if source_profile.is_some_and(|p| p.get(LOGIN_SESSION).is_some()) {
+            return Err(profile_error(
+                &source,
+                ProfileProblem::UnreadSource {
+                    key: LOGIN_SESSION,
+                    why: "the console sign-in credentials of `aws login` are not read by xrole; use an sso_session, a credential_process or keys",
+                },
+            ));
+        }
+        let sso_login = source_profile.and_then(sso_login);
         if sso_login.is_some() && !cfg!(feature = "sso") {
             return Err(profile_error(&source, ProfileProblem::SsoNotEnabled));
         }
@@ -478,10 +491,65 @@ impl ProvideCredentials for SsoSource {
     }
 }
 
+/// Without the `sso` feature, a base configuration whose credentials would come
+/// from an IAM Identity Center profile (the selected one, no keys in `env`)
+/// gets credentials that say so, rather than aws-config's "initialization
+/// error already taken".
+#[cfg(not(feature = "sso"))]
+pub(crate) async fn without_sso(config: SdkConfig, env: &Env, files: &EnvConfigFiles) -> SdkConfig {
+    if env.get("AWS_ACCESS_KEY_ID").is_ok() {
+        return config;
+    }
+    let Ok(set) = aws_config::profile::load(&Fs::real(), env, files, None).await else {
+        return config;
+    };
+    let Some(profile) = set.get_profile(set.selected_profile()) else {
+        return config;
+    };
+    if sso_login(profile).is_none() {
+        return config;
+    }
+    let name = profile.name().to_owned();
+    let refusal = move || {
+        CredentialsError::invalid_configuration(format!(
+            "profile {name} is an IAM Identity Center profile: build xrole with its `sso` feature to use it"
+        ))
+    };
+    config
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(NoSso(std::sync::Arc::new(
+            refusal,
+        ))))
+        .build()
+}
+
+/// The credentials of an IAM Identity Center profile in a build without the
+/// `sso` feature: the reason, at every call.
+#[cfg(not(feature = "sso"))]
+#[derive(Clone)]
+struct NoSso(std::sync::Arc<dyn Fn() -> CredentialsError + Send + Sync>);
+
+#[cfg(not(feature = "sso"))]
+impl fmt::Debug for NoSso {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NoSso")
+    }
+}
+
+#[cfg(not(feature = "sso"))]
+impl ProvideCredentials for NoSso {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::ready(Err((self.0)()))
+    }
+}
+
 /// The command that signs in again to the IAM Identity Center session a
 /// profile uses (`sso_session`), or to its legacy `sso_start_url`; `None` for a
 /// profile of another kind.
-fn sso_login(profile: &Profile) -> Option<String> {
+pub(crate) fn sso_login(profile: &Profile) -> Option<String> {
     let named = |key| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
     if let Some(session) = named("sso_session") {
         Some(format!("aws sso login --sso-session {session}"))
@@ -632,7 +700,87 @@ sso_start_url = https://corp.awsapps.com/start
 sso_region = us-east-1
 sso_account_id = 111111111111
 sso_role_name = Developer
+
+[profile on-console-login]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+source_profile = console
+
+[profile console]
+login_session = arn:aws:iam::111111111111:user/Admin
 ";
+
+    #[cfg(not(feature = "sso"))]
+    #[tokio::test]
+    async fn without_the_sso_feature_a_default_sso_profile_says_so() {
+        let dir = std::env::temp_dir().join(format!(
+            "xrole-profile-nosso-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config");
+        std::fs::write(&path, CONFIG).unwrap();
+        let files = EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, path)
+            .build();
+        let base = SdkConfig::builder()
+            .credentials_provider(SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::for_tests(),
+            ))
+            .build();
+        let refused = without_sso(
+            base.clone(),
+            &Env::from_slice(&[("AWS_PROFILE", "sso-dev")]),
+            &files,
+        )
+        .await;
+        let e = refused
+            .credentials_provider()
+            .unwrap()
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&e))
+                .contains("profile sso-dev is an IAM Identity Center profile: build xrole with its `sso` feature"),
+            "{e:?}"
+        );
+        // Keys in the environment come first: nothing to refuse.
+        let kept = without_sso(
+            base.clone(),
+            &Env::from_slice(&[("AWS_PROFILE", "sso-dev"), ("AWS_ACCESS_KEY_ID", "AKIA")]),
+            &files,
+        )
+        .await;
+        assert!(
+            kept.credentials_provider()
+                .unwrap()
+                .provide_credentials()
+                .await
+                .is_ok()
+        );
+        let other = without_sso(base, &Env::from_slice(&[("AWS_PROFILE", "infra")]), &files).await;
+        assert!(
+            other
+                .credentials_provider()
+                .unwrap()
+                .provide_credentials()
+                .await
+                .is_ok()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_source_xrole_does_not_read_is_refused_by_name() {
+        assert_eq!(
+            chain_of(CONFIG, "on-console-login")
+                .await
+                .unwrap_err()
+                .to_string(),
+            "profile console: login_session: the console sign-in credentials of `aws login` are not read by xrole; use an sso_session, a credential_process or keys"
+        );
+    }
 
     #[tokio::test]
     async fn an_identity_center_profile_starts_a_chain_with_the_sso_feature_only() {

@@ -75,6 +75,13 @@ pub(crate) async fn default_base() -> SdkConfig {
         return config;
     }
     let loaded = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    #[cfg(not(feature = "sso"))]
+    let loaded = crate::profile::without_sso(
+        loaded,
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+    )
+    .await;
     let mut slot = BASE.write().unwrap_or_else(|p| p.into_inner());
     slot.get_or_insert(loaded).clone()
 }

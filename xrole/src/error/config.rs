@@ -92,6 +92,13 @@ pub enum ProfileProblem {
     /// The chain starts from an IAM Identity Center profile and this build of
     /// xrole reads none (its `sso` feature is off).
     SsoNotEnabled,
+    /// The source profile holds a kind of credentials xrole does not read.
+    UnreadSource {
+        /// The key (`login_session`).
+        key: &'static str,
+        /// Why, and what to use instead.
+        why: &'static str,
+    },
     /// The profile names an `mfa_serial` and the chain has no token provider.
     MfaTokenMissing {
         /// The device.
@@ -117,6 +124,7 @@ impl fmt::Display for ProfileProblem {
             ProfileProblem::SsoNotEnabled => f.write_str(
                 "is an IAM Identity Center profile: build xrole with its `sso` feature to start a chain from it",
             ),
+            ProfileProblem::UnreadSource { key, why } => write!(f, "{key}: {why}"),
             ProfileProblem::UnknownCredentialSource { value } => write!(
                 f,
                 "credential_source = {value} is none of {}",
