@@ -141,6 +141,47 @@ fn github_world(github: &xrole_test::web_identity::TestIssuer) -> World {
     world
 }
 
+/// A directory of the test's own, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("xrole-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A stand-in service on 127.0.0.1 answering each request with `handle`: its
+/// URL, and its task (the server stops when the task is aborted or dropped
+/// with the runtime).
+async fn stand_in<H, Fut>(handle: H) -> (String, tokio::task::JoinHandle<()>)
+where
+    H: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = hyper::Response<http_body_util::Full<bytes::Bytes>>>
+        + Send
+        + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(xrole_test::http::serve(
+        listener,
+        xrole_test::http::Bounds {
+            max_connections: 8,
+            header_timeout: std::time::Duration::from_secs(5),
+            first_request_timeout: std::time::Duration::from_secs(5),
+        },
+        move |req, _| handle(req),
+    ));
+    (url, task)
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }

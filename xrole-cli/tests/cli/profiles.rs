@@ -11,77 +11,51 @@ use http_body_util::Full;
 
 use super::*;
 
-/// A directory of the test's own, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("xrole-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The IAM Identity Center portal's GetRoleCredentials, answering with
 /// `keys` for the access token `token`; the queries it was asked.
 async fn portal(
     token: &'static str,
     keys: aws_credential_types::Credentials,
 ) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let asked: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = asked.clone();
-    let task = tokio::spawn(xrole_test::http::serve(
-        listener,
-        xrole_test::http::Bounds {
-            max_connections: 8,
-            header_timeout: Duration::from_secs(5),
-            first_request_timeout: Duration::from_secs(5),
-        },
-        move |req: hyper::Request<hyper::body::Incoming>, _| {
-            let (log, keys) = (log.clone(), keys.clone());
-            async move {
-                let bearer = req
-                    .headers()
-                    .get("x-amz-sso_bearer_token")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
-                log.lock()
-                    .unwrap()
-                    .push(req.uri().query().unwrap_or_default().to_owned());
-                if bearer != token {
-                    return hyper::Response::builder()
-                        .status(401)
-                        .header("x-amzn-errortype", "UnauthorizedException")
-                        .body(Full::new(Bytes::from_static(
-                            b"{\"message\":\"bad token\"}",
-                        )))
-                        .unwrap();
-                }
-                let expiration = (SystemTime::now() + Duration::from_secs(3600))
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap()
-                    .as_millis();
-                let body = serde_json::json!({"roleCredentials": {
-                    "accessKeyId": keys.access_key_id(),
-                    "secretAccessKey": keys.secret_access_key(),
-                    "expiration": expiration,
-                }});
-                hyper::Response::builder()
-                    .header("content-type", "application/json")
-                    .body(Full::new(Bytes::from(body.to_string())))
-                    .unwrap()
+    let (url, task) = stand_in(move |req: hyper::Request<hyper::body::Incoming>| {
+        let (log, keys) = (log.clone(), keys.clone());
+        async move {
+            let bearer = req
+                .headers()
+                .get("x-amz-sso_bearer_token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            log.lock()
+                .unwrap()
+                .push(req.uri().query().unwrap_or_default().to_owned());
+            if bearer != token {
+                return hyper::Response::builder()
+                    .status(401)
+                    .header("x-amzn-errortype", "UnauthorizedException")
+                    .body(Full::new(Bytes::from_static(
+                        b"{\"message\":\"bad token\"}",
+                    )))
+                    .unwrap();
             }
-        },
-    ));
+            let expiration = (SystemTime::now() + Duration::from_secs(3600))
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis();
+            let body = serde_json::json!({"roleCredentials": {
+                "accessKeyId": keys.access_key_id(),
+                "secretAccessKey": keys.secret_access_key(),
+                "expiration": expiration,
+            }});
+            hyper::Response::builder()
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.to_string())))
+                .unwrap()
+        }
+    })
+    .await;
     (url, asked, task)
 }
 
@@ -246,18 +220,9 @@ async fn a_profile_chain_starts_from_a_credential_process() {
 async fn oidc(
     token: &'static str,
 ) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let calls: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = calls.clone();
-    let task = tokio::spawn(xrole_test::http::serve(
-        listener,
-        xrole_test::http::Bounds {
-            max_connections: 8,
-            header_timeout: Duration::from_secs(5),
-            first_request_timeout: Duration::from_secs(5),
-        },
-        move |req: hyper::Request<hyper::body::Incoming>, _| {
+    let (url, task) = stand_in(move |req: hyper::Request<hyper::body::Incoming>| {
             let log = log.clone();
             async move {
                 let path = req.uri().path().to_owned();
@@ -316,8 +281,8 @@ async fn oidc(
                     ),
                 }
             }
-        },
-    ));
+    })
+    .await;
     (url, calls, task)
 }
 

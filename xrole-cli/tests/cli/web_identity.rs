@@ -2,8 +2,7 @@
 //! assumes a role with an OIDC token instead of credentials.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -11,23 +10,6 @@ use xrole_core::STS_AUDIENCE;
 use xrole_test::web_identity::TestIssuer;
 
 use super::*;
-
-/// A file of this test's own, in a directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("xrole-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A token of a job of acme/api on `branch`.
 fn token(github: &TestIssuer, branch: &str) -> String {
@@ -80,42 +62,31 @@ async fn a_github_actions_source_outside_a_job_says_what_the_job_needs() {
 async fn a_github_actions_job_assumes_the_role_with_its_token_endpoint() {
     let github = std::sync::Arc::new(TestIssuer::github_actions().unwrap());
     let sts = EmbeddedSts::start(github_world(&github)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "http://{}/token?api-version=2.0",
-        listener.local_addr().unwrap()
-    );
     let issuer = github.clone();
-    let _task = tokio::spawn(xrole_test::http::serve(
-        listener,
-        xrole_test::http::Bounds {
-            max_connections: 8,
-            header_timeout: Duration::from_secs(5),
-            first_request_timeout: Duration::from_secs(5),
-        },
-        move |req: hyper::Request<hyper::body::Incoming>, _| {
-            let issuer = issuer.clone();
-            async move {
-                let bearer = req
-                    .headers()
-                    .get("authorization")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                let audience_asked = req
-                    .uri()
-                    .query()
-                    .is_some_and(|q| q.contains("audience=sts.amazonaws.com"));
-                if bearer != "Bearer runner-secret" || !audience_asked {
-                    return hyper::Response::builder()
-                        .status(401)
-                        .body(Full::new(Bytes::from_static(b"no")))
-                        .unwrap();
-                }
-                let body = serde_json::json!({ "value": token(&issuer, "main") }).to_string();
-                hyper::Response::new(Full::new(Bytes::from(body)))
+    let (base, _task) = stand_in(move |req: hyper::Request<hyper::body::Incoming>| {
+        let issuer = issuer.clone();
+        async move {
+            let bearer = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let audience_asked = req
+                .uri()
+                .query()
+                .is_some_and(|q| q.contains("audience=sts.amazonaws.com"));
+            if bearer != "Bearer runner-secret" || !audience_asked {
+                return hyper::Response::builder()
+                    .status(401)
+                    .body(Full::new(Bytes::from_static(b"no")))
+                    .unwrap();
             }
-        },
-    ));
+            let body = serde_json::json!({ "value": token(&issuer, "main") }).to_string();
+            hyper::Response::new(Full::new(Bytes::from(body)))
+        }
+    })
+    .await;
+    let url = format!("{base}/token?api-version=2.0");
     let args = [
         &ASSUME[..],
         &[

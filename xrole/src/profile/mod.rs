@@ -25,9 +25,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
+mod source;
+
+pub use source::CredentialSource;
+#[cfg(not(feature = "sso"))]
+pub(crate) use source::without_sso;
+use source::{sso_credentials, sso_login};
+
 use aws_config::profile::{Profile, ProfileSet};
-use aws_credential_types::provider::error::{CredentialsError, TokenError};
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::SdkConfig;
 use aws_types::os_shim_internal::{Env, Fs};
@@ -83,55 +88,6 @@ impl fmt::Debug for ProfileChain {
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
             .field("mfa_strategy", &self.mfa_strategy)
             .finish()
-    }
-}
-
-/// Where a role profile's `credential_source` says its first hop's
-/// credentials are: what aws-config reads there, with the profile's region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CredentialSource {
-    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`
-    /// (CI runners).
-    Environment,
-    /// The instance's role, from the EC2 instance metadata service.
-    Ec2InstanceMetadata,
-    /// The task's role, from the ECS (or EKS Pod Identity) container endpoint.
-    EcsContainer,
-}
-
-impl CredentialSource {
-    /// The values `credential_source` takes, as the AWS CLI writes them.
-    pub const NAMES: [&'static str; 3] = ["Environment", "Ec2InstanceMetadata", "EcsContainer"];
-
-    /// The source a `credential_source` value names, in any case (as aws-config
-    /// reads it).
-    pub fn parse(value: &str) -> Option<Self> {
-        let value = value.trim();
-        [
-            Self::Environment,
-            Self::Ec2InstanceMetadata,
-            Self::EcsContainer,
-        ]
-        .into_iter()
-        .zip(Self::NAMES)
-        .find(|(_, name)| name.eq_ignore_ascii_case(value))
-        .map(|(source, _)| source)
-    }
-
-    /// aws-config's provider of these credentials.
-    fn provider(self) -> SharedCredentialsProvider {
-        match self {
-            Self::Environment => SharedCredentialsProvider::new(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            ),
-            Self::Ec2InstanceMetadata => SharedCredentialsProvider::new(
-                aws_config::imds::credentials::ImdsCredentialsProvider::builder().build(),
-            ),
-            Self::EcsContainer => SharedCredentialsProvider::new(
-                aws_config::ecs::EcsCredentialsProvider::builder().build(),
-            ),
-        }
     }
 }
 
@@ -257,10 +213,7 @@ impl ProfileChain {
         match (&self.sso_login, config.credentials_provider()) {
             (Some(login), Some(inner)) => config
                 .to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(SsoSource {
-                    inner,
-                    login: login.clone(),
-                }))
+                .credentials_provider(sso_credentials(inner, login.clone()))
                 .build(),
             _ => config,
         }
@@ -445,121 +398,6 @@ fn walk(set: &ProfileSet, requested: &str) -> Result<Walked, Error> {
     })
 }
 
-/// The credentials of an IAM Identity Center profile: when its sign-in is
-/// missing or expired, the failure says which command signs in again, at the
-/// first call or at any refresh.
-#[derive(Debug)]
-struct SsoSource {
-    inner: SharedCredentialsProvider,
-    login: String,
-}
-
-/// An IAM Identity Center token that could not be had.
-#[derive(Debug, thiserror::Error)]
-#[error("the IAM Identity Center sign-in is missing or expired: run `{login}`")]
-struct SsoSignIn {
-    login: String,
-    #[source]
-    cause: CredentialsError,
-}
-
-impl ProvideCredentials for SsoSource {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(async move {
-            self.inner.provide_credentials().await.map_err(|cause| {
-                // Only a token that could not be read or refreshed is a
-                // sign-in to do again; a portal's refusal is said as it is.
-                let mut level: Option<&(dyn std::error::Error + 'static)> = Some(&cause);
-                let mut token = false;
-                while let Some(e) = level {
-                    token |= e.downcast_ref::<TokenError>().is_some();
-                    level = e.source();
-                }
-                if token {
-                    CredentialsError::provider_error(SsoSignIn {
-                        login: self.login.clone(),
-                        cause,
-                    })
-                } else {
-                    cause
-                }
-            })
-        })
-    }
-}
-
-/// Without the `sso` feature, a base configuration whose credentials would come
-/// from an IAM Identity Center profile (the selected one, no keys in `env`)
-/// gets credentials that say so, rather than aws-config's "initialization
-/// error already taken".
-#[cfg(not(feature = "sso"))]
-pub(crate) async fn without_sso(config: SdkConfig, env: &Env, files: &EnvConfigFiles) -> SdkConfig {
-    if env.get("AWS_ACCESS_KEY_ID").is_ok() {
-        return config;
-    }
-    let Ok(set) = aws_config::profile::load(&Fs::real(), env, files, None).await else {
-        return config;
-    };
-    let Some(profile) = set.get_profile(set.selected_profile()) else {
-        return config;
-    };
-    if sso_login(profile).is_none() {
-        return config;
-    }
-    let name = profile.name().to_owned();
-    let refusal = move || {
-        CredentialsError::invalid_configuration(format!(
-            "profile {name} is an IAM Identity Center profile: build xrole with its `sso` feature to use it"
-        ))
-    };
-    config
-        .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(NoSso(std::sync::Arc::new(
-            refusal,
-        ))))
-        .build()
-}
-
-/// The credentials of an IAM Identity Center profile in a build without the
-/// `sso` feature: the reason, at every call.
-#[cfg(not(feature = "sso"))]
-#[derive(Clone)]
-struct NoSso(std::sync::Arc<dyn Fn() -> CredentialsError + Send + Sync>);
-
-#[cfg(not(feature = "sso"))]
-impl fmt::Debug for NoSso {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NoSso")
-    }
-}
-
-#[cfg(not(feature = "sso"))]
-impl ProvideCredentials for NoSso {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::ready(Err((self.0)()))
-    }
-}
-
-/// The command that signs in again to the IAM Identity Center session a
-/// profile uses (`sso_session`), or to its legacy `sso_start_url`; `None` for a
-/// profile of another kind.
-pub(crate) fn sso_login(profile: &Profile) -> Option<String> {
-    let named = |key| profile.get(key).map(str::trim).filter(|v| !v.is_empty());
-    if let Some(session) = named("sso_session") {
-        Some(format!("aws sso login --sso-session {session}"))
-    } else if named("sso_start_url").is_some() || named("sso_account_id").is_some() {
-        Some(format!("aws sso login --profile {}", profile.name()))
-    } else {
-        None
-    }
-}
-
 fn hop(name: &str, role: &str, profile: &Profile) -> Result<ProfileHop, Error> {
     let invalid = |key: &'static str, error: xrole_core::Error| {
         profile_error(name, ProfileProblem::Invalid { key, error })
@@ -712,6 +550,7 @@ login_session = arn:aws:iam::111111111111:user/Admin
     #[cfg(not(feature = "sso"))]
     #[tokio::test]
     async fn without_the_sso_feature_a_default_sso_profile_says_so() {
+        use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
         let dir = std::env::temp_dir().join(format!(
             "xrole-profile-nosso-{}-{}",
             std::process::id(),
