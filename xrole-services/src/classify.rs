@@ -151,6 +151,15 @@ pub fn classify<'d>(
     let identified = identify(data, signing, request)?;
     let service = identified.service;
     let operation = identified.operation;
+    let resolution = resolve(data, service, operation);
+    // An operation that needs no permission (`sts:GetCallerIdentity`) has no
+    // check, whatever its request carries: nothing more to read.
+    if let Resolution::Curated(Curated { actions: [], .. }) = resolution {
+        return Ok(Classified {
+            identified,
+            checks: Vec::new(),
+        });
+    }
     // Only a JSON body is read as one (an XML or form body, or none, would only
     // make a parse error).
     let json = request
@@ -191,7 +200,6 @@ pub fn classify<'d>(
             approximate,
         }
     };
-    let resolution = resolve(data, service, operation);
     let mut checks: Vec<Check> = match resolution {
         Resolution::PerItem(rule) => {
             // One check per distinct action and table, however many items.

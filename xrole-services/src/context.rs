@@ -37,6 +37,13 @@ pub(crate) fn action_keys(
             out.push((key.clone(), found));
         }
     }
+    if prefix == "s3" {
+        for (key, value) in s3_signature_keys(values) {
+            if supports(key) {
+                out.push((key.to_owned(), vec![value.to_owned()]));
+            }
+        }
+    }
     if prefix == "kms" {
         if supports("kms:CallerAccount") {
             out.push((
@@ -64,6 +71,36 @@ pub(crate) fn action_keys(
         }
     }
     out
+}
+
+/// How an S3 request was signed, as S3's condition keys say it (S3 API
+/// reference, "Amazon S3 Signature Version 4 Authentication Specific Policy
+/// Keys": <https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html>):
+/// `s3:authType` (`REST-HEADER` in the `Authorization` header,
+/// `REST-QUERY-STRING` in a presigned URL), `s3:signatureversion` (the
+/// algorithm, `AWS4-HMAC-SHA256`; `AWS` for Signature Version 2) and, for a
+/// request signed in its header only, `s3:x-amz-content-sha256` (the header's
+/// value, `UNSIGNED-PAYLOAD` for an unsigned body). `s3:signatureAge` needs the
+/// time of the decision, which the request does not carry: it is not derived.
+fn s3_signature_keys<'r>(values: &Values<'r, '_>) -> Vec<(&'static str, &'r str)> {
+    let request = values.request;
+    let query = &values.identified.query;
+    let mut keys = Vec::new();
+    if let Some(authorization) = request.header("authorization") {
+        keys.push(("s3:authType", "REST-HEADER"));
+        let algorithm = authorization.split(' ').next().unwrap_or_default();
+        keys.push(("s3:signatureversion", algorithm));
+        if let Some(content) = request.header("x-amz-content-sha256") {
+            keys.push(("s3:x-amz-content-sha256", content));
+        }
+    } else if let Some(algorithm) = query.get("X-Amz-Algorithm") {
+        keys.push(("s3:authType", "REST-QUERY-STRING"));
+        keys.push(("s3:signatureversion", algorithm.as_str()));
+    } else if query.contains_key("Signature") && query.contains_key("AWSAccessKeyId") {
+        keys.push(("s3:authType", "REST-QUERY-STRING"));
+        keys.push(("s3:signatureversion", "AWS"));
+    }
+    keys
 }
 
 /// A condition key's member where the names differ by more than case and

@@ -125,17 +125,20 @@ pub fn identify<'d>(
         service: signing.to_owned(),
         what,
     };
-    let found =
-        |service: &'d str, model: &'d ServiceModel, name: &str, query: BTreeMap<String, String>| {
-            let (operation, op) = model.operation_entry(name)?;
-            Some(Identified {
-                service,
-                operation,
-                model: op,
-                labels: BTreeMap::new(),
-                query,
-            })
-        };
+    let found = |service: &'d str, model: &'d ServiceModel, name: &str| {
+        let (operation, op) = model.operation_entry(name)?;
+        Some((service, operation, op))
+    };
+    // The query is moved into the answer once its operation is found.
+    let named = |query: BTreeMap<String, String>| {
+        move |(service, operation, model): (&'d str, &'d str, &'d Operation)| Identified {
+            service,
+            operation,
+            model,
+            labels: BTreeMap::new(),
+            query,
+        }
+    };
     // JSON: X-Amz-Target is TARGET.Operation.
     if let Some(target) = request.header("x-amz-target") {
         let (prefix, name) = target.rsplit_once('.').unwrap_or(("", target));
@@ -143,7 +146,8 @@ pub fn identify<'d>(
             .iter()
             .filter(|(_, m)| m.protocol.as_deref() == Some("json"))
             .filter(|(_, m)| m.target.as_deref() == Some(prefix) || prefix.is_empty())
-            .find_map(|(s, m)| found(s, m, name, query.clone()))
+            .find_map(|(s, m)| found(s, m, name))
+            .map(named(query))
             .ok_or_else(|| none(format!("X-Amz-Target {target:?}")));
     }
     // Smithy RPC v2: /service/SERVICE/operation/OPERATION.
@@ -153,20 +157,22 @@ pub fn identify<'d>(
         return candidates
             .iter()
             .filter(|(_, m)| m.protocol.as_deref() == Some("smithy-rpc-v2-cbor"))
-            .find_map(|(s, m)| found(s, m, name, query.clone()))
+            .find_map(|(s, m)| found(s, m, name))
+            .map(named(query))
             .ok_or_else(|| none(format!("the path {:?}", url.path)));
     }
     // Query and EC2: Action in the form body or the query string.
     let rpc = |m: &ServiceModel| matches!(m.protocol.as_deref(), Some("query" | "ec2"));
     if candidates.iter().any(|(_, m)| rpc(m)) {
         let body = form(request.body);
-        if let Some(action) = body.get("Action").or_else(|| query.get("Action")).cloned() {
-            query.extend(body);
-            return candidates
+        if let Some(action) = body.get("Action").or_else(|| query.get("Action")) {
+            let operation = candidates
                 .iter()
                 .filter(|(_, m)| rpc(m))
-                .find_map(|(s, m)| found(s, m, &action, query.clone()))
-                .ok_or_else(|| none(format!("Action {action:?}")));
+                .find_map(|(s, m)| found(s, m, action))
+                .ok_or_else(|| none(format!("Action {action:?}")))?;
+            query.extend(body);
+            return Ok(named(query)(operation));
         }
     }
     // REST: the method, the URI template, the query keys it demands and the

@@ -69,6 +69,10 @@ impl AuditEntry {
     /// said. Whatever a caller sends, an entry stays small.
     pub(crate) fn bounded(mut self) -> Self {
         let cut = |text: &mut String, most: usize| {
+            // No more bytes than the bound: no more characters either.
+            if text.len() <= most {
+                return;
+            }
             if let Some((at, _)) = text.char_indices().nth(most) {
                 let chars = text.chars().count();
                 text.truncate(at);

@@ -95,7 +95,7 @@ pub(crate) fn signer(
                     .role_compiled(role_arn)
                     .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
                 (
-                    Caller::new(session.arn.clone()).with_role(role_arn.clone()),
+                    session.caller.clone(),
                     compiled.policy_set(session.session_policies.clone()),
                     true,
                     None,
@@ -107,7 +107,7 @@ pub(crate) fn signer(
                     .user_compiled(&session.arn)
                     .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
                 (
-                    Caller::new(session.arn.clone()),
+                    session.caller.clone(),
                     compiled.policy_set(Vec::new()),
                     false,
                     Some(user.clone()),
@@ -121,7 +121,7 @@ pub(crate) fn signer(
                     .user_compiled(user_arn)
                     .ok_or_else(|| StsError::of(ErrorCode::InvalidClientTokenId))?;
                 (
-                    Caller::new(session.arn.clone()).federated_by(user_arn.clone()),
+                    session.caller.clone(),
                     compiled.policy_set(session.session_policies.clone()),
                     false,
                     None,

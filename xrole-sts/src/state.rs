@@ -14,7 +14,7 @@ use super::clock::Clock;
 use super::faults::Faults;
 use super::limits::Limits;
 use super::signin_tokens::SigninTokens;
-use xrole_iam::eval::CompiledPolicy;
+use xrole_iam::eval::{Caller, CompiledPolicy};
 use xrole_iam::recording::Recording;
 use xrole_iam::world::World;
 
@@ -30,6 +30,9 @@ pub(crate) struct Session {
     pub(crate) user_id: String,
     /// Whose policies the session's calls are judged by.
     pub(crate) issuer: Issuer,
+    /// Who its calls are made by: [`Issuer::caller`], built once when issued
+    /// rather than at every call.
+    pub(crate) caller: Caller,
     pub(crate) mfa_at: Option<SystemTime>,
     pub(crate) source_identity: Option<SourceIdentity>,
     /// Principal tags: the role's tags overridden by session tags.
@@ -49,6 +52,19 @@ pub(crate) enum Issuer {
     /// GetFederationToken: the IAM user federated, whose policies the session
     /// policies narrow.
     Federation(PrincipalArn),
+}
+
+impl Issuer {
+    /// Who a session of `arn` issued this way calls as: an assumed role's
+    /// session with its role (the path included), a federated user's with the
+    /// user it was issued to.
+    pub(crate) fn caller(&self, arn: &PrincipalArn) -> Caller {
+        match self {
+            Issuer::User => Caller::new(arn.clone()),
+            Issuer::Role(role) => Caller::new(arn.clone()).with_role(role.clone()),
+            Issuer::Federation(user) => Caller::new(arn.clone()).federated_by(user.clone()),
+        }
+    }
 }
 
 /// The live sessions by access key id. An expired session is dropped when the next
@@ -236,6 +252,7 @@ mod tests {
             arn: "arn:aws:iam::111111111111:user/alice".parse().unwrap(),
             user_id: String::new(),
             issuer: Issuer::User,
+            caller: Caller::new("arn:aws:iam::111111111111:user/alice".parse().unwrap()),
             mfa_at: None,
             source_identity: None,
             tags: Vec::new(),

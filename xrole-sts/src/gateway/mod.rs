@@ -263,9 +263,11 @@ pub(crate) async fn handle(
     if !parts.headers.contains_key("x-amz-date") {
         headers.push(("x-amz-date", &verified.time));
     }
+    // Classified as signed: a presigned URL's parameters are how S3's
+    // `s3:authType` and `s3:signatureversion` are read.
     let view = HttpRequest {
         method: parts.method.as_str(),
-        url: &verified.uri,
+        url: &uri,
         headers: &headers,
         body: &verified.payload,
     };

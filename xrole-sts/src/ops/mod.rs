@@ -217,6 +217,7 @@ fn new_session(
         secret: keys::secret_access_key(),
         token: keys::session_token(expiration),
         expiration,
+        caller: issuer.caller(&arn),
         arn,
         user_id,
         issuer,

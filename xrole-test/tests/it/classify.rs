@@ -525,3 +525,76 @@ fn request_tags_in_every_shape() {
         ["aws:TagKeys=env,team"]
     );
 }
+
+/// How an S3 request was signed is a condition value of its checks (S3 API
+/// reference, "Amazon S3 Signature Version 4 Authentication Specific Policy
+/// Keys"): in the header, in a presigned URL, or with Signature Version 2.
+#[test]
+fn s3_signature_keys_come_from_how_the_request_was_signed() {
+    let context_of = |url: &str, headers: &[(&str, &str)]| {
+        let request = HttpRequest {
+            method: "GET",
+            url,
+            headers,
+            body: b"",
+        };
+        let classified = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
+        let check = &classified.checks[0];
+        assert_eq!(check.action, "s3:GetObject");
+        [
+            "s3:authType",
+            "s3:signatureversion",
+            "s3:x-amz-content-sha256",
+        ]
+        .map(|k| check.context.get(k).map(|v| v.join(",")))
+    };
+    let object = "https://b.s3.eu-west-1.amazonaws.com/k";
+    assert_eq!(
+        context_of(
+            object,
+            &[
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261207/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00"
+                ),
+                ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+            ],
+        ),
+        [
+            Some("REST-HEADER".to_owned()),
+            Some("AWS4-HMAC-SHA256".to_owned()),
+            Some("UNSIGNED-PAYLOAD".to_owned())
+        ]
+    );
+    // The header is a condition value only when the request is signed in its
+    // header.
+    assert_eq!(
+        context_of(
+            &format!(
+                "{object}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261207%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261207T180000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+            ),
+            &[("x-amz-content-sha256", "UNSIGNED-PAYLOAD")],
+        ),
+        [
+            Some("REST-QUERY-STRING".to_owned()),
+            Some("AWS4-HMAC-SHA256".to_owned()),
+            None
+        ]
+    );
+    assert_eq!(
+        context_of(
+            &format!("{object}?AWSAccessKeyId=AKIAEXAMPLE&Expires=1796666400&Signature=abc%3D"),
+            &[],
+        ),
+        [
+            Some("REST-QUERY-STRING".to_owned()),
+            Some("AWS".to_owned()),
+            None
+        ]
+    );
+    assert_eq!(
+        context_of(object, &[("authorization", "AWS AKIAEXAMPLE:abc=")]),
+        [Some("REST-HEADER".to_owned()), Some("AWS".to_owned()), None]
+    );
+    assert_eq!(context_of(object, &[]), [None, None, None]);
+}

@@ -62,6 +62,7 @@ fn every_request_of_the_corpus_classifies_exactly() {
         account: &corpus.account,
     };
     let mut wrong = Vec::new();
+    let mut signature_keys = 0;
     for case in &corpus.cases {
         let body = base64::engine::general_purpose::STANDARD
             .decode(&case.request.body)
@@ -118,6 +119,36 @@ fn every_request_of_the_corpus_classifies_exactly() {
                 for key in COMMON {
                     context.remove(*key);
                 }
+                // How S3 requests are signed: on every action whose IAM data
+                // names the key, from the request's Authorization header.
+                let signed = [
+                    ("s3:authType", "REST-HEADER"),
+                    ("s3:signatureversion", "AWS4-HMAC-SHA256"),
+                    (
+                        "s3:x-amz-content-sha256",
+                        request.header("x-amz-content-sha256").unwrap_or("absent"),
+                    ),
+                ];
+                let (prefix, action) = c.action.split_once(':').unwrap();
+                let supported = data()
+                    .unwrap()
+                    .iam(prefix)
+                    .and_then(|iam| iam.action(action))
+                    .map(|a| a.conditions.clone())
+                    .unwrap_or_default();
+                for (key, value) in signed {
+                    let found = context.remove(key);
+                    if prefix == "s3" && supported.iter().any(|k| k == key) {
+                        assert_eq!(
+                            found.as_deref(),
+                            Some(&[value.to_owned()][..]),
+                            "{name}: {key}"
+                        );
+                        signature_keys += 1;
+                    } else {
+                        assert_eq!(found, None, "{name}: {key}");
+                    }
+                }
                 Expected {
                     action: c.action.clone(),
                     resources: c.resources.clone(),
@@ -140,6 +171,7 @@ fn every_request_of_the_corpus_classifies_exactly() {
         corpus.sdk
     );
     assert!(total >= 190, "{total}");
+    assert!(signature_keys > 100, "{signature_keys} S3 signature keys");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

@@ -17,7 +17,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::json;
-use xrole_test::sts::{Backend, EmbeddedSts, Role, User, World};
+use xrole_core::AccountId;
+use xrole_test::sts::{Backend, EmbeddedSts, Resource, Role, User, World};
 
 use super::fixtures::{client, doc};
 
@@ -56,6 +57,17 @@ fn world() -> World {
             ]})
             .to_string()),
         ),
+    )
+    .unwrap()
+    // Private objects are never shared by a presigned URL: S3's `s3:authType`.
+    .add_resource(
+        Resource::new("arn:aws:s3:::work")
+            .unwrap()
+            .owner(AccountId::from_static("111111111111"))
+            .policy(doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+                "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::work/private/*",
+                "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}}}]})
+            .to_string())),
     )
     .unwrap();
     w
@@ -402,6 +414,25 @@ async fn a_presigned_url_is_verified_decided_and_sent_on_without_its_signature()
     .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(seen.lock().unwrap().len(), 1);
+    // The bucket's policy refuses private objects by presigned URL only.
+    let (status, _, body) = send(get(presigned(
+        &sts,
+        &alice(&sts),
+        "work/private/a.csv",
+        SystemTime::now(),
+    )))
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Statement[0] explicitly denies"), "{body}");
+    let creds = alice(&sts);
+    let (status, _, body) = send(signed(
+        &get_object(&sts, "private/a.csv"),
+        &creds,
+        SignableBody::Bytes(b""),
+    ))
+    .await;
+    assert_eq!((status, body.as_str()), (200, "from the backend"));
+    assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
 /// `payload` as a signed `aws-chunked` body of `size`-byte chunks, chained
