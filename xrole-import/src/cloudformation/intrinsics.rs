@@ -16,6 +16,13 @@ use super::StackContext;
 pub(crate) const MAX_RESOLVED_CHARS: usize = 1024 * 1024;
 pub(crate) const MAX_RESOLVED_TOTAL: usize = 64 * 1024 * 1024;
 
+/// A KMS key's id is CloudFormation's to choose: `what` needs it given.
+fn key_unknown(what: &str, id: &str) -> String {
+    format!(
+        "{what}: a KMS key's id is known only once deployed: give it, with the stack's region (--parameter {id}=KEY_ID)"
+    )
+}
+
 /// The template as JSON, whichever it was written in.
 pub(super) fn parse(text: &str) -> Result<Value, String> {
     if text.trim_start().starts_with('{') {
@@ -100,17 +107,32 @@ impl Resolver<'_> {
         }
         match self.named.get(name) {
             Some(n) => Ok(Value::String(n.reference.clone())),
+            None if self.is_key(name) => Err(key_unknown(&format!("Ref {name}"), name)),
             None => Err(format!(
                 "Ref {name}: no parameter, pseudo parameter or named resource"
             )),
         }
     }
 
+    /// Whether the template's resource `id` is a KMS key.
+    fn is_key(&self, id: &str) -> bool {
+        self.template
+            .pointer(&format!("/Resources/{id}/Type"))
+            .and_then(Value::as_str)
+            == Some("AWS::KMS::Key")
+    }
+
     fn attribute(&self, resource: &str, attr: &str) -> Result<Value, String> {
+        let what = format!("Fn::GetAtt {resource}.{attr}");
         let n = self.named.get(resource).ok_or_else(|| {
-            format!("Fn::GetAtt {resource}.{attr}: not a named resource of the template")
+            if self.is_key(resource) {
+                key_unknown(&what, resource)
+            } else {
+                format!("{what}: not a named resource of the template")
+            }
         })?;
         match attr {
+            "KeyId" if self.is_key(resource) => Ok(Value::String(n.name.clone())),
             "Arn" | "PolicyArn" | "TopicArn" => Ok(Value::String(n.arn.clone())),
             "QueueUrl" => Ok(Value::String(n.reference.clone())),
             "QueueName" | "TopicName" => Ok(Value::String(n.name.clone())),

@@ -47,7 +47,8 @@ pub struct StackContext {
     /// needs it.
     pub region: Option<String>,
     /// Parameter values (over the template's defaults); `AWS::StackName` may be
-    /// given here too.
+    /// given here too, and, by its logical id, the id of a KMS key the stack
+    /// created (known only once deployed).
     pub parameters: HashMap<String, String>,
 }
 
@@ -157,7 +158,7 @@ pub(super) fn cloudformation(
         );
     }
     for (id, r) in resources {
-        if let Some(named) = resources::named(r, &resolver) {
+        if let Some(named) = resources::named(id, r, &resolver) {
             resolver.named.insert(id.clone(), named);
         }
     }

@@ -3,8 +3,11 @@
 //! `AWS::S3::BucketPolicy`, `AWS::SQS::QueuePolicy`, `AWS::SNS::TopicPolicy`,
 //! `AWS::SecretsManager::ResourcePolicy`, an `AWS::ECR::Repository`'s
 //! `RepositoryPolicyText`, and the statements `AWS::Lambda::Permission`s add to
-//! a function's policy. A key's policy (`AWS::KMS::Key`) is not read: the key's
-//! ARN is known only once CloudFormation has created it.
+//! a function's policy, and a key's `KeyPolicy` (`AWS::KMS::Key`). A key's id
+//! is known only once CloudFormation has created it: given as the parameter
+//! named by the key's logical id (`--parameter AppKey=1234abcd-...`), the key is
+//! named (`Ref` is its id, `Fn::GetAtt AppKey.Arn` its ARN) and its policy read;
+//! without it, the key and its policy are not in the world.
 
 use serde_json::Value;
 use xrole_core::Arn;
@@ -19,7 +22,10 @@ use xrole_iam::world::{Resource, World};
 /// `TopicName`): its ARN and what `Ref` gives (a bucket's name, a queue's URL, a
 /// topic's ARN). A generated name, or a queue or topic without the stack's
 /// region, is none: a policy that refers to it is reported where it does.
-pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
+pub(super) fn named(id: &str, r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
+    if r.get("Type").and_then(Value::as_str) == Some("AWS::KMS::Key") {
+        return key(id, resolver.stack);
+    }
     let (kind, name_key) = match r.get("Type").and_then(Value::as_str)? {
         "AWS::S3::Bucket" => ("bucket", "BucketName"),
         "AWS::SQS::Queue" => ("queue", "QueueName"),
@@ -81,11 +87,31 @@ pub(super) fn named(r: &Value, resolver: &Resolver<'_>) -> Option<Named> {
     })
 }
 
+/// The KMS key of logical id `id`, when the stack's parameters give its id
+/// (see the module's note): `Ref` is the key's id.
+fn key(id: &str, stack: &super::StackContext) -> Option<Named> {
+    let key_id = stack.parameters.get(id)?;
+    let arn = Arn {
+        partition: stack.partition().as_str(),
+        service: "kms",
+        region: stack.region.as_deref()?,
+        account: &stack.account.to_string(),
+        resource: &format!("key/{key_id}"),
+    }
+    .to_string();
+    Some(Named {
+        name: key_id.clone(),
+        arn,
+        reference: key_id.clone(),
+    })
+}
+
 /// The resources one policy resource sets the policy of, with the places of its
 /// targets and of its document.
 fn targets(
-    kind: &str,
+    (id, kind): (&str, &str),
     place: Place<'_>,
+    stack: &super::StackContext,
     props: &Value,
     at: &str,
     p: &mut FileProblems<'_>,
@@ -145,6 +171,10 @@ fn targets(
                 }
             }
         }
+        "AWS::KMS::Key" => {
+            props.get("KeyPolicy")?;
+            (vec![key(id, stack)?.arn], "KeyPolicy")
+        }
         "AWS::SecretsManager::ResourcePolicy" => {
             let id = text("SecretId")?;
             if Arn::split(&id).is_none() {
@@ -179,7 +209,10 @@ pub(super) fn resource_policies(
     let mut permissions: Vec<(String, Vec<Value>, String)> = Vec::new();
     for (id, r) in resources {
         let kind = r.get("Type").and_then(Value::as_str).unwrap_or_default();
-        let reads = kind == "AWS::ECR::Repository" || kind == "AWS::Lambda::Permission";
+        let reads = matches!(
+            kind,
+            "AWS::ECR::Repository" | "AWS::Lambda::Permission" | "AWS::KMS::Key"
+        );
         if !reads && (!kind.ends_with("Policy") || kind.starts_with("AWS::IAM::")) {
             continue;
         }
@@ -225,7 +258,7 @@ pub(super) fn resource_policies(
             }
             continue;
         }
-        let Some((arns, doc_key)) = targets(kind, place, &props, &at, p) else {
+        let Some((arns, doc_key)) = targets((id, kind), place, stack, &props, &at, p) else {
             continue;
         };
         let mut value = props.get(doc_key).cloned();

@@ -372,6 +372,60 @@ fn a_cloudformation_template_sets_resource_policies() {
     );
 }
 
+/// A template's KMS key: its id given as the parameter of its logical id, its
+/// `KeyPolicy` is the key's policy in the world, `Ref` its id and `Fn::GetAtt`
+/// its ARN, and a role that uses it is judged with it; without its id, a
+/// reference to it says what to give.
+#[test]
+fn a_cloudformation_key_policy_is_read_once_the_keys_id_is_given() {
+    use xrole_test::import::{StackContext, import_cloudformation};
+    const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let template = json!({"Resources": {
+        "AppKey": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": ["Worker", "Arn"]}},
+                "Action": "kms:Decrypt", "Resource": "*"}]}}},
+        "Worker": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "worker",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "use-key", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt"],
+                    "Resource": {"Fn::GetAtt": ["AppKey", "Arn"]}}]}}]}}
+    }});
+    let mut stack = StackContext {
+        account: "222222222222".parse().unwrap(),
+        region: Some("eu-west-1".into()),
+        parameters: Default::default(),
+    };
+    let e = import_cloudformation(&mut World::new(), "stack.json", &template.to_string(), &stack)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("Fn::GetAtt AppKey.Arn: a KMS key's id is known only once deployed: give it, with the stack's region (--parameter AppKey=KEY_ID)"),
+        "{e}"
+    );
+    stack.parameters.insert("AppKey".into(), ID.into());
+    let mut world = World::new();
+    import_cloudformation(&mut world, "stack.json", &template.to_string(), &stack).unwrap();
+    let key = format!("arn:aws:kms:eu-west-1:222222222222:key/{ID}");
+    let (resource, key_policy) = world.resource_for(&key).unwrap();
+    assert_eq!(resource.arn(), key);
+    let role: xrole_core::RoleArn = "arn:aws:iam::222222222222:role/worker".parse().unwrap();
+    let (_, _, compiled) = world.role_compiled(&role).unwrap();
+    let policies = PolicySet {
+        resource: key_policy.cloned(),
+        ..compiled.policy_set(Vec::new())
+    };
+    let caller = Caller::new(
+        role.session_arn("lambda").unwrap(),
+    )
+    .with_role(role.clone());
+    // The key's policy grants Decrypt alone: Encrypt, allowed by the role's
+    // own policy, is not (a key's policy must allow, KMS guide).
+    let decide = |action: &str| evaluate(&Request::new(caller.clone(), action, &key), &policies).decision;
+    assert_eq!(decide("kms:Decrypt"), Decision::Allowed);
+    assert_eq!(decide("kms:Encrypt"), Decision::ImplicitlyDenied);
+}
+
 /// A template's `AWS::Lambda::Permission`s become its function's policy, one
 /// statement each (conditions on the source included), and a repository's
 /// `RepositoryPolicyText` its policy; both judge requests as AWS would.
