@@ -396,9 +396,14 @@ fn a_cloudformation_key_policy_is_read_once_the_keys_id_is_given() {
         region: Some("eu-west-1".into()),
         parameters: Default::default(),
     };
-    let e = import_cloudformation(&mut World::new(), "stack.json", &template.to_string(), &stack)
-        .unwrap_err()
-        .to_string();
+    let e = import_cloudformation(
+        &mut World::new(),
+        "stack.json",
+        &template.to_string(),
+        &stack,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("Fn::GetAtt AppKey.Arn: a KMS key's id is known only once deployed: give it, with the stack's region (--parameter AppKey=KEY_ID)"),
         "{e}"
@@ -415,13 +420,11 @@ fn a_cloudformation_key_policy_is_read_once_the_keys_id_is_given() {
         resource: key_policy.cloned(),
         ..compiled.policy_set(Vec::new())
     };
-    let caller = Caller::new(
-        role.session_arn("lambda").unwrap(),
-    )
-    .with_role(role.clone());
+    let caller = Caller::new(role.session_arn("lambda").unwrap()).with_role(role.clone());
     // The key's policy grants Decrypt alone: Encrypt, allowed by the role's
     // own policy, is not (a key's policy must allow, KMS guide).
-    let decide = |action: &str| evaluate(&Request::new(caller.clone(), action, &key), &policies).decision;
+    let decide =
+        |action: &str| evaluate(&Request::new(caller.clone(), action, &key), &policies).decision;
     assert_eq!(decide("kms:Decrypt"), Decision::Allowed);
     assert_eq!(decide("kms:Encrypt"), Decision::ImplicitlyDenied);
 }
