@@ -12,7 +12,8 @@ use http_body_util::Full;
 use super::*;
 
 /// The IAM Identity Center portal's GetRoleCredentials, answering with
-/// `keys` for the access token `token`; the queries it was asked.
+/// `keys` for the access token `token`, and its Logout; each call's path and
+/// query.
 async fn portal(
     token: &'static str,
     keys: aws_credential_types::Credentials,
@@ -28,9 +29,11 @@ async fn portal(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            log.lock()
-                .unwrap()
-                .push(req.uri().query().unwrap_or_default().to_owned());
+            log.lock().unwrap().push(format!(
+                "{}?{}",
+                req.uri().path(),
+                req.uri().query().unwrap_or_default()
+            ));
             if bearer != token {
                 return hyper::Response::builder()
                     .status(401)
@@ -39,6 +42,9 @@ async fn portal(
                         b"{\"message\":\"bad token\"}",
                     )))
                     .unwrap();
+            }
+            if req.uri().path() == "/logout" {
+                return hyper::Response::new(Full::new(Bytes::new()));
             }
             let expiration = (SystemTime::now() + Duration::from_secs(3600))
                 .duration_since(UNIX_EPOCH)
@@ -299,10 +305,11 @@ async fn login_signs_in_with_the_device_flow_and_the_chain_uses_the_token() {
         let mut c = command(&sts, &args);
         c.env("HOME", &dir.0)
             .env("AWS_CONFIG_FILE", &config)
-            .env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc_url);
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc_url)
+            .env("AWS_ENDPOINT_URL_SSO", &portal_url);
         c.output()
     };
-    let out = login(&[]).await.unwrap();
+    let out = login(&["--use-device-code"]).await.unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("confirm the code ABCD-EFGH"),
@@ -334,8 +341,163 @@ async fn login_signs_in_with_the_device_flow_and_the_chain_uses_the_token() {
     let out = assume_target(&sts, &dir, &config, &portal_url).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(asked.lock().unwrap().len(), 1);
-    // And --logout removes it.
+    // And --logout signs it out of the portal and removes it.
     let out = login(&["--logout"]).await.unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!file.exists());
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[1], "/logout?");
+    let out = login(&["--logout"]).await.unwrap();
+    assert!(
+        stderr(&out).contains("no sign-in to https://corp.awsapps.com/start was cached"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// SSO OIDC for the authorization-code flow: RegisterClient and CreateToken,
+/// each call's path and JSON body kept.
+async fn oidc_code_grant(
+    token: &'static str,
+) -> (
+    String,
+    Arc<Mutex<Vec<(String, serde_json::Value)>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    use http_body_util::BodyExt;
+    let calls: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let log = calls.clone();
+    let (url, task) = stand_in(move |req: hyper::Request<hyper::body::Incoming>| {
+        let log = log.clone();
+        async move {
+            let path = req.uri().path().to_owned();
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            log.lock().unwrap().push((path.clone(), body));
+            let answer = match path.as_str() {
+                "/client/register" => serde_json::json!({
+                    "clientId": "client-1", "clientSecret": "secret-1",
+                    "clientIdIssuedAt": 0, "clientSecretExpiresAt": 4_000_000_000u64}),
+                _ => serde_json::json!({
+                    "accessToken": token, "tokenType": "Bearer", "expiresIn": 3600,
+                    "refreshToken": "refresh-2"}),
+            };
+            hyper::Response::builder()
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(answer.to_string())))
+                .unwrap()
+        }
+    })
+    .await;
+    (url, calls, task)
+}
+
+/// The authorization-code flow with PKCE, the browser played by the test: the
+/// printed URL carries the redirect to 127.0.0.1, the state and the challenge;
+/// a redirect with another state is refused; the right one ends the sign-in,
+/// and CreateToken gets the verifier whose SHA-256 the challenge is.
+#[tokio::test]
+async fn login_signs_in_with_the_authorization_code_flow_and_pkce() {
+    use base64::Engine;
+    use sha2::Digest;
+    use tokio::io::AsyncBufReadExt;
+    let sts = sts().await;
+    let (oidc_url, calls, _oidc) = oidc_code_grant("token-3").await;
+    let dir = Scratch::new("sso-login-pkce");
+    let config = sso_config(&dir);
+    let mut child = command(&sts, &["login", "--sso-session", "corp", "--no-browser"])
+        .env("HOME", &dir.0)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", &oidc_url)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the URL to open");
+        if let Some(url) = line.trim().strip_prefix(&format!("{oidc_url}/authorize?")) {
+            break url.to_owned();
+        }
+    };
+    let query: std::collections::HashMap<String, String> = form_urlencoded::parse(url.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "client-1");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["scopes"], "sso:account:access");
+    let redirect = &query["redirect_uri"];
+    assert!(
+        redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/oauth/callback"),
+        "{redirect}"
+    );
+    let browser = |state: &str| {
+        let target = format!("{redirect}?code=code-1&state={state}");
+        async move {
+            let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http();
+            let answer = client
+                .request(
+                    hyper::Request::get(target)
+                        .body(Full::new(Bytes::new()))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            answer.status().as_u16()
+        }
+    };
+    assert_eq!(
+        browser("someone-else").await,
+        400,
+        "another state is not this sign-in"
+    );
+    assert_eq!(browser(&query["state"]).await, 200);
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rest = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        rest.push(line);
+    }
+    assert!(status.success(), "{rest:?}");
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let (path, register) = &calls[0];
+    assert_eq!(path, "/client/register");
+    assert_eq!(
+        register["grantTypes"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(
+        register["redirectUris"],
+        serde_json::json!(["http://127.0.0.1/oauth/callback"])
+    );
+    assert_eq!(register["issuerUrl"], "https://corp.awsapps.com/start");
+    let (path, create) = &calls[1];
+    assert_eq!(path, "/token");
+    assert_eq!(create["grantType"], "authorization_code");
+    assert_eq!(create["code"], "code-1");
+    assert_eq!(create["redirectUri"], redirect.as_str());
+    let verifier = create["codeVerifier"].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes())),
+        query["code_challenge"],
+        "the challenge is the verifier's SHA-256"
+    );
+    let cached: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.0.join(".aws/sso/cache").join(CORP_TOKEN_FILE)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cached["accessToken"], "token-3");
+    assert_eq!(cached["refreshToken"], "refresh-2");
+    assert_eq!(cached["clientId"], "client-1");
 }

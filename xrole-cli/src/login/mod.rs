@@ -1,26 +1,25 @@
-//! `xrole login`: signs in to an IAM Identity Center session with the device
-//! authorization flow of SSO OIDC (RegisterClient, StartDeviceAuthorization,
-//! then CreateToken until the user approves in a browser), and writes the
-//! token where the AWS CLI and the SDKs read it
-//! (`~/.aws/sso/cache/SHA1.json`), so that `aws`, boto3 and xrole share one
-//! sign-in. `--logout` removes it.
+//! `xrole login`: signs in to an IAM Identity Center session and writes the
+//! token where the AWS CLI and the SDKs read it (`~/.aws/sso/cache/SHA1.json`),
+//! so that `aws`, boto3 and xrole share one sign-in. An `sso-session` signs in
+//! with the authorization-code flow with PKCE, as current AWS CLIs do
+//! ([`auth_code`]); `--use-device-code`, and a legacy profile's start URL, with
+//! the device authorization flow ([`device`]). `--logout` signs the token out
+//! of the portal and removes it.
+
+mod auth_code;
+mod device;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use clap::Args;
 use sha1::Digest;
 
 use crate::CliError;
 
-/// The grant of the device authorization flow.
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// The scope of a session that no `sso_registration_scopes` names.
 const DEFAULT_SCOPE: &str = "sso:account:access";
-/// The longest the command waits between two polls, whatever the service says.
-const MAX_INTERVAL: Duration = Duration::from_secs(60);
 
 #[derive(Args, Debug)]
 pub(crate) struct LoginFlags {
@@ -31,10 +30,14 @@ pub(crate) struct LoginFlags {
     /// to (default: AWS_PROFILE, else `default`).
     #[arg(long)]
     profile: Option<String>,
-    /// Print the URL and code only; open no browser.
+    /// Print the URL (and code) only; open no browser.
     #[arg(long)]
     no_browser: bool,
-    /// Remove the session's cached token instead.
+    /// Sign in with the device authorization flow (a code to confirm, from any
+    /// device) instead of the authorization-code flow on this machine.
+    #[arg(long)]
+    use_device_code: bool,
+    /// Sign the session's token out of the portal and remove it instead.
     #[arg(long)]
     logout: bool,
 }
@@ -45,6 +48,9 @@ struct Session {
     /// The file's name for it: the session's name, or a legacy profile's
     /// start URL.
     cache_key: String,
+    /// A legacy profile's start URL, not an `sso-session`: the AWS CLI signs
+    /// it in with the device flow only.
+    legacy: bool,
     start_url: String,
     region: String,
     scopes: Vec<String>,
@@ -87,6 +93,7 @@ async fn session(flags: &LoginFlags) -> Result<Session, CliError> {
                         ))
                     })?;
                     return Ok(Session {
+                        legacy: true,
                         cache_key: start_url.trim().to_owned(),
                         start_url: start_url.trim().to_owned(),
                         region: region.trim().to_owned(),
@@ -118,6 +125,7 @@ async fn session(flags: &LoginFlags) -> Result<Session, CliError> {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_owned()]);
     Ok(Session {
+        legacy: false,
         start_url: key("sso_start_url")?.to_owned(),
         region: key("sso_region")?.to_owned(),
         cache_key: name,
@@ -167,131 +175,113 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
     std::fs::rename(&aside, path).map_err(CliError::io(context()))
 }
 
-/// Signs in (or out, with `--logout`).
-pub(crate) async fn run(flags: &LoginFlags) -> Result<ExitCode, CliError> {
-    let session = session(flags).await?;
-    let path = cache_path(&session.cache_key)?;
-    if flags.logout {
-        match std::fs::remove_file(&path) {
-            Ok(()) => eprintln!("xrole: signed out of {}", session.start_url),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!("xrole: no sign-in to {} was cached", session.start_url);
-            }
-            Err(e) => {
-                return Err(CliError::Io {
-                    context: format!("cannot remove {}", path.display()),
-                    source: e,
-                });
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    // SSO OIDC's operations are unsigned; `AWS_ENDPOINT_URL_SSO_OIDC` is read.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(session.region.clone()))
-        .no_credentials()
-        .load()
-        .await;
-    let oidc = aws_sdk_ssooidc::Client::new(&config);
-    let failed = |what: &str, e: &dyn std::error::Error| {
-        problem(format!(
-            "{what} failed: {}",
-            aws_smithy_types::error::display::DisplayErrorContext(e)
-        ))
-    };
-    let client = oidc
-        .register_client()
-        .client_name("xrole")
-        .client_type("public")
-        .set_scopes(Some(session.scopes.clone()))
-        .send()
-        .await
-        .map_err(|e| failed("RegisterClient", &e))?;
-    let (Some(client_id), Some(client_secret)) = (client.client_id(), client.client_secret())
-    else {
-        return Err(problem("RegisterClient answered without a client"));
-    };
-    let device = oidc
-        .start_device_authorization()
-        .client_id(client_id)
-        .client_secret(client_secret)
-        .start_url(&session.start_url)
-        .send()
-        .await
-        .map_err(|e| failed("StartDeviceAuthorization", &e))?;
-    let (Some(device_code), Some(user_code)) = (device.device_code(), device.user_code()) else {
-        return Err(problem("StartDeviceAuthorization answered without a code"));
-    };
-    let url = device
-        .verification_uri_complete()
-        .or(device.verification_uri())
-        .unwrap_or_default();
-    eprintln!(
-        "xrole: to sign in to {}, open\n  {url}\nand confirm the code {user_code}",
-        session.start_url
-    );
+/// What a sign-in gives, whichever flow: the client registered and its token.
+struct SignedIn {
+    client_id: String,
+    client_secret: String,
+    /// When the client's registration expires, in seconds since the epoch.
+    client_secret_expires_at: i64,
+    access_token: String,
+    expires_in: i32,
+    refresh_token: Option<String>,
+}
+
+/// An SSO OIDC call's failure, its cause said.
+fn failed(what: &str, e: &dyn std::error::Error) -> CliError {
+    problem(format!(
+        "{what} failed: {}",
+        aws_smithy_types::error::display::DisplayErrorContext(e)
+    ))
+}
+
+/// Opens `url` in the user's browser, unless told not to: a convenience, the
+/// printed URL is the way either way.
+fn open_browser(flags: &LoginFlags, url: &str) {
     if !flags.no_browser {
-        // A browser is a convenience: the URL above is the way either way.
         let _ = std::process::Command::new("xdg-open")
             .arg(url)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
     }
-    let mut interval = Duration::from_secs(u64::try_from(device.interval()).unwrap_or(5).max(1));
-    let deadline =
-        SystemTime::now() + Duration::from_secs(u64::try_from(device.expires_in()).unwrap_or(600));
-    let token = loop {
-        if SystemTime::now() > deadline {
-            return Err(problem(
-                "the sign-in was not approved in time; run xrole login again",
-            ));
+}
+
+/// The SDK configuration for IAM Identity Center's calls in the session's
+/// region: SSO OIDC's operations and the portal's Logout are unsigned, and
+/// `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO` are read.
+async fn sdk_config(session: &Session) -> aws_types::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(session.region.clone()))
+        .no_credentials()
+        .load()
+        .await
+}
+
+/// Signs the cached token out of the portal (its `Logout`, so that it is no
+/// longer valid anywhere) and removes the file. A portal that cannot be
+/// reached is said, and the file is removed all the same.
+async fn logout(session: &Session, path: &Path) -> Result<(), CliError> {
+    let cached = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("xrole: no sign-in to {} was cached", session.start_url);
+            return Ok(());
         }
-        tokio::time::sleep(interval).await;
-        match oidc
-            .create_token()
-            .client_id(client_id)
-            .client_secret(client_secret)
-            .grant_type(DEVICE_GRANT)
-            .device_code(device_code)
-            .send()
-            .await
-        {
-            Ok(token) => break token,
-            Err(e) => match e.as_service_error() {
-                Some(CreateTokenError::AuthorizationPendingException(_)) => {}
-                Some(CreateTokenError::SlowDownException(_)) => {
-                    interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
-                }
-                Some(CreateTokenError::ExpiredTokenException(_)) => {
-                    return Err(problem(
-                        "the sign-in was not approved in time; run xrole login again",
-                    ));
-                }
-                Some(CreateTokenError::AccessDeniedException(_)) => {
-                    return Err(problem("the sign-in was denied"));
-                }
-                _ => return Err(failed("CreateToken", &e)),
-            },
+        Err(e) => {
+            return Err(CliError::Io {
+                context: format!("cannot read {}", path.display()),
+                source: e,
+            });
         }
     };
-    let access_token = token
-        .access_token()
-        .ok_or_else(|| problem("CreateToken answered without a token"))?;
+    let token = serde_json::from_str::<serde_json::Value>(&cached)
+        .ok()
+        .and_then(|v| v.get("accessToken")?.as_str().map(str::to_owned));
+    if let Some(token) = token {
+        let portal = aws_sdk_sso::Client::new(&sdk_config(session).await);
+        if let Err(e) = portal.logout().access_token(token).send().await {
+            eprintln!(
+                "xrole: the portal's Logout failed ({}); the cached token is removed all the same",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            );
+        }
+    }
+    std::fs::remove_file(path).map_err(|e| CliError::Io {
+        context: format!("cannot remove {}", path.display()),
+        source: e,
+    })?;
+    eprintln!("xrole: signed out of {}", session.start_url);
+    Ok(())
+}
+
+/// Signs in (or out, with `--logout`).
+pub(crate) async fn run(flags: &LoginFlags) -> Result<ExitCode, CliError> {
+    let session = session(flags).await?;
+    let path = cache_path(&session.cache_key)?;
+    if flags.logout {
+        logout(&session, &path).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let oidc = aws_sdk_ssooidc::Client::new(&sdk_config(&session).await);
+    let signed = if flags.use_device_code || session.legacy {
+        device::sign_in(&oidc, &session, flags).await?
+    } else {
+        auth_code::sign_in(&oidc, &session, flags).await?
+    };
     let now = SystemTime::now();
-    let expires_at = now + Duration::from_secs(u64::try_from(token.expires_in()).unwrap_or(0));
+    let expires_at = now + Duration::from_secs(u64::try_from(signed.expires_in).unwrap_or(0));
     let registration_expires_at = SystemTime::UNIX_EPOCH
-        + Duration::from_secs(u64::try_from(client.client_secret_expires_at()).unwrap_or(0));
+        + Duration::from_secs(u64::try_from(signed.client_secret_expires_at).unwrap_or(0));
     let mut cached = serde_json::json!({
         "startUrl": session.start_url,
         "region": session.region,
-        "accessToken": access_token,
+        "accessToken": signed.access_token,
         "expiresAt": rfc3339(expires_at),
-        "clientId": client_id,
-        "clientSecret": client_secret,
+        "clientId": signed.client_id,
+        "clientSecret": signed.client_secret,
         "registrationExpiresAt": rfc3339(registration_expires_at),
     });
-    if let Some(refresh) = token.refresh_token() {
+    if let Some(refresh) = signed.refresh_token {
         cached["refreshToken"] = serde_json::Value::from(refresh);
     }
     write_private(&path, &cached.to_string())?;
