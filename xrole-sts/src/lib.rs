@@ -33,6 +33,7 @@ mod faults;
 mod federation;
 mod gateway;
 pub mod http;
+mod identity_center;
 mod limits;
 mod ops;
 mod query;
@@ -59,8 +60,8 @@ pub use authorize::{Authorization, AuthorizeError, CheckDecision};
 pub use clock::Clock;
 pub use error::ErrorCode;
 pub use xrole_iam::world::{
-    AccessKey, Group, MfaDevice, OidcProvider, Resource, ResourceKind, Role, User, Without, World,
-    WorldError,
+    AccessKey, Assignment, Group, IdentityCenter, MfaDevice, OidcProvider, PermissionSet,
+    RESERVED_ROLE_PATH, Resource, ResourceKind, Role, User, Without, World, WorldError,
 };
 
 pub use gateway::{Backend, BackendError};
@@ -86,6 +87,10 @@ pub enum HarnessError {
     /// The world was rejected.
     #[error(transparent)]
     World(#[from] WorldError),
+    /// No IAM Identity Center sign-in waits for this user code, or the user
+    /// is none of the instance's.
+    #[error("embedded STS: {0}")]
+    SignIn(String),
 }
 
 impl From<xrole_core::Error> for HarnessError {
@@ -385,6 +390,56 @@ impl EmbeddedSts {
     /// Changes the world while the server runs.
     pub fn update_world<T>(&self, change: impl FnOnce(&mut World) -> T) -> T {
         change(&mut self.inner.state().world)
+    }
+
+    /// IAM Identity Center: approves the device sign-in showing `user_code` as
+    /// `user` would in a browser (the client's next CreateToken gets its
+    /// token).
+    pub fn approve_device(&self, user_code: &str, user: &str) -> Result<(), HarnessError> {
+        let mut state = self.inner.state();
+        let known = state
+            .world
+            .identity_center()
+            .is_some_and(|c| c.users().iter().any(|u| u == user));
+        if !known {
+            return Err(HarnessError::SignIn(format!(
+                "{user} is no user of the world's IAM Identity Center"
+            )));
+        }
+        if !state.sso.decide_device(user_code, Some(user.to_owned())) {
+            return Err(HarnessError::SignIn(format!(
+                "no device sign-in waits for the code {user_code}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// IAM Identity Center: denies the device sign-in showing `user_code` (the
+    /// client's next CreateToken gets AccessDeniedException).
+    pub fn deny_device(&self, user_code: &str) -> Result<(), HarnessError> {
+        if !self.inner.state().sso.decide_device(user_code, None) {
+            return Err(HarnessError::SignIn(format!(
+                "no device sign-in waits for the code {user_code}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// IAM Identity Center: who is signed in to the portal in the browser that
+    /// opens `/authorize` (the authorization-code flow): that user approves
+    /// and the browser is redirected with a code; `None`, no one (the page
+    /// refuses).
+    pub fn sign_in_browser(&self, user: Option<&str>) {
+        self.inner
+            .state()
+            .sso
+            .set_browser_user(user.map(str::to_owned));
+    }
+
+    /// IAM Identity Center: makes every access token issued from now on live
+    /// `lifetime` (on the server's clock); `None` restores eight hours.
+    pub fn set_sso_token_lifetime(&self, lifetime: Option<Duration>) {
+        self.inner.state().sso.set_token_lifetime(lifetime);
     }
 
     /// Makes every credential issued from now on live `lifetime` (on the server's

@@ -20,6 +20,7 @@ use super::error::{ErrorCode, StsError};
 use super::faults::Fault;
 use super::federation;
 use super::gateway;
+use super::identity_center;
 use super::ops::{self, REQUEST_ID_SLOT};
 use super::query::{MAX_BODY_BYTES, Query, echo};
 use super::state::Inner;
@@ -91,6 +92,10 @@ async fn handle(shared: Arc<Inner>, req: hyper::Request<Incoming>, peer: SocketA
     // Signed for another service: the gateway's.
     if let Some(service) = gateway::service_of(&parts) {
         return gateway::handle(shared, parts, body, service).await;
+    }
+    // IAM Identity Center's unsigned calls, by their paths.
+    if let Some(operation) = identity_center::Operation::of(&parts.method, parts.uri.path()) {
+        return identity_center::handle(shared, parts, body, operation).await;
     }
     let body = match crate::http::read_body(body, MAX_BODY_BYTES, inner.limits.body_timeout).await {
         Ok(b) => b,

@@ -204,6 +204,8 @@ pub(crate) struct State {
     pub(crate) signin_tokens: SigninTokens,
     /// The checks of the calls `authorize_http` decides, while recording.
     pub(crate) recording: Option<Recording>,
+    /// IAM Identity Center's clients, sign-ins and tokens.
+    pub(crate) sso: crate::identity_center::SsoState,
 }
 
 impl State {
@@ -218,6 +220,7 @@ impl State {
             source_ips: HashMap::new(),
             signin_tokens: SigninTokens::new(limits.max_sessions),
             recording: None,
+            sso: Default::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ use std::process::Output;
 mod access;
 mod console;
 mod exec;
+mod identity_center;
 mod policy;
 mod process;
 mod profiles;
@@ -34,6 +35,12 @@ fn trust(principal: &str, condition: &str) -> PolicyDocument {
 }
 
 async fn sts() -> EmbeddedSts {
+    EmbeddedSts::start(world()).await.unwrap()
+}
+
+/// The world of [`sts`]: alice, the Deploy role of 222222222222 (trusting
+/// 111111111111) that may assume Audit of 333333333333, and Vendor.
+fn world() -> World {
     let mut w = World::new();
     w.add_managed_policy(
         "arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap(),
@@ -73,7 +80,7 @@ async fn sts() -> EmbeddedSts {
         .max_session_duration(7200),
     )
     .unwrap();
-    EmbeddedSts::start(w).await.unwrap()
+    w
 }
 
 /// `xrole ARGS` with alice's keys and the embedded STS, nothing else of the

@@ -83,7 +83,7 @@ fn sso_home(dir: &Scratch, token: &str, expires: &str) -> PathBuf {
 }
 
 /// The AWS CLI names a session's token file by the SHA-1 of its name (`corp`).
-const CORP_TOKEN_FILE: &str = "ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
+pub(super) const CORP_TOKEN_FILE: &str = "ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
 
 /// The AWS config of [`sso_home`], without a token.
 fn sso_config(dir: &Scratch) -> PathBuf {

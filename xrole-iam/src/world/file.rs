@@ -10,6 +10,7 @@ use xrole_core::{AccountId, Partition, PolicyArn, PrincipalArn, RoleArn};
 
 use super::WorldError;
 use super::entities::{AccessKey, Group, MfaDevice, Role, User};
+use super::identity_center::{IdentityCenter, PermissionSet};
 use super::resources::Resource;
 use super::store::World;
 use super::web_identity::OidcProvider;
@@ -90,6 +91,102 @@ struct WorldFile {
     oidc_providers: Vec<OidcProviderFile>,
     #[serde(default)]
     resources: Vec<ResourceFile>,
+    identity_center: Option<IdentityCenterFile>,
+}
+
+/// The `identityCenter` key: the instance, its users, permission sets and
+/// account assignments.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IdentityCenterFile {
+    start_url: String,
+    region: String,
+    #[serde(default)]
+    users: Vec<String>,
+    #[serde(default)]
+    permission_sets: Vec<PermissionSetFile>,
+    #[serde(default)]
+    assignments: Vec<AssignmentFile>,
+}
+
+/// A permission set: its policies and session duration (seconds; AWS writes
+/// it as an ISO 8601 duration, `PT8H` is 28800).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PermissionSetFile {
+    name: String,
+    inline_policy: Option<serde_json::Value>,
+    #[serde(default)]
+    managed_policies: Vec<String>,
+    permissions_boundary: Option<String>,
+    session_duration_seconds: Option<u32>,
+}
+
+/// An account assignment.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AssignmentFile {
+    user: String,
+    account: String,
+    permission_set: String,
+}
+
+impl IdentityCenterFile {
+    fn build(&self, world: &mut World) -> Result<(), WorldError> {
+        let at = "identityCenter";
+        let mut here = Places::default();
+        let mut center =
+            IdentityCenter::new(&self.start_url, &self.region).map_err(|e| e.within(at))?;
+        for user in &self.users {
+            center = center.user(user);
+        }
+        for (i, s) in self.permission_sets.iter().enumerate() {
+            let at = format!("{at}.permissionSets[{i}]");
+            let Some(mut set) = here.take(PermissionSet::new(&s.name).map_err(|e| e.within(&at)))
+            else {
+                continue;
+            };
+            if let Some(v) = &s.inline_policy
+                && let Some(d) =
+                    here.take(doc(&format!("{at}.inlinePolicy"), v, PolicyKind::Identity))
+            {
+                set = set.inline_policy(d);
+            }
+            for (j, arn) in s.managed_policies.iter().enumerate() {
+                if let Some(a) =
+                    here.take(managed(world, &format!("{at}.managedPolicies[{j}]"), arn))
+                {
+                    set = set.managed_policy(a);
+                }
+            }
+            if let Some(b) = &s.permissions_boundary
+                && let Some(a) = here.take(managed(world, &format!("{at}.permissionsBoundary"), b))
+            {
+                set = set.permissions_boundary(a);
+            }
+            if let Some(secs) = s.session_duration_seconds {
+                set = set.session_duration(secs);
+            }
+            center = center.permission_set(set);
+        }
+        for (i, a) in self.assignments.iter().enumerate() {
+            if let Some(account) = here.take(
+                AccountId::parse(&a.account)
+                    .map_err(super::at(format!("{at}.assignments[{i}].account"))),
+            ) {
+                center = center.assign(&a.user, account, &a.permission_set);
+            }
+        }
+        // A part refused: the instance is not set half-built.
+        if here.0.is_empty() {
+            here.add(at, world.set_identity_center(center).map(drop));
+        }
+        if here.0.is_empty() {
+            Ok(())
+        } else {
+            Err(super::problems(here.0))
+        }
+    }
 }
 
 /// A resource: its ARN, a bucket's owner, its policy and tags.
@@ -387,6 +484,9 @@ impl WorldFile {
             }
             here.add(&at, world.add_role(role).map(drop));
             here.report(&mut collect);
+        }
+        if let Some(center) = &self.identity_center {
+            collect(center.build(&mut world));
         }
         for (i, r) in self.resources.iter().enumerate() {
             collect((|| {

@@ -8,6 +8,8 @@
 //!
 //! - `entities`: users, groups, roles, keys and devices, and the rules each keeps;
 //! - `web_identity`: OIDC identity providers, their audiences and public keys;
+//! - `identity_center`: IAM Identity Center's users, permission sets and
+//!   assignments, and the roles it provisions;
 //! - `resources`: buckets, keys, queues, topics, functions, secrets and
 //!   repositories with their resource policies and tags;
 //! - `store`: the [`World`], its indexes and the rules that span entities;
@@ -18,6 +20,7 @@
 mod change;
 mod entities;
 mod file;
+mod identity_center;
 mod resources;
 mod store;
 mod web_identity;
@@ -25,6 +28,9 @@ mod web_identity;
 use xrole_core::Placed;
 
 pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
+pub use identity_center::{
+    Assignment, IdentityCenter, PermissionSet, RESERVED_ROLE_PATH, SAML_AUDIENCE, SESSION_SECS,
+};
 pub use resources::{Resource, ResourceKind};
 pub use store::{Compiled, OrgScope, World};
 pub use web_identity::{ACCEPTED_ALGORITHMS, OidcProvider, VerifyingKey};

@@ -93,6 +93,8 @@ pub struct World {
     resources: BTreeMap<String, (Resource, Option<CompiledPolicy>)>,
     /// Access key id to the index of its user.
     pub(super) keys: HashMap<String, usize>,
+    /// The IAM Identity Center instance, if any.
+    pub(super) identity_center: Option<super::IdentityCenter>,
 }
 
 fn compile(

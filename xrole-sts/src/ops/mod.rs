@@ -181,7 +181,7 @@ fn format_time(t: SystemTime) -> String {
 /// unique id (`ROLEID:SESSION`), fresh keys, and no MFA, source identity, tags or
 /// session policy yet (the operation sets what it decided). Returns the access key
 /// id with it.
-fn role_session(
+pub(crate) fn role_session(
     inner: &Inner,
     role: &RoleArn,
     session_name: &SessionName,

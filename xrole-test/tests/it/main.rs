@@ -12,6 +12,7 @@ mod federated_users;
 mod federation;
 mod fixtures;
 mod gateway;
+mod identity_center;
 mod least;
 mod lint;
 mod organizations;
