@@ -15,7 +15,10 @@ use super::{AccessGraph, Edge, Node, NodeKind, Requirement};
 use crate::eval::{
     Caller, CompiledPolicy, Decision, Finding, PolicySet, Request, evaluate, web_identity_context,
 };
-use crate::world::World;
+use crate::world::{ASSUME_ROLE_WITH_SAML, World};
+
+/// How an IAM Identity Center user's node is named.
+pub const IDENTITY_CENTER_USER: &str = "identity-center-user/";
 
 /// The session name the graph's role callers are given (their ARN needs one).
 const SESSION: &str = "xrole-access";
@@ -355,6 +358,51 @@ impl Builder {
         })
     }
 
+    /// The world's IAM Identity Center users, each with an edge to the role
+    /// of every permission set assigned to it where the role's trust (and the
+    /// organization's RCPs) lets the instance's sign-in take it.
+    fn identity_center(&mut self, world: &World) {
+        let Some(center) = world.identity_center() else {
+            return;
+        };
+        for a in center.assignments() {
+            let Ok(role) = center.role_of(a.account, &a.permission_set) else {
+                continue;
+            };
+            let Some((_, trust, _)) = world.role_compiled(&role) else {
+                continue;
+            };
+            let (Some(&to), Ok(request)) = (
+                self.graph.by_arn.get(role.as_str()),
+                center.sign_in_request(&role, 0),
+            ) else {
+                continue;
+            };
+            let from = self.node(
+                &format!("{IDENTITY_CENTER_USER}{}", a.user),
+                NodeKind::IdentityCenterUser,
+            );
+            let mut policies = PolicySet {
+                resource: Some(trust.clone()),
+                ..PolicySet::default()
+            };
+            let mut request = request.open_conditions();
+            if let Some(org) = world.org_scope(None, role.account()) {
+                request = request.context(&org.govern(&mut policies));
+            }
+            let explanation = evaluate(&request, &policies);
+            if explanation.decision == Decision::Allowed {
+                self.add(Edge {
+                    from,
+                    to,
+                    action: ASSUME_ROLE_WITH_SAML,
+                    requires: Vec::new(),
+                    explanation: Arc::new(explanation),
+                });
+            }
+        }
+    }
+
     fn add(&mut self, edge: Edge) {
         let e = self.graph.edges.len();
         self.graph.out[edge.from].push(e);
@@ -423,6 +471,7 @@ impl AccessGraph {
         for provider in world.oidc_providers() {
             b.node(provider.arn().as_str(), NodeKind::WebIdentityProvider);
         }
+        b.identity_center(world);
         b.index_groups();
         let total = targets.len();
         for (done, (to, role, trust)) in targets.into_iter().enumerate() {

@@ -1,7 +1,7 @@
 //! Who can assume what: the access graph of a [`World`](crate::world::World).
 //!
-//! Principals (users, role sessions, web identity providers, AWS services) and
-//! roles are nodes. An edge goes from a principal to a role where the evaluator
+//! Principals (users, role sessions, web identity providers, AWS services,
+//! IAM Identity Center users) and roles are nodes. An edge goes from a principal to a role where the evaluator
 //! allows the principal to assume it (`sts:AssumeRole`, or
 //! `sts:AssumeRoleWithWebIdentity` for a provider), with the role's trust policy,
 //! the principal's identity policies and boundary, and the organization's SCPs
@@ -23,6 +23,8 @@
 
 mod build;
 
+pub use build::IDENTITY_CENTER_USER;
+
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
@@ -41,6 +43,10 @@ pub enum NodeKind {
     WebIdentityProvider,
     /// An AWS service principal (`ec2.amazonaws.com`).
     Service,
+    /// A user of the world's IAM Identity Center, named
+    /// `identity-center-user/NAME`: its edges go to the roles its assigned
+    /// permission sets are.
+    IdentityCenterUser,
 }
 
 /// A principal or a role of the graph.
@@ -88,7 +94,8 @@ pub struct Edge {
     pub from: usize,
     /// The role (index into [`AccessGraph::nodes`]).
     pub to: usize,
-    /// `sts:AssumeRole`, or `sts:AssumeRoleWithWebIdentity` for a provider.
+    /// `sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity` for a provider, or
+    /// `sts:AssumeRoleWithSAML` for an IAM Identity Center user's sign-in.
     pub action: &'static str,
     /// What the caller must send, sorted.
     pub requires: Vec<Requirement>,
@@ -300,6 +307,7 @@ impl AccessGraph {
                 NodeKind::User => "ellipse",
                 NodeKind::WebIdentityProvider => "hexagon",
                 NodeKind::Service => "diamond",
+                NodeKind::IdentityCenterUser => "house",
             };
             out.push_str(&format!("  n{i} [label={:?}, shape={shape}];\n", n.arn));
         }

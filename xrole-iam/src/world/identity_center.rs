@@ -17,6 +17,7 @@ use xrole_core::{
 use super::entities::Role;
 use super::store::World;
 use super::{WorldError, problems};
+use crate::eval::{Caller, Request, StsCall};
 
 /// The path of the roles Identity Center provisions.
 pub const RESERVED_ROLE_PATH: &str = "/aws-reserved/sso.amazonaws.com/";
@@ -26,6 +27,10 @@ pub const SAML_AUDIENCE: &str = "https://signin.aws.amazon.com/saml";
 /// role's maximum session duration.
 pub const SESSION_SECS: std::ops::RangeInclusive<u32> =
     SessionDuration::MIN_ROLE_MAX.as_secs()..=SessionDuration::MAX.as_secs();
+/// The action a sign-in takes a provisioned role with.
+pub const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
+/// The condition key of a SAML assertion's audience.
+const SAML_AUD: &str = "SAML:aud";
 /// The longest permission set name.
 const MAX_SET_NAME: usize = 32;
 
@@ -253,6 +258,19 @@ impl IdentityCenter {
         PrincipalArn::parse(&arn.to_string()).map_err(super::at("identityCenter"))
     }
 
+    /// The request Identity Center makes when a sign-in takes the role
+    /// `role` (one of its provisioned roles), at `now_unix`:
+    /// `sts:AssumeRoleWithSAML` by the instance's SAML provider in the role's
+    /// account, the assertion's audience AWS's sign-in ([`SAML_AUDIENCE`]).
+    /// The role's trust policy decides it, with the organization's RCPs (its
+    /// SCPs do not govern an identity provider).
+    pub fn sign_in_request(&self, role: &RoleArn, now_unix: i64) -> Result<Request, WorldError> {
+        let provider = self.saml_provider(role.account())?;
+        Ok(StsCall::new(Caller::new(provider), now_unix)
+            .request(ASSUME_ROLE_WITH_SAML, role.as_str())
+            .with(SAML_AUD, SAML_AUDIENCE))
+    }
+
     /// Every rule of the instance on its own: names given once and valid,
     /// assignments of known users and sets, durations in range.
     fn check(&self, world: &World) -> Result<(), WorldError> {
@@ -324,8 +342,8 @@ impl IdentityCenter {
             "Statement": [{
                 "Effect": "Allow",
                 "Principal": {"Federated": self.saml_provider(account)?.as_str()},
-                "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
-                "Condition": {"StringEquals": {"SAML:aud": SAML_AUDIENCE}}
+                "Action": [ASSUME_ROLE_WITH_SAML, "sts:TagSession"],
+                "Condition": {"StringEquals": {SAML_AUD: SAML_AUDIENCE}}
             }]
         })
         .to_string()

@@ -29,7 +29,8 @@ use xrole_core::Placed;
 
 pub use entities::{AccessKey, Group, MfaDevice, Role, User, Without};
 pub use identity_center::{
-    Assignment, IdentityCenter, PermissionSet, RESERVED_ROLE_PATH, SAML_AUDIENCE, SESSION_SECS,
+    ASSUME_ROLE_WITH_SAML, Assignment, IdentityCenter, PermissionSet, RESERVED_ROLE_PATH,
+    SAML_AUDIENCE, SESSION_SECS,
 };
 pub use resources::{Resource, ResourceKind};
 pub use store::{Compiled, OrgScope, World};

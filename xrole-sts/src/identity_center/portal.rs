@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 use xrole_core::{AccountId, SessionDuration, SessionName};
-use xrole_iam::eval::{Caller, Decision, PolicySet, StsCall, evaluate};
-use xrole_iam::world::SAML_AUDIENCE;
+use xrole_iam::eval::{Decision, PolicySet, evaluate};
+use xrole_iam::world::ASSUME_ROLE_WITH_SAML;
 
 use super::super::audit::AuditEntry;
 use super::super::ops::role_session;
@@ -107,9 +107,8 @@ pub(super) fn handle(
             if !center.is_assigned(&user, account, set) {
                 return forbidden("No access");
             }
-            let (Ok(role_arn), Ok(provider), Some(permission_set)) = (
+            let (Ok(role_arn), Some(permission_set)) = (
                 center.role_of(account, set),
-                center.saml_provider(account),
                 center.permission_set_named(set),
             ) else {
                 return forbidden("No access");
@@ -126,23 +125,21 @@ pub(super) fn handle(
                 resource: Some(trust.clone()),
                 ..PolicySet::default()
             };
-            let mut call = StsCall::new(
-                Caller::new(provider),
-                now.duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs() as i64),
-            );
+            let now_unix = now
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let Ok(mut request) = center.sign_in_request(&role_path_arn, now_unix) else {
+                return forbidden("No access");
+            };
             if let Some(org) = state.world.org_scope(None, account) {
-                call.add_context(&org.govern(&mut policies));
+                request = request.context(&org.govern(&mut policies));
             }
             drop(state);
-            let request = call
-                .request("sts:AssumeRoleWithSAML", role_path_arn.as_str())
-                .with("SAML:aud", SAML_AUDIENCE);
             let evaluation = evaluate(&request, &policies);
             entry.decision = Some(evaluation.decision);
             if evaluation.decision != Decision::Allowed {
                 entry.detail = Some(format!(
-                    "sts:AssumeRoleWithSAML on {role_path_arn} is refused: {evaluation}"
+                    "{ASSUME_ROLE_WITH_SAML} on {role_path_arn} is refused: {evaluation}"
                 ));
                 return forbidden("No access");
             }

@@ -523,3 +523,69 @@ async fn the_refresh_token_renews_the_sign_in_until_logout() {
         "{e:?}"
     );
 }
+
+/// The access graph knows who reaches prod through which permission set: an
+/// Identity Center user reaches its sets' roles (by the instance's sign-in, as
+/// the role's trust decides), and from there whatever those roles may assume.
+#[tokio::test]
+async fn the_access_graph_follows_permission_sets_into_the_accounts() {
+    use xrole_test::access::{AccessGraph, IDENTITY_CENTER_USER};
+    let mut w = world();
+    // prod's Deploy role trusts the ReadOnly permission set's role.
+    let read_only = w
+        .identity_center()
+        .unwrap()
+        .role_of(AccountId::parse(PROD).unwrap(), "ReadOnly")
+        .unwrap();
+    let deploy = format!("arn:aws:iam::{PROD}:role/Deploy");
+    w.add_role(xrole_test::sts::Role::new(
+        deploy.parse().unwrap(),
+        doc(
+            &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": read_only.as_str()}, "Action": "sts:AssumeRole"}]})
+            .to_string(),
+        ),
+    ))
+    .unwrap();
+    // A trust that names the set's role by its ARN, in the role's own
+    // account, is enough without an identity allow (IAM user guide, policy
+    // evaluation logic): alice reaches Deploy through ReadOnly.
+    let graph = AccessGraph::build(&w);
+    let alice = format!("{IDENTITY_CENTER_USER}alice");
+    let reached: Vec<String> = graph
+        .reachable_from(&alice)
+        .iter()
+        .map(|a| a.path.last().cloned().unwrap())
+        .collect();
+    assert!(reached.contains(&read_only.to_string()), "{reached:?}");
+    let chain = graph.path(&alice, &deploy).unwrap();
+    assert_eq!(
+        chain.path,
+        [alice.clone(), read_only.to_string(), deploy.clone()]
+    );
+    let who: Vec<String> = graph
+        .who_can_assume(read_only.as_str())
+        .iter()
+        .map(|a| a.principal.clone())
+        .collect();
+    assert!(
+        who.contains(&alice) && who.contains(&format!("{IDENTITY_CENTER_USER}bob")),
+        "{who:?}"
+    );
+    let edge = graph.path(&alice, read_only.as_str()).unwrap().edges[0];
+    assert_eq!(graph.edges()[edge].action, "sts:AssumeRoleWithSAML");
+    // Developer (s3:*, no sts:AssumeRole) reaches its dev role only.
+    let developer = w
+        .identity_center()
+        .unwrap()
+        .role_of(AccountId::parse(DEV).unwrap(), "Developer")
+        .unwrap();
+    assert!(reached.contains(&developer.to_string()), "{reached:?}");
+    assert!(
+        graph
+            .who_can_assume(developer.as_str())
+            .iter()
+            .all(|a| a.principal != format!("{IDENTITY_CENTER_USER}bob")),
+        "bob has no Developer assignment"
+    );
+}
