@@ -123,9 +123,10 @@ where
     }
     let issued = SystemTime::now();
     let credentials = fetch().await?;
-    let expiration = credentials
-        .expiry()
-        .unwrap_or(issued + Duration::from_secs(900));
+    // Credentials that never expire are long-term keys: never written.
+    let Some(expiration) = credentials.expiry() else {
+        return Ok(credentials);
+    };
     let entry = Entry {
         version: 1,
         key,
@@ -141,6 +142,65 @@ where
     })?;
     dir.write(&name, &text)?;
     Ok(credentials)
+}
+
+/// A source profile's `credential_process`, its output kept in the cache
+/// while fresh (what granted#849 asks of any credential process): the process
+/// runs once per lifetime of the credentials it prints, not at every
+/// invocation. Output without an `Expiration` (long-term keys) is never
+/// written.
+struct CachedProcess {
+    dir: std::sync::Arc<CacheDir>,
+    key: String,
+    inner: SharedCredentialsProvider,
+}
+
+impl std::fmt::Debug for CachedProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedProcess").finish_non_exhaustive()
+    }
+}
+
+impl aws_credential_types::provider::ProvideCredentials for CachedProcess {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            cached(&self.dir, self.key.clone(), || async {
+                self.inner
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| CliError::NoSourceCredentials(Some(e)))
+            })
+            .await
+            .map_err(aws_credential_types::provider::error::CredentialsError::provider_error)
+        })
+    }
+}
+
+/// `base` with its credentials, those of `profile`'s `credential_process`
+/// `command`, served from the cache while fresh.
+pub(crate) fn cached_source(
+    base: aws_types::SdkConfig,
+    profile: &str,
+    command: &str,
+) -> Result<aws_types::SdkConfig, CliError> {
+    let Some(inner) = base.credentials_provider() else {
+        return Ok(base);
+    };
+    let key = serde_json::json!({"credential_process": command, "profile": profile}).to_string();
+    let provider = CachedProcess {
+        dir: std::sync::Arc::new(CacheDir::open()?),
+        key,
+        inner,
+    };
+    Ok(base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
 }
 
 /// The credentials for `flags`. With an MFA device (`--serial-number`, or the

@@ -260,6 +260,15 @@ impl RoleFlags {
                 String::new(),
             ),
         };
+        // A source profile's credential_process runs once per lifetime of
+        // what it prints, not at every invocation.
+        let base = match chain.as_ref().and_then(|c| {
+            c.credential_process()
+                .map(|command| (c.source_profile(), command))
+        }) {
+            Some((profile, command)) => crate::process::cached_source(base, profile, command)?,
+            None => base,
+        };
         // A chain that starts with a web identity is the same source while its
         // token is: keyed by the token's identity and hash, never by the file's
         // path alone (a token the trust refuses must not be served the session

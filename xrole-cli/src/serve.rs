@@ -44,6 +44,11 @@ pub(crate) struct ServeFlags {
     /// server stops.
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// IAM Identity Center: every sign-in (a device code, the browser's
+    /// authorization page) is approved as this user of the world's
+    /// `identityCenter`, as if the user were at the browser.
+    #[arg(long, value_name = "USER")]
+    sign_in_as: Option<String>,
 }
 
 /// Watches Ctrl-C (SIGINT) and SIGTERM, the two ways a server is asked to stop,
@@ -96,6 +101,10 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
         sts.start_recording(xrole_iam::recording::DEFAULT_LIMIT);
     }
     sts.set_credential_lifetime(flags.credential_lifetime.map(Duration::from_secs));
+    if let Some(user) = &flags.sign_in_as {
+        sts.approve_every_sign_in(Some(user))
+            .map_err(CliError::Serve)?;
+    }
     let stopped = stop_signal().map_err(CliError::io("cannot watch for SIGINT and SIGTERM"))?;
     // Whoever started the server may stop reading its output: a closed stdout must
     // not stop the server, so write errors are ignored.
@@ -113,6 +122,13 @@ pub(crate) async fn run(flags: &ServeFlags) -> Result<ExitCode, CliError> {
             out,
             "  gateway to {url}: export AWS_ENDPOINT_URL={}",
             sts.url()
+        );
+    }
+    if sts.update_world(|w| w.identity_center().is_some()) {
+        let _ = writeln!(
+            out,
+            "  IAM Identity Center: export AWS_ENDPOINT_URL_SSO={url} AWS_ENDPOINT_URL_SSO_OIDC={url}",
+            url = sts.url()
         );
     }
     let users = sts.update_world(|w| w.users().map(|u| u.arn().to_string()).collect::<Vec<_>>());

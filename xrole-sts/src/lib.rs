@@ -436,6 +436,28 @@ impl EmbeddedSts {
             .set_browser_user(user.map(str::to_owned));
     }
 
+    /// IAM Identity Center: approves every sign-in from now on as `user` (a
+    /// device code as soon as it is issued, the browser's authorization page
+    /// as [`sign_in_browser`](Self::sign_in_browser) does), for a server
+    /// that no test drives (`xrole sts serve --sign-in-as`); `None` stops.
+    pub fn approve_every_sign_in(&self, user: Option<&str>) -> Result<(), HarnessError> {
+        let mut state = self.inner.state();
+        if let Some(user) = user {
+            let known = state
+                .world
+                .identity_center()
+                .is_some_and(|c| c.users().iter().any(|u| u == user));
+            if !known {
+                return Err(HarnessError::SignIn(format!(
+                    "{user} is no user of the world's IAM Identity Center"
+                )));
+            }
+        }
+        state.sso.set_browser_user(user.map(str::to_owned));
+        state.sso.set_auto_approve(user.map(str::to_owned));
+        Ok(())
+    }
+
     /// IAM Identity Center: makes every access token issued from now on live
     /// `lifetime` (on the server's clock); `None` restores eight hours.
     pub fn set_sso_token_lifetime(&self, lifetime: Option<Duration>) {

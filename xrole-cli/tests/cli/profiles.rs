@@ -221,6 +221,89 @@ async fn a_profile_chain_starts_from_a_credential_process() {
     );
 }
 
+/// `xrole credential-process` on a chain whose source is a credential
+/// process: the process's output, when it expires, is kept in xrole's cache,
+/// so the process runs once for many invocations (granted#849); long-term
+/// keys (no Expiration) are never written and the process runs each time.
+#[tokio::test]
+async fn a_source_credential_process_runs_once_per_lifetime_of_its_output() {
+    let sts = sts().await;
+    let keys = sts.credentials_for(ALICE).unwrap();
+    let dir = Scratch::new("credential-process-cache");
+    let runs = dir.0.join("runs");
+    let expiring = dir.0.join("expiring.sh");
+    let long_term = dir.0.join("long-term.sh");
+    let expiration =
+        aws_smithy_types::DateTime::from(SystemTime::now() + Duration::from_secs(3600))
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap();
+    for (script, expires) in [(&expiring, Some(expiration.as_str())), (&long_term, None)] {
+        let mut output = serde_json::json!({"Version": 1, "AccessKeyId": keys.access_key_id(),
+            "SecretAccessKey": keys.secret_access_key()});
+        if let Some(at) = expires {
+            output["Expiration"] = serde_json::Value::from(at);
+        }
+        std::fs::write(
+            script,
+            format!(
+                "#!/bin/sh
+echo run >> '{}'
+echo '{output}'
+",
+                runs.display()
+            ),
+        )
+        .unwrap();
+    }
+    let config = dir.0.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile target]\nrole_arn = {ROLE}\nsource_profile = broker\nrole_session_name = broker\n\
+             [profile broker]\ncredential_process = sh {}\nregion = us-east-1\n\
+             [profile static]\nrole_arn = {ROLE}\nsource_profile = keys\nrole_session_name = static\n\
+             [profile keys]\ncredential_process = sh {}\nregion = us-east-1\n",
+            expiring.display(),
+            long_term.display()
+        ),
+    )
+    .unwrap();
+    let run = |profile: &'static str| {
+        command(&sts, &["credential-process", "--profile", profile])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", &config)
+            .env("XROLE_CACHE_DIR", dir.0.join("cache"))
+            .output()
+    };
+    let count = || {
+        std::fs::read_to_string(&runs)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    for _ in 0..3 {
+        let out = run("target").await.unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(count(), 1, "the expiring output served three invocations");
+    for _ in 0..2 {
+        let out = run("static").await.unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(
+        count() > 2,
+        "long-term keys are asked for at each invocation, never kept: {}",
+        count() - 1
+    );
+    let kept = std::fs::read_dir(dir.0.join("cache"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter(|text| text.contains(keys.secret_access_key()))
+        .count();
+    assert_eq!(kept, 1, "only the expiring output is on disk");
+}
+
 /// IAM Identity Center's SSO OIDC for the device flow: a client, a device
 /// code, and a token once the user has approved (the first poll is pending).
 async fn oidc(

@@ -100,6 +100,8 @@ pub(crate) struct SsoState {
     browser_user: Option<String>,
     /// The access tokens' lifetime, when the test shortened it.
     token_lifetime: Option<Duration>,
+    /// Who approves every device code as soon as it is issued.
+    auto_approve: Option<String>,
 }
 
 /// Whether `table` has room for one more entry once the expired ones
@@ -122,6 +124,18 @@ impl SsoState {
 
     pub(crate) fn set_browser_user(&mut self, user: Option<String>) {
         self.browser_user = user;
+    }
+
+    pub(crate) fn set_auto_approve(&mut self, user: Option<String>) {
+        self.auto_approve = user;
+    }
+
+    /// How a new device code starts: approved when someone approves them all.
+    fn first_approval(&self) -> Approval {
+        match &self.auto_approve {
+            Some(user) => Approval::Approved(user.clone()),
+            None => Approval::Pending,
+        }
     }
 
     /// Approves (or denies) the device authorization whose user code is

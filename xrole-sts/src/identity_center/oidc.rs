@@ -221,7 +221,7 @@ pub(super) fn handle(
                     client_id,
                     user_code: user_code.clone(),
                     expires: now + CODE_LIFETIME,
-                    approval: Approval::Pending,
+                    approval: sso.first_approval(),
                     last_poll: None,
                 },
             );

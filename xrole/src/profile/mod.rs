@@ -73,6 +73,8 @@ pub struct ProfileChain {
     credential_source: Option<CredentialSource>,
     /// How to sign in again, when the source profile is IAM Identity Center's.
     sso_login: Option<String>,
+    /// The source profile's `credential_process` command, when it has one.
+    credential_process: Option<String>,
     mfa: Option<std::sync::Arc<dyn TokenProvider>>,
     mfa_strategy: MfaStrategy,
 }
@@ -85,6 +87,7 @@ impl fmt::Debug for ProfileChain {
             .field("web_identity", &self.web_identity)
             .field("credential_source", &self.credential_source)
             .field("sso_login", &self.sso_login)
+            .field("credential_process", &self.credential_process)
             .field("mfa", &self.mfa.as_ref().map(|_| "token provider"))
             .field("mfa_strategy", &self.mfa_strategy)
             .finish()
@@ -97,6 +100,7 @@ const WEB_IDENTITY_TOKEN_FILE: &str = "web_identity_token_file";
 /// `aws login`'s console credentials, which aws-config reads behind a feature
 /// xrole does not take.
 const LOGIN_SESSION: &str = "login_session";
+const CREDENTIAL_PROCESS: &str = "credential_process";
 
 impl ProfileChain {
     /// Reads `profile` from the default files (`~/.aws/config`, `~/.aws/credentials`,
@@ -139,6 +143,16 @@ impl ProfileChain {
             ));
         }
         let sso_login = source_profile.and_then(sso_login);
+        // A chain whose first hop names its own source has no source
+        // profile; an IAM Identity Center profile's credentials are the
+        // portal's, whatever else it holds.
+        let credential_process = source_profile
+            .filter(|_| web_identity.is_none() && credential_source.is_none())
+            .filter(|_| sso_login.is_none())
+            .and_then(|p| p.get(CREDENTIAL_PROCESS))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
         if sso_login.is_some() && !cfg!(feature = "sso") {
             return Err(profile_error(&source, ProfileProblem::SsoNotEnabled));
         }
@@ -149,6 +163,7 @@ impl ProfileChain {
             web_identity,
             credential_source,
             sso_login,
+            credential_process,
             mfa: None,
             mfa_strategy: MfaStrategy::EachAssume,
         })
@@ -170,6 +185,13 @@ impl ProfileChain {
     /// `credential_source` (the source profile is that role profile then).
     pub fn credential_source(&self) -> Option<CredentialSource> {
         self.credential_source
+    }
+
+    /// The source profile's `credential_process` command, when its
+    /// credentials come from one (a caller may keep the process's output, as
+    /// the `xrole` command does in its cache).
+    pub fn credential_process(&self) -> Option<&str> {
+        self.credential_process.as_deref()
     }
 
     /// The role profiles, in the order they are assumed (the requested one last).
