@@ -244,3 +244,67 @@ async fn login_with_a_device_code_then_exec_past_every_lifetime() {
         "the SSO token was renewed with its refresh token"
     );
 }
+
+/// The failures a user meets, each said: a permission set not assigned to the
+/// user (the portal's ForbiddenException), a set whose policies do not allow
+/// the next hop (AccessDenied, explained), and no sign-in at all (the command
+/// that signs in).
+#[tokio::test]
+async fn an_unassigned_set_a_set_without_the_action_and_no_sign_in_are_explained() {
+    let sts = sso_sts().await;
+    let dir = Scratch::new("ic-failures");
+    // The base config and more profiles, in a file of their own.
+    let more = dir.0.join("more-config");
+    let profiles = |extra: &str| {
+        let base = std::fs::read_to_string(config(&dir)).unwrap();
+        std::fs::write(&more, format!("{base}{extra}")).unwrap();
+    };
+    // No sign-in yet: the token file is missing.
+    let out = sso_command(&sts, &dir, &["assume", "--profile", "target"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("run `aws sso login --sso-session corp`"),
+        "{}",
+        stderr(&out)
+    );
+    sts.approve_every_sign_in(Some("alice")).unwrap();
+    login(&sts, &dir, &["--use-device-code"], |line| async move {
+        line.contains("signed in to")
+    })
+    .await;
+    // Admin is no set of alice's in 111111111111.
+    profiles(
+        "[profile admin]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-east-1\n\
+         [profile over-admin]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = admin\n",
+    );
+    let out = sso_command(&sts, &dir, &["assume", "--profile", "over-admin"])
+        .env("AWS_CONFIG_FILE", &more)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("ForbiddenException"),
+        "{}",
+        stderr(&out)
+    );
+    // Developer may assume roles, but Vendor's trust wants an external id the
+    // profile does not send: refused, and said so.
+    profiles(&format!(
+        "[profile vendor]\nrole_arn = {VENDOR}\nsource_profile = developer\n"
+    ));
+    let out = sso_command(&sts, &dir, &["assume", "--profile", "vendor"])
+        .env("AWS_CONFIG_FILE", &more)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("AccessDenied") && err.contains("AWSReservedSSO_Developer_"),
+        "{err}"
+    );
+}
