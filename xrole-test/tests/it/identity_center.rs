@@ -589,3 +589,122 @@ async fn the_access_graph_follows_permission_sets_into_the_accounts() {
         "bob has no Developer assignment"
     );
 }
+
+/// The authorization-code grant with PKCE: `/authorize` redirects the signed-in
+/// browser with a code; CreateToken wants the verifier whose SHA-256 the
+/// challenge was, the same redirect, and the code once.
+#[tokio::test]
+async fn the_authorization_code_grant_checks_the_verifier_and_uses_a_code_once() {
+    use base64::Engine;
+    use sha2::Digest;
+    let sts = start().await;
+    let config = config(&sts).await;
+    let oidc = aws_sdk_ssooidc::Client::new(&config);
+    let (id, secret) = register(&oidc, &["authorization_code", "refresh_token"]).await;
+    let verifier = "a-verifier-of-more-than-forty-three-characters-0123456789";
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let redirect = "http://127.0.0.1:49152/oauth/callback";
+    let authorize = |client_id: &str| {
+        format!(
+            "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={}&state=s-1&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge={challenge}",
+            sts.url(),
+            form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>()
+        )
+    };
+    let browser = |url: String| async move {
+        let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let answer = client
+            .request(
+                hyper::Request::get(url)
+                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let location = answer
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (answer.status().as_u16(), location)
+    };
+    // No one is signed in to the browser: the page refuses.
+    assert_eq!(browser(authorize(&id)).await.0, 401);
+    sts.sign_in_browser(Some("alice"));
+    assert_eq!(browser(authorize("unknown")).await.0, 400);
+    let (status, location) = browser(authorize(&id)).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    let query: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    assert!(location.starts_with(redirect), "{location}");
+    assert_eq!(query["state"], "s-1");
+    let exchange = |code: String, verifier: &'static str| {
+        oidc.create_token()
+            .client_id(&id)
+            .client_secret(&secret)
+            .grant_type("authorization_code")
+            .code(code)
+            .redirect_uri(redirect)
+            .code_verifier(verifier)
+            .send()
+    };
+    // The wrong verifier spends the code: a code is used once, whatever happens.
+    let e = exchange(
+        query["code"].clone(),
+        "another-verifier-of-more-than-forty-three-chars",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            e.as_service_error(),
+            Some(CreateTokenError::InvalidGrantException(_))
+        ),
+        "{e:?}"
+    );
+    let (_, location) = browser(authorize(&id)).await;
+    let code = form_urlencoded::parse(location.unwrap().split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let token = exchange(code.clone(), verifier).await.unwrap();
+    let accounts = aws_sdk_sso::Client::new(&config)
+        .list_accounts()
+        .access_token(token.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accounts.account_list().len(), 2, "alice's two accounts");
+    let e = exchange(code, verifier).await.unwrap_err();
+    assert!(
+        matches!(
+            e.as_service_error(),
+            Some(CreateTokenError::InvalidGrantException(_))
+        ),
+        "{e:?}"
+    );
+    // A client registered for the device grant only may not use this one.
+    let (device_only, device_secret) = register(&oidc, &[DEVICE]).await;
+    let e = oidc
+        .create_token()
+        .client_id(&device_only)
+        .client_secret(&device_secret)
+        .grant_type("authorization_code")
+        .code("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e.as_service_error(),
+            Some(CreateTokenError::UnauthorizedClientException(_))
+        ),
+        "{e:?}"
+    );
+}
