@@ -99,6 +99,20 @@ impl From<xrole_core::Error> for HarnessError {
     }
 }
 
+/// Refuses a name that is no user of the world's IAM Identity Center.
+fn identity_center_user(world: &World, user: &str) -> Result<(), HarnessError> {
+    let known = world
+        .identity_center()
+        .is_some_and(|c| c.users().iter().any(|u| u == user));
+    if known {
+        Ok(())
+    } else {
+        Err(HarnessError::SignIn(format!(
+            "{user} is no user of the world's IAM Identity Center"
+        )))
+    }
+}
+
 /// How to start an [`EmbeddedSts`].
 #[derive(Debug)]
 pub struct EmbeddedStsBuilder {
@@ -397,15 +411,7 @@ impl EmbeddedSts {
     /// token).
     pub fn approve_device(&self, user_code: &str, user: &str) -> Result<(), HarnessError> {
         let mut state = self.inner.state();
-        let known = state
-            .world
-            .identity_center()
-            .is_some_and(|c| c.users().iter().any(|u| u == user));
-        if !known {
-            return Err(HarnessError::SignIn(format!(
-                "{user} is no user of the world's IAM Identity Center"
-            )));
-        }
+        identity_center_user(&state.world, user)?;
         if !state.sso.decide_device(user_code, Some(user.to_owned())) {
             return Err(HarnessError::SignIn(format!(
                 "no device sign-in waits for the code {user_code}"
@@ -443,15 +449,7 @@ impl EmbeddedSts {
     pub fn approve_every_sign_in(&self, user: Option<&str>) -> Result<(), HarnessError> {
         let mut state = self.inner.state();
         if let Some(user) = user {
-            let known = state
-                .world
-                .identity_center()
-                .is_some_and(|c| c.users().iter().any(|u| u == user));
-            if !known {
-                return Err(HarnessError::SignIn(format!(
-                    "{user} is no user of the world's IAM Identity Center"
-                )));
-            }
+            identity_center_user(&state.world, user)?;
         }
         state.sso.set_browser_user(user.map(str::to_owned));
         state.sso.set_auto_approve(user.map(str::to_owned));

@@ -21,7 +21,7 @@ use sha2::Digest;
 use tokio::sync::mpsc;
 use xrole_sts::http::{Bounds, serve};
 
-use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem};
+use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem, registered};
 use crate::CliError;
 
 /// The grants the client is registered for.
@@ -160,10 +160,7 @@ pub(super) async fn sign_in(
         .send()
         .await
         .map_err(|e| failed("RegisterClient", &e))?;
-    let (Some(client_id), Some(client_secret)) = (client.client_id(), client.client_secret())
-    else {
-        return Err(problem("RegisterClient answered without a client"));
-    };
+    let (client_id, client_secret) = registered(&client)?;
     let endpoint = sent_to
         .0
         .lock()

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 
-use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem};
+use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem, registered};
 use crate::CliError;
 
 /// The grant of the device authorization flow.
@@ -28,10 +28,7 @@ pub(super) async fn sign_in(
         .send()
         .await
         .map_err(|e| failed("RegisterClient", &e))?;
-    let (Some(client_id), Some(client_secret)) = (client.client_id(), client.client_secret())
-    else {
-        return Err(problem("RegisterClient answered without a client"));
-    };
+    let (client_id, client_secret) = registered(&client)?;
     let device = oidc
         .start_device_authorization()
         .client_id(client_id)

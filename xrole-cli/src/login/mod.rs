@@ -186,6 +186,16 @@ struct SignedIn {
     refresh_token: Option<String>,
 }
 
+/// The registered client's id and secret.
+fn registered(
+    client: &aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
+) -> Result<(&str, &str), CliError> {
+    client
+        .client_id()
+        .zip(client.client_secret())
+        .ok_or_else(|| problem("RegisterClient answered without a client"))
+}
+
 /// An SSO OIDC call's failure, its cause said.
 fn failed(what: &str, e: &dyn std::error::Error) -> CliError {
     problem(format!(
