@@ -21,7 +21,9 @@ use sha2::Digest;
 use tokio::sync::mpsc;
 use xrole_sts::http::{Bounds, serve};
 
-use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem, registered};
+use super::{
+    LoginFlags, NOT_APPROVED, Session, SignedIn, failed, open_browser, problem, registered,
+};
 use crate::CliError;
 
 /// The grants the client is registered for.
@@ -201,9 +203,7 @@ pub(super) async fn sign_in(
             return Err(problem(format!("the sign-in was refused: {why}")));
         }
         Ok(None) | Err(_) => {
-            return Err(problem(
-                "the sign-in was not approved in time; run xrole login again",
-            ));
+            return Err(problem(NOT_APPROVED));
         }
     };
     let token = oidc
@@ -217,21 +217,9 @@ pub(super) async fn sign_in(
         .send()
         .await
         .map_err(|e| match e.as_service_error() {
-            Some(CreateTokenError::ExpiredTokenException(_)) => {
-                problem("the sign-in was not approved in time; run xrole login again")
-            }
+            Some(CreateTokenError::ExpiredTokenException(_)) => problem(NOT_APPROVED),
             Some(CreateTokenError::AccessDeniedException(_)) => problem("the sign-in was denied"),
             _ => failed("CreateToken", &e),
         })?;
-    Ok(SignedIn {
-        client_id: client_id.to_owned(),
-        client_secret: client_secret.to_owned(),
-        client_secret_expires_at: client.client_secret_expires_at(),
-        access_token: token
-            .access_token()
-            .ok_or_else(|| problem("CreateToken answered without a token"))?
-            .to_owned(),
-        expires_in: token.expires_in(),
-        refresh_token: token.refresh_token().map(str::to_owned),
-    })
+    SignedIn::new(&client, &token)
 }

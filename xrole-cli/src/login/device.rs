@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 
-use super::{LoginFlags, Session, SignedIn, failed, open_browser, problem, registered};
+use super::{
+    LoginFlags, NOT_APPROVED, Session, SignedIn, failed, open_browser, problem, registered,
+};
 use crate::CliError;
 
 /// The grant of the device authorization flow.
@@ -54,9 +56,7 @@ pub(super) async fn sign_in(
         SystemTime::now() + Duration::from_secs(u64::try_from(device.expires_in()).unwrap_or(600));
     let token = loop {
         if SystemTime::now() > deadline {
-            return Err(problem(
-                "the sign-in was not approved in time; run xrole login again",
-            ));
+            return Err(problem(NOT_APPROVED));
         }
         tokio::time::sleep(interval).await;
         match oidc
@@ -75,9 +75,7 @@ pub(super) async fn sign_in(
                     interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL);
                 }
                 Some(CreateTokenError::ExpiredTokenException(_)) => {
-                    return Err(problem(
-                        "the sign-in was not approved in time; run xrole login again",
-                    ));
+                    return Err(problem(NOT_APPROVED));
                 }
                 Some(CreateTokenError::AccessDeniedException(_)) => {
                     return Err(problem("the sign-in was denied"));
@@ -86,15 +84,5 @@ pub(super) async fn sign_in(
             },
         }
     };
-    Ok(SignedIn {
-        client_id: client_id.to_owned(),
-        client_secret: client_secret.to_owned(),
-        client_secret_expires_at: client.client_secret_expires_at(),
-        access_token: token
-            .access_token()
-            .ok_or_else(|| problem("CreateToken answered without a token"))?
-            .to_owned(),
-        expires_in: token.expires_in(),
-        refresh_token: token.refresh_token().map(str::to_owned),
-    })
+    SignedIn::new(&client, &token)
 }

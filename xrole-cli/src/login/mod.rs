@@ -186,6 +186,30 @@ struct SignedIn {
     refresh_token: Option<String>,
 }
 
+/// What the user is told when a sign-in waited too long.
+const NOT_APPROVED: &str = "the sign-in was not approved in time; run xrole login again";
+
+impl SignedIn {
+    /// The client registered and the token CreateToken gave it.
+    fn new(
+        client: &aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
+        token: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
+    ) -> Result<Self, CliError> {
+        let (client_id, client_secret) = registered(client)?;
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            client_secret_expires_at: client.client_secret_expires_at(),
+            access_token: token
+                .access_token()
+                .ok_or_else(|| problem("CreateToken answered without a token"))?
+                .to_owned(),
+            expires_in: token.expires_in(),
+            refresh_token: token.refresh_token().map(str::to_owned),
+        })
+    }
+}
+
 /// The registered client's id and secret.
 fn registered(
     client: &aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
