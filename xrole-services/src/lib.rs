@@ -10,6 +10,7 @@
 mod classify;
 mod context;
 mod curated;
+pub mod dynamodb;
 mod endpoints;
 mod identify;
 mod resources;

@@ -84,6 +84,35 @@ fn credential(authorization: &str) -> Option<(&str, &str, &str)> {
     Some((key, region, service))
 }
 
+/// `dynamodb:LeadingKeys` of a check of `action` on `table`, when the world
+/// knows the table's partition key and the action supports the key: the
+/// partition key values the request names for that table.
+fn leading_keys(
+    data: &services::ServiceData,
+    identified: &services::Identified<'_>,
+    request: &HttpRequest<'_>,
+    action: &str,
+    table: &xrole_iam::world::Resource,
+) -> Option<Vec<String>> {
+    let partition_key = table.table_partition_key()?;
+    let (prefix, name) = action.split_once(':')?;
+    let supported = data
+        .iam(prefix)?
+        .action(name)?
+        .conditions
+        .iter()
+        .any(|k| k == services::dynamodb::LEADING_KEYS);
+    if !supported {
+        return None;
+    }
+    let table_name = Arn::split(table.arn())?
+        .resource
+        .strip_prefix("table/")?
+        .to_owned();
+    let body: serde_json::Value = serde_json::from_slice(request.body).ok()?;
+    services::dynamodb::leading_keys(identified.operation, &body, &table_name, partition_key)
+}
+
 /// Who signed a request, for which region and service: the credential scope
 /// of its `Authorization` header or of a presigned URL's query.
 #[derive(Clone, Copy, Debug)]
@@ -172,6 +201,14 @@ pub(crate) fn authorize_signed(
             {
                 call.add_context(&scope.govern(&mut policies));
             }
+            let mut check = check.clone();
+            if let Some(values) = owned.and_then(|(table, _)| {
+                leading_keys(data, &classified.identified, request, &check.action, table)
+            }) {
+                check
+                    .context
+                    .insert(services::dynamodb::LEADING_KEYS.to_owned(), values);
+            }
             drop(state);
             let mut keys = Context::new();
             for (k, v) in &check.context {
@@ -182,7 +219,7 @@ pub(crate) fn authorize_signed(
                 .resource_account(resource_account)
                 .context(&keys);
             checks.push(CheckDecision {
-                check: check.clone(),
+                check,
                 resource: resource.clone(),
                 evaluation: evaluate(&r, &policies),
             });

@@ -198,6 +198,7 @@ struct ResourceFile {
     policy: Option<serde_json::Value>,
     #[serde(default)]
     tags: Entries<String>,
+    partition_key: Option<String>,
 }
 
 /// An OIDC provider: its account, issuer URL, client ids and inline JWKS.
@@ -503,6 +504,9 @@ impl WorldFile {
                 }
                 for (k, v) in r.tags.iter() {
                     resource = resource.tag(k, v);
+                }
+                if let Some(key) = &r.partition_key {
+                    resource = resource.partition_key(key);
                 }
                 world.add_resource(resource).map_err(|e| e.within(&at))?;
                 Ok(())

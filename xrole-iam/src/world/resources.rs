@@ -1,6 +1,7 @@
 //! Resources with their own policies: S3 buckets, KMS keys, SQS queues, SNS
-//! topics, Lambda functions, Secrets Manager secrets and ECR repositories, each
-//! with its resource policy (a key policy for a KMS key) and tags.
+//! topics, Lambda functions, Secrets Manager secrets, ECR repositories and
+//! DynamoDB tables, each with its resource policy (a key policy for a KMS key)
+//! and tags, and a table's partition key (what `dynamodb:LeadingKeys` reads).
 
 use std::fmt;
 
@@ -32,11 +33,15 @@ pub enum ResourceKind {
     /// `arn:aws:ecr:REGION:ACCOUNT:repository/NAME`: a repository and its
     /// repository policy.
     EcrRepository,
+    /// `arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`: a table, its resource
+    /// policy and its partition key (its indexes, `table/NAME/index/INDEX`,
+    /// are under it).
+    DynamoDbTable,
 }
 
 impl ResourceKind {
     /// Every kind.
-    pub const ALL: [ResourceKind; 7] = [
+    pub const ALL: [ResourceKind; 8] = [
         ResourceKind::S3Bucket,
         ResourceKind::KmsKey,
         ResourceKind::SqsQueue,
@@ -44,6 +49,7 @@ impl ResourceKind {
         ResourceKind::LambdaFunction,
         ResourceKind::Secret,
         ResourceKind::EcrRepository,
+        ResourceKind::DynamoDbTable,
     ];
 
     /// The kind's name in messages.
@@ -56,6 +62,7 @@ impl ResourceKind {
             ResourceKind::LambdaFunction => "Lambda function",
             ResourceKind::Secret => "Secrets Manager secret",
             ResourceKind::EcrRepository => "ECR repository",
+            ResourceKind::DynamoDbTable => "DynamoDB table",
         }
     }
 
@@ -69,6 +76,7 @@ impl ResourceKind {
             ResourceKind::LambdaFunction => "lambda",
             ResourceKind::Secret => "secretsmanager",
             ResourceKind::EcrRepository => "ecr",
+            ResourceKind::DynamoDbTable => "dynamodb",
         }
     }
 
@@ -82,6 +90,7 @@ impl ResourceKind {
             ResourceKind::LambdaFunction => "arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME",
             ResourceKind::Secret => "arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME",
             ResourceKind::EcrRepository => "arn:PARTITION:ecr:REGION:ACCOUNT:repository/NAME",
+            ResourceKind::DynamoDbTable => "arn:PARTITION:dynamodb:REGION:ACCOUNT:table/NAME",
         }
     }
 
@@ -95,6 +104,7 @@ impl ResourceKind {
             ResourceKind::LambdaFunction => "function:",
             ResourceKind::Secret => "secret:",
             ResourceKind::EcrRepository => "repository/",
+            ResourceKind::DynamoDbTable => "table/",
         };
         // The whole resource: no object, version or alias after its name (a
         // repository's name may hold slashes).
@@ -128,7 +138,11 @@ pub struct Resource {
     account: Option<AccountId>,
     policy: Option<PolicyDocument>,
     tags: EntityTags,
+    partition_key: Option<String>,
 }
+
+/// DynamoDB's bounds on an attribute's name.
+const ATTRIBUTE_NAME_BYTES: std::ops::RangeInclusive<usize> = 1..=255;
 
 impl Resource {
     /// The resource `arn`, of one of the [`ResourceKind`]s. A bucket's ARN names
@@ -144,6 +158,7 @@ impl Resource {
                 account,
                 policy: None,
                 tags: EntityTags::default(),
+                partition_key: None,
             }),
             None => Err(super::problem(Placed::new(
                 arn,
@@ -173,6 +188,18 @@ impl Resource {
         self
     }
 
+    /// A DynamoDB table's partition key: the attribute whose values a request
+    /// names are its `dynamodb:LeadingKeys`.
+    pub fn partition_key(mut self, attribute: &str) -> Self {
+        self.partition_key = Some(attribute.to_owned());
+        self
+    }
+
+    /// A DynamoDB table's partition key, when given.
+    pub fn table_partition_key(&self) -> Option<&str> {
+        self.partition_key.as_deref()
+    }
+
     /// The ARN.
     pub fn arn(&self) -> &str {
         &self.arn
@@ -198,13 +225,16 @@ impl Resource {
         self.tags.valid()
     }
 
-    /// Whether `arn` is this resource or under it (an object of a bucket).
+    /// Whether `arn` is this resource or under it (an object of a bucket, an
+    /// index or stream of a table).
     pub fn covers(&self, arn: &str) -> bool {
         arn == self.arn
-            || (self.kind == ResourceKind::S3Bucket
-                && arn
-                    .strip_prefix(self.arn.as_str())
-                    .is_some_and(|rest| rest.starts_with('/')))
+            || (matches!(
+                self.kind,
+                ResourceKind::S3Bucket | ResourceKind::DynamoDbTable
+            ) && arn
+                .strip_prefix(self.arn.as_str())
+                .is_some_and(|rest| rest.starts_with('/')))
     }
 
     /// The rules a resource keeps on its own: an owner, a valid resource policy
@@ -219,6 +249,23 @@ impl Resource {
             ));
         }
         self.tags.check(&owner, problems);
+        match (&self.partition_key, self.kind) {
+            (Some(_), kind) if kind != ResourceKind::DynamoDbTable => problems.push(Placed::new(
+                &owner,
+                "has a partition key: only a DynamoDB table has one",
+            )),
+            (Some(key), _) if !ATTRIBUTE_NAME_BYTES.contains(&key.len()) => {
+                problems.push(Placed::new(
+                    &owner,
+                    format_args!(
+                        "its partition key's name is {} to {} bytes",
+                        ATTRIBUTE_NAME_BYTES.start(),
+                        ATTRIBUTE_NAME_BYTES.end()
+                    ),
+                ));
+            }
+            _ => {}
+        }
         match &self.policy {
             Some(doc) => CompiledPolicy::new(owner.clone(), doc, PolicyKind::Resource)
                 .map_err(|e| problems.push(Placed::new(format!("{owner}: policy"), e)))

@@ -538,14 +538,22 @@ impl World {
     /// compiled policy: what a request on `arn` is judged against.
     pub fn resource_for(&self, arn: &str) -> Option<(&Resource, Option<&CompiledPolicy>)> {
         let found = self.resources.get(arn).or_else(|| {
-            // An object is judged with its bucket's policy.
-            let a = xrole_core::Arn::split(arn).filter(|a| a.service == "s3")?;
-            let (bucket, _) = a.resource.split_once('/')?;
-            let bucket = xrole_core::Arn {
-                resource: bucket,
+            // An object is judged with its bucket's policy, an index or a
+            // stream with its table's.
+            let a = xrole_core::Arn::split(arn)?;
+            let whole = match a.service {
+                "s3" => a.resource.split_once('/')?.0,
+                "dynamodb" => {
+                    let name = a.resource.strip_prefix("table/")?.split('/').next()?;
+                    &a.resource[..("table/".len() + name.len())]
+                }
+                _ => return None,
+            };
+            let whole = xrole_core::Arn {
+                resource: whole,
                 ..a
             };
-            self.resources.get(&bucket.to_string())
+            self.resources.get(&whole.to_string())
         });
         found.map(|(r, c)| (r, c.as_ref()))
     }

@@ -632,3 +632,117 @@ async fn a_recording_keeps_each_distinct_check_with_its_count() {
     assert_eq!(bounded.checks().next().unwrap().count, 2);
     assert_eq!(bounded.dropped(), 1);
 }
+
+/// `dynamodb:LeadingKeys` from the world's table schema: a role that may touch
+/// only its user's items (the DynamoDB guide's fine-grained access policy) is
+/// refused another user's, in every operation that names partition keys.
+#[tokio::test]
+async fn leading_keys_come_from_the_tables_partition_key() {
+    const TABLE: &str = "arn:aws:dynamodb:eu-west-1:222222222222:table/orders";
+    let mut w = world();
+    w.add_resource(Resource::new(TABLE).unwrap().partition_key("UserId"))
+        .unwrap();
+    let reader: xrole_core::RoleArn = "arn:aws:iam::222222222222:role/OwnItems".parse().unwrap();
+    w.add_role(
+        Role::new(
+            reader.clone(),
+            doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]})
+            .to_string()),
+        )
+        .policy(
+            "own-items",
+            doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+                "Resource": [TABLE, format!("{TABLE}/index/*")],
+                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["alice"]}}}]})
+            .to_string()),
+        ),
+    )
+    .unwrap();
+    const CAROL: &str = "arn:aws:iam::111111111111:user/carol";
+    w.add_user(
+        User::new(CAROL.parse().unwrap()).unwrap().policy(
+            "assume",
+            doc(
+                &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "sts:AssumeRole", "Resource": reader.as_str()}]})
+                .to_string(),
+            ),
+        ),
+    )
+    .unwrap();
+    let sts = EmbeddedSts::start(w).await.unwrap();
+    let creds = client(&sts, CAROL)
+        .await
+        .assume_role()
+        .role_arn(reader.as_str())
+        .role_session_name("items")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
+        creds.access_key_id()
+    );
+    let decide = |target: &str, body: serde_json::Value| {
+        let target = format!("DynamoDB_20120810.{target}");
+        let body = body.to_string();
+        let headers = [
+            ("authorization", auth.as_str()),
+            ("x-amz-security-token", creds.session_token()),
+            ("x-amz-target", target.as_str()),
+        ];
+        let decided = sts
+            .authorize_http(&signed(
+                "POST",
+                "https://dynamodb.eu-west-1.amazonaws.com/",
+                &headers,
+                body.as_bytes(),
+            ))
+            .unwrap();
+        (
+            decided.decision,
+            decided.checks[0]
+                .check
+                .context
+                .get("dynamodb:LeadingKeys")
+                .cloned(),
+        )
+    };
+    let user = |u: &str| json!({"UserId": {"S": u}});
+    let (decision, keys) = decide(
+        "GetItem",
+        json!({"TableName": "orders", "Key": user("alice")}),
+    );
+    assert_eq!(
+        (decision, keys),
+        (Decision::Allowed, Some(vec!["alice".to_owned()]))
+    );
+    let (decision, _) = decide(
+        "GetItem",
+        json!({"TableName": "orders", "Key": user("bob")}),
+    );
+    assert_eq!(decision, Decision::ImplicitlyDenied);
+    let (decision, _) = decide(
+        "PutItem",
+        json!({"TableName": "orders", "Item": user("bob")}),
+    );
+    assert_eq!(decision, Decision::ImplicitlyDenied);
+    let query = |who: &str| {
+        json!({"TableName": "orders", "IndexName": "byDate",
+            "KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": {"#u": "UserId"},
+            "ExpressionAttributeValues": {":u": {"S": who}}})
+    };
+    assert_eq!(decide("Query", query("alice")).0, Decision::Allowed);
+    assert_eq!(decide("Query", query("bob")).0, Decision::ImplicitlyDenied);
+    // Every key of a batch must be alice's.
+    let (decision, keys) = decide(
+        "BatchGetItem",
+        json!({"RequestItems": {"orders": {"Keys": [user("alice"), user("bob")]}}}),
+    );
+    assert_eq!(decision, Decision::ImplicitlyDenied);
+    assert_eq!(keys, Some(vec!["alice".to_owned(), "bob".to_owned()]));
+}

@@ -48,6 +48,10 @@ fn each_kind_is_known_by_its_arn_and_nothing_else_is() {
             "arn:aws-cn:ecr:cn-north-1:222222222222:repository/team/app",
             ResourceKind::EcrRepository,
         ),
+        (
+            "arn:aws:dynamodb:eu-west-1:222222222222:table/t",
+            ResourceKind::DynamoDbTable,
+        ),
     ] {
         assert_eq!(Resource::new(arn).unwrap().kind(), kind, "{arn}");
     }
@@ -57,7 +61,7 @@ fn each_kind_is_known_by_its_arn_and_nothing_else_is() {
         "arn:aws:kms:eu-west-1:222222222222:alias/app",
         "arn:aws:lambda:eu-west-1:222222222222:function:worker:live",
         "arn:aws:sqs::222222222222:jobs",
-        "arn:aws:dynamodb:eu-west-1:222222222222:table/t",
+        "arn:aws:dynamodb:eu-west-1:222222222222:table/t/index/i",
         "arn:aws-moon:s3:::b",
         "not an arn",
     ] {
