@@ -164,8 +164,12 @@ impl SsoState {
         if !room(&mut self.tokens, |t| t.expires <= now) {
             return None;
         }
-        if self.refresh.len() >= MAX_ENTRIES {
-            return None;
+        // A full table of refresh tokens gives one place: its holder signs in
+        // again, rather than every sign-in being refused from then on.
+        if self.refresh.len() >= MAX_ENTRIES
+            && let Some(oldest) = self.refresh.keys().next().cloned()
+        {
+            self.refresh.remove(&oldest);
         }
         let access = format!("aoa{}", keys::secret_access_key());
         let refresh = format!("aor{}", keys::secret_access_key());
