@@ -167,9 +167,9 @@ impl SsoState {
         // A full table of refresh tokens gives one place: its holder signs in
         // again, rather than every sign-in being refused from then on.
         if self.refresh.len() >= MAX_ENTRIES
-            && let Some(oldest) = self.refresh.keys().next().cloned()
+            && let Some(one) = self.refresh.keys().next().cloned()
         {
-            self.refresh.remove(&oldest);
+            self.refresh.remove(&one);
         }
         let access = format!("aoa{}", keys::secret_access_key());
         let refresh = format!("aor{}", keys::secret_access_key());
