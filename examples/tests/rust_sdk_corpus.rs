@@ -147,7 +147,11 @@ fn checks_of((method, url, headers, body): &Captured, signing: &str) -> Vec<Stri
                 .filter(|(k, _)| !FROM_THE_REQUEST.contains(&k.as_str()))
                 .map(|(k, v)| format!("{k}={}", v.join(",")))
                 .collect();
-            format!("{} {} {}", c.action, c.resources.join(","), keys.join(" "))
+            // The order of one check's resources means nothing, and the SDK
+            // serializes a batch's tables from a hash map: compared sorted.
+            let mut resources = c.resources.clone();
+            resources.sort();
+            format!("{} {} {}", c.action, resources.join(","), keys.join(" "))
                 .trim_end()
                 .to_owned()
         })
