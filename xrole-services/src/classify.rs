@@ -54,6 +54,9 @@ pub struct Classified<'d> {
     /// Every check AWS makes, in order; none when the operation needs no
     /// permission (`sts:GetCallerIdentity`).
     pub checks: Vec<Check>,
+    /// The request's body as JSON, parsed once here (`Null` for any other
+    /// body): what a caller reads further values from (a table's leading keys).
+    pub body: Value,
 }
 
 /// Why a request has no checks.
@@ -158,6 +161,7 @@ pub fn classify<'d>(
         return Ok(Classified {
             identified,
             checks: Vec::new(),
+            body: Value::Null,
         });
     }
     // Only a JSON body is read as one (an XML or form body, or none, would only
@@ -289,7 +293,11 @@ pub fn classify<'d>(
         );
         checks.push(pass);
     }
-    Ok(Classified { identified, checks })
+    Ok(Classified {
+        identified,
+        checks,
+        body,
+    })
 }
 
 /// The action on a given version, when the request names one ([`S3_VERSIONED`]):

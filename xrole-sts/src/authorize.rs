@@ -89,8 +89,7 @@ fn credential(authorization: &str) -> Option<(&str, &str, &str)> {
 /// partition key values the request names for that table.
 fn leading_keys(
     data: &services::ServiceData,
-    identified: &services::Identified<'_>,
-    request: &HttpRequest<'_>,
+    classified: &services::Classified<'_>,
     action: &str,
     table: &xrole_iam::world::Resource,
 ) -> Option<Vec<String>> {
@@ -109,8 +108,12 @@ fn leading_keys(
         .resource
         .strip_prefix("table/")?
         .to_owned();
-    let body: serde_json::Value = serde_json::from_slice(request.body).ok()?;
-    services::dynamodb::leading_keys(identified.operation, &body, &table_name, partition_key)
+    services::dynamodb::leading_keys(
+        classified.identified.operation,
+        &classified.body,
+        &table_name,
+        partition_key,
+    )
 }
 
 /// Who signed a request, for which region and service: the credential scope
@@ -177,7 +180,7 @@ pub(crate) fn authorize_signed(
     );
     let call = sts_call(inner, &principal, IpAddr::V4(Ipv4Addr::LOCALHOST), now);
     let mut checks = Vec::new();
-    for check in classified.checks {
+    for check in &classified.checks {
         for resource in &check.resources {
             let mut policies = principal.policies.clone();
             let state = inner.state();
@@ -202,9 +205,9 @@ pub(crate) fn authorize_signed(
                 call.add_context(&scope.govern(&mut policies));
             }
             let mut check = check.clone();
-            if let Some(values) = owned.and_then(|(table, _)| {
-                leading_keys(data, &classified.identified, request, &check.action, table)
-            }) {
+            if let Some(values) =
+                owned.and_then(|(table, _)| leading_keys(data, &classified, &check.action, table))
+            {
                 check
                     .context
                     .insert(services::dynamodb::LEADING_KEYS.to_owned(), values);

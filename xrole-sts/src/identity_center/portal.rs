@@ -76,7 +76,6 @@ pub(super) fn handle(
     match operation {
         Operation::ListAccounts => {
             let mut accounts: Vec<String> = assigned.map(|a| a.account.to_string()).collect();
-            accounts.dedup();
             accounts.sort();
             accounts.dedup();
             let list: Vec<_> = accounts

@@ -101,6 +101,25 @@ async fn register(oidc: &aws_sdk_ssooidc::Client, grants: &[&str]) -> (String, S
 
 const DEVICE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// CreateToken for the device code `code` of the client `id`.
+async fn device_token(
+    oidc: &aws_sdk_ssooidc::Client,
+    id: &str,
+    secret: &str,
+    code: &str,
+) -> Result<
+    aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
+    aws_sdk_ssooidc::error::SdkError<CreateTokenError>,
+> {
+    oidc.create_token()
+        .client_id(id)
+        .client_secret(secret)
+        .grant_type(DEVICE)
+        .device_code(code)
+        .send()
+        .await
+}
+
 /// Signs `user` in with the device flow: the access and refresh tokens.
 async fn device_sign_in(
     sts: &EmbeddedSts,
@@ -116,14 +135,7 @@ async fn device_sign_in(
         .send()
         .await
         .unwrap();
-    let poll = || {
-        oidc.create_token()
-            .client_id(&id)
-            .client_secret(&secret)
-            .grant_type(DEVICE)
-            .device_code(device.device_code().unwrap())
-            .send()
-    };
+    let poll = || device_token(oidc, &id, &secret, device.device_code().unwrap());
     let pending = poll().await.unwrap_err();
     assert!(matches!(
         pending.as_service_error(),
@@ -416,13 +428,7 @@ async fn tokens_expire_refresh_and_are_refused_when_signed_out() {
     };
     let denied = start().await.unwrap();
     sts.deny_device(denied.user_code().unwrap()).unwrap();
-    let e = oidc
-        .create_token()
-        .client_id(&id)
-        .client_secret(&secret)
-        .grant_type(DEVICE)
-        .device_code(denied.device_code().unwrap())
-        .send()
+    let e = device_token(&oidc, &id, &secret, denied.device_code().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -434,13 +440,7 @@ async fn tokens_expire_refresh_and_are_refused_when_signed_out() {
     );
     let late = start().await.unwrap();
     sts.clock().advance(Duration::from_secs(601));
-    let e = oidc
-        .create_token()
-        .client_id(&id)
-        .client_secret(&secret)
-        .grant_type(DEVICE)
-        .device_code(late.device_code().unwrap())
-        .send()
+    let e = device_token(&oidc, &id, &secret, late.device_code().unwrap())
         .await
         .unwrap_err();
     assert!(
@@ -474,13 +474,7 @@ async fn the_refresh_token_renews_the_sign_in_until_logout() {
         .unwrap();
     sts.approve_device(device.user_code().unwrap(), "alice")
         .unwrap();
-    let token = oidc
-        .create_token()
-        .client_id(&id)
-        .client_secret(&secret)
-        .grant_type(DEVICE)
-        .device_code(device.device_code().unwrap())
-        .send()
+    let token = device_token(&oidc, &id, &secret, device.device_code().unwrap())
         .await
         .unwrap();
     let refresh = |r: &str| {
