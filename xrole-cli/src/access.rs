@@ -33,26 +33,14 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: String,
         #[command(flatten)]
-        inputs: Inputs,
-        /// How to print.
-        #[arg(long, value_enum, default_value_t = Form::Text)]
-        format: Form,
-        /// The most accesses listed; the rest are counted.
-        #[arg(long, default_value_t = DEFAULT_LIMIT)]
-        limit: usize,
+        listing: Listing,
     },
     /// Every role PRINCIPAL_ARN can reach, directly or through a chain.
     Reach {
         /// The principal (a user's or role's ARN).
         principal: String,
         #[command(flatten)]
-        inputs: Inputs,
-        /// How to print.
-        #[arg(long, value_enum, default_value_t = Form::Text)]
-        format: Form,
-        /// The most accesses listed; the rest are counted.
-        #[arg(long, default_value_t = DEFAULT_LIMIT)]
-        limit: usize,
+        listing: Listing,
     },
     /// The access AFTER opens that BEFORE did not have (a plan-time gate: before =
     /// the accounts' export, after = the change applied); exit code 1 when any.
@@ -85,6 +73,19 @@ pub(crate) struct Inputs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     stack: StackFlags,
+}
+
+/// A listing's inputs, how it is printed, and how many accesses it shows.
+#[derive(Args, Debug)]
+pub(crate) struct Listing {
+    #[command(flatten)]
+    inputs: Inputs,
+    /// How to print.
+    #[arg(long, value_enum, default_value_t = Form::Text)]
+    format: Form,
+    /// The most accesses listed; the rest are counted.
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
+    limit: usize,
 }
 
 /// What Terraform plans and CloudFormation templates are deployed with, and the
@@ -237,14 +238,18 @@ fn report_unjudged(unjudged: &[String], form: Form) -> Result<(), CliError> {
     }
 }
 
-/// Prints at most `limit` of `found`, and how many more there are: after the
-/// text, or on standard error beside JSON (which stays one array).
+/// Prints at most the listing's limit of `found`, and how many more there
+/// are: after the text, or on standard error beside JSON (which stays one array).
 fn print_accesses(
     graph: &AccessGraph,
     found: &[Access],
-    form: Form,
-    limit: usize,
+    listing: &Listing,
 ) -> Result<(), CliError> {
+    let Listing {
+        format: form,
+        limit,
+        ..
+    } = *listing;
     let shown = &found[..found.len().min(limit)];
     let more = found.len() - shown.len();
     let rest = format!("... and {more} more (--limit {limit} listed)\n");
@@ -288,31 +293,22 @@ fn graph_holding(
 
 pub(crate) fn run(command: &AccessCommand) -> Result<ExitCode, CliError> {
     match command {
-        AccessCommand::WhoCan {
-            role,
-            inputs,
-            format,
-            limit,
-        } => {
-            let (graph, unjudged) = graph_holding(inputs, "role", role.as_str())?;
+        AccessCommand::WhoCan { role, listing } => {
+            let (graph, unjudged) = graph_holding(&listing.inputs, "role", role.as_str())?;
             let found = graph.who_can_assume(role);
-            match format {
-                Form::Text if found.len() <= *limit => {
+            match listing.format {
+                Form::Text if found.len() <= listing.limit => {
                     output::print(&render_who_can_assume(&graph, role))?;
                 }
-                _ => print_accesses(&graph, &found, *format, *limit)?,
+                _ => print_accesses(&graph, &found, listing)?,
             }
-            report_unjudged(&unjudged, *format)?;
+            report_unjudged(&unjudged, listing.format)?;
         }
-        AccessCommand::Reach {
-            principal,
-            inputs,
-            format,
-            limit,
-        } => {
-            let (graph, unjudged) = graph_holding(inputs, "principal", principal.as_str())?;
-            print_accesses(&graph, &graph.reachable_from(principal), *format, *limit)?;
-            report_unjudged(&unjudged, *format)?;
+        AccessCommand::Reach { principal, listing } => {
+            let (graph, unjudged) =
+                graph_holding(&listing.inputs, "principal", principal.as_str())?;
+            print_accesses(&graph, &graph.reachable_from(principal), listing)?;
+            report_unjudged(&unjudged, listing.format)?;
         }
         AccessCommand::Diff {
             before,

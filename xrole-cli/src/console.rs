@@ -72,7 +72,7 @@ pub(crate) struct ConsoleFlags {
         long,
         env = "XROLE_FEDERATION_ENDPOINT",
         requires = "federated",
-        value_parser = |url: &str| FederationEndpoint::parse(url)
+        value_parser = FederationEndpoint::parse
     )]
     federation_endpoint: Option<FederationEndpoint>,
 }

@@ -386,17 +386,17 @@ mod tests {
     }
 
     /// 100 children asking at once, while the session refreshes against an STS that
-    /// takes 2 s to answer: the endpoint answers from the engine, never from STS.
+    /// takes 1 s to answer: the endpoint answers from the engine, never from STS.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_endpoint_never_waits_on_a_slow_sts() {
         let sts = EmbeddedSts::start(World::from_json(WORLD).unwrap())
             .await
             .unwrap();
-        // Ten-second credentials: the session refreshes 5 s before expiry, every
-        // ~5 s, each refresh taking 2 s.
-        sts.set_credential_lifetime(Some(Duration::from_secs(10)));
+        // Four-second credentials: the session refreshes 2 s before expiry
+        // (half the lifetime), each refresh taking 1 s.
+        sts.set_credential_lifetime(Some(Duration::from_secs(4)));
         let endpoint = Arc::new(endpoint(&sts).await);
-        sts.set_latency(Duration::from_secs(2));
+        sts.set_latency(Duration::from_secs(1));
         let started = Instant::now();
         let mut children = tokio::task::JoinSet::new();
         for _ in 0..100 {
@@ -404,7 +404,7 @@ mod tests {
             children.spawn(async move {
                 let mut times = Vec::new();
                 let mut keys = std::collections::BTreeSet::new();
-                while started.elapsed() < Duration::from_secs(8) {
+                while started.elapsed() < Duration::from_millis(4500) {
                     let t = Instant::now();
                     let (status, body) = get(&endpoint.url, "GET", Some(&endpoint.token)).await;
                     times.push(t.elapsed());

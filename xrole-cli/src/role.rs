@@ -129,7 +129,7 @@ pub(crate) struct RoleFlags {
         long,
         env = "XROLE_MFA_SESSION_DURATION",
         default_value = "12h",
-        value_parser = |text: &str| SessionDuration::parse_session_token(text)
+        value_parser = SessionDuration::parse_session_token
     )]
     pub(crate) mfa_session_duration: std::time::Duration,
 }

@@ -93,46 +93,28 @@ pub(crate) struct ErrorName {
 }
 
 impl ErrorName {
-    pub(crate) const ACCESS_DENIED: Self = Self {
-        code: "AccessDenied",
-        exception: "AccessDeniedException",
-    };
-    pub(crate) const SIGNATURE_DOES_NOT_MATCH: Self = Self {
-        code: "SignatureDoesNotMatch",
-        exception: "InvalidSignatureException",
-    };
-    pub(crate) const INVALID_ACCESS_KEY_ID: Self = Self {
-        code: "InvalidAccessKeyId",
-        exception: "UnrecognizedClientException",
-    };
-    pub(crate) const EXPIRED_TOKEN: Self = Self {
-        code: "ExpiredToken",
-        exception: "ExpiredTokenException",
-    };
-    pub(crate) const MISSING_AUTHENTICATION: Self = Self {
-        code: "MissingAuthenticationToken",
-        exception: "MissingAuthenticationTokenException",
-    };
-    pub(crate) const CONTENT_SHA256_MISMATCH: Self = Self {
-        code: "XAmzContentSHA256Mismatch",
-        exception: "InvalidSignatureException",
-    };
-    pub(crate) const TOO_LARGE: Self = Self {
-        code: "EntityTooLarge",
-        exception: "RequestEntityTooLargeException",
-    };
-    pub(crate) const BAD_REQUEST: Self = Self {
-        code: "InvalidRequest",
-        exception: "ValidationException",
-    };
-    pub(crate) const UNAVAILABLE: Self = Self {
-        code: "ServiceUnavailable",
-        exception: "ServiceUnavailableException",
-    };
-    pub(crate) const NOT_IMPLEMENTED: Self = Self {
-        code: "NotImplemented",
-        exception: "NotImplementedException",
-    };
+    const fn new(code: &'static str, exception: &'static str) -> Self {
+        Self { code, exception }
+    }
+
+    pub(crate) const ACCESS_DENIED: Self = Self::new("AccessDenied", "AccessDeniedException");
+    pub(crate) const SIGNATURE_DOES_NOT_MATCH: Self =
+        Self::new("SignatureDoesNotMatch", "InvalidSignatureException");
+    pub(crate) const INVALID_ACCESS_KEY_ID: Self =
+        Self::new("InvalidAccessKeyId", "UnrecognizedClientException");
+    pub(crate) const EXPIRED_TOKEN: Self = Self::new("ExpiredToken", "ExpiredTokenException");
+    pub(crate) const MISSING_AUTHENTICATION: Self = Self::new(
+        "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException",
+    );
+    pub(crate) const CONTENT_SHA256_MISMATCH: Self =
+        Self::new("XAmzContentSHA256Mismatch", "InvalidSignatureException");
+    pub(crate) const TOO_LARGE: Self =
+        Self::new("EntityTooLarge", "RequestEntityTooLargeException");
+    pub(crate) const BAD_REQUEST: Self = Self::new("InvalidRequest", "ValidationException");
+    pub(crate) const UNAVAILABLE: Self =
+        Self::new("ServiceUnavailable", "ServiceUnavailableException");
+    pub(crate) const NOT_IMPLEMENTED: Self = Self::new("NotImplemented", "NotImplementedException");
 }
 
 /// An error answer in the protocol's shape: S3's `<Error>`, the JSON

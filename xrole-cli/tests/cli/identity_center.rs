@@ -205,7 +205,7 @@ async fn login_with_a_device_code_then_exec_past_every_lifetime() {
     );
     let me = env!("CARGO_BIN_EXE_xrole");
     let script = format!(
-        "for i in 1 2 3; do {me} assume --role-arn {NEXT} --role-session-name child$i --format json >/dev/null || exit 1; sleep 3; done"
+        "for i in 1 2 3; do if [ $i -gt 1 ]; then sleep 3; fi; {me} assume --role-arn {NEXT} --role-session-name child$i --format json >/dev/null || exit 1; done"
     );
     let out = sso_command(
         &sts,

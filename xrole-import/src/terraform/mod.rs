@@ -339,9 +339,13 @@ pub(crate) fn terraform_plan(
         .filter(|(_, r)| r.kind == "aws_iam_policy")
         .filter_map(|(_, r)| reader.known.get(&r.address)?.1.as_deref()?.parse().ok())
         .collect();
-    let put = |what: String, result: Result<&mut World, WorldError>, p: &mut FileProblems<'_>| {
+    // A resource's problem is placed at its plan entry, named by its address.
+    let put = |at: &str,
+               address: &str,
+               result: Result<&mut World, WorldError>,
+               p: &mut FileProblems<'_>| {
         if let Err(e) = result {
-            p.nested(&what, e);
+            p.nested(&format!("{at} ({address})"), e);
         }
     };
     // Managed policies, groups, users, roles: each before what may refer to it.
@@ -365,7 +369,8 @@ pub(crate) fn terraform_plan(
                     }
                     if let Some(doc) = reader.document(r, at, "policy", PolicyKind::Identity) {
                         put(
-                            format!("{at} ({})", r.address),
+                            at,
+                            &r.address,
                             world.replace_managed_policy(arn, doc),
                             reader.p,
                         );
@@ -383,11 +388,7 @@ pub(crate) fn terraform_plan(
                         attached,
                         &planned_policies,
                     ));
-                    put(
-                        format!("{at} ({})", r.address),
-                        world.replace_group(group),
-                        reader.p,
-                    );
+                    put(at, &r.address, world.replace_group(group), reader.p);
                 }
                 "aws_iam_user" => {
                     let Some(arn) = arn.and_then(|a| PrincipalArn::parse(&a).ok()) else {
@@ -413,11 +414,7 @@ pub(crate) fn terraform_plan(
                         ))
                     });
                     match user {
-                        Ok(u) => put(
-                            format!("{at} ({})", r.address),
-                            world.replace_user(u),
-                            reader.p,
-                        ),
+                        Ok(u) => put(at, &r.address, world.replace_user(u), reader.p),
                         Err(e) => reader.p.nested(&format!("{at}.values.name"), e),
                     }
                     owners.users.insert(name, arn);
@@ -440,11 +437,7 @@ pub(crate) fn terraform_plan(
                                 attached,
                                 &planned_policies,
                             ));
-                            put(
-                                format!("{at} ({})", r.address),
-                                world.replace_role(role),
-                                reader.p,
-                            );
+                            put(at, &r.address, world.replace_role(role), reader.p);
                         }
                         // What cannot be known must not be judged by the world's
                         // old version either.

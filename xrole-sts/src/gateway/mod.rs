@@ -25,6 +25,8 @@ use crate::authorize::{AuthorizeError, SignedBy, authorize_signed};
 use crate::http::{BodyError, read_body};
 use crate::shapes::{self, ErrorName, Shaped};
 use crate::state::Inner;
+use http::StatusCode;
+use tokio::sync::SemaphorePermit;
 use xrole_iam::eval::Decision;
 use xrole_iam::keys;
 use xrole_iam::services::HttpRequest;
@@ -106,17 +108,38 @@ fn answer(shaped: Shaped) -> hyper::Response<Body> {
     response
 }
 
+/// Why the gateway answers a call itself with an error, in the words the STS
+/// uses for its own.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) name: ErrorName,
+    pub(crate) message: String,
+    /// The service it was signed for, when its scope says.
+    pub(crate) service: Option<String>,
+}
+
+impl Refusal {
+    pub(crate) fn new(status: StatusCode, name: ErrorName, message: String, service: &str) -> Self {
+        Self {
+            status,
+            name,
+            message,
+            service: Some(service.to_owned()),
+        }
+    }
+}
+
 /// The service's error answer, recorded in the audit log.
-fn refuse(
-    inner: &Inner,
-    mut entry: AuditEntry,
-    service: Option<&str>,
-    status: http::StatusCode,
-    name: ErrorName,
-    message: String,
-) -> hyper::Response<Body> {
+fn refuse(inner: &Inner, mut entry: AuditEntry, refusal: Refusal) -> hyper::Response<Body> {
+    let Refusal {
+        status,
+        name,
+        message,
+        service,
+    } = refusal;
     let shaped = shapes::error(
-        service.and_then(shapes::model_of_service),
+        service.as_deref().and_then(shapes::model_of_service),
         status,
         name,
         &message,
@@ -126,6 +149,70 @@ fn refuse(
     entry.detail = Some(message);
     inner.state().audit.push(entry);
     answer(shaped)
+}
+
+/// A call's body, read within the gateway's limit for one call and the
+/// budget for all held at once; the permit holds its share of the budget.
+async fn read_bounded<'a>(
+    inner: &'a Inner,
+    parts: &http::request::Parts,
+    body: Incoming,
+    service: &str,
+) -> Result<(Bytes, SemaphorePermit<'a>), Refusal> {
+    let limit = inner.limits.gateway_body_bytes;
+    let timeout = inner.limits.body_timeout;
+    let too_large = |message| {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorName::TOO_LARGE,
+            message,
+            service,
+        )
+    };
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(format!(
+            "The gateway takes request bodies of at most {limit} bytes."
+        )));
+    }
+    // Hold a share of the budget for the body before reading it, for as long
+    // as the call lasts: all the bodies held at once stay within the budget.
+    let gateway = &inner.gateway;
+    let units = declared
+        .unwrap_or(limit)
+        .div_ceil(BUDGET_UNIT)
+        .clamp(1, gateway.budget_units);
+    let acquire = gateway
+        .budget
+        .acquire_many(u32::try_from(units).unwrap_or(u32::MAX));
+    let Ok(Ok(permit)) = tokio::time::timeout(timeout, acquire).await else {
+        let message = "The gateway holds as many request bodies as it may; try again.";
+        return Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorName::UNAVAILABLE,
+            message.to_owned(),
+            service,
+        ));
+    };
+    match read_body(body, limit, timeout).await {
+        Ok(bytes) => Ok((bytes, permit)),
+        Err(BodyError::TooLarge) => Err(too_large(format!(
+            "The request body is larger than the gateway's {limit} bytes, or unreadable."
+        ))),
+        Err(BodyError::Late) => {
+            let message = format!("The request body did not arrive within {timeout:?}.");
+            Err(Refusal::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorName::BAD_REQUEST,
+                message,
+                service,
+            ))
+        }
+    }
 }
 
 /// Serves one call to a service other than STS, signed for `service`.
@@ -140,73 +227,9 @@ pub(crate) async fn handle(
     let request_id = keys::request_id();
     let mut entry = AuditEntry::new(0, now, request_id.clone());
     entry.action = Some(format!("{service}:?"));
-    let limit = inner.limits.gateway_body_bytes;
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return refuse(
-            inner,
-            entry,
-            Some(&service),
-            http::StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorName::TOO_LARGE,
-            format!("The gateway takes request bodies of at most {limit} bytes."),
-        );
-    }
-    // Hold a share of the budget for the body before reading it, for as long
-    // as the call lasts: all the bodies held at once stay within the budget.
-    let gateway = &inner.gateway;
-    let units = declared
-        .unwrap_or(limit)
-        .div_ceil(BUDGET_UNIT)
-        .clamp(1, gateway.budget_units);
-    let Ok(Ok(_permit)) = tokio::time::timeout(
-        inner.limits.body_timeout,
-        gateway
-            .budget
-            .acquire_many(u32::try_from(units).unwrap_or(u32::MAX)),
-    )
-    .await
-    else {
-        return refuse(
-            inner,
-            entry,
-            Some(&service),
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            ErrorName::UNAVAILABLE,
-            "The gateway holds as many request bodies as it may; try again.".to_owned(),
-        );
-    };
-    let body = match read_body(body, limit, inner.limits.body_timeout).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            return refuse(
-                inner,
-                entry,
-                Some(&service),
-                http::StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorName::TOO_LARGE,
-                format!(
-                    "The request body is larger than the gateway's {limit} bytes, or unreadable."
-                ),
-            );
-        }
-        Err(BodyError::Late) => {
-            return refuse(
-                inner,
-                entry,
-                Some(&service),
-                http::StatusCode::REQUEST_TIMEOUT,
-                ErrorName::BAD_REQUEST,
-                format!(
-                    "The request body did not arrive within {:?}.",
-                    inner.limits.body_timeout
-                ),
-            );
-        }
+    let (body, _permit) = match read_bounded(inner, &parts, body, &service).await {
+        Ok(read) => read,
+        Err(refusal) => return refuse(inner, entry, refusal),
     };
     let uri = crate::http::addressed_uri(&parts);
     // Hashing a large body is work done off the async threads.
@@ -223,12 +246,13 @@ pub(crate) async fn handle(
         })
         .await
         .unwrap_or_else(|_| {
-            Err(verify::Unverified {
-                status: http::StatusCode::INTERNAL_SERVER_ERROR,
-                name: ErrorName::UNAVAILABLE,
-                message: "The signature could not be checked.".to_owned(),
-                service: Some(service.clone()),
-            })
+            let message = "The signature could not be checked.".to_owned();
+            Err(Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorName::UNAVAILABLE,
+                message,
+                &service,
+            ))
         })
     } else {
         verify::verify(
@@ -244,14 +268,7 @@ pub(crate) async fn handle(
         Ok(v) => v,
         Err(e) => {
             entry.access_key_id = None;
-            return refuse(
-                inner,
-                entry,
-                e.service.as_deref(),
-                e.status,
-                e.name,
-                e.message,
-            );
+            return refuse(inner, entry, e);
         }
     };
     let mut headers: Vec<(&str, &str)> = parts
@@ -286,13 +303,11 @@ pub(crate) async fn handle(
                 _ => http::StatusCode::BAD_REQUEST,
             };
             // A call that cannot be decided is refused, never sent unjudged.
+            let message = format!("xrole cannot decide this call, so it is refused: {e}");
             return refuse(
                 inner,
                 entry,
-                Some(&service),
-                status,
-                ErrorName::ACCESS_DENIED,
-                format!("xrole cannot decide this call, so it is refused: {e}"),
+                Refusal::new(status, ErrorName::ACCESS_DENIED, message, &service),
             );
         }
     };
@@ -300,7 +315,7 @@ pub(crate) async fn handle(
     if decided.decision != Decision::Allowed {
         return answer(shapes::denied(&decided, model));
     }
-    let Some(backend) = &gateway.backend else {
+    let Some(backend) = &inner.gateway.backend else {
         let message = format!(
             "xrole allowed {} ({}) but has no backend to send it to (xrole sts serve --backend URL).",
             decided.operation, decided.request_id

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
+use super::Refusal;
 use super::chunked::{self, ChunkSigning};
 use crate::auth::{self, Authorization, Resign};
 use crate::caller;
@@ -57,16 +58,7 @@ pub(crate) struct Verified {
 }
 
 /// Why a request is not its signer's, in the words the STS uses for its own.
-#[derive(Debug)]
-pub(crate) struct Unverified {
-    pub(crate) status: http::StatusCode,
-    pub(crate) name: ErrorName,
-    pub(crate) message: String,
-    /// The service it was signed for, when its scope says.
-    pub(crate) service: Option<String>,
-}
-
-impl Unverified {
+impl Refusal {
     fn of(e: StsError, service: Option<&str>) -> Self {
         let name = match e.code {
             ErrorCode::SignatureDoesNotMatch | ErrorCode::IncompleteSignature => {
@@ -83,15 +75,6 @@ impl Unverified {
             name,
             message: e.message,
             service: service.map(str::to_owned),
-        }
-    }
-
-    fn new(status: http::StatusCode, name: ErrorName, message: String, service: &str) -> Self {
-        Self {
-            status,
-            name,
-            message,
-            service: Some(service.to_owned()),
         }
     }
 }
@@ -228,10 +211,10 @@ pub(crate) fn verify(
     headers: &HeaderMap,
     body: &Bytes,
     now: SystemTime,
-) -> Result<Verified, Unverified> {
+) -> Result<Verified, Refusal> {
     let query = uri.split_once('?').map_or("", |(_, q)| q);
     if is_sigv2(headers, query) {
-        return Err(Unverified::new(
+        return Err(Refusal::new(
             http::StatusCode::BAD_REQUEST,
             ErrorName::BAD_REQUEST,
             "Signature Version 2 is not supported: sign with Signature Version 4 (boto3: botocore.config.Config(signature_version=\"s3v4\"))."
@@ -243,14 +226,14 @@ pub(crate) fn verify(
     let presigned = if header_signed {
         None
     } else {
-        presigned(query).map_err(|e| Unverified::of(e, None))?
+        presigned(query).map_err(|e| Refusal::of(e, None))?
     };
     let (auth, time_text, token, expires) = match presigned {
         Some(p) => (p.auth, p.time, p.token, Some(p.expires)),
         None => {
-            let auth = auth::parse_authorization(headers).map_err(|e| Unverified::of(e, None))?;
+            let auth = auth::parse_authorization(headers).map_err(|e| Refusal::of(e, None))?;
             let (_, text) =
-                auth::request_time(headers).map_err(|e| Unverified::of(e, Some(&auth.service)))?;
+                auth::request_time(headers).map_err(|e| Refusal::of(e, Some(&auth.service)))?;
             let token = headers
                 .get("x-amz-security-token")
                 .and_then(|v| v.to_str().ok())
@@ -259,7 +242,7 @@ pub(crate) fn verify(
         }
     };
     let service = auth.service.clone();
-    let refused = |e: StsError| Unverified::of(e, Some(&service));
+    let refused = |e: StsError| Refusal::of(e, Some(&service));
     let (_, secret) =
         caller::signer(inner, &auth.key_id, token.as_deref(), now).map_err(refused)?;
     let time = auth::parse_time(&time_text).map_err(refused)?;
@@ -272,7 +255,7 @@ pub(crate) fn verify(
             }
             auth::check_scope(&time_text, &auth.date).map_err(refused)?;
             if now > time + expires {
-                return Err(Unverified::new(
+                return Err(Refusal::new(
                     http::StatusCode::FORBIDDEN,
                     ErrorName::ACCESS_DENIED,
                     format!(
@@ -348,9 +331,9 @@ fn check_payload(
     declared: &str,
     secret: &str,
     time: SystemTime,
-) -> Result<(), Unverified> {
+) -> Result<(), Refusal> {
     let service = verified.auth.service.clone();
-    let bad = |status, name, message: String| Unverified::new(status, name, message, &service);
+    let bad = |status, name, message: String| Refusal::new(status, name, message, &service);
     match declared {
         "UNSIGNED-PAYLOAD" => Ok(()),
         "STREAMING-UNSIGNED-PAYLOAD-TRAILER" => {

@@ -56,13 +56,11 @@ fn text<'b>(body: &'b Map<String, Value>, key: &str) -> Option<&'b str> {
 
 /// A list of texts of the body.
 fn texts(body: &Map<String, Value>, key: &str) -> Vec<String> {
-    body.get(key)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect()
+    let Some(Value::Array(items)) = body.get(key) else {
+        return Vec::new();
+    };
+    let texts = items.iter().filter_map(Value::as_str);
+    texts.map(str::to_owned).collect()
 }
 
 /// The refusal of an unknown client, or of a wrong secret.

@@ -38,17 +38,10 @@ impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let (role, session_name) = role_and_session_name(query, problems);
         let duration = role_duration(query, problems);
-        let external_id = optional(
+        let external_id =
+            optional("ExternalId", "externalId").parse(query, ExternalId::parse, problems);
+        let source_identity = optional("SourceIdentity", "sourceIdentity").parse(
             query,
-            "ExternalId",
-            "externalId",
-            ExternalId::parse,
-            problems,
-        );
-        let source_identity = optional(
-            query,
-            "SourceIdentity",
-            "sourceIdentity",
             SourceIdentity::parse,
             problems,
         );

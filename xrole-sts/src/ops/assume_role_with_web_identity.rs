@@ -34,10 +34,8 @@ struct Input {
 impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
         let (role, session_name) = role_and_session_name(query, problems);
-        let token = required(
+        let token = required("WebIdentityToken", "webIdentityToken").parse(
             query,
-            "WebIdentityToken",
-            "webIdentityToken",
             |t| Ok(t.to_owned()),
             problems,
         );

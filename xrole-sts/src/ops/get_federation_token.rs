@@ -27,7 +27,7 @@ struct Input {
 
 impl Decode for Input {
     fn decode(query: &Query, problems: &mut Vec<String>) -> Option<Self> {
-        let name = required(query, "Name", "name", FederatedUserName::parse, problems);
+        let name = required("Name", "name").parse(query, FederatedUserName::parse, problems);
         let duration = long_duration(query, problems);
         let tags = session_tags(query, problems);
         let policies = SessionPolicies::decode(query, problems);

@@ -31,34 +31,55 @@ pub(super) fn decoded<T>(input: Option<T>, problems: &[String]) -> Result<T, Sts
     input.ok_or_else(|| StsError::of(ErrorCode::InternalFailure))
 }
 
-/// A parameter STS requires, parsed with its grammar type.
-pub(super) fn required<T>(
-    query: &Query,
-    name: &str,
-    field: &str,
-    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
-    problems: &mut Vec<String>,
-) -> Option<T> {
-    if query.get(name).is_none() {
-        problems.push(format!(
-            "Value null at '{field}' failed to satisfy constraint: Member must not be null"
-        ));
-    }
-    optional(query, name, field, parse, problems)
+/// A member of an operation's query: its name on the wire, its name in STS's
+/// messages, and whether STS requires it.
+#[derive(Clone, Copy)]
+pub(super) struct Member {
+    name: &'static str,
+    field: &'static str,
+    required: bool,
 }
 
-/// An optional parameter, parsed with its grammar type when sent.
-pub(super) fn optional<T>(
-    query: &Query,
-    name: &str,
-    field: &str,
-    parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
-    problems: &mut Vec<String>,
-) -> Option<T> {
-    let t = query.get(name)?;
-    parse(t)
-        .map_err(|e| problems.push(constraint(t, field, &e)))
-        .ok()
+/// A member STS requires.
+pub(super) const fn required(name: &'static str, field: &'static str) -> Member {
+    Member {
+        name,
+        field,
+        required: true,
+    }
+}
+
+/// A member STS takes when sent.
+pub(super) const fn optional(name: &'static str, field: &'static str) -> Member {
+    Member {
+        name,
+        field,
+        required: false,
+    }
+}
+
+impl Member {
+    /// The member's value parsed with its grammar type; a missing required
+    /// member or a value the type refuses is a problem.
+    pub(super) fn parse<T>(
+        self,
+        query: &Query,
+        parse: impl Fn(&str) -> Result<T, xrole_core::Error>,
+        problems: &mut Vec<String>,
+    ) -> Option<T> {
+        let Some(t) = query.get(self.name) else {
+            if self.required {
+                problems.push(format!(
+                    "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                    self.field
+                ));
+            }
+            return None;
+        };
+        parse(t)
+            .map_err(|e| problems.push(constraint(t, self.field, &e)))
+            .ok()
+    }
 }
 
 /// `RoleArn` and `RoleSessionName`, which every operation that assumes a role
@@ -67,14 +88,9 @@ pub(super) fn role_and_session_name(
     query: &Query,
     problems: &mut Vec<String>,
 ) -> (Option<RoleArn>, Option<SessionName>) {
-    let role = required(query, "RoleArn", "roleArn", RoleArn::parse, problems);
-    let session_name = required(
-        query,
-        "RoleSessionName",
-        "roleSessionName",
-        SessionName::parse,
-        problems,
-    );
+    let role = required("RoleArn", "roleArn").parse(query, RoleArn::parse, problems);
+    let session_name =
+        required("RoleSessionName", "roleSessionName").parse(query, SessionName::parse, problems);
     (role, session_name)
 }
 

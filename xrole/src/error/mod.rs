@@ -319,7 +319,13 @@ impl Error {
                 status: Some(status),
                 ..
             } => !(400..500).contains(status) || *status == 429,
-            Error::Sts { code: None, .. } => true,
+            // Failed on the way: retried, unless the calling credentials
+            // could not be had for a reason that waiting does not change.
+            Error::Sts {
+                code: None, source, ..
+            } => !source
+                .as_ref()
+                .is_some_and(|s| credentials_are_final(s.get())),
             Error::Sts { code: Some(c), .. } => matches!(
                 &**c,
                 "Throttling"
@@ -391,6 +397,29 @@ impl fmt::Display for SharedSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0, f)
     }
+}
+
+/// Whether `e` holds a failure to get the calling credentials that waiting
+/// does not mend: a provider that is not set up, a sign-in to do again, or the
+/// portal's refusal of the role.
+/// Retrying those only makes the user wait for the same answer.
+fn credentials_are_final(e: &(dyn std::error::Error + 'static)) -> bool {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut level = Some(e);
+    while let Some(e) = level {
+        let settled = matches!(
+            e.downcast_ref::<CredentialsError>(),
+            Some(
+                CredentialsError::CredentialsNotLoaded(_)
+                    | CredentialsError::InvalidConfiguration(_)
+            )
+        );
+        if settled || crate::profile::is_final_source_failure(e) {
+            return true;
+        }
+        level = e.source();
+    }
+    false
 }
 
 /// `2026-11-22T13:00:00Z`, as STS writes times.

@@ -28,6 +28,7 @@ use std::path::PathBuf;
 mod source;
 
 pub use source::CredentialSource;
+pub(crate) use source::is_final_source_failure;
 #[cfg(not(feature = "sso"))]
 pub(crate) use source::without_sso;
 use source::{sso_credentials, sso_login};

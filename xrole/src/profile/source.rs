@@ -117,6 +117,25 @@ impl ProvideCredentials for SsoSource {
     }
 }
 
+/// Whether `e`, met while getting a profile's source credentials, is final:
+/// an IAM Identity Center sign-in to do again, or the portal's refusal of the
+/// role (a set the user is not assigned, say). Throttling and outages are not.
+pub(crate) fn is_final_source_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    #[cfg(feature = "sso")]
+    {
+        use aws_sdk_sso::error::SdkError;
+        use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        if let Some(SdkError::ServiceError(refused)) =
+            e.downcast_ref::<SdkError<GetRoleCredentialsError, HttpResponse>>()
+        {
+            let status = refused.raw().status();
+            return status.is_client_error() && status.as_u16() != 429;
+        }
+    }
+    e.downcast_ref::<SsoSignIn>().is_some()
+}
+
 /// Without the `sso` feature, a base configuration whose credentials would come
 /// from an IAM Identity Center profile (the selected one, no keys in `env`)
 /// gets credentials that say so, rather than aws-config's "initialization
@@ -175,5 +194,64 @@ pub(super) fn sso_login(profile: &Profile) -> Option<String> {
         Some(format!("aws sso login --profile {}", profile.name()))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::provider::error::{CredentialsError, TokenError};
+    use aws_sdk_sts::error::SdkError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+
+    use super::SsoSignIn;
+    use crate::{Error, SharedSource};
+
+    /// An AssumeRole that failed on the way: its source credentials could not
+    /// be had, for `cause`.
+    fn failed_on_the_way(cause: CredentialsError) -> Error {
+        let sdk: SdkError<AssumeRoleError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(cause), None));
+        Error::Sts {
+            role: "arn:aws:iam::111111111111:role/Deploy".parse().unwrap(),
+            operation: "AssumeRole",
+            code: None,
+            status: None,
+            message: None,
+            source: Some(SharedSource::new(sdk)),
+        }
+    }
+
+    /// A sign-in to do again is said at once: retrying cannot sign in.
+    #[test]
+    fn a_missing_sign_in_is_not_retried() {
+        let sign_in = SsoSignIn {
+            login: "aws sso login --sso-session corp".to_owned(),
+            cause: CredentialsError::provider_error(TokenError::not_loaded("no token file")),
+        };
+        let e = failed_on_the_way(CredentialsError::provider_error(sign_in));
+        assert!(!e.is_retryable(), "{e:?}");
+    }
+
+    /// The portal's refusal of the role is final; its throttling and its
+    /// outages are not.
+    #[cfg(feature = "sso")]
+    #[test]
+    fn the_portal_refusing_the_role_is_not_retried() {
+        use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+        let portal = |status: u16, code: &str| {
+            let e = GetRoleCredentialsError::generic(ErrorMetadata::builder().code(code).build());
+            let raw = HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+            let sdk = SdkError::<GetRoleCredentialsError, HttpResponse>::service_error(e, raw);
+            failed_on_the_way(CredentialsError::provider_error(sdk))
+        };
+        assert!(!portal(403, "ForbiddenException").is_retryable());
+        assert!(!portal(401, "UnauthorizedException").is_retryable());
+        assert!(portal(429, "TooManyRequestsException").is_retryable());
+        assert!(portal(500, "InternalServerException").is_retryable());
     }
 }

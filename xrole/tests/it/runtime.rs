@@ -973,6 +973,44 @@ fn an_answer_without_a_code_is_retried_only_when_it_may_pass() {
     assert!(sts_error(None).is_retryable(), "no answer: a network error");
 }
 
+/// Calling credentials that could not be had are retried only when waiting may
+/// mend them: a timeout or a provider's failure, not a provider never set up.
+#[test]
+fn calling_credentials_that_cannot_be_had_are_not_retried() {
+    use aws_credential_types::provider::error::CredentialsError;
+    use aws_sdk_sts::error::SdkError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    let failed_on_the_way = |cause: CredentialsError| {
+        let sdk: SdkError<AssumeRoleError, HttpResponse> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(cause), None));
+        Error::Sts {
+            role: ROLE.parse().unwrap(),
+            operation: "AssumeRole",
+            code: None,
+            status: None,
+            message: None,
+            source: Some(SharedSource::new(sdk)),
+        }
+    };
+    assert!(
+        !failed_on_the_way(CredentialsError::invalid_configuration("no such profile"))
+            .is_retryable()
+    );
+    assert!(!failed_on_the_way(CredentialsError::not_loaded("no keys")).is_retryable());
+    assert!(
+        failed_on_the_way(CredentialsError::provider_timed_out(Duration::from_secs(5)))
+            .is_retryable()
+    );
+    assert!(
+        failed_on_the_way(CredentialsError::provider_error(
+            "IMDS refused the connection"
+        ))
+        .is_retryable()
+    );
+}
+
 /// The SDK's error stays in the chain of an STS failure, for code that walks it.
 #[tokio::test]
 async fn the_sdk_error_is_in_the_chain_of_an_sts_failure() {
