@@ -429,7 +429,8 @@ async fn the_rust_sdks_requests_classify_exactly() {
     let _ = sqs.list_queues().send().await;
     expect(&["sqs:ListQueues *"]);
 
-    // DynamoDB: one check per table, indexes by their ARN.
+    // DynamoDB: one check per table, indexes by their ARN; the attributes
+    // each table's request names, and what a read returns.
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let id = aws_sdk_dynamodb::types::AttributeValue::S("o-1".to_owned());
     let _ = dynamodb
@@ -438,7 +439,9 @@ async fn the_rust_sdks_requests_classify_exactly() {
         .key("id", id.clone())
         .send()
         .await;
-    expect(&[&format!("dynamodb:GetItem {TABLE}")]);
+    expect(&[&format!(
+        "dynamodb:GetItem {TABLE} dynamodb:Attributes=id dynamodb:Select=ALL_ATTRIBUTES"
+    )]);
     let _ = dynamodb
         .put_item()
         .table_name("orders")
@@ -447,7 +450,7 @@ async fn the_rust_sdks_requests_classify_exactly() {
         .send()
         .await;
     expect(&[&format!(
-        "dynamodb:PutItem {TABLE} dynamodb:ReturnValues=ALL_OLD"
+        "dynamodb:PutItem {TABLE} dynamodb:Attributes=id dynamodb:ReturnValues=ALL_OLD"
     )]);
     let _ = dynamodb
         .query()
@@ -455,9 +458,13 @@ async fn the_rust_sdks_requests_classify_exactly() {
         .index_name("byCustomer")
         .key_condition_expression("customer = :c")
         .expression_attribute_values(":c", id.clone())
+        .projection_expression("#t")
+        .expression_attribute_names("#t", "total")
         .send()
         .await;
-    expect(&[&format!("dynamodb:Query {TABLE}/index/byCustomer")]);
+    expect(&[&format!(
+        "dynamodb:Query {TABLE}/index/byCustomer dynamodb:Attributes=customer,total dynamodb:Select=SPECIFIC_ATTRIBUTES"
+    )]);
     let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
         .keys([("id".to_owned(), id.clone())].into())
         .build()
@@ -468,9 +475,12 @@ async fn the_rust_sdks_requests_classify_exactly() {
         .request_items("stock", keys)
         .send()
         .await;
-    expect(&[&format!(
-        "dynamodb:BatchGetItem {TABLE},arn:aws:dynamodb:eu-west-1:111122223333:table/stock"
-    )]);
+    expect(&[
+        &format!(
+            "dynamodb:BatchGetItem {TABLE} dynamodb:Attributes=id dynamodb:Select=ALL_ATTRIBUTES"
+        ),
+        "dynamodb:BatchGetItem arn:aws:dynamodb:eu-west-1:111122223333:table/stock dynamodb:Attributes=id dynamodb:Select=ALL_ATTRIBUTES",
+    ]);
     let _ = dynamodb.describe_table().table_name("orders").send().await;
     expect(&[&format!("dynamodb:DescribeTable {TABLE}")]);
     let _ = dynamodb.list_tables().send().await;

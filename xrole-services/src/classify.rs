@@ -280,6 +280,9 @@ pub fn classify<'d>(
             checks.push(set);
         }
     }
+    if service == "dynamodb" {
+        checks = crate::dynamodb::per_table(data, operation, &body, checks);
+    }
     let passed = PASSES_ROLE
         .iter()
         .filter(|p| p.service == service && p.operation == operation)

@@ -81,7 +81,8 @@ pub(crate) fn action_keys(
 /// algorithm, `AWS4-HMAC-SHA256`; `AWS` for Signature Version 2) and, for a
 /// request signed in its header only, `s3:x-amz-content-sha256` (the header's
 /// value, `UNSIGNED-PAYLOAD` for an unsigned body). `s3:signatureAge` needs the
-/// time of the decision, which the request does not carry: it is not derived.
+/// time of the decision, which the request does not carry: see
+/// [`s3_signature_age`].
 fn s3_signature_keys<'r>(values: &Values<'r, '_>) -> Vec<(&'static str, &'r str)> {
     let request = values.request;
     let query = &values.identified.query;
@@ -199,6 +200,27 @@ pub(crate) fn scalar(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// The age of a presigned request's signature.
+pub const S3_SIGNATURE_AGE: &str = "s3:signatureAge";
+
+/// `s3:signatureAge` of a request decided at `now_millis` (milliseconds since
+/// the epoch): for a presigned URL, the milliseconds since it was signed (its
+/// `X-Amz-Date`), and 0 for Signature Version 2, as S3 says (S3 API
+/// reference, "Amazon S3 Signature Version 4 Authentication Specific Policy
+/// Keys": the key works for presigned URLs). `None` for a request signed in
+/// its header. The classifier's time is the request's own; the age needs the
+/// decision's, so the deciding side adds it.
+pub fn s3_signature_age(classified: &crate::Classified<'_>, now_millis: i64) -> Option<String> {
+    let query = &classified.identified.query;
+    if let Some(date) = query.get("X-Amz-Date") {
+        let (_, epoch) = signed_at(date)?;
+        let signed = epoch.parse::<i64>().ok()?.checked_mul(1000)?;
+        return Some(now_millis.saturating_sub(signed).max(0).to_string());
+    }
+    (query.contains_key("Signature") && query.contains_key("AWSAccessKeyId"))
+        .then(|| "0".to_owned())
 }
 
 /// `X-Amz-Date` (SigV4's `20261207T180000Z`) as `aws:CurrentTime`

@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use classify::{Check, Classified, ClassifyError, Resolution, Target, classify, resolve};
+pub use context::{S3_SIGNATURE_AGE, s3_signature_age};
 pub use curated::{
     CURATED, Curated, ItemKind, PARTIQL, PASSES_ROLE, PER_ITEM, PassesRole, PerItem, S3_VERSIONED,
     UNNAMED, Unnamed,
@@ -121,6 +122,15 @@ impl ServiceData {
     /// The IAM data of a service classified in full, by its prefix.
     pub fn iam(&self, prefix: &str) -> Option<&IamService> {
         self.iam.get(prefix)
+    }
+
+    /// Whether `action` (`service:Action`) supports the condition key `key`,
+    /// as its IAM data says.
+    pub fn supports(&self, action: &str, key: &str) -> bool {
+        action
+            .split_once(':')
+            .and_then(|(prefix, name)| self.iam(prefix)?.action(name))
+            .is_some_and(|a| a.conditions.iter().any(|k| k == key))
     }
 }
 

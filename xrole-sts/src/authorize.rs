@@ -94,24 +94,14 @@ fn leading_keys(
     table: &xrole_iam::world::Resource,
 ) -> Option<Vec<String>> {
     let partition_key = table.table_partition_key()?;
-    let (prefix, name) = action.split_once(':')?;
-    let supported = data
-        .iam(prefix)?
-        .action(name)?
-        .conditions
-        .iter()
-        .any(|k| k == services::dynamodb::LEADING_KEYS);
-    if !supported {
+    if !data.supports(action, services::dynamodb::LEADING_KEYS) {
         return None;
     }
-    let table_name = Arn::split(table.arn())?
-        .resource
-        .strip_prefix("table/")?
-        .to_owned();
+    let table_name = services::dynamodb::table_of_arn(table.arn())?;
     services::dynamodb::leading_keys(
         classified.identified.operation,
         &classified.body,
-        &table_name,
+        table_name,
         partition_key,
     )
 }
@@ -179,6 +169,12 @@ pub(crate) fn authorize_signed(
         classified.identified.service, classified.identified.operation
     );
     let call = sts_call(inner, &principal, IpAddr::V4(Ipv4Addr::LOCALHOST), now);
+    // A presigned URL's age is the decision's time less its signing time.
+    let signature_age = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .and_then(|millis| services::s3_signature_age(&classified, millis));
     let mut checks = Vec::new();
     for check in &classified.checks {
         for resource in &check.resources {
@@ -211,6 +207,13 @@ pub(crate) fn authorize_signed(
                 check
                     .context
                     .insert(services::dynamodb::LEADING_KEYS.to_owned(), values);
+            }
+            if let Some(age) = &signature_age
+                && data.supports(&check.action, services::S3_SIGNATURE_AGE)
+            {
+                check
+                    .context
+                    .insert(services::S3_SIGNATURE_AGE.to_owned(), vec![age.clone()]);
             }
             drop(state);
             let mut keys = Context::new();

@@ -38,6 +38,9 @@ BUCKET = f"arn:aws:s3:::{B}"
 QURL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/jobs"
 QARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+STOCK = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/stock"
+ATTRS = "dynamodb:Attributes"
+SELECT = "dynamodb:Select"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KEY_ID}"
@@ -253,35 +256,56 @@ CASES = [
     ("sqs", "GetQueueUrl", {"QueueName": "jobs"}, [c("sqs:GetQueueUrl", QARN)]),
 
     # --- DynamoDB
-    ("dynamodb", "GetItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}}, [c("dynamodb:GetItem", TABLE)]),
+    # dynamodb:Attributes (the top-level names a request names, keys included)
+    # and dynamodb:Select (what a read returns, the API's default when not
+    # given): DynamoDB developer guide, "Using IAM policy conditions for
+    # fine-grained access control"; Query API reference, Select.
+    ("dynamodb", "GetItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}},
+     [c("dynamodb:GetItem", TABLE, ctx={ATTRS: "id", SELECT: "ALL_ATTRIBUTES"})]),
     ("dynamodb", "GetItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}, "ReturnConsumedCapacity": "TOTAL"},
-     [c("dynamodb:GetItem", TABLE, ctx={"dynamodb:ReturnConsumedCapacity": "TOTAL"})]),
+     [c("dynamodb:GetItem", TABLE, ctx={"dynamodb:ReturnConsumedCapacity": "TOTAL", ATTRS: "id",
+                                        SELECT: "ALL_ATTRIBUTES"})]),
+    ("dynamodb", "GetItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}, "ProjectionExpression": "total, #s, lines[0].sku",
+                             "ExpressionAttributeNames": {"#s": "status"}},
+     [c("dynamodb:GetItem", TABLE, ctx={ATTRS: ["id", "lines", "status", "total"], SELECT: "SPECIFIC_ATTRIBUTES"})]),
     ("dynamodb", "PutItem", {"TableName": "orders", "Item": {"id": {"S": "1"}}, "ReturnValues": "ALL_OLD"},
-     [c("dynamodb:PutItem", TABLE, ctx={"dynamodb:ReturnValues": "ALL_OLD"})]),
+     [c("dynamodb:PutItem", TABLE, ctx={"dynamodb:ReturnValues": "ALL_OLD", ATTRS: "id"})]),
     ("dynamodb", "UpdateItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}, "UpdateExpression": "SET a = :a",
-                                "ExpressionAttributeValues": {":a": {"N": "1"}}}, [c("dynamodb:UpdateItem", TABLE)]),
-    ("dynamodb", "DeleteItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}}, [c("dynamodb:DeleteItem", TABLE)]),
+                                "ExpressionAttributeValues": {":a": {"N": "1"}}},
+     [c("dynamodb:UpdateItem", TABLE, ctx={ATTRS: ["a", "id"]})]),
+    ("dynamodb", "UpdateItem", {"TableName": "orders", "Key": {"id": {"S": "1"}},
+                                "UpdateExpression": "SET #n = if_not_exists(#n, :z) + :one REMOVE draft",
+                                "ConditionExpression": "attribute_exists(id) AND version = :v",
+                                "ExpressionAttributeNames": {"#n": "count"},
+                                "ExpressionAttributeValues": {":z": {"N": "0"}, ":one": {"N": "1"}, ":v": {"N": "3"}}},
+     [c("dynamodb:UpdateItem", TABLE, ctx={ATTRS: ["count", "draft", "id", "version"]})]),
+    ("dynamodb", "DeleteItem", {"TableName": "orders", "Key": {"id": {"S": "1"}}},
+     [c("dynamodb:DeleteItem", TABLE, ctx={ATTRS: "id"})]),
     ("dynamodb", "Query", {"TableName": "orders", "KeyConditionExpression": "id = :i",
                            "ExpressionAttributeValues": {":i": {"S": "1"}}, "Select": "COUNT"},
-     [c("dynamodb:Query", TABLE, ctx={"dynamodb:Select": "COUNT"})]),
+     [c("dynamodb:Query", TABLE, ctx={"dynamodb:Select": "COUNT", ATTRS: "id"})]),
     ("dynamodb", "Query", {"TableName": "orders", "IndexName": "byCustomer", "KeyConditionExpression": "c = :c",
                            "ExpressionAttributeValues": {":c": {"S": "x"}}},
-     [c("dynamodb:Query", f"{TABLE}/index/byCustomer")]),
-    ("dynamodb", "Scan", {"TableName": "orders"}, [c("dynamodb:Scan", TABLE)]),
-    ("dynamodb", "Scan", {"TableName": "orders", "IndexName": "byDate"}, [c("dynamodb:Scan", f"{TABLE}/index/byDate")]),
-    ("dynamodb", "BatchGetItem", {"RequestItems": {"orders": {"Keys": [{"id": {"S": "1"}}]}, "stock": {"Keys": [{"id": {"S": "2"}}]}}},
-     [c("dynamodb:BatchGetItem", [TABLE, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/stock"])]),
+     [c("dynamodb:Query", f"{TABLE}/index/byCustomer", ctx={ATTRS: "c", SELECT: "ALL_PROJECTED_ATTRIBUTES"})]),
+    ("dynamodb", "Scan", {"TableName": "orders"}, [c("dynamodb:Scan", TABLE, ctx={SELECT: "ALL_ATTRIBUTES"})]),
+    ("dynamodb", "Scan", {"TableName": "orders", "IndexName": "byDate"},
+     [c("dynamodb:Scan", f"{TABLE}/index/byDate", ctx={SELECT: "ALL_PROJECTED_ATTRIBUTES"})]),
+    # One check per table, each with its own entry's names.
+    ("dynamodb", "BatchGetItem", {"RequestItems": {"orders": {"Keys": [{"id": {"S": "1"}}]},
+                                                   "stock": {"Keys": [{"sku": {"S": "2"}}], "ProjectionExpression": "qty"}}},
+     [c("dynamodb:BatchGetItem", TABLE, ctx={ATTRS: "id", SELECT: "ALL_ATTRIBUTES"}),
+      c("dynamodb:BatchGetItem", STOCK, ctx={ATTRS: ["qty", "sku"], SELECT: "SPECIFIC_ATTRIBUTES"})]),
     ("dynamodb", "BatchWriteItem", {"RequestItems": {"orders": [{"PutRequest": {"Item": {"id": {"S": "1"}}}}]}},
-     [c("dynamodb:BatchWriteItem", TABLE)]),
+     [c("dynamodb:BatchWriteItem", TABLE, ctx={ATTRS: "id"})]),
     ("dynamodb", "TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": "orders", "Item": {"id": {"S": "1"}}}},
         {"Update": {"TableName": "stock", "Key": {"id": {"S": "2"}}, "UpdateExpression": "SET n = :n",
                     "ExpressionAttributeValues": {":n": {"N": "1"}}}},
         {"ConditionCheck": {"TableName": "orders", "Key": {"id": {"S": "3"}}, "ConditionExpression": "attribute_exists(id)"}}]},
-     [c("dynamodb:PutItem", TABLE), c("dynamodb:UpdateItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/stock"),
-      c("dynamodb:ConditionCheckItem", TABLE)]),
+     [c("dynamodb:PutItem", TABLE, ctx={ATTRS: "id"}), c("dynamodb:UpdateItem", STOCK, ctx={ATTRS: ["id", "n"]}),
+      c("dynamodb:ConditionCheckItem", TABLE, ctx={ATTRS: "id"})]),
     ("dynamodb", "TransactGetItems", {"TransactItems": [{"Get": {"TableName": "orders", "Key": {"id": {"S": "1"}}}}]},
-     [c("dynamodb:GetItem", TABLE)]),
+     [c("dynamodb:GetItem", TABLE, ctx={ATTRS: "id", SELECT: "ALL_ATTRIBUTES"})]),
     ("dynamodb", "ExecuteStatement", {"Statement": 'SELECT * FROM "orders" WHERE id = ?', "Parameters": [{"S": "1"}]},
      [c("dynamodb:PartiQLSelect", TABLE)]),
     ("dynamodb", "ExecuteStatement", {"Statement": "INSERT INTO orders VALUE {'id': '9'}"},
@@ -488,7 +512,7 @@ CASES = [
     ("sqs", "RemovePermission", {"QueueUrl": QURL, "Label": "l"}, [c("sqs:RemovePermission", QARN)]),
     ("sqs", "ListDeadLetterSourceQueues", {"QueueUrl": QURL}, [c("sqs:ListDeadLetterSourceQueues", QARN)]),
     ("dynamodb", "GetItem", {"TableName": f"arn:aws:dynamodb:{REGION}:{OTHER}:table/shared", "Key": {"id": {"S": "1"}}},
-     [c("dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{OTHER}:table/shared")]),
+     [c("dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{OTHER}:table/shared", ctx={ATTRS: "id", SELECT: "ALL_ATTRIBUTES"})]),
     ("dynamodb", "UpdateTable", {"TableName": "orders", "BillingMode": "PAY_PER_REQUEST"}, [c("dynamodb:UpdateTable", TABLE)]),
     ("dynamodb", "DescribeTimeToLive", {"TableName": "orders"}, [c("dynamodb:DescribeTimeToLive", TABLE)]),
     ("dynamodb", "ListTagsOfResource", {"ResourceArn": TABLE}, [c("dynamodb:ListTagsOfResource", TABLE)]),

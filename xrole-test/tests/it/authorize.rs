@@ -5,7 +5,7 @@ use serde_json::json;
 use xrole_core::AccountId;
 use xrole_test::eval::Decision;
 use xrole_test::services::HttpRequest;
-use xrole_test::sts::{EmbeddedSts, Resource, Role, User, World};
+use xrole_test::sts::{Authorization, EmbeddedSts, Resource, Role, User, World};
 
 use super::fixtures::{client, doc};
 
@@ -633,76 +633,88 @@ async fn a_recording_keeps_each_distinct_check_with_its_count() {
     assert_eq!(bounded.dropped(), 1);
 }
 
-/// `dynamodb:LeadingKeys` from the world's table schema: a role that may touch
-/// only its user's items (the DynamoDB guide's fine-grained access policy) is
-/// refused another user's, in every operation that names partition keys.
-#[tokio::test]
-async fn leading_keys_come_from_the_tables_partition_key() {
-    const TABLE: &str = "arn:aws:dynamodb:eu-west-1:222222222222:table/orders";
-    let mut w = world();
-    w.add_resource(Resource::new(TABLE).unwrap().partition_key("UserId"))
-        .unwrap();
-    let reader: xrole_core::RoleArn = "arn:aws:iam::222222222222:role/OwnItems".parse().unwrap();
-    w.add_role(
-        Role::new(
-            reader.clone(),
-            doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]})
-            .to_string()),
+/// A session of a role whose one policy is `policy`, on a world that holds the
+/// table `orders` (partition key `UserId`), and how it decides a DynamoDB call.
+struct TableSession {
+    sts: EmbeddedSts,
+    creds: aws_sdk_sts::types::Credentials,
+}
+
+const ORDERS: &str = "arn:aws:dynamodb:eu-west-1:222222222222:table/orders";
+
+impl TableSession {
+    async fn start(policy: serde_json::Value) -> Self {
+        let mut w = world();
+        w.add_resource(Resource::new(ORDERS).unwrap().partition_key("UserId"))
+            .unwrap();
+        let reader: xrole_core::RoleArn =
+            "arn:aws:iam::222222222222:role/OwnItems".parse().unwrap();
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]});
+        w.add_role(
+            Role::new(reader.clone(), doc(&trust.to_string()))
+                .policy("items", doc(&policy.to_string())),
         )
-        .policy(
-            "own-items",
-            doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
-                "Resource": [TABLE, format!("{TABLE}/index/*")],
-                "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["alice"]}}}]})
-            .to_string()),
-        ),
-    )
-    .unwrap();
-    const CAROL: &str = "arn:aws:iam::111111111111:user/carol";
-    w.add_user(
-        User::new(CAROL.parse().unwrap()).unwrap().policy(
-            "assume",
-            doc(
-                &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Action": "sts:AssumeRole", "Resource": reader.as_str()}]})
-                .to_string(),
-            ),
-        ),
-    )
-    .unwrap();
-    let sts = EmbeddedSts::start(w).await.unwrap();
-    let creds = client(&sts, CAROL)
-        .await
-        .assume_role()
-        .role_arn(reader.as_str())
-        .role_session_name("items")
-        .send()
-        .await
-        .unwrap()
-        .credentials
         .unwrap();
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
-        creds.access_key_id()
-    );
-    let decide = |target: &str, body: serde_json::Value| {
+        const CAROL: &str = "arn:aws:iam::111111111111:user/carol";
+        let assume = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "sts:AssumeRole", "Resource": reader.as_str()}]});
+        w.add_user(
+            User::new(CAROL.parse().unwrap())
+                .unwrap()
+                .policy("assume", doc(&assume.to_string())),
+        )
+        .unwrap();
+        let sts = EmbeddedSts::start(w).await.unwrap();
+        let creds = client(&sts, CAROL)
+            .await
+            .assume_role()
+            .role_arn(reader.as_str())
+            .role_session_name("items")
+            .send()
+            .await
+            .unwrap()
+            .credentials
+            .unwrap();
+        Self { sts, creds }
+    }
+
+    /// The decision on DynamoDB's `target` operation with `body`.
+    fn decide(&self, target: &str, body: serde_json::Value) -> Authorization {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={}/20261207/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00",
+            self.creds.access_key_id()
+        );
         let target = format!("DynamoDB_20120810.{target}");
         let body = body.to_string();
         let headers = [
             ("authorization", auth.as_str()),
-            ("x-amz-security-token", creds.session_token()),
+            ("x-amz-security-token", self.creds.session_token()),
             ("x-amz-target", target.as_str()),
         ];
-        let decided = sts
+        self.sts
             .authorize_http(&signed(
                 "POST",
                 "https://dynamodb.eu-west-1.amazonaws.com/",
                 &headers,
                 body.as_bytes(),
             ))
-            .unwrap();
+            .unwrap()
+    }
+}
+
+/// `dynamodb:LeadingKeys` from the world's table schema: a role that may touch
+/// only its user's items (the DynamoDB guide's fine-grained access policy) is
+/// refused another user's, in every operation that names partition keys.
+#[tokio::test]
+async fn leading_keys_come_from_the_tables_partition_key() {
+    let session = TableSession::start(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"],
+        "Resource": [ORDERS, format!("{ORDERS}/index/*")],
+        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["alice"]}}}]}))
+    .await;
+    let decide = |target: &str, body: serde_json::Value| {
+        let decided = session.decide(target, body);
         (
             decided.decision,
             decided.checks[0]
@@ -745,4 +757,81 @@ async fn leading_keys_come_from_the_tables_partition_key() {
     );
     assert_eq!(decision, Decision::ImplicitlyDenied);
     assert_eq!(keys, Some(vec!["alice".to_owned(), "bob".to_owned()]));
+}
+
+/// `dynamodb:Attributes` and `dynamodb:Select` from the request: the DynamoDB
+/// guide's attribute-limited policy (example 2 of "Using IAM policy
+/// conditions for fine-grained access control") lets a read name only the
+/// allowed attributes and never read them all, and a write touch no other.
+#[tokio::test]
+async fn attributes_and_select_come_from_the_request() {
+    let session = TableSession::start(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+            "dynamodb:BatchGetItem"],
+        "Resource": [ORDERS, format!("{ORDERS}/index/*")],
+        "Condition": {
+            "ForAllValues:StringEquals": {"dynamodb:Attributes": ["UserId", "TopScore", "TopScoreDateTime"]},
+            "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}}}]}))
+    .await;
+    let key = json!({"UserId": {"S": "alice"}});
+    let get = |projection: Option<&str>| {
+        let mut body = json!({"TableName": "orders", "Key": key});
+        if let Some(p) = projection {
+            body["ProjectionExpression"] = json!(p);
+            body["ExpressionAttributeNames"] = json!({"#t": "TopScoreDateTime"});
+        }
+        session.decide("GetItem", body)
+    };
+    let allowed = get(Some("TopScore, #t"));
+    assert_eq!(allowed.decision, Decision::Allowed, "{allowed:?}");
+    assert_eq!(
+        allowed.checks[0].check.context["dynamodb:Attributes"],
+        ["TopScore", "TopScoreDateTime", "UserId"]
+    );
+    // Another attribute, or every attribute (no projection), is refused.
+    let other = get(Some("TopScore, Wins"));
+    assert_eq!(other.decision, Decision::ImplicitlyDenied);
+    assert!(
+        other
+            .refusal()
+            .unwrap()
+            .evaluation
+            .to_string()
+            .contains("dynamodb:Attributes"),
+        "{}",
+        other.refusal().unwrap().evaluation
+    );
+    let all = get(None);
+    assert_eq!(all.decision, Decision::ImplicitlyDenied);
+    assert_eq!(
+        all.checks[0].check.context["dynamodb:Select"],
+        ["ALL_ATTRIBUTES"]
+    );
+    // Writes: the item's attributes, the update's and the condition's.
+    let put = |extra: &str| {
+        session.decide(
+            "PutItem",
+            json!({"TableName": "orders", "Item": {"UserId": {"S": "alice"}, extra: {"N": "1"}}}),
+        )
+    };
+    assert_eq!(put("TopScore").decision, Decision::Allowed);
+    assert_eq!(put("Wins").decision, Decision::ImplicitlyDenied);
+    let update = |expression: &str| {
+        session.decide(
+            "UpdateItem",
+            json!({"TableName": "orders", "Key": key, "UpdateExpression": expression,
+                "ExpressionAttributeValues": {":v": {"N": "1"}}}),
+        )
+    };
+    assert_eq!(update("SET TopScore = :v").decision, Decision::Allowed);
+    assert_eq!(
+        update("SET Wins = Wins + :v").decision,
+        Decision::ImplicitlyDenied
+    );
+    // A batch: each table its own check; here the one table names another attribute.
+    let batch = session.decide(
+        "BatchGetItem",
+        json!({"RequestItems": {"orders": {"Keys": [key], "ProjectionExpression": "TopScore, Losses"}}}),
+    );
+    assert_eq!(batch.decision, Decision::ImplicitlyDenied);
 }

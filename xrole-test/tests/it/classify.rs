@@ -4,6 +4,7 @@
 
 use xrole_test::services::{
     CURATED, HttpRequest, PER_ITEM, Resolution, Target, UNNAMED, classify, data, resolve,
+    s3_signature_age,
 };
 
 const TARGET: Target<'static> = Target {
@@ -56,7 +57,9 @@ fn requests_become_the_checks_aws_makes() {
         ("dynamodb", "POST", "https://dynamodb.eu-west-1.amazonaws.com/".to_owned(),
             vec![("x-amz-target", "DynamoDB_20120810.BatchWriteItem")],
             r#"{"RequestItems": {"a": [], "b": []}}"#,
-            vec!["dynamodb:BatchWriteItem arn:aws:dynamodb:eu-west-1:222222222222:table/a,arn:aws:dynamodb:eu-west-1:222222222222:table/b"]),
+            // One check per table.
+            vec!["dynamodb:BatchWriteItem arn:aws:dynamodb:eu-west-1:222222222222:table/a",
+                 "dynamodb:BatchWriteItem arn:aws:dynamodb:eu-west-1:222222222222:table/b"]),
         ("kms", "POST", "https://kms.eu-west-1.amazonaws.com/".to_owned(),
             vec![("x-amz-target", "TrentService.Decrypt")],
             r#"{"KeyId": "alias/app", "CiphertextBlob": ""}"#,
@@ -597,4 +600,49 @@ fn s3_signature_keys_come_from_how_the_request_was_signed() {
         [Some("REST-HEADER".to_owned()), Some("AWS".to_owned()), None]
     );
     assert_eq!(context_of(object, &[]), [None, None, None]);
+}
+
+/// `s3:signatureAge` is a presigned URL's age at the decision: the deciding
+/// side gives its time; Signature Version 2's is 0, a header's none.
+#[test]
+fn a_presigned_urls_age_is_counted_from_its_signing_time() {
+    let age = |url: &str, headers: &[(&str, &str)]| {
+        let request = HttpRequest {
+            method: "GET",
+            url,
+            headers,
+            body: b"",
+        };
+        let classified = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
+        // 2026-12-07T18:01:30Z, 90 s after the URL's X-Amz-Date.
+        s3_signature_age(&classified, 1_796_666_490_000)
+    };
+    let object = "https://b.s3.eu-west-1.amazonaws.com/k";
+    assert_eq!(
+        age(
+            &format!(
+                "{object}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261207%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261207T180000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+            ),
+            &[],
+        ),
+        Some("90000".to_owned())
+    );
+    assert_eq!(
+        age(
+            &format!("{object}?AWSAccessKeyId=AKIAEXAMPLE&Expires=1796666400&Signature=abc%3D"),
+            &[]
+        ),
+        Some("0".to_owned())
+    );
+    let header = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261207/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=00";
+    assert_eq!(
+        age(
+            object,
+            &[
+                ("authorization", header),
+                ("x-amz-date", "20261207T180000Z")
+            ]
+        ),
+        None
+    );
 }

@@ -59,14 +59,18 @@ fn world() -> World {
         ),
     )
     .unwrap()
-    // Private objects are never shared by a presigned URL: S3's `s3:authType`.
+    // Private objects are never shared by a presigned URL (S3's
+    // `s3:authType`), and no presigned URL is used more than a minute after
+    // it was signed (`s3:signatureAge`, the S3 API reference's example).
     .add_resource(
         Resource::new("arn:aws:s3:::work")
             .unwrap()
             .owner(AccountId::from_static("111111111111"))
             .policy(doc(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
                 "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::work/private/*",
-                "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}}}]})
+                "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}}},
+                {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::work/*",
+                "Condition": {"NumericGreaterThan": {"s3:signatureAge": "60000"}}}]})
             .to_string())),
     )
     .unwrap();
@@ -424,6 +428,17 @@ async fn a_presigned_url_is_verified_decided_and_sent_on_without_its_signature()
     .await;
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("Statement[0] explicitly denies"), "{body}");
+    // Signed two minutes ago for five: not expired, but older than the
+    // bucket allows a presigned URL to be (the one signed now passed).
+    let (status, _, body) = send(get(presigned(
+        &sts,
+        &alice(&sts),
+        "work/a.csv",
+        SystemTime::now() - Duration::from_secs(120),
+    )))
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Statement[1] explicitly denies"), "{body}");
     let creds = alice(&sts);
     let (status, _, body) = send(signed(
         &get_object(&sts, "private/a.csv"),
