@@ -223,7 +223,7 @@ pub(crate) fn authorize_signed(
             let r = call
                 .request(&check.action, resource)
                 .resource_account(resource_account)
-                .context(&keys);
+                .with_context(keys);
             checks.push(CheckDecision {
                 check,
                 resource: resource.clone(),

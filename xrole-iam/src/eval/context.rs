@@ -111,6 +111,17 @@ impl Context {
         self.keys.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Sets every key of `other`, moved rather than copied (its keys are
+    /// already lower case).
+    pub fn extend(&mut self, other: Context) {
+        for (key, value) in other.keys {
+            match self.keys.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => *v = value,
+                None => self.keys.push((key, value)),
+            }
+        }
+    }
+
     /// Every key (lower case) and value.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
         self.keys.iter().map(|(k, v)| (k.as_str(), v))

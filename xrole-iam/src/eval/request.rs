@@ -117,6 +117,12 @@ impl Request {
         self
     }
 
+    /// Sets every key of `context`, moved into the request.
+    pub fn with_context(mut self, context: Context) -> Self {
+        self.context.extend(context);
+        self
+    }
+
     /// Sets one context key.
     pub fn with(mut self, key: &str, value: impl Into<ContextValue>) -> Self {
         self.context.insert(key, value);

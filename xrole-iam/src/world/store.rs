@@ -549,11 +549,10 @@ impl World {
                 }
                 _ => return None,
             };
-            let whole = xrole_core::Arn {
-                resource: whole,
-                ..a
-            };
-            self.resources.get(&whole.to_string())
+            // The resource is the ARN's tail, so the whole's ARN is a prefix
+            // of this one: looked up as a slice, never formatted.
+            let len = arn.len() - a.resource.len() + whole.len();
+            self.resources.get(arn.get(..len)?)
         });
         found.map(|(r, c)| (r, c.as_ref()))
     }
