@@ -177,19 +177,17 @@ pub fn identify<'d>(
     }
     // REST: the method, the URI template, the query keys it demands and the
     // members it requires; the most specific match wins.
-    let path = rest_path(signing, &url);
-    let trimmed = path.trim_start_matches('/');
-    let segments: Vec<&str> = if trimmed.is_empty() {
-        Vec::new()
-    } else {
-        trimmed.split('/').collect()
-    };
+    let segments = rest_segments(signing, &url);
     // The first template that fits, most specific first, in each model; the
     // labels are read for the winner alone.
     let mut best: Option<(usize, &'d str, &'d str, &'d Operation)> = None;
     for (service, model) in &candidates {
         let first = model
-            .candidates(request.method, query.keys().map(String::as_str))
+            .candidates(
+                request.method,
+                segments.first().copied(),
+                query.keys().map(String::as_str),
+            )
             .find(|(_, op)| {
                 fits(&op.template, &segments, &query) && has_required(op, request, &query)
             });
@@ -209,19 +207,36 @@ pub fn identify<'d>(
     .ok_or_else(|| none(format!("{} {}", request.method, url.path)))
 }
 
-/// The path the URI templates are written against: S3's virtual-hosted
-/// addressing (`BUCKET.s3.REGION.amazonaws.com/KEY`, a directory bucket's
-/// `BUCKET.s3express-ZONE.REGION.amazonaws.com/KEY`) puts the bucket first.
-fn rest_path(signing: &str, url: &Url<'_>) -> String {
-    if signing == "s3"
-        && let Some(i) = [".s3.", ".s3-", ".s3express-"]
-            .iter()
-            .find_map(|suffix| url.host.find(suffix))
-    {
-        let bucket = &url.host[..i];
-        return format!("/{bucket}{}", if url.path == "/" { "" } else { url.path });
+/// The segments of the path the URI templates are written against: S3's
+/// virtual-hosted addressing (`BUCKET.s3.REGION.amazonaws.com/KEY`, a
+/// directory bucket's `BUCKET.s3express-ZONE.REGION.amazonaws.com/KEY`) puts
+/// the bucket first. A key's own slashes stay (`//a` is the key `/a`).
+fn rest_segments<'u>(signing: &str, url: &Url<'u>) -> Vec<&'u str> {
+    let bucket = (signing == "s3")
+        .then(|| {
+            [".s3.", ".s3-", ".s3express-"]
+                .iter()
+                .find_map(|suffix| url.host.find(suffix))
+        })
+        .flatten()
+        .map(|i| &url.host[..i]);
+    let mut segments = Vec::new();
+    match bucket {
+        Some(bucket) => {
+            segments.push(bucket);
+            if url.path != "/" {
+                let rest = url.path.strip_prefix('/').unwrap_or(url.path);
+                segments.extend(rest.split('/'));
+            }
+        }
+        None => {
+            let trimmed = url.path.trim_start_matches('/');
+            if !trimmed.is_empty() {
+                segments.extend(trimmed.split('/'));
+            }
+        }
     }
-    url.path.to_owned()
+    segments
 }
 
 /// Whether `template` fits the path's `segments` and `query` (every query key

@@ -191,10 +191,13 @@ pub struct ServiceModel {
 
 /// One HTTP method's operations, by the first query key their template
 /// demands: a request is tried against those whose key it has, and those that
-/// demand none.
+/// demand none; of those, a template that begins with a literal segment only
+/// by a path that begins with it (S3 Control's `/v20180820/...` never by an
+/// S3 bucket's path).
 #[derive(Debug, Default)]
 struct MethodIndex {
     plain: Vec<usize>,
+    plain_by_first: HashMap<String, Vec<usize>>,
     by_key: HashMap<String, Vec<usize>>,
 }
 
@@ -235,18 +238,25 @@ impl ServiceModel {
                 .by_method
                 .entry(op.method.to_ascii_uppercase())
                 .or_default();
-            match op.template.demands.first() {
-                Some((key, _)) => index.by_key.entry(key.clone()).or_default().push(i),
-                None => index.plain.push(i),
+            match (op.template.demands.first(), op.template.segments.first()) {
+                (Some((key, _)), _) => index.by_key.entry(key.clone()).or_default().push(i),
+                (None, Some(Segment::Literal(first))) => index
+                    .plain_by_first
+                    .entry(first.clone())
+                    .or_default()
+                    .push(i),
+                (None, _) => index.plain.push(i),
             }
         }
     }
 
     /// The operations of an HTTP method whose template's query demands could be
-    /// met by a query with `keys`, the most specific URI template first.
+    /// met by a query with `keys` and whose first segment could be the path's
+    /// `first`, the most specific URI template first.
     pub(crate) fn candidates<'k>(
         &self,
         method: &str,
+        first: Option<&str>,
         keys: impl Iterator<Item = &'k str>,
     ) -> impl Iterator<Item = (&str, &Operation)> {
         let mut places: Vec<usize> = Vec::new();
@@ -256,6 +266,9 @@ impl ServiceModel {
             .find(|(m, _)| m.eq_ignore_ascii_case(method))
         {
             places.extend(&index.plain);
+            if let Some(more) = first.and_then(|f| index.plain_by_first.get(f)) {
+                places.extend(more);
+            }
             for key in keys {
                 if let Some(more) = index.by_key.get(key) {
                     places.extend(more);

@@ -72,6 +72,9 @@ fn requests_become_the_checks_aws_makes() {
         ("s3", "PUT", format!("{s3}/b/k?partNumber=1&uploadId=u"), vec![("x-amz-copy-source", "/src/part")], "",
             vec!["s3:GetObject arn:aws:s3:::src/part", "s3:PutObject arn:aws:s3:::b/k"]),
         ("s3", "GET", format!("{s3}/b?cors"), vec![], "", vec!["s3:GetBucketCORS arn:aws:s3:::b"]),
+        // Virtual-hosted: the bucket from the host; a key's own leading slash stays.
+        ("s3", "GET", "https://b.s3.eu-west-1.amazonaws.com//a/b".to_owned(), vec![], "",
+            vec!["s3:GetObject arn:aws:s3:::b//a/b"]),
         ("secretsmanager", "POST", "https://secretsmanager.eu-west-1.amazonaws.com/".to_owned(),
             vec![("x-amz-target", "secretsmanager.GetSecretValue")],
             r#"{"SecretId": "db"}"#,
