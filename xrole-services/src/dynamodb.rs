@@ -201,7 +201,9 @@ fn effective_select(request: &Value) -> &'static str {
         Some("ALL_ATTRIBUTES") => "ALL_ATTRIBUTES",
         Some("ALL_PROJECTED_ATTRIBUTES") => "ALL_PROJECTED_ATTRIBUTES",
         Some("COUNT") => "COUNT",
-        Some(_) => "SPECIFIC_ATTRIBUTES",
+        Some("SPECIFIC_ATTRIBUTES") => "SPECIFIC_ATTRIBUTES",
+        // No value DynamoDB takes: read as the widest, never as a narrow one.
+        Some(_) => "ALL_ATTRIBUTES",
         None if request.get("ProjectionExpression").is_some()
             || request.get("AttributesToGet").is_some() =>
         {

@@ -3,8 +3,8 @@
 //! services in full is authorized.
 
 use xrole_test::services::{
-    CURATED, HttpRequest, PER_ITEM, Resolution, Target, UNNAMED, classify, data, resolve,
-    s3_signature_age,
+    CURATED, Classified, HttpRequest, PER_ITEM, Resolution, Target, UNNAMED, classify, data,
+    resolve, s3_signature_age,
 };
 
 const TARGET: Target<'static> = Target {
@@ -532,19 +532,24 @@ fn request_tags_in_every_shape() {
     );
 }
 
+/// An S3 GET of `url` with `headers`, classified.
+fn s3_get(url: &str, headers: &[(&str, &str)]) -> Classified<'static> {
+    let request = HttpRequest {
+        method: "GET",
+        url,
+        headers,
+        body: b"",
+    };
+    classify(data().unwrap(), "s3", TARGET, &request).unwrap()
+}
+
 /// How an S3 request was signed is a condition value of its checks (S3 API
 /// reference, "Amazon S3 Signature Version 4 Authentication Specific Policy
 /// Keys"): in the header, in a presigned URL, or with Signature Version 2.
 #[test]
 fn s3_signature_keys_come_from_how_the_request_was_signed() {
     let context_of = |url: &str, headers: &[(&str, &str)]| {
-        let request = HttpRequest {
-            method: "GET",
-            url,
-            headers,
-            body: b"",
-        };
-        let classified = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
+        let classified = s3_get(url, headers);
         let check = &classified.checks[0];
         assert_eq!(check.action, "s3:GetObject");
         [
@@ -609,16 +614,9 @@ fn s3_signature_keys_come_from_how_the_request_was_signed() {
 /// side gives its time; Signature Version 2's is 0, a header's none.
 #[test]
 fn a_presigned_urls_age_is_counted_from_its_signing_time() {
+    // 2026-12-07T18:01:30Z, 90 s after the URL's X-Amz-Date.
     let age = |url: &str, headers: &[(&str, &str)]| {
-        let request = HttpRequest {
-            method: "GET",
-            url,
-            headers,
-            body: b"",
-        };
-        let classified = classify(data().unwrap(), "s3", TARGET, &request).unwrap();
-        // 2026-12-07T18:01:30Z, 90 s after the URL's X-Amz-Date.
-        s3_signature_age(&classified, 1_796_666_490_000)
+        s3_signature_age(&s3_get(url, headers), 1_796_666_490_000)
     };
     let object = "https://b.s3.eu-west-1.amazonaws.com/k";
     assert_eq!(
