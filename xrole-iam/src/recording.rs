@@ -18,8 +18,14 @@ use xrole_core::policy::keys;
 
 use crate::eval::Decision;
 
-/// The condition keys whose values change with every call: left out of a check.
-const PER_CALL: &[&str] = &[keys::CURRENT_TIME, keys::EPOCH_TIME];
+/// The condition keys whose values change with every call: left out of a check
+/// (a presigned URL's age too, else each call would be a check of its own and
+/// its age a condition of the least privilege).
+const PER_CALL: &[&str] = &[
+    keys::CURRENT_TIME,
+    keys::EPOCH_TIME,
+    crate::services::S3_SIGNATURE_AGE,
+];
 
 /// The most distinct checks a recording keeps unless told otherwise.
 pub const DEFAULT_LIMIT: usize = 100_000;

@@ -167,6 +167,30 @@ fn folding_and_conditions_are_asked_for_and_said() {
     assert!(kept.notes.is_empty());
 }
 
+/// Keys that change with every call (the time, a presigned URL's age) make
+/// no check of their own and no condition.
+#[test]
+fn per_call_keys_are_left_out_of_the_recording() {
+    let mut recording = Recording::default();
+    for (i, age) in ["1200", "98000"].into_iter().enumerate() {
+        let mut c = check("s3:GetObject", "arn:aws:s3:::work/a.csv", Decision::Allowed);
+        c.context
+            .insert("s3:signatureAge".to_owned(), vec![age.to_owned()]);
+        c.context
+            .insert("aws:EpochTime".to_owned(), vec![format!("179666640{i}")]);
+        recording.record(c);
+    }
+    assert_eq!(recording.len(), 1);
+    assert_eq!(recording.checks().next().unwrap().count, 2);
+    let options = Options::new().conditions(true);
+    let minimal = minimal_policy(&recording, &role(), &options).unwrap();
+    let text = minimal.document.to_canonical_json();
+    assert!(
+        !text.contains("signatureAge") && !text.contains("EpochTime"),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_role_without_recorded_calls_has_no_policy() {
     let other: RoleArn = "arn:aws:iam::222222222222:role/Idle".parse().unwrap();
