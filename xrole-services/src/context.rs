@@ -2,8 +2,8 @@
 //! region, time, the tags it sets) and those of each action, read from the
 //! request's members where the action's IAM data names them.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use xrole_core::policy::keys;
@@ -143,16 +143,14 @@ fn key_members(
     prefix: &str,
     conditions: &[String],
 ) -> Arc<[(String, String)]> {
-    type Cache = RwLock<HashMap<(String, String, String), Arc<[(String, String)]>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Cache::default);
     let id = &values.identified;
-    let at = (
-        id.service.to_owned(),
-        id.operation.to_owned(),
-        action.to_owned(),
-    );
-    if let Some(found) = cache.read().ok().and_then(|c| c.get(&at).cloned()) {
+    let cache = &id.model.key_members;
+    let cached = |list: &[(String, Arc<[(String, String)]>)]| {
+        list.iter()
+            .find(|(a, _)| a == action)
+            .map(|(_, found)| found.clone())
+    };
+    if let Some(found) = cache.read().ok().and_then(|list| cached(&list)) {
         return found;
     }
     let found: Arc<[(String, String)]> = conditions
@@ -166,8 +164,10 @@ fn key_members(
             Some((key.clone(), member.to_owned()))
         })
         .collect();
-    if let Ok(mut c) = cache.write() {
-        c.insert(at, found.clone());
+    if let Ok(mut list) = cache.write()
+        && cached(&list).is_none()
+    {
+        list.push((action.to_owned(), found.clone()));
     }
     found
 }

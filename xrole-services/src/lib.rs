@@ -321,7 +321,15 @@ pub struct Operation {
     pub required: Vec<String>,
     /// The URI template, split once on load.
     pub(crate) template: Template,
+    /// For each action the operation is authorized as: the condition keys it
+    /// supports that a member of this operation carries, found on first use
+    /// (see `context::action_keys`).
+    pub(crate) key_members: KeyMembers,
 }
+
+/// An operation's condition-key members by action, filled on first use: a
+/// few actions an operation at most, so a short list.
+pub(crate) type KeyMembers = std::sync::RwLock<Vec<(String, std::sync::Arc<[(String, String)]>)>>;
 
 impl Operation {
     /// How specific its URI template is: 3 a literal segment, 2 a query key it
@@ -410,6 +418,7 @@ impl From<OperationRow> for Operation {
             members,
             required,
             template,
+            key_members: KeyMembers::default(),
         }
     }
 }
