@@ -3,14 +3,13 @@
 //! request's members where the action's IAM data names them.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde_json::Value;
 use xrole_core::policy::keys;
 
 use crate::classify::{Target, Values};
 use crate::identify::HttpRequest;
-use crate::{Member, Operation, ServiceData, same_letters};
+use crate::{ActionKeyMembers, Member, Operation, ServiceData, same_letters};
 
 /// The condition keys the action supports (its IAM data) whose values the
 /// request carries: a member of the same name (`sts:ExternalId`, `s3:prefix`,
@@ -142,10 +141,10 @@ fn key_members(
     action: &str,
     prefix: &str,
     conditions: &[String],
-) -> Arc<[(String, String)]> {
+) -> ActionKeyMembers {
     let id = &values.identified;
     let cache = &id.model.key_members;
-    let cached = |list: &[(String, Arc<[(String, String)]>)]| {
+    let cached = |list: &[(String, ActionKeyMembers)]| {
         list.iter()
             .find(|(a, _)| a == action)
             .map(|(_, found)| found.clone())
@@ -153,7 +152,7 @@ fn key_members(
     if let Some(found) = cache.read().ok().and_then(|list| cached(&list)) {
         return found;
     }
-    let found: Arc<[(String, String)]> = conditions
+    let found: ActionKeyMembers = conditions
         .iter()
         .filter_map(|key| {
             let key_name = key.strip_prefix(prefix)?.strip_prefix(':')?;

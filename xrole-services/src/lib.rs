@@ -327,9 +327,13 @@ pub struct Operation {
     pub(crate) key_members: KeyMembers,
 }
 
+/// An action's condition keys that a member of an operation carries: each
+/// key with its member.
+pub(crate) type ActionKeyMembers = std::sync::Arc<[(String, String)]>;
+
 /// An operation's condition-key members by action, filled on first use: a
 /// few actions an operation at most, so a short list.
-pub(crate) type KeyMembers = std::sync::RwLock<Vec<(String, std::sync::Arc<[(String, String)]>)>>;
+pub(crate) type KeyMembers = std::sync::RwLock<Vec<(String, ActionKeyMembers)>>;
 
 impl Operation {
     /// How specific its URI template is: 3 a literal segment, 2 a query key it
