@@ -58,9 +58,7 @@ fn table_name(given: &str) -> &str {
     if !given.starts_with("arn:") {
         return given;
     }
-    Arn::split(given)
-        .and_then(|arn| arn.resource.strip_prefix("table/"))
-        .map_or(given, |rest| rest.split('/').next().unwrap_or(rest))
+    table_of_arn(given).unwrap_or(given)
 }
 
 /// Whether a request object names `table` by its `TableName`.
