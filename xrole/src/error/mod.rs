@@ -311,7 +311,10 @@ impl Error {
     }
 
     /// Whether retrying later can help (throttling, outages, network). An answer
-    /// with a 4xx status but no STS error code (a proxy's, say) is not retried.
+    /// with a 4xx status but no STS error code (a proxy's, say) is not retried,
+    /// nor calling credentials that could not be had for good (a provider not
+    /// set up, an IAM Identity Center sign-in to do again, the portal's refusal
+    /// of the role).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Sts {
