@@ -163,7 +163,10 @@ pub(crate) fn authorize_signed(
         account: &account,
     };
     let data = services::data()?;
-    let classified = services::classify(data, service, target, request)?;
+    let mut classified = services::classify(data, service, target, request)?;
+    // The checks are moved out to be decided; the rest of the request stays
+    // for what a check reads from it (a table's leading keys).
+    let derived = std::mem::take(&mut classified.checks);
     let operation = format!(
         "{}:{}",
         classified.identified.service, classified.identified.operation
@@ -175,60 +178,69 @@ pub(crate) fn authorize_signed(
         .ok()
         .and_then(|d| i64::try_from(d.as_millis()).ok())
         .and_then(|millis| services::s3_signature_age(&classified, millis));
+    // One check decided on one of its resources.
+    let decide = |mut check: Check, resource: &str| {
+        let mut policies = principal.policies.clone();
+        let state = inner.state();
+        let owned = state.world.resource_for(resource);
+        // A role's resource policy is its trust policy, for the actions
+        // that assume it.
+        let trust = is_trust_action(&check.action)
+            .then(|| xrole_core::RoleArn::parse(resource).ok())
+            .flatten()
+            .and_then(|role| state.world.role_compiled(&role))
+            .map(|(_, trust, _)| trust.clone());
+        policies.resource = trust.or_else(|| owned.and_then(|(_, compiled)| compiled.cloned()));
+        let resource_account: AccountId = owned
+            .and_then(|(r, _)| r.account())
+            .or_else(|| Arn::split(resource).and_then(|a| a.account_id()))
+            .unwrap_or(principal.account);
+        // The call as it is, or with the organization's keys of this resource.
+        let mut call = std::borrow::Cow::Borrowed(&call);
+        if let Some(scope) = state
+            .world
+            .org_scope(Some(principal.account), resource_account)
+        {
+            call.to_mut().add_context(&scope.govern(&mut policies));
+        }
+        if let Some(values) =
+            owned.and_then(|(table, _)| leading_keys(data, &classified, &check.action, table))
+        {
+            check
+                .context
+                .insert(services::dynamodb::LEADING_KEYS.to_owned(), values);
+        }
+        if let Some(age) = &signature_age
+            && data.supports(&check.action, services::S3_SIGNATURE_AGE)
+        {
+            check
+                .context
+                .insert(services::S3_SIGNATURE_AGE.to_owned(), vec![age.clone()]);
+        }
+        drop(state);
+        let mut keys = Context::new();
+        for (k, v) in &check.context {
+            keys.insert(k, ContextValue::of_values(v));
+        }
+        let r = call
+            .request(&check.action, resource)
+            .resource_account(resource_account)
+            .with_context(keys);
+        CheckDecision {
+            evaluation: evaluate(&r, &policies),
+            check,
+            resource: resource.to_owned(),
+        }
+    };
     let mut checks = Vec::new();
-    for check in &classified.checks {
-        for resource in &check.resources {
-            let mut policies = principal.policies.clone();
-            let state = inner.state();
-            let owned = state.world.resource_for(resource);
-            // A role's resource policy is its trust policy, for the actions
-            // that assume it.
-            let trust = is_trust_action(&check.action)
-                .then(|| xrole_core::RoleArn::parse(resource).ok())
-                .flatten()
-                .and_then(|role| state.world.role_compiled(&role))
-                .map(|(_, trust, _)| trust.clone());
-            policies.resource = trust.or_else(|| owned.and_then(|(_, compiled)| compiled.cloned()));
-            let resource_account: AccountId = owned
-                .and_then(|(r, _)| r.account())
-                .or_else(|| Arn::split(resource).and_then(|a| a.account_id()))
-                .unwrap_or(principal.account);
-            let mut call = call.clone();
-            if let Some(scope) = state
-                .world
-                .org_scope(Some(principal.account), resource_account)
-            {
-                call.add_context(&scope.govern(&mut policies));
-            }
-            let mut check = check.clone();
-            if let Some(values) =
-                owned.and_then(|(table, _)| leading_keys(data, &classified, &check.action, table))
-            {
-                check
-                    .context
-                    .insert(services::dynamodb::LEADING_KEYS.to_owned(), values);
-            }
-            if let Some(age) = &signature_age
-                && data.supports(&check.action, services::S3_SIGNATURE_AGE)
-            {
-                check
-                    .context
-                    .insert(services::S3_SIGNATURE_AGE.to_owned(), vec![age.clone()]);
-            }
-            drop(state);
-            let mut keys = Context::new();
-            for (k, v) in &check.context {
-                keys.insert(k, ContextValue::of_values(v));
-            }
-            let r = call
-                .request(&check.action, resource)
-                .resource_account(resource_account)
-                .with_context(keys);
-            checks.push(CheckDecision {
-                check,
-                resource: resource.clone(),
-                evaluation: evaluate(&r, &policies),
-            });
+    for check in derived {
+        // A check on one resource (most are) is decided as it is; one on
+        // several is decided on each, a copy each.
+        if let [one] = check.resources.as_slice() {
+            let one = one.clone();
+            checks.push(decide(check, &one));
+        } else {
+            checks.extend(check.resources.iter().map(|r| decide(check.clone(), r)));
         }
     }
     let decision = checks
