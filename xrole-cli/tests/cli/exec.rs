@@ -27,8 +27,7 @@ async fn exec_serves_the_child_fresh_credentials_through_the_endpoint() {
         ],
     )
     .await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::333333333333:assumed-role/Audit/child"

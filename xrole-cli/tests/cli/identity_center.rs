@@ -112,8 +112,7 @@ async fn assume_next(sts: &EmbeddedSts, dir: &Scratch) {
     .output()
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::333333333333:assumed-role/Audit/audit"

@@ -193,6 +193,12 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
+/// The JSON a command printed, once it succeeded.
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", stderr(out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
@@ -215,8 +221,7 @@ async fn assume_prints_the_session_in_every_format() {
     }
 
     let out = xrole(&sts, &[&base[..], &["--format", "json"]].concat()).await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::222222222222:assumed-role/Deploy/cli"

@@ -353,8 +353,7 @@ async fn a_web_identity_profile_is_cached_by_its_token_file() {
     write_token("acme/api");
     for _ in 0..2 {
         let out = invoke().await.unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let json = json_of(&out);
         assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
     }
     assert_eq!(

@@ -120,8 +120,7 @@ async fn a_role_is_assumed_from_an_identity_center_sign_in() {
     let dir = Scratch::new("sso");
     let config = sso_home(&dir, "token-1", "2099-01-01T00:00:00Z");
     let out = assume_target(&sts, &dir, &config, &url).await;
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::222222222222:assumed-role/Deploy/sso"
@@ -175,8 +174,7 @@ async fn a_profile_chain_starts_from_credential_source_environment() {
         .await
         .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::333333333333:assumed-role/Audit/ci"
@@ -209,8 +207,7 @@ async fn a_profile_chain_starts_from_a_credential_process() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::222222222222:assumed-role/Deploy/broker"

@@ -35,8 +35,7 @@ async fn a_token_file_assumes_the_role_and_a_foreign_branch_is_refused() {
     .concat();
     std::fs::write(&file, token(&github, "main")).unwrap();
     let out = without_keys(&sts, &args).output().await.unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::222222222222:assumed-role/Deploy/job"
@@ -103,8 +102,7 @@ async fn a_github_actions_job_assumes_the_role_with_its_token_endpoint() {
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = json_of(&out);
     assert_eq!(
         json["AssumedRoleUser"]["Arn"],
         "arn:aws:sts::222222222222:assumed-role/Deploy/job"
@@ -133,8 +131,7 @@ async fn credential_process_caches_a_web_identity_session_by_its_token() {
     std::fs::write(&file, token(&github, "main")).unwrap();
     for _ in 0..2 {
         let out = run().await.unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let json = json_of(&out);
         assert_eq!(json["Version"], 1);
     }
     // The second invocation was served from the cache.

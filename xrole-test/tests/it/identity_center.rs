@@ -16,6 +16,17 @@ use xrole_test::sts::{
 
 use super::fixtures::doc;
 
+/// Asserts that a CreateToken call failed with the error `$variant`.
+macro_rules! assert_token_error {
+    ($e:expr, $variant:ident) => {{
+        let e = &$e;
+        assert!(
+            matches!(e.as_service_error(), Some(CreateTokenError::$variant(_))),
+            "{e:?}"
+        );
+    }};
+}
+
 const START_URL: &str = "https://corp.awsapps.com/start";
 const DEV: &str = "111111111111";
 const PROD: &str = "222222222222";
@@ -137,16 +148,10 @@ async fn device_sign_in(
         .unwrap();
     let poll = || device_token(oidc, &id, &secret, device.device_code().unwrap());
     let pending = poll().await.unwrap_err();
-    assert!(matches!(
-        pending.as_service_error(),
-        Some(CreateTokenError::AuthorizationPendingException(_))
-    ));
+    assert_token_error!(pending, AuthorizationPendingException);
     // Polling again at once is too fast.
     let fast = poll().await.unwrap_err();
-    assert!(matches!(
-        fast.as_service_error(),
-        Some(CreateTokenError::SlowDownException(_))
-    ));
+    assert_token_error!(fast, SlowDownException);
     sts.approve_device(device.user_code().unwrap(), user)
         .unwrap();
     sts.clock().advance(Duration::from_secs(1));
@@ -399,23 +404,11 @@ async fn tokens_expire_refresh_and_are_refused_when_signed_out() {
     let e = refresh_with(id.clone(), secret.clone(), refresh.clone())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidGrantException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidGrantException);
     let e = refresh_with(id, "wrong".into(), refresh.clone())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidClientException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidClientException);
 
     // A device sign-in that is denied, and one that expires unapproved.
     let (id, secret) = register(&oidc, &[]).await;
@@ -431,25 +424,13 @@ async fn tokens_expire_refresh_and_are_refused_when_signed_out() {
     let e = device_token(&oidc, &id, &secret, denied.device_code().unwrap())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::AccessDeniedException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, AccessDeniedException);
     let late = start().await.unwrap();
     sts.clock().advance(Duration::from_secs(601));
     let e = device_token(&oidc, &id, &secret, late.device_code().unwrap())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::ExpiredTokenException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, ExpiredTokenException);
     assert!(sts.approve_device("NOPE-NOPE", "bob").is_err());
     assert!(
         sts.approve_device(late.user_code().unwrap(), "mallory")
@@ -494,13 +475,7 @@ async fn the_refresh_token_renews_the_sign_in_until_logout() {
         .unwrap();
     // A refresh token is used once.
     let e = refresh(token.refresh_token().unwrap()).await.unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidGrantException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidGrantException);
     // Logout ends the sign-in: its refresh tokens too.
     portal
         .logout()
@@ -509,13 +484,7 @@ async fn the_refresh_token_renews_the_sign_in_until_logout() {
         .await
         .unwrap();
     let e = refresh(renewed.refresh_token().unwrap()).await.unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidGrantException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidGrantException);
 }
 
 /// The access graph knows who reaches prod through which permission set: an
@@ -654,13 +623,7 @@ async fn the_authorization_code_grant_checks_the_verifier_and_uses_a_code_once()
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidGrantException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidGrantException);
     let (_, location) = browser(authorize(&id)).await;
     let code = form_urlencoded::parse(location.unwrap().split_once('?').unwrap().1.as_bytes())
         .find(|(k, _)| k == "code")
@@ -676,13 +639,7 @@ async fn the_authorization_code_grant_checks_the_verifier_and_uses_a_code_once()
         .unwrap();
     assert_eq!(accounts.account_list().len(), 2, "alice's two accounts");
     let e = exchange(code, verifier).await.unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::InvalidGrantException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, InvalidGrantException);
     // A client registered for the device grant only may not use this one.
     let (device_only, device_secret) = register(&oidc, &[DEVICE]).await;
     let e = oidc
@@ -694,11 +651,5 @@ async fn the_authorization_code_grant_checks_the_verifier_and_uses_a_code_once()
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            e.as_service_error(),
-            Some(CreateTokenError::UnauthorizedClientException(_))
-        ),
-        "{e:?}"
-    );
+    assert_token_error!(e, UnauthorizedClientException);
 }
